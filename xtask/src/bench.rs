@@ -174,27 +174,40 @@ fn collect(figures: &mut Vec<(String, Figure)>, cmd: &mut Command, default_who: 
             }
             continue;
         };
-        let v: Value = serde_json::from_str(rest).map_err(|e| format!("bad BENCH line {rest:?}: {e}"))?;
-        let figure = v["figure"]
-            .as_str()
-            .ok_or("BENCH line without figure")?
-            .to_string();
-        let who = v["who"].as_str().unwrap_or(default_who).to_string();
-        let value = v["value"].as_f64().ok_or("BENCH line without value")?;
-        let idx = match figures.iter().position(|(f, _)| *f == figure) {
-            Some(i) => i,
-            None => {
-                figures.push((figure.clone(), Figure::default()));
-                figures.len() - 1
-            }
-        };
-        let fig = &mut figures[idx].1;
-        if who == "rt" || fig.unit.is_empty() {
-            fig.unit = v["unit"].as_str().unwrap_or("").to_string();
-            fig.better = v["better"].as_str().unwrap_or("higher").to_string();
-        }
-        fig.values.entry(who).or_default().push(value);
+        add_line(figures, rest, default_who)?;
     }
+    Ok(())
+}
+
+/// Adds one `BENCH` line's JSON (`rest`) to `figures`; `default_who` names the
+/// side when the line does not.
+fn add_line(figures: &mut Vec<(String, Figure)>, rest: &str, default_who: &str) -> Result<(), String> {
+    let v: Value = serde_json::from_str(rest).map_err(|e| format!("bad BENCH line {rest:?}: {e}"))?;
+    let figure = v["figure"]
+        .as_str()
+        .ok_or("BENCH line without figure")?
+        .to_string();
+    let who = v["who"].as_str().unwrap_or(default_who).to_string();
+    let value = v["value"].as_f64().ok_or("BENCH line without value")?;
+    let better = v["better"].as_str().unwrap_or("higher");
+    if better != "higher" && better != "lower" {
+        return Err(format!(
+            "BENCH line for {figure:?}: better must be \"higher\" or \"lower\""
+        ));
+    }
+    let idx = match figures.iter().position(|(f, _)| *f == figure) {
+        Some(i) => i,
+        None => {
+            figures.push((figure.clone(), Figure::default()));
+            figures.len() - 1
+        }
+    };
+    let fig = &mut figures[idx].1;
+    if who == "rt" || fig.unit.is_empty() {
+        fig.unit = v["unit"].as_str().unwrap_or("").to_string();
+        fig.better = better.to_string();
+    }
+    fig.values.entry(who).or_default().push(value);
     Ok(())
 }
 
@@ -345,4 +358,56 @@ fn print_table() -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+
+    #[test]
+    fn ratio_is_how_many_times_better_rt_is() {
+        // ns/op: rt 5, node 10 -> rt is twice as good.
+        assert_eq!(ratio("lower", 5.0, 10.0), Some(2.0));
+        // GB/s: rt 3, node 6 -> rt is half as good.
+        assert_eq!(ratio("higher", 3.0, 6.0), Some(0.5));
+        assert_eq!(ratio("higher", 0.0, 6.0), None);
+    }
+
+    #[test]
+    fn lines_from_both_sides_meet_in_one_figure() {
+        let mut figs = Vec::new();
+        add_line(
+            &mut figs,
+            r#"{"figure":"emit","unit":"ns/op","better":"lower","value":4}"#,
+            "rt",
+        )
+        .unwrap();
+        add_line(
+            &mut figs,
+            r#"{"who":"node","figure":"emit","unit":"ns/op","better":"lower","value":8}"#,
+            "x",
+        )
+        .unwrap();
+        add_line(
+            &mut figs,
+            r#"{"figure":"emit","unit":"ns/op","better":"lower","value":6}"#,
+            "node",
+        )
+        .unwrap();
+        assert_eq!(figs.len(), 1);
+        let f = &figs[0].1;
+        assert_eq!(f.unit, "ns/op");
+        assert_eq!(f.values["rt"], vec![4.0]);
+        assert_eq!(f.values["node"], vec![8.0, 6.0]);
+        assert!(add_line(&mut figs, r#"{"figure":"x","value":1,"better":"up"}"#, "rt").is_err());
+        assert!(add_line(&mut figs, r#"{"figure":"x"}"#, "rt").is_err());
+        assert!(add_line(&mut figs, "not json", "rt").is_err());
+    }
 }
