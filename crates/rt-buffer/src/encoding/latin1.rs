@@ -1,0 +1,51 @@
+//! latin1 (binary) and ascii.
+
+use super::ascii_to_string;
+
+/// `Buffer.from(s, 'latin1')` (and `'ascii'`): each UTF-16 code unit's low byte.
+pub(crate) fn encode_latin1(s: &str) -> Vec<u8> {
+    if s.is_ascii() {
+        return s.as_bytes().to_vec();
+    }
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        let c = c as u32;
+        if c < 0x1_0000 {
+            out.push(c as u8);
+        } else {
+            let v = c - 0x1_0000;
+            out.push((0xd800 + (v >> 10)) as u8);
+            out.push((0xdc00 + (v & 0x3ff)) as u8);
+        }
+    }
+    out
+}
+
+/// `buf.toString('latin1')`: byte `b` becomes U+00bb.
+pub(crate) fn decode_latin1(bytes: &[u8]) -> String {
+    if bytes.is_ascii() {
+        return ascii_to_string(bytes.to_vec());
+    }
+    let high = bytes.iter().filter(|&&b| b >= 0x80).count();
+    let mut out = String::with_capacity(bytes.len() + high);
+    out.extend(bytes.iter().map(|&b| char::from(b)));
+    out
+}
+
+/// `buf.toString('ascii')`: each byte with its high bit cleared.
+pub(crate) fn decode_ascii(bytes: &[u8]) -> String {
+    ascii_to_string(bytes.iter().map(|&b| b & 0x7f).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin1_and_ascii() {
+        assert_eq!(encode_latin1("aé€"), vec![0x61, 0xe9, 0xac]);
+        assert_eq!(encode_latin1("😀"), vec![0x3d, 0x00]);
+        assert_eq!(decode_latin1(&[0x61, 0xe9, 0xff]), "aéÿ");
+        assert_eq!(decode_ascii(&[0x61, 0xe9, 0xff]), "ai\u{7f}");
+    }
+}
