@@ -1,0 +1,605 @@
+//! [`EventEmitter`]: Node's `EventEmitter`, shared, typed and re-entrant.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::error::{OutOfRangeError, UnhandledError};
+use crate::event::{AsEventName, ERROR_MONITOR_NAME, Event, Kind};
+use crate::listener::{Entry, Listener, ListenerId, ListenerInfo};
+use crate::warning::{
+    self, MaxListenersExceededWarning, WarningHook, check_limit, default_limit, limit_to_usize,
+};
+
+/// Node's `'newListener'` meta-event: emitted *before* a listener is added,
+/// with the listener's [`ListenerInfo`].
+#[doc(alias = "newListener")]
+pub static NEW_LISTENER: Event<ListenerInfo> = Event::new("newListener");
+
+/// Node's `'removeListener'` meta-event: emitted *after* a listener is
+/// removed (also when a once listener fires), with its [`ListenerInfo`].
+#[doc(alias = "removeListener")]
+pub static REMOVE_LISTENER: Event<ListenerInfo> = Event::new("removeListener");
+
+static NEXT_EMITTER: AtomicU64 = AtomicU64::new(1);
+
+/// Node's `EventEmitter`: named events, each with an ordered list of
+/// listeners that [`emit`](Self::emit) calls synchronously.
+///
+/// A cheap handle: clones share one emitter. `Send + Sync`; listeners may
+/// add, remove and emit on the same emitter, from any thread, without
+/// deadlock (no lock is held while a listener runs). A listener that panics
+/// unwinds into the caller of `emit` (as a throw does in Node) and leaves the
+/// emitter working.
+///
+/// ```
+/// // const e = new EventEmitter();
+/// // e.on('wake', t => console.log(`up at ${t}`));
+/// // e.emit('wake', '6:00');   // true
+/// use rt_events::{Event, EventEmitter};
+/// static WAKE: Event<String> = Event::new("wake");
+/// let e = EventEmitter::new();
+/// e.on(&WAKE, |t| println!("up at {t}"));
+/// assert!(e.emit(&WAKE, "6:00".to_string()));
+/// ```
+#[derive(Clone)]
+pub struct EventEmitter {
+    pub(crate) shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) id: u64,
+    type_name: &'static str,
+    /// Bumped on every change of any listener list.
+    pub(crate) version: AtomicU64,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// One slot per event name with listeners, in the order names were added.
+    slots: Vec<Slot>,
+    next_seq: u64,
+    max: Option<f64>,
+    hook: Option<WarningHook>,
+}
+
+struct Slot {
+    name: &'static str,
+    list: Vec<Listener>,
+    /// The immutable copy emits iterate over, built on first emit after a change.
+    snapshot: Option<Arc<[Listener]>>,
+    /// Node's `existing.warned`: the warning was given for this list.
+    warned: bool,
+}
+
+impl Inner {
+    fn find(&self, name: &str) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|s| std::ptr::eq(s.name, name) || s.name == name)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+}
+
+/// Garbage taken out under the lock and dropped after it is released (a
+/// dropped listener may run arbitrary code, including calls on this emitter).
+type Garbage = Vec<Listener>;
+
+impl Default for EventEmitter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for EventEmitter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(self.shared.type_name)
+            .field("id", &self.shared.id)
+            .field("events", &self.event_names())
+            .finish()
+    }
+}
+
+impl EventEmitter {
+    /// A new emitter with no listeners (`new EventEmitter()`).
+    pub fn new() -> Self {
+        Self::with_type_name("EventEmitter")
+    }
+
+    /// A new emitter that calls itself `type_name` in warnings, as a Node
+    /// subclass does (`11 data listeners added to [Socket]`).
+    pub fn with_type_name(type_name: &'static str) -> Self {
+        EventEmitter {
+            shared: Arc::new(Shared {
+                id: NEXT_EMITTER.fetch_add(1, Ordering::Relaxed),
+                type_name,
+                version: AtomicU64::new(0),
+                inner: Mutex::new(Inner::default()),
+            }),
+        }
+    }
+
+    /// The type name used in warnings (`EventEmitter` unless set by
+    /// [`with_type_name`](Self::with_type_name)).
+    pub fn type_name(&self) -> &'static str {
+        self.shared.type_name
+    }
+
+    /// Whether `self` and `other` are handles to the same emitter.
+    pub fn same(&self, other: &EventEmitter) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.shared.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn bump(&self) {
+        self.shared.version.fetch_add(1, Ordering::Release);
+    }
+
+    // ----- adding -----------------------------------------------------------
+
+    /// Adds `listener` at the end of `event`'s list (`emitter.on(name, fn)`).
+    /// Returns the id to remove it with [`off`](Self::off).
+    ///
+    /// `'newListener'` is emitted first; a warning is reported if the list
+    /// grows past [`get_max_listeners`](Self::get_max_listeners).
+    #[doc(alias = "addListener")]
+    pub fn on<T, F>(&self, event: &Event<T>, listener: F) -> ListenerId
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) + Send + Sync + 'static,
+    {
+        self.add(event, listener, false, false)
+    }
+
+    /// Same as [`on`](Self::on) (`emitter.addListener(name, fn)`).
+    #[doc(alias = "addListener")]
+    pub fn add_listener<T, F>(&self, event: &Event<T>, listener: F) -> ListenerId
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) + Send + Sync + 'static,
+    {
+        self.add(event, listener, false, false)
+    }
+
+    /// Adds a listener that runs at most once: it is removed just before it
+    /// runs (`emitter.once(name, fn)`).
+    pub fn once<T, F>(&self, event: &Event<T>, listener: F) -> ListenerId
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) + Send + Sync + 'static,
+    {
+        self.add(event, listener, true, false)
+    }
+
+    /// Adds `listener` at the start of `event`'s list (`emitter.prependListener`).
+    #[doc(alias = "prependListener")]
+    pub fn prepend_listener<T, F>(&self, event: &Event<T>, listener: F) -> ListenerId
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) + Send + Sync + 'static,
+    {
+        self.add(event, listener, false, true)
+    }
+
+    /// Adds a once listener at the start of `event`'s list
+    /// (`emitter.prependOnceListener`).
+    #[doc(alias = "prependOnceListener")]
+    pub fn prepend_once_listener<T, F>(&self, event: &Event<T>, listener: F) -> ListenerId
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) + Send + Sync + 'static,
+    {
+        self.add(event, listener, true, true)
+    }
+
+    fn add<T, F>(&self, event: &Event<T>, listener: F, once: bool, prepend: bool) -> ListenerId
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) + Send + Sync + 'static,
+    {
+        let name = event.name();
+        let mut g = self.lock();
+        let id = ListenerId {
+            emitter: self.shared.id,
+            seq: g.next_seq,
+        };
+        g.next_seq += 1;
+        let info = ListenerInfo {
+            event: name,
+            id,
+            once,
+        };
+        if g.has(NEW_LISTENER.name()) {
+            drop(g);
+            self.emit(&NEW_LISTENER, info);
+            g = self.lock();
+        }
+        let entry = Entry::new(info, listener);
+        let max = g.max.unwrap_or_else(default_limit);
+        let idx = match g.find(name) {
+            Some(i) => i,
+            None => {
+                g.slots.push(Slot {
+                    name,
+                    list: Vec::new(),
+                    snapshot: None,
+                    warned: false,
+                });
+                g.slots.len() - 1
+            }
+        };
+        let slot = &mut g.slots[idx];
+        if prepend {
+            slot.list.insert(0, entry);
+        } else {
+            slot.list.push(entry);
+        }
+        let old = slot.snapshot.take();
+        let count = slot.list.len();
+        let warning = if count >= 2 && !slot.warned && max > 0.0 && count as f64 > max {
+            slot.warned = true;
+            Some(MaxListenersExceededWarning {
+                event: name,
+                count,
+                emitter_type: self.shared.type_name,
+                max,
+            })
+        } else {
+            None
+        };
+        self.bump();
+        let hook = warning.as_ref().and_then(|_| g.hook.clone());
+        drop(g);
+        drop(old);
+        if let Some(w) = warning {
+            warning::report(hook, &w);
+        }
+        id
+    }
+
+    // ----- removing ---------------------------------------------------------
+
+    /// Removes the listener registered as `id` from `event`
+    /// (`emitter.off(name, fn)`). Returns whether it was there.
+    ///
+    /// `'removeListener'` is emitted after removal. An emit already running
+    /// still calls it (emit works on a snapshot).
+    #[doc(alias = "removeListener")]
+    pub fn off<N: AsEventName + ?Sized>(&self, event: &N, id: ListenerId) -> bool {
+        self.remove_id(event.event_name(), id)
+    }
+
+    /// Same as [`off`](Self::off) (`emitter.removeListener(name, fn)`).
+    #[doc(alias = "removeListener")]
+    pub fn remove_listener<N: AsEventName + ?Sized>(&self, event: &N, id: ListenerId) -> bool {
+        self.remove_id(event.event_name(), id)
+    }
+
+    fn remove_id(&self, name: &str, id: ListenerId) -> bool {
+        let mut garbage: Garbage = Vec::new();
+        let mut g = self.lock();
+        let Some(si) = g.find(name) else {
+            return false;
+        };
+        let slot = &mut g.slots[si];
+        let Some(pos) = slot.list.iter().position(|l| l.info.id == id) else {
+            return false;
+        };
+        let removed = slot.list.remove(pos);
+        let info = removed.info;
+        garbage.push(removed);
+        if let Some(old) = slot.snapshot.take() {
+            garbage.extend(old.iter().cloned());
+        }
+        if slot.list.len() <= 1 {
+            slot.warned = false;
+        }
+        if slot.list.is_empty() {
+            g.slots.remove(si);
+        }
+        self.bump();
+        let notify = g.has(REMOVE_LISTENER.name());
+        drop(g);
+        if notify {
+            self.emit(&REMOVE_LISTENER, info);
+        }
+        drop(garbage);
+        true
+    }
+
+    /// Removes every listener of the event `name`, or of every event when
+    /// `name` is `None` (`emitter.removeAllListeners([name])`).
+    ///
+    /// As in Node, when `'removeListener'` has listeners they hear about each
+    /// removal (last registered first; `'removeListener'`'s own listeners
+    /// last when clearing everything).
+    #[doc(alias = "removeAllListeners")]
+    pub fn remove_all_listeners(&self, name: Option<&str>) {
+        let mut g = self.lock();
+        if !g.has(REMOVE_LISTENER.name()) {
+            let taken: Vec<Slot> = match name {
+                None => std::mem::take(&mut g.slots),
+                Some(n) => match g.find(n) {
+                    Some(i) => vec![g.slots.remove(i)],
+                    None => Vec::new(),
+                },
+            };
+            if !taken.is_empty() {
+                self.bump();
+            }
+            drop(g);
+            drop(taken);
+            return;
+        }
+        drop(g);
+        match name {
+            None => {
+                for key in self.event_names() {
+                    if key != REMOVE_LISTENER.name() {
+                        self.remove_all_listeners(Some(key));
+                    }
+                }
+                self.remove_all_listeners(Some(REMOVE_LISTENER.name()));
+                let mut g = self.lock();
+                let taken = std::mem::take(&mut g.slots);
+                self.bump();
+                drop(g);
+                drop(taken);
+            }
+            Some(n) => {
+                let ids: Vec<ListenerId> = self.listeners(n);
+                for id in ids.into_iter().rev() {
+                    self.remove_id(n, id);
+                }
+            }
+        }
+    }
+
+    // ----- emitting ---------------------------------------------------------
+
+    /// Calls every listener of `event`, in order, with `&payload`
+    /// (`emitter.emit(name, payload)`). Returns whether the event had
+    /// listeners.
+    ///
+    /// The list is snapshotted first: listeners added or removed by a
+    /// listener take effect from the next emit. A once listener is removed
+    /// (and `'removeListener'` emitted) just before it runs.
+    ///
+    /// # Panics
+    ///
+    /// As in Node, where `emit('error', err)` with no `'error'` listener
+    /// throws: emitting an event named `"error"` with no listener panics.
+    /// Use [`emit_error`](Self::emit_error) to get the error back as a value
+    /// instead. A panic in a listener propagates to the caller.
+    pub fn emit<T: Send + Sync + 'static>(&self, event: &Event<T>, payload: T) -> bool {
+        if event.kind() == Kind::Error {
+            return match self.emit_error(event, payload) {
+                Ok(()) => true,
+                Err(_) => panic!(
+                    "ERR_UNHANDLED_ERROR: Unhandled error. (an '{}' event carrying {} was emitted \
+                     with no listener; use EventEmitter::emit_error to get it back as a value)",
+                    event.name(),
+                    std::any::type_name::<T>()
+                ),
+            };
+        }
+        self.emit_plain(event.name(), payload).is_ok()
+    }
+
+    /// Emits an error event and hands the error back when nobody listened.
+    ///
+    /// For the `'error'` event, listeners of [`Event::error_monitor`] run
+    /// first (Node's `errorMonitor`). Then, if the event has listeners, they
+    /// run and the result is `Ok(())`; if not, the result is
+    /// `Err(UnhandledError)` carrying `error` (`code() == "ERR_UNHANDLED_ERROR"`),
+    /// where Node would throw.
+    ///
+    /// ```
+    /// use rt_events::{Event, EventEmitter};
+    /// static ERROR: Event<String> = Event::new("error");
+    /// let e = EventEmitter::new();
+    /// let err = e.emit_error(&ERROR, "boom".to_string()).unwrap_err();
+    /// assert_eq!(err.code(), "ERR_UNHANDLED_ERROR");
+    /// assert_eq!(err.into_inner(), "boom");
+    /// ```
+    pub fn emit_error<E: Send + Sync + 'static>(
+        &self,
+        event: &Event<E>,
+        error: E,
+    ) -> Result<(), UnhandledError<E>> {
+        if event.kind() == Kind::Error && self.lock().has(ERROR_MONITOR_NAME) {
+            if let Some(snap) = self.snapshot(ERROR_MONITOR_NAME) {
+                self.call_all(&snap, &error);
+            }
+        }
+        self.emit_plain(event.name(), error)
+            .map_err(|e| UnhandledError::new(event.name(), e))
+    }
+
+    /// Emits `payload` to `name`'s listeners; gives it back if there were none.
+    fn emit_plain<T: Send + Sync + 'static>(&self, name: &'static str, payload: T) -> Result<(), T> {
+        match self.snapshot(name) {
+            Some(snap) => {
+                self.call_all(&snap, &payload);
+                Ok(())
+            }
+            None => Err(payload),
+        }
+    }
+
+    fn snapshot(&self, name: &str) -> Option<Arc<[Listener]>> {
+        let mut g = self.lock();
+        let i = g.find(name)?;
+        let slot = &mut g.slots[i];
+        let snap = slot
+            .snapshot
+            .get_or_insert_with(|| Arc::from(slot.list.as_slice()));
+        Some(snap.clone())
+    }
+
+    #[inline]
+    fn call_all<T: 'static>(&self, snap: &[Listener], payload: &T) {
+        for l in snap {
+            if l.info.once {
+                if !l.claim() {
+                    continue;
+                }
+                self.remove_id(l.info.event, l.info.id);
+            }
+            l.call.call(payload);
+        }
+    }
+
+    // ----- introspection ----------------------------------------------------
+
+    /// How many listeners `event` has (`emitter.listenerCount(name)`).
+    #[doc(alias = "listenerCount")]
+    pub fn listener_count<N: AsEventName + ?Sized>(&self, event: &N) -> usize {
+        let g = self.lock();
+        g.find(event.event_name()).map_or(0, |i| g.slots[i].list.len())
+    }
+
+    /// The ids of `event`'s listeners, in call order (`emitter.listeners(name)`).
+    pub fn listeners<N: AsEventName + ?Sized>(&self, event: &N) -> Vec<ListenerId> {
+        self.raw_listeners(event).into_iter().map(|l| l.id).collect()
+    }
+
+    /// `event`'s listeners with their kind, in call order
+    /// (`emitter.rawListeners(name)`, where once listeners show as wrappers:
+    /// here `once == true`).
+    #[doc(alias = "rawListeners")]
+    pub fn raw_listeners<N: AsEventName + ?Sized>(&self, event: &N) -> Vec<ListenerInfo> {
+        let g = self.lock();
+        g.find(event.event_name())
+            .map_or_else(Vec::new, |i| g.slots[i].list.iter().map(|l| l.info).collect())
+    }
+
+    /// The names of the events that have listeners, in Node's order
+    /// (`emitter.eventNames()`: integer-like names ascending, then other
+    /// names in the order they got their first listener, then
+    /// [`errorMonitor`](Event::error_monitor)).
+    #[doc(alias = "eventNames")]
+    pub fn event_names(&self) -> Vec<&'static str> {
+        let names: Vec<&'static str> = self.lock().slots.iter().map(|s| s.name).collect();
+        let mut index: Vec<(u32, &'static str)> = names
+            .iter()
+            .filter_map(|n| array_index(n).map(|i| (i, *n)))
+            .collect();
+        index.sort_unstable();
+        let mut out: Vec<&'static str> = index.into_iter().map(|(_, n)| n).collect();
+        out.extend(
+            names
+                .iter()
+                .filter(|n| array_index(n).is_none() && **n != ERROR_MONITOR_NAME),
+        );
+        out.extend(names.iter().filter(|n| **n == ERROR_MONITOR_NAME));
+        out
+    }
+
+    // ----- max listeners ----------------------------------------------------
+
+    /// Sets this emitter's listener limit per event (`emitter.setMaxListeners(n)`);
+    /// `0` means unlimited. Returns `self` for chaining.
+    #[doc(alias = "setMaxListeners")]
+    pub fn set_max_listeners(&self, n: usize) -> &Self {
+        self.lock().max = Some(n as f64);
+        self
+    }
+
+    /// Sets the limit from a JavaScript-style number, as Node does:
+    /// `f64::INFINITY` and `0.0` mean unlimited, and a negative or NaN value is
+    /// rejected with `ERR_OUT_OF_RANGE`
+    /// (`The value of "setMaxListeners" is out of range. It must be >= 0. Received -1`).
+    #[doc(alias = "setMaxListeners")]
+    pub fn try_set_max_listeners(&self, n: f64) -> Result<&Self, OutOfRangeError> {
+        let n = check_limit("setMaxListeners", n)?;
+        self.lock().max = Some(n);
+        Ok(self)
+    }
+
+    /// This emitter's limit (`emitter.getMaxListeners()`): its own, or the
+    /// process-wide [`default_max_listeners`](crate::default_max_listeners).
+    /// An infinite limit reads as `usize::MAX`.
+    #[doc(alias = "getMaxListeners")]
+    pub fn get_max_listeners(&self) -> usize {
+        limit_to_usize(self.lock().max.unwrap_or_else(default_limit))
+    }
+
+    /// Sends this emitter's max-listener warnings to `hook` instead of the
+    /// process-wide hook ([`set_warning_hook`](crate::set_warning_hook)).
+    pub fn set_warning_hook(&self, hook: impl Fn(&MaxListenersExceededWarning) + Send + Sync + 'static) {
+        self.lock().hook = Some(Arc::new(hook));
+    }
+}
+
+/// `Some(i)` if `name` is a canonical array index ("0", "17", not "01"),
+/// which JavaScript lists first, in numeric order.
+fn array_index(name: &str) -> Option<u32> {
+    if name.is_empty() || name.len() > 10 || (name.len() > 1 && name.starts_with('0')) {
+        return None;
+    }
+    if !name.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v: u64 = name.parse().ok()?;
+    (v < u64::from(u32::MAX)).then_some(v as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex as StdMutex;
+
+    static A: Event<u32> = Event::new("a");
+
+    #[test]
+    fn array_indices() {
+        assert_eq!(array_index("0"), Some(0));
+        assert_eq!(array_index("10"), Some(10));
+        assert_eq!(array_index("4294967294"), Some(4_294_967_294));
+        assert_eq!(array_index("4294967295"), None);
+        assert_eq!(array_index("01"), None);
+        assert_eq!(array_index("-1"), None);
+        assert_eq!(array_index("a"), None);
+        assert_eq!(array_index(""), None);
+    }
+
+    #[test]
+    fn on_emit_off() {
+        let e = EventEmitter::new();
+        let log = Arc::new(StdMutex::new(Vec::new()));
+        let l = log.clone();
+        let id = e.on(&A, move |v| l.lock().unwrap().push(*v));
+        assert!(e.emit(&A, 1));
+        assert!(e.off(&A, id));
+        assert!(!e.off(&A, id));
+        assert!(!e.emit(&A, 2));
+        assert_eq!(*log.lock().unwrap(), vec![1]);
+        assert_eq!(e.listener_count(&A), 0);
+        assert!(e.event_names().is_empty());
+    }
+}
+
+/// A handle that does not keep the emitter alive (used by listeners that
+/// must reach back into their emitter without a reference cycle).
+#[derive(Clone)]
+pub(crate) struct WeakEmitter(std::sync::Weak<Shared>);
+
+impl WeakEmitter {
+    pub(crate) fn upgrade(&self) -> Option<EventEmitter> {
+        self.0.upgrade().map(|shared| EventEmitter { shared })
+    }
+}
+
+impl EventEmitter {
+    pub(crate) fn downgrade(&self) -> WeakEmitter {
+        WeakEmitter(Arc::downgrade(&self.shared))
+    }
+}

@@ -1,0 +1,499 @@
+//! Behaviour tests: every rule of Node's EventEmitter that rt-events promises.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rt_events::{
+    Emitter, Event, EventEmitter, ListenerId, ListenerInfo, MaxListenersExceededWarning, NEW_LISTENER,
+    REMOVE_LISTENER,
+};
+
+static A: Event<u32> = Event::new("a");
+static B: Event<String> = Event::new("b");
+static ERROR: Event<String> = Event::new("error");
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+fn log() -> Log {
+    Arc::new(Mutex::new(Vec::new()))
+}
+
+fn push(log: &Log, s: impl Into<String>) {
+    log.lock().unwrap().push(s.into());
+}
+
+fn take(log: &Log) -> Vec<String> {
+    std::mem::take(&mut *log.lock().unwrap())
+}
+
+#[test]
+fn listeners_run_in_registration_order_with_the_payload() {
+    let e = EventEmitter::new();
+    let l = log();
+    for i in 0..3 {
+        let l = l.clone();
+        e.on(&A, move |v| push(&l, format!("{i}:{v}")));
+    }
+    let l2 = l.clone();
+    e.prepend_listener(&A, move |v| push(&l2, format!("p:{v}")));
+    assert!(e.emit(&A, 5));
+    assert_eq!(take(&l), ["p:5", "0:5", "1:5", "2:5"]);
+    assert!(!e.emit(&Event::<u32>::new("nobody"), 1));
+}
+
+#[test]
+fn emit_works_on_a_snapshot() {
+    let e = EventEmitter::new();
+    let l = log();
+    let ids: Arc<Mutex<Vec<ListenerId>>> = Arc::default();
+    {
+        let (e2, l2, ids2) = (e.clone(), l.clone(), ids.clone());
+        e.on(&A, move |_| {
+            push(&l2, "first");
+            // Remove the second and add a third: neither changes this emit.
+            let second = ids2.lock().unwrap()[1];
+            e2.off(&A, second);
+            let l3 = l2.clone();
+            e2.on(&A, move |_| push(&l3, "added"));
+        });
+    }
+    let l2 = l.clone();
+    let second = e.on(&A, move |_| push(&l2, "second"));
+    let first = e.listeners(&A)[0];
+    ids.lock().unwrap().extend([first, second]);
+    e.emit(&A, 0);
+    assert_eq!(take(&l), ["first", "second"]);
+    assert_eq!(e.listener_count(&A), 2);
+    // The first "added" runs; the one added by this emit waits for the next.
+    e.emit(&A, 0);
+    assert_eq!(take(&l), ["first", "added"]);
+    assert_eq!(e.listener_count(&A), 3);
+}
+
+#[test]
+fn once_runs_once_even_when_re_entered() {
+    let e = EventEmitter::new();
+    let count = Arc::new(AtomicUsize::new(0));
+    let (e2, c2) = (e.clone(), count.clone());
+    e.once(&A, move |v| {
+        c2.fetch_add(1, Ordering::SeqCst);
+        // Removed before it runs: the nested emit does not call it again.
+        assert!(!e2.emit(&A, v + 1));
+    });
+    assert_eq!(e.listener_count(&A), 1);
+    assert!(e.emit(&A, 1));
+    assert!(!e.emit(&A, 2));
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn once_inside_once() {
+    let e = EventEmitter::new();
+    let l = log();
+    let (e2, l2) = (e.clone(), l.clone());
+    e.once(&A, move |v| {
+        push(&l2, format!("outer {v}"));
+        let l3 = l2.clone();
+        e2.once(&A, move |v| push(&l3, format!("inner {v}")));
+        e2.emit(&A, v + 10);
+    });
+    e.emit(&A, 1);
+    e.emit(&A, 2);
+    assert_eq!(take(&l), ["outer 1", "inner 11"]);
+    assert_eq!(e.listener_count(&A), 0);
+}
+
+#[test]
+fn once_removed_during_emit_still_runs_from_the_snapshot() {
+    // Node: the once wrapper is in the snapshot and not yet fired.
+    let e = EventEmitter::new();
+    let l = log();
+    let target: Arc<Mutex<Option<ListenerId>>> = Arc::default();
+    let (e2, t2) = (e.clone(), target.clone());
+    e.on(&A, move |_| {
+        let id = t2.lock().unwrap().unwrap();
+        e2.off(&A, id);
+    });
+    let l2 = l.clone();
+    let id = e.once(&A, move |_| push(&l2, "once"));
+    *target.lock().unwrap() = Some(id);
+    e.emit(&A, 0);
+    assert_eq!(take(&l), ["once"]);
+    e.emit(&A, 0);
+    assert!(take(&l).is_empty());
+}
+
+#[test]
+fn new_listener_is_emitted_before_adding() {
+    let e = EventEmitter::new();
+    let l = log();
+    let (e2, l2) = (e.clone(), l.clone());
+    let added_inside = Arc::new(AtomicUsize::new(0));
+    let ai = added_inside.clone();
+    e.on(&NEW_LISTENER, move |info: &ListenerInfo| {
+        push(
+            &l2,
+            format!(
+                "new {} once={} count={}",
+                info.event,
+                info.once,
+                e2.listener_count(info.event)
+            ),
+        );
+        if info.event == "a" && ai.fetch_add(1, Ordering::SeqCst) == 0 {
+            let l3 = l2.clone();
+            e2.on(&A, move |_| push(&l3, "added inside newListener"));
+        }
+    });
+    let l2 = l.clone();
+    e.once(&A, move |_| push(&l2, "the one being added"));
+    e.emit(&A, 0);
+    assert_eq!(
+        take(&l),
+        [
+            "new a once=true count=0",
+            "new a once=false count=0",
+            "added inside newListener",
+            "the one being added",
+        ]
+    );
+}
+
+#[test]
+fn remove_listener_is_emitted_after_removal_with_the_once_info() {
+    let e = EventEmitter::new();
+    let l = log();
+    let (e2, l2) = (e.clone(), l.clone());
+    e.on(&REMOVE_LISTENER, move |info: &ListenerInfo| {
+        push(
+            &l2,
+            format!(
+                "removed {} once={} left={}",
+                info.event,
+                info.once,
+                e2.listener_count(info.event)
+            ),
+        );
+    });
+    let l2 = l.clone();
+    let once_id = e.once(&A, move |_| push(&l2, "once ran"));
+    let on_id = e.on(&A, |_| {});
+    e.emit(&A, 0);
+    assert!(e.off(&A, on_id));
+    assert_eq!(
+        take(&l),
+        [
+            "removed a once=true left=1",
+            "once ran",
+            "removed a once=false left=0"
+        ]
+    );
+    let _ = once_id;
+}
+
+#[test]
+fn remove_all_listeners_one_or_all() {
+    let e = EventEmitter::new();
+    e.on(&A, |_| {});
+    e.on(&A, |_| {});
+    e.on(&B, |_| {});
+    e.remove_all_listeners(Some("a"));
+    assert_eq!(e.event_names(), ["b"]);
+    e.on(&A, |_| {});
+    e.remove_all_listeners(None);
+    assert!(e.event_names().is_empty());
+
+    // With a 'removeListener' listener: each removal is reported, LIFO,
+    // 'removeListener' itself last.
+    let l = log();
+    let l2 = l.clone();
+    let a1 = e.on(&A, |_| {});
+    let a2 = e.once(&A, |_| {});
+    e.on(&B, |_| {});
+    e.on(&REMOVE_LISTENER, move |info: &ListenerInfo| {
+        push(&l2, format!("{}:{}", info.event, info.id == a1 || info.id == a2));
+    });
+    e.remove_all_listeners(None);
+    assert_eq!(take(&l), ["a:true", "a:true", "b:false"]);
+    assert!(e.event_names().is_empty());
+}
+
+#[test]
+fn error_with_and_without_listener() {
+    let e = EventEmitter::new();
+    let err = e.emit_error(&ERROR, "boom".to_string()).unwrap_err();
+    assert_eq!(err.code(), "ERR_UNHANDLED_ERROR");
+    assert_eq!(err.event(), "error");
+    assert_eq!(err.to_string(), "Unhandled error. (\"boom\")");
+    assert_eq!(err.into_inner(), "boom");
+
+    let l = log();
+    let l2 = l.clone();
+    e.on(&Event::<String>::error_monitor(), move |m| {
+        push(&l2, format!("monitor {m}"))
+    });
+    // The monitor sees the error but does not handle it.
+    assert!(e.emit_error(&ERROR, "x".into()).is_err());
+    let l2 = l.clone();
+    e.on(&ERROR, move |m| push(&l2, format!("handled {m}")));
+    assert!(e.emit_error(&ERROR, "y".into()).is_ok());
+    assert!(e.emit(&ERROR, "z".into()));
+    assert_eq!(
+        take(&l),
+        ["monitor x", "monitor y", "handled y", "monitor z", "handled z"]
+    );
+    assert_eq!(e.event_names(), ["error", "Symbol(events.errorMonitor)"]);
+}
+
+#[test]
+fn emitting_error_without_listener_panics_like_nodes_throw() {
+    let e = EventEmitter::new();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        e.emit(&ERROR, "boom".into());
+    }));
+    let msg = r.unwrap_err();
+    let msg = msg.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("ERR_UNHANDLED_ERROR"), "{msg}");
+    // Still usable.
+    e.on(&ERROR, |_| {});
+    assert!(e.emit(&ERROR, "ok".into()));
+}
+
+#[test]
+fn warning_once_per_name_with_nodes_text() {
+    let e = EventEmitter::new();
+    let warnings: Arc<Mutex<Vec<MaxListenersExceededWarning>>> = Arc::default();
+    let w2 = warnings.clone();
+    e.set_warning_hook(move |w| w2.lock().unwrap().push(w.clone()));
+    static WAKE: Event<()> = Event::new("wake");
+    for _ in 0..12 {
+        e.on(&WAKE, |_| {});
+    }
+    for _ in 0..11 {
+        e.on(&A, |_| {});
+    }
+    let w = warnings.lock().unwrap().clone();
+    assert_eq!(w.len(), 2);
+    assert_eq!(
+        w[0].to_string(),
+        "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. 11 wake \
+         listeners added to [EventEmitter]. MaxListeners is 10. Use emitter.setMaxListeners() \
+         to increase limit"
+    );
+    assert_eq!((w[1].event(), w[1].count()), ("a", 11));
+
+    // 0 = unlimited.
+    let e = EventEmitter::with_type_name("Socket");
+    let w2 = warnings.clone();
+    e.set_warning_hook(move |w| w2.lock().unwrap().push(w.clone()));
+    e.set_max_listeners(0);
+    for _ in 0..100 {
+        e.on(&A, |_| {});
+    }
+    assert_eq!(warnings.lock().unwrap().len(), 2);
+    e.set_max_listeners(1);
+    e.on(&B, |_| {});
+    e.on(&B, |_| {});
+    let w = warnings.lock().unwrap().clone();
+    assert_eq!(w.len(), 3);
+    assert_eq!(w[2].emitter_type(), "Socket");
+    assert!(
+        w[2].message()
+            .contains("2 b listeners added to [Socket]. MaxListeners is 1.")
+    );
+}
+
+#[test]
+fn max_listeners_limits() {
+    let e = EventEmitter::new();
+    assert_eq!(e.get_max_listeners(), rt_events::default_max_listeners());
+    e.set_max_listeners(3);
+    assert_eq!(e.get_max_listeners(), 3);
+    let err = e.try_set_max_listeners(-1.0).unwrap_err();
+    assert_eq!(err.code(), "ERR_OUT_OF_RANGE");
+    assert_eq!(
+        err.to_string(),
+        "The value of \"setMaxListeners\" is out of range. It must be >= 0. Received -1"
+    );
+    assert!(e.try_set_max_listeners(f64::NAN).is_err());
+    assert_eq!(e.get_max_listeners(), 3);
+    e.try_set_max_listeners(f64::INFINITY).unwrap();
+    assert_eq!(e.get_max_listeners(), usize::MAX);
+    let err = rt_events::try_set_default_max_listeners(f64::NAN).unwrap_err();
+    assert!(err.to_string().contains("\"defaultMaxListeners\""));
+}
+
+#[test]
+fn introspection() {
+    let e = EventEmitter::new();
+    static N10: Event<()> = Event::new("10");
+    static N2: Event<()> = Event::new("2");
+    let b = e.on(&B, |_| {});
+    let a = e.once(&A, |_| {});
+    e.on(&N10, |_| {});
+    let a2 = e.prepend_listener(&A, |_| {});
+    e.on(&N2, |_| {});
+    assert_eq!(e.event_names(), ["2", "10", "b", "a"]);
+    assert_eq!(e.listeners(&A), [a2, a]);
+    assert_eq!(e.listeners("b"), [b]);
+    let raw = e.raw_listeners(&A);
+    assert_eq!(raw.iter().map(|r| r.once).collect::<Vec<_>>(), [false, true]);
+    assert_eq!(e.listener_count("a"), 2);
+    // A name whose list empties and refills moves to the end.
+    e.off(&B, b);
+    e.on(&B, |_| {});
+    assert_eq!(e.event_names(), ["2", "10", "a", "b"]);
+    // Ids are per emitter.
+    let other = EventEmitter::new();
+    assert!(!other.off(&A, a));
+}
+
+#[test]
+fn a_panicking_listener_does_not_poison_the_emitter() {
+    let e = EventEmitter::new();
+    let count = Arc::new(AtomicUsize::new(0));
+    e.on(&A, |v| {
+        if *v == 1 {
+            panic!("listener failed");
+        }
+    });
+    let c = count.clone();
+    e.on(&A, move |_| {
+        c.fetch_add(1, Ordering::SeqCst);
+    });
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| e.emit(&A, 1)));
+    assert!(r.is_err());
+    // Like a throw in Node: the listeners after the panicking one did not run.
+    assert_eq!(count.load(Ordering::SeqCst), 0);
+    assert!(e.emit(&A, 2));
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    e.on(&A, |_| {});
+    assert_eq!(e.listener_count(&A), 3);
+}
+
+#[test]
+fn re_entrancy_across_threads() {
+    let e = EventEmitter::new();
+    let total = Arc::new(AtomicUsize::new(0));
+    {
+        let (e2, t) = (e.clone(), total.clone());
+        e.on(&A, move |v| {
+            t.fetch_add(1, Ordering::Relaxed);
+            if *v > 0 {
+                // Re-enter: emit, add and remove on the same emitter.
+                e2.emit(&A, v - 1);
+                let id = e2.on(&B, |_| {});
+                e2.off(&B, id);
+            }
+        });
+    }
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let e = e.clone();
+            std::thread::spawn(move || {
+                for _ in 0..200 {
+                    e.emit(&A, 3);
+                    let id = e.once(&A, |_| {});
+                    e.off(&A, id);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    // Each top-level emit runs the recursive listener 4 times (3, 2, 1, 0).
+    assert_eq!(total.load(Ordering::Relaxed), 4 * 200 * 4);
+    assert_eq!(e.listener_count(&A), 1);
+    assert_eq!(e.listener_count(&B), 0);
+}
+
+#[test]
+fn once_listeners_fire_exactly_once_across_threads() {
+    let e = EventEmitter::new();
+    let count = Arc::new(AtomicUsize::new(0));
+    for _ in 0..50 {
+        let c = count.clone();
+        e.once(&A, move |_| {
+            c.fetch_add(1, Ordering::Relaxed);
+        });
+    }
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let e = e.clone();
+            std::thread::spawn(move || {
+                for _ in 0..10 {
+                    e.emit(&A, 0);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(count.load(Ordering::Relaxed), 50);
+    assert_eq!(e.listener_count(&A), 0);
+}
+
+#[test]
+fn a_type_is_an_emitter_by_composition() {
+    struct Socket {
+        events: EventEmitter,
+    }
+    impl Emitter for Socket {
+        fn emitter(&self) -> &EventEmitter {
+            &self.events
+        }
+    }
+    static DATA: Event<Vec<u8>> = Event::new("data");
+    let s = Arc::new(Socket {
+        events: EventEmitter::with_type_name("Socket"),
+    });
+    let got = Arc::new(AtomicUsize::new(0));
+    let g = got.clone();
+    s.on(&DATA, move |b| {
+        g.fetch_add(b.len(), Ordering::SeqCst);
+    });
+    assert!(s.emit(&DATA, b"hello".to_vec()));
+    assert_eq!(got.load(Ordering::SeqCst), 5);
+    assert_eq!(s.listener_count(&DATA), 1);
+    assert_eq!(s.event_names(), ["data"]);
+}
+
+#[test]
+fn same_name_different_types_only_reach_matching_listeners() {
+    let e = EventEmitter::new();
+    static X_NUM: Event<u32> = Event::new("x");
+    static X_STR: Event<String> = Event::new("x");
+    let l = log();
+    let l2 = l.clone();
+    e.on(&X_NUM, move |v| push(&l2, format!("num {v}")));
+    let l2 = l.clone();
+    e.on(&X_STR, move |v| push(&l2, format!("str {v}")));
+    assert_eq!(e.listener_count("x"), 2);
+    e.emit(&X_NUM, 1);
+    e.emit(&X_STR, "s".into());
+    assert_eq!(take(&l), ["num 1", "str s"]);
+}
+
+#[test]
+fn dropping_the_emitter_drops_listeners() {
+    let marker = Arc::new(());
+    let e = EventEmitter::new();
+    let m = marker.clone();
+    e.on(&A, move |_| {
+        let _ = &m;
+    });
+    e.emit(&A, 1);
+    drop(e);
+    assert_eq!(Arc::strong_count(&marker), 1);
+}
+
+#[test]
+fn emitters_are_send_sync_clone_default() {
+    fn check<T: Send + Sync + Clone + Default + 'static>() {}
+    check::<EventEmitter>();
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<rt_events::Once<u32, String>>();
+    send_sync::<rt_events::On<u32, String>>();
+}
