@@ -80,7 +80,7 @@ pub(crate) fn hard_bytes(rng: &mut Rng) -> Vec<u8> {
                 out.extend(rng.bytes(n))
             }
             1 => out.extend("héllo€😀世界".as_bytes()[..rng.below(20) as usize].iter()),
-            _ => out.extend_from_slice(*rng.pick(PIECES)),
+            _ => out.extend_from_slice(rng.pick(PIECES)),
         }
     }
     out
@@ -161,7 +161,7 @@ pub(crate) fn hard_string(rng: &mut Rng) -> String {
                 };
                 s.push(c);
             }
-            _ => s.push_str(*rng.pick(PIECES)),
+            _ => s.push_str(rng.pick(PIECES)),
         }
     }
     s
