@@ -80,7 +80,10 @@ pub(crate) fn hard_bytes(rng: &mut Rng) -> Vec<u8> {
                 out.extend(rng.bytes(n))
             }
             1 => out.extend("héllo€😀世界".as_bytes()[..rng.below(20) as usize].iter()),
-            _ => out.extend_from_slice(rng.pick(PIECES)),
+            _ => {
+                let p: &[u8] = rng.pick(PIECES);
+                out.extend_from_slice(p)
+            }
         }
     }
     out
@@ -161,7 +164,10 @@ pub(crate) fn hard_string(rng: &mut Rng) -> String {
                 };
                 s.push(c);
             }
-            _ => s.push_str(rng.pick(PIECES)),
+            _ => {
+                let p: &str = rng.pick(PIECES);
+                s.push_str(p)
+            }
         }
     }
     s
