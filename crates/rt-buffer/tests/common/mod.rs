@@ -81,7 +81,7 @@ pub(crate) fn hard_bytes(rng: &mut Rng) -> Vec<u8> {
             }
             1 => out.extend("héllo€😀世界".as_bytes()[..rng.below(20) as usize].iter()),
             _ => {
-                let p: &[u8] = *rng.pick::<&[u8]>(PIECES);
+                let p: &[u8] = rng.pick::<&[u8]>(PIECES);
                 out.extend_from_slice(p)
             }
         }
@@ -165,7 +165,7 @@ pub(crate) fn hard_string(rng: &mut Rng) -> String {
                 s.push(c);
             }
             _ => {
-                let p: &str = *rng.pick::<&str>(PIECES);
+                let p: &str = rng.pick::<&str>(PIECES);
                 s.push_str(p)
             }
         }
