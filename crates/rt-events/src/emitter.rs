@@ -1,12 +1,21 @@
 //! [`EventEmitter`]: Node's `EventEmitter`, shared, typed and re-entrant.
+//!
+//! State lives behind one mutex, which is never held while user code runs
+//! (listeners, and the drop of removed listeners, run after it is released).
+//! Each event name has a list of type-erased entries; an emit works on an
+//! immutable [`Snapshot`] of the entries for its payload type, built on the
+//! first emit after a change and kept until the next change (copy-on-write).
+//! The per-thread [`cache`] lets repeated emits reach that snapshot without
+//! the mutex.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use crate::cache::{self, AnySnapshot};
 use crate::error::{OutOfRangeError, UnhandledError};
-use crate::event::{AsEventName, ERROR_MONITOR_NAME, Event, Kind};
-use crate::listener::{Entry, Listener, ListenerId, ListenerInfo};
+use crate::event::{AsEventName, ERROR_MONITOR_NAME, Event, Kind, name_bit};
+use crate::listener::{Listener, ListenerId, ListenerInfo, Snapshot, entry};
 use crate::warning::{
     self, MaxListenersExceededWarning, WarningHook, check_limit, default_limit, limit_to_usize,
 };
@@ -50,28 +59,41 @@ pub struct EventEmitter {
 pub(crate) struct Shared {
     pub(crate) id: u64,
     type_name: &'static str,
-    /// Bumped on every change of any listener list.
-    pub(crate) version: AtomicU64,
+    /// Bumped (under the lock) on every change of any listener list.
+    version: AtomicU64,
+    /// Union of the name bits ([`Event::bit`]) of the events with listeners.
+    names: AtomicU64,
     inner: Mutex<Inner>,
 }
 
 #[derive(Default)]
 struct Inner {
-    /// One slot per event name with listeners, in the order names were added.
+    /// One slot per event name that has (or recently had) listeners.
     slots: Vec<Slot>,
     next_seq: u64,
+    /// Stamps for [`Slot::order`].
+    next_order: u64,
     max: Option<f64>,
     hook: Option<WarningHook>,
+    has_new_listener: bool,
+    has_remove_listener: bool,
 }
 
 struct Slot {
     name: &'static str,
     list: Vec<Listener>,
-    /// The immutable copy emits iterate over, built on first emit after a change.
-    snapshot: Option<Arc<[Listener]>>,
+    /// The `Snapshot<T>` last built for this list (for the `T` last emitted).
+    snapshot: Option<AnySnapshot>,
     /// Node's `existing.warned`: the warning was given for this list.
     warned: bool,
+    /// When the list last went from empty to non-empty: JavaScript lists an
+    /// object's keys in insertion order, and Node deletes a key whose last
+    /// listener goes.
+    order: u64,
 }
+
+/// How many slots with empty lists are kept (so their buffers are reused).
+const KEEP_EMPTY: usize = 16;
 
 impl Inner {
     fn find(&self, name: &str) -> Option<usize> {
@@ -80,14 +102,47 @@ impl Inner {
             .position(|s| std::ptr::eq(s.name, name) || s.name == name)
     }
 
+    fn find_live(&self, name: &str) -> Option<usize> {
+        self.find(name).filter(|&i| !self.slots[i].list.is_empty())
+    }
+
     fn has(&self, name: &str) -> bool {
-        self.find(name).is_some()
+        self.find_live(name).is_some()
+    }
+
+    /// Recomputes what depends on which names have listeners, after a list
+    /// became empty or non-empty; drops surplus empty slots into `garbage`.
+    fn names_changed(&mut self, shared: &Shared, garbage: &mut Garbage) {
+        let empty = self.slots.iter().filter(|s| s.list.is_empty()).count();
+        if empty > KEEP_EMPTY {
+            let mut i = 0;
+            while i < self.slots.len() {
+                if self.slots[i].list.is_empty() {
+                    let slot = self.slots.swap_remove(i);
+                    garbage.snapshots.extend(slot.snapshot);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        let mut mask = 0;
+        for s in self.slots.iter().filter(|s| !s.list.is_empty()) {
+            mask |= name_bit(s.name);
+        }
+        shared.names.store(mask, Ordering::Release);
+        self.has_new_listener = self.has(NEW_LISTENER.name());
+        self.has_remove_listener = self.has(REMOVE_LISTENER.name());
     }
 }
 
-/// Garbage taken out under the lock and dropped after it is released (a
-/// dropped listener may run arbitrary code, including calls on this emitter).
-type Garbage = Vec<Listener>;
+/// What a change takes out of the emitter, dropped only after the lock is
+/// released (dropping a listener may run arbitrary code, including calls on
+/// this emitter).
+#[derive(Default)]
+struct Garbage {
+    listeners: Vec<Listener>,
+    snapshots: Vec<AnySnapshot>,
+}
 
 impl Default for EventEmitter {
     fn default() -> Self {
@@ -118,6 +173,7 @@ impl EventEmitter {
                 id: NEXT_EMITTER.fetch_add(1, Ordering::Relaxed),
                 type_name,
                 version: AtomicU64::new(0),
+                names: AtomicU64::new(0),
                 inner: Mutex::new(Inner::default()),
             }),
         }
@@ -135,11 +191,17 @@ impl EventEmitter {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.shared.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        self.shared
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn bump(&self) {
-        self.shared.version.fetch_add(1, Ordering::Release);
+    /// Marks a change. Only called with the lock held (by the only writer),
+    /// so a plain store is enough.
+    fn bump(&self, _locked: &Inner) {
+        let v = self.shared.version.load(Ordering::Relaxed);
+        self.shared.version.store(v + 1, Ordering::Release);
     }
 
     // ----- adding -----------------------------------------------------------
@@ -216,13 +278,14 @@ impl EventEmitter {
             id,
             once,
         };
-        if g.has(NEW_LISTENER.name()) {
+        if g.has_new_listener {
             drop(g);
             self.emit(&NEW_LISTENER, info);
             g = self.lock();
         }
-        let entry = Entry::new(info, listener);
+        let entry = entry(info, listener);
         let max = g.max.unwrap_or_else(default_limit);
+        let mut garbage = Garbage::default();
         let idx = match g.find(name) {
             Some(i) => i,
             None => {
@@ -231,17 +294,23 @@ impl EventEmitter {
                     list: Vec::new(),
                     snapshot: None,
                     warned: false,
+                    order: 0,
                 });
                 g.slots.len() - 1
             }
         };
+        let order = g.next_order;
         let slot = &mut g.slots[idx];
+        let was_empty = slot.list.is_empty();
+        if was_empty {
+            slot.order = order;
+        }
         if prepend {
             slot.list.insert(0, entry);
         } else {
             slot.list.push(entry);
         }
-        let old = slot.snapshot.take();
+        garbage.snapshots.extend(slot.snapshot.take());
         let count = slot.list.len();
         let warning = if count >= 2 && !slot.warned && max > 0.0 && count as f64 > max {
             slot.warned = true;
@@ -254,10 +323,14 @@ impl EventEmitter {
         } else {
             None
         };
-        self.bump();
+        if was_empty {
+            g.next_order += 1;
+            g.names_changed(&self.shared, &mut garbage);
+        }
+        self.bump(&g);
         let hook = warning.as_ref().and_then(|_| g.hook.clone());
         drop(g);
-        drop(old);
+        drop(garbage);
         if let Some(w) = warning {
             warning::report(hook, &w);
         }
@@ -283,29 +356,27 @@ impl EventEmitter {
     }
 
     fn remove_id(&self, name: &str, id: ListenerId) -> bool {
-        let mut garbage: Garbage = Vec::new();
+        let mut garbage = Garbage::default();
         let mut g = self.lock();
         let Some(si) = g.find(name) else {
             return false;
         };
         let slot = &mut g.slots[si];
-        let Some(pos) = slot.list.iter().position(|l| l.info.id == id) else {
+        let Some(pos) = slot.list.iter().position(|l| l.header().info.id == id) else {
             return false;
         };
         let removed = slot.list.remove(pos);
-        let info = removed.info;
-        garbage.push(removed);
-        if let Some(old) = slot.snapshot.take() {
-            garbage.extend(old.iter().cloned());
-        }
+        let info = removed.header().info;
+        garbage.listeners.push(removed);
+        garbage.snapshots.extend(slot.snapshot.take());
         if slot.list.len() <= 1 {
             slot.warned = false;
         }
         if slot.list.is_empty() {
-            g.slots.remove(si);
+            g.names_changed(&self.shared, &mut garbage);
         }
-        self.bump();
-        let notify = g.has(REMOVE_LISTENER.name());
+        self.bump(&g);
+        let notify = g.has_remove_listener;
         drop(g);
         if notify {
             self.emit(&REMOVE_LISTENER, info);
@@ -323,19 +394,23 @@ impl EventEmitter {
     #[doc(alias = "removeAllListeners")]
     pub fn remove_all_listeners(&self, name: Option<&str>) {
         let mut g = self.lock();
-        if !g.has(REMOVE_LISTENER.name()) {
-            let taken: Vec<Slot> = match name {
-                None => std::mem::take(&mut g.slots),
-                Some(n) => match g.find(n) {
-                    Some(i) => vec![g.slots.remove(i)],
-                    None => Vec::new(),
-                },
-            };
-            if !taken.is_empty() {
-                self.bump();
+        if !g.has_remove_listener {
+            let mut garbage = Garbage::default();
+            let mut changed = false;
+            for slot in g.slots.iter_mut() {
+                if name.is_none_or(|n| n == slot.name) && !slot.list.is_empty() {
+                    garbage.listeners.append(&mut slot.list);
+                    garbage.snapshots.extend(slot.snapshot.take());
+                    slot.warned = false;
+                    changed = true;
+                }
+            }
+            if changed {
+                g.names_changed(&self.shared, &mut garbage);
+                self.bump(&g);
             }
             drop(g);
-            drop(taken);
+            drop(garbage);
             return;
         }
         drop(g);
@@ -347,11 +422,19 @@ impl EventEmitter {
                     }
                 }
                 self.remove_all_listeners(Some(REMOVE_LISTENER.name()));
+                // Node ends with `_events = {}`: whatever the 'removeListener'
+                // listeners added meanwhile goes too, silently.
                 let mut g = self.lock();
-                let taken = std::mem::take(&mut g.slots);
-                self.bump();
+                let mut garbage = Garbage::default();
+                for slot in g.slots.iter_mut() {
+                    garbage.listeners.append(&mut slot.list);
+                    garbage.snapshots.extend(slot.snapshot.take());
+                    slot.warned = false;
+                }
+                g.names_changed(&self.shared, &mut garbage);
+                self.bump(&g);
                 drop(g);
-                drop(taken);
+                drop(garbage);
             }
             Some(n) => {
                 let ids: Vec<ListenerId> = self.listeners(n);
@@ -378,19 +461,25 @@ impl EventEmitter {
     /// throws: emitting an event named `"error"` with no listener panics.
     /// Use [`emit_error`](Self::emit_error) to get the error back as a value
     /// instead. A panic in a listener propagates to the caller.
+    #[inline]
     pub fn emit<T: Send + Sync + 'static>(&self, event: &Event<T>, payload: T) -> bool {
         if event.kind() == Kind::Error {
-            return match self.emit_error(event, payload) {
-                Ok(()) => true,
-                Err(_) => panic!(
-                    "ERR_UNHANDLED_ERROR: Unhandled error. (an '{}' event carrying {} was emitted \
-                     with no listener; use EventEmitter::emit_error to get it back as a value)",
-                    event.name(),
-                    std::any::type_name::<T>()
-                ),
-            };
+            return self.emit_error_or_panic(event, payload);
         }
-        self.emit_plain(event.name(), payload).is_ok()
+        self.emit_ref(event, &payload)
+    }
+
+    #[cold]
+    fn emit_error_or_panic<T: Send + Sync + 'static>(&self, event: &Event<T>, payload: T) -> bool {
+        match self.emit_error(event, payload) {
+            Ok(()) => true,
+            Err(_) => panic!(
+                "ERR_UNHANDLED_ERROR: Unhandled error. (an '{}' event carrying {} was emitted \
+                 with no listener; use EventEmitter::emit_error to get it back as a value)",
+                event.name(),
+                std::any::type_name::<T>()
+            ),
+        }
     }
 
     /// Emits an error event and hands the error back when nobody listened.
@@ -414,47 +503,90 @@ impl EventEmitter {
         event: &Event<E>,
         error: E,
     ) -> Result<(), UnhandledError<E>> {
-        if event.kind() == Kind::Error && self.lock().has(ERROR_MONITOR_NAME) {
-            if let Some(snap) = self.snapshot(ERROR_MONITOR_NAME) {
-                self.call_all(&snap, &error);
-            }
+        if event.kind() == Kind::Error {
+            self.emit_ref(&Event::<E>::error_monitor(), &error);
         }
-        self.emit_plain(event.name(), error)
-            .map_err(|e| UnhandledError::new(event.name(), e))
-    }
-
-    /// Emits `payload` to `name`'s listeners; gives it back if there were none.
-    fn emit_plain<T: Send + Sync + 'static>(&self, name: &'static str, payload: T) -> Result<(), T> {
-        match self.snapshot(name) {
-            Some(snap) => {
-                self.call_all(&snap, &payload);
-                Ok(())
-            }
-            None => Err(payload),
+        if self.emit_ref(event, &error) {
+            Ok(())
+        } else {
+            Err(UnhandledError::new(event.name(), error))
         }
     }
 
-    fn snapshot(&self, name: &str) -> Option<Arc<[Listener]>> {
-        let mut g = self.lock();
-        let i = g.find(name)?;
-        let slot = &mut g.slots[i];
-        let snap = slot
-            .snapshot
-            .get_or_insert_with(|| Arc::from(slot.list.as_slice()));
-        Some(snap.clone())
+    /// The emit itself: a cache hit, or the lock and a refill; then the calls.
+    #[inline(always)]
+    fn emit_ref<T: Send + Sync + 'static>(&self, event: &Event<T>, payload: &T) -> bool {
+        let shared = &*self.shared;
+        if shared.names.load(Ordering::Acquire) & event.bit() == 0 {
+            return false;
+        }
+        let version = shared.version.load(Ordering::Acquire);
+        cache::with(shared.id, version, event.name(), |cached| {
+            match cached {
+                Some(snap) => match snap.downcast_ref::<Snapshot<T>>() {
+                    Some(typed) => {
+                        let any = self.call(typed, payload);
+                        (any, Some((snap, version)))
+                    }
+                    None => self.emit_slow(event.name(), payload),
+                },
+                None => self.emit_slow(event.name(), payload),
+            }
+        })
     }
 
-    #[inline]
-    fn call_all<T: 'static>(&self, snap: &[Listener], payload: &T) {
-        for l in snap {
-            if l.info.once {
-                if !l.claim() {
+    /// Emit without a cache hit: lock, get the snapshot, call.
+    #[cold]
+    #[inline(never)]
+    fn emit_slow<T: Send + Sync + 'static>(
+        &self,
+        name: &'static str,
+        payload: &T,
+    ) -> (bool, Option<(AnySnapshot, u64)>) {
+        let (snap, version) = self.load_snapshot::<T>(name);
+        let any = match snap.downcast_ref::<Snapshot<T>>() {
+            Some(typed) => self.call(typed, payload),
+            None => false,
+        };
+        (any, Some((snap, version)))
+    }
+
+    #[inline(always)]
+    fn call<T: 'static>(&self, typed: &Snapshot<T>, payload: &T) -> bool {
+        for l in typed.items.iter() {
+            if l.header.info.once {
+                if !l.header.claim() {
                     continue;
                 }
-                self.remove_id(l.info.event, l.info.id);
+                self.remove_id(l.header.info.event, l.header.info.id);
             }
-            l.call.call(payload);
+            (l.f)(payload);
         }
+        typed.any
+    }
+
+    /// The slow path: the current snapshot of `name` for `T`, and the version
+    /// it belongs to.
+    #[cold]
+    #[inline(never)]
+    fn load_snapshot<T: Send + Sync + 'static>(&self, name: &'static str) -> (AnySnapshot, u64) {
+        let mut g = self.lock();
+        let version = self.shared.version.load(Ordering::Acquire);
+        let Some(i) = g.find(name) else {
+            let empty: AnySnapshot = Arc::new(Snapshot::<T>::of(&[]));
+            return (empty, version);
+        };
+        let slot = &mut g.slots[i];
+        if let Some(s) = &slot.snapshot {
+            if s.is::<Snapshot<T>>() {
+                return (s.clone(), version);
+            }
+        }
+        let snap: AnySnapshot = Arc::new(Snapshot::<T>::of(&slot.list));
+        let old = slot.snapshot.replace(snap.clone());
+        drop(g);
+        drop(old);
+        (snap, version)
     }
 
     // ----- introspection ----------------------------------------------------
@@ -463,7 +595,8 @@ impl EventEmitter {
     #[doc(alias = "listenerCount")]
     pub fn listener_count<N: AsEventName + ?Sized>(&self, event: &N) -> usize {
         let g = self.lock();
-        g.find(event.event_name()).map_or(0, |i| g.slots[i].list.len())
+        g.find(event.event_name())
+            .map_or(0, |i| g.slots[i].list.len())
     }
 
     /// The ids of `event`'s listeners, in call order (`emitter.listeners(name)`).
@@ -477,8 +610,9 @@ impl EventEmitter {
     #[doc(alias = "rawListeners")]
     pub fn raw_listeners<N: AsEventName + ?Sized>(&self, event: &N) -> Vec<ListenerInfo> {
         let g = self.lock();
-        g.find(event.event_name())
-            .map_or_else(Vec::new, |i| g.slots[i].list.iter().map(|l| l.info).collect())
+        g.find(event.event_name()).map_or_else(Vec::new, |i| {
+            g.slots[i].list.iter().map(|l| l.header().info).collect()
+        })
     }
 
     /// The names of the events that have listeners, in Node's order
@@ -487,19 +621,31 @@ impl EventEmitter {
     /// [`errorMonitor`](Event::error_monitor)).
     #[doc(alias = "eventNames")]
     pub fn event_names(&self) -> Vec<&'static str> {
-        let names: Vec<&'static str> = self.lock().slots.iter().map(|s| s.name).collect();
-        let mut index: Vec<(u32, &'static str)> = names
+        let mut live: Vec<(u64, &'static str)> = {
+            let g = self.lock();
+            g.slots
+                .iter()
+                .filter(|s| !s.list.is_empty())
+                .map(|s| (s.order, s.name))
+                .collect()
+        };
+        live.sort_unstable_by_key(|&(order, _)| order);
+        let mut index: Vec<(u32, &'static str)> = live
             .iter()
-            .filter_map(|n| array_index(n).map(|i| (i, *n)))
+            .filter_map(|&(_, n)| array_index(n).map(|i| (i, n)))
             .collect();
         index.sort_unstable();
         let mut out: Vec<&'static str> = index.into_iter().map(|(_, n)| n).collect();
         out.extend(
-            names
-                .iter()
-                .filter(|n| array_index(n).is_none() && **n != ERROR_MONITOR_NAME),
+            live.iter()
+                .map(|&(_, n)| n)
+                .filter(|n| array_index(n).is_none() && *n != ERROR_MONITOR_NAME),
         );
-        out.extend(names.iter().filter(|n| **n == ERROR_MONITOR_NAME));
+        out.extend(
+            live.iter()
+                .map(|&(_, n)| n)
+                .filter(|n| *n == ERROR_MONITOR_NAME),
+        );
         out
     }
 
@@ -534,7 +680,10 @@ impl EventEmitter {
 
     /// Sends this emitter's max-listener warnings to `hook` instead of the
     /// process-wide hook ([`set_warning_hook`](crate::set_warning_hook)).
-    pub fn set_warning_hook(&self, hook: impl Fn(&MaxListenersExceededWarning) + Send + Sync + 'static) {
+    pub fn set_warning_hook(
+        &self,
+        hook: impl Fn(&MaxListenersExceededWarning) + Send + Sync + 'static,
+    ) {
         self.lock().hook = Some(Arc::new(hook));
     }
 }

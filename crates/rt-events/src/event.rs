@@ -30,6 +30,9 @@ pub const ERROR_MONITOR_NAME: &str = "Symbol(events.errorMonitor)";
 pub struct Event<T> {
     name: &'static str,
     kind: Kind,
+    /// One bit chosen by a hash of the name: emitters keep the union of the
+    /// bits of their names, so emitting a name nobody listens to is one load.
+    bit: u64,
     _payload: PhantomData<fn(&T)>,
 }
 
@@ -55,6 +58,19 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
+/// The name's bit in an emitter's name mask (FNV-1a of the bytes, mod 64).
+pub(crate) const fn name_bit(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < b.len() {
+        h ^= b[i] as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+        i += 1;
+    }
+    1u64 << (h % 64)
+}
+
 impl<T> Event<T> {
     /// A key for the event called `name` carrying a `T`.
     pub const fn new(name: &'static str) -> Self {
@@ -68,6 +84,7 @@ impl<T> Event<T> {
         Event {
             name,
             kind,
+            bit: name_bit(name),
             _payload: PhantomData,
         }
     }
@@ -95,6 +112,11 @@ impl<T> Event<T> {
 
     pub(crate) const fn kind(&self) -> Kind {
         self.kind
+    }
+
+    #[inline]
+    pub(crate) const fn bit(&self) -> u64 {
+        self.bit
     }
 }
 
@@ -166,5 +188,7 @@ mod tests {
         assert_eq!(DATA.event_name(), "data");
         assert_eq!("x".event_name(), "x");
         assert!(format!("{DATA:?}").contains("data"));
+        assert_eq!(DATA.bit(), name_bit(&String::from("data")));
+        assert_eq!(DATA.bit().count_ones(), 1);
     }
 }

@@ -72,6 +72,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod cache;
 mod emitter;
 mod emitter_trait;
 mod error;

@@ -1,7 +1,7 @@
-//! Listener registrations: ids, introspection info, and the type-erased entry
-//! the emitter stores.
+//! Listener registrations: ids, introspection info, and the entries the
+//! emitter stores (one allocation per registration).
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -40,58 +40,137 @@ pub struct ListenerInfo {
     pub once: bool,
 }
 
-/// The type-erased call of a listener.
-pub(crate) trait Call: Send + Sync {
-    fn call(&self, payload: &dyn Any);
+/// The part of an entry that does not depend on the payload type.
+pub(crate) struct Header {
+    pub(crate) info: ListenerInfo,
+    /// Set when a once listener is claimed by an emit (Node's `fired`).
+    fired: AtomicBool,
 }
 
-/// A listener closure for payload type `T`.
-pub(crate) struct Typed<T, F> {
-    f: F,
-    _payload: PhantomData<fn(&T)>,
-}
-
-impl<T: 'static, F: Fn(&T) + Send + Sync> Call for Typed<T, F> {
+impl Header {
+    /// For a once listener: claims its single run. False if an emit already did.
     #[inline]
-    fn call(&self, payload: &dyn Any) {
-        if let Some(payload) = payload.downcast_ref::<T>() {
-            (self.f)(payload);
+    pub(crate) fn claim(&self) -> bool {
+        !self.fired.swap(true, Ordering::AcqRel)
+    }
+}
+
+/// One registration: header plus the closure. `F` is the closure type, or
+/// `dyn Fn(&T)` once erased.
+pub(crate) struct Entry<T, F: ?Sized> {
+    pub(crate) header: Header,
+    _payload: PhantomData<fn(&T)>,
+    pub(crate) f: F,
+}
+
+/// A listener as an emit for payload `T` sees it: one indirect call away.
+pub(crate) type TypedListener<T> = Arc<Entry<T, dyn Fn(&T) + Send + Sync>>;
+
+/// A listener as the emitter's list stores it, whatever its payload type.
+pub(crate) trait Erased: Send + Sync {
+    fn header(&self) -> &Header;
+    fn payload_type(&self) -> TypeId;
+    /// `Box<TypedListener<T>>` for this entry's `T`.
+    fn typed(self: Arc<Self>) -> Box<dyn Any>;
+}
+
+impl<T, F> Erased for Entry<T, F>
+where
+    T: 'static,
+    F: Fn(&T) + Send + Sync + 'static,
+{
+    fn header(&self) -> &Header {
+        &self.header
+    }
+
+    fn payload_type(&self) -> TypeId {
+        TypeId::of::<T>()
+    }
+
+    fn typed(self: Arc<Self>) -> Box<dyn Any> {
+        let typed: TypedListener<T> = self;
+        Box::new(typed)
+    }
+}
+
+/// How the emitter's list holds a listener.
+pub(crate) type Listener = Arc<dyn Erased>;
+
+/// Wraps `f`, a listener for `T` payloads, in one allocation.
+pub(crate) fn entry<T, F>(info: ListenerInfo, f: F) -> Listener
+where
+    T: Send + Sync + 'static,
+    F: Fn(&T) + Send + Sync + 'static,
+{
+    Arc::new(Entry {
+        header: Header {
+            info,
+            fired: AtomicBool::new(false),
+        },
+        _payload: PhantomData,
+        f,
+    })
+}
+
+/// The listeners of one event for payload type `T`, as one emit calls them.
+pub(crate) struct Snapshot<T> {
+    /// Whether the event had any listener (of any payload type): `emit`'s result.
+    pub(crate) any: bool,
+    pub(crate) items: Box<[TypedListener<T>]>,
+}
+
+impl<T: 'static> Snapshot<T> {
+    /// The `T` listeners of `list`, in order.
+    pub(crate) fn of(list: &[Listener]) -> Snapshot<T> {
+        let items = list
+            .iter()
+            .filter(|l| l.payload_type() == TypeId::of::<T>())
+            .filter_map(|l| l.clone().typed().downcast::<TypedListener<T>>().ok())
+            .map(|b| *b)
+            .collect();
+        Snapshot {
+            any: !list.is_empty(),
+            items,
         }
     }
 }
 
-/// One registration, shared by the emitter's list and any emit snapshot.
-pub(crate) struct Entry<C: ?Sized> {
-    pub(crate) info: ListenerInfo,
-    /// Set when a once listener is claimed by an emit (Node's `fired`).
-    pub(crate) fired: AtomicBool,
-    pub(crate) call: C,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// How the emitter holds a listener.
-pub(crate) type Listener = Arc<Entry<dyn Call>>;
-
-impl Entry<dyn Call> {
-    /// Wraps `f`, a listener for `T` payloads, in one allocation.
-    pub(crate) fn new<T, F>(info: ListenerInfo, f: F) -> Listener
-    where
-        T: Send + Sync + 'static,
-        F: Fn(&T) + Send + Sync + 'static,
-    {
-        Arc::new(Entry {
-            info,
-            fired: AtomicBool::new(false),
-            call: Typed {
-                f,
-                _payload: PhantomData,
-            },
-        })
+    fn info(seq: u64) -> ListenerInfo {
+        ListenerInfo {
+            event: "x",
+            id: ListenerId { emitter: 0, seq },
+            once: false,
+        }
     }
 
-    /// For a once listener: claims the single run. Returns false if another
-    /// emit already claimed it.
-    #[inline]
-    pub(crate) fn claim(&self) -> bool {
-        !self.fired.swap(true, Ordering::AcqRel)
+    #[test]
+    fn snapshot_keeps_order_and_filters_types() {
+        let hits = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (h1, h2) = (hits.clone(), hits.clone());
+        let list: Vec<Listener> = vec![
+            entry(info(1), move |v: &u32| h1.lock().unwrap().push(*v)),
+            entry(info(2), |_: &String| {}),
+            entry(info(3), move |v: &u32| h2.lock().unwrap().push(v + 1)),
+        ];
+        let snap = Snapshot::<u32>::of(&list);
+        assert!(snap.any);
+        assert_eq!(snap.items.len(), 2);
+        for l in snap.items.iter() {
+            (l.f)(&10);
+        }
+        assert_eq!(*hits.lock().unwrap(), [10, 11]);
+        assert_eq!(snap.items[1].header.info.id.seq, 3);
+        assert!(!Snapshot::<u8>::of(&[]).any);
+    }
+
+    #[test]
+    fn claim_once() {
+        let l = entry(info(1), |_: &u8| {});
+        assert!(l.header().claim());
+        assert!(!l.header().claim());
     }
 }
