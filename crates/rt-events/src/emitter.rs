@@ -8,11 +8,12 @@
 //! The per-thread [`cache`] lets repeated emits reach that snapshot without
 //! the mutex.
 
+use std::any::TypeId;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::cache::{self, AnySnapshot};
+use crate::cache::{self, AnySnapshot, VersionCell};
 use crate::error::{OutOfRangeError, UnhandledError};
 use crate::event::{AsEventName, ERROR_MONITOR_NAME, Event, Kind, name_bit};
 use crate::listener::{Listener, ListenerId, ListenerInfo, Snapshot, entry};
@@ -59,8 +60,9 @@ pub struct EventEmitter {
 pub(crate) struct Shared {
     pub(crate) id: u64,
     type_name: &'static str,
-    /// Bumped (under the lock) on every change of any listener list.
-    version: AtomicU64,
+    /// Bumped (under the lock) on every change of any listener list; shared
+    /// with the emit caches ([`cache`]).
+    version: VersionCell,
     /// Union of the name bits ([`Event::bit`]) of the events with listeners.
     names: AtomicU64,
     inner: Mutex<Inner>,
@@ -77,6 +79,18 @@ struct Inner {
     hook: Option<WarningHook>,
     has_new_listener: bool,
     has_remove_listener: bool,
+    /// How many live names have each bit of the name mask.
+    bit_counts: BitCounts,
+    /// How many slots have an empty list.
+    empty: usize,
+}
+
+struct BitCounts([u32; 64]);
+
+impl Default for BitCounts {
+    fn default() -> Self {
+        BitCounts([0; 64])
+    }
 }
 
 struct Slot {
@@ -110,24 +124,67 @@ impl Inner {
         self.find_live(name).is_some()
     }
 
-    /// Recomputes what depends on which names have listeners, after a list
-    /// became empty or non-empty; drops surplus empty slots into `garbage`.
-    fn names_changed(&mut self, shared: &Shared, garbage: &mut Garbage) {
-        let empty = self.slots.iter().filter(|s| s.list.is_empty()).count();
-        if empty > KEEP_EMPTY {
-            let mut i = 0;
-            while i < self.slots.len() {
-                if self.slots[i].list.is_empty() {
-                    let slot = self.slots.swap_remove(i);
-                    garbage.snapshots.extend(slot.snapshot);
-                } else {
-                    i += 1;
-                }
+    /// Bookkeeping after `name`'s list went from empty to non-empty.
+    fn name_added(&mut self, shared: &Shared, name: &'static str, was_new_slot: bool) {
+        if !was_new_slot {
+            self.empty -= 1;
+        }
+        let bit = name_bit(name);
+        self.bit_counts.0[bit.trailing_zeros() as usize] += 1;
+        // Only lock holders write the mask: no read-modify-write needed.
+        let mask = shared.names.load(Ordering::Relaxed);
+        shared.names.store(mask | bit, Ordering::Release);
+        if name == NEW_LISTENER.name() {
+            self.has_new_listener = true;
+        } else if name == REMOVE_LISTENER.name() {
+            self.has_remove_listener = true;
+        }
+    }
+
+    /// Bookkeeping after `name`'s list became empty; drops surplus empty
+    /// slots into `garbage`.
+    fn name_removed(&mut self, shared: &Shared, name: &'static str, garbage: &mut Garbage) {
+        self.empty += 1;
+        let bit = name_bit(name);
+        let count = &mut self.bit_counts.0[bit.trailing_zeros() as usize];
+        *count -= 1;
+        if *count == 0 {
+            let mask = shared.names.load(Ordering::Relaxed);
+            shared.names.store(mask & !bit, Ordering::Release);
+        }
+        if name == NEW_LISTENER.name() {
+            self.has_new_listener = false;
+        } else if name == REMOVE_LISTENER.name() {
+            self.has_remove_listener = false;
+        }
+        if self.empty > KEEP_EMPTY {
+            self.purge_empty(garbage);
+        }
+    }
+
+    fn purge_empty(&mut self, garbage: &mut Garbage) {
+        let mut i = 0;
+        while i < self.slots.len() {
+            if self.slots[i].list.is_empty() {
+                let slot = self.slots.swap_remove(i);
+                garbage.snapshot(slot.snapshot);
+            } else {
+                i += 1;
             }
         }
+        self.empty = 0;
+    }
+
+    /// Recomputes everything that depends on which names have listeners
+    /// (after removing many at once).
+    fn names_changed(&mut self, shared: &Shared, garbage: &mut Garbage) {
+        self.purge_empty(garbage);
+        self.bit_counts = BitCounts::default();
         let mut mask = 0;
-        for s in self.slots.iter().filter(|s| !s.list.is_empty()) {
-            mask |= name_bit(s.name);
+        for s in &self.slots {
+            let bit = name_bit(s.name);
+            mask |= bit;
+            self.bit_counts.0[bit.trailing_zeros() as usize] += 1;
         }
         shared.names.store(mask, Ordering::Release);
         self.has_new_listener = self.has(NEW_LISTENER.name());
@@ -140,8 +197,43 @@ impl Inner {
 /// this emitter).
 #[derive(Default)]
 struct Garbage {
+    // The common cases (one listener, one snapshot) without allocating.
+    listener: Option<Listener>,
+    snapshot: Option<AnySnapshot>,
     listeners: Vec<Listener>,
     snapshots: Vec<AnySnapshot>,
+}
+
+impl Garbage {
+    fn listener(&mut self, l: Listener) {
+        match self.listener {
+            None => self.listener = Some(l),
+            Some(_) => self.listeners.push(l),
+        }
+    }
+
+    fn snapshot(&mut self, s: Option<AnySnapshot>) {
+        let Some(s) = s else { return };
+        match self.snapshot {
+            None => self.snapshot = Some(s),
+            Some(_) => self.snapshots.push(s),
+        }
+    }
+
+    fn list(&mut self, list: &mut Vec<Listener>) {
+        if self.listeners.is_empty() {
+            self.listeners = std::mem::take(list);
+        } else {
+            self.listeners.append(list);
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.version.store(cache::DEAD, Ordering::Release);
+        cache::released();
+    }
 }
 
 impl Default for EventEmitter {
@@ -172,7 +264,7 @@ impl EventEmitter {
             shared: Arc::new(Shared {
                 id: NEXT_EMITTER.fetch_add(1, Ordering::Relaxed),
                 type_name,
-                version: AtomicU64::new(0),
+                version: Arc::new(AtomicU64::new(0)),
                 names: AtomicU64::new(0),
                 inner: Mutex::new(Inner::default()),
             }),
@@ -191,10 +283,7 @@ impl EventEmitter {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.shared
-            .inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.shared.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Marks a change. Only called with the lock held (by the only writer),
@@ -286,9 +375,11 @@ impl EventEmitter {
         let entry = entry(info, listener);
         let max = g.max.unwrap_or_else(default_limit);
         let mut garbage = Garbage::default();
+        let mut new_slot = false;
         let idx = match g.find(name) {
             Some(i) => i,
             None => {
+                new_slot = true;
                 g.slots.push(Slot {
                     name,
                     list: Vec::new(),
@@ -310,7 +401,7 @@ impl EventEmitter {
         } else {
             slot.list.push(entry);
         }
-        garbage.snapshots.extend(slot.snapshot.take());
+        garbage.snapshot(slot.snapshot.take());
         let count = slot.list.len();
         let warning = if count >= 2 && !slot.warned && max > 0.0 && count as f64 > max {
             slot.warned = true;
@@ -325,7 +416,7 @@ impl EventEmitter {
         };
         if was_empty {
             g.next_order += 1;
-            g.names_changed(&self.shared, &mut garbage);
+            g.name_added(&self.shared, name, new_slot);
         }
         self.bump(&g);
         let hook = warning.as_ref().and_then(|_| g.hook.clone());
@@ -367,13 +458,14 @@ impl EventEmitter {
         };
         let removed = slot.list.remove(pos);
         let info = removed.header().info;
-        garbage.listeners.push(removed);
-        garbage.snapshots.extend(slot.snapshot.take());
+        garbage.listener(removed);
+        garbage.snapshot(slot.snapshot.take());
         if slot.list.len() <= 1 {
             slot.warned = false;
         }
         if slot.list.is_empty() {
-            g.names_changed(&self.shared, &mut garbage);
+            let name = slot.name;
+            g.name_removed(&self.shared, name, &mut garbage);
         }
         self.bump(&g);
         let notify = g.has_remove_listener;
@@ -382,6 +474,7 @@ impl EventEmitter {
             self.emit(&REMOVE_LISTENER, info);
         }
         drop(garbage);
+        cache::released();
         true
     }
 
@@ -399,8 +492,8 @@ impl EventEmitter {
             let mut changed = false;
             for slot in g.slots.iter_mut() {
                 if name.is_none_or(|n| n == slot.name) && !slot.list.is_empty() {
-                    garbage.listeners.append(&mut slot.list);
-                    garbage.snapshots.extend(slot.snapshot.take());
+                    garbage.list(&mut slot.list);
+                    garbage.snapshot(slot.snapshot.take());
                     slot.warned = false;
                     changed = true;
                 }
@@ -411,6 +504,7 @@ impl EventEmitter {
             }
             drop(g);
             drop(garbage);
+            cache::released();
             return;
         }
         drop(g);
@@ -427,14 +521,15 @@ impl EventEmitter {
                 let mut g = self.lock();
                 let mut garbage = Garbage::default();
                 for slot in g.slots.iter_mut() {
-                    garbage.listeners.append(&mut slot.list);
-                    garbage.snapshots.extend(slot.snapshot.take());
+                    garbage.list(&mut slot.list);
+                    garbage.snapshot(slot.snapshot.take());
                     slot.warned = false;
                 }
                 g.names_changed(&self.shared, &mut garbage);
                 self.bump(&g);
                 drop(g);
                 drop(garbage);
+                cache::released();
             }
             Some(n) => {
                 let ids: Vec<ListenerId> = self.listeners(n);
@@ -521,8 +616,12 @@ impl EventEmitter {
             return false;
         }
         let version = shared.version.load(Ordering::Acquire);
-        cache::with(shared.id, version, event.name(), |cached| {
-            match cached {
+        cache::with(
+            shared.id,
+            &shared.version,
+            version,
+            event.name(),
+            |cached| match cached {
                 Some(snap) => match snap.downcast_ref::<Snapshot<T>>() {
                     Some(typed) => {
                         let any = self.call(typed, payload);
@@ -531,11 +630,17 @@ impl EventEmitter {
                     None => self.emit_slow(event.name(), payload),
                 },
                 None => self.emit_slow(event.name(), payload),
-            }
-        })
+            },
+        )
     }
 
     /// Emit without a cache hit: lock, get the snapshot, call.
+    ///
+    /// When the first listener is a once listener for `T` (the `once` + `emit`
+    /// pattern, and every `events.once` future), it is claimed and removed
+    /// under the same lock that snapshots the rest: nothing can run between
+    /// the start of the emit and its removal, so this is what Node does, with
+    /// one lock round and no snapshot to allocate when it was alone.
     #[cold]
     #[inline(never)]
     fn emit_slow<T: Send + Sync + 'static>(
@@ -543,12 +648,73 @@ impl EventEmitter {
         name: &'static str,
         payload: &T,
     ) -> (bool, Option<(AnySnapshot, u64)>) {
-        let (snap, version) = self.load_snapshot::<T>(name);
-        let any = match snap.downcast_ref::<Snapshot<T>>() {
-            Some(typed) => self.call(typed, payload),
-            None => false,
+        let mut g = self.lock();
+        let Some(i) = g.find(name) else {
+            let version = self.shared.version.load(Ordering::Acquire);
+            drop(g);
+            let empty: AnySnapshot = Arc::new(Snapshot::<T>::of(&[]));
+            return (false, Some((empty, version)));
         };
-        (any, Some((snap, version)))
+        let slot = &mut g.slots[i];
+        let first_once = slot.list.first().is_some_and(|l| {
+            l.header().info.once && l.payload_type() == TypeId::of::<T>() && l.header().claim()
+        });
+        if !first_once {
+            let version = self.shared.version.load(Ordering::Acquire);
+            let (snap, old) = match &slot.snapshot {
+                Some(s) if s.is::<Snapshot<T>>() => (s.clone(), None),
+                _ => {
+                    let snap: AnySnapshot = Arc::new(Snapshot::<T>::of(&slot.list));
+                    let old = slot.snapshot.replace(snap.clone());
+                    (snap, old)
+                }
+            };
+            drop(g);
+            drop(old);
+            let any = match snap.downcast_ref::<Snapshot<T>>() {
+                Some(typed) => self.call(typed, payload),
+                None => false,
+            };
+            return (any, Some((snap, version)));
+        }
+        // The once listener goes first, alone.
+        let mut garbage = Garbage::default();
+        let first = slot.list.remove(0);
+        let info = first.header().info;
+        garbage.snapshot(slot.snapshot.take());
+        if slot.list.len() <= 1 {
+            slot.warned = false;
+        }
+        let rest: Option<AnySnapshot> = if slot.list.is_empty() {
+            None
+        } else {
+            let snap: AnySnapshot = Arc::new(Snapshot::<T>::of(&slot.list));
+            slot.snapshot = Some(snap.clone());
+            Some(snap)
+        };
+        if slot.list.is_empty() {
+            g.name_removed(&self.shared, name, &mut garbage);
+        }
+        self.bump(&g);
+        let version = self.shared.version.load(Ordering::Relaxed);
+        let notify = g.has_remove_listener;
+        drop(g);
+        drop(garbage);
+        cache::released();
+        if notify {
+            self.emit(&REMOVE_LISTENER, info);
+        }
+        first.call_any(payload);
+        drop(first);
+        match rest {
+            Some(snap) => {
+                if let Some(typed) = snap.downcast_ref::<Snapshot<T>>() {
+                    self.call(typed, payload);
+                }
+                (true, Some((snap, version)))
+            }
+            None => (true, None),
+        }
     }
 
     #[inline(always)]
@@ -565,38 +731,13 @@ impl EventEmitter {
         typed.any
     }
 
-    /// The slow path: the current snapshot of `name` for `T`, and the version
-    /// it belongs to.
-    #[cold]
-    #[inline(never)]
-    fn load_snapshot<T: Send + Sync + 'static>(&self, name: &'static str) -> (AnySnapshot, u64) {
-        let mut g = self.lock();
-        let version = self.shared.version.load(Ordering::Acquire);
-        let Some(i) = g.find(name) else {
-            let empty: AnySnapshot = Arc::new(Snapshot::<T>::of(&[]));
-            return (empty, version);
-        };
-        let slot = &mut g.slots[i];
-        if let Some(s) = &slot.snapshot {
-            if s.is::<Snapshot<T>>() {
-                return (s.clone(), version);
-            }
-        }
-        let snap: AnySnapshot = Arc::new(Snapshot::<T>::of(&slot.list));
-        let old = slot.snapshot.replace(snap.clone());
-        drop(g);
-        drop(old);
-        (snap, version)
-    }
-
     // ----- introspection ----------------------------------------------------
 
     /// How many listeners `event` has (`emitter.listenerCount(name)`).
     #[doc(alias = "listenerCount")]
     pub fn listener_count<N: AsEventName + ?Sized>(&self, event: &N) -> usize {
         let g = self.lock();
-        g.find(event.event_name())
-            .map_or(0, |i| g.slots[i].list.len())
+        g.find(event.event_name()).map_or(0, |i| g.slots[i].list.len())
     }
 
     /// The ids of `event`'s listeners, in call order (`emitter.listeners(name)`).
@@ -641,11 +782,7 @@ impl EventEmitter {
                 .map(|&(_, n)| n)
                 .filter(|n| array_index(n).is_none() && *n != ERROR_MONITOR_NAME),
         );
-        out.extend(
-            live.iter()
-                .map(|&(_, n)| n)
-                .filter(|n| *n == ERROR_MONITOR_NAME),
-        );
+        out.extend(live.iter().map(|&(_, n)| n).filter(|n| *n == ERROR_MONITOR_NAME));
         out
     }
 
@@ -680,10 +817,7 @@ impl EventEmitter {
 
     /// Sends this emitter's max-listener warnings to `hook` instead of the
     /// process-wide hook ([`set_warning_hook`](crate::set_warning_hook)).
-    pub fn set_warning_hook(
-        &self,
-        hook: impl Fn(&MaxListenersExceededWarning) + Send + Sync + 'static,
-    ) {
+    pub fn set_warning_hook(&self, hook: impl Fn(&MaxListenersExceededWarning) + Send + Sync + 'static) {
         self.lock().hook = Some(Arc::new(hook));
     }
 }

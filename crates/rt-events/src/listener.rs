@@ -70,8 +70,11 @@ pub(crate) type TypedListener<T> = Arc<Entry<T, dyn Fn(&T) + Send + Sync>>;
 pub(crate) trait Erased: Send + Sync {
     fn header(&self) -> &Header;
     fn payload_type(&self) -> TypeId;
-    /// `Box<TypedListener<T>>` for this entry's `T`.
-    fn typed(self: Arc<Self>) -> Box<dyn Any>;
+    /// Pushes this entry as a `TypedListener<T>` onto `out`, a
+    /// `Vec<TypedListener<T>>` (nothing if `T` is not this entry's type).
+    fn push_typed(self: Arc<Self>, out: &mut dyn Any);
+    /// Calls the listener if `payload` is of its type.
+    fn call_any(&self, payload: &dyn Any);
 }
 
 impl<T, F> Erased for Entry<T, F>
@@ -87,9 +90,16 @@ where
         TypeId::of::<T>()
     }
 
-    fn typed(self: Arc<Self>) -> Box<dyn Any> {
-        let typed: TypedListener<T> = self;
-        Box::new(typed)
+    fn push_typed(self: Arc<Self>, out: &mut dyn Any) {
+        if let Some(out) = out.downcast_mut::<Vec<TypedListener<T>>>() {
+            out.push(self);
+        }
+    }
+
+    fn call_any(&self, payload: &dyn Any) {
+        if let Some(payload) = payload.downcast_ref::<T>() {
+            (self.f)(payload);
+        }
     }
 }
 
@@ -122,15 +132,15 @@ pub(crate) struct Snapshot<T> {
 impl<T: 'static> Snapshot<T> {
     /// The `T` listeners of `list`, in order.
     pub(crate) fn of(list: &[Listener]) -> Snapshot<T> {
-        let items = list
-            .iter()
-            .filter(|l| l.payload_type() == TypeId::of::<T>())
-            .filter_map(|l| l.clone().typed().downcast::<TypedListener<T>>().ok())
-            .map(|b| *b)
-            .collect();
+        let mut items: Vec<TypedListener<T>> = Vec::with_capacity(list.len());
+        for l in list {
+            if l.payload_type() == TypeId::of::<T>() {
+                l.clone().push_typed(&mut items);
+            }
+        }
         Snapshot {
             any: !list.is_empty(),
-            items,
+            items: items.into_boxed_slice(),
         }
     }
 }
