@@ -1,0 +1,140 @@
+//! The async pull face: polls behind `read().await`, `write_all().await`,
+//! `finished()`, the pipe task and the futures / tokio bridges. They read the
+//! same state as the event face and register a waker that the state machine
+//! wakes at every change.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::core::Core;
+use crate::error::Error;
+
+impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
+    /// The next chunk (one buffered chunk at a time, never a concatenation).
+    pub(crate) fn poll_read_chunk(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<Option<Result<R, Error>>> {
+        loop {
+            {
+                let mut st = self.lock();
+                let Some(r) = st.r.as_mut() else {
+                    return Poll::Ready(None);
+                };
+                // Pull one chunk: count the front chunk like flowing mode does.
+                let front = r.buffer.front().map(|c| (r.ops.len)(c));
+                drop(st);
+                let got = match front {
+                    Some(n) if n > 0 => self.read_exact_front(n),
+                    _ => self.read_inner(None),
+                };
+                self.settle();
+                if let Some(c) = got {
+                    return Poll::Ready(Some(Ok(c)));
+                }
+            }
+            let mut st = self.lock();
+            if let Some(e) = st.errored.clone() {
+                return Poll::Ready(Some(Err(e)));
+            }
+            let Some(r) = st.r.as_ref() else {
+                return Poll::Ready(None);
+            };
+            if r.length > 0 {
+                continue;
+            }
+            if r.end_emitted || r.ended {
+                return Poll::Ready(None);
+            }
+            if st.destroyed {
+                return Poll::Ready(Some(Err(Error::premature_close())));
+            }
+            st.add_waker(cx.waker());
+            return Poll::Pending;
+        }
+    }
+
+    /// `read(n)` where `n` is the front chunk's length, without raising the
+    /// high-water mark (the async face hands out chunks as they were pushed).
+    fn read_exact_front(self: &Arc<Self>, n: usize) -> Option<R> {
+        let saved = {
+            let mut st = self.lock();
+            let r = st.r.as_mut()?;
+            let saved = r.hwm;
+            if n > r.hwm {
+                r.hwm = n;
+            }
+            saved
+        };
+        let got = self.read_inner(Some(n));
+        let mut st = self.lock();
+        if let Some(r) = st.r.as_mut() {
+            r.hwm = saved;
+        }
+        got
+    }
+
+    /// Ready once `'drain'` has happened (or draining no longer matters).
+    pub(crate) fn poll_drain(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let mut st = self.lock();
+        if let Some(e) = st.errored.clone() {
+            return Poll::Ready(Err(e));
+        }
+        if st.destroyed {
+            return Poll::Ready(Err(Error::destroyed("write")));
+        }
+        let Some(w) = st.w.as_ref() else {
+            return Poll::Ready(Ok(()));
+        };
+        if !w.need_drain || w.ending {
+            return Poll::Ready(Ok(()));
+        }
+        st.add_waker(cx.waker());
+        Poll::Pending
+    }
+
+    /// Ready when the write buffer is empty (every write completed).
+    pub(crate) fn poll_flushed(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let mut st = self.lock();
+        if let Some(e) = st.errored.clone() {
+            return Poll::Ready(Err(e));
+        }
+        if st.destroyed {
+            return Poll::Ready(Err(Error::destroyed("write")));
+        }
+        let Some(w) = st.w.as_ref() else {
+            return Poll::Ready(Ok(()));
+        };
+        if w.length == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        st.add_waker(cx.waker());
+        Poll::Pending
+    }
+
+    /// Node's `finished(stream)`: `'end'` (readable side) and `'finish'`
+    /// (writable side) both done, or the error, or a premature close.
+    pub(crate) fn poll_finished(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let mut st = self.lock();
+        if let Some(e) = st.errored.clone() {
+            return Poll::Ready(Err(e));
+        }
+        let r_done = st.r.as_ref().map(|r| r.end_emitted).unwrap_or(true);
+        let w_done = st.w.as_ref().map(|w| w.finished).unwrap_or(true);
+        if r_done && w_done {
+            return Poll::Ready(Ok(()));
+        }
+        if st.destroyed {
+            return Poll::Ready(Err(Error::premature_close()));
+        }
+        st.add_waker(cx.waker());
+        Poll::Pending
+    }
+
+    /// Ready once `'close'` was emitted.
+    pub(crate) fn poll_closed(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut st = self.lock();
+        if st.close_emitted || (st.closed && !st.emit_close) {
+            return Poll::Ready(());
+        }
+        st.add_waker(cx.waker());
+        Poll::Pending
+    }
+}

@@ -1,0 +1,363 @@
+//! The shared state machine behind every stream handle.
+//!
+//! A stream handle ([`Readable`](crate::Readable), [`Writable`](crate::Writable),
+//! [`Duplex`](crate::Duplex)) is an `Arc<Core>`: cloning a handle is one atomic
+//! increment, and every clone (the source, a pipe's destination, listeners)
+//! looks at the same state. The state sits behind one mutex; the implementor's
+//! hooks (`Source`, `Sink`) sit behind two others, so user code never runs with
+//! the state locked and may call back into the stream (a `'data'` listener that
+//! pauses, a `'drain'` listener that writes, a sink that destroys).
+//!
+//! ## Node's `process.nextTick`, here
+//! Node defers parts of its streams' work to `process.nextTick` (`'drain'`,
+//! `'end'`, `'readable'`, `'close'`, ...). rt keeps the same split: what Node
+//! does synchronously happens before the call returns, what Node defers is put
+//! on the stream's own tick queue, run by one task on the tokio runtime that
+//! was current when the stream was created (or is current when the work is
+//! queued). Outside any runtime, the queue is drained just before the public
+//! call that filled it returns. So the order of events and return values,
+//! observed after each step has settled, is Node's.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Waker;
+
+use crate::error::Error;
+use crate::listeners::{Listeners, StreamEvent};
+use crate::readable_core::RState;
+use crate::writable_core::{EndCb, WState, WriteCb};
+
+/// Locks `m`, ignoring poisoning (a panicking listener must not wedge a stream).
+pub(crate) fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) type Guard<'a, R, W> = MutexGuard<'a, State<R, W>>;
+
+/// Work deferred to the stream's tick queue (Node's `process.nextTick`).
+pub(crate) enum Tick {
+    EmitReadable,
+    MaybeReadMore,
+    Resume,
+    EndReadable,
+    ReadZero,
+    UpdateReadableListening,
+    AfterWrite(Option<WriteCb>),
+    OnWriteError(Error, Option<WriteCb>),
+    FinishMaybe,
+    Finish,
+    ErrorBuffer,
+    EmitErrorClose(Error),
+    EmitClose,
+    EmitError(Error),
+    WriteCb(WriteCb, Result<(), Error>),
+    EndCb(EndCb, Result<(), Error>),
+    EndWritable,
+    PipeEnd,
+    Run(Box<dyn FnOnce() + Send>),
+}
+
+/// Both sides' state plus what they share (destruction, errors, ticks).
+pub(crate) struct State<R, W> {
+    pub(crate) r: Option<RState<R>>,
+    pub(crate) w: Option<WState<W>>,
+    pub(crate) destroyed: bool,
+    pub(crate) closed: bool,
+    pub(crate) close_emitted: bool,
+    pub(crate) error_emitted: bool,
+    pub(crate) errored: Option<Error>,
+    pub(crate) auto_destroy: bool,
+    pub(crate) emit_close: bool,
+    pub(crate) allow_half_open: bool,
+    ticks: VecDeque<Tick>,
+    tick_scheduled: bool,
+    inline_pending: bool,
+    flushing: bool,
+    wakers: Vec<Waker>,
+}
+
+impl<R, W> State<R, W> {
+    pub(crate) fn new(r: Option<RState<R>>, w: Option<WState<W>>) -> Self {
+        State {
+            r,
+            w,
+            destroyed: false,
+            closed: false,
+            close_emitted: false,
+            error_emitted: false,
+            errored: None,
+            auto_destroy: true,
+            emit_close: true,
+            allow_half_open: true,
+            ticks: VecDeque::new(),
+            tick_scheduled: false,
+            inline_pending: false,
+            flushing: false,
+            wakers: Vec::new(),
+        }
+    }
+
+    /// Registers a task waker, woken at the next state change.
+    pub(crate) fn add_waker(&mut self, w: &Waker) {
+        if !self.wakers.iter().any(|x| x.will_wake(w)) {
+            self.wakers.push(w.clone());
+        }
+    }
+
+    /// Wakes every async waiter (they re-check the state).
+    pub(crate) fn wake(&mut self) {
+        if !self.wakers.is_empty() {
+            for w in self.wakers.drain(..) {
+                w.wake();
+            }
+        }
+    }
+
+    fn check_error(&mut self, err: &Option<Error>) {
+        if let Some(e) = err {
+            if self.errored.is_none() {
+                self.errored = Some(e.clone());
+            }
+        }
+    }
+}
+
+/// The implementor's hooks for destruction (Node's `_destroy`), per side.
+pub(crate) trait DestroyHook: Send {
+    fn destroy(&mut self, err: Option<Error>) -> Option<Error>;
+}
+
+/// One stream: state, the implementor's hooks and the listeners.
+pub(crate) struct Core<R, W> {
+    pub(crate) st: Mutex<State<R, W>>,
+    pub(crate) source: Mutex<Option<Box<dyn crate::readable::Source<R>>>>,
+    pub(crate) sink: Mutex<Option<Box<dyn crate::writable::Sink<W>>>>,
+    pub(crate) ev: Listeners<R>,
+    handle: Option<tokio::runtime::Handle>,
+}
+
+impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
+    pub(crate) fn new(
+        state: State<R, W>,
+        source: Option<Box<dyn crate::readable::Source<R>>>,
+        sink: Option<Box<dyn crate::writable::Sink<W>>>,
+    ) -> Arc<Self> {
+        Arc::new(Core {
+            st: Mutex::new(state),
+            source: Mutex::new(source),
+            sink: Mutex::new(sink),
+            ev: Listeners::default(),
+            handle: tokio::runtime::Handle::try_current().ok(),
+        })
+    }
+
+    pub(crate) fn lock(&self) -> Guard<'_, R, W> {
+        lock(&self.st)
+    }
+
+    /// The runtime to run deferred work on, if any.
+    pub(crate) fn runtime(&self) -> Option<tokio::runtime::Handle> {
+        tokio::runtime::Handle::try_current()
+            .ok()
+            .or_else(|| self.handle.clone())
+    }
+
+    /// Queues `t` (Node's `process.nextTick`).
+    pub(crate) fn schedule(self: &Arc<Self>, st: &mut State<R, W>, t: Tick) {
+        st.ticks.push_back(t);
+        if st.tick_scheduled {
+            return;
+        }
+        st.tick_scheduled = true;
+        match self.runtime() {
+            Some(h) => {
+                let me = self.clone();
+                h.spawn(async move { me.run_ticks() });
+            }
+            None => st.inline_pending = true,
+        }
+    }
+
+    /// Called at the end of every public operation: outside a runtime, runs
+    /// the ticks it queued (unless a tick run is already under way).
+    pub(crate) fn settle(self: &Arc<Self>) {
+        let run = {
+            let mut st = self.lock();
+            if st.inline_pending && !st.flushing {
+                st.inline_pending = false;
+                true
+            } else {
+                false
+            }
+        };
+        if run {
+            self.run_ticks();
+        }
+    }
+
+    fn run_ticks(self: &Arc<Self>) {
+        {
+            let mut st = self.lock();
+            if st.flushing {
+                return;
+            }
+            st.flushing = true;
+        }
+        loop {
+            let t = {
+                let mut st = self.lock();
+                match st.ticks.pop_front() {
+                    Some(t) => t,
+                    None => {
+                        st.tick_scheduled = false;
+                        st.inline_pending = false;
+                        st.flushing = false;
+                        return;
+                    }
+                }
+            };
+            self.run_tick(t);
+        }
+    }
+
+    fn run_tick(self: &Arc<Self>, t: Tick) {
+        match t {
+            Tick::EmitReadable => self.emit_readable_now(),
+            Tick::MaybeReadMore => self.maybe_read_more_now(),
+            Tick::Resume => self.resume_now(),
+            Tick::EndReadable => self.end_readable_now(),
+            Tick::ReadZero => {
+                self.read_inner(Some(0));
+            }
+            Tick::UpdateReadableListening => self.update_readable_listening(),
+            Tick::AfterWrite(cb) => self.after_write(cb),
+            Tick::OnWriteError(e, cb) => self.onwrite_error(e, cb),
+            Tick::FinishMaybe => self.finish_maybe_tick(),
+            Tick::Finish => {
+                let st = self.lock();
+                drop(self.finish(st));
+            }
+            Tick::ErrorBuffer => {
+                let st = self.lock();
+                drop(self.error_buffer(st));
+            }
+            Tick::EmitErrorClose(e) => {
+                self.emit_error_now(e);
+                self.emit_close_now();
+            }
+            Tick::EmitClose => self.emit_close_now(),
+            Tick::EmitError(e) => self.emit_error_now(e),
+            Tick::WriteCb(cb, res) => cb(res),
+            Tick::EndCb(cb, res) => cb(res),
+            Tick::EndWritable => self.end_writable_now(),
+            Tick::PipeEnd => self.pipe_source_ended(),
+            Tick::Run(f) => f(),
+        }
+    }
+
+    // ----- destruction (Node's internal/streams/destroy.js) -----
+
+    /// `stream.destroy(err)`.
+    pub(crate) fn destroy(self: &Arc<Self>, err: Option<Error>) {
+        let mut st = self.lock();
+        if st.r.is_none() {
+            if let Some(w) = st.w.as_ref() {
+                if (!w.buffered.is_empty() || !w.on_finished.is_empty()) && !st.destroyed {
+                    self.schedule(&mut st, Tick::ErrorBuffer);
+                }
+            }
+        }
+        if st.destroyed {
+            return;
+        }
+        st.check_error(&err);
+        st.destroyed = true;
+        st.wake();
+        drop(st);
+        let res = self.call_destroy_hooks(err);
+        self.on_destroy(res);
+        self.settle();
+    }
+
+    fn call_destroy_hooks(self: &Arc<Self>, mut err: Option<Error>) -> Option<Error> {
+        // Hooks run without the state lock. A hook busy in another call (a
+        // sink destroying its own stream from `write`) is skipped: Node's
+        // `_destroy` would run re-entrantly there; the implementor already
+        // knows it is tearing down.
+        if let Ok(mut s) = self.source.try_lock() {
+            if let Some(s) = s.as_mut() {
+                err = s.destroy(err);
+            }
+        }
+        if let Ok(mut s) = self.sink.try_lock() {
+            if let Some(s) = s.as_mut() {
+                err = s.destroy(err);
+            }
+        }
+        err
+    }
+
+    fn on_destroy(self: &Arc<Self>, err: Option<Error>) {
+        let mut st = self.lock();
+        st.check_error(&err);
+        st.closed = true;
+        match err {
+            Some(e) => self.schedule(&mut st, Tick::EmitErrorClose(e)),
+            None => self.schedule(&mut st, Tick::EmitClose),
+        }
+        st.wake();
+    }
+
+    fn emit_close_now(self: &Arc<Self>) {
+        let emit = {
+            let mut st = self.lock();
+            st.close_emitted = true;
+            st.wake();
+            st.emit_close
+        };
+        if emit {
+            self.ev.emit(StreamEvent::Close);
+        }
+    }
+
+    fn emit_error_now(self: &Arc<Self>, err: Error) {
+        {
+            let mut st = self.lock();
+            if st.error_emitted {
+                return;
+            }
+            st.error_emitted = true;
+            st.wake();
+        }
+        // Nobody listening: Node would throw. Here the error stays recorded in
+        // the stream (`errored()`), and every async face (`read`, `write_all`,
+        // `finished`, `pipeline`) reports it to its caller.
+        self.ev.emit_error(&err);
+    }
+
+    /// Node's `errorOrDestroy(stream, err, sync)`; takes and gives back the lock.
+    pub(crate) fn error_or_destroy<'a>(
+        self: &'a Arc<Self>,
+        mut st: Guard<'a, R, W>,
+        err: Error,
+        sync: bool,
+    ) -> Guard<'a, R, W> {
+        if st.destroyed {
+            return st;
+        }
+        if st.auto_destroy {
+            drop(st);
+            self.destroy(Some(err));
+            return self.lock();
+        }
+        st.check_error(&Some(err.clone()));
+        if sync {
+            self.schedule(&mut st, Tick::EmitError(err));
+            st
+        } else {
+            drop(st);
+            self.emit_error_now(err);
+            self.lock()
+        }
+    }
+}

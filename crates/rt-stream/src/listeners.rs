@@ -1,0 +1,272 @@
+//! Typed listener lists for a stream's events.
+//!
+//! Each event keeps its listeners in a copy-on-write `Arc<Vec<_>>`: emitting
+//! clones one `Arc` (a snapshot, as Node's emit works on a copy) and calls the
+//! listeners with no lock held, so a listener may add or remove listeners,
+//! write, pause or destroy re-entrantly.
+
+use std::sync::{Arc, Mutex};
+
+use crate::core::lock;
+use crate::error::Error;
+
+/// Identifies one registered listener, for [`off`](crate::Readable::off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ListenerId(pub(crate) u64);
+
+pub(crate) type Callback<A> = Arc<dyn Fn(&A) + Send + Sync>;
+
+pub(crate) struct Entry<A: ?Sized> {
+    id: u64,
+    once: bool,
+    f: Arc<dyn Fn(&A) + Send + Sync>,
+}
+
+impl<A: ?Sized> Clone for Entry<A> {
+    fn clone(&self) -> Self {
+        Entry {
+            id: self.id,
+            once: self.once,
+            f: self.f.clone(),
+        }
+    }
+}
+
+pub(crate) struct List<A: ?Sized>(Arc<Vec<Entry<A>>>);
+
+impl<A: ?Sized> Default for List<A> {
+    fn default() -> Self {
+        List(Arc::new(Vec::new()))
+    }
+}
+
+/// The events a stream emits, named as in Node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StreamEvent {
+    /// `'data'`: a chunk is handed out.
+    Data,
+    /// `'end'`: the readable side has no more data.
+    End,
+    /// `'readable'`: data (or the end) is ready to be read.
+    Readable,
+    /// `'pause'`: the stream switched out of flowing mode.
+    Pause,
+    /// `'resume'`: the stream switched into flowing mode.
+    Resume,
+    /// `'close'`: the stream and its resources are closed.
+    Close,
+    /// `'error'`: the stream failed.
+    Error,
+    /// `'drain'`: the write buffer emptied after `write()` returned `false`.
+    Drain,
+    /// `'finish'`: every write completed after `end()`.
+    Finish,
+    /// `'prefinish'`: `final` completed, `'finish'` is next.
+    Prefinish,
+    /// `'pipe'`: a source started piping into this writable.
+    Pipe,
+    /// `'unpipe'`: a source stopped piping into this writable.
+    Unpipe,
+}
+
+impl StreamEvent {
+    /// Node's name of the event (`"data"`, `"end"`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            StreamEvent::Data => "data",
+            StreamEvent::End => "end",
+            StreamEvent::Readable => "readable",
+            StreamEvent::Pause => "pause",
+            StreamEvent::Resume => "resume",
+            StreamEvent::Close => "close",
+            StreamEvent::Error => "error",
+            StreamEvent::Drain => "drain",
+            StreamEvent::Finish => "finish",
+            StreamEvent::Prefinish => "prefinish",
+            StreamEvent::Pipe => "pipe",
+            StreamEvent::Unpipe => "unpipe",
+        }
+    }
+}
+
+pub(crate) struct Lists<R> {
+    next_id: u64,
+    pub(crate) data: List<R>,
+    pub(crate) error: List<Error>,
+    pub(crate) simple: [List<()>; 10],
+}
+
+fn slot(ev: StreamEvent) -> usize {
+    match ev {
+        StreamEvent::End => 0,
+        StreamEvent::Readable => 1,
+        StreamEvent::Pause => 2,
+        StreamEvent::Resume => 3,
+        StreamEvent::Close => 4,
+        StreamEvent::Drain => 5,
+        StreamEvent::Finish => 6,
+        StreamEvent::Prefinish => 7,
+        StreamEvent::Pipe => 8,
+        StreamEvent::Unpipe => 9,
+        StreamEvent::Data | StreamEvent::Error => usize::MAX,
+    }
+}
+
+pub(crate) struct Listeners<R> {
+    lists: Mutex<Lists<R>>,
+}
+
+impl<R> Default for Listeners<R> {
+    fn default() -> Self {
+        Listeners {
+            lists: Mutex::new(Lists {
+                next_id: 1,
+                data: List::default(),
+                error: List::default(),
+                simple: Default::default(),
+            }),
+        }
+    }
+}
+
+fn add<A: ?Sized>(list: &mut List<A>, id: u64, once: bool, f: Arc<dyn Fn(&A) + Send + Sync>) {
+    Arc::make_mut(&mut list.0).push(Entry { id, once, f });
+}
+
+
+fn snapshot<A: ?Sized>(list: &mut List<A>) -> Option<Arc<Vec<Entry<A>>>> {
+    if list.0.is_empty() {
+        return None;
+    }
+    let snap = list.0.clone();
+    if snap.iter().any(|e| e.once) {
+        Arc::make_mut(&mut list.0).retain(|e| !e.once);
+    }
+    Some(snap)
+}
+
+fn remove<A: ?Sized>(list: &mut List<A>, id: u64) -> bool {
+    if list.0.iter().any(|e| e.id == id) {
+        Arc::make_mut(&mut list.0).retain(|e| e.id != id);
+        true
+    } else {
+        false
+    }
+}
+
+impl<R> Listeners<R> {
+    pub(crate) fn on_data(&self, once: bool, f: Callback<R>) -> ListenerId {
+        let mut l = lock(&self.lists);
+        let id = l.next_id;
+        l.next_id += 1;
+        add(&mut l.data, id, once, f);
+        ListenerId(id)
+    }
+
+    pub(crate) fn on_data_unit(&self, once: bool, f: Arc<dyn Fn() + Send + Sync>) -> ListenerId
+    where
+        R: 'static,
+    {
+        self.on_data(once, Arc::new(move |_: &R| f()))
+    }
+
+    pub(crate) fn on_error(&self, once: bool, f: Callback<Error>) -> ListenerId {
+        let mut l = lock(&self.lists);
+        let id = l.next_id;
+        l.next_id += 1;
+        add(&mut l.error, id, once, f);
+        ListenerId(id)
+    }
+
+    pub(crate) fn on(&self, ev: StreamEvent, once: bool, f: Callback<()>) -> ListenerId {
+        let mut l = lock(&self.lists);
+        let id = l.next_id;
+        l.next_id += 1;
+        let s = slot(ev);
+        if s < 10 {
+            add(&mut l.simple[s], id, once, f);
+        }
+        ListenerId(id)
+    }
+
+    /// Removes a listener; returns the event it was registered for.
+    pub(crate) fn off(&self, id: ListenerId) -> Option<StreamEvent> {
+        let mut l = lock(&self.lists);
+        if remove(&mut l.data, id.0) {
+            return Some(StreamEvent::Data);
+        }
+        if remove(&mut l.error, id.0) {
+            return Some(StreamEvent::Error);
+        }
+        const ALL: [StreamEvent; 10] = [
+            StreamEvent::End,
+            StreamEvent::Readable,
+            StreamEvent::Pause,
+            StreamEvent::Resume,
+            StreamEvent::Close,
+            StreamEvent::Drain,
+            StreamEvent::Finish,
+            StreamEvent::Prefinish,
+            StreamEvent::Pipe,
+            StreamEvent::Unpipe,
+        ];
+        for ev in ALL {
+            if remove(&mut l.simple[slot(ev)], id.0) {
+                return Some(ev);
+            }
+        }
+        None
+    }
+
+    pub(crate) fn count(&self, ev: StreamEvent) -> usize {
+        let l = lock(&self.lists);
+        match ev {
+            StreamEvent::Data => l.data.0.len(),
+            StreamEvent::Error => l.error.0.len(),
+            other => l.simple[slot(other)].0.len(),
+        }
+    }
+
+    pub(crate) fn emit_data(&self, chunk: &R) -> bool {
+        let snap = snapshot(&mut lock(&self.lists).data);
+        match snap {
+            Some(s) => {
+                for e in s.iter() {
+                    (e.f)(chunk);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn emit_error(&self, err: &Error) -> bool {
+        let snap = snapshot(&mut lock(&self.lists).error);
+        match snap {
+            Some(s) => {
+                for e in s.iter() {
+                    (e.f)(err);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn emit(&self, ev: StreamEvent) -> bool {
+        let s = slot(ev);
+        if s >= 10 {
+            return false;
+        }
+        let snap = snapshot(&mut lock(&self.lists).simple[s]);
+        match snap {
+            Some(s) => {
+                for e in s.iter() {
+                    (e.f)(&());
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}

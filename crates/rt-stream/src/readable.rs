@@ -1,0 +1,335 @@
+//! `Readable`: Node's `stream.Readable`, and the `Source` trait its implementors provide.
+
+use std::sync::Arc;
+
+use crate::buffer::{Buffer, StringDecoder};
+use crate::chunk::{byte_ops, object_ops, text_ops};
+use crate::core::{Core, State};
+use crate::error::Error;
+use crate::methods::{common_methods, readable_methods};
+use crate::readable_core::{Decode, RState};
+
+/// Default high-water mark of a byte stream: 16 KiB (Node v20).
+pub const DEFAULT_HIGH_WATER_MARK: usize = 16 * 1024;
+/// Default high-water mark of an object-mode stream: 16 objects.
+pub const DEFAULT_OBJECT_HIGH_WATER_MARK: usize = 16;
+
+/// What an implementor of a readable stream provides: Node's `_read` and `_destroy`.
+///
+/// `read` is called when the stream wants more data (its buffer is below the
+/// high-water mark and no read is outstanding). Push chunks with
+/// [`Pusher::push`] now or later (clone the pusher into a task), and the end
+/// with [`Pusher::push_end`]; `read` is not called again until something was pushed.
+pub trait Source<T>: Send + 'static {
+    /// Node's `_read(size)`: produce data, pushing it through `push`.
+    fn read(&mut self, size: usize, push: &Pusher<T>);
+
+    /// Node's `_destroy(err, cb)`: release resources; return the error to report.
+    fn destroy(&mut self, err: Option<Error>) -> Option<Error> {
+        err
+    }
+}
+
+impl<T, F> Source<T> for F
+where
+    F: FnMut(usize, &Pusher<T>) + Send + 'static,
+{
+    fn read(&mut self, size: usize, push: &Pusher<T>) {
+        self(size, push)
+    }
+}
+
+pub(crate) trait PushTarget<T>: Send + Sync {
+    fn push_chunk(self: Arc<Self>, chunk: Option<T>) -> bool;
+    fn destroy_from_source(self: Arc<Self>, err: Option<Error>);
+    fn can_push(&self) -> bool;
+}
+
+impl<R: Send + 'static, W: Send + 'static> PushTarget<R> for Core<R, W> {
+    fn push_chunk(self: Arc<Self>, chunk: Option<R>) -> bool {
+        let r = self.add_chunk_entry(chunk, false);
+        self.settle();
+        r
+    }
+    fn destroy_from_source(self: Arc<Self>, err: Option<Error>) {
+        self.destroy(err);
+    }
+    fn can_push(&self) -> bool {
+        let st = self.lock();
+        !st.destroyed && st.r.as_ref().map(|r| r.can_push_more()).unwrap_or(false)
+    }
+}
+
+/// The handle a [`Source`] pushes through (Node's `this.push` inside `_read`).
+/// Cheap to clone and `Send`: keep one in a task to push later.
+pub struct Pusher<T> {
+    target: Arc<dyn PushTarget<T>>,
+}
+
+impl<T> Clone for Pusher<T> {
+    fn clone(&self) -> Self {
+        Pusher {
+            target: self.target.clone(),
+        }
+    }
+}
+
+impl<T: Send + 'static> Pusher<T> {
+    pub(crate) fn new<W: Send + 'static>(core: Arc<Core<T, W>>) -> Pusher<T> {
+        Pusher { target: core }
+    }
+
+    /// Pushes a chunk; `false` asks the source to stop until `read` is called again.
+    /// Node: `readable.push(chunk)`.
+    pub fn push(&self, chunk: impl Into<T>) -> bool {
+        self.target.clone().push_chunk(Some(chunk.into()))
+    }
+
+    /// Pushes the end of the data. Node: `readable.push(null)`.
+    #[doc(alias = "push")]
+    pub fn push_end(&self) {
+        self.target.clone().push_chunk(None);
+    }
+
+    /// Destroys the stream (a failing source: `destroy(err)`).
+    pub fn destroy(&self, err: Option<Error>) {
+        self.target.clone().destroy_from_source(err);
+    }
+
+    /// Whether a push now would be accepted below the high-water mark.
+    pub fn wants_more(&self) -> bool {
+        self.target.can_push()
+    }
+}
+
+/// Options of a readable stream (Node's `new Readable(options)`).
+#[derive(Debug, Clone)]
+pub struct ReadableOptions {
+    /// Buffer level at which the source stops being asked for data
+    /// (`None`: 16 KiB, or 16 objects in object mode). Node: `highWaterMark`.
+    pub high_water_mark: Option<usize>,
+    /// Count chunks as one each instead of by bytes (byte streams only; streams
+    /// of other types are always object mode). Node: `objectMode`.
+    pub object_mode: bool,
+    /// Decode chunks to text with this encoding (as `set_encoding`). Node: `encoding`.
+    pub encoding: Option<String>,
+    /// Emit `'close'` after destruction (default true). Node: `emitClose`.
+    pub emit_close: bool,
+    /// Destroy the stream after `'end'` (default true). Node: `autoDestroy`.
+    pub auto_destroy: bool,
+}
+
+impl Default for ReadableOptions {
+    fn default() -> Self {
+        ReadableOptions {
+            high_water_mark: None,
+            object_mode: false,
+            encoding: None,
+            emit_close: true,
+            auto_destroy: true,
+        }
+    }
+}
+
+/// Stand-in for the side a stream does not have.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Void {}
+
+/// Node's `stream.Readable`: a source of chunks with a buffer, flowing and
+/// paused modes, and backpressure.
+///
+/// A handle is cheap to clone; every clone is the same stream. Byte streams
+/// are `Readable<Buffer>` (the default); object streams carry any `T`.
+///
+/// ```
+/// use rt_stream::{Readable, ReadableOptions, Buffer};
+/// // const r = new Readable({ read() {} }); r.push('hi'); r.push(null);
+/// let r = Readable::new(ReadableOptions::default());
+/// r.push("hi");
+/// r.push_end();
+/// assert_eq!(&r.read_now(None).unwrap()[..], b"hi");
+/// ```
+#[doc(alias = "stream.Readable")]
+pub struct Readable<T = Buffer> {
+    pub(crate) core: Arc<Core<T, Void>>,
+}
+
+impl<T> Clone for Readable<T> {
+    fn clone(&self) -> Self {
+        Readable {
+            core: self.core.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Readable<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Readable")
+    }
+}
+
+pub(crate) fn readable_state<T>(
+    opts: &ReadableOptions,
+    object_mode: bool,
+    ops: crate::chunk::ChunkOps<T>,
+) -> RState<T> {
+    let hwm = opts.high_water_mark.unwrap_or(if object_mode {
+        DEFAULT_OBJECT_HIGH_WATER_MARK
+    } else {
+        DEFAULT_HIGH_WATER_MARK
+    });
+    let mut r = RState::new(hwm, object_mode, ops);
+    r.auto_destroy = opts.auto_destroy;
+    r
+}
+
+impl<T: Send + 'static> Readable<T> {
+    fn build(opts: ReadableOptions, object_mode: bool, ops: crate::chunk::ChunkOps<T>, source: Option<Box<dyn Source<T>>>) -> Self {
+        let r = readable_state(&opts, object_mode, ops);
+        let mut st = State::new(Some(r), None);
+        st.auto_destroy = opts.auto_destroy;
+        st.emit_close = opts.emit_close;
+        Readable {
+            core: Core::new(st, source, None),
+        }
+    }
+
+    /// An object-mode readable fed by `push` (no source). Node:
+    /// `new Readable({ objectMode: true, read() {} })`.
+    pub fn objects(opts: ReadableOptions) -> Self {
+        Self::build(opts, true, object_ops(), None)
+    }
+
+    /// An object-mode readable whose data comes from `source`.
+    pub fn objects_from_source(source: impl Source<T>, opts: ReadableOptions) -> Self {
+        Self::build(opts, true, object_ops(), Some(Box::new(source)))
+    }
+
+    /// An object-mode readable of an iterator's items, then the end.
+    /// Node: `Readable.from(iterable)`.
+    #[doc(alias = "from")]
+    pub fn from_iter<I>(iter: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        I::IntoIter: Send + 'static,
+    {
+        let mut it = iter.into_iter();
+        Self::objects_from_source(
+            move |_size: usize, push: &Pusher<T>| loop {
+                match it.next() {
+                    Some(item) => {
+                        if !push.push(item) {
+                            break;
+                        }
+                    }
+                    None => {
+                        push.push_end();
+                        break;
+                    }
+                }
+            },
+            ReadableOptions::default(),
+        )
+    }
+
+    /// An object-mode readable of an async stream's items (`futures::Stream`),
+    /// then the end. Node: `Readable.from(asyncIterable)`.
+    #[doc(alias = "from")]
+    pub fn from_stream<S>(stream: S) -> Self
+    where
+        S: futures_core::Stream<Item = T> + Send + Unpin + 'static,
+    {
+        Self::objects_from_source(crate::from::StreamSource::new(stream), ReadableOptions::default())
+    }
+
+    common_methods!(T);
+    readable_methods!(T);
+}
+
+impl Readable<Buffer> {
+    /// A byte readable fed by `push` (no source). Node: `new Readable({ read() {} })`.
+    pub fn new(opts: ReadableOptions) -> Self {
+        Self::from_parts(opts, None)
+    }
+
+    /// A byte readable whose data comes from `source` (Node's `_read`).
+    pub fn from_source(source: impl Source<Buffer>, opts: ReadableOptions) -> Self {
+        Self::from_parts(opts, Some(Box::new(source)))
+    }
+
+    fn from_parts(opts: ReadableOptions, source: Option<Box<dyn Source<Buffer>>>) -> Self {
+        let object_mode = opts.object_mode;
+        let enc = opts.encoding.clone();
+        let ops = if object_mode { object_ops() } else { byte_ops() };
+        let r = Self::build(opts, object_mode, ops, source);
+        if let Some(e) = enc {
+            // An unknown encoding in the options is reported like Node's
+            // constructor would throw it: as the stream's error.
+            if let Err(err) = r.set_encoding(&e) {
+                r.destroy(Some(err));
+            }
+        }
+        r
+    }
+
+    /// A byte readable of an async stream of chunks (`futures::Stream`).
+    pub fn from_byte_stream<S, C>(stream: S, opts: ReadableOptions) -> Self
+    where
+        S: futures_core::Stream<Item = Result<C, Error>> + Send + Unpin + 'static,
+        C: Into<Buffer> + Send + 'static,
+    {
+        Self::from_source(crate::from::TryStreamSource::new(stream), opts)
+    }
+
+    /// Decodes the data to text: chunks become UTF-8 text (a character split
+    /// across chunks is never mangled) and lengths count UTF-16 units, as
+    /// JavaScript strings do. Node: `readable.setEncoding(enc)`.
+    #[doc(alias = "setEncoding")]
+    pub fn set_encoding(&self, encoding: &str) -> Result<(), Error> {
+        set_encoding(&self.core, encoding)
+    }
+}
+
+pub(crate) struct TextDecoder {
+    inner: StringDecoder,
+}
+
+impl Decode<Buffer> for TextDecoder {
+    fn write(&mut self, chunk: Buffer) -> Buffer {
+        Buffer::from(self.inner.write(&chunk))
+    }
+    fn end(&mut self) -> Option<Buffer> {
+        let s = self.inner.end();
+        if s.is_empty() {
+            None
+        } else {
+            Some(Buffer::from(s))
+        }
+    }
+}
+
+pub(crate) fn set_encoding<W: Send + 'static>(core: &Arc<Core<Buffer, W>>, encoding: &str) -> Result<(), Error> {
+    let (mut dec, name) = crate::buffer::decoder_for(encoding)?;
+    let mut st = core.lock();
+    let Some(r) = st.r.as_mut() else {
+        return Ok(());
+    };
+    if r.object_mode {
+        r.encoding = Some(name);
+        r.decoder = Some(Box::new(TextDecoder { inner: dec }));
+        return Ok(());
+    }
+    let mut content = String::new();
+    for c in r.buffer.drain(..) {
+        content.push_str(&dec.write(&c));
+    }
+    r.ops = text_ops();
+    r.length = crate::chunk::utf16_len(content.as_bytes());
+    if !content.is_empty() {
+        r.buffer.push_back(Buffer::from(content));
+    }
+    r.encoding = Some(name);
+    r.decoder = Some(Box::new(TextDecoder { inner: dec }));
+    Ok(())
+}

@@ -1,0 +1,631 @@
+//! The readable side's state machine: Node v20's `lib/internal/streams/readable.js`
+//! (push, read, flowing and paused modes, `'readable'`, `'end'`), in Rust.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::chunk::ChunkOps;
+use crate::core::{Core, Guard, Tick};
+use crate::error::Error;
+use crate::listeners::StreamEvent;
+use crate::pipe::PipeDest;
+use crate::readable::Pusher;
+
+/// Turns pushed chunks into text chunks after `set_encoding` (Node's StringDecoder step).
+pub(crate) trait Decode<R>: Send {
+    fn write(&mut self, chunk: R) -> R;
+    fn end(&mut self) -> Option<R>;
+}
+
+pub(crate) struct RState<R> {
+    pub(crate) buffer: VecDeque<R>,
+    pub(crate) length: usize,
+    pub(crate) hwm: usize,
+    pub(crate) ops: ChunkOps<R>,
+    pub(crate) object_mode: bool,
+    pub(crate) ended: bool,
+    pub(crate) end_emitted: bool,
+    pub(crate) reading: bool,
+    pub(crate) sync: bool,
+    pub(crate) need_readable: bool,
+    pub(crate) emitted_readable: bool,
+    pub(crate) readable_listening: bool,
+    pub(crate) data_listening: bool,
+    pub(crate) resume_scheduled: bool,
+    pub(crate) has_paused: bool,
+    pub(crate) paused: bool,
+    pub(crate) flowing: Option<bool>,
+    pub(crate) reading_more: bool,
+    pub(crate) data_emitted: bool,
+    pub(crate) decoder: Option<Box<dyn Decode<R>>>,
+    pub(crate) encoding: Option<String>,
+    pub(crate) pipes: Vec<PipeDest<R>>,
+    pub(crate) pipe_task: bool,
+    pub(crate) auto_destroy: bool,
+}
+
+impl<R> RState<R> {
+    pub(crate) fn new(hwm: usize, object_mode: bool, ops: ChunkOps<R>) -> Self {
+        RState {
+            buffer: VecDeque::new(),
+            length: 0,
+            hwm,
+            ops,
+            object_mode,
+            ended: false,
+            end_emitted: false,
+            reading: false,
+            // As Node: anything that must happen "later" must not happen
+            // before the first read either.
+            sync: true,
+            need_readable: false,
+            emitted_readable: false,
+            readable_listening: false,
+            data_listening: false,
+            resume_scheduled: false,
+            has_paused: false,
+            paused: false,
+            flowing: None,
+            reading_more: false,
+            data_emitted: false,
+            decoder: None,
+            encoding: None,
+            pipes: Vec::new(),
+            pipe_task: false,
+            auto_destroy: true,
+        }
+    }
+
+    fn len_of(&self, c: &R) -> usize {
+        (self.ops.len)(c)
+    }
+
+    pub(crate) fn can_push_more(&self) -> bool {
+        !self.ended && (self.length < self.hwm || self.length == 0)
+    }
+
+    fn how_much_to_read(&self, n: Option<usize>) -> usize {
+        match n {
+            Some(0) => 0,
+            _ if self.length == 0 && self.ended => 0,
+            _ if self.object_mode => 1,
+            None => {
+                if self.flowing == Some(true) && self.length > 0 {
+                    self.buffer.front().map(|c| self.len_of(c)).unwrap_or(0)
+                } else {
+                    self.length
+                }
+            }
+            Some(n) if n <= self.length => n,
+            Some(_) => {
+                if self.ended {
+                    self.length
+                } else {
+                    0
+                }
+            }
+        }
+    }
+
+    /// Node's `fromList`: takes `n` units from the front of the buffer.
+    fn from_list(&mut self, n: usize) -> Option<R> {
+        if self.length == 0 {
+            return None;
+        }
+        if self.object_mode {
+            return self.buffer.pop_front();
+        }
+        let len = self.ops.len;
+        if n >= self.length {
+            if self.buffer.len() == 1 {
+                return self.buffer.pop_front();
+            }
+            let all: Vec<R> = self.buffer.drain(..).collect();
+            return self.ops.concat.map(|c| c(all, self.length));
+        }
+        let first_len = self.buffer.front().map(len)?;
+        if n < first_len {
+            let split = self.ops.split_front?;
+            let front = self.buffer.front_mut()?;
+            return Some(split(front, n));
+        }
+        if n == first_len {
+            return self.buffer.pop_front();
+        }
+        let mut parts = Vec::new();
+        let mut need = n;
+        while need > 0 {
+            let Some(front) = self.buffer.front_mut() else {
+                break;
+            };
+            let l = len(front);
+            if l <= need {
+                need -= l;
+                if let Some(c) = self.buffer.pop_front() {
+                    parts.push(c);
+                }
+            } else {
+                let split = self.ops.split_front?;
+                parts.push(split(front, need));
+                need = 0;
+            }
+        }
+        self.ops.concat.map(|c| c(parts, n))
+    }
+}
+
+fn compute_new_hwm(n: usize) -> usize {
+    const MAX_HWM: usize = 0x4000_0000;
+    if n > MAX_HWM {
+        MAX_HWM
+    } else {
+        n.next_power_of_two()
+    }
+}
+
+macro_rules! rs {
+    ($st:expr) => {
+        match $st.r.as_mut() {
+            Some(r) => r,
+            None => return Default::default(),
+        }
+    };
+}
+
+impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
+    /// `readable.read(n)`: `None` is Node's `read()` with no size.
+    pub(crate) fn read_inner(self: &Arc<Self>, n: Option<usize>) -> Option<R> {
+        let mut st = self.lock();
+        let n_orig = n;
+        let destroyed_or_errored = st.destroyed || st.errored.is_some();
+        let r = rs!(st);
+        if let Some(n) = n {
+            if n > r.hwm {
+                r.hwm = compute_new_hwm(n);
+            }
+        }
+        if n != Some(0) {
+            r.emitted_readable = false;
+        }
+        if n == Some(0)
+            && r.need_readable
+            && ((if r.hwm != 0 {
+                r.length >= r.hwm
+            } else {
+                r.length > 0
+            }) || r.ended)
+        {
+            if r.length == 0 && r.ended {
+                self.end_readable(&mut st);
+            } else {
+                self.emit_readable(&mut st);
+            }
+            return None;
+        }
+        let mut n = r.how_much_to_read(n);
+        if n == 0 && r.ended {
+            if r.length == 0 {
+                self.end_readable(&mut st);
+            }
+            return None;
+        }
+        let mut do_read = r.need_readable;
+        if r.length == 0 || r.length.saturating_sub(n) < r.hwm {
+            do_read = true;
+        }
+        if r.reading || r.ended || destroyed_or_errored {
+            // No read now (Node sets doRead = false here).
+        } else if do_read {
+            r.reading = true;
+            r.sync = true;
+            if r.length == 0 {
+                r.need_readable = true;
+            }
+            let hwm = r.hwm;
+            drop(st);
+            self.call_read(hwm);
+            st = self.lock();
+            let r = rs!(st);
+            r.sync = false;
+            if !r.reading {
+                n = r.how_much_to_read(n_orig);
+            }
+        }
+        let r = rs!(st);
+        let ret = if n > 0 { r.from_list(n) } else { None };
+        if ret.is_none() {
+            if r.length <= r.hwm {
+                r.need_readable = true;
+            }
+            n = 0;
+        } else {
+            r.length -= n.min(r.length);
+        }
+        if r.length == 0 {
+            if !r.ended {
+                r.need_readable = true;
+            }
+            if n_orig != Some(n) && r.ended {
+                self.end_readable(&mut st);
+            }
+        }
+        if let Some(c) = &ret {
+            if !st.error_emitted && !st.close_emitted {
+                let r = rs!(st);
+                r.data_emitted = true;
+                if r.data_listening {
+                    drop(st);
+                    self.ev.emit_data(c);
+                }
+            }
+        }
+        ret
+    }
+
+    fn call_read(self: &Arc<Self>, hwm: usize) {
+        let pusher = Pusher::new(self.clone());
+        // A source already busy (a push from inside `read` that re-entered
+        // `read`) is not asked again: it is still "reading", as in Node.
+        if let Ok(mut s) = self.source.try_lock() {
+            if let Some(s) = s.as_mut() {
+                s.read(hwm, &pusher);
+            }
+        }
+    }
+
+    /// `push(chunk)` / `push(null)` / `unshift(chunk)`.
+    pub(crate) fn add_chunk_entry(self: &Arc<Self>, chunk: Option<R>, front: bool) -> bool {
+        let mut st = self.lock();
+        let destroyed_or_errored = st.destroyed || st.errored.is_some();
+        let r = rs!(st);
+        let Some(mut c) = chunk else {
+            r.reading = false;
+            self.on_eof_chunk(st);
+            return false;
+        };
+        if !r.object_mode && r.len_of(&c) == 0 {
+            if !front {
+                r.reading = false;
+                self.maybe_read_more(&mut st);
+            }
+            let r = rs!(st);
+            return r.can_push_more();
+        }
+        if front {
+            if r.end_emitted {
+                let st = self.error_or_destroy(st, Error::unshift_after_end_event(), false);
+                return st.r.as_ref().map(|r| r.can_push_more()).unwrap_or(false);
+            }
+            if destroyed_or_errored {
+                return false;
+            }
+            let st = self.add_chunk(st, c, true);
+            return st.r.as_ref().map(|r| r.can_push_more()).unwrap_or(false);
+        }
+        if r.ended {
+            drop(self.error_or_destroy(st, Error::push_after_eof(), false));
+            return false;
+        }
+        if destroyed_or_errored {
+            return false;
+        }
+        r.reading = false;
+        if let Some(d) = r.decoder.as_mut() {
+            c = d.write(c);
+            if !r.object_mode && r.len_of(&c) == 0 {
+                self.maybe_read_more(&mut st);
+                let r = rs!(st);
+                return r.can_push_more();
+            }
+        }
+        let st = self.add_chunk(st, c, false);
+        st.r.as_ref().map(|r| r.can_push_more()).unwrap_or(false)
+    }
+
+    fn add_chunk<'a>(
+        self: &'a Arc<Self>,
+        mut st: Guard<'a, R, W>,
+        c: R,
+        front: bool,
+    ) -> Guard<'a, R, W> {
+        let Some(r) = st.r.as_mut() else { return st };
+        if r.flowing == Some(true)
+            && !r.sync
+            && r.data_listening
+            && r.length == 0
+            && !r.pipe_task
+        {
+            r.data_emitted = true;
+            drop(st);
+            self.ev.emit_data(&c);
+            st = self.lock();
+        } else {
+            r.length += r.len_of(&c);
+            if front {
+                r.buffer.push_front(c);
+            } else {
+                r.buffer.push_back(c);
+            }
+            if r.need_readable {
+                self.emit_readable(&mut st);
+            }
+            st.wake();
+        }
+        self.maybe_read_more(&mut st);
+        st
+    }
+
+    fn on_eof_chunk(self: &Arc<Self>, mut st: Guard<'_, R, W>) {
+        let Some(r) = st.r.as_mut() else { return };
+        if r.ended {
+            return;
+        }
+        if let Some(d) = r.decoder.as_mut() {
+            if let Some(tail) = d.end() {
+                let l = r.len_of(&tail);
+                if l > 0 {
+                    r.length += l;
+                    r.buffer.push_back(tail);
+                }
+            }
+        }
+        r.ended = true;
+        st.wake();
+        let r = rs!(st);
+        if r.sync {
+            self.emit_readable(&mut st);
+        } else {
+            r.need_readable = false;
+            r.emitted_readable = true;
+            drop(st);
+            self.emit_readable_now();
+        }
+    }
+
+    pub(crate) fn emit_readable(self: &Arc<Self>, st: &mut Guard<'_, R, W>) {
+        let r = rs!(st);
+        r.need_readable = false;
+        if !r.emitted_readable {
+            r.emitted_readable = true;
+            self.schedule(st, Tick::EmitReadable);
+        }
+    }
+
+    pub(crate) fn emit_readable_now(self: &Arc<Self>) {
+        let mut st = self.lock();
+        let ok = !st.destroyed && st.errored.is_none();
+        let r = rs!(st);
+        if ok && (r.length > 0 || r.ended) {
+            drop(st);
+            self.ev.emit(StreamEvent::Readable);
+            st = self.lock();
+            let r = rs!(st);
+            r.emitted_readable = false;
+        }
+        let r = rs!(st);
+        r.need_readable = r.flowing != Some(true) && !r.ended && r.length <= r.hwm;
+        drop(st);
+        self.flow();
+    }
+
+    pub(crate) fn flow(self: &Arc<Self>) {
+        loop {
+            {
+                let mut st = self.lock();
+                let r = rs!(st);
+                if r.pipe_task {
+                    st.wake();
+                    return;
+                }
+                if r.flowing != Some(true) {
+                    return;
+                }
+            }
+            if self.read_inner(None).is_none() {
+                return;
+            }
+        }
+    }
+
+    pub(crate) fn maybe_read_more(self: &Arc<Self>, st: &mut Guard<'_, R, W>) {
+        let r = rs!(st);
+        if !r.reading_more {
+            r.reading_more = true;
+            self.schedule(st, Tick::MaybeReadMore);
+        }
+    }
+
+    pub(crate) fn maybe_read_more_now(self: &Arc<Self>) {
+        loop {
+            let len = {
+                let mut st = self.lock();
+                let r = rs!(st);
+                if r.reading
+                    || r.ended
+                    || !(r.length < r.hwm || (r.flowing == Some(true) && r.length == 0))
+                {
+                    break;
+                }
+                r.length
+            };
+            self.read_inner(Some(0));
+            let mut st = self.lock();
+            let r = rs!(st);
+            if len == r.length {
+                break;
+            }
+        }
+        let mut st = self.lock();
+        let r = rs!(st);
+        r.reading_more = false;
+    }
+
+    pub(crate) fn end_readable(self: &Arc<Self>, st: &mut Guard<'_, R, W>) {
+        let r = rs!(st);
+        if !r.end_emitted {
+            r.ended = true;
+            self.schedule(st, Tick::EndReadable);
+        }
+    }
+
+    pub(crate) fn end_readable_now(self: &Arc<Self>) {
+        let mut st = self.lock();
+        let ok = st.errored.is_none() && !st.close_emitted;
+        let r = rs!(st);
+        if !(ok && !r.end_emitted && r.length == 0) {
+            return;
+        }
+        r.end_emitted = true;
+        let has_pipes = !r.pipes.is_empty();
+        let r_auto = r.auto_destroy;
+        st.wake();
+        if has_pipes {
+            self.schedule(&mut st, Tick::PipeEnd);
+        }
+        drop(st);
+        self.ev.emit(StreamEvent::End);
+        let mut st = self.lock();
+        let writable = st
+            .w
+            .as_ref()
+            .map(|w| !w.ending && !w.ended)
+            .unwrap_or(false)
+            && !st.destroyed
+            && st.errored.is_none();
+        if writable && !st.allow_half_open {
+            self.schedule(&mut st, Tick::EndWritable);
+        } else if r_auto && st.auto_destroy {
+            let auto = match st.w.as_ref() {
+                None => true,
+                Some(w) => w.auto_destroy && w.finished,
+            };
+            if auto {
+                drop(st);
+                self.destroy(None);
+            }
+        }
+    }
+
+    /// `readable.resume()`.
+    pub(crate) fn resume(self: &Arc<Self>) {
+        let mut st = self.lock();
+        let r = rs!(st);
+        if r.flowing != Some(true) {
+            r.flowing = Some(!r.readable_listening);
+            if !r.resume_scheduled {
+                r.resume_scheduled = true;
+                self.schedule(&mut st, Tick::Resume);
+            }
+        }
+        let r = rs!(st);
+        r.has_paused = true;
+        r.paused = false;
+        st.wake();
+    }
+
+    pub(crate) fn resume_now(self: &Arc<Self>) {
+        let reading = {
+            let mut st = self.lock();
+            rs!(st).reading
+        };
+        if !reading {
+            self.read_inner(Some(0));
+        }
+        {
+            let mut st = self.lock();
+            rs!(st).resume_scheduled = false;
+        }
+        self.ev.emit(StreamEvent::Resume);
+        self.flow();
+        let again = {
+            let mut st = self.lock();
+            let r = rs!(st);
+            r.flowing == Some(true) && !r.reading
+        };
+        if again {
+            self.read_inner(Some(0));
+        }
+    }
+
+    /// `readable.pause()`.
+    pub(crate) fn pause(self: &Arc<Self>) {
+        let mut st = self.lock();
+        let r = rs!(st);
+        let emit = r.flowing != Some(false);
+        r.flowing = Some(false);
+        r.has_paused = true;
+        r.paused = true;
+        drop(st);
+        if emit {
+            self.ev.emit(StreamEvent::Pause);
+        }
+    }
+
+    /// `readable.isPaused()`.
+    pub(crate) fn is_paused(&self) -> bool {
+        let mut st = self.lock();
+        let r = rs!(st);
+        r.paused || r.flowing == Some(false)
+    }
+
+    /// After a `'data'` listener was added.
+    pub(crate) fn data_listener_added(self: &Arc<Self>) {
+        let readable_count = self.ev.count(StreamEvent::Readable);
+        let mut st = self.lock();
+        let r = rs!(st);
+        r.data_listening = true;
+        if readable_count > 0 {
+            r.readable_listening = true;
+        }
+        if r.flowing != Some(false) {
+            drop(st);
+            self.resume();
+        }
+    }
+
+    /// After a `'readable'` listener was added.
+    pub(crate) fn readable_listener_added(self: &Arc<Self>) {
+        let mut st = self.lock();
+        let r = rs!(st);
+        if !r.end_emitted && !r.readable_listening {
+            r.readable_listening = true;
+            r.need_readable = true;
+            r.flowing = Some(false);
+            r.emitted_readable = false;
+            if r.length > 0 {
+                self.emit_readable(&mut st);
+            } else if !r.reading {
+                self.schedule(&mut st, Tick::ReadZero);
+            }
+        }
+    }
+
+    pub(crate) fn listener_removed(self: &Arc<Self>, ev: StreamEvent) {
+        match ev {
+            StreamEvent::Readable => {
+                let mut st = self.lock();
+                self.schedule(&mut st, Tick::UpdateReadableListening);
+            }
+            StreamEvent::Data if self.ev.count(StreamEvent::Data) == 0 => {
+                let mut st = self.lock();
+                rs!(st).data_listening = false;
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn update_readable_listening(self: &Arc<Self>) {
+        let count = self.ev.count(StreamEvent::Readable);
+        let mut st = self.lock();
+        let r = rs!(st);
+        r.readable_listening = count > 0;
+        if r.has_paused && !r.paused && r.resume_scheduled {
+            r.flowing = Some(true);
+        } else if r.data_listening {
+            drop(st);
+            self.resume();
+        } else if !r.readable_listening {
+            r.flowing = None;
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! `Transform` and `PassThrough`: duplexes whose output is computed from their input.
+
+use std::sync::{Arc, Mutex, Weak};
+
+use crate::buffer::Buffer;
+use crate::chunk::{byte_ops, object_ops, ChunkOps};
+use crate::core::{lock, Core};
+use crate::duplex::{Duplex, DuplexOptions};
+use crate::error::Error;
+use crate::readable::{Pusher, Source};
+use crate::writable::{Completion, Sink, WriteOutcome};
+
+type TransformFn<R, W> = Box<dyn FnMut(W, &Pusher<R>) -> Result<(), Error> + Send>;
+type FlushFn<R> = Box<dyn FnMut(&Pusher<R>) -> Result<(), Error> + Send>;
+
+struct Pending {
+    callback: Mutex<Option<Completion>>,
+}
+
+struct TransformSink<R, W> {
+    f: TransformFn<R, W>,
+    flush: Option<FlushFn<R>>,
+    core: Weak<Core<R, W>>,
+    pending: Arc<Pending>,
+}
+
+impl<R: Send + 'static, W: Send + 'static> Sink<W> for TransformSink<R, W> {
+    fn write(&mut self, chunk: W) -> WriteOutcome {
+        let Some(core) = self.core.upgrade() else {
+            return WriteOutcome::ok();
+        };
+        let before = core.lock().r.as_ref().map(|r| r.length).unwrap_or(0);
+        let pusher = Pusher::new(core.clone());
+        if let Err(e) = (self.f)(chunk, &pusher) {
+            return WriteOutcome::Done(Err(e));
+        }
+        let st = core.lock();
+        let (Some(r), Some(w)) = (st.r.as_ref(), st.w.as_ref()) else {
+            return WriteOutcome::ok();
+        };
+        if r.ended || w.ending || before == r.length || r.length < r.hwm {
+            WriteOutcome::ok()
+        } else {
+            // The readable side is full: hold the write's completion until
+            // the consumer reads (Node keeps the callback in kCallback).
+            let (c, outcome) = WriteOutcome::deferred();
+            *lock(&self.pending.callback) = Some(c);
+            outcome
+        }
+    }
+
+    fn finish(&mut self) -> Option<WriteOutcome> {
+        let core = self.core.upgrade()?;
+        let pusher = Pusher::new(core);
+        if let Some(flush) = self.flush.as_mut() {
+            if let Err(e) = flush(&pusher) {
+                return Some(WriteOutcome::Done(Err(e)));
+            }
+        }
+        pusher.push_end();
+        Some(WriteOutcome::ok())
+    }
+}
+
+struct TransformSource {
+    pending: Arc<Pending>,
+}
+
+impl<R: Send + 'static> Source<R> for TransformSource {
+    fn read(&mut self, _size: usize, _push: &Pusher<R>) {
+        let c = lock(&self.pending.callback).take();
+        if let Some(c) = c {
+            c.complete(Ok(()));
+        }
+    }
+}
+
+/// Node's `stream.Transform`: a duplex whose readable output is computed
+/// from its writable input by a function (`_transform`) and, at the end, a
+/// flush (`_flush`). Constructors return a [`Duplex`].
+///
+/// ```
+/// use rt_stream::{Transform, DuplexOptions, Buffer};
+/// // new Transform({ transform(chunk, enc, cb) { cb(null, chunk.toString().toUpperCase()) } })
+/// let upper = Transform::new(DuplexOptions::default(), |chunk: Buffer, push| {
+///     push.push(chunk.to_ascii_uppercase());
+///     Ok(())
+/// });
+/// upper.write("hello").unwrap();
+/// assert_eq!(&upper.read_now(None).unwrap()[..], b"HELLO");
+/// ```
+#[doc(alias = "stream.Transform")]
+#[derive(Debug)]
+pub struct Transform;
+
+fn make<R: Send + 'static, W: Send + 'static>(
+    opts: &DuplexOptions,
+    r: (bool, ChunkOps<R>),
+    w: (bool, ChunkOps<W>),
+    f: TransformFn<R, W>,
+    flush: Option<FlushFn<R>>,
+) -> Duplex<R, W> {
+    let pending = Arc::new(Pending {
+        callback: Mutex::new(None),
+    });
+    let d = Duplex::build(
+        opts,
+        r.0,
+        r.1,
+        w.0,
+        w.1,
+        Some(Box::new(TransformSource {
+            pending: pending.clone(),
+        })),
+        None,
+    );
+    let sink = TransformSink {
+        f,
+        flush,
+        core: Arc::downgrade(&d.core),
+        pending,
+    };
+    *lock(&d.core.sink) = Some(Box::new(sink));
+    d
+}
+
+fn byte_side(object: bool) -> (bool, ChunkOps<Buffer>) {
+    (object, if object { object_ops() } else { byte_ops() })
+}
+
+#[allow(clippy::new_ret_no_self)]
+impl Transform {
+    /// A byte transform. `f` pushes zero or more output chunks per input
+    /// chunk. Node: `new Transform({ transform })`.
+    pub fn new(
+        opts: DuplexOptions,
+        f: impl FnMut(Buffer, &Pusher<Buffer>) -> Result<(), Error> + Send + 'static,
+    ) -> Duplex<Buffer, Buffer> {
+        Self::with_flush(opts, f, |_: &Pusher<Buffer>| Ok(()))
+    }
+
+    /// A byte transform with a flush step run after the last input.
+    /// Node: `new Transform({ transform, flush })`.
+    pub fn with_flush(
+        opts: DuplexOptions,
+        f: impl FnMut(Buffer, &Pusher<Buffer>) -> Result<(), Error> + Send + 'static,
+        flush: impl FnMut(&Pusher<Buffer>) -> Result<(), Error> + Send + 'static,
+    ) -> Duplex<Buffer, Buffer> {
+        let (ro, wo) = opts.sides();
+        let d = make(
+            &opts,
+            byte_side(ro.object_mode),
+            byte_side(wo.object_mode),
+            Box::new(f),
+            Some(Box::new(flush)),
+        );
+        if let Some(e) = &opts.encoding {
+            if let Err(err) = d.set_encoding(e) {
+                d.destroy(Some(err));
+            }
+        }
+        d
+    }
+
+    /// An object-mode transform from `W` objects to `R` objects.
+    pub fn objects<R: Send + 'static, W: Send + 'static>(
+        opts: DuplexOptions,
+        f: impl FnMut(W, &Pusher<R>) -> Result<(), Error> + Send + 'static,
+    ) -> Duplex<R, W> {
+        make(&opts, (true, object_ops()), (true, object_ops()), Box::new(f), None)
+    }
+
+    /// An object-mode transform with a flush step.
+    pub fn objects_with_flush<R: Send + 'static, W: Send + 'static>(
+        opts: DuplexOptions,
+        f: impl FnMut(W, &Pusher<R>) -> Result<(), Error> + Send + 'static,
+        flush: impl FnMut(&Pusher<R>) -> Result<(), Error> + Send + 'static,
+    ) -> Duplex<R, W> {
+        make(
+            &opts,
+            (true, object_ops()),
+            (true, object_ops()),
+            Box::new(f),
+            Some(Box::new(flush)),
+        )
+    }
+
+    /// Bytes in, objects out (a parser: lines, records). Node:
+    /// `new Transform({ readableObjectMode: true, transform })`.
+    pub fn bytes_to_objects<R: Send + 'static>(
+        opts: DuplexOptions,
+        f: impl FnMut(Buffer, &Pusher<R>) -> Result<(), Error> + Send + 'static,
+        flush: impl FnMut(&Pusher<R>) -> Result<(), Error> + Send + 'static,
+    ) -> Duplex<R, Buffer> {
+        let (_, wo) = opts.sides();
+        make(
+            &opts,
+            (true, object_ops()),
+            byte_side(wo.object_mode),
+            Box::new(f),
+            Some(Box::new(flush)),
+        )
+    }
+}
+
+/// Node's `stream.PassThrough`: a transform that outputs its input unchanged.
+///
+/// ```
+/// use rt_stream::{PassThrough, DuplexOptions};
+/// let p = PassThrough::new(DuplexOptions::default());
+/// p.write("same").unwrap();
+/// assert_eq!(&p.read_now(None).unwrap()[..], b"same");
+/// ```
+#[doc(alias = "stream.PassThrough")]
+#[derive(Debug)]
+pub struct PassThrough;
+
+#[allow(clippy::new_ret_no_self)]
+impl PassThrough {
+    /// A byte pass-through. Node: `new PassThrough()`.
+    pub fn new(opts: DuplexOptions) -> Duplex<Buffer, Buffer> {
+        Transform::new(opts, |c, p| {
+            p.push(c);
+            Ok(())
+        })
+    }
+
+    /// An object-mode pass-through. Node: `new PassThrough({ objectMode: true })`.
+    pub fn objects<T: Send + 'static>(opts: DuplexOptions) -> Duplex<T, T> {
+        Transform::objects(opts, |c: T, p: &Pusher<T>| {
+            p.push(c);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,348 @@
+//! `Writable`: Node's `stream.Writable`, and the `Sink` trait its implementors provide.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use crate::buffer::Buffer;
+use crate::chunk::{byte_ops, object_ops};
+use crate::core::{lock, Core, State};
+use crate::error::Error;
+use crate::methods::{common_methods, writable_methods};
+use crate::readable::{Void, DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK};
+use crate::writable_core::WState;
+
+/// A boxed future completing a write (the slow path of [`WriteOutcome`]).
+pub type WriteFuture = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
+
+/// How a [`Sink`] finished (or will finish) a write — Node's `_write` callback.
+///
+/// `Done` is the synchronous fast path: no allocation, no task. `Pending`
+/// hands the stream a future to run on the runtime; `Deferred` lets the
+/// implementor signal completion itself through a [`Completion`].
+pub enum WriteOutcome {
+    /// The write completed (Node: `cb()` / `cb(err)` called synchronously).
+    Done(Result<(), Error>),
+    /// The write completes when this future does.
+    Pending(WriteFuture),
+    /// The write completes when the paired [`Completion`] is completed.
+    Deferred(Deferred),
+}
+
+impl WriteOutcome {
+    /// `Done(Ok(()))`.
+    pub fn ok() -> WriteOutcome {
+        WriteOutcome::Done(Ok(()))
+    }
+
+    /// A completion handle and the outcome to return from the sink: call
+    /// `completion.complete(result)` when the write is done, from anywhere.
+    pub fn deferred() -> (Completion, WriteOutcome) {
+        let slot = Arc::new(Mutex::new(Slot::Waiting));
+        (
+            Completion {
+                slot: Some(slot.clone()),
+            },
+            WriteOutcome::Deferred(Deferred { slot }),
+        )
+    }
+}
+
+type DoneFn = Box<dyn FnOnce(Result<(), Error>) + Send>;
+
+enum Slot {
+    Waiting,
+    Done(Result<(), Error>),
+    Registered(DoneFn),
+    Finished,
+}
+
+/// The stream's side of a deferred write (see [`WriteOutcome::deferred`]).
+pub struct Deferred {
+    slot: Arc<Mutex<Slot>>,
+}
+
+impl Deferred {
+    /// Registers what to run at completion; returns the result at once if
+    /// the completion already happened.
+    pub(crate) fn register(self, f: DoneFn) -> Option<Result<(), Error>> {
+        let mut s = lock(&self.slot);
+        match std::mem::replace(&mut *s, Slot::Finished) {
+            Slot::Done(r) => Some(r),
+            Slot::Waiting => {
+                *s = Slot::Registered(f);
+                None
+            }
+            other => {
+                *s = other;
+                None
+            }
+        }
+    }
+}
+
+/// Completes a deferred write (Node: calling `_write`'s callback later).
+/// Dropping it without completing fails the write with `ERR_STREAM_PREMATURE_CLOSE`.
+pub struct Completion {
+    slot: Option<Arc<Mutex<Slot>>>,
+}
+
+impl Completion {
+    /// Completes the write with `result`.
+    pub fn complete(mut self, result: Result<(), Error>) {
+        self.fire(result);
+    }
+
+    fn fire(&mut self, result: Result<(), Error>) {
+        let Some(slot) = self.slot.take() else {
+            return;
+        };
+        let f = {
+            let mut s = lock(&slot);
+            match std::mem::replace(&mut *s, Slot::Finished) {
+                Slot::Registered(f) => Some(f),
+                Slot::Waiting => {
+                    *s = Slot::Done(result.clone());
+                    None
+                }
+                other => {
+                    *s = other;
+                    None
+                }
+            }
+        };
+        if let Some(f) = f {
+            f(result);
+        }
+    }
+}
+
+impl Drop for Completion {
+    fn drop(&mut self) {
+        if self.slot.is_some() {
+            self.fire(Err(Error::premature_close()));
+        }
+    }
+}
+
+/// What an implementor of a writable stream provides: Node's `_write`,
+/// `_writev`, `_final` and `_destroy`.
+///
+/// `write` is called for one chunk at a time, never concurrently; the next
+/// chunk waits until the outcome completes. Return [`WriteOutcome::Done`]
+/// when the chunk is handled at once (the fast path).
+pub trait Sink<T>: Send + 'static {
+    /// Node's `_write(chunk, encoding, cb)`.
+    fn write(&mut self, chunk: T) -> WriteOutcome;
+
+    /// Node's `_writev(chunks, cb)`: several buffered chunks at once (after
+    /// `uncork`, or when writes piled up). Only called if [`has_writev`](Self::has_writev).
+    fn writev(&mut self, chunks: Vec<T>) -> WriteOutcome {
+        let _ = chunks;
+        WriteOutcome::Done(Err(Error::new(
+            "ERR_METHOD_NOT_IMPLEMENTED",
+            "The _writev() method is not implemented",
+        )))
+    }
+
+    /// Whether [`writev`](Self::writev) is implemented.
+    fn has_writev(&self) -> bool {
+        false
+    }
+
+    /// Node's `_final(cb)`: called once after `end()` when every write is
+    /// done, before `'finish'`. `None` (the default) means "no `_final`".
+    fn finish(&mut self) -> Option<WriteOutcome> {
+        None
+    }
+
+    /// Node's `_destroy(err, cb)`: release resources; return the error to report.
+    fn destroy(&mut self, err: Option<Error>) -> Option<Error> {
+        err
+    }
+}
+
+pub(crate) enum Writing<W> {
+    One(W),
+    Many(Vec<W>),
+}
+
+/// A sink from a closure that handles each chunk at once.
+pub(crate) struct FnSink<F>(pub(crate) F);
+
+impl<T, F> Sink<T> for FnSink<F>
+where
+    F: FnMut(T) -> Result<(), Error> + Send + 'static,
+{
+    fn write(&mut self, chunk: T) -> WriteOutcome {
+        WriteOutcome::Done((self.0)(chunk))
+    }
+}
+
+/// A sink from an async closure.
+pub(crate) struct AsyncFnSink<F>(pub(crate) F);
+
+impl<T, F, Fut> Sink<T> for AsyncFnSink<F>
+where
+    F: FnMut(T) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(), Error>> + Send + 'static,
+{
+    fn write(&mut self, chunk: T) -> WriteOutcome {
+        WriteOutcome::Pending(Box::pin((self.0)(chunk)))
+    }
+}
+
+/// Options of a writable stream (Node's `new Writable(options)`).
+#[derive(Debug, Clone)]
+pub struct WritableOptions {
+    /// Buffered amount at which `write()` starts returning `false`
+    /// (`None`: 16 KiB, or 16 objects in object mode). Node: `highWaterMark`.
+    pub high_water_mark: Option<usize>,
+    /// Count chunks as one each (byte streams only). Node: `objectMode`.
+    pub object_mode: bool,
+    /// Encoding for strings written with `write_str` (default `utf8`).
+    /// Node: `defaultEncoding`.
+    pub default_encoding: String,
+    /// Emit `'close'` after destruction (default true). Node: `emitClose`.
+    pub emit_close: bool,
+    /// Destroy the stream after `'finish'` (default true). Node: `autoDestroy`.
+    pub auto_destroy: bool,
+}
+
+impl Default for WritableOptions {
+    fn default() -> Self {
+        WritableOptions {
+            high_water_mark: None,
+            object_mode: false,
+            default_encoding: "utf8".to_string(),
+            emit_close: true,
+            auto_destroy: true,
+        }
+    }
+}
+
+/// Node's `stream.Writable`: a destination with a write buffer, `cork`,
+/// backpressure (`write()` returns `false`, `'drain'` follows) and `end`.
+///
+/// ```
+/// use rt_stream::{Writable, WritableOptions, Buffer, Error};
+/// use std::sync::{Arc, Mutex};
+/// // const w = new Writable({ write(chunk, enc, cb) { got.push(chunk); cb(); } });
+/// let got = Arc::new(Mutex::new(Vec::new()));
+/// let g = got.clone();
+/// let w = Writable::from_fn(WritableOptions::default(), move |c: Buffer| {
+///     g.lock().unwrap().extend_from_slice(&c);
+///     Ok::<(), Error>(())
+/// });
+/// assert_eq!(w.write("hello ").unwrap(), true);
+/// w.end_with("world").unwrap();
+/// assert_eq!(&got.lock().unwrap()[..], b"hello world");
+/// ```
+#[doc(alias = "stream.Writable")]
+pub struct Writable<T = Buffer> {
+    pub(crate) core: Arc<Core<Void, T>>,
+}
+
+impl<T> Clone for Writable<T> {
+    fn clone(&self) -> Self {
+        Writable {
+            core: self.core.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Writable<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Writable")
+    }
+}
+
+pub(crate) fn writable_state<T>(
+    opts: &WritableOptions,
+    object_mode: bool,
+    ops: crate::chunk::ChunkOps<T>,
+    has_writev: bool,
+) -> WState<T> {
+    let hwm = opts.high_water_mark.unwrap_or(if object_mode {
+        DEFAULT_OBJECT_HIGH_WATER_MARK
+    } else {
+        DEFAULT_HIGH_WATER_MARK
+    });
+    let mut w = WState::new(hwm, object_mode, ops, has_writev);
+    w.auto_destroy = opts.auto_destroy;
+    w
+}
+
+impl<T: Send + 'static> Writable<T> {
+    fn build(
+        opts: WritableOptions,
+        object_mode: bool,
+        ops: crate::chunk::ChunkOps<T>,
+        sink: Box<dyn Sink<T>>,
+    ) -> Self {
+        let w = writable_state(&opts, object_mode, ops, sink.has_writev());
+        let mut st = State::new(None, Some(w));
+        st.auto_destroy = opts.auto_destroy;
+        st.emit_close = opts.emit_close;
+        Writable {
+            core: Core::new(st, None, Some(sink)),
+        }
+    }
+
+    /// An object-mode writable into `sink`. Node: `new Writable({ objectMode: true, write })`.
+    pub fn objects(sink: impl Sink<T>, opts: WritableOptions) -> Self {
+        Self::build(opts, true, object_ops(), Box::new(sink))
+    }
+
+    /// An object-mode writable calling `f` for each object.
+    pub fn objects_from_fn(
+        opts: WritableOptions,
+        f: impl FnMut(T) -> Result<(), Error> + Send + 'static,
+    ) -> Self {
+        Self::objects(FnSink(f), opts)
+    }
+
+    /// An object-mode writable whose writes are async closures.
+    pub fn objects_from_async_fn<F, Fut>(opts: WritableOptions, f: F) -> Self
+    where
+        F: FnMut(T) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        Self::objects(AsyncFnSink(f), opts)
+    }
+
+    common_methods!(T);
+    writable_methods!(T);
+}
+
+impl Writable<Buffer> {
+    /// A byte writable into `sink`. Node: `new Writable({ write, writev, final, destroy })`.
+    pub fn new(sink: impl Sink<Buffer>, opts: WritableOptions) -> Self {
+        let object_mode = opts.object_mode;
+        let ops = if object_mode { object_ops() } else { byte_ops() };
+        Self::build(opts, object_mode, ops, Box::new(sink))
+    }
+
+    /// A byte writable calling `f` for each chunk, synchronously
+    /// (Node: `write(chunk, enc, cb) { ...; cb(); }`).
+    pub fn from_fn(
+        opts: WritableOptions,
+        f: impl FnMut(Buffer) -> Result<(), Error> + Send + 'static,
+    ) -> Self {
+        Self::new(FnSink(f), opts)
+    }
+
+    /// A byte writable whose writes are async closures (Node: `write` calling `cb` later).
+    pub fn from_async_fn<F, Fut>(opts: WritableOptions, f: F) -> Self
+    where
+        F: FnMut(Buffer) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        Self::new(AsyncFnSink(f), opts)
+    }
+
+    /// A writable that accepts and drops everything (`/dev/null`).
+    pub fn discard() -> Self {
+        Self::from_fn(WritableOptions::default(), |_| Ok(()))
+    }
+}

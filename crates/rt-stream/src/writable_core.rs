@@ -1,0 +1,617 @@
+//! The writable side's state machine: Node v20's `lib/internal/streams/writable.js`
+//! (write, buffering, cork, writev batches, end, final, finish), in Rust.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::chunk::ChunkOps;
+use crate::core::{Core, Guard, Tick};
+use crate::error::Error;
+use crate::listeners::StreamEvent;
+use crate::writable::{WriteOutcome, Writing};
+
+/// A write's completion callback (Node's `write(chunk, cb)`).
+pub(crate) type WriteCb = Box<dyn FnOnce(Result<(), Error>) + Send>;
+/// An `end(cb)` callback.
+pub(crate) type EndCb = Box<dyn FnOnce(Result<(), Error>) + Send>;
+
+pub(crate) struct Entry<W> {
+    pub(crate) chunk: W,
+    pub(crate) cb: Option<WriteCb>,
+}
+
+pub(crate) struct WState<W> {
+    pub(crate) buffered: VecDeque<Entry<W>>,
+    pub(crate) length: usize,
+    pub(crate) hwm: usize,
+    pub(crate) ops: ChunkOps<W>,
+    pub(crate) object_mode: bool,
+    pub(crate) writing: bool,
+    pub(crate) writelen: usize,
+    pub(crate) writecb: Option<WriteCb>,
+    pub(crate) sync: bool,
+    pub(crate) corked: u32,
+    pub(crate) ending: bool,
+    pub(crate) ended: bool,
+    pub(crate) finished: bool,
+    pub(crate) final_called: bool,
+    pub(crate) prefinished: bool,
+    pub(crate) need_drain: bool,
+    pub(crate) buffer_processing: bool,
+    pub(crate) after_write_pending: bool,
+    pub(crate) pendingcb: i64,
+    pub(crate) on_finished: Vec<EndCb>,
+    pub(crate) has_writev: bool,
+    pub(crate) auto_destroy: bool,
+    pub(crate) completed: u64,
+}
+
+impl<W> WState<W> {
+    pub(crate) fn new(hwm: usize, object_mode: bool, ops: ChunkOps<W>, has_writev: bool) -> Self {
+        WState {
+            buffered: VecDeque::new(),
+            length: 0,
+            hwm,
+            ops,
+            object_mode,
+            writing: false,
+            writelen: 0,
+            writecb: None,
+            sync: true,
+            corked: 0,
+            ending: false,
+            ended: false,
+            finished: false,
+            final_called: false,
+            prefinished: false,
+            need_drain: false,
+            buffer_processing: false,
+            after_write_pending: false,
+            pendingcb: 0,
+            on_finished: Vec::new(),
+            has_writev,
+            auto_destroy: true,
+            completed: 0,
+        }
+    }
+}
+
+macro_rules! ws {
+    ($st:expr) => {
+        match $st.w.as_mut() {
+            Some(w) => w,
+            None => return Default::default(),
+        }
+    };
+}
+
+macro_rules! ws_ok {
+    ($st:expr) => {
+        match $st.w.as_mut() {
+            Some(w) => w,
+            None => return Ok(()),
+        }
+    };
+}
+
+fn need_finish<R, W>(st: &crate::core::State<R, W>) -> bool {
+    match st.w.as_ref() {
+        Some(w) => {
+            w.ending
+                && !st.destroyed
+                && !w.finished
+                && !w.writing
+                && !st.error_emitted
+                && !st.close_emitted
+                && st.errored.is_none()
+                && w.buffered.is_empty()
+                && w.length == 0
+        }
+        None => false,
+    }
+}
+
+impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
+    /// `writable.write(chunk, cb)`: `Ok(false)` means "stop until 'drain'".
+    pub(crate) fn write_inner(self: &Arc<Self>, chunk: W, cb: Option<WriteCb>) -> Result<bool, Error> {
+        let mut st = self.lock();
+        let destroyed = st.destroyed;
+        let Some(w) = st.w.as_mut() else {
+            return Err(Error::new("ERR_STREAM_NOT_WRITABLE", "stream is not writable"));
+        };
+        let err = if w.ending {
+            Some(Error::write_after_end())
+        } else if destroyed {
+            Some(Error::destroyed("write"))
+        } else {
+            None
+        };
+        if let Some(err) = err {
+            if let Some(cb) = cb {
+                self.schedule(&mut st, Tick::WriteCb(cb, Err(err.clone())));
+            }
+            drop(self.error_or_destroy(st, err.clone(), true));
+            return Err(err);
+        }
+        w.pendingcb += 1;
+        let len = (w.ops.len)(&chunk);
+        w.length += len;
+        if w.writing || w.corked > 0 || st.errored.is_some() {
+            let Some(w) = st.w.as_mut() else {
+                return Ok(false);
+            };
+            w.buffered.push_back(Entry { chunk, cb });
+        } else {
+            st = self.do_write(st, Writing::One(chunk), len, cb);
+        }
+        let bad = st.destroyed || st.errored.is_some();
+        let Some(w) = st.w.as_mut() else {
+            return Ok(false);
+        };
+        let ret = w.length < w.hwm || w.length == 0;
+        if !ret {
+            w.need_drain = true;
+        }
+        Ok(ret && !bad)
+    }
+
+    fn do_write<'a>(
+        self: &'a Arc<Self>,
+        mut st: Guard<'a, R, W>,
+        chunk: Writing<W>,
+        len: usize,
+        cb: Option<WriteCb>,
+    ) -> Guard<'a, R, W> {
+        let destroyed = st.destroyed;
+        let Some(w) = st.w.as_mut() else { return st };
+        w.writelen = len;
+        w.writecb = cb;
+        w.writing = true;
+        w.sync = true;
+        drop(st);
+        if destroyed {
+            self.onwrite(Err(Error::destroyed("write")), true);
+        } else {
+            let outcome = {
+                let mut sink = crate::core::lock(&self.sink);
+                match sink.as_mut() {
+                    Some(s) => match chunk {
+                        Writing::One(c) => s.write(c),
+                        Writing::Many(v) => s.writev(v),
+                    },
+                    None => WriteOutcome::Done(Ok(())),
+                }
+            };
+            self.handle_outcome(outcome, Completing::Write);
+        }
+        let mut st = self.lock();
+        if let Some(w) = st.w.as_mut() {
+            w.sync = false;
+        }
+        st
+    }
+
+    fn handle_outcome(self: &Arc<Self>, outcome: WriteOutcome, what: Completing) {
+        let done = move |me: &Arc<Self>, res: Result<(), Error>, sync: bool| match what {
+            Completing::Write => me.onwrite(res, sync),
+            Completing::Final => me.on_final(res, sync),
+        };
+        match outcome {
+            WriteOutcome::Done(res) => done(self, res, true),
+            WriteOutcome::Pending(fut) => match self.runtime() {
+                Some(h) => {
+                    let me = self.clone();
+                    h.spawn(async move {
+                        let res = fut.await;
+                        done(&me, res, false);
+                        me.settle();
+                    });
+                }
+                None => done(
+                    self,
+                    Err(Error::new(
+                        "ERR_NO_RUNTIME",
+                        "a pending write needs a tokio runtime to complete on",
+                    )),
+                    true,
+                ),
+            },
+            WriteOutcome::Deferred(d) => {
+                let me = self.clone();
+                if let Some(res) = d.register(Box::new(move |res| {
+                    done(&me, res, false);
+                    me.settle();
+                })) {
+                    done(self, res, true);
+                }
+            }
+        }
+    }
+
+    /// Node's `onwrite`: the sink completed the current write (or writev).
+    pub(crate) fn onwrite(self: &Arc<Self>, res: Result<(), Error>, sync: bool) {
+        let mut st = self.lock();
+        let w = ws!(st);
+        let cb = w.writecb.take();
+        w.writing = false;
+        w.length -= w.writelen.min(w.length);
+        w.writelen = 0;
+        st.wake();
+        match res {
+            Err(er) => {
+                if st.errored.is_none() {
+                    st.errored = Some(er.clone());
+                }
+                if sync {
+                    self.schedule(&mut st, Tick::OnWriteError(er, cb));
+                } else {
+                    drop(st);
+                    self.onwrite_error(er, cb);
+                }
+            }
+            Ok(()) => {
+                let w = ws!(st);
+                w.completed += 1;
+                if !w.buffered.is_empty() {
+                    st = self.clear_buffer(st);
+                }
+                let w = ws!(st);
+                if sync {
+                    let need_drain = w.need_drain && w.length == 0;
+                    let need_tick = need_drain || cb.is_some();
+                    if cb.is_none() {
+                        if !w.after_write_pending && need_tick {
+                            w.after_write_pending = true;
+                            self.schedule(&mut st, Tick::AfterWrite(None));
+                        } else {
+                            w.pendingcb -= 1;
+                            if w.ending {
+                                drop(self.finish_maybe(st, true));
+                            }
+                        }
+                    } else {
+                        w.after_write_pending = true;
+                        self.schedule(&mut st, Tick::AfterWrite(cb));
+                    }
+                } else {
+                    drop(st);
+                    self.after_write(cb);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn onwrite_error(self: &Arc<Self>, er: Error, cb: Option<WriteCb>) {
+        {
+            let mut st = self.lock();
+            ws!(st).pendingcb -= 1;
+        }
+        if let Some(cb) = cb {
+            cb(Err(er.clone()));
+        }
+        let st = self.lock();
+        let st = self.error_buffer(st);
+        drop(self.error_or_destroy(st, er, false));
+    }
+
+    pub(crate) fn after_write(self: &Arc<Self>, cb: Option<WriteCb>) {
+        let mut st = self.lock();
+        let destroyed = st.destroyed;
+        let w = ws!(st);
+        w.after_write_pending = false;
+        let need_drain = !w.ending && w.need_drain && !destroyed && w.length == 0;
+        if need_drain {
+            w.need_drain = false;
+            drop(st);
+            self.ev.emit(StreamEvent::Drain);
+            st = self.lock();
+        }
+        let w = ws!(st);
+        w.pendingcb -= 1;
+        if let Some(cb) = cb {
+            drop(st);
+            cb(Ok(()));
+            st = self.lock();
+        }
+        if st.destroyed {
+            st = self.error_buffer(st);
+        }
+        if st.w.as_ref().map(|w| w.ending).unwrap_or(false) {
+            drop(self.finish_maybe(st, true));
+        }
+    }
+
+    pub(crate) fn error_buffer<'a>(self: &'a Arc<Self>, mut st: Guard<'a, R, W>) -> Guard<'a, R, W> {
+        let errored = st.errored.clone();
+        let Some(w) = st.w.as_mut() else { return st };
+        if w.writing {
+            return st;
+        }
+        let mut cbs = Vec::new();
+        for e in w.buffered.drain(..) {
+            let l = (w.ops.len)(&e.chunk);
+            w.length -= l.min(w.length);
+            if let Some(cb) = e.cb {
+                cbs.push(cb);
+            }
+        }
+        let ends: Vec<EndCb> = w.on_finished.drain(..).collect();
+        drop(st);
+        for cb in cbs {
+            cb(Err(errored.clone().unwrap_or_else(|| Error::destroyed("write"))));
+        }
+        for cb in ends {
+            cb(Err(errored.clone().unwrap_or_else(|| Error::destroyed("end"))));
+        }
+        self.lock()
+    }
+
+    pub(crate) fn clear_buffer<'a>(self: &'a Arc<Self>, mut st: Guard<'a, R, W>) -> Guard<'a, R, W> {
+        let destroyed = st.destroyed;
+        let Some(w) = st.w.as_mut() else { return st };
+        if destroyed || w.buffer_processing || w.corked > 0 || w.buffered.is_empty() {
+            return st;
+        }
+        w.buffer_processing = true;
+        if w.buffered.len() > 1 && w.has_writev {
+            let n = w.buffered.len() as i64;
+            w.pendingcb -= n - 1;
+            let mut chunks = Vec::with_capacity(w.buffered.len());
+            let mut cbs = Vec::new();
+            for e in w.buffered.drain(..) {
+                chunks.push(e.chunk);
+                if let Some(cb) = e.cb {
+                    cbs.push(cb);
+                }
+            }
+            let cb: Option<WriteCb> = if cbs.is_empty() {
+                None
+            } else {
+                Some(Box::new(move |res: Result<(), Error>| {
+                    for cb in cbs {
+                        cb(res.clone());
+                    }
+                }))
+            };
+            let len = w.length;
+            st = self.do_write(st, Writing::Many(chunks), len, cb);
+        } else {
+            loop {
+                let Some(w) = st.w.as_mut() else { return st };
+                let Some(e) = w.buffered.pop_front() else {
+                    break;
+                };
+                let len = (w.ops.len)(&e.chunk);
+                st = self.do_write(st, Writing::One(e.chunk), len, e.cb);
+                if st.w.as_ref().map(|w| w.writing).unwrap_or(true) {
+                    break;
+                }
+            }
+        }
+        if let Some(w) = st.w.as_mut() {
+            w.buffer_processing = false;
+        }
+        st
+    }
+
+    /// `writable.cork()`.
+    pub(crate) fn cork(self: &Arc<Self>) {
+        let mut st = self.lock();
+        ws!(st).corked += 1;
+    }
+
+    /// `writable.uncork()`.
+    pub(crate) fn uncork(self: &Arc<Self>) {
+        let mut st = self.lock();
+        let w = ws!(st);
+        if w.corked > 0 {
+            w.corked -= 1;
+            if !w.writing {
+                drop(self.clear_buffer(st));
+            }
+        }
+    }
+
+    /// `writable.end(chunk, cb)`.
+    pub(crate) fn end_inner(self: &Arc<Self>, chunk: Option<W>, cb: Option<EndCb>) -> Result<(), Error> {
+        let mut err = None;
+        if let Some(c) = chunk {
+            if let Err(e) = self.write_inner(c, None) {
+                err = Some(e);
+            }
+        }
+        let mut st = self.lock();
+        let w = ws_ok!(st);
+        if w.corked > 0 {
+            w.corked = 1;
+            drop(st);
+            self.uncork();
+            st = self.lock();
+        }
+        let errored = st.errored.clone();
+        let destroyed = st.destroyed;
+        let w = ws_ok!(st);
+        if err.is_some() {
+        } else if !w.ending && errored.is_none() {
+            w.ending = true;
+            st = self.finish_maybe(st, true);
+            ws_ok!(st).ended = true;
+        } else if w.finished {
+            err = Some(Error::already_finished("end"));
+        } else if destroyed {
+            err = Some(Error::destroyed("end"));
+        }
+        st.wake();
+        if let Some(cb) = cb {
+            let finished = st.w.as_ref().map(|w| w.finished).unwrap_or(false);
+            if let Some(e) = &err {
+                self.schedule(&mut st, Tick::EndCb(cb, Err(e.clone())));
+            } else if let Some(e) = st.errored.clone() {
+                self.schedule(&mut st, Tick::EndCb(cb, Err(e)));
+            } else if finished {
+                self.schedule(&mut st, Tick::EndCb(cb, Ok(())));
+            } else {
+                ws_ok!(st).on_finished.push(cb);
+            }
+        }
+        match err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn on_final(self: &Arc<Self>, res: Result<(), Error>, sync: bool) {
+        let mut st = self.lock();
+        let w = ws!(st);
+        if w.prefinished {
+            let e = res.err().unwrap_or_else(Error::multiple_callback);
+            drop(self.error_or_destroy(st, e, false));
+            return;
+        }
+        w.pendingcb -= 1;
+        match res {
+            Err(e) => {
+                let ends: Vec<EndCb> = w.on_finished.drain(..).collect();
+                drop(st);
+                for cb in ends {
+                    cb(Err(e.clone()));
+                }
+                let st = self.lock();
+                drop(self.error_or_destroy(st, e, sync));
+            }
+            Ok(()) => {
+                if need_finish(&st) {
+                    ws!(st).prefinished = true;
+                    drop(st);
+                    self.ev.emit(StreamEvent::Prefinish);
+                    let mut st = self.lock();
+                    ws!(st).pendingcb += 1;
+                    self.schedule(&mut st, Tick::Finish);
+                }
+            }
+        }
+    }
+
+    fn prefinish<'a>(self: &'a Arc<Self>, mut st: Guard<'a, R, W>) -> Guard<'a, R, W> {
+        let destroyed = st.destroyed;
+        let Some(w) = st.w.as_mut() else { return st };
+        if w.prefinished || w.final_called {
+            return st;
+        }
+        w.final_called = true;
+        if !destroyed {
+            w.sync = true;
+            w.pendingcb += 1;
+            drop(st);
+            let outcome = {
+                let mut sink = crate::core::lock(&self.sink);
+                sink.as_mut().and_then(|s| s.finish())
+            };
+            match outcome {
+                Some(outcome) => {
+                    self.handle_outcome(outcome, Completing::Final);
+                    let mut st = self.lock();
+                    if let Some(w) = st.w.as_mut() {
+                        w.sync = false;
+                    }
+                    return st;
+                }
+                None => {
+                    let mut st = self.lock();
+                    let Some(w) = st.w.as_mut() else { return st };
+                    w.pendingcb -= 1;
+                    w.sync = false;
+                    w.prefinished = true;
+                    drop(st);
+                    self.ev.emit(StreamEvent::Prefinish);
+                    return self.lock();
+                }
+            }
+        }
+        w.prefinished = true;
+        drop(st);
+        self.ev.emit(StreamEvent::Prefinish);
+        self.lock()
+    }
+
+    pub(crate) fn finish_maybe<'a>(
+        self: &'a Arc<Self>,
+        mut st: Guard<'a, R, W>,
+        sync: bool,
+    ) -> Guard<'a, R, W> {
+        if need_finish(&st) {
+            st = self.prefinish(st);
+            let Some(w) = st.w.as_mut() else { return st };
+            if w.pendingcb == 0 {
+                if sync {
+                    w.pendingcb += 1;
+                    self.schedule(&mut st, Tick::FinishMaybe);
+                } else if need_finish(&st) {
+                    ws_inc(&mut st);
+                    st = self.finish(st);
+                }
+            }
+        }
+        st
+    }
+
+    pub(crate) fn finish_maybe_tick(self: &Arc<Self>) {
+        let mut st = self.lock();
+        if need_finish(&st) {
+            drop(self.finish(st));
+        } else {
+            ws!(st).pendingcb -= 1;
+        }
+    }
+
+    pub(crate) fn finish<'a>(self: &'a Arc<Self>, mut st: Guard<'a, R, W>) -> Guard<'a, R, W> {
+        let Some(w) = st.w.as_mut() else { return st };
+        w.pendingcb -= 1;
+        w.finished = true;
+        let ends: Vec<EndCb> = w.on_finished.drain(..).collect();
+        let w_auto = w.auto_destroy;
+        st.wake();
+        drop(st);
+        for cb in ends {
+            cb(Ok(()));
+        }
+        self.ev.emit(StreamEvent::Finish);
+        let st = self.lock();
+        if w_auto && st.auto_destroy {
+            let auto = match st.r.as_ref() {
+                None => true,
+                Some(r) => r.auto_destroy && r.end_emitted,
+            };
+            if auto {
+                drop(st);
+                self.destroy(None);
+                return self.lock();
+            }
+        }
+        st
+    }
+
+    pub(crate) fn end_writable_now(self: &Arc<Self>) {
+        let writable = {
+            let st = self.lock();
+            !st.destroyed
+                && st.errored.is_none()
+                && st.w.as_ref().map(|w| !w.ending && !w.ended).unwrap_or(false)
+        };
+        if writable {
+            let _ = self.end_inner(None, None);
+        }
+    }
+}
+
+fn ws_inc<R, W>(st: &mut Guard<'_, R, W>) {
+    if let Some(w) = st.w.as_mut() {
+        w.pendingcb += 1;
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Completing {
+    Write,
+    Final,
+}
