@@ -5,7 +5,7 @@
 //! chunk. The state machines are generic over the chunk type and reach these
 //! operations through a small table of function pointers chosen at creation.
 
-use crate::buffer::Buffer;
+use rt_buffer::Buffer;
 
 /// Operations on chunks of type `T` (one table per mode).
 pub(crate) struct ChunkOps<T> {
@@ -42,12 +42,16 @@ fn buf_len(b: &Buffer) -> usize {
 }
 
 fn buf_concat(list: Vec<Buffer>, total: usize) -> Buffer {
-    Buffer::concat_total(&list, total)
+    match Buffer::concat(&list, Some(total)) {
+        Ok(b) => b,
+        Err(_) => Buffer::concat(&list, None).unwrap_or_default(),
+    }
 }
 
 fn buf_split(b: &mut Buffer, n: usize) -> Buffer {
+    let n = n.min(b.len()) as i64;
     let head = b.subarray(0, n);
-    *b = b.subarray(n, b.len());
+    *b = b.subarray(n, b.len() as i64);
     head
 }
 

@@ -12,10 +12,11 @@
 //! Node defers parts of its streams' work to `process.nextTick` (`'drain'`,
 //! `'end'`, `'readable'`, `'close'`, ...). rt keeps the same split: what Node
 //! does synchronously happens before the call returns, what Node defers is put
-//! on the stream's own tick queue, run by one task on the tokio runtime that
-//! was current when the stream was created (or is current when the work is
-//! queued). Outside any runtime, the queue is drained just before the public
-//! call that filled it returns. So the order of events and return values,
+//! on a tick queue, one per thread that queues work, drained in order by one
+//! task on the tokio runtime that is current (or was current when the stream
+//! was created): ticks of different streams run in the order they were
+//! queued, as with Node's single `nextTick` queue. Outside any runtime, a
+//! stream's ticks run just before the public call that queued them returns. So the order of events and return values,
 //! observed after each step has settled, is Node's.
 
 use std::collections::VecDeque;
@@ -54,7 +55,6 @@ pub(crate) enum Tick {
     EndCb(EndCb, Result<(), Error>),
     EndWritable,
     PipeEnd,
-    Run(Box<dyn FnOnce() + Send>),
 }
 
 /// Both sides' state plus what they share (destruction, errors, ticks).
@@ -122,11 +122,6 @@ impl<R, W> State<R, W> {
     }
 }
 
-/// The implementor's hooks for destruction (Node's `_destroy`), per side.
-pub(crate) trait DestroyHook: Send {
-    fn destroy(&mut self, err: Option<Error>) -> Option<Error>;
-}
-
 /// One stream: state, the implementor's hooks and the listeners.
 pub(crate) struct Core<R, W> {
     pub(crate) st: Mutex<State<R, W>>,
@@ -165,16 +160,22 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// Queues `t` (Node's `process.nextTick`).
     pub(crate) fn schedule(self: &Arc<Self>, st: &mut State<R, W>, t: Tick) {
         st.ticks.push_back(t);
-        if st.tick_scheduled {
-            return;
-        }
-        st.tick_scheduled = true;
         match self.runtime() {
             Some(h) => {
                 let me = self.clone();
-                h.spawn(async move { me.run_ticks() });
+                crate::tick::enqueue(&h, Box::new(move || me.run_one_tick()));
             }
-            None => st.inline_pending = true,
+            None => {
+                st.tick_scheduled = true;
+                st.inline_pending = true;
+            }
+        }
+    }
+
+    fn run_one_tick(self: &Arc<Self>) {
+        let t = self.lock().ticks.pop_front();
+        if let Some(t) = t {
+            self.run_tick(t);
         }
     }
 
@@ -251,7 +252,6 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             Tick::EndCb(cb, res) => cb(res),
             Tick::EndWritable => self.end_writable_now(),
             Tick::PipeEnd => self.pipe_source_ended(),
-            Tick::Run(f) => f(),
         }
     }
 

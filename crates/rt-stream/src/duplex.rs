@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use crate::buffer::Buffer;
 use crate::chunk::{byte_ops, object_ops};
 use crate::core::{Core, State};
 use crate::error::Error;
 use crate::methods::{common_methods, readable_methods, writable_methods};
-use crate::readable::{readable_state, ReadableOptions, Source};
-use crate::writable::{writable_state, Sink, WritableOptions};
+use crate::readable::{ReadableOptions, Source, readable_state};
+use crate::writable::{Sink, WritableOptions, writable_state};
+use rt_buffer::Buffer;
 
 /// Options of a duplex stream (Node's `new Duplex(options)`).
 #[derive(Debug, Clone)]
@@ -138,11 +138,7 @@ impl<R: Send + 'static, W: Send + 'static> Duplex<R, W> {
     }
 
     /// An object-mode duplex (both sides carry objects).
-    pub fn objects(
-        opts: DuplexOptions,
-        source: Option<impl Source<R>>,
-        sink: Option<impl Sink<W>>,
-    ) -> Self {
+    pub fn objects(opts: DuplexOptions, source: Option<impl Source<R>>, sink: Option<impl Sink<W>>) -> Self {
         Self::build(
             &opts,
             true,

@@ -273,11 +273,7 @@ mod tests {
             Error::destroyed("write").message(),
             "Cannot call write after a stream was destroyed"
         );
-        let e = Error::from_io(
-            &io::Error::from_raw_os_error(2),
-            "open",
-            Some("/nope"),
-        );
+        let e = Error::from_io(&io::Error::from_raw_os_error(2), "open", Some("/nope"));
         assert_eq!(e.code(), "ENOENT");
         assert_eq!(e.errno(), Some(-2));
         assert_eq!(e.syscall(), Some("open"));

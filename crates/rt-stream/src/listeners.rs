@@ -133,7 +133,6 @@ fn add<A: ?Sized>(list: &mut List<A>, id: u64, once: bool, f: Arc<dyn Fn(&A) + S
     Arc::make_mut(&mut list.0).push(Entry { id, once, f });
 }
 
-
 fn snapshot<A: ?Sized>(list: &mut List<A>) -> Option<Arc<Vec<Entry<A>>>> {
     if list.0.is_empty() {
         return None;
@@ -210,12 +209,7 @@ impl<R> Listeners<R> {
             StreamEvent::Pipe,
             StreamEvent::Unpipe,
         ];
-        for ev in ALL {
-            if remove(&mut l.simple[slot(ev)], id.0) {
-                return Some(ev);
-            }
-        }
-        None
+        ALL.into_iter().find(|&ev| remove(&mut l.simple[slot(ev)], id.0))
     }
 
     pub(crate) fn count(&self, ev: StreamEvent) -> usize {

@@ -49,7 +49,10 @@ macro_rules! common_methods {
                     }
                 }
                 other => {
-                    let id = self.core.ev.on(other, once, ::std::sync::Arc::new(move |_: &()| f()));
+                    let id = self
+                        .core
+                        .ev
+                        .on(other, once, ::std::sync::Arc::new(move |_: &()| f()));
                     if other == $crate::StreamEvent::Readable {
                         self.core.readable_listener_added();
                         self.core.settle();
@@ -60,10 +63,7 @@ macro_rules! common_methods {
         }
 
         /// Adds an `'error'` listener. Node: `stream.on('error', fn)`.
-        pub fn on_error(
-            &self,
-            f: impl Fn(&$crate::Error) + Send + Sync + 'static,
-        ) -> $crate::ListenerId {
+        pub fn on_error(&self, f: impl Fn(&$crate::Error) + Send + Sync + 'static) -> $crate::ListenerId {
             self.core.ev.on_error(false, ::std::sync::Arc::new(f))
         }
 
@@ -198,7 +198,12 @@ macro_rules! readable_methods {
         /// Whether `'end'` was emitted. Node: `readable.readableEnded`.
         #[doc(alias = "readableEnded")]
         pub fn readable_ended(&self) -> bool {
-            self.core.lock().r.as_ref().map(|r| r.end_emitted).unwrap_or(false)
+            self.core
+                .lock()
+                .r
+                .as_ref()
+                .map(|r| r.end_emitted)
+                .unwrap_or(false)
         }
 
         /// Node's `readable.readableFlowing`: `None` (no mechanism yet), `Some(true)`, `Some(false)`.
@@ -216,7 +221,12 @@ macro_rules! readable_methods {
         /// Node: `readable.readableObjectMode`.
         #[doc(alias = "readableObjectMode")]
         pub fn readable_object_mode(&self) -> bool {
-            self.core.lock().r.as_ref().map(|r| r.object_mode).unwrap_or(false)
+            self.core
+                .lock()
+                .r
+                .as_ref()
+                .map(|r| r.object_mode)
+                .unwrap_or(false)
         }
 
         /// Whether reading is still possible (not destroyed, errored or ended).
@@ -225,7 +235,11 @@ macro_rules! readable_methods {
             let st = self.core.lock();
             !st.destroyed
                 && st.errored.is_none()
-                && st.r.as_ref().map(|r| !r.end_emitted && !r.ended).unwrap_or(false)
+                && st
+                    .r
+                    .as_ref()
+                    .map(|r| !r.end_emitted && !r.ended)
+                    .unwrap_or(false)
         }
 
         /// Node: `readable.readableEncoding`.
@@ -353,19 +367,34 @@ macro_rules! writable_methods {
         /// Whether `end()` was called. Node: `writable.writableEnded`.
         #[doc(alias = "writableEnded")]
         pub fn writable_ended(&self) -> bool {
-            self.core.lock().w.as_ref().map(|w| w.ending).unwrap_or(false)
+            self.core
+                .lock()
+                .w
+                .as_ref()
+                .map(|w| w.ending)
+                .unwrap_or(false)
         }
 
         /// Whether `'finish'` was emitted. Node: `writable.writableFinished`.
         #[doc(alias = "writableFinished")]
         pub fn writable_finished(&self) -> bool {
-            self.core.lock().w.as_ref().map(|w| w.finished).unwrap_or(false)
+            self.core
+                .lock()
+                .w
+                .as_ref()
+                .map(|w| w.finished)
+                .unwrap_or(false)
         }
 
         /// Whether `write()` returned `false` and `'drain'` is due. Node: `writable.writableNeedDrain`.
         #[doc(alias = "writableNeedDrain")]
         pub fn writable_need_drain(&self) -> bool {
-            self.core.lock().w.as_ref().map(|w| w.need_drain).unwrap_or(false)
+            self.core
+                .lock()
+                .w
+                .as_ref()
+                .map(|w| w.need_drain)
+                .unwrap_or(false)
         }
 
         /// Node: `writable.writableHighWaterMark`.
@@ -383,21 +412,29 @@ macro_rules! writable_methods {
         /// Node: `writable.writableObjectMode`.
         #[doc(alias = "writableObjectMode")]
         pub fn writable_object_mode(&self) -> bool {
-            self.core.lock().w.as_ref().map(|w| w.object_mode).unwrap_or(false)
+            self.core
+                .lock()
+                .w
+                .as_ref()
+                .map(|w| w.object_mode)
+                .unwrap_or(false)
         }
 
         /// How many writes (or writev batches) the sink completed successfully:
         /// after a failure, a caller can tell which writes went through.
         pub fn writes_completed(&self) -> u64 {
-            self.core.lock().w.as_ref().map(|w| w.completed).unwrap_or(0)
+            self.core
+                .lock()
+                .w
+                .as_ref()
+                .map(|w| w.completed)
+                .unwrap_or(0)
         }
 
         /// Whether writing is still possible. Node: `writable.writable`.
         pub fn is_writable(&self) -> bool {
             let st = self.core.lock();
-            !st.destroyed
-                && st.errored.is_none()
-                && st.w.as_ref().map(|w| !w.ending).unwrap_or(false)
+            !st.destroyed && st.errored.is_none() && st.w.as_ref().map(|w| !w.ending).unwrap_or(false)
         }
     };
 }

@@ -1,20 +1,24 @@
-//! `readable.pipe(dest)`: one task per source moves chunks into every
-//! destination, awaiting `'drain'` when a destination's `write()` says `false`.
+//! `readable.pipe(dest)`: Node's pipe protocol, run as direct calls.
 //!
-//! Node drives a pipe with events (`'data'` -> `dest.write()` -> `false` ->
-//! `src.pause()` ... `'drain'` -> `src.resume()`). rt keeps the observable
-//! behaviour (`'pipe'`, `'pause'` on `false`, `'resume'` after `'drain'`,
-//! `dest.end()` at the source's `'end'`, `'unpipe'`) but runs the hot path as
-//! one loop: take the next buffered chunk, write it to each destination, and
-//! await the destinations that asked to wait. No event round trip per chunk.
+//! Node wires a pipe with listeners: `'data'` -> `dest.write(chunk)`; a
+//! `false` -> `src.pause()` and a `'drain'` listener on `dest` ->
+//! `src.resume()`; `'end'` -> `dest.end()`; `dest`'s `'finish'` / `'close'` /
+//! `'error'` -> `unpipe`. rt keeps exactly that protocol (so the order of
+//! `'pipe'`, `'pause'`, `'resume'`, `'drain'`, `'unpipe'`, `'finish'` is
+//! Node's, checked by the differential test) but delivers chunks without
+//! the event machinery: the source's state machine calls the destinations'
+//! `write` directly where Node would emit `'data'`. A chunk pushed into a
+//! flowing source goes straight through `dest.write` into the sink in the
+//! same call (no task, no allocation, no event per chunk); a pull source is
+//! drained by the same flow loop Node runs (one tick per `resume`, not per
+//! chunk). Pausing and resuming happen once per high-water mark, when the
+//! destination says so.
 
-use std::future::poll_fn;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Weak};
 
 use crate::core::{Core, Tick};
 use crate::error::Error;
-use crate::listeners::StreamEvent;
+use crate::listeners::{ListenerId, StreamEvent};
 
 /// Options of `pipe` (Node's `readable.pipe(dest, { end })`).
 #[derive(Debug, Clone)]
@@ -32,10 +36,10 @@ impl Default for PipeOptions {
 pub(crate) trait Target<T>: Send + Sync {
     fn write_chunk(self: Arc<Self>, chunk: T) -> Result<bool, Error>;
     fn end_writable(self: Arc<Self>);
-    fn poll_drained(self: Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>>;
     fn emit_event(&self, ev: StreamEvent);
     fn needs_drain(&self) -> bool;
-    fn gone(&self) -> bool;
+    fn listen(&self, ev: StreamEvent, once: bool, f: Arc<dyn Fn() + Send + Sync>) -> ListenerId;
+    fn unlisten(&self, id: ListenerId);
     fn target_id(&self) -> usize;
 }
 
@@ -49,18 +53,21 @@ impl<R: Send + 'static, W: Send + 'static> Target<W> for Core<R, W> {
         let _ = self.end_inner(None, None);
         self.settle();
     }
-    fn poll_drained(self: Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.poll_drain(cx)
-    }
     fn emit_event(&self, ev: StreamEvent) {
         self.ev.emit(ev);
     }
     fn needs_drain(&self) -> bool {
         self.lock().w.as_ref().map(|w| w.need_drain).unwrap_or(false)
     }
-    fn gone(&self) -> bool {
-        let st = self.lock();
-        st.destroyed || st.w.as_ref().map(|w| w.finished).unwrap_or(true)
+    fn listen(&self, ev: StreamEvent, once: bool, f: Arc<dyn Fn() + Send + Sync>) -> ListenerId {
+        if ev == StreamEvent::Error {
+            self.ev.on_error(once, Arc::new(move |_: &Error| f()))
+        } else {
+            self.ev.on(ev, once, Arc::new(move |_: &()| f()))
+        }
+    }
+    fn unlisten(&self, id: ListenerId) {
+        self.ev.off(id);
     }
     fn target_id(&self) -> usize {
         self as *const Self as *const () as usize
@@ -108,6 +115,20 @@ impl<R: Send + 'static, T: Send + 'static> WritableStream<T> for crate::Duplex<R
 pub(crate) struct PipeDest<T> {
     pub(crate) target: Arc<dyn Target<T>>,
     pub(crate) end: bool,
+    pub(crate) id: usize,
+    listeners: Vec<ListenerId>,
+    drain_listener: Option<ListenerId>,
+}
+
+impl<T> PipeDest<T> {
+    fn cleanup(&self) {
+        for l in &self.listeners {
+            self.target.unlisten(*l);
+        }
+        if let Some(l) = self.drain_listener {
+            self.target.unlisten(l);
+        }
+    }
 }
 
 pub(crate) fn pipe<R, W, D>(src: &Arc<Core<R, W>>, dest: &D, opts: PipeOptions)
@@ -117,218 +138,169 @@ where
     D: WritableStream<R>,
 {
     let target = dest.pipe_target().inner;
-    let (start, end_emitted, flowing) = {
+    let id = target.target_id();
+    // dest's 'finish' / 'close' / 'error' unpipe it (Node's onfinish / onclose / onerror).
+    let mut listeners = Vec::new();
+    for ev in [StreamEvent::Error, StreamEvent::Close, StreamEvent::Finish] {
+        let weak: Weak<Core<R, W>> = Arc::downgrade(src);
+        listeners.push(target.listen(
+            ev,
+            true,
+            Arc::new(move || {
+                if let Some(s) = weak.upgrade() {
+                    unpipe(&s, Some(id));
+                }
+            }),
+        ));
+    }
+    let (end_emitted, flowing) = {
         let mut st = src.lock();
         let Some(r) = st.r.as_mut() else { return };
+        r.chunk_clone = Some(<R as Clone>::clone);
         r.pipes.push(PipeDest {
             target: target.clone(),
             end: opts.end,
+            id,
+            listeners,
+            drain_listener: None,
         });
-        let start = !r.pipe_task;
-        r.pipe_task = true;
-        (start, r.end_emitted, r.flowing)
+        (r.end_emitted, r.flowing)
     };
     if end_emitted {
         let mut st = src.lock();
         src.schedule(&mut st, Tick::PipeEnd);
     }
-    target.emit_event(StreamEvent::Pipe);
-    if target.needs_drain() {
-        src.pause();
-    } else if flowing != Some(true) {
+    // Node's src.on('data', ondata): starts flowing unless paused explicitly.
+    if flowing != Some(false) {
         src.resume();
     }
-    if start {
-        match src.runtime() {
-            Some(h) => {
-                let me = src.clone();
-                h.spawn(async move { pipe_task(me).await });
-            }
-            None => {
-                let st = src.lock();
-                let e = Error::new("ERR_NO_RUNTIME", "pipe() needs a tokio runtime to run on");
-                drop(src.error_or_destroy(st, e, true));
-            }
-        }
+    target.emit_event(StreamEvent::Pipe);
+    if target.needs_drain() {
+        src.pipe_pause(id);
+    } else if src.lock().r.as_ref().and_then(|r| r.flowing) != Some(true) {
+        src.resume();
     }
     src.settle();
 }
 
 pub(crate) fn unpipe<R: Send + 'static, W: Send + 'static>(src: &Arc<Core<R, W>>, id: Option<usize>) {
-    let removed: Vec<PipeDest<R>> = {
+    let (removed, now_empty) = {
         let mut st = src.lock();
         let Some(r) = st.r.as_mut() else { return };
-        let removed = match id {
+        let removed: Vec<PipeDest<R>> = match id {
             None => std::mem::take(&mut r.pipes),
             Some(id) => {
-                let (gone, keep) = std::mem::take(&mut r.pipes)
-                    .into_iter()
-                    .partition(|d| d.target.target_id() == id);
+                let (gone, keep) = std::mem::take(&mut r.pipes).into_iter().partition(|d| d.id == id);
                 r.pipes = keep;
                 gone
             }
         };
-        st.wake();
-        removed
+        r.await_drain.retain(|d| removed.iter().all(|x| x.id != *d));
+        (removed, r.pipes.is_empty())
     };
     if removed.is_empty() {
         return;
     }
-    let now_empty = src.lock().r.as_ref().map(|r| r.pipes.is_empty()).unwrap_or(true);
     if now_empty {
         src.pause();
     }
     for d in removed {
+        d.cleanup();
         d.target.emit_event(StreamEvent::Unpipe);
     }
     src.settle();
 }
 
 impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
-    /// The source emitted `'end'`: end the destinations (unless `end: false`)
-    /// and unpipe them.
-    pub(crate) fn pipe_source_ended(self: &Arc<Self>) {
-        let dests: Vec<PipeDest<R>> = {
+    /// Node's pipe `ondata`: writes `chunk` to every destination; a `false`
+    /// pauses the source until that destination drains.
+    pub(crate) fn deliver_to_pipes(self: &Arc<Self>, chunk: &R) {
+        type Dests<R> = Vec<(Arc<dyn Target<R>>, usize)>;
+        let (dests, clone): (Dests<R>, fn(&R) -> R) = {
+            let st = self.lock();
+            match st.r.as_ref() {
+                Some(r) => match r.chunk_clone {
+                    Some(c) => (r.pipes.iter().map(|d| (d.target.clone(), d.id)).collect(), c),
+                    None => return,
+                },
+                None => return,
+            }
+        };
+        for (t, id) in dests {
+            if let Ok(false) = t.write_chunk(clone(chunk)) {
+                self.pipe_pause(id);
+            }
+        }
+    }
+
+    /// Node's pipe `pause()`: wait for `id`'s `'drain'`.
+    fn pipe_pause(self: &Arc<Self>, id: usize) {
+        let need_listener = {
             let mut st = self.lock();
             let Some(r) = st.r.as_mut() else { return };
-            std::mem::take(&mut r.pipes)
-        };
-        for d in &dests {
-            if d.end {
-                d.target.clone().end_writable();
-            }
-        }
-        for d in dests {
-            d.target.emit_event(StreamEvent::Unpipe);
-        }
-    }
-
-    fn snapshot_pipes(&self) -> Option<(Vec<Arc<dyn Target<R>>>, bool)> {
-        let mut st = self.lock();
-        let r = st.r.as_mut()?;
-        if r.pipes.is_empty() {
-            r.pipe_task = false;
-            return None;
-        }
-        let dests = r.pipes.iter().map(|d| d.target.clone()).collect();
-        Some((dests, r.flowing == Some(true)))
-    }
-
-    fn poll_pipe_chunk(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<Option<R>> {
-        loop {
-            {
-                let st = self.lock();
-                let Some(r) = st.r.as_ref() else {
-                    return Poll::Ready(None);
-                };
-                if r.pipes.is_empty() || r.flowing != Some(true) {
-                    return Poll::Ready(None);
-                }
-            }
-            let got = self.read_inner(None);
-            self.settle();
-            if got.is_some() {
-                return Poll::Ready(got);
-            }
-            let mut st = self.lock();
-            let gone = st.destroyed || st.errored.is_some();
-            let Some(r) = st.r.as_ref() else {
-                return Poll::Ready(None);
-            };
-            if r.length > 0 && r.flowing == Some(true) {
-                continue;
-            }
-            if gone || (r.ended && r.length == 0) || r.pipes.is_empty() || r.flowing != Some(true) {
-                return Poll::Ready(None);
-            }
-            st.add_waker(cx.waker());
-            return Poll::Pending;
-        }
-    }
-
-    fn poll_flowing_or_done(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<bool> {
-        let mut st = self.lock();
-        let gone = st.destroyed || st.errored.is_some();
-        let Some(r) = st.r.as_ref() else {
-            return Poll::Ready(false);
-        };
-        if gone || r.pipes.is_empty() || r.end_emitted {
-            return Poll::Ready(false);
-        }
-        if r.flowing == Some(true) {
-            return Poll::Ready(true);
-        }
-        st.add_waker(cx.waker());
-        Poll::Pending
-    }
-}
-
-async fn pipe_task<R: Clone + Send + 'static, W: Send + 'static>(src: Arc<Core<R, W>>) {
-    loop {
-        let Some((dests, flowing)) = src.snapshot_pipes() else {
-            return;
-        };
-        if !flowing {
-            if !poll_fn(|cx| src.poll_flowing_or_done(cx)).await {
-                let mut st = src.lock();
-                let bad = st.destroyed || st.errored.is_some();
-                if let Some(r) = st.r.as_mut() {
-                    if r.pipes.is_empty() || bad || r.end_emitted {
-                        r.pipe_task = false;
-                        return;
-                    }
-                }
-            }
-            continue;
-        }
-        let Some(chunk) = poll_fn(|cx| src.poll_pipe_chunk(cx)).await else {
-            let mut st = src.lock();
-            let stop = st.destroyed
-                || st.errored.is_some()
-                || st.r.as_ref().map(|r| r.pipes.is_empty() || r.ended).unwrap_or(true);
-            if stop {
-                if let Some(r) = st.r.as_mut() {
-                    r.pipe_task = false;
-                }
+            let Some(d) = r.pipes.iter().find(|d| d.id == id) else {
                 return;
-            }
-            continue;
-        };
-        let mut waits = Vec::new();
-        let n = dests.len();
-        let mut chunk = Some(chunk);
-        for (i, d) in dests.iter().enumerate() {
-            let c = if i + 1 == n {
-                chunk.take()
-            } else {
-                chunk.clone()
             };
-            let Some(c) = c else { break };
-            match d.clone().write_chunk(c) {
-                Ok(true) => {}
-                Ok(false) => waits.push(d.clone()),
-                Err(_) => unpipe(&src, Some(d.target_id())),
+            let target = d.target.clone();
+            let need = d.drain_listener.is_none();
+            if !r.await_drain.contains(&id) {
+                r.await_drain.push(id);
+            }
+            need.then_some(target)
+        };
+        self.pause();
+        if let Some(target) = need_listener {
+            let weak = Arc::downgrade(self);
+            let l = target.listen(
+                StreamEvent::Drain,
+                false,
+                Arc::new(move || {
+                    if let Some(s) = weak.upgrade() {
+                        s.pipe_on_drain(id);
+                    }
+                }),
+            );
+            let mut st = self.lock();
+            if let Some(d) =
+                st.r.as_mut()
+                    .and_then(|r| r.pipes.iter_mut().find(|d| d.id == id))
+            {
+                d.drain_listener = Some(l);
+            } else {
+                drop(st);
+                target.unlisten(l);
             }
         }
-        if !waits.is_empty() {
-            src.pause();
-            src.settle();
-            for d in waits {
-                let id = d.target_id();
-                let d2 = d.clone();
-                if poll_fn(move |cx| d2.clone().poll_drained(cx)).await.is_err() || d.gone() {
-                    unpipe(&src, Some(id));
-                }
+    }
+
+    /// Node's `pipeOnDrain`.
+    fn pipe_on_drain(self: &Arc<Self>, id: usize) {
+        let resume = {
+            let mut st = self.lock();
+            let Some(r) = st.r.as_mut() else { return };
+            r.await_drain.retain(|d| *d != id);
+            r.await_drain.is_empty() && (r.data_listening || !r.pipes.is_empty())
+        };
+        if resume {
+            self.resume();
+        }
+    }
+
+    /// The source emitted `'end'`: end each destination (Node's `onend`), or
+    /// unpipe it when piped with `end: false`.
+    pub(crate) fn pipe_source_ended(self: &Arc<Self>) {
+        let dests: Vec<(Arc<dyn Target<R>>, bool, usize)> = {
+            let st = self.lock();
+            match st.r.as_ref() {
+                Some(r) => r.pipes.iter().map(|d| (d.target.clone(), d.end, d.id)).collect(),
+                None => return,
             }
-            let still = src
-                .lock()
-                .r
-                .as_ref()
-                .map(|r| !r.pipes.is_empty())
-                .unwrap_or(false);
-            if still {
-                src.resume();
-                src.settle();
+        };
+        for (t, end, id) in dests {
+            if end {
+                t.end_writable();
+            } else {
+                unpipe(self, Some(id));
             }
         }
     }

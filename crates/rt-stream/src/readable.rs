@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use crate::buffer::{Buffer, StringDecoder};
 use crate::chunk::{byte_ops, object_ops, text_ops};
 use crate::core::{Core, State};
 use crate::error::Error;
 use crate::methods::{common_methods, readable_methods};
 use crate::readable_core::{Decode, RState};
+use rt_buffer::{Buffer, StringDecoder};
 
 /// Default high-water mark of a byte stream: 16 KiB (Node v20).
 pub const DEFAULT_HIGH_WATER_MARK: usize = 16 * 1024;
@@ -185,7 +185,12 @@ pub(crate) fn readable_state<T>(
 }
 
 impl<T: Send + 'static> Readable<T> {
-    fn build(opts: ReadableOptions, object_mode: bool, ops: crate::chunk::ChunkOps<T>, source: Option<Box<dyn Source<T>>>) -> Self {
+    fn build(
+        opts: ReadableOptions,
+        object_mode: bool,
+        ops: crate::chunk::ChunkOps<T>,
+        source: Option<Box<dyn Source<T>>>,
+    ) -> Self {
         let r = readable_state(&opts, object_mode, ops);
         let mut st = State::new(Some(r), None);
         st.auto_destroy = opts.auto_destroy;
@@ -209,6 +214,7 @@ impl<T: Send + 'static> Readable<T> {
     /// An object-mode readable of an iterator's items, then the end.
     /// Node: `Readable.from(iterable)`.
     #[doc(alias = "from")]
+    #[allow(clippy::should_implement_trait)]
     pub fn from_iter<I>(iter: I) -> Self
     where
         I: IntoIterator<Item = T>,
@@ -301,16 +307,15 @@ impl Decode<Buffer> for TextDecoder {
     }
     fn end(&mut self) -> Option<Buffer> {
         let s = self.inner.end();
-        if s.is_empty() {
-            None
-        } else {
-            Some(Buffer::from(s))
-        }
+        if s.is_empty() { None } else { Some(Buffer::from(s)) }
     }
 }
 
-pub(crate) fn set_encoding<W: Send + 'static>(core: &Arc<Core<Buffer, W>>, encoding: &str) -> Result<(), Error> {
-    let (mut dec, name) = crate::buffer::decoder_for(encoding)?;
+pub(crate) fn set_encoding<W: Send + 'static>(
+    core: &Arc<Core<Buffer, W>>,
+    encoding: &str,
+) -> Result<(), Error> {
+    let (mut dec, name) = decoder_for(encoding)?;
     let mut st = core.lock();
     let Some(r) = st.r.as_mut() else {
         return Ok(());
@@ -332,4 +337,10 @@ pub(crate) fn set_encoding<W: Send + 'static>(core: &Arc<Core<Buffer, W>>, encod
     r.encoding = Some(name);
     r.decoder = Some(Box::new(TextDecoder { inner: dec }));
     Ok(())
+}
+
+fn decoder_for(encoding: &str) -> Result<(StringDecoder, String), Error> {
+    let enc = rt_buffer::Encoding::from_name(encoding)
+        .map_err(|e| Error::new(e.code(), e.message().to_string()))?;
+    Ok((StringDecoder::new(enc), enc.name().to_string()))
 }

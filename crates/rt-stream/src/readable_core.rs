@@ -40,7 +40,8 @@ pub(crate) struct RState<R> {
     pub(crate) decoder: Option<Box<dyn Decode<R>>>,
     pub(crate) encoding: Option<String>,
     pub(crate) pipes: Vec<PipeDest<R>>,
-    pub(crate) pipe_task: bool,
+    pub(crate) await_drain: Vec<usize>,
+    pub(crate) chunk_clone: Option<fn(&R) -> R>,
     pub(crate) auto_destroy: bool,
 }
 
@@ -71,7 +72,8 @@ impl<R> RState<R> {
             decoder: None,
             encoding: None,
             pipes: Vec::new(),
-            pipe_task: false,
+            await_drain: Vec::new(),
+            chunk_clone: None,
             auto_destroy: true,
         }
     }
@@ -108,7 +110,7 @@ impl<R> RState<R> {
     }
 
     /// Node's `fromList`: takes `n` units from the front of the buffer.
-    fn from_list(&mut self, n: usize) -> Option<R> {
+    fn take_from_list(&mut self, n: usize) -> Option<R> {
         if self.length == 0 {
             return None;
         }
@@ -232,7 +234,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             }
         }
         let r = rs!(st);
-        let ret = if n > 0 { r.from_list(n) } else { None };
+        let ret = if n > 0 { r.take_from_list(n) } else { None };
         if ret.is_none() {
             if r.length <= r.hwm {
                 r.need_readable = true;
@@ -240,6 +242,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             n = 0;
         } else {
             r.length -= n.min(r.length);
+            r.await_drain.clear();
         }
         if r.length == 0 {
             if !r.ended {
@@ -253,9 +256,13 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             if !st.error_emitted && !st.close_emitted {
                 let r = rs!(st);
                 r.data_emitted = true;
-                if r.data_listening {
-                    drop(st);
+                let (listeners, pipes) = (r.data_listening, !r.pipes.is_empty());
+                drop(st);
+                if listeners {
                     self.ev.emit_data(c);
+                }
+                if pipes {
+                    self.deliver_to_pipes(c);
                 }
             }
         }
@@ -322,22 +329,19 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         st.r.as_ref().map(|r| r.can_push_more()).unwrap_or(false)
     }
 
-    fn add_chunk<'a>(
-        self: &'a Arc<Self>,
-        mut st: Guard<'a, R, W>,
-        c: R,
-        front: bool,
-    ) -> Guard<'a, R, W> {
+    fn add_chunk<'a>(self: &'a Arc<Self>, mut st: Guard<'a, R, W>, c: R, front: bool) -> Guard<'a, R, W> {
         let Some(r) = st.r.as_mut() else { return st };
-        if r.flowing == Some(true)
-            && !r.sync
-            && r.data_listening
-            && r.length == 0
-            && !r.pipe_task
-        {
+        if r.flowing == Some(true) && !r.sync && (r.data_listening || !r.pipes.is_empty()) && r.length == 0 {
+            r.await_drain.clear();
             r.data_emitted = true;
+            let (listeners, pipes) = (r.data_listening, !r.pipes.is_empty());
             drop(st);
-            self.ev.emit_data(&c);
+            if listeners {
+                self.ev.emit_data(&c);
+            }
+            if pipes {
+                self.deliver_to_pipes(&c);
+            }
             st = self.lock();
         } else {
             r.length += r.len_of(&c);
@@ -413,10 +417,6 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             {
                 let mut st = self.lock();
                 let r = rs!(st);
-                if r.pipe_task {
-                    st.wake();
-                    return;
-                }
                 if r.flowing != Some(true) {
                     return;
                 }
@@ -440,10 +440,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             let len = {
                 let mut st = self.lock();
                 let r = rs!(st);
-                if r.reading
-                    || r.ended
-                    || !(r.length < r.hwm || (r.flowing == Some(true) && r.length == 0))
-                {
+                if r.reading || r.ended || !(r.length < r.hwm || (r.flowing == Some(true) && r.length == 0)) {
                     break;
                 }
                 r.length
@@ -476,20 +473,13 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             return;
         }
         r.end_emitted = true;
-        let has_pipes = !r.pipes.is_empty();
         let r_auto = r.auto_destroy;
         st.wake();
-        if has_pipes {
-            self.schedule(&mut st, Tick::PipeEnd);
-        }
         drop(st);
         self.ev.emit(StreamEvent::End);
+        self.pipe_source_ended();
         let mut st = self.lock();
-        let writable = st
-            .w
-            .as_ref()
-            .map(|w| !w.ending && !w.ended)
-            .unwrap_or(false)
+        let writable = st.w.as_ref().map(|w| !w.ending && !w.ended).unwrap_or(false)
             && !st.destroyed
             && st.errored.is_none();
         if writable && !st.allow_half_open {

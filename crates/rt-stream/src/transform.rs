@@ -2,13 +2,13 @@
 
 use std::sync::{Arc, Mutex, Weak};
 
-use crate::buffer::Buffer;
-use crate::chunk::{byte_ops, object_ops, ChunkOps};
-use crate::core::{lock, Core};
+use crate::chunk::{ChunkOps, byte_ops, object_ops};
+use crate::core::{Core, lock};
 use crate::duplex::{Duplex, DuplexOptions};
 use crate::error::Error;
 use crate::readable::{Pusher, Source};
 use crate::writable::{Completion, Sink, WriteOutcome};
+use rt_buffer::Buffer;
 
 type TransformFn<R, W> = Box<dyn FnMut(W, &Pusher<R>) -> Result<(), Error> + Send>;
 type FlushFn<R> = Box<dyn FnMut(&Pusher<R>) -> Result<(), Error> + Send>;
@@ -167,7 +167,13 @@ impl Transform {
         opts: DuplexOptions,
         f: impl FnMut(W, &Pusher<R>) -> Result<(), Error> + Send + 'static,
     ) -> Duplex<R, W> {
-        make(&opts, (true, object_ops()), (true, object_ops()), Box::new(f), None)
+        make(
+            &opts,
+            (true, object_ops()),
+            (true, object_ops()),
+            Box::new(f),
+            None,
+        )
     }
 
     /// An object-mode transform with a flush step.

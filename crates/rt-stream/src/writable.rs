@@ -4,13 +4,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use crate::buffer::Buffer;
 use crate::chunk::{byte_ops, object_ops};
-use crate::core::{lock, Core, State};
+use crate::core::{Core, State, lock};
 use crate::error::Error;
 use crate::methods::{common_methods, writable_methods};
-use crate::readable::{Void, DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK};
+use crate::readable::{DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK, Void};
 use crate::writable_core::WState;
+use rt_buffer::Buffer;
 
 /// A boxed future completing a write (the slow path of [`WriteOutcome`]).
 pub type WriteFuture = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
