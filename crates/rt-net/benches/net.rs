@@ -1,1 +1,2 @@
-fn main(){}
+//! `cargo xtask bench net` (being built).
+fn main() {}

@@ -18,8 +18,16 @@ use crate::errno;
 /// getaddrinfo ENOTFOUND nosuchhost.invalid
 /// Server is not running.
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Cheap to clone (one allocation shared by every handle): Node delivers one
+/// error to several parties, and so does rt.
+#[derive(Clone, PartialEq, Eq)]
 pub struct NetError {
+    inner: std::sync::Arc<Repr>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Repr {
     code: String,
     message: String,
     errno: Option<i32>,
@@ -40,9 +48,15 @@ enum Shape {
 }
 
 impl NetError {
+    fn from_repr(r: Repr) -> NetError {
+        NetError {
+            inner: std::sync::Arc::new(r),
+        }
+    }
+
     /// An error with a Node code and message of your own (`ERR_...` errors).
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> NetError {
-        NetError {
+        NetError::from_repr(Repr {
             code: code.into(),
             message: message.into(),
             errno: None,
@@ -50,7 +64,7 @@ impl NetError {
             address: None,
             port: None,
             hostname: None,
-        }
+        })
     }
 
     /// A system error from `syscall` (`"connect"`, `"listen"`, `"read"`,
@@ -111,7 +125,7 @@ impl NetError {
                 message.push_str(&format!(":{p}"));
             }
         }
-        NetError {
+        NetError::from_repr(Repr {
             code: code.to_string(),
             message,
             errno: (raw != 0).then_some(-raw),
@@ -119,7 +133,7 @@ impl NetError {
             address,
             port,
             hostname: None,
-        }
+        })
     }
 
     /// A failed name lookup: `getaddrinfo ENOTFOUND nosuchhost.invalid`
@@ -134,7 +148,7 @@ impl NetError {
             // EAI_NONAME and EAI_NODATA: Node names both ENOTFOUND.
             ("ENOTFOUND", -3008)
         };
-        NetError {
+        NetError::from_repr(Repr {
             code: code.to_string(),
             message: format!("getaddrinfo {code} {hostname}"),
             errno: Some(errno),
@@ -142,7 +156,7 @@ impl NetError {
             address: None,
             port: None,
             hostname: Some(hostname.to_string()),
-        }
+        })
     }
 
     /// `ERR_SERVER_NOT_RUNNING`: `close()` on a server that is not listening.
@@ -181,10 +195,7 @@ impl NetError {
 
     /// `ERR_INVALID_ARG_VALUE`: an option that Node would reject.
     pub fn invalid_arg(name: &str, what: &str) -> NetError {
-        NetError::new(
-            "ERR_INVALID_ARG_VALUE",
-            format!("The argument '{name}' {what}"),
-        )
+        NetError::new("ERR_INVALID_ARG_VALUE", format!("The argument '{name}' {what}"))
     }
 
     /// `ETIMEDOUT` from rt's connect timeout: `connect ETIMEDOUT 10.0.0.1:80`.
@@ -194,43 +205,43 @@ impl NetError {
 
     /// Node's error code: `"ECONNREFUSED"`, `"ERR_SERVER_NOT_RUNNING"`, ...
     pub fn code(&self) -> &str {
-        &self.code
+        &self.inner.code
     }
 
     /// The message, in Node's words.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// Node's negative `errno` (`-111` for `ECONNREFUSED` on Linux), for system errors.
     pub fn errno(&self) -> Option<i32> {
-        self.errno
+        self.inner.errno
     }
 
     /// The system call that failed (`"connect"`, `"listen"`, `"read"`, `"write"`, `"getaddrinfo"`).
     pub fn syscall(&self) -> Option<&str> {
-        self.syscall.as_deref()
+        self.inner.syscall.as_deref()
     }
 
     /// The address involved (an IP or a Unix path), when Node reports one.
     pub fn address(&self) -> Option<&str> {
-        self.address.as_deref()
+        self.inner.address.as_deref()
     }
 
     /// The port involved (`-1` for a Unix path on `listen`, as in Node).
     pub fn port(&self) -> Option<i32> {
-        self.port
+        self.inner.port
     }
 
     /// The host name that did not resolve, for lookup errors.
     pub fn hostname(&self) -> Option<&str> {
-        self.hostname.as_deref()
+        self.inner.hostname.as_deref()
     }
 
     /// The closest `io::ErrorKind` (for code that handles `io::Error`s).
     pub fn kind(&self) -> io::ErrorKind {
         use io::ErrorKind as K;
-        match self.code.as_str() {
+        match self.inner.code.as_str() {
             "EADDRINUSE" => K::AddrInUse,
             "EADDRNOTAVAIL" => K::AddrNotAvailable,
             "EACCES" | "EPERM" => K::PermissionDenied,
@@ -249,7 +260,13 @@ impl NetError {
 
 impl fmt::Display for NetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.inner.message)
+    }
+}
+
+impl fmt::Debug for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
     }
 }
 
@@ -288,7 +305,10 @@ mod tests {
             "listen EADDRINUSE: address already in use :::8000"
         );
         let p = NetError::listen(&inuse, "/tmp/x.sock", None);
-        assert_eq!(p.message(), "listen EADDRINUSE: address already in use /tmp/x.sock");
+        assert_eq!(
+            p.message(),
+            "listen EADDRINUSE: address already in use /tmp/x.sock"
+        );
         assert_eq!(p.port(), Some(-1));
         let acces = NetError::listen(&io::Error::from_raw_os_error(libc::EACCES), "0.0.0.0", Some(80));
         assert_eq!(acces.code(), "EACCES");

@@ -40,12 +40,7 @@ pub async fn lookup(host: &str, family: Option<Family>) -> Result<(IpAddr, Famil
     if let Ok(ip) = stripped.parse::<IpAddr>() {
         return Ok((ip, Family::of(&ip)));
     }
-    let not_found = || {
-        NetError::lookup(
-            &std::io::Error::other("Name or service not known"),
-            host,
-        )
-    };
+    let not_found = || NetError::lookup(&std::io::Error::other("Name or service not known"), host);
     if host.is_empty() {
         return Err(not_found());
     }

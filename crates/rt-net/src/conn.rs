@@ -1,0 +1,84 @@
+//! The OS connection under a socket: a tokio TCP or Unix stream, used through
+//! `&self` readiness + `try_*` calls so readers and writers never lock each other.
+
+use std::io::{self, IoSlice};
+use std::net::Shutdown;
+
+use bytes::BytesMut;
+use socket2::SockRef;
+use tokio::net::{TcpStream, UnixStream};
+
+/// A connected stream socket.
+#[derive(Debug)]
+pub(crate) enum Conn {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Conn {
+    pub(crate) async fn readable(&self) -> io::Result<()> {
+        match self {
+            Conn::Tcp(s) => s.readable().await,
+            Conn::Unix(s) => s.readable().await,
+        }
+    }
+
+    pub(crate) async fn writable(&self) -> io::Result<()> {
+        match self {
+            Conn::Tcp(s) => s.writable().await,
+            Conn::Unix(s) => s.writable().await,
+        }
+    }
+
+    pub(crate) fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.try_read_buf(buf),
+            Conn::Unix(s) => s.try_read_buf(buf),
+        }
+    }
+
+    pub(crate) fn try_write(&self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.try_write(data),
+            Conn::Unix(s) => s.try_write(data),
+        }
+    }
+
+    pub(crate) fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.try_write_vectored(bufs),
+            Conn::Unix(s) => s.try_write_vectored(bufs),
+        }
+    }
+
+    pub(crate) fn sock(&self) -> SockRef<'_> {
+        match self {
+            Conn::Tcp(s) => SockRef::from(s),
+            Conn::Unix(s) => SockRef::from(s),
+        }
+    }
+
+    /// Sends FIN (Node's `end()` once the queue is flushed).
+    pub(crate) fn shutdown_write(&self) -> io::Result<()> {
+        self.sock().shutdown(Shutdown::Write)
+    }
+
+    pub(crate) fn is_tcp(&self) -> bool {
+        matches!(self, Conn::Tcp(_))
+    }
+
+    /// Local and remote addresses as (address, port, family) triples.
+    pub(crate) fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        match self {
+            Conn::Tcp(s) => s.local_addr().ok(),
+            Conn::Unix(_) => None,
+        }
+    }
+
+    pub(crate) fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        match self {
+            Conn::Tcp(s) => s.peer_addr().ok(),
+            Conn::Unix(_) => None,
+        }
+    }
+}
