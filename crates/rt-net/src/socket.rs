@@ -16,12 +16,12 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use rt_buffer::{Buffer, Encoding, StringDecoder};
-use rt_events::{Emitter, EventEmitter, NEW_LISTENER};
+use rt_events::{Emitter, Event, EventEmitter, ListenerId};
 use tokio::sync::Notify;
 
 use crate::address::{AddressInfo, Family};
@@ -53,7 +53,8 @@ pub struct Socket {
 pub(crate) type CloseHook = Box<dyn FnOnce() + Send + Sync>;
 
 pub(crate) struct Inner {
-    events: EventEmitter,
+    /// Made on first use: most server-side sockets never get a listener.
+    events: OnceLock<EventEmitter>,
     conn: RwLock<Option<Arc<Conn>>>,
     st: Mutex<State>,
     bytes_read: AtomicU64,
@@ -84,8 +85,6 @@ struct State {
     need_drain: bool,
     paused: bool,
     reader_running: bool,
-    /// Read straight away next time (the last read filled its buffer).
-    hot: bool,
     read_size: usize,
     high_water_mark: usize,
     allow_half_open: bool,
@@ -130,7 +129,60 @@ impl std::fmt::Debug for Socket {
 
 impl Emitter for Socket {
     fn emitter(&self) -> &EventEmitter {
-        &self.inner.events
+        self.inner
+            .events
+            .get_or_init(|| EventEmitter::with_type_name("Socket"))
+    }
+
+    // Node: adding a 'data' listener switches the socket to flowing mode.
+    fn on<T, F>(&self, event: &Event<T>, listener: F) -> ListenerId
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) + Send + Sync + 'static,
+    {
+        let id = self.emitter().on(event, listener);
+        self.listener_added(event.name());
+        id
+    }
+
+    fn add_listener<T, F>(&self, event: &Event<T>, listener: F) -> ListenerId
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) + Send + Sync + 'static,
+    {
+        let id = self.emitter().add_listener(event, listener);
+        self.listener_added(event.name());
+        id
+    }
+
+    fn once<T, F>(&self, event: &Event<T>, listener: F) -> ListenerId
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) + Send + Sync + 'static,
+    {
+        let id = self.emitter().once(event, listener);
+        self.listener_added(event.name());
+        id
+    }
+
+    fn prepend_listener<T, F>(&self, event: &Event<T>, listener: F) -> ListenerId
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) + Send + Sync + 'static,
+    {
+        let id = self.emitter().prepend_listener(event, listener);
+        self.listener_added(event.name());
+        id
+    }
+
+    fn prepend_once_listener<T, F>(&self, event: &Event<T>, listener: F) -> ListenerId
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) + Send + Sync + 'static,
+    {
+        let id = self.emitter().prepend_once_listener(event, listener);
+        self.listener_added(event.name());
+        id
     }
 }
 
@@ -139,9 +191,9 @@ impl Socket {
     /// connect it with [`connect`](Socket::connect). Writes made before the
     /// connection is up are queued and sent once it is.
     pub fn new(options: SocketOptions) -> Socket {
-        let socket = Socket {
+        Socket {
             inner: Arc::new(Inner {
-                events: EventEmitter::with_type_name("Socket"),
+                events: OnceLock::new(),
                 conn: RwLock::new(None),
                 st: Mutex::new(State {
                     connecting: false,
@@ -157,7 +209,6 @@ impl Socket {
                     need_drain: false,
                     paused: false,
                     reader_running: false,
-                    hot: false,
                     read_size: options.read_size.max(1),
                     high_water_mark: options.high_water_mark,
                     allow_half_open: options.allow_half_open,
@@ -179,20 +230,24 @@ impl Socket {
                 changed: Notify::new(),
                 runtime: tokio::runtime::Handle::try_current().ok(),
             }),
-        };
-        // Node: adding a 'data' listener switches the stream to flowing mode.
-        let weak = Arc::downgrade(&socket.inner);
-        socket.inner.events.on(&NEW_LISTENER, move |info| {
-            if info.event == DATA.name() {
-                if let Some(inner) = weak.upgrade() {
-                    let s = Socket { inner };
-                    if !lock(&s.inner.st).paused {
-                        s.start_reader();
-                    }
-                }
-            }
-        });
-        socket
+        }
+    }
+
+    fn listener_added(&self, name: &str) {
+        if name == DATA.name() && !lock(&self.inner.st).paused {
+            self.start_reader();
+        }
+    }
+
+    /// The emitter, if anyone has used it (emits skip it otherwise).
+    fn ev(&self) -> Option<&EventEmitter> {
+        self.inner.events.get()
+    }
+
+    fn emit<T: Send + Sync + 'static>(&self, event: &Event<T>, payload: T) {
+        if let Some(e) = self.ev() {
+            e.emit(event, payload);
+        }
     }
 
     /// An accepted connection (server side).
@@ -323,8 +378,8 @@ impl Socket {
                 if let Some(t) = options.timeout {
                     self.set_timeout(t);
                 }
-                self.inner.events.emit(&CONNECT, ());
-                self.inner.events.emit(&READY, ());
+                self.emit(&CONNECT, ());
+                self.emit(&READY, ());
                 self.inner.changed.notify_waiters();
                 let (start_writer, ending) = {
                     let st = lock(&self.inner.st);
@@ -336,7 +391,7 @@ impl Socket {
                     self.finish_if_flushed();
                 }
                 let (listeners, paused) = (
-                    self.inner.events.listener_count(&DATA) > 0,
+                    self.ev().is_some_and(|e| e.listener_count(&DATA) > 0),
                     lock(&self.inner.st).paused,
                 );
                 if listeners && !paused {
@@ -367,7 +422,7 @@ impl Socket {
             Err(e) => return Err(e),
         };
         if !is_literal {
-            self.inner.events.emit(
+            self.emit(
                 &LOOKUP,
                 LookupInfo {
                     address: ip.to_string(),
@@ -443,7 +498,7 @@ impl Socket {
                 None => Buffer::from(bytes),
             }
         };
-        self.inner.events.emit(&DATA, out.clone());
+        self.emit(&DATA, out.clone());
         out
     }
 
@@ -470,50 +525,44 @@ impl Socket {
     }
 
     async fn read_raw(&self) -> Result<Read, NetError> {
-        let Some(conn) = self.wait_connected().await else {
-            return Ok(Read::Closed);
+        let conn = match self.conn() {
+            Some(c) => c,
+            None => match self.wait_connected().await {
+                Some(c) => c,
+                None => return Ok(Read::Closed),
+            },
         };
-        let (size, hot) = {
+        let size = {
             let st = lock(&self.inner.st);
-            if st.destroyed {
+            if st.destroyed || st.read_eof {
                 return Ok(Read::Closed);
             }
-            if st.read_eof {
-                return Ok(Read::Closed);
-            }
-            (st.read_size, st.hot)
+            st.read_size
         };
-        let mut buf: Option<BytesMut> = None;
-        let mut ready = hot;
         loop {
-            if !ready {
-                let closed = self.inner.changed.notified();
-                tokio::pin!(closed);
-                closed.as_mut().enable();
-                if lock(&self.inner.st).destroyed {
-                    return Ok(Read::Closed);
-                }
-                tokio::select! {
-                    biased;
-                    r = conn.readable() => r.map_err(|e| NetError::from_io(&e, "read"))?,
-                    _ = closed => {
-                        if lock(&self.inner.st).destroyed {
-                            return Ok(Read::Closed);
-                        }
-                        continue;
+            // Try first: tokio answers WouldBlock without a system call when
+            // the socket is not known to be readable.
+            match read_into_thread_buffer(&conn, size) {
+                Ok(Some(bytes)) => return Ok(Read::Data(bytes)),
+                Ok(None) => return Ok(Read::Eof),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(NetError::from_io(&e, "read")),
+            }
+            let closed = self.inner.changed.notified();
+            tokio::pin!(closed);
+            closed.as_mut().enable();
+            if lock(&self.inner.st).destroyed {
+                return Ok(Read::Closed);
+            }
+            tokio::select! {
+                biased;
+                r = conn.readable() => r.map_err(|e| NetError::from_io(&e, "read"))?,
+                _ = closed => {
+                    if lock(&self.inner.st).destroyed {
+                        return Ok(Read::Closed);
                     }
                 }
-            }
-            let b = buf.get_or_insert_with(|| BytesMut::with_capacity(size));
-            match conn.try_read_buf(b) {
-                Ok(0) => return Ok(Read::Eof),
-                Ok(n) => {
-                    lock(&self.inner.st).hot = n == size;
-                    return Ok(Read::Data(b.split().freeze()));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => ready = false,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(NetError::from_io(&e, "read")),
             }
         }
     }
@@ -529,9 +578,9 @@ impl Socket {
             (tail, st.allow_half_open)
         };
         if let Some(t) = tail {
-            self.inner.events.emit(&DATA, Buffer::from(t.into_bytes()));
+            self.emit(&DATA, Buffer::from(t.into_bytes()));
         }
-        self.inner.events.emit(&END, ());
+        self.emit(&END, ());
         if !half_open {
             self.end();
         }
@@ -612,13 +661,33 @@ impl Socket {
     /// emitted as `'error'` and make this return `false`; use
     /// [`write_all`](Socket::write_all) to get them as values.
     pub fn write(&self, data: impl Into<Buffer>) -> bool {
-        self.try_write_data(data.into()).unwrap_or(false)
+        self.try_write_data(data.into(), true).unwrap_or(false)
     }
 
     /// Writes `data` and, if the write buffer is past its high-water mark,
     /// waits until it has drained. The async form of `write` + `'drain'`.
+    ///
+    /// When the kernel does not take everything at once, this task itself
+    /// writes the rest as the socket becomes writable (no writer task, no
+    /// wake-up of another task: the echo loop costs what a bare tokio loop does).
     pub async fn write_all(&self, data: impl Into<Buffer>) -> Result<(), NetError> {
-        if !self.try_write_data(data.into())? {
+        let below_mark = self.try_write_data(data.into(), false)?;
+        let claimed = {
+            let mut st = lock(&self.inner.st);
+            if !st.queue.is_empty() && st.connected && !st.writer_running && !st.destroyed {
+                st.writer_running = true;
+                true
+            } else {
+                false
+            }
+        };
+        if claimed {
+            self.clone().writer().await;
+            let st = lock(&self.inner.st);
+            if st.destroyed {
+                return Err(st.error.clone().unwrap_or_else(|| destroyed_error("write")));
+            }
+        } else if !below_mark {
             self.drained().await?;
         }
         Ok(())
@@ -643,7 +712,7 @@ impl Socket {
         }
     }
 
-    fn try_write_data(&self, data: Buffer) -> Result<bool, NetError> {
+    fn try_write_data(&self, data: Buffer, spawn_writer: bool) -> Result<bool, NetError> {
         let bytes: Bytes = data.into();
         let len = bytes.len();
         let mut st = lock(&self.inner.st);
@@ -700,7 +769,7 @@ impl Socket {
         if !ok {
             st.need_drain = true;
         }
-        let start = st.connected && !st.writer_running;
+        let start = spawn_writer && st.connected && !st.writer_running;
         drop(st);
         if start {
             self.start_writer();
@@ -744,7 +813,7 @@ impl Socket {
                     self.touch();
                     self.inner.changed.notify_waiters();
                     if drain {
-                        self.inner.events.emit(&DRAIN, ());
+                        self.emit(&DRAIN, ());
                     }
                     self.finish_if_flushed();
                     return;
@@ -819,7 +888,7 @@ impl Socket {
             // ENOTCONN when the peer already reset: nothing left to say.
             let _ = c.shutdown_write();
         }
-        self.inner.events.emit(&FINISH, ());
+        self.emit(&FINISH, ());
         self.maybe_close();
     }
 
@@ -908,19 +977,23 @@ impl Socket {
         if let Some(e) = err {
             self.emit_error(e);
         }
-        self.inner.events.emit(&CLOSE, had_error);
+        self.emit(&CLOSE, had_error);
         if let Some(h) = hook {
             h();
         }
         // Listeners often hold handles to the socket: free them so the
         // socket can be dropped.
-        self.inner.events.remove_all_listeners(None);
+        if let Some(e) = self.ev() {
+            e.remove_all_listeners(None);
+        }
     }
 
     fn emit_error(&self, e: NetError) {
         // An error nobody listens to stays readable through `error()` and is
         // returned by the async method that hit it.
-        let _ = self.inner.events.emit_error(&ERROR, e);
+        if let Some(ev) = self.ev() {
+            let _ = ev.emit_error(&ERROR, e);
+        }
     }
 
     /// The error the socket was destroyed with, if any (Node keeps it in
@@ -1015,7 +1088,7 @@ impl Socket {
                     continue;
                 }
                 fired_at = Some(last);
-                socket.inner.events.emit(&TIMEOUT, ());
+                socket.emit(&TIMEOUT, ());
             }
         });
     }
@@ -1186,6 +1259,29 @@ impl Drop for Inner {
             h();
         }
     }
+}
+
+thread_local! {
+    /// One read buffer per thread, not per socket: an idle connection holds
+    /// no buffer at all. Chunks are split off it; once they are dropped,
+    /// `reserve` takes the same allocation back (no malloc per read).
+    static READ_BUF: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::new());
+}
+
+/// One non-blocking read into the thread's buffer: `Ok(None)` at EOF.
+fn read_into_thread_buffer(conn: &Conn, size: usize) -> io::Result<Option<Bytes>> {
+    READ_BUF.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        buf.clear();
+        if buf.capacity() < size {
+            buf.reserve(size);
+        }
+        match conn.try_read_buf(&mut buf) {
+            Ok(0) => Ok(None),
+            Ok(n) => Ok(Some(buf.split_to(n).freeze())),
+            Err(e) => Err(e),
+        }
+    })
 }
 
 fn destroyed_error(method: &str) -> NetError {
