@@ -75,12 +75,22 @@ impl Error {
     }
 
     /// `ERR_INVALID_ARG_VALUE`: `The argument '<name>' is invalid. Received <value>`.
-    #[allow(dead_code)]
     pub(crate) fn invalid_arg_value(name: &str, received: impl fmt::Display) -> Self {
         Error::new(
             "ERR_INVALID_ARG_VALUE",
             ErrorKind::Type,
             format!("The argument '{name}' is invalid. Received {received}"),
+        )
+    }
+}
+
+impl Error {
+    /// `ERR_INVALID_BUFFER_SIZE`: `Buffer size must be a multiple of <bits>-bits`.
+    pub(crate) fn invalid_buffer_size(bits: u32) -> Self {
+        Error::new(
+            "ERR_INVALID_BUFFER_SIZE",
+            ErrorKind::Range,
+            format!("Buffer size must be a multiple of {bits}-bits"),
         )
     }
 }

@@ -57,15 +57,23 @@
 #![forbid(unsafe_code)]
 
 mod buffer;
+mod compare;
 mod decoder;
 mod encoding;
 mod error;
+mod fill;
+mod json;
 mod numbers;
 mod ops;
 mod pool;
+mod search;
+mod swap;
+mod write;
 
 pub use buffer::{Buffer, MAX_LENGTH};
 pub use decoder::StringDecoder;
 pub use encoding::Encoding;
 pub use error::{Error, ErrorKind, Result};
+pub use fill::Fill;
 pub use pool::POOL_SIZE;
+pub use search::Needle;
