@@ -91,7 +91,6 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     }
 
     /// Ready when the write buffer is empty (every write completed).
-    #[allow(dead_code)] // used by the tokio bridge
     pub(crate) fn poll_flushed(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let mut st = self.lock();
         if let Some(e) = st.errored.clone() {

@@ -96,11 +96,13 @@
 #![forbid(unsafe_code)]
 
 mod async_face;
+mod bridge;
 mod chunk;
 mod core;
 mod duplex;
 mod error;
 mod from;
+pub mod fs;
 mod listeners;
 mod methods;
 mod pipe;
@@ -112,6 +114,7 @@ mod transform;
 mod writable;
 mod writable_core;
 
+pub use crate::bridge::StreamReader;
 pub use crate::duplex::{Duplex, DuplexOptions, NullSink};
 pub use crate::error::Error;
 pub use crate::listeners::{ListenerId, StreamEvent};
