@@ -23,7 +23,7 @@ use bytes::BytesMut;
 use rt_buffer::Buffer;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 
-use crate::core::{lock, Core};
+use crate::core::{Core, lock};
 use crate::error::Error;
 use crate::readable::{Pusher, ReadableOptions, Source};
 use crate::writable::{Sink, WritableOptions, WriteOutcome};
@@ -48,7 +48,11 @@ enum Step {
     Pending,
 }
 
-fn try_read<T: AsyncRead + Unpin>(reader: &mut T, size: usize, cx: &mut Context<'_>) -> Poll<io::Result<Option<Buffer>>> {
+fn try_read<T: AsyncRead + Unpin>(
+    reader: &mut T,
+    size: usize,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<Option<Buffer>>> {
     let mut buf = BytesMut::zeroed(size.max(1));
     let mut rb = ReadBuf::new(&mut buf);
     match Pin::new(reader).poll_read(cx, &mut rb) {
@@ -66,7 +70,12 @@ fn try_read<T: AsyncRead + Unpin>(reader: &mut T, size: usize, cx: &mut Context<
     }
 }
 
-fn step<T: AsyncRead + Unpin>(reader: &mut T, size: usize, push: &Pusher<Buffer>, cx: &mut Context<'_>) -> Step {
+fn step<T: AsyncRead + Unpin>(
+    reader: &mut T,
+    size: usize,
+    push: &Pusher<Buffer>,
+    cx: &mut Context<'_>,
+) -> Step {
     match try_read(reader, size, cx) {
         Poll::Ready(Ok(Some(b))) => {
             push.push(b);
@@ -100,7 +109,10 @@ impl<T: AsyncRead + Send + Unpin + 'static> Source<Buffer> for ReadSource<T> {
             Step::Pending => {}
         }
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            push.destroy(Some(Error::new("ERR_NO_RUNTIME", "reading an AsyncRead needs a tokio runtime")));
+            push.destroy(Some(Error::new(
+                "ERR_NO_RUNTIME",
+                "reading an AsyncRead needs a tokio runtime",
+            )));
             return;
         };
         let slot = self.slot.clone();
@@ -130,7 +142,11 @@ fn write_now<T: AsyncWrite + Unpin>(w: &mut T, mut data: &[u8]) -> Result<usize,
     while !data.is_empty() {
         match Pin::new(&mut *w).poll_write(&mut cx, data) {
             Poll::Ready(Ok(0)) => {
-                return Err(Error::from_io(&io::Error::from(io::ErrorKind::WriteZero), "write", None));
+                return Err(Error::from_io(
+                    &io::Error::from(io::ErrorKind::WriteZero),
+                    "write",
+                    None,
+                ));
             }
             Poll::Ready(Ok(n)) => {
                 done += n;
@@ -263,7 +279,11 @@ impl std::fmt::Debug for StreamReader {
 }
 
 impl AsyncRead for StreamReader {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let chunk = match self.leftover.take() {
             Some(c) => c,
             None => match self.inner.poll_chunk(cx) {
@@ -282,7 +302,11 @@ impl AsyncRead for StreamReader {
     }
 }
 
-fn poll_write_core<R: Send + 'static>(core: &Arc<Core<R, Buffer>>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+fn poll_write_core<R: Send + 'static>(
+    core: &Arc<Core<R, Buffer>>,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+) -> Poll<io::Result<usize>> {
     match core.poll_drain(cx) {
         Poll::Ready(Ok(())) => {}
         Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
@@ -296,7 +320,10 @@ fn poll_write_core<R: Send + 'static>(core: &Arc<Core<R, Buffer>>, cx: &mut Cont
     }
 }
 
-fn poll_shutdown_core<R: Send + 'static>(core: &Arc<Core<R, Buffer>>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+fn poll_shutdown_core<R: Send + 'static>(
+    core: &Arc<Core<R, Buffer>>,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<()>> {
     let ending = core.lock().w.as_ref().map(|w| w.ending).unwrap_or(true);
     if !ending {
         let r = core.end_inner(None, None);
@@ -357,7 +384,10 @@ impl<R: Send + 'static, W: Send + 'static> futures_core::Stream for Duplex<R, W>
     }
 }
 
-fn sink_close<R: Send + 'static, W: Send + 'static>(core: &Arc<Core<R, W>>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+fn sink_close<R: Send + 'static, W: Send + 'static>(
+    core: &Arc<Core<R, W>>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Error>> {
     let ending = core.lock().w.as_ref().map(|w| w.ending).unwrap_or(true);
     if !ending {
         let r = core.end_inner(None, None);

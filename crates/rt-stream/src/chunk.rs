@@ -11,6 +11,8 @@ use rt_buffer::Buffer;
 pub(crate) struct ChunkOps<T> {
     /// Length of a chunk in the stream's unit.
     pub(crate) len: fn(&T) -> usize,
+    /// Whether a raw (not yet decoded) chunk holds nothing (never, in object mode).
+    pub(crate) is_empty: fn(&T) -> bool,
     /// Joins chunks totalling `total` units into one (byte mode only).
     pub(crate) concat: Option<fn(Vec<T>, usize) -> T>,
     /// Splits off and returns the first `n` units of a chunk (byte mode only).
@@ -28,10 +30,19 @@ fn one<T>(_: &T) -> usize {
     1
 }
 
+fn never<T>(_: &T) -> bool {
+    false
+}
+
+fn buf_empty(b: &Buffer) -> bool {
+    b.is_empty()
+}
+
 /// Object mode: every chunk counts one.
 pub(crate) fn object_ops<T>() -> ChunkOps<T> {
     ChunkOps {
         len: one::<T>,
+        is_empty: never::<T>,
         concat: None,
         split_front: None,
     }
@@ -59,6 +70,7 @@ fn buf_split(b: &mut Buffer, n: usize) -> Buffer {
 pub(crate) fn byte_ops() -> ChunkOps<Buffer> {
     ChunkOps {
         len: buf_len,
+        is_empty: buf_empty,
         concat: Some(buf_concat),
         split_front: Some(buf_split),
     }
@@ -103,6 +115,7 @@ fn text_split(b: &mut Buffer, n: usize) -> Buffer {
 pub(crate) fn text_ops() -> ChunkOps<Buffer> {
     ChunkOps {
         len: text_len,
+        is_empty: buf_empty,
         concat: Some(buf_concat),
         split_front: Some(text_split),
     }

@@ -210,7 +210,10 @@ fn spawn_io(f: impl FnOnce() + Send + 'static) {
 /// # }).unwrap();
 /// ```
 #[doc(alias = "createReadStream")]
-pub fn create_read_stream(path: impl AsRef<Path>, opts: ReadStreamOptions) -> Result<Readable<Buffer>, Error> {
+pub fn create_read_stream(
+    path: impl AsRef<Path>,
+    opts: ReadStreamOptions,
+) -> Result<Readable<Buffer>, Error> {
     let path = path.as_ref();
     let shown = path.to_string_lossy().into_owned();
     let hwm = opts.high_water_mark.unwrap_or(FILE_HIGH_WATER_MARK);
@@ -405,7 +408,10 @@ fn writer_thread(mut file: File, path: String, st: Arc<WriteState>) {
 /// # }).unwrap();
 /// ```
 #[doc(alias = "createWriteStream")]
-pub fn create_write_stream(path: impl AsRef<Path>, opts: WriteStreamOptions) -> Result<Writable<Buffer>, Error> {
+pub fn create_write_stream(
+    path: impl AsRef<Path>,
+    opts: WriteStreamOptions,
+) -> Result<Writable<Buffer>, Error> {
     let path = path.as_ref();
     let shown = path.to_string_lossy().into_owned();
     let mut oo = OpenOptions::new();
@@ -420,7 +426,9 @@ pub fn create_write_stream(path: impl AsRef<Path>, opts: WriteStreamOptions) -> 
             return Err(Error::invalid_arg_value("flags", &format!("'{other}'")));
         }
     };
-    let mut file = oo.open(path).map_err(|e| Error::from_io(&e, "open", Some(&shown)))?;
+    let mut file = oo
+        .open(path)
+        .map_err(|e| Error::from_io(&e, "open", Some(&shown)))?;
     if let Some(s) = opts.start {
         file.seek(SeekFrom::Start(s))
             .map_err(|e| Error::from_io(&e, "write", Some(&shown)))?;

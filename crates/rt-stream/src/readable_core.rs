@@ -290,7 +290,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             self.on_eof_chunk(st);
             return false;
         };
-        if !r.object_mode && r.len_of(&c) == 0 {
+        if (r.ops.is_empty)(&c) {
             if !front {
                 r.reading = false;
                 self.maybe_read_more(&mut st);

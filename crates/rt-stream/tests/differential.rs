@@ -9,6 +9,7 @@
 //! `setImmediate` turns; rt: the current-thread runtime runs its tasks until
 //! idle). Node's `process.nextTick` work corresponds to rt's tick queue; see
 //! the crate docs.
+#![allow(missing_docs)]
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};

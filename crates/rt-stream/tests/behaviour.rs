@@ -1,0 +1,544 @@
+//! Behaviour tests: each rule of Node's streams, on rt-stream.
+#![allow(missing_docs)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rt_stream::*;
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+fn log() -> Log {
+    Arc::new(Mutex::new(Vec::new()))
+}
+
+fn push_log(l: &Log, s: impl Into<String>) {
+    l.lock().unwrap().push(s.into());
+}
+
+fn taken(l: &Log) -> Vec<String> {
+    std::mem::take(&mut *l.lock().unwrap())
+}
+
+async fn settle() {
+    for _ in 0..64 {
+        tokio::task::yield_now().await;
+    }
+}
+
+fn watch_all<F: Fn(StreamEvent, Box<dyn Fn() + Send + Sync>)>(l: &Log, prefix: &str, on: F) {
+    for ev in [
+        StreamEvent::End,
+        StreamEvent::Finish,
+        StreamEvent::Close,
+        StreamEvent::Drain,
+        StreamEvent::Prefinish,
+        StreamEvent::Pause,
+        StreamEvent::Resume,
+    ] {
+        let l = l.clone();
+        let name = format!("{prefix}{}", ev.name());
+        on(ev, Box::new(move || push_log(&l, name.clone())));
+    }
+}
+
+#[test]
+fn handles_are_send_sync_and_cheap_to_clone() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<Readable>();
+    assert_send_sync::<Writable>();
+    assert_send_sync::<Duplex>();
+    assert_send_sync::<Readable<String>>();
+    assert_send_sync::<Error>();
+    let r = Readable::new(ReadableOptions::default());
+    let r2 = r.clone();
+    r.push("x");
+    assert_eq!(r2.readable_length(), 1);
+    assert!(r.same_stream(&r2));
+}
+
+#[tokio::test]
+async fn write_returns_false_at_the_mark_and_drain_follows_at_several_marks() {
+    for hwm in [1usize, 3, 16, 100] {
+        let pending = Arc::new(Mutex::new(Vec::<Completion>::new()));
+        let p = pending.clone();
+        struct S(Arc<Mutex<Vec<Completion>>>);
+        impl Sink<Buffer> for S {
+            fn write(&mut self, _c: Buffer) -> WriteOutcome {
+                let (c, o) = WriteOutcome::deferred();
+                self.0.lock().unwrap().push(c);
+                o
+            }
+        }
+        let w = Writable::new(
+            S(p),
+            WritableOptions {
+                high_water_mark: Some(hwm),
+                ..Default::default()
+            },
+        );
+        let drains = Arc::new(AtomicUsize::new(0));
+        let d = drains.clone();
+        w.on(StreamEvent::Drain, move || {
+            d.fetch_add(1, Ordering::SeqCst);
+        });
+        // Write 1-byte chunks: true until the buffered length reaches the mark.
+        let mut total = 0;
+        loop {
+            total += 1;
+            let ok = w.write("x").unwrap();
+            assert_eq!(ok, total < hwm, "hwm {hwm} write {total}");
+            if !ok {
+                break;
+            }
+        }
+        assert!(w.writable_need_drain());
+        assert_eq!(w.writable_length(), hwm);
+        // Completing all but the last write: no drain yet.
+        for _ in 0..hwm - 1 {
+            let c = pending.lock().unwrap().remove(0);
+            c.complete(Ok(()));
+            settle().await;
+            assert_eq!(drains.load(Ordering::SeqCst), 0);
+        }
+        let c = pending.lock().unwrap().remove(0);
+        c.complete(Ok(()));
+        settle().await;
+        assert_eq!(drains.load(Ordering::SeqCst), 1, "hwm {hwm}");
+        assert!(!w.writable_need_drain());
+        assert_eq!(w.writes_completed(), hwm as u64);
+    }
+}
+
+#[tokio::test]
+async fn write_all_waits_for_drain() {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    let w = Writable::from_async_fn(
+        WritableOptions {
+            high_water_mark: Some(4),
+            ..Default::default()
+        },
+        move |c: Buffer| {
+            let g = g.clone();
+            async move {
+                tokio::task::yield_now().await;
+                g.lock().unwrap().extend_from_slice(&c);
+                Ok(())
+            }
+        },
+    );
+    for i in 0..50u8 {
+        w.write_all(vec![b'a' + (i % 26); 3]).await.unwrap();
+        assert!(w.writable_length() <= 4 + 3);
+    }
+    w.end_and_wait().await.unwrap();
+    assert_eq!(got.lock().unwrap().len(), 150);
+    assert!(w.writable_finished());
+}
+
+#[tokio::test]
+async fn event_order_end_finish_close() {
+    let l = log();
+    let w = Writable::discard();
+    watch_all(&l, "w ", |ev, f| {
+        w.on(ev, f);
+    });
+    w.write("a").unwrap();
+    w.end().unwrap();
+    settle().await;
+    assert_eq!(taken(&l), ["w prefinish", "w finish", "w close"]);
+
+    let r = Readable::new(ReadableOptions::default());
+    watch_all(&l, "r ", |ev, f| {
+        r.on(ev, f);
+    });
+    let l2 = l.clone();
+    r.on_data(move |c| push_log(&l2, format!("data {}", String::from_utf8_lossy(c))));
+    r.push("x");
+    r.push_end();
+    settle().await;
+    assert_eq!(taken(&l), ["r resume", "data x", "r end", "r close"]);
+}
+
+#[tokio::test]
+async fn cork_nests_and_flushes_one_writev_batch() {
+    struct V(Log);
+    impl Sink<Buffer> for V {
+        fn write(&mut self, c: Buffer) -> WriteOutcome {
+            push_log(&self.0, format!("write {}", String::from_utf8_lossy(&c)));
+            WriteOutcome::ok()
+        }
+        fn writev(&mut self, cs: Vec<Buffer>) -> WriteOutcome {
+            let v: Vec<String> = cs
+                .iter()
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            push_log(&self.0, format!("writev {}", v.join("|")));
+            WriteOutcome::ok()
+        }
+        fn has_writev(&self) -> bool {
+            true
+        }
+    }
+    let l = log();
+    let w = Writable::new(V(l.clone()), WritableOptions::default());
+    w.cork();
+    w.cork();
+    assert_eq!(w.writable_corked(), 2);
+    for c in ["a", "b", "c"] {
+        assert!(w.write(c).unwrap());
+    }
+    w.uncork();
+    assert!(taken(&l).is_empty());
+    assert_eq!(w.writable_length(), 3);
+    w.uncork();
+    assert_eq!(taken(&l), ["writev a|b|c"]);
+    assert_eq!(w.writable_length(), 0);
+    // A single corked chunk goes through write, not writev.
+    w.cork();
+    w.write("z").unwrap();
+    w.uncork();
+    assert_eq!(taken(&l), ["write z"]);
+}
+
+#[tokio::test]
+async fn flowing_and_paused_switches() {
+    let r = Readable::new(ReadableOptions::default());
+    assert_eq!(r.readable_flowing(), None);
+    let id = r.on_data(|_| {});
+    assert_eq!(r.readable_flowing(), Some(true));
+    r.pause();
+    assert_eq!(r.readable_flowing(), Some(false));
+    assert!(r.is_paused());
+    // A data listener does not restart an explicitly paused stream.
+    r.on_data(|_| {});
+    assert_eq!(r.readable_flowing(), Some(false));
+    r.resume();
+    assert_eq!(r.readable_flowing(), Some(true));
+    r.off(id);
+    // A readable listener takes over: paused mode.
+    r.on(StreamEvent::Readable, || {});
+    assert_eq!(r.readable_flowing(), Some(false));
+    settle().await;
+}
+
+#[tokio::test]
+async fn read_n_with_encoding_never_splits_characters() {
+    let r = Readable::new(ReadableOptions::default());
+    r.set_encoding("utf8").unwrap();
+    assert_eq!(r.readable_encoding().as_deref(), Some("utf8"));
+    let euro = "€".as_bytes(); // e2 82 ac
+    r.push(&euro[..1]);
+    assert_eq!(r.readable_length(), 0);
+    r.push(&euro[1..]);
+    r.push("ab");
+    assert_eq!(r.readable_length(), 3); // "€ab" in UTF-16 units
+    assert_eq!(&r.read_now(Some(1)).unwrap()[..], "€".as_bytes());
+    assert_eq!(&r.read_now(Some(1)).unwrap()[..], b"a");
+    assert_eq!(r.read_now(Some(5)), None);
+    r.push_end();
+    assert_eq!(&r.read_now(Some(5)).unwrap()[..], b"b");
+    assert!(
+        r.set_encoding("klingon")
+            .is_err_and(|e| e.code() == "ERR_UNKNOWN_ENCODING")
+    );
+}
+
+#[tokio::test]
+async fn push_after_eof_and_write_after_end_have_nodes_codes() {
+    let r = Readable::new(ReadableOptions::default());
+    let errs = log();
+    let e2 = errs.clone();
+    r.on_error(move |e| push_log(&e2, e.code()));
+    r.push_end();
+    r.push("late");
+    settle().await;
+    assert_eq!(taken(&errs), ["ERR_STREAM_PUSH_AFTER_EOF"]);
+    assert!(r.destroyed());
+
+    let w = Writable::discard();
+    let e2 = errs.clone();
+    w.on_error(move |e| push_log(&e2, e.code()));
+    w.end().unwrap();
+    let e = w.write("x").unwrap_err();
+    assert_eq!(e.code(), "ERR_STREAM_WRITE_AFTER_END");
+    assert_eq!(e.message(), "write after end");
+    settle().await;
+    assert_eq!(taken(&errs), ["ERR_STREAM_WRITE_AFTER_END"]);
+    // After finish, end() fails with ERR_STREAM_ALREADY_FINISHED... once destroyed, ERR_STREAM_DESTROYED.
+    let e = w.write("y").unwrap_err();
+    assert_eq!(e.code(), "ERR_STREAM_WRITE_AFTER_END");
+}
+
+#[tokio::test]
+async fn destroy_while_writes_are_in_flight() {
+    let pending = Arc::new(Mutex::new(Vec::<Completion>::new()));
+    struct S(Arc<Mutex<Vec<Completion>>>);
+    impl Sink<Buffer> for S {
+        fn write(&mut self, _c: Buffer) -> WriteOutcome {
+            let (c, o) = WriteOutcome::deferred();
+            self.0.lock().unwrap().push(c);
+            o
+        }
+    }
+    let w = Writable::new(S(pending.clone()), WritableOptions::default());
+    let l = log();
+    for i in 0..3 {
+        let l = l.clone();
+        w.write_cb("x", move |r| {
+            push_log(
+                &l,
+                format!(
+                    "cb{i} {}",
+                    r.err().map(|e| e.code().to_string()).unwrap_or("ok".into())
+                ),
+            )
+        })
+        .unwrap();
+    }
+    let lc = l.clone();
+    w.on(StreamEvent::Close, move || push_log(&lc, "close"));
+    w.destroy(None);
+    settle().await;
+    // The first write is still with the sink; the buffered ones fail now.
+    let first = pending.lock().unwrap().remove(0);
+    first.complete(Ok(()));
+    settle().await;
+    let got = taken(&l);
+    assert!(got.contains(&"close".to_string()));
+    assert!(got.contains(&"cb0 ok".to_string()));
+    assert!(got.contains(&"cb1 ERR_STREAM_DESTROYED".to_string()));
+    assert!(got.contains(&"cb2 ERR_STREAM_DESTROYED".to_string()));
+    assert_eq!(w.writes_completed(), 1);
+    assert_eq!(w.write("late").unwrap_err().code(), "ERR_STREAM_DESTROYED");
+}
+
+#[tokio::test]
+async fn finished_reports_premature_close_and_errors() {
+    let r = Readable::new(ReadableOptions::default());
+    let r2 = r.clone();
+    let h = tokio::spawn(async move { finished(&r2).await });
+    r.destroy(None);
+    assert_eq!(h.await.unwrap().unwrap_err().code(), "ERR_STREAM_PREMATURE_CLOSE");
+
+    let w = Writable::discard();
+    w.destroy(Some(Error::new("ERR_TEST", "boom")));
+    assert_eq!(finished(&w).await.unwrap_err().code(), "ERR_TEST");
+
+    let w = Writable::discard();
+    w.end().unwrap();
+    finished(&w).await.unwrap();
+    closed(&w).await;
+}
+
+#[tokio::test]
+async fn pipe_to_several_destinations_at_different_speeds() {
+    let fast = Arc::new(Mutex::new(Vec::new()));
+    let slow = Arc::new(Mutex::new(Vec::new()));
+    let f = fast.clone();
+    let s = slow.clone();
+    let wf = Writable::from_fn(
+        WritableOptions {
+            high_water_mark: Some(8),
+            ..Default::default()
+        },
+        move |c| {
+            f.lock().unwrap().extend_from_slice(&c);
+            Ok(())
+        },
+    );
+    let ws = Writable::from_async_fn(
+        WritableOptions {
+            high_water_mark: Some(8),
+            ..Default::default()
+        },
+        move |c: Buffer| {
+            let s = s.clone();
+            async move {
+                for _ in 0..5 {
+                    tokio::task::yield_now().await;
+                }
+                s.lock().unwrap().extend_from_slice(&c);
+                Ok(())
+            }
+        },
+    );
+    let mut n = 0u8;
+    let src = Readable::from_source(
+        move |_size: usize, p: &Pusher<Buffer>| {
+            if n == 200 {
+                p.push_end();
+            } else {
+                n += 1;
+                p.push(vec![n; 4]);
+            }
+        },
+        ReadableOptions {
+            high_water_mark: Some(8),
+            ..Default::default()
+        },
+    );
+    src.pipe(&wf);
+    src.pipe(&ws);
+    let max_buffered = Arc::new(AtomicUsize::new(0));
+    finished(&wf).await.unwrap();
+    finished(&ws).await.unwrap();
+    let expect: Vec<u8> = (1..=200u8).flat_map(|i| [i; 4]).collect();
+    assert_eq!(*fast.lock().unwrap(), expect);
+    assert_eq!(*slow.lock().unwrap(), expect);
+    let _ = max_buffered;
+}
+
+#[tokio::test]
+async fn pipeline_error_in_the_middle_destroys_every_stream() {
+    let src = Readable::from_iter((0..100).map(|i| Buffer::from(format!("{i},"))));
+    let mid = Transform::objects(DuplexOptions::default(), |c: Buffer, p: &Pusher<Buffer>| {
+        if &c[..] == b"7," {
+            return Err(Error::new("ERR_BAD_CHUNK", "chunk 7 is bad"));
+        }
+        p.push(c);
+        Ok(())
+    });
+    let dst = Writable::objects_from_fn(WritableOptions::default(), |_c: Buffer| Ok(()));
+    let err = pipeline!(src, mid, dst).await.unwrap_err();
+    assert_eq!(err.code(), "ERR_BAD_CHUNK");
+    settle().await;
+    assert!(src.destroyed());
+    assert!(mid.destroyed());
+    assert!(dst.destroyed());
+}
+
+#[tokio::test]
+async fn transform_with_flush_and_backpressure() {
+    // A line splitter: bytes in, lines out, the last partial line at flush.
+    let carry = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let c2 = carry.clone();
+    let lines = Transform::bytes_to_objects(
+        DuplexOptions {
+            readable_high_water_mark: Some(2),
+            ..Default::default()
+        },
+        move |chunk: Buffer, p: &Pusher<String>| {
+            let mut c = carry.lock().unwrap();
+            c.extend_from_slice(&chunk);
+            while let Some(i) = c.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = c.drain(..=i).collect();
+                p.push(String::from_utf8_lossy(&line[..i]).into_owned());
+            }
+            Ok(())
+        },
+        move |p: &Pusher<String>| {
+            let c = std::mem::take(&mut *c2.lock().unwrap());
+            if !c.is_empty() {
+                p.push(String::from_utf8_lossy(&c).into_owned());
+            }
+            Ok(())
+        },
+    );
+    let writer = lines.clone();
+    let w = tokio::spawn(async move {
+        for part in ["on", "e\ntwo\nthr", "ee\nfo", "ur"] {
+            writer.write_all(part).await.unwrap();
+        }
+        writer.end().unwrap();
+    });
+    let got: Vec<String> = lines.read_all().await.unwrap();
+    w.await.unwrap();
+    assert_eq!(got, ["one", "two", "three", "four"]);
+}
+
+#[tokio::test]
+async fn readable_from_async_stream_and_iteration() {
+    struct Count(u32);
+    impl futures_core::Stream for Count {
+        type Item = u32;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<u32>> {
+            if self.0 == 50 {
+                return std::task::Poll::Ready(None);
+            }
+            self.0 += 1;
+            if self.0 % 7 == 0 {
+                // Not ready now: come back later.
+                cx.waker().wake_by_ref();
+                self.0 += 0;
+            }
+            std::task::Poll::Ready(Some(self.0))
+        }
+    }
+    let r = Readable::from_stream(Count(0));
+    let all = r.read_all().await.unwrap();
+    assert_eq!(all, (1..=50).collect::<Vec<_>>());
+    settle().await;
+    assert!(r.readable_ended());
+}
+
+#[tokio::test]
+async fn duplex_allow_half_open_false_ends_the_writable_side() {
+    let d = Duplex::new(
+        DuplexOptions {
+            allow_half_open: false,
+            ..Default::default()
+        },
+        None::<fn(usize, &Pusher<Buffer>)>,
+        Some(NullSink),
+    );
+    let l = log();
+    let l2 = l.clone();
+    d.on(StreamEvent::Finish, move || push_log(&l2, "finish"));
+    d.on_data(|_| {});
+    d.push_end();
+    settle().await;
+    assert!(d.writable_ended());
+    assert_eq!(taken(&l), ["finish"]);
+}
+
+#[test]
+fn no_runtime_needed_for_synchronous_streams() {
+    let out = Arc::new(Mutex::new(Vec::new()));
+    let o = out.clone();
+    let w = Writable::from_fn(WritableOptions::default(), move |c| {
+        o.lock().unwrap().extend_from_slice(&c);
+        Ok(())
+    });
+    let done = Arc::new(AtomicUsize::new(0));
+    let d = done.clone();
+    w.on(StreamEvent::Finish, move || {
+        d.fetch_add(1, Ordering::SeqCst);
+    });
+    for i in 0..1000 {
+        w.write(format!("{i};")).unwrap();
+    }
+    w.end().unwrap();
+    assert_eq!(done.load(Ordering::SeqCst), 1);
+    assert!(out.lock().unwrap().starts_with(b"0;1;2;"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipe_across_threads_keeps_every_byte_in_order() {
+    let sum = Arc::new(Mutex::new(Vec::new()));
+    let s = sum.clone();
+    let mut rng = rt_tests::rng::Rng::new(42);
+    let chunks: Vec<Buffer> = (0..2000)
+        .map(|_| {
+            let n = rng.range(1, 300) as usize;
+            Buffer::from(rng.bytes(n))
+        })
+        .collect();
+    let expect: Vec<u8> = chunks.iter().flat_map(|c| c.iter().copied()).collect();
+    let src = Readable::from_iter(chunks);
+    let mid = PassThrough::objects::<Buffer>(DuplexOptions::default());
+    let dst = Writable::objects_from_async_fn(WritableOptions::default(), move |c: Buffer| {
+        let s = s.clone();
+        async move {
+            tokio::task::yield_now().await;
+            s.lock().unwrap().extend_from_slice(&c);
+            Ok(())
+        }
+    });
+    pipeline!(src, mid, dst).await.unwrap();
+    assert_eq!(*sum.lock().unwrap(), expect);
+}

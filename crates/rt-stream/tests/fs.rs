@@ -1,0 +1,182 @@
+//! File streams: options, errors with Node's codes, and chunking compared with node.
+#![allow(missing_docs)]
+
+use rt_stream::fs::{ReadStreamOptions, WriteStreamOptions, create_read_stream, create_write_stream};
+use rt_stream::*;
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rt-stream-fs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[tokio::test]
+async fn chunk_sizes_match_node() {
+    let path = tmp("chunks.bin");
+    let payload = rt_tests::rng::Rng::new(9).bytes(200_000);
+    std::fs::write(&path, &payload).unwrap();
+    let cases: Vec<(Option<u64>, Option<u64>, Option<usize>)> = vec![
+        (None, None, None),
+        (Some(10), None, None),
+        (None, Some(99_999), None),
+        (Some(5), Some(5), None),
+        (Some(1000), Some(150_000), Some(10_000)),
+        (Some(199_990), None, Some(3)),
+        (Some(300_000), None, None),
+    ];
+    let mut rt_out = Vec::new();
+    for (start, end, hwm) in &cases {
+        let r = create_read_stream(
+            &path,
+            ReadStreamOptions {
+                start: *start,
+                end: *end,
+                high_water_mark: *hwm,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let chunks = r.read_all().await.unwrap();
+        let lens: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+        let s = start.unwrap_or(0) as usize;
+        let all: Vec<u8> = chunks.concat();
+        let e = end
+            .map(|e| e as usize + 1)
+            .unwrap_or(payload.len())
+            .min(payload.len());
+        assert_eq!(all, payload[s.min(e)..e]);
+        rt_out.push(lens);
+    }
+    let Some(node) = rt_tests::node::node_or_skip("fs chunk sizes vs node") else {
+        return;
+    };
+    let cases_json = serde_json::to_string(
+        &cases
+            .iter()
+            .map(|(s, e, h)| serde_json::json!({"start": s, "end": e, "highWaterMark": h}))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let script = format!(
+        r#"const fs = require('fs');
+        const cases = {cases_json};
+        (async () => {{
+          const out = [];
+          for (const c of cases) {{
+            const o = {{}};
+            for (const k of Object.keys(c)) if (c[k] !== null) o[k] = c[k];
+            const lens = [];
+            for await (const chunk of fs.createReadStream({path:?}, o)) lens.push(chunk.length);
+            out.push(lens);
+          }}
+          process.stdout.write(JSON.stringify(out));
+        }})();"#,
+        path = path.to_string_lossy()
+    );
+    let out = node.run_script(&script, b"");
+    let node_out: Vec<Vec<usize>> = serde_json::from_slice(&out).unwrap();
+    assert_eq!(rt_out, node_out);
+}
+
+#[tokio::test]
+async fn open_errors_carry_nodes_fields() {
+    let e = create_read_stream("/nonexistent-dir/x", ReadStreamOptions::default()).unwrap_err();
+    assert_eq!(e.code(), "ENOENT");
+    assert_eq!(e.errno(), Some(-2));
+    assert_eq!(e.syscall(), Some("open"));
+    assert_eq!(e.path(), Some("/nonexistent-dir/x"));
+    assert_eq!(
+        e.message(),
+        "ENOENT: no such file or directory, open '/nonexistent-dir/x'"
+    );
+    let e = create_read_stream(
+        tmp("x"),
+        ReadStreamOptions {
+            start: Some(5),
+            end: Some(2),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
+    assert_eq!(
+        e.message(),
+        "The value of \"start\" is out of range. It must be <= \"end\" (here: 2). Received 5"
+    );
+    let p = tmp("exists.txt");
+    std::fs::write(&p, "x").unwrap();
+    let e = create_write_stream(
+        &p,
+        WriteStreamOptions {
+            flags: "wx".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "EEXIST");
+    assert_eq!(
+        e.message(),
+        format!("EEXIST: file already exists, open '{}'", p.display())
+    );
+}
+
+#[tokio::test]
+async fn write_flags_and_start() {
+    let p = tmp("flags.txt");
+    let w = create_write_stream(&p, WriteStreamOptions::default()).unwrap();
+    w.end_with("hello world").unwrap();
+    finished(&w).await.unwrap();
+    let w = create_write_stream(
+        &p,
+        WriteStreamOptions {
+            flags: "a".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    w.end_with("!").unwrap();
+    finished(&w).await.unwrap();
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), "hello world!");
+    let w = create_write_stream(
+        &p,
+        WriteStreamOptions {
+            flags: "r+".into(),
+            start: Some(6),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    w.end_with("WORLD").unwrap();
+    finished(&w).await.unwrap();
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), "hello WORLD!");
+    let r = create_read_stream(
+        &p,
+        ReadStreamOptions {
+            encoding: Some("utf8".into()),
+            high_water_mark: Some(4),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let parts = r.read_all().await.unwrap();
+    assert_eq!(parts.concat(), b"hello WORLD!");
+}
+
+#[tokio::test]
+async fn copy_a_file_with_pipe() {
+    let src = tmp("src.bin");
+    let dst = tmp("dst.bin");
+    let payload = rt_tests::rng::Rng::new(11).bytes(5 * 1024 * 1024 + 3);
+    std::fs::write(&src, &payload).unwrap();
+    let r = create_read_stream(&src, ReadStreamOptions::default()).unwrap();
+    let w = create_write_stream(&dst, WriteStreamOptions::default()).unwrap();
+    r.pipe(&w);
+    finished(&w).await.unwrap();
+    assert!(std::fs::read(&dst).unwrap() == payload);
+    // and with pipeline + a transform in the middle
+    let r = create_read_stream(&src, ReadStreamOptions::default()).unwrap();
+    let t = PassThrough::new(DuplexOptions::default());
+    let w = create_write_stream(&dst, WriteStreamOptions::default()).unwrap();
+    pipeline!(r, t, w).await.unwrap();
+    assert!(std::fs::read(&dst).unwrap() == payload);
+}
