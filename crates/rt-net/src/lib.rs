@@ -89,6 +89,7 @@
 
 mod address;
 mod conn;
+mod duplex;
 mod errno;
 mod error;
 pub mod events;
