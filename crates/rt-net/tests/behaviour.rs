@@ -580,3 +580,73 @@ async fn connect_timeout_is_etimedout() {
     assert_eq!(e.code(), "ETIMEDOUT");
     assert_eq!(e.message(), format!("connect ETIMEDOUT 127.0.0.1:{port}"));
 }
+
+#[tokio::test]
+async fn a_peer_that_never_reads_bounds_our_memory() {
+    let server = Server::new();
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let _peer = server.accept().await.unwrap(); // never reads
+    let writer = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            let chunk = vec![0u8; 64 * 1024];
+            let mut sent = 0usize;
+            // 1 GiB would be sent if nothing pushed back.
+            while sent < 1 << 30 {
+                if c.write_all(chunk.clone()).await.is_err() {
+                    break;
+                }
+                sent += chunk.len();
+            }
+            sent
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !writer.is_finished(),
+        "the writer should be blocked by backpressure"
+    );
+    // What we hold is at most one chunk past the kernel's buffers.
+    assert!(c.buffer_size() <= 64 * 1024, "queued {}", c.buffer_size());
+    c.destroy();
+    let sent = writer.await.unwrap();
+    assert!(sent < 64 << 20, "sent {sent} bytes to a peer that never reads");
+    server.close().unwrap();
+    server.close_all_connections();
+    server.closed().await;
+}
+
+#[tokio::test]
+async fn destroy_soon_flushes_then_closes() {
+    let server = Server::new();
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let peer = server.accept().await.unwrap();
+    let payload = vec![5u8; 3 << 20];
+    c.write(payload.clone());
+    c.destroy_soon();
+    assert_eq!(read_all(&peer).await.len(), payload.len());
+    c.closed().await;
+    assert!(c.destroyed());
+    server.close().unwrap();
+}
+
+#[tokio::test]
+async fn close_idle_and_all_connections() {
+    let server = Server::new();
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let a = connect(("127.0.0.1", port)).await.unwrap();
+    let _sa = server.accept().await.unwrap();
+    let b = connect(("127.0.0.1", port)).await.unwrap();
+    let _sb = server.accept().await.unwrap();
+    server.close().unwrap();
+    // Idle connections get our FIN...
+    server.close_idle_connections();
+    assert!(a.read().await.unwrap().is_none());
+    assert!(b.read().await.unwrap().is_none());
+    // ...and the rest is torn down at once.
+    server.close_all_connections();
+    server.closed().await;
+    assert_eq!(server.get_connections(), 0);
+}

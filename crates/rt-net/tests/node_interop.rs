@@ -1,0 +1,487 @@
+//! Interop with Node in both directions: an rt server with Node's net
+//! clients, rt clients against Node servers, and Node as the oracle for
+//! error messages and event order.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::NodeProcess;
+use rt_net::events::{CLOSE, CONNECT, DATA, END, ERROR, FINISH, READY, TIMEOUT};
+use rt_net::{
+    ConnectOptions, Emitter, NetError, Server, ServerOptions, Socket, SocketOptions, connect, create_server,
+};
+use rt_tests::node::node_or_skip;
+use rt_tests::rng::Rng;
+use serde_json::Value;
+
+const NODE_ECHO_SERVER: &str = r#"
+const net = require('net');
+const server = net.createServer((s) => { s.on('error', () => {}); s.pipe(s); });
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+"#;
+
+fn parse_json(out: &[u8]) -> Value {
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("node printed no JSON ({e}): {}", String::from_utf8_lossy(out)))
+}
+
+async fn run_node_script(node: &rt_tests::node::Node, script: &'static str, stdin: String) -> Value {
+    let node = node.clone();
+    let out = tokio::task::spawn_blocking(move || node.run_script(script, stdin.as_bytes()))
+        .await
+        .unwrap();
+    parse_json(&out)
+}
+
+/// Data for the 100 MB echo: a random MiB, tiled with a rotating offset.
+fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let block = Rng::new(seed).bytes(1 << 20);
+    let mut out = Vec::with_capacity(len);
+    let mut k = 0usize;
+    while out.len() < len {
+        let take = (len - out.len()).min(block.len());
+        let off = (k * 7919) % block.len();
+        out.extend(block.iter().cycle().skip(off).take(take));
+        k += 1;
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_clients_against_rt_echo_server() {
+    let Some(node) = node_or_skip("node_clients_against_rt_echo_server") else {
+        return;
+    };
+    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    // 16 Node clients at once, each sending seeded random data in random
+    // chunk sizes, then half-closing; each checks its echo byte for byte.
+    let script = r#"
+const net = require('net');
+let input = '';
+process.stdin.on('data', d => input += d);
+process.stdin.on('end', () => {
+  const port = Number(input);
+  let seed = 12345;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) >>> 0; return seed % n; };
+  const results = [];
+  let pending = 16;
+  for (let c = 0; c < 16; c++) {
+    const total = 1 + rnd(1 << 21);
+    const data = Buffer.alloc(total);
+    for (let i = 0; i < total; i++) data[i] = rnd(256);
+    const got = [];
+    const events = [];
+    const sock = net.connect(port, '127.0.0.1', () => {
+      let off = 0;
+      const pump = () => {
+        while (off < total) {
+          const n = Math.min(total - off, 1 + rnd(65536));
+          const ok = sock.write(data.subarray(off, off + n));
+          off += n;
+          if (!ok) { sock.once('drain', pump); return; }
+        }
+        sock.end();
+      };
+      pump();
+    });
+    for (const e of ['connect', 'ready', 'end', 'finish']) sock.on(e, () => events.push(e));
+    sock.on('data', d => got.push(d));
+    sock.on('error', e => events.push('error:' + e.code));
+    sock.on('close', (hadError) => {
+      events.push('close:' + hadError);
+      const back = Buffer.concat(got);
+      results.push({ total, same: back.equals(data), events });
+      if (--pending === 0) console.log(JSON.stringify(results));
+    });
+  }
+});
+"#;
+    let results = run_node_script(&node, script, port.to_string()).await;
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), 16);
+    for r in results {
+        assert_eq!(r["same"], true, "{r}");
+        let events: Vec<&str> = r["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap())
+            .collect();
+        assert_eq!(events.first(), Some(&"connect"), "{r}");
+        assert_eq!(events.last(), Some(&"close:false"), "{r}");
+        assert!(events.contains(&"end") && events.contains(&"finish"), "{r}");
+    }
+    server.close().unwrap();
+    server.closed().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rt_client_echoes_100_mb_through_a_node_server() {
+    let Some(node) = node_or_skip("rt_client_echoes_100_mb_through_a_node_server") else {
+        return;
+    };
+    let mut proc_ = NodeProcess::start(&node, NODE_ECHO_SERVER, &[]);
+    let port: u16 = proc_.line().parse().unwrap();
+    const TOTAL: usize = 100 * 1000 * 1000;
+    let data = Arc::new(pattern(TOTAL, 0x5eed));
+    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let writer = {
+        let c = c.clone();
+        let data = data.clone();
+        tokio::spawn(async move {
+            let mut rng = Rng::new(42);
+            let mut off = 0;
+            while off < TOTAL {
+                let n = (rng.range(1, 65536) as usize).min(TOTAL - off);
+                c.write_all(data[off..off + n].to_vec()).await.unwrap();
+                off += n;
+            }
+            c.end();
+        })
+    };
+    let mut got = 0usize;
+    while let Some(chunk) = c.read().await.unwrap() {
+        assert!(
+            chunk[..] == data[got..got + chunk.len()],
+            "mismatch in the echo at byte {got}"
+        );
+        got += chunk.len();
+    }
+    writer.await.unwrap();
+    assert_eq!(got, TOTAL);
+    assert_eq!(c.bytes_read(), TOTAL as u64);
+    assert_eq!(c.bytes_written(), TOTAL as u64);
+    c.closed().await;
+    assert!(c.error().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_close_both_ways_with_node() {
+    let Some(node) = node_or_skip("half_close_both_ways_with_node") else {
+        return;
+    };
+    // A Node server that answers after our end (allowHalfOpen).
+    let mut proc_ = NodeProcess::start(
+        &node,
+        r#"
+const net = require('net');
+const server = net.createServer({ allowHalfOpen: true }, (s) => {
+  let n = 0;
+  s.on('data', d => n += d.length);
+  s.on('end', () => { s.end('got ' + n); });
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+"#,
+        &[],
+    );
+    let port: u16 = proc_.line().parse().unwrap();
+    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    for (ev, name) in [(&END, "end"), (&FINISH, "finish")] {
+        let e = events.clone();
+        c.on(ev, move |_| e.lock().unwrap().push(name.to_string()));
+    }
+    {
+        let e = events.clone();
+        c.on(&CLOSE, move |h| e.lock().unwrap().push(format!("close:{h}")));
+    }
+    c.write_all(vec![1u8; 100_000]).await.unwrap();
+    c.end();
+    assert_eq!(c.ready_state(), "readOnly");
+    let mut reply = Vec::new();
+    while let Some(chunk) = c.read().await.unwrap() {
+        reply.extend_from_slice(&chunk);
+    }
+    assert_eq!(reply, b"got 100000");
+    c.closed().await;
+    assert_eq!(*events.lock().unwrap(), ["finish", "end", "close:false"]);
+    drop(proc_);
+
+    // The other way: an rt server with allow_half_open, a Node client that
+    // ends first and waits for the answer.
+    let server = Server::with_options(
+        ServerOptions {
+            allow_half_open: true,
+            ..Default::default()
+        },
+        Some(|s: Socket| async move {
+            let mut n = 0;
+            while let Some(chunk) = s.read().await? {
+                n += chunk.len();
+            }
+            s.write_all(format!("got {n}")).await?;
+            s.end();
+            Ok::<(), NetError>(())
+        }),
+    );
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let out = run_node_script(
+        &node,
+        r#"
+const net = require('net');
+let input = '';
+process.stdin.on('data', d => input += d);
+process.stdin.on('end', () => {
+  const c = net.connect(Number(input), '127.0.0.1', () => c.end(Buffer.alloc(77777, 3)));
+  let reply = '';
+  c.setEncoding('utf8');
+  c.on('data', d => reply += d);
+  c.on('close', (hadError) => console.log(JSON.stringify({ reply, hadError })));
+});
+"#,
+        port.to_string(),
+    )
+    .await;
+    assert_eq!(out["reply"], "got 77777");
+    assert_eq!(out["hadError"], false);
+    server.close().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_by_a_node_peer_is_econnreset() {
+    let Some(node) = node_or_skip("reset_by_a_node_peer_is_econnreset") else {
+        return;
+    };
+    let mut proc_ = NodeProcess::start(
+        &node,
+        r#"
+const net = require('net');
+const server = net.createServer((s) => { s.once('data', () => s.resetAndDestroy()); });
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+"#,
+        &[],
+    );
+    let port: u16 = proc_.line().parse().unwrap();
+
+    // Reading: the reset arrives as `read ECONNRESET`, then 'close'(true).
+    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    {
+        let e = events.clone();
+        c.on(&ERROR, move |err: &NetError| {
+            e.lock().unwrap().push(format!("error:{}", err.code()))
+        });
+    }
+    {
+        let e = events.clone();
+        c.on(&CLOSE, move |h| e.lock().unwrap().push(format!("close:{h}")));
+    }
+    c.write("hello");
+    let err = loop {
+        match c.read().await {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("expected a reset, got an end"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.code(), "ECONNRESET");
+    assert_eq!(err.syscall(), Some("read"));
+    assert_eq!(err.message(), "read ECONNRESET");
+    assert_eq!(err.errno(), Some(-104));
+    assert_eq!(*events.lock().unwrap(), ["error:ECONNRESET", "close:true"]);
+    assert!(c.destroyed());
+
+    // Writing: the peer resets mid-write; writing fails with ECONNRESET or
+    // EPIPE (whichever the kernel reports first, as in Node).
+    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let chunk = vec![9u8; 64 * 1024];
+    let err = loop {
+        if let Err(e) = c.write_all(chunk.clone()).await {
+            break e;
+        }
+    };
+    assert!(["ECONNRESET", "EPIPE"].contains(&err.code()), "unexpected {err}");
+    assert!(c.destroyed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts_with_node() {
+    let Some(node) = node_or_skip("timeouts_with_node") else {
+        return;
+    };
+    // Node client, silent rt server: Node's 'timeout' fires, the socket stays open.
+    let server = create_server(|s: Socket| async move { while let Ok(Some(_)) = s.read().await {} });
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let out = run_node_script(
+        &node,
+        r#"
+const net = require('net');
+let input = '';
+process.stdin.on('data', d => input += d);
+process.stdin.on('end', () => {
+  const c = net.connect(Number(input), '127.0.0.1');
+  c.setTimeout(40);
+  c.on('timeout', () => { console.log(JSON.stringify({ timeout: true, state: c.readyState })); c.destroy(); });
+});
+"#,
+        port.to_string(),
+    )
+    .await;
+    assert_eq!(out["timeout"], true);
+    assert_eq!(out["state"], "open");
+    server.close().unwrap();
+
+    // rt client, silent Node server.
+    let mut proc_ = NodeProcess::start(
+        &node,
+        r#"
+const net = require('net');
+const server = net.createServer(() => {});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+"#,
+        &[],
+    );
+    let port: u16 = proc_.line().parse().unwrap();
+    let c = connect(ConnectOptions {
+        timeout: Some(Duration::from_millis(40)),
+        ..ConnectOptions::tcp("127.0.0.1", port)
+    })
+    .await
+    .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    c.on(&TIMEOUT, move |_| {
+        let _ = tx.send(());
+    });
+    rx.recv().await.unwrap();
+    assert_eq!(c.ready_state(), "open");
+    c.destroy();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_messages_match_node() {
+    let Some(node) = node_or_skip("error_messages_match_node") else {
+        return;
+    };
+    let closed_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let holder = Server::new();
+    let used_port = holder.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let missing = std::env::temp_dir().join(format!("rt-net-missing-{}.sock", std::process::id()));
+    let input = serde_json::json!({
+        "closedPort": closed_port,
+        "usedPort": used_port,
+        "path": missing.to_str().unwrap(),
+    })
+    .to_string();
+    let node_errors = run_node_script(
+        &node,
+        r#"
+const net = require('net');
+let input = '';
+process.stdin.on('data', d => input += d);
+process.stdin.on('end', async () => {
+  const p = JSON.parse(input);
+  const pick = e => ({ message: e.message, code: e.code, errno: e.errno ?? null,
+    syscall: e.syscall ?? null, address: e.address ?? null, port: e.port ?? null });
+  const viaSocket = (make) => new Promise(res => { const s = make(); s.on('error', e => res(pick(e))); });
+  const out = {};
+  out.refused = await viaSocket(() => net.connect(p.closedPort, '127.0.0.1'));
+  out.enoent = await viaSocket(() => net.connect(p.path));
+  out.notfound = await viaSocket(() => net.connect(80, 'nosuchhost.invalid'));
+  out.inuse = await new Promise(res => { const s = net.createServer(); s.on('error', e => res(pick(e))); s.listen(p.usedPort, '127.0.0.1'); });
+  out.notRunning = await new Promise(res => net.createServer().close(e => res(pick(e))));
+  console.log(JSON.stringify(out));
+});
+"#,
+        input,
+    )
+    .await;
+    let pick = |e: &NetError| {
+        serde_json::json!({
+            "message": e.message(), "code": e.code(), "errno": e.errno(),
+            "syscall": e.syscall(), "address": e.address(), "port": e.port(),
+        })
+    };
+    let refused = connect(("127.0.0.1", closed_port)).await.unwrap_err();
+    assert_eq!(pick(&refused), node_errors["refused"]);
+    let enoent = connect(missing.as_path()).await.unwrap_err();
+    assert_eq!(pick(&enoent), node_errors["enoent"]);
+    let notfound = connect(("nosuchhost.invalid", 80)).await.unwrap_err();
+    assert_eq!(notfound.message(), node_errors["notfound"]["message"]);
+    assert_eq!(notfound.code(), node_errors["notfound"]["code"]);
+    assert_eq!(
+        notfound.errno().map(i64::from),
+        node_errors["notfound"]["errno"].as_i64()
+    );
+    let inuse = Server::new().listen(("127.0.0.1", used_port)).await.unwrap_err();
+    assert_eq!(pick(&inuse), node_errors["inuse"]);
+    let not_running = Server::new().close().unwrap_err();
+    assert_eq!(not_running.message(), node_errors["notRunning"]["message"]);
+    assert_eq!(not_running.code(), node_errors["notRunning"]["code"]);
+    holder.close().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_event_order_matches_node() {
+    let Some(node) = node_or_skip("client_event_order_matches_node") else {
+        return;
+    };
+    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let node_events = run_node_script(
+        &node,
+        r#"
+const net = require('net');
+let input = '';
+process.stdin.on('data', d => input += d);
+process.stdin.on('end', () => {
+  const ev = [];
+  const c = new net.Socket();
+  for (const e of ['connect', 'ready', 'end', 'finish']) c.on(e, () => ev.push(e));
+  c.on('data', d => ev.push('data:' + d));
+  c.on('close', h => { ev.push('close:' + h); console.log(JSON.stringify(ev)); });
+  c.connect(Number(input), '127.0.0.1', () => { c.write('ping'); c.end(); });
+});
+"#,
+        port.to_string(),
+    )
+    .await;
+    let ev = Arc::new(Mutex::new(Vec::<String>::new()));
+    let c = Socket::new(SocketOptions::default());
+    for (e, name) in [
+        (&CONNECT, "connect"),
+        (&READY, "ready"),
+        (&END, "end"),
+        (&FINISH, "finish"),
+    ] {
+        let ev = ev.clone();
+        c.on(e, move |_| ev.lock().unwrap().push(name.to_string()));
+    }
+    {
+        let ev = ev.clone();
+        c.on(&DATA, move |d| {
+            ev.lock()
+                .unwrap()
+                .push(format!("data:{}", String::from_utf8_lossy(d)))
+        });
+    }
+    {
+        let ev = ev.clone();
+        c.on(&CLOSE, move |h| ev.lock().unwrap().push(format!("close:{h}")));
+    }
+    c.connect(("127.0.0.1", port)).await.unwrap();
+    c.write("ping");
+    c.end();
+    c.closed().await;
+    let ours: Vec<Value> = ev
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| Value::from(s.as_str()))
+        .collect();
+    assert_eq!(Value::from(ours), node_events);
+    server.close().unwrap();
+}

@@ -1,0 +1,89 @@
+//! Scale: 10,000 concurrent connections to one rt server, all echoing
+//! correctly. The client ends live in a Node process (the fd limit here is
+//! per process: 10,000 server ends + 10,000 client ends would not fit in one).
+
+mod common;
+
+use common::{NodeProcess, open_files_limit};
+use rt_net::{Socket, create_server};
+use rt_tests::node::node_or_skip;
+
+const CONNS: usize = 10_000;
+
+const CLIENTS: &str = r#"
+const net = require('net');
+const port = Number(process.argv[2]);
+const total = Number(process.argv[3]);
+const sockets = [];
+let next = 0, open = 0, ok = 0, bad = 0, failed = 0;
+function one() {
+  if (next >= total) return;
+  const i = next++;
+  const msg = 'conn-' + String(i).padStart(8, '0') + '\n';
+  const s = net.connect(port, '127.0.0.1', () => s.write(msg));
+  let got = '';
+  s.setEncoding('utf8');
+  s.on('data', d => {
+    got += d;
+    if (got.length >= msg.length) {
+      if (got === msg) ok++; else bad++;
+      open++;
+      check();
+      one();
+    }
+  });
+  s.on('error', () => { failed++; check(); one(); });
+  sockets.push(s);
+}
+function check() {
+  if (open + failed === total) console.log(JSON.stringify({ open, ok, bad, failed }));
+}
+for (let k = 0; k < 256; k++) one();
+process.stdin.on('data', () => {
+  for (const s of sockets) s.destroy();
+  console.log('closed');
+});
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_concurrent_connections_echo() {
+    let Some(node) = node_or_skip("ten_thousand_concurrent_connections_echo") else {
+        return;
+    };
+    let limit = open_files_limit();
+    if limit < (CONNS as u64) + 500 {
+        eprintln!(
+            "NOTICE: ten_thousand_concurrent_connections_echo skipped: open files limit {limit} \
+             (run under `ulimit -n 20000`, as .ci/run does)"
+        );
+        return;
+    }
+    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let mut clients = NodeProcess::start(&node, CLIENTS, &[&port.to_string(), &CONNS.to_string()]);
+    let summary = tokio::task::spawn_blocking(move || {
+        let line = clients.line();
+        (clients, line)
+    })
+    .await
+    .unwrap();
+    let (mut clients, line) = summary;
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["failed"], 0, "{v}");
+    assert_eq!(v["bad"], 0, "{v}");
+    assert_eq!(v["ok"], CONNS, "{v}");
+    // All of them are open on the server at the same time.
+    assert_eq!(server.get_connections(), CONNS);
+    clients.send("close\n");
+    let (clients, closed) = tokio::task::spawn_blocking(move || {
+        let l = clients.line();
+        (clients, l)
+    })
+    .await
+    .unwrap();
+    assert_eq!(closed, "closed");
+    server.close().unwrap();
+    server.closed().await;
+    assert_eq!(server.get_connections(), 0);
+    drop(clients);
+}
