@@ -78,6 +78,10 @@ struct State {
     ending: bool,
     /// Our FIN was sent.
     finished: bool,
+    /// `'finish'` was emitted (the socket closes only after it).
+    finish_emitted: bool,
+    /// `'close'` was emitted (what `closed()` waits for).
+    close_done: bool,
     close_emitted: bool,
     queue: VecDeque<Bytes>,
     queued: usize,
@@ -202,6 +206,8 @@ impl Socket {
                     read_eof: false,
                     ending: false,
                     finished: false,
+                    finish_emitted: false,
+                    close_done: false,
                     close_emitted: false,
                     queue: VecDeque::new(),
                     queued: 0,
@@ -889,13 +895,14 @@ impl Socket {
             let _ = c.shutdown_write();
         }
         self.emit(&FINISH, ());
+        lock(&self.inner.st).finish_emitted = true;
         self.maybe_close();
     }
 
     fn maybe_close(&self) {
         let close = {
             let st = lock(&self.inner.st);
-            st.read_eof && st.finished && !st.destroyed
+            st.read_eof && st.finish_emitted && !st.destroyed
         };
         if close {
             self.destroy_with(None);
@@ -972,12 +979,15 @@ impl Socket {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         drop(conn);
+        // Wake readers and the writer so they let go of the connection.
         self.inner.changed.notify_waiters();
         let had_error = err.is_some();
         if let Some(e) = err {
             self.emit_error(e);
         }
         self.emit(&CLOSE, had_error);
+        lock(&self.inner.st).close_done = true;
+        self.inner.changed.notify_waiters();
         if let Some(h) = hook {
             h();
         }
@@ -1009,7 +1019,7 @@ impl Socket {
             let changed = self.inner.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            if lock(&self.inner.st).destroyed {
+            if lock(&self.inner.st).close_done {
                 return;
             }
             changed.await;
