@@ -103,7 +103,7 @@ fn search_bytes(hay: &[u8], needle: &[u8], start: usize, forward: bool) -> Optio
         if needle.len() == 1 {
             return memchr::memchr(needle[0], &hay[start..]).map(|i| i + start);
         }
-        memmem::find(&hay[start..], needle).map(|i| i + start)
+        find_adaptive(&hay[start..], needle).map(|i| i + start)
     } else {
         let last = start.min(diff);
         let window = &hay[..last + needle.len()];
@@ -112,6 +112,29 @@ fn search_bytes(hay: &[u8], needle: &[u8], start: usize, forward: bool) -> Optio
         }
         memmem::rfind(window, needle)
     }
+}
+
+/// Forward search as V8's string search does it: candidates by `memchr` on
+/// the needle's first byte (the fastest scan there is when that byte is
+/// rare), moving to `memmem` (Two-Way with a SIMD prefilter) as soon as
+/// false candidates show the first byte is common.
+fn find_adaptive(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let last = hay.len().checked_sub(needle.len())?;
+    let first = needle[0];
+    let mut pos = 0;
+    let mut misses = 0usize;
+    while pos <= last {
+        let i = pos + memchr::memchr(first, &hay[pos..=last])?;
+        if &hay[i..i + needle.len()] == needle {
+            return Some(i);
+        }
+        pos = i + 1;
+        misses += 1;
+        if misses > 8 + pos / 256 {
+            return memmem::find(&hay[pos..], needle).map(|j| j + pos);
+        }
+    }
+    None
 }
 
 /// `SearchString` on UTF-16 code units (ucs2 searches): matches only at even byte offsets.
@@ -258,6 +281,24 @@ impl Buffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adaptive_search_agrees_with_naive() {
+        let mut x = 12345u32;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for round in 0..2_000 {
+            let alphabet = 1 + (round % 4) as u32;
+            let hay: Vec<u8> = (0..(next() % 3000)).map(|_| (next() % alphabet) as u8).collect();
+            let needle: Vec<u8> = (0..1 + next() % 6).map(|_| (next() % alphabet) as u8).collect();
+            let naive = hay.windows(needle.len()).position(|w| w == &needle[..]);
+            assert_eq!(find_adaptive(&hay, &needle), naive);
+        }
+    }
 
     #[test]
     fn offsets() {

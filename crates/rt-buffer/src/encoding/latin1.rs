@@ -7,7 +7,9 @@ pub(crate) fn encode_latin1(s: &str) -> Vec<u8> {
     if s.is_ascii() {
         return s.as_bytes().to_vec();
     }
-    let mut out = Vec::with_capacity(s.len());
+    // Exact capacity: a Vec whose length is its capacity becomes `Bytes`
+    // without another allocation.
+    let mut out = Vec::with_capacity(super::utf16_len(s));
     for c in s.chars() {
         let c = c as u32;
         if c < 0x1_0000 {
@@ -23,13 +25,7 @@ pub(crate) fn encode_latin1(s: &str) -> Vec<u8> {
 
 /// `buf.toString('latin1')`: byte `b` becomes U+00bb.
 pub(crate) fn decode_latin1(bytes: &[u8]) -> String {
-    if bytes.is_ascii() {
-        return ascii_to_string(bytes.to_vec());
-    }
-    let high = bytes.iter().filter(|&&b| b >= 0x80).count();
-    let mut out = String::with_capacity(bytes.len() + high);
-    out.extend(bytes.iter().map(|&b| char::from(b)));
-    out
+    encoding_rs::mem::decode_latin1(bytes).into_owned()
 }
 
 /// `buf.toString('ascii')`: each byte with its high bit cleared.
@@ -45,6 +41,11 @@ mod tests {
     fn latin1_and_ascii() {
         assert_eq!(encode_latin1("aé€"), vec![0x61, 0xe9, 0xac]);
         assert_eq!(encode_latin1("😀"), vec![0x3d, 0x00]);
+        assert_eq!(
+            encode_latin1("aé€\u{7ff}\u{ffff}b"),
+            vec![0x61, 0xe9, 0xac, 0xff, 0xff, 0x62]
+        );
+        assert_eq!(encode_latin1("é😀"), vec![0xe9, 0x3d, 0x00]);
         assert_eq!(decode_latin1(&[0x61, 0xe9, 0xff]), "aéÿ");
         assert_eq!(decode_ascii(&[0x61, 0xe9, 0xff]), "ai\u{7f}");
     }

@@ -14,16 +14,18 @@ pub(crate) fn utf16_len(s: &str) -> usize {
 
 /// `Buffer.from(s, 'utf16le')`.
 pub(crate) fn encode_utf16le(s: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len() * 2);
     if s.is_ascii() {
-        for &b in s.as_bytes() {
-            out.push(b);
-            out.push(0);
+        let mut out = vec![0u8; s.len() * 2];
+        for (d, &b) in out.chunks_exact_mut(2).zip(s.as_bytes()) {
+            d[0] = b;
         }
         return out;
     }
-    for unit in s.encode_utf16() {
-        out.extend_from_slice(&unit.to_le_bytes());
+    // Exact length: a Vec whose length is its capacity becomes `Bytes`
+    // without another allocation.
+    let mut out = vec![0u8; utf16_len(s) * 2];
+    for (d, u) in out.chunks_exact_mut(2).zip(s.encode_utf16()) {
+        d.copy_from_slice(&u.to_le_bytes());
     }
     out
 }
@@ -31,10 +33,11 @@ pub(crate) fn encode_utf16le(s: &str) -> Vec<u8> {
 /// `buf.toString('utf16le')`: an odd trailing byte is dropped, and a lone
 /// surrogate (which a Rust string cannot hold) becomes U+FFFD.
 pub(crate) fn decode_utf16le(bytes: &[u8]) -> String {
-    let units = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
-    let mut out = String::with_capacity(bytes.len() / 2);
-    out.extend(char::decode_utf16(units).map(|r| r.unwrap_or('\u{fffd}')));
-    out
+    let even = &bytes[..bytes.len() & !1];
+    encoding_rs::UTF_16LE
+        .decode_without_bom_handling(even)
+        .0
+        .into_owned()
 }
 
 /// The UTF-16 code units in `bytes` (little-endian; an odd trailing byte is dropped).
