@@ -75,6 +75,8 @@ struct Inner {
     next_seq: u64,
     /// Stamps for [`Slot::order`].
     next_order: u64,
+    /// Source of [`Slot::array`] values.
+    next_array: u64,
     max: Option<f64>,
     hook: Option<WarningHook>,
     has_new_listener: bool,
@@ -83,6 +85,13 @@ struct Inner {
     bit_counts: BitCounts,
     /// How many slots have an empty list.
     empty: usize,
+    /// Which listener table Node would be using (see [`Inner::replace_table`]).
+    table: u64,
+    /// `emit_error` calls running errorMonitor listeners.
+    error_watchers: u32,
+    /// While error watchers exist: the `'error'` listeners each replaced
+    /// table held.
+    frozen_error: Vec<(u64, Vec<Listener>)>,
 }
 
 struct BitCounts([u32; 64]);
@@ -104,6 +113,30 @@ struct Slot {
     /// object's keys in insertion order, and Node deletes a key whose last
     /// listener goes.
     order: u64,
+    /// Which JavaScript array holds the list while it has two or more
+    /// listeners (Node keeps one listener as a bare function, two or more in
+    /// an array it mutates in place). See [`EventEmitter::remove_all_listeners`].
+    array: u64,
+    /// `remove_all_listeners` loops walking this slot's array.
+    walkers: u32,
+    /// While walkers exist: the content of each array at the moment it
+    /// stopped being the slot's array.
+    detached: Vec<(u64, Vec<ListenerId>)>,
+}
+
+impl Slot {
+    /// Records that the current array stops being the list's (`before` was
+    /// the length before the change; an array exists from two listeners).
+    fn detach(&mut self, before: usize, content: impl FnOnce(&Slot) -> Vec<ListenerId>) {
+        if before >= 2 && self.list.len() <= 1 && self.walkers > 0 {
+            let ids = content(self);
+            self.detached.push((self.array, ids));
+        }
+    }
+
+    fn ids(&self) -> Vec<ListenerId> {
+        self.list.iter().map(|l| l.header().info.id).collect()
+    }
 }
 
 /// How many slots with empty lists are kept (so their buffers are reused).
@@ -122,6 +155,30 @@ impl Inner {
 
     fn has(&self, name: &str) -> bool {
         self.find_live(name).is_some()
+    }
+
+    /// How many names have listeners.
+    fn live(&self) -> usize {
+        self.slots.len() - self.empty
+    }
+
+    /// Node keeps listeners in a table object that `emit` reads once, and
+    /// replaces the object (instead of emptying it) when its last event name
+    /// goes or on `removeAllListeners()`. Only `emit('error')` can notice:
+    /// its errorMonitor listeners run between the read and the use. `error`
+    /// gives the `'error'` listeners the old table still holds.
+    fn replace_table(&mut self, error: impl FnOnce(&Inner) -> Vec<Listener>) {
+        if self.error_watchers > 0 {
+            let held = error(self);
+            self.frozen_error.push((self.table, held));
+        }
+        self.table += 1;
+    }
+
+    fn error_list(&self) -> Vec<Listener> {
+        self.find("error")
+            .map(|i| self.slots[i].list.clone())
+            .unwrap_or_default()
     }
 
     /// Bookkeeping after `name`'s list went from empty to non-empty.
@@ -165,14 +222,15 @@ impl Inner {
     fn purge_empty(&mut self, garbage: &mut Garbage) {
         let mut i = 0;
         while i < self.slots.len() {
-            if self.slots[i].list.is_empty() {
+            // A slot being walked keeps its bookkeeping.
+            if self.slots[i].list.is_empty() && self.slots[i].walkers == 0 {
                 let slot = self.slots.swap_remove(i);
                 garbage.snapshot(slot.snapshot);
             } else {
                 i += 1;
             }
         }
-        self.empty = 0;
+        self.empty = self.slots.iter().filter(|s| s.list.is_empty()).count();
     }
 
     /// Recomputes everything that depends on which names have listeners
@@ -181,7 +239,7 @@ impl Inner {
         self.purge_empty(garbage);
         self.bit_counts = BitCounts::default();
         let mut mask = 0;
-        for s in &self.slots {
+        for s in self.slots.iter().filter(|s| !s.list.is_empty()) {
             let bit = name_bit(s.name);
             mask |= bit;
             self.bit_counts.0[bit.trailing_zeros() as usize] += 1;
@@ -386,6 +444,9 @@ impl EventEmitter {
                     snapshot: None,
                     warned: false,
                     order: 0,
+                    array: 0,
+                    walkers: 0,
+                    detached: Vec::new(),
                 });
                 g.slots.len() - 1
             }
@@ -401,6 +462,7 @@ impl EventEmitter {
         } else {
             slot.list.push(entry);
         }
+        let new_array = slot.list.len() == 2;
         garbage.snapshot(slot.snapshot.take());
         let count = slot.list.len();
         let warning = if count >= 2 && !slot.warned && max > 0.0 && count as f64 > max {
@@ -417,6 +479,11 @@ impl EventEmitter {
         if was_empty {
             g.next_order += 1;
             g.name_added(&self.shared, name, new_slot);
+        }
+        if new_array {
+            g.next_array += 1;
+            let array = g.next_array;
+            g.slots[idx].array = array;
         }
         self.bump(&g);
         let hook = warning.as_ref().and_then(|_| g.hook.clone());
@@ -456,9 +523,10 @@ impl EventEmitter {
         let Some(pos) = slot.list.iter().position(|l| l.header().info.id == id) else {
             return false;
         };
+        let before = slot.list.len();
         let removed = slot.list.remove(pos);
+        slot.detach(before, Slot::ids);
         let info = removed.header().info;
-        garbage.listener(removed);
         garbage.snapshot(slot.snapshot.take());
         if slot.list.len() <= 1 {
             slot.warned = false;
@@ -466,7 +534,18 @@ impl EventEmitter {
         if slot.list.is_empty() {
             let name = slot.name;
             g.name_removed(&self.shared, name, &mut garbage);
+            if g.live() == 0 {
+                // The old table still has this last name.
+                g.replace_table(|_| {
+                    if name == "error" {
+                        vec![removed.clone()]
+                    } else {
+                        Vec::new()
+                    }
+                });
+            }
         }
+        garbage.listener(removed);
         self.bump(&g);
         let notify = g.has_remove_listener;
         drop(g);
@@ -490,9 +569,17 @@ impl EventEmitter {
         if !g.has_remove_listener {
             let mut garbage = Garbage::default();
             let mut changed = false;
+            let error_before = if g.error_watchers > 0 {
+                g.error_list()
+            } else {
+                Vec::new()
+            };
             for slot in g.slots.iter_mut() {
                 if name.is_none_or(|n| n == slot.name) && !slot.list.is_empty() {
+                    let before = slot.list.len();
+                    let ids = slot.ids();
                     garbage.list(&mut slot.list);
+                    slot.detach(before, |_| ids);
                     garbage.snapshot(slot.snapshot.take());
                     slot.warned = false;
                     changed = true;
@@ -501,6 +588,18 @@ impl EventEmitter {
             if changed {
                 g.names_changed(&self.shared, &mut garbage);
                 self.bump(&g);
+            }
+            let error_held = |_: &Inner| error_before;
+            match name {
+                None => g.replace_table(error_held),
+                Some(n) if changed && g.live() == 0 => {
+                    if n == "error" {
+                        g.replace_table(error_held);
+                    } else {
+                        g.replace_table(|_| Vec::new());
+                    }
+                }
+                Some(_) => {}
             }
             drop(g);
             drop(garbage);
@@ -520,8 +619,12 @@ impl EventEmitter {
                 // listeners added meanwhile goes too, silently.
                 let mut g = self.lock();
                 let mut garbage = Garbage::default();
+                g.replace_table(Inner::error_list);
                 for slot in g.slots.iter_mut() {
+                    let before = slot.list.len();
+                    let ids = slot.ids();
                     garbage.list(&mut slot.list);
+                    slot.detach(before, |_| ids);
                     garbage.snapshot(slot.snapshot.take());
                     slot.warned = false;
                 }
@@ -531,11 +634,73 @@ impl EventEmitter {
                 drop(garbage);
                 cache::released();
             }
-            Some(n) => {
-                let ids: Vec<ListenerId> = self.listeners(n);
-                for id in ids.into_iter().rev() {
-                    self.remove_id(n, id);
+            Some(n) => self.remove_all_walking(n),
+        }
+    }
+
+    /// Node's `removeAllListeners(name)` when `'removeListener'` has
+    /// listeners: removes the listeners one by one from the last, walking the
+    /// list's array by index while `'removeListener'` listeners run (and may
+    /// change it). Node walks the live array, so an index can land on a
+    /// listener added meanwhile, or (once the array was replaced) on the
+    /// array's old content; this does the same. Where Node then reads past
+    /// the end and throws `ERR_INVALID_ARG_TYPE`, this stops.
+    fn remove_all_walking(&self, name: &str) {
+        let start = {
+            let mut g = self.lock();
+            let Some(i) = g.find_live(name) else { return };
+            let slot = &mut g.slots[i];
+            match slot.list.len() {
+                1 => Err(slot.list[0].header().info.id),
+                len => {
+                    slot.walkers += 1;
+                    Ok((slot.array, len))
                 }
+            }
+        };
+        let (array, len) = match start {
+            Err(only) => {
+                self.remove_id(name, only);
+                return;
+            }
+            Ok(walk) => walk,
+        };
+        let mut frozen: Option<Vec<ListenerId>> = None;
+        for i in (0..len).rev() {
+            let id = {
+                let g = self.lock();
+                let slot = g.find(name).map(|si| &g.slots[si]);
+                if frozen.is_none() {
+                    match slot {
+                        Some(s) if s.array == array && s.list.len() >= 2 => {
+                            s.list.get(i).map(|l| l.header().info.id)
+                        }
+                        _ => {
+                            let content = slot
+                                .and_then(|s| s.detached.iter().find(|(a, _)| *a == array))
+                                .map(|(_, ids)| ids.clone())
+                                .unwrap_or_default();
+                            frozen = Some(content);
+                            frozen.as_ref().and_then(|f| f.get(i).copied())
+                        }
+                    }
+                } else {
+                    frozen.as_ref().and_then(|f| f.get(i).copied())
+                }
+            };
+            match id {
+                Some(id) => {
+                    self.remove_id(name, id);
+                }
+                None => break,
+            }
+        }
+        let mut g = self.lock();
+        if let Some(si) = g.find(name) {
+            let slot = &mut g.slots[si];
+            slot.walkers = slot.walkers.saturating_sub(1);
+            if slot.walkers == 0 {
+                slot.detached = Vec::new();
             }
         }
     }
@@ -598,14 +763,68 @@ impl EventEmitter {
         event: &Event<E>,
         error: E,
     ) -> Result<(), UnhandledError<E>> {
-        if event.kind() == Kind::Error {
-            self.emit_ref(&Event::<E>::error_monitor(), &error);
+        let monitor = Event::<E>::error_monitor();
+        if event.kind() == Kind::Error && self.shared.names.load(Ordering::Acquire) & monitor.bit() != 0 {
+            if let Some(handled) = self.emit_error_monitored(&monitor, &error) {
+                return if handled {
+                    Ok(())
+                } else {
+                    Err(UnhandledError::new(event.name(), error))
+                };
+            }
         }
         if self.emit_ref(event, &error) {
             Ok(())
         } else {
             Err(UnhandledError::new(event.name(), error))
         }
+    }
+
+    /// Runs the errorMonitor listeners. If they made Node replace its
+    /// listener table ([`Inner::replace_table`]), Node goes on with the old
+    /// table's `'error'` listeners: so does this, returning whether there
+    /// were any. `None`: carry on as usual.
+    #[cold]
+    fn emit_error_monitored<E: Send + Sync + 'static>(&self, monitor: &Event<E>, error: &E) -> Option<bool> {
+        let table = {
+            let mut g = self.lock();
+            if !g.has(ERROR_MONITOR_NAME) {
+                return None;
+            }
+            g.error_watchers += 1;
+            g.table
+        };
+        self.emit_ref(monitor, error);
+        let (held, garbage) = {
+            let mut g = self.lock();
+            g.error_watchers -= 1;
+            let held = (g.table != table).then(|| {
+                g.frozen_error
+                    .iter()
+                    .find(|(t, _)| *t == table)
+                    .map(|(_, l)| l.clone())
+                    .unwrap_or_default()
+            });
+            let garbage = if g.error_watchers == 0 {
+                std::mem::take(&mut g.frozen_error)
+            } else {
+                Vec::new()
+            };
+            (held, garbage)
+        };
+        drop(garbage);
+        let held = held?;
+        for l in &held {
+            let info = l.header().info;
+            if info.once {
+                if !l.header().claim() {
+                    continue;
+                }
+                self.remove_id(info.event, info.id);
+            }
+            l.call_any(error);
+        }
+        Some(!held.is_empty())
     }
 
     /// The emit itself: a cache hit, or the lock and a refill; then the calls.
@@ -679,7 +898,9 @@ impl EventEmitter {
         }
         // The once listener goes first, alone.
         let mut garbage = Garbage::default();
+        let before = slot.list.len();
         let first = slot.list.remove(0);
+        slot.detach(before, Slot::ids);
         let info = first.header().info;
         garbage.snapshot(slot.snapshot.take());
         if slot.list.len() <= 1 {
@@ -694,6 +915,15 @@ impl EventEmitter {
         };
         if slot.list.is_empty() {
             g.name_removed(&self.shared, name, &mut garbage);
+            if g.live() == 0 {
+                g.replace_table(|_| {
+                    if name == "error" {
+                        vec![first.clone()]
+                    } else {
+                        Vec::new()
+                    }
+                });
+            }
         }
         self.bump(&g);
         let version = self.shared.version.load(Ordering::Relaxed);
