@@ -497,3 +497,133 @@ fn emitters_are_send_sync_clone_default() {
     send_sync::<rt_events::Once<u32, String>>();
     send_sync::<rt_events::On<u32, String>>();
 }
+
+#[test]
+fn a_removed_listener_is_released_by_other_threads_at_their_next_emit() {
+    let e = EventEmitter::new();
+    let marker = Arc::new(());
+    let m = marker.clone();
+    let id = e.on(&A, move |_| {
+        let _ = &m;
+    });
+    let (to_worker, worker_rx) = std::sync::mpsc::channel::<()>();
+    let (to_main, main_rx) = std::sync::mpsc::channel::<()>();
+    let e2 = e.clone();
+    let worker = std::thread::spawn(move || {
+        e2.emit(&A, 1); // caches a snapshot holding the listener
+        to_main.send(()).unwrap();
+        worker_rx.recv().unwrap();
+        // Any emit, on any emitter, sweeps this thread's cache.
+        EventEmitter::new().emit(&B, String::new());
+        to_main.send(()).unwrap();
+        worker_rx.recv().unwrap();
+    });
+    main_rx.recv().unwrap();
+    assert!(e.off(&A, id));
+    to_worker.send(()).unwrap();
+    main_rx.recv().unwrap();
+    assert_eq!(
+        Arc::strong_count(&marker),
+        1,
+        "released by the worker's next emit"
+    );
+    to_worker.send(()).unwrap();
+    worker.join().unwrap();
+}
+
+#[test]
+fn off_releases_the_listener_at_once_on_the_same_thread() {
+    let e = EventEmitter::new();
+    let marker = Arc::new(());
+    let m = marker.clone();
+    let id = e.on(&A, move |_| {
+        let _ = &m;
+    });
+    for i in 0..3 {
+        e.emit(&A, i);
+    }
+    e.off(&A, id);
+    assert_eq!(Arc::strong_count(&marker), 1);
+}
+
+#[test]
+fn many_names_come_and_go() {
+    let e = EventEmitter::new();
+    let names: Vec<&'static str> = (0..40)
+        .map(|i| &*Box::leak(format!("ev{i}").into_boxed_str()))
+        .collect();
+    let events: Vec<&'static Event<u32>> = names
+        .iter()
+        .map(|n| &*Box::leak(Box::new(Event::new(n))))
+        .collect();
+    let hits = Arc::new(AtomicUsize::new(0));
+    for round in 0..3 {
+        let ids: Vec<ListenerId> = events
+            .iter()
+            .map(|ev| {
+                let h = hits.clone();
+                e.on(ev, move |v| {
+                    h.fetch_add(*v as usize, Ordering::Relaxed);
+                })
+            })
+            .collect();
+        assert_eq!(e.event_names(), names, "round {round}");
+        for ev in &events {
+            assert!(e.emit(ev, 1));
+        }
+        // Remove every other name, check, then the rest.
+        for (i, (ev, id)) in events.iter().zip(&ids).enumerate() {
+            if i % 2 == 0 {
+                assert!(e.off(*ev, *id));
+            }
+        }
+        for (i, ev) in events.iter().enumerate() {
+            assert_eq!(e.emit(ev, 1), i % 2 == 1, "round {round} name {i}");
+        }
+        for (i, (ev, id)) in events.iter().zip(&ids).enumerate() {
+            if i % 2 == 1 {
+                assert!(e.off(*ev, *id));
+            }
+        }
+        assert!(e.event_names().is_empty());
+        for ev in &events {
+            assert!(!e.emit(ev, 1));
+        }
+    }
+    assert_eq!(hits.load(Ordering::Relaxed), 3 * (40 + 20));
+}
+
+#[test]
+fn a_once_listener_of_another_payload_type_is_not_consumed() {
+    let e = EventEmitter::new();
+    static X_NUM: Event<u32> = Event::new("x");
+    static X_STR: Event<String> = Event::new("x");
+    let l = log();
+    let l2 = l.clone();
+    e.once(&X_STR, move |s| push(&l2, format!("str {s}")));
+    let l2 = l.clone();
+    e.once(&X_NUM, move |n| push(&l2, format!("num {n}")));
+    assert!(e.emit(&X_NUM, 1));
+    assert_eq!(e.listener_count("x"), 1);
+    assert!(e.emit(&X_STR, "s".into()));
+    assert_eq!(take(&l), ["num 1", "str s"]);
+    assert_eq!(e.listener_count("x"), 0);
+}
+
+#[test]
+fn an_error_monitor_that_empties_the_emitter_does_not_lose_the_error() {
+    // Node reads its listener table before the monitors run: a monitor that
+    // removes everything still sees the 'error' listener called.
+    let e = EventEmitter::new();
+    let l = log();
+    let e2 = e.clone();
+    e.once(&Event::<String>::error_monitor(), move |_| {
+        e2.remove_all_listeners(None);
+    });
+    let l2 = l.clone();
+    e.on(&ERROR, move |m| push(&l2, format!("handled {m}")));
+    assert!(e.emit_error(&ERROR, "boom".into()).is_ok());
+    assert_eq!(take(&l), ["handled boom"]);
+    assert!(e.event_names().is_empty());
+    assert!(e.emit_error(&ERROR, "again".into()).is_err());
+}
