@@ -10,8 +10,9 @@
 //!
 //! Releasing: a snapshot in a cache slot keeps its listeners' closures
 //! alive. So that a removed listener (or a dropped emitter's listeners) is
-//! not kept alive by a cache, every removal and every emitter drop bumps a
-//! process-wide release counter and sweeps the calling thread's cache at once;
+//! not kept alive by a cache, the removal of a listener that went into a
+//! snapshot, and every emitter drop, bump a process-wide release counter and
+//! sweep the calling thread's cache at once;
 //! other threads sweep theirs at their next emit (a sweep drops the slots
 //! whose emitter has changed since). A thread that never emits again keeps
 //! its stale slots until it exits.

@@ -263,6 +263,20 @@ struct Garbage {
 }
 
 impl Garbage {
+    /// Drops the garbage (call without the lock), and sweeps the emit caches
+    /// if one of the removed listeners may be held by one.
+    fn release(self) {
+        let sweep = self
+            .listener
+            .iter()
+            .chain(&self.listeners)
+            .any(|l| l.header().in_snapshot());
+        drop(self);
+        if sweep {
+            cache::released();
+        }
+    }
+
     fn listener(&mut self, l: Listener) {
         match self.listener {
             None => self.listener = Some(l),
@@ -552,8 +566,7 @@ impl EventEmitter {
         if notify {
             self.emit(&REMOVE_LISTENER, info);
         }
-        drop(garbage);
-        cache::released();
+        garbage.release();
         true
     }
 
@@ -602,8 +615,7 @@ impl EventEmitter {
                 Some(_) => {}
             }
             drop(g);
-            drop(garbage);
-            cache::released();
+            garbage.release();
             return;
         }
         drop(g);
@@ -631,8 +643,7 @@ impl EventEmitter {
                 g.names_changed(&self.shared, &mut garbage);
                 self.bump(&g);
                 drop(g);
-                drop(garbage);
-                cache::released();
+                garbage.release();
             }
             Some(n) => self.remove_all_walking(n),
         }
@@ -929,8 +940,10 @@ impl EventEmitter {
         let version = self.shared.version.load(Ordering::Relaxed);
         let notify = g.has_remove_listener;
         drop(g);
-        drop(garbage);
-        cache::released();
+        garbage.release();
+        if first.header().in_snapshot() {
+            cache::released();
+        }
         if notify {
             self.emit(&REMOVE_LISTENER, info);
         }
@@ -949,6 +962,12 @@ impl EventEmitter {
 
     #[inline(always)]
     fn call<T: 'static>(&self, typed: &Snapshot<T>, payload: &T) -> bool {
+        if !typed.has_once {
+            for l in typed.items.iter() {
+                (l.f)(payload);
+            }
+            return typed.any;
+        }
         for l in typed.items.iter() {
             if l.header.info.once {
                 if !l.header.claim() {

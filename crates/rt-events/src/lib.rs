@@ -70,6 +70,72 @@
 //! let unheard = emitter.emit_error(&ERROR, std::io::Error::other("boom"));
 //! assert_eq!(unheard.unwrap_err().code(), "ERR_UNHANDLED_ERROR");
 //! ```
+//!
+//! ## Differences from Node, by design
+//!
+//! - **Listener identity.** Closures have none, so `on` returns a
+//!   [`ListenerId`] and `off` takes it (Node compares function objects).
+//!   `'newListener'` / `'removeListener'` carry a [`ListenerInfo`] (event,
+//!   id, whether it is a once listener) where Node passes the function.
+//! - **One payload.** Node passes `...args`; an event here carries one typed
+//!   value (a tuple or struct when there are several).
+//! - **Unheard errors.** [`emit_error`](EventEmitter::emit_error) returns
+//!   `Err(UnhandledError)` where Node throws; plain [`emit`](EventEmitter::emit)
+//!   of an `"error"` event nobody listens to panics, as an uncaught throw ends
+//!   a Node program.
+//! - **Limits are numbers.** [`get_max_listeners`](EventEmitter::get_max_listeners)
+//!   returns a `usize` (a fractional limit set through
+//!   [`try_set_max_listeners`](EventEmitter::try_set_max_listeners) reads
+//!   rounded down, which compares with whole counts the same way; infinity
+//!   reads as `usize::MAX`). The warning text shows the limit as Node does.
+//! - **Warnings** go to [`set_warning_hook`] (process-wide) or
+//!   [`EventEmitter::set_warning_hook`]; the default prints
+//!   `(rt:<pid>) MaxListenersExceededWarning: ...` to stderr.
+//! - **Same name, other type.** Two `Event<T>` keys with one name are one
+//!   event (as in Node); a listener only runs for payloads of its own type,
+//!   and `emit` reports whether the name had any listener.
+//!
+//! Everything else, including Node's corner cases (a once listener removed
+//! by an earlier listener of the same emit still runs; `removeAllListeners`
+//! walking an array that its `'removeListener'` listeners change; the
+//! listener table `emit('error')` keeps using after an errorMonitor emptied
+//! the emitter), is checked against `node` by the crate's differential test.
+//!
+//! ## How it is fast
+//!
+//! An emitter keeps, per event name, a list of type-erased entries (one
+//! allocation per listener: header and closure together) behind a mutex that
+//! is never held while user code runs. An emit works on an immutable
+//! snapshot of the list for its payload type, built on the first emit after a
+//! change and kept until the next one (copy-on-write), so listeners added or
+//! removed during an emit wait for the next emit, as in Node.
+//!
+//! Locking the mutex and cloning an `Arc` costs two atomic read-modify-write
+//! operations each, about 6 ns apiece on the machines this was measured on,
+//! which alone would be more than V8's whole inlined `emit` (about 8 ns).
+//! So:
+//!
+//! - every change bumps the emitter's version; a per-thread cache maps
+//!   `(emitter, version, event name)` to the snapshot, which an emit moves
+//!   out, calls, and moves back: a repeated emit takes no lock and does no
+//!   atomic read-modify-write (a re-entrant emit of the same event just
+//!   misses the cache);
+//! - each emitter keeps a 64-bit mask of the (hashed) names that have
+//!   listeners, so emitting an event nobody listens to is one load;
+//! - a once listener that comes first in its list (the `once` + `emit`
+//!   pattern, every [`once`] future) is claimed and removed under the same
+//!   lock that snapshots the rest, with no snapshot to build when alone.
+//!
+//! The price of the cache: a removed listener's closure can outlive its
+//! removal inside another thread's cache. Removing a listener that an emit
+//! has seen, or dropping an emitter, makes each thread sweep its cache at its
+//! next emit (the removing thread sweeps at once), so only a thread that
+//! never emits again keeps its stale snapshots (at most eight) until it
+//! exits.
+//!
+//! Adding and removing listeners take the mutex and allocate, like Node's
+//! array pushes and splices; `cargo xtask bench events` compares all of it
+//! with Node's `EventEmitter`.
 #![forbid(unsafe_code)]
 
 mod cache;

@@ -45,6 +45,10 @@ pub(crate) struct Header {
     pub(crate) info: ListenerInfo,
     /// Set when a once listener is claimed by an emit (Node's `fired`).
     fired: AtomicBool,
+    /// Set (under the emitter's lock) when the entry goes into a snapshot,
+    /// which a thread's emit cache may hold: only then does its removal need
+    /// to sweep the caches.
+    shared: AtomicBool,
 }
 
 impl Header {
@@ -52,6 +56,11 @@ impl Header {
     #[inline]
     pub(crate) fn claim(&self) -> bool {
         !self.fired.swap(true, Ordering::AcqRel)
+    }
+
+    /// Whether the entry was ever put in a snapshot.
+    pub(crate) fn in_snapshot(&self) -> bool {
+        self.shared.load(Ordering::Relaxed)
     }
 }
 
@@ -116,6 +125,7 @@ where
         header: Header {
             info,
             fired: AtomicBool::new(false),
+            shared: AtomicBool::new(false),
         },
         _payload: PhantomData,
         f,
@@ -126,6 +136,8 @@ where
 pub(crate) struct Snapshot<T> {
     /// Whether the event had any listener (of any payload type): `emit`'s result.
     pub(crate) any: bool,
+    /// Whether some item is a once listener (if not, emit skips the check).
+    pub(crate) has_once: bool,
     pub(crate) items: Box<[TypedListener<T>]>,
 }
 
@@ -135,11 +147,13 @@ impl<T: 'static> Snapshot<T> {
         let mut items: Vec<TypedListener<T>> = Vec::with_capacity(list.len());
         for l in list {
             if l.payload_type() == TypeId::of::<T>() {
+                l.header().shared.store(true, Ordering::Relaxed);
                 l.clone().push_typed(&mut items);
             }
         }
         Snapshot {
             any: !list.is_empty(),
+            has_once: items.iter().any(|l| l.header.info.once),
             items: items.into_boxed_slice(),
         }
     }
