@@ -31,8 +31,9 @@ fn main() {
         serve(kind);
         return;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One client thread: the machines have 2 cores, and a client spread
+    // over both would take the servers' CPU.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("client runtime");

@@ -6,7 +6,16 @@ use std::net::Shutdown;
 
 use bytes::BytesMut;
 use socket2::SockRef;
+use tokio::io::Interest;
 use tokio::net::{TcpStream, UnixStream};
+
+fn short(n: usize, want: usize) -> io::Result<()> {
+    if n > 0 && n < want {
+        Err(io::ErrorKind::WouldBlock.into())
+    } else {
+        Ok(())
+    }
+}
 
 /// A connected stream socket.
 #[derive(Debug)]
@@ -30,10 +39,29 @@ impl Conn {
         }
     }
 
+    /// One non-blocking read. A short read (fewer bytes than asked for)
+    /// drained the kernel's buffer, so readiness is cleared right away
+    /// (safe: tokio only clears it if no newer event arrived), saving the
+    /// extra `read` that would only return `EAGAIN`.
     pub(crate) fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
-        match self {
-            Conn::Tcp(s) => s.try_read_buf(buf),
-            Conn::Unix(s) => s.try_read_buf(buf),
+        let want = buf.capacity() - buf.len();
+        let mut got = None;
+        let result = match self {
+            Conn::Tcp(s) => s.try_io(Interest::READABLE, || {
+                let n = s.try_read_buf(buf)?;
+                got = Some(n);
+                short(n, want)
+            }),
+            Conn::Unix(s) => s.try_io(Interest::READABLE, || {
+                let n = s.try_read_buf(buf)?;
+                got = Some(n);
+                short(n, want)
+            }),
+        };
+        match (got, result) {
+            (Some(n), _) => Ok(n),
+            (None, Err(e)) => Err(e),
+            (None, Ok(())) => Err(io::ErrorKind::WouldBlock.into()),
         }
     }
 

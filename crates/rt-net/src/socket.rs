@@ -41,7 +41,12 @@ use crate::options::{ConnectOptions, SocketOptions};
 ///
 /// Events (see [`crate::events`]): `connect`, `ready`, `data`, `end`,
 /// `finish`, `close(had_error)`, `error`, `timeout`, `drain`, `lookup`, in
-/// Node's order. Data can be taken either as `'data'` events (adding a
+/// Node's order. (Each side's events keep Node's order on any runtime; on
+/// a multi-thread runtime, events of the read side — `'data'`, `'end'` — can
+/// interleave with those of the write side — `'finish'`, `'drain'` —
+/// differently than on Node's single thread, as they run on different
+/// threads. On a current-thread runtime the interleaving is Node's.)
+/// Data can be taken either as `'data'` events (adding a
 /// [`DATA`] listener starts the flow, as in Node) or pulled with
 /// [`read`](Socket::read); use one or the other.
 #[doc(alias = "net.Socket")]
@@ -890,12 +895,15 @@ impl Socket {
             drop(st);
             self.conn()
         };
+        // 'finish' goes out before the FIN itself: once the FIN is sent the
+        // peer may answer (its data, its end) on another thread, and Node's
+        // order has 'finish' first.
+        self.emit(&FINISH, ());
+        lock(&self.inner.st).finish_emitted = true;
         if let Some(c) = conn {
             // ENOTCONN when the peer already reset: nothing left to say.
             let _ = c.shutdown_write();
         }
-        self.emit(&FINISH, ());
-        lock(&self.inner.st).finish_emitted = true;
         self.maybe_close();
     }
 
