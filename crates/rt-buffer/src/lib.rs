@@ -29,31 +29,75 @@
 //!
 //! | Node | rt |
 //! | --- | --- |
-//! | `Buffer.from(string, enc)` | [`Buffer::from_str`], `Buffer::from(&str)` |
-//! | `Buffer.from(array / buffer)` | `Buffer::from(Vec<u8> / &[u8] / Bytes)` |
-//! | `Buffer.alloc(size)` | [`Buffer::alloc`] |
-//! | `Buffer.allocUnsafe(size)` | [`Buffer::alloc_unsafe`] (8 KiB pool, [`POOL_SIZE`]) |
+//! | `Buffer.from(string, enc)` | [`Buffer::from_str`], `Buffer::from(&str / String)` |
+//! | `Buffer.from(array)` | [`Buffer::from_array`], [`Buffer::from_numbers`] (`& 0xFF`) |
+//! | `Buffer.from(buffer / arrayBuffer)` | `Buffer::from(Vec<u8> / &[u8] / Bytes / BytesMut / &Buffer)` |
+//! | `Buffer.from({type: 'Buffer', data})` | [`Buffer::from_json`] |
+//! | `Buffer.alloc(size, fill, enc)` | [`Buffer::alloc`], [`Buffer::alloc_fill`] |
+//! | `Buffer.allocUnsafe(size)` / `allocUnsafeSlow` | [`Buffer::alloc_unsafe`] (8 KiB pool, [`POOL_SIZE`]), [`Buffer::alloc_unsafe_slow`] |
 //! | `Buffer.concat(list, total)` | [`Buffer::concat`] |
 //! | `Buffer.byteLength(s, enc)` | [`Encoding::byte_length`] |
-//! | `Buffer.isEncoding(name)` | [`Encoding::is_encoding`] |
+//! | `Buffer.isEncoding(name)` | [`Encoding::is_encoding`], [`Encoding::from_name`] |
+//! | `Buffer.compare(a, b)` / `buf.compare(t, ...)` | [`Buffer::compare`], [`Buffer::compare_range`], `Ord` |
+//! | `buf.equals(other)` | [`Buffer::equals`], `==` |
+//! | `buf.length` | [`Buffer::len`] |
 //! | `buf.toString(enc, start, end)` | [`Buffer::to_string`], [`Buffer::to_string_range`] |
-//! | `buf.subarray / buf.slice` | [`Buffer::subarray`], [`Buffer::slice`] |
-//! | `buf.readUInt32LE(o)` ... `buf.writeDoubleBE(v, o)` | [`Buffer::read_u32_le`] ... [`Buffer::write_f64_be`] |
-//! | `buf.readBigUInt64LE(o)` | [`Buffer::read_u64_le`] |
-//! | `buf.readUIntLE(o, n)` / `buf.writeIntBE(v, o, n)` | [`Buffer::read_uint_le`], [`Buffer::write_int_be`] |
-//! | `util.inspect(buf)` | `Debug` / `Display`: `<Buffer 68 65>` |
-//! | `new StringDecoder(enc)` | [`StringDecoder::new`] |
-//! | `err.code` | [`Error::code`] |
+//! | `buf.subarray / buf.slice` | [`Buffer::subarray`], [`Buffer::slice`] (O(1), shared) |
+//! | `buf.copy(target, ts, ss, se)` | [`Buffer::copy`], [`Buffer::copy_within`] |
+//! | `buf.fill(value, offset, end, enc)` | [`Buffer::fill`], [`Buffer::fill_with`] ([`Fill`]) |
+//! | `buf.indexOf / lastIndexOf / includes` | [`Buffer::index_of`], [`Buffer::index_of_from`], [`Buffer::last_index_of`], [`Buffer::last_index_of_from`], [`Buffer::includes`], [`Buffer::includes_from`] ([`Needle`]) |
+//! | `buf.write(string, offset, length, enc)` | [`Buffer::write`] |
+//! | `buf.readUInt8 ... readDoubleBE`, `writeUInt8 ... writeDoubleBE` | [`Buffer::read_u8`] ... [`Buffer::read_f64_be`], [`Buffer::write_u8`] ... [`Buffer::write_f64_be`] |
+//! | `buf.readBigUInt64LE` ... `writeBigInt64BE` | [`Buffer::read_u64_le`] ... [`Buffer::write_i64_be`] |
+//! | `buf.readUIntLE(o, n)` ... `writeIntBE(v, o, n)` | [`Buffer::read_uint_le`], [`Buffer::read_int_be`], [`Buffer::write_uint_le`], [`Buffer::write_int_be`] ... |
+//! | `buf.swap16/32/64()` | [`Buffer::swap16`], [`Buffer::swap32`], [`Buffer::swap64`] |
+//! | `buf.toJSON()` | [`Buffer::to_json`] |
+//! | `util.inspect(buf)` | `Debug` / `Display`: `<Buffer 68 65 ... 14 more bytes>` |
+//! | `buffer.constants.MAX_LENGTH` | [`MAX_LENGTH`] |
+//! | `new StringDecoder(enc)`, `.write`, `.end` | [`StringDecoder::new`], [`StringDecoder::write`], [`StringDecoder::end`], [`StringDecoder::end_with`] |
+//! | `iconv.encode(s, 'gbk')` / `iconv.decode(buf, 'gbk')` | [`Buffer::from_str_in`], [`Buffer::to_string_in`], [`LegacyEncoding`] |
+//! | `iconv.getDecoder('gbk')` | [`LegacyEncoding::decoder`] ([`LegacyDecoder`]) |
+//! | `err.code` / `err.message` | [`Error::code`] / `Display` |
+//!
+//! Offsets are `i64` so that Node's negative and out-of-range arguments can be
+//! passed and fail with Node's error (code and message).
+//!
+//! ## Legacy encodings
+//!
+//! ```js
+//! const iconv = require('iconv-lite');
+//! iconv.encode('前端', 'gbk');               // <Buffer c7 b0 b6 cb>
+//! iconv.decode(Buffer.from([0x82, 0xa0]), 'shift_jis');   // 'あ'
+//! ```
+//!
+//! ```
+//! use rt_buffer::{Buffer, Encoding};
+//! let gbk = Buffer::from_str_in("前端", "gbk")?;
+//! assert_eq!(gbk.to_string(Encoding::Hex), "c7b0b6cb");
+//! assert_eq!(Buffer::from(&[0x82, 0xa0]).to_string_in("shift_jis")?, "あ");
+//! # Ok::<(), rt_buffer::Error>(())
+//! ```
+//!
+//! Node's own `'latin1'` is ISO-8859-1, while the WHATWG label `latin1`
+//! means windows-1252: [`Buffer::from_str_in`] looks Node's names up first
+//! (so `"latin1"` stays ISO-8859-1, as in iconv-lite), [`LegacyEncoding`]
+//! follows WHATWG (`LegacyEncoding::for_label("latin1")` is windows-1252).
+//! Unmappable characters encode as `?` (iconv-lite's choice); malformed
+//! input decodes to U+FFFD by the WHATWG rules.
 //!
 //! ## Differences from Node
 //!
 //! | Node | rt | why |
 //! | --- | --- | --- |
 //! | views share *mutable* memory: a write through one is seen by all | views share memory until written; a write is in place when the handle is the only one on its memory, else copy-on-write: **other views existing at that moment do not see it** | safe Rust cannot give several live handles unsynchronised shared mutation |
-//! | `allocUnsafe` returns old memory | zeros (pool zeroed once per 8 KiB) | no `unsafe` |
-//! | strings may hold lone surrogates (utf16le decode of half a pair) | U+FFFD | a Rust `String` cannot hold one |
+//! | `allocUnsafe` returns old memory | zeros (the 8 KiB pool is zeroed once, when made) | no `unsafe` |
+//! | a fresh pooled buffer is just another view | it is private (written in place) until shared; cloning or slicing it copies its < 4 KiB until [`Buffer::freeze`] | a `BytesMut` carved from the pool cannot be shared from `&self` |
+//! | strings may hold lone surrogates (utf16le decode of half a pair) | U+FFFD; [`Buffer::to_utf16`] gives the code units losslessly | a Rust `String` cannot hold one |
+//! | `StringDecoder('utf16le').write` may return a lone high surrogate | it is held back until its low half comes (the concatenated output is Node's) | same |
 //! | `Buffer.from(s, '')` means utf8 | [`Encoding::from_name`]`("")` is `ERR_UNKNOWN_ENCODING` | as `Buffer.isEncoding('')` |
 //! | values are JS numbers, checked at run time | fixed-width values are typed (`u16`, `i32`...); only the 1-6 byte variable widths check the value | the type system rules the rest out |
+//! | `indexOf(buffer, offset, 'ucs2')` on an odd-length buffer returns `length - 1` when nothing matches | the same, kept for parity | a quirk of Node's UCS-2 search, reproduced byte for byte |
+//! | `TextDecoder` (ICU) maps some legacy bytes to the Private Use Area | encoding_rs follows the WHATWG Encoding Standard, as browsers do | iconv-lite's job done the standard way |
 #![forbid(unsafe_code)]
 
 mod buffer;
