@@ -676,6 +676,18 @@ impl EventEmitter {
             }
             Ok(walk) => walk,
         };
+        // If a 'removeListener' listener panics, stop walking on the way out.
+        let unwalk = move |g: &mut Inner| {
+            if let Some(si) = g.find(name) {
+                let slot = &mut g.slots[si];
+                slot.walkers = slot.walkers.saturating_sub(1);
+                if slot.walkers == 0 {
+                    slot.detached = Vec::new();
+                }
+            }
+            Vec::new()
+        };
+        let guard = Unwind(self, unwalk);
         let mut frozen: Option<Vec<ListenerId>> = None;
         for i in (0..len).rev() {
             let id = {
@@ -706,14 +718,8 @@ impl EventEmitter {
                 None => break,
             }
         }
-        let mut g = self.lock();
-        if let Some(si) = g.find(name) {
-            let slot = &mut g.slots[si];
-            slot.walkers = slot.walkers.saturating_sub(1);
-            if slot.walkers == 0 {
-                slot.detached = Vec::new();
-            }
-        }
+        guard.disarm();
+        unwalk(&mut self.lock());
     }
 
     // ----- emitting ---------------------------------------------------------
@@ -805,7 +811,20 @@ impl EventEmitter {
             g.error_watchers += 1;
             g.table
         };
-        self.emit_ref(monitor, error);
+        {
+            // If a monitor panics, stop watching on the way out.
+            let guard = Unwind(self, |g: &mut Inner| {
+                g.error_watchers -= 1;
+                if g.error_watchers == 0 {
+                    let held = std::mem::take(&mut g.frozen_error);
+                    held.into_iter().flat_map(|(_, l)| l).collect()
+                } else {
+                    Vec::new()
+                }
+            });
+            self.emit_ref(monitor, error);
+            guard.disarm();
+        }
         let (held, garbage) = {
             let mut g = self.lock();
             g.error_watchers -= 1;
@@ -1068,6 +1087,27 @@ impl EventEmitter {
     /// process-wide hook ([`set_warning_hook`](crate::set_warning_hook)).
     pub fn set_warning_hook(&self, hook: impl Fn(&MaxListenersExceededWarning) + Send + Sync + 'static) {
         self.lock().hook = Some(Arc::new(hook));
+    }
+}
+
+/// Undoes some bookkeeping if a listener panics: runs `.1` on the locked
+/// state when dropped without [`disarm`](Unwind::disarm); what it returns is
+/// dropped after the lock is released.
+struct Unwind<'a, F: FnMut(&mut Inner) -> Vec<Listener>>(&'a EventEmitter, F);
+
+impl<F: FnMut(&mut Inner) -> Vec<Listener>> Unwind<'_, F> {
+    fn disarm(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl<F: FnMut(&mut Inner) -> Vec<Listener>> Drop for Unwind<'_, F> {
+    fn drop(&mut self) {
+        let garbage = {
+            let mut g = self.0.lock();
+            (self.1)(&mut g)
+        };
+        drop(garbage);
     }
 }
 

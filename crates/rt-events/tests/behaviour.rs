@@ -627,3 +627,38 @@ fn an_error_monitor_that_empties_the_emitter_does_not_lose_the_error() {
     assert!(e.event_names().is_empty());
     assert!(e.emit_error(&ERROR, "again".into()).is_err());
 }
+
+#[test]
+fn panics_in_meta_listeners_leave_the_emitter_working() {
+    let e = EventEmitter::new();
+    let boom = e.once(&REMOVE_LISTENER, |_: &ListenerInfo| {
+        panic!("removeListener listener")
+    });
+    for _ in 0..3 {
+        e.on(&A, |_| {});
+    }
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        e.remove_all_listeners(Some("a"));
+    }));
+    assert!(r.is_err());
+    assert!(
+        !e.off(&REMOVE_LISTENER, boom),
+        "the once listener was removed before it ran"
+    );
+    assert_eq!(e.listener_count(&A), 2);
+    e.remove_all_listeners(Some("a"));
+    assert_eq!(e.listener_count(&A), 0);
+
+    // A panicking errorMonitor listener: the error is neither handled nor lost.
+    let monitor = e.on(&Event::<String>::error_monitor(), |_| panic!("monitor"));
+    let l = log();
+    let l2 = l.clone();
+    e.on(&ERROR, move |m| push(&l2, m.clone()));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = e.emit_error(&ERROR, "x".into());
+    }));
+    assert!(r.is_err());
+    assert!(e.off(&Event::<String>::error_monitor(), monitor));
+    assert!(e.emit_error(&ERROR, "y".into()).is_ok());
+    assert_eq!(take(&l), ["y"]);
+}
