@@ -1101,8 +1101,10 @@ impl Socket {
                 }
                 if fired_at == Some(last) {
                     // Already fired for this idle period: wait for activity.
+                    // (The next deadline is computed from the last
+                    // activity, so sleeping a whole period loses nothing.)
                     drop(socket);
-                    tokio::time::sleep(timeout.min(Duration::from_millis(50))).await;
+                    tokio::time::sleep(timeout).await;
                     continue;
                 }
                 fired_at = Some(last);

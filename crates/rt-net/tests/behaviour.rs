@@ -650,3 +650,38 @@ async fn close_idle_and_all_connections() {
     server.closed().await;
     assert_eq!(server.get_connections(), 0);
 }
+
+#[tokio::test]
+async fn reuse_port_lets_two_servers_share_a_port() {
+    let opts = |port| ListenOptions {
+        reuse_port: true,
+        ..ListenOptions::tcp("127.0.0.1", port)
+    };
+    let a = create_server(|s: Socket| async move { s.end_with("a") });
+    let port = a.listen(opts(0)).await.unwrap().port().unwrap();
+    let b = create_server(|s: Socket| async move { s.end_with("b") });
+    b.listen(opts(port)).await.unwrap();
+    // Without the option the port is taken.
+    assert_eq!(
+        Server::new()
+            .listen(("127.0.0.1", port))
+            .await
+            .unwrap_err()
+            .code(),
+        "EADDRINUSE"
+    );
+    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let got = read_all(&c).await;
+    assert!(got == b"a" || got == b"b");
+    a.close().unwrap();
+    b.close().unwrap();
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Socket>();
+    check::<Server>();
+    check::<NetError>();
+    check::<rt_net::ServerAddress>();
+}
