@@ -190,7 +190,8 @@ impl Server {
     pub async fn listen(&self, options: impl Into<ListenOptions>) -> Result<ServerAddress, NetError> {
         let options = options.into();
         if lock(&self.inner.st).listening {
-            return Err(self.fail(NetError::server_already_listen()));
+            // Node throws this one at the caller; no 'error' event.
+            return Err(NetError::server_already_listen());
         }
         match bind(&options).await {
             Ok(bound) => self.start(bound),
@@ -203,7 +204,7 @@ impl Server {
     /// and rt-cluster hand listeners over this way.
     pub async fn listen_handle(&self, handle: impl Into<ListenHandle>) -> Result<ServerAddress, NetError> {
         if lock(&self.inner.st).listening {
-            return Err(self.fail(NetError::server_already_listen()));
+            return Err(NetError::server_already_listen());
         }
         match adopt(handle.into()) {
             Ok(listener) => self.start(Bound {

@@ -685,3 +685,34 @@ fn public_types_are_send_and_sync() {
     check::<NetError>();
     check::<rt_net::ServerAddress>();
 }
+
+#[tokio::test]
+async fn unix_permissions_and_handed_over_unix_fd() {
+    use std::os::unix::fs::PermissionsExt;
+    let path = temp_path("perm.sock");
+    let _ = std::fs::remove_file(&path);
+    let server = Server::new();
+    server
+        .listen(ListenOptions {
+            readable_all: true,
+            writable_all: true,
+            ..ListenOptions::path(&path)
+        })
+        .await
+        .unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode & 0o066, 0o066, "mode {mode:o}");
+    server.close().unwrap();
+
+    let path = temp_path("fd.sock");
+    let _ = std::fs::remove_file(&path);
+    let std_l = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let fd: std::os::fd::OwnedFd = std_l.into();
+    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let addr = server.listen_handle(fd).await.unwrap();
+    assert_eq!(addr.path(), Some(path.to_str().unwrap()));
+    let c = connect(path.as_path()).await.unwrap();
+    c.end_with("unix fd");
+    assert_eq!(read_all(&c).await, b"unix fd");
+    server.close().unwrap();
+}
