@@ -170,6 +170,9 @@ impl Inner {
     fn replace_table(&mut self, error: impl FnOnce(&Inner) -> Vec<Listener>) {
         if self.error_watchers > 0 {
             let held = error(self);
+            for l in &held {
+                l.header().mark_shared();
+            }
             self.frozen_error.push((self.table, held));
         }
         self.table += 1;
@@ -906,7 +909,7 @@ impl EventEmitter {
         };
         let slot = &mut g.slots[i];
         let first_once = slot.list.first().is_some_and(|l| {
-            l.header().info.once && l.payload_type() == TypeId::of::<T>() && l.header().claim()
+            l.header().info.once && l.payload_type() == TypeId::of::<T>() && l.header().claim_unshared()
         });
         if !first_once {
             let version = self.shared.version.load(Ordering::Acquire);

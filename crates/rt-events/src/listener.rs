@@ -58,6 +58,25 @@ impl Header {
         !self.fired.swap(true, Ordering::AcqRel)
     }
 
+    /// Claims a once listener no snapshot holds (so no other emit can race
+    /// for it): called under the emitter's lock, no read-modify-write needed.
+    #[inline]
+    pub(crate) fn claim_unshared(&self) -> bool {
+        if self.in_snapshot() {
+            return self.claim();
+        }
+        if self.fired.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.fired.store(true, Ordering::Relaxed);
+        true
+    }
+
+    /// Marks the entry as reachable outside the emitter's list.
+    pub(crate) fn mark_shared(&self) {
+        self.shared.store(true, Ordering::Relaxed);
+    }
+
     /// Whether the entry was ever put in a snapshot.
     pub(crate) fn in_snapshot(&self) -> bool {
         self.shared.load(Ordering::Relaxed)
@@ -147,7 +166,7 @@ impl<T: 'static> Snapshot<T> {
         let mut items: Vec<TypedListener<T>> = Vec::with_capacity(list.len());
         for l in list {
             if l.payload_type() == TypeId::of::<T>() {
-                l.header().shared.store(true, Ordering::Relaxed);
+                l.header().mark_shared();
                 l.clone().push_typed(&mut items);
             }
         }
