@@ -24,6 +24,24 @@ pub const ERROR_MONITOR_NAME: &str = "Symbol(events.errorMonitor)";
 /// assert_eq!(WAKE.name(), "wake");
 /// ```
 ///
+/// Emitting a payload of another type does not compile:
+///
+/// ```compile_fail
+/// use rt_events::{Event, EventEmitter};
+/// static WAKE: Event<String> = Event::new("wake");
+/// let e = EventEmitter::new();
+/// e.emit(&WAKE, 6); // expected `String`, found integer
+/// ```
+///
+/// and neither does a listener for another type:
+///
+/// ```compile_fail
+/// use rt_events::{Event, EventEmitter};
+/// static WAKE: Event<String> = Event::new("wake");
+/// let e = EventEmitter::new();
+/// e.on(&WAKE, |n: &u32| println!("{n}"));
+/// ```
+///
 /// Two keys with the same name address the same event (names are what Node
 /// compares). If they carry different payload types, a listener only runs for
 /// payloads of its own type.
