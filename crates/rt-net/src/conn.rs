@@ -3,6 +3,7 @@
 
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
+use std::task::{Context, Poll};
 
 use bytes::BytesMut;
 use socket2::SockRef;
@@ -62,6 +63,27 @@ impl Conn {
             (Some(n), _) => Ok(n),
             (None, Err(e)) => Err(e),
             (None, Ok(())) => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+
+    pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.try_read(buf),
+            Conn::Unix(s) => s.try_read(buf),
+        }
+    }
+
+    pub(crate) fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self {
+            Conn::Tcp(s) => s.poll_read_ready(cx),
+            Conn::Unix(s) => s.poll_read_ready(cx),
+        }
+    }
+
+    pub(crate) fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self {
+            Conn::Tcp(s) => s.poll_write_ready(cx),
+            Conn::Unix(s) => s.poll_write_ready(cx),
         }
     }
 

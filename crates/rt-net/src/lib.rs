@@ -39,6 +39,7 @@
 //! | `'data'`, `socket.read()`, `pause()`, `resume()` | [`events::DATA`], [`Socket::read`], [`Socket::pause`], [`Socket::resume`] |
 //! | `socket.pipe(dest)` | [`Socket::pipe`] (to a socket); [`Socket::to_duplex`] for any rt-stream |
 //! | a `net.Socket` is a `stream.Duplex` | [`Socket::to_duplex`] -> `rt_stream::Duplex` |
+//! | (Rust ecosystem) | `Socket` implements tokio's `AsyncRead` / `AsyncWrite` |
 //! | `socket.setEncoding(enc)` | [`Socket::set_encoding`] |
 //! | `socket.setTimeout(ms)` + `'timeout'` | [`Socket::set_timeout`], [`events::TIMEOUT`] |
 //! | `socket.setKeepAlive(enable, delay)`, `setNoDelay(b)` | [`Socket::set_keep_alive`], [`Socket::set_no_delay`] |

@@ -31,6 +31,8 @@ use crate::events::{CLOSE, CONNECT, DATA, DRAIN, END, ERROR, FINISH, LOOKUP, REA
 use crate::lookup::{LookupInfo, lookup};
 use crate::options::{ConnectOptions, SocketOptions};
 
+mod tokio_io;
+
 /// Node's `net.Socket`: one end of a TCP or Unix-socket connection, a duplex
 /// byte stream with Node's events, flags and counters.
 ///
@@ -73,7 +75,7 @@ pub(crate) struct Inner {
     runtime: Option<tokio::runtime::Handle>,
 }
 
-struct State {
+pub(crate) struct State {
     connecting: bool,
     connected: bool,
     destroyed: bool,
@@ -109,7 +111,7 @@ struct State {
     close_hook: Option<CloseHook>,
 }
 
-fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+pub(crate) fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -312,7 +314,7 @@ impl Socket {
         self.touch();
     }
 
-    fn conn(&self) -> Option<Arc<Conn>> {
+    pub(crate) fn conn(&self) -> Option<Arc<Conn>> {
         self.inner
             .conn
             .read()
@@ -497,7 +499,7 @@ impl Socket {
         }
     }
 
-    fn deliver(&self, bytes: Bytes) -> Buffer {
+    pub(crate) fn deliver(&self, bytes: Bytes) -> Buffer {
         self.inner
             .bytes_read
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
@@ -578,7 +580,7 @@ impl Socket {
         }
     }
 
-    fn on_eof(&self) {
+    pub(crate) fn on_eof(&self) {
         let (tail, half_open) = {
             let mut st = lock(&self.inner.st);
             if st.read_eof || st.destroyed {
@@ -961,7 +963,7 @@ impl Socket {
         self.destroy_with(None);
     }
 
-    fn destroy_with(&self, err: Option<NetError>) {
+    pub(crate) fn destroy_with(&self, err: Option<NetError>) {
         let hook = {
             let mut st = lock(&self.inner.st);
             if st.destroyed {
@@ -1055,7 +1057,7 @@ impl Socket {
 
     // ----- timers and TCP options -------------------------------------------
 
-    fn touch(&self) {
+    pub(crate) fn touch(&self) {
         let ms = self.inner.created.elapsed().as_millis() as u64;
         self.inner.last_active.store(ms, Ordering::Relaxed);
     }
@@ -1304,7 +1306,7 @@ fn read_into_thread_buffer(conn: &Conn, size: usize) -> io::Result<Option<Bytes>
     })
 }
 
-fn destroyed_error(method: &str) -> NetError {
+pub(crate) fn destroyed_error(method: &str) -> NetError {
     NetError::new(
         "ERR_STREAM_DESTROYED",
         format!("Cannot call {method} after a stream was destroyed"),
@@ -1313,7 +1315,7 @@ fn destroyed_error(method: &str) -> NetError {
 
 /// Writes queued chunks until the queue is empty (`Ok(true)`) or the kernel
 /// is full (`Ok(false)`).
-fn flush(conn: &Conn, st: &mut State) -> io::Result<bool> {
+pub(crate) fn flush(conn: &Conn, st: &mut State) -> io::Result<bool> {
     while !st.queue.is_empty() {
         let slices: Vec<IoSlice<'_>> = st.queue.iter().take(64).map(|b| IoSlice::new(b)).collect();
         let res = if slices.len() == 1 {
