@@ -1085,7 +1085,15 @@ impl Socket {
                 let (deadline, last) = {
                     let Some(inner) = weak.upgrade() else { return };
                     let last = inner.last_active.load(Ordering::Relaxed);
-                    (inner.created + Duration::from_millis(last) + timeout, last)
+                    // A timeout too large for the clock never fires.
+                    let Some(deadline) = inner
+                        .created
+                        .checked_add(Duration::from_millis(last))
+                        .and_then(|t| t.checked_add(timeout))
+                    else {
+                        return;
+                    };
+                    (deadline, last)
                 };
                 tokio::time::sleep_until(deadline.into()).await;
                 let Some(inner) = weak.upgrade() else { return };

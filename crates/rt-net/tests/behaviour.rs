@@ -716,3 +716,20 @@ async fn unix_permissions_and_handed_over_unix_fd() {
     assert_eq!(read_all(&c).await, b"unix fd");
     server.close().unwrap();
 }
+
+#[tokio::test]
+async fn huge_timeouts_do_not_panic() {
+    let (server, port) = echo_server().await;
+    let c = connect(ConnectOptions {
+        connect_timeout: Some(Duration::MAX),
+        ..ConnectOptions::tcp("127.0.0.1", port)
+    })
+    .await
+    .unwrap();
+    c.set_timeout(Duration::MAX);
+    c.set_keep_alive(true, Duration::MAX);
+    c.write_all("still fine").await.unwrap();
+    assert_eq!(&c.read().await.unwrap().unwrap()[..], b"still fine");
+    c.destroy();
+    server.close().unwrap();
+}
