@@ -487,3 +487,60 @@ process.stdin.on('end', () => {
     assert_eq!(Value::from(ours), node_events);
     server.close().unwrap();
 }
+
+#[tokio::test]
+async fn socket_flags_through_a_lifecycle_match_node() {
+    let Some(node) = node_or_skip("socket_flags_through_a_lifecycle_match_node") else {
+        return;
+    };
+    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let node_snaps = run_node_script(
+        &node,
+        r#"
+const net = require('net');
+let input = '';
+process.stdin.on('data', d => input += d);
+process.stdin.on('end', () => {
+  const snaps = [];
+  const c = new net.Socket();
+  const snap = (at) => snaps.push({ at, state: c.readyState, pending: c.pending,
+    connecting: c.connecting, destroyed: c.destroyed, read: c.bytesRead, written: c.bytesWritten,
+    remote: c.remoteAddress ?? null, family: c.remoteFamily ?? null });
+  snap('new');
+  c.on('data', () => {});
+  c.on('close', () => { snap('closed'); console.log(JSON.stringify(snaps)); });
+  c.connect(Number(input), '127.0.0.1', () => {
+    snap('connected');
+    c.write('abc');
+    c.end();
+    snap('ended');
+  });
+});
+"#,
+        port.to_string(),
+    )
+    .await;
+    let snaps = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let c = Socket::new(SocketOptions::default());
+    let snap = |c: &Socket, at: &str| {
+        serde_json::json!({
+            "at": at, "state": c.ready_state(), "pending": c.pending(),
+            "connecting": c.connecting(), "destroyed": c.destroyed(),
+            "read": c.bytes_read(), "written": c.bytes_written(),
+            "remote": c.remote_address(), "family": c.remote_family().map(|f| f.as_str()),
+        })
+    };
+    snaps.lock().unwrap().push(snap(&c, "new"));
+    c.on(&DATA, |_| {});
+    c.connect(("127.0.0.1", port)).await.unwrap();
+    snaps.lock().unwrap().push(snap(&c, "connected"));
+    c.write("abc");
+    c.end();
+    snaps.lock().unwrap().push(snap(&c, "ended"));
+    c.closed().await;
+    snaps.lock().unwrap().push(snap(&c, "closed"));
+    let ours = Value::from(snaps.lock().unwrap().clone());
+    assert_eq!(ours, node_snaps);
+    server.close().unwrap();
+}
