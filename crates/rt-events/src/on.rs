@@ -20,6 +20,9 @@ type Registration = (&'static str, ListenerId);
 struct State<T> {
     queue: VecDeque<T>,
     error: Option<Box<dyn Any + Send>>,
+    /// The error came: later payloads are not queued.
+    stopping: bool,
+    /// The error is published: after the queue and the error, the end.
     ended: bool,
     waker: Option<Waker>,
     regs: Vec<Registration>,
@@ -94,6 +97,7 @@ where
     let state = Arc::new(Mutex::new(State {
         queue: VecDeque::new(),
         error: None,
+        stopping: false,
         ended: false,
         waker: None,
         regs: Vec::new(),
@@ -101,7 +105,7 @@ where
     let st = state.clone();
     let id = emitter.on(event, move |v: &T| {
         let mut s = lock(&st);
-        if s.ended {
+        if s.stopping {
             return;
         }
         s.queue.push_back(v.clone());
@@ -130,20 +134,27 @@ impl<T: Send + 'static> On<T, Infallible> {
         let id = guard.emitter.on(error, move |err: &E| {
             let regs = {
                 let mut s = lock(&st);
-                if s.ended {
+                if s.stopping {
                     return;
                 }
-                s.ended = true;
-                s.error = Some(Box::new(err.clone()));
-                if let Some(w) = s.waker.take() {
-                    w.wake();
-                }
+                s.stopping = true;
                 std::mem::take(&mut s.regs)
             };
+            // Listeners first, then the error: when the reader sees it, the
+            // stream no longer listens.
             if let Some(e) = weak.upgrade() {
                 for (name, id) in regs {
                     e.off(name, id);
                 }
+            }
+            let waker = {
+                let mut s = lock(&st);
+                s.error = Some(Box::new(err.clone()));
+                s.ended = true;
+                s.waker.take()
+            };
+            if let Some(w) = waker {
+                w.wake();
             }
         });
         lock(&guard.state).regs.push((error.name(), id));

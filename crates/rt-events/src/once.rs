@@ -58,37 +58,39 @@ pub struct Once<T, E = Infallible> {
     _error: PhantomData<fn() -> E>,
 }
 
-/// Settles the shared state and returns the other registration to remove.
+/// Settles the future: removes the other listener first, then publishes the
+/// result and wakes the task, so that once the future is ready both of its
+/// listeners are gone (as with Node's `events.once`).
 fn settle<T>(
     st: &Mutex<State<T>>,
+    weak: &WeakEmitter,
+    ok: bool,
     result: impl FnOnce() -> Result<T, Box<dyn Any + Send>>,
-) -> Option<Option<Registration>> {
-    let mut s = lock(st);
-    if s.done {
-        return None;
-    }
-    s.done = true;
-    let is_ok = {
-        let r = result();
-        let ok = r.is_ok();
-        s.result = Some(r);
-        ok
+) {
+    let other = {
+        let mut s = lock(st);
+        if s.done {
+            return;
+        }
+        s.done = true;
+        if ok {
+            s.value = None;
+            s.error.take()
+        } else {
+            s.error = None;
+            s.value.take()
+        }
     };
-    if let Some(w) = s.waker.take() {
-        w.wake();
-    }
-    Some(if is_ok {
-        s.value = None;
-        s.error.take()
-    } else {
-        s.error = None;
-        s.value.take()
-    })
-}
-
-fn remove(weak: &WeakEmitter, which: Option<Option<Registration>>) {
-    if let (Some(Some((name, id))), Some(e)) = (which, weak.upgrade()) {
+    if let (Some((name, id)), Some(e)) = (other, weak.upgrade()) {
         e.off(name, id);
+    }
+    let waker = {
+        let mut s = lock(st);
+        s.result = Some(result());
+        s.waker.take()
+    };
+    if let Some(w) = waker {
+        w.wake();
     }
 }
 
@@ -123,7 +125,7 @@ where
     let st = state.clone();
     let weak = emitter.downgrade();
     let id = emitter.once(event, move |v: &T| {
-        remove(&weak, settle(&st, || Ok(v.clone())));
+        settle(&st, &weak, true, || Ok(v.clone()));
     });
     {
         let mut s = lock(&state);
@@ -149,8 +151,7 @@ impl<T: Send + 'static> Once<T, Infallible> {
         let st = guard.state.clone();
         let weak = guard.emitter.downgrade();
         let id = guard.emitter.once(error, move |err: &E| {
-            let boxed: Box<dyn Any + Send> = Box::new(err.clone());
-            remove(&weak, settle(&st, || Err(boxed)));
+            settle(&st, &weak, false, || Err(Box::new(err.clone())));
         });
         let stale = {
             let mut s = lock(&guard.state);
@@ -184,9 +185,7 @@ impl<T, E: 'static> Future for Once<T, E> {
                 Err(_) => Poll::Pending,
             },
             None => {
-                if !s.done {
-                    s.waker = Some(cx.waker().clone());
-                }
+                s.waker = Some(cx.waker().clone());
                 Poll::Pending
             }
         }

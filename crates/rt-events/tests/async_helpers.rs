@@ -62,8 +62,14 @@ async fn dropping_once_removes_its_listeners() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn once_wakes_a_task_on_another_thread() {
     let e = EventEmitter::new();
-    let fut = once(&e, &DATA);
-    let waiter = tokio::spawn(fut);
+    let fut = once(&e, &DATA).or_error(&ERROR);
+    let e1 = e.clone();
+    let waiter = tokio::spawn(async move {
+        let got = fut.await;
+        // Ready means both listeners are gone, whatever thread emitted.
+        assert_eq!(e1.listener_count(&DATA) + e1.listener_count(&ERROR), 0);
+        got
+    });
     let e2 = e.clone();
     std::thread::spawn(move || {
         e2.emit(&DATA, "from a thread".to_string());
