@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use crate::cache::{self, AnySnapshot, VersionCell};
 use crate::error::{OutOfRangeError, UnhandledError};
 use crate::event::{AsEventName, ERROR_MONITOR_NAME, Event, Kind, name_bit};
-use crate::listener::{Listener, ListenerId, ListenerInfo, Snapshot, entry};
+use crate::listener::{Erased, Listener, ListenerId, ListenerInfo, Snapshot, entry};
 use crate::warning::{
     self, MaxListenersExceededWarning, WarningHook, check_limit, default_limit, limit_to_usize,
 };
@@ -91,7 +91,7 @@ struct Inner {
     error_watchers: u32,
     /// While error watchers exist: the `'error'` listeners each replaced
     /// table held.
-    frozen_error: Vec<(u64, Vec<Listener>)>,
+    frozen_error: Vec<(u64, Vec<Arc<dyn Erased>>)>,
 }
 
 struct BitCounts([u32; 64]);
@@ -135,7 +135,7 @@ impl Slot {
     }
 
     fn ids(&self) -> Vec<ListenerId> {
-        self.list.iter().map(|l| l.header().info.id).collect()
+        self.list.iter().map(|l| l.info().id).collect()
     }
 }
 
@@ -167,21 +167,19 @@ impl Inner {
     /// goes or on `removeAllListeners()`. Only `emit('error')` can notice:
     /// its errorMonitor listeners run between the read and the use. `error`
     /// gives the `'error'` listeners the old table still holds.
-    fn replace_table(&mut self, error: impl FnOnce(&Inner) -> Vec<Listener>) {
+    fn replace_table(&mut self, error: impl FnOnce(&mut Inner) -> Vec<Arc<dyn Erased>>) {
         if self.error_watchers > 0 {
             let held = error(self);
-            for l in &held {
-                l.header().mark_shared();
-            }
             self.frozen_error.push((self.table, held));
         }
         self.table += 1;
     }
 
-    fn error_list(&self) -> Vec<Listener> {
-        self.find("error")
-            .map(|i| self.slots[i].list.clone())
-            .unwrap_or_default()
+    fn error_list(&mut self) -> Vec<Arc<dyn Erased>> {
+        match self.find("error") {
+            Some(i) => self.slots[i].list.iter_mut().map(Listener::shared).collect(),
+            None => Vec::new(),
+        }
     }
 
     /// Bookkeeping after `name`'s list went from empty to non-empty.
@@ -273,7 +271,7 @@ impl Garbage {
             .listener
             .iter()
             .chain(&self.listeners)
-            .any(|l| l.header().in_snapshot());
+            .any(Listener::in_snapshot);
         drop(self);
         if sweep {
             cache::released();
@@ -537,13 +535,13 @@ impl EventEmitter {
             return false;
         };
         let slot = &mut g.slots[si];
-        let Some(pos) = slot.list.iter().position(|l| l.header().info.id == id) else {
+        let Some(pos) = slot.list.iter().position(|l| l.info().id == id) else {
             return false;
         };
         let before = slot.list.len();
-        let removed = slot.list.remove(pos);
+        let mut removed = slot.list.remove(pos);
         slot.detach(before, Slot::ids);
-        let info = removed.header().info;
+        let info = removed.info();
         garbage.snapshot(slot.snapshot.take());
         if slot.list.len() <= 1 {
             slot.warned = false;
@@ -555,7 +553,7 @@ impl EventEmitter {
                 // The old table still has this last name.
                 g.replace_table(|_| {
                     if name == "error" {
-                        vec![removed.clone()]
+                        vec![removed.shared()]
                     } else {
                         Vec::new()
                     }
@@ -605,7 +603,7 @@ impl EventEmitter {
                 g.names_changed(&self.shared, &mut garbage);
                 self.bump(&g);
             }
-            let error_held = |_: &Inner| error_before;
+            let error_held = |_: &mut Inner| error_before;
             match name {
                 None => g.replace_table(error_held),
                 Some(n) if changed && g.live() == 0 => {
@@ -665,7 +663,7 @@ impl EventEmitter {
             let Some(i) = g.find_live(name) else { return };
             let slot = &mut g.slots[i];
             match slot.list.len() {
-                1 => Err(slot.list[0].header().info.id),
+                1 => Err(slot.list[0].info().id),
                 len => {
                     slot.walkers += 1;
                     Ok((slot.array, len))
@@ -699,7 +697,7 @@ impl EventEmitter {
                 if frozen.is_none() {
                     match slot {
                         Some(s) if s.array == array && s.list.len() >= 2 => {
-                            s.list.get(i).map(|l| l.header().info.id)
+                            s.list.get(i).map(|l| l.info().id)
                         }
                         _ => {
                             let content = slot
@@ -904,19 +902,20 @@ impl EventEmitter {
         let Some(i) = g.find(name) else {
             let version = self.shared.version.load(Ordering::Acquire);
             drop(g);
-            let empty: AnySnapshot = Arc::new(Snapshot::<T>::of(&[]));
+            let empty: AnySnapshot = Arc::new(Snapshot::<T>::of(&mut []));
             return (false, Some((empty, version)));
         };
         let slot = &mut g.slots[i];
-        let first_once = slot.list.first().is_some_and(|l| {
-            l.header().info.once && l.payload_type() == TypeId::of::<T>() && l.header().claim_unshared()
-        });
+        let first_once = slot
+            .list
+            .first_mut()
+            .is_some_and(|l| l.info().once && l.payload_type() == TypeId::of::<T>() && l.claim_locked());
         if !first_once {
             let version = self.shared.version.load(Ordering::Acquire);
             let (snap, old) = match &slot.snapshot {
                 Some(s) if s.is::<Snapshot<T>>() => (s.clone(), None),
                 _ => {
-                    let snap: AnySnapshot = Arc::new(Snapshot::<T>::of(&slot.list));
+                    let snap: AnySnapshot = Arc::new(Snapshot::<T>::of(&mut slot.list));
                     let old = slot.snapshot.replace(snap.clone());
                     (snap, old)
                 }
@@ -932,9 +931,9 @@ impl EventEmitter {
         // The once listener goes first, alone.
         let mut garbage = Garbage::default();
         let before = slot.list.len();
-        let first = slot.list.remove(0);
+        let mut first = slot.list.remove(0);
         slot.detach(before, Slot::ids);
-        let info = first.header().info;
+        let info = first.info();
         garbage.snapshot(slot.snapshot.take());
         if slot.list.len() <= 1 {
             slot.warned = false;
@@ -942,7 +941,7 @@ impl EventEmitter {
         let rest: Option<AnySnapshot> = if slot.list.is_empty() {
             None
         } else {
-            let snap: AnySnapshot = Arc::new(Snapshot::<T>::of(&slot.list));
+            let snap: AnySnapshot = Arc::new(Snapshot::<T>::of(&mut slot.list));
             slot.snapshot = Some(snap.clone());
             Some(snap)
         };
@@ -951,7 +950,7 @@ impl EventEmitter {
             if g.live() == 0 {
                 g.replace_table(|_| {
                     if name == "error" {
-                        vec![first.clone()]
+                        vec![first.shared()]
                     } else {
                         Vec::new()
                     }
@@ -963,7 +962,7 @@ impl EventEmitter {
         let notify = g.has_remove_listener;
         drop(g);
         garbage.release();
-        if first.header().in_snapshot() {
+        if first.in_snapshot() {
             cache::released();
         }
         if notify {
@@ -1022,9 +1021,8 @@ impl EventEmitter {
     #[doc(alias = "rawListeners")]
     pub fn raw_listeners<N: AsEventName + ?Sized>(&self, event: &N) -> Vec<ListenerInfo> {
         let g = self.lock();
-        g.find(event.event_name()).map_or_else(Vec::new, |i| {
-            g.slots[i].list.iter().map(|l| l.header().info).collect()
-        })
+        g.find(event.event_name())
+            .map_or_else(Vec::new, |i| g.slots[i].list.iter().map(|l| l.info()).collect())
     }
 
     /// The names of the events that have listeners, in Node's order
@@ -1096,15 +1094,15 @@ impl EventEmitter {
 /// Undoes some bookkeeping if a listener panics: runs `.1` on the locked
 /// state when dropped without [`disarm`](Unwind::disarm); what it returns is
 /// dropped after the lock is released.
-struct Unwind<'a, F: FnMut(&mut Inner) -> Vec<Listener>>(&'a EventEmitter, F);
+struct Unwind<'a, F: FnMut(&mut Inner) -> Vec<Arc<dyn Erased>>>(&'a EventEmitter, F);
 
-impl<F: FnMut(&mut Inner) -> Vec<Listener>> Unwind<'_, F> {
+impl<F: FnMut(&mut Inner) -> Vec<Arc<dyn Erased>>> Unwind<'_, F> {
     fn disarm(self) {
         std::mem::forget(self);
     }
 }
 
-impl<F: FnMut(&mut Inner) -> Vec<Listener>> Drop for Unwind<'_, F> {
+impl<F: FnMut(&mut Inner) -> Vec<Arc<dyn Erased>>> Drop for Unwind<'_, F> {
     fn drop(&mut self) {
         let garbage = {
             let mut g = self.0.lock();

@@ -40,15 +40,11 @@ pub struct ListenerInfo {
     pub once: bool,
 }
 
-/// The part of an entry that does not depend on the payload type.
+/// The part of a shared entry that does not depend on the payload type.
 pub(crate) struct Header {
     pub(crate) info: ListenerInfo,
     /// Set when a once listener is claimed by an emit (Node's `fired`).
     fired: AtomicBool,
-    /// Set (under the emitter's lock) when the entry goes into a snapshot,
-    /// which a thread's emit cache may hold: only then does its removal need
-    /// to sweep the caches.
-    shared: AtomicBool,
 }
 
 impl Header {
@@ -57,34 +53,10 @@ impl Header {
     pub(crate) fn claim(&self) -> bool {
         !self.fired.swap(true, Ordering::AcqRel)
     }
-
-    /// Claims a once listener no snapshot holds (so no other emit can race
-    /// for it): called under the emitter's lock, no read-modify-write needed.
-    #[inline]
-    pub(crate) fn claim_unshared(&self) -> bool {
-        if self.in_snapshot() {
-            return self.claim();
-        }
-        if self.fired.load(Ordering::Relaxed) {
-            return false;
-        }
-        self.fired.store(true, Ordering::Relaxed);
-        true
-    }
-
-    /// Marks the entry as reachable outside the emitter's list.
-    pub(crate) fn mark_shared(&self) {
-        self.shared.store(true, Ordering::Relaxed);
-    }
-
-    /// Whether the entry was ever put in a snapshot.
-    pub(crate) fn in_snapshot(&self) -> bool {
-        self.shared.load(Ordering::Relaxed)
-    }
 }
 
-/// One registration: header plus the closure. `F` is the closure type, or
-/// `dyn Fn(&T)` once erased.
+/// A listener that snapshots share: header plus the closure, one allocation.
+/// `F` is the closure type, or `dyn Fn(&T)` once erased.
 pub(crate) struct Entry<T, F: ?Sized> {
     pub(crate) header: Header,
     _payload: PhantomData<fn(&T)>,
@@ -94,10 +66,9 @@ pub(crate) struct Entry<T, F: ?Sized> {
 /// A listener as an emit for payload `T` sees it: one indirect call away.
 pub(crate) type TypedListener<T> = Arc<Entry<T, dyn Fn(&T) + Send + Sync>>;
 
-/// A listener as the emitter's list stores it, whatever its payload type.
+/// A shared listener, whatever its payload type.
 pub(crate) trait Erased: Send + Sync {
     fn header(&self) -> &Header;
-    fn payload_type(&self) -> TypeId;
     /// Pushes this entry as a `TypedListener<T>` onto `out`, a
     /// `Vec<TypedListener<T>>` (nothing if `T` is not this entry's type).
     fn push_typed(self: Arc<Self>, out: &mut dyn Any);
@@ -114,10 +85,6 @@ where
         &self.header
     }
 
-    fn payload_type(&self) -> TypeId {
-        TypeId::of::<T>()
-    }
-
     fn push_typed(self: Arc<Self>, out: &mut dyn Any) {
         if let Some(out) = out.downcast_mut::<Vec<TypedListener<T>>>() {
             out.push(self);
@@ -131,24 +98,137 @@ where
     }
 }
 
-/// How the emitter's list holds a listener.
-pub(crate) type Listener = Arc<dyn Erased>;
+/// A listener no emit has seen yet: just the closure, owned (a closure that
+/// captures nothing costs no allocation at all).
+trait Unshared: Send + Sync {
+    /// Moves the closure into a shared [`Entry`].
+    fn share(self: Box<Self>, info: ListenerInfo, fired: bool) -> Arc<dyn Erased>;
+    fn call_any(&self, payload: &dyn Any);
+}
 
-/// Wraps `f`, a listener for `T` payloads, in one allocation.
+struct Owned<T, F> {
+    f: F,
+    _payload: PhantomData<fn(&T)>,
+}
+
+impl<T, F> Unshared for Owned<T, F>
+where
+    T: 'static,
+    F: Fn(&T) + Send + Sync + 'static,
+{
+    fn share(self: Box<Self>, info: ListenerInfo, fired: bool) -> Arc<dyn Erased> {
+        Arc::new(Entry {
+            header: Header {
+                info,
+                fired: AtomicBool::new(fired),
+            },
+            _payload: PhantomData,
+            f: self.f,
+        })
+    }
+
+    fn call_any(&self, payload: &dyn Any) {
+        if let Some(payload) = payload.downcast_ref::<T>() {
+            (self.f)(payload);
+        }
+    }
+}
+
+/// Stands in for a closure while it moves into its shared entry (never
+/// called: the listener is `Shared` right after).
+struct Moved;
+
+impl Unshared for Moved {
+    fn share(self: Box<Self>, info: ListenerInfo, fired: bool) -> Arc<dyn Erased> {
+        Arc::new(Entry {
+            header: Header {
+                info,
+                fired: AtomicBool::new(fired),
+            },
+            _payload: PhantomData,
+            f: |_: &()| {},
+        })
+    }
+
+    fn call_any(&self, _: &dyn Any) {}
+}
+
+enum Stored {
+    /// Never in a snapshot: only the emitter's list (under its lock) sees it.
+    Own { fired: bool, f: Box<dyn Unshared> },
+    /// In a snapshot (or was): emits on any thread may hold it.
+    Shared(Arc<dyn Erased>),
+}
+
+/// How the emitter's list holds a listener.
+pub(crate) struct Listener {
+    info: ListenerInfo,
+    payload: TypeId,
+    stored: Stored,
+}
+
+impl Listener {
+    pub(crate) fn info(&self) -> ListenerInfo {
+        self.info
+    }
+
+    pub(crate) fn payload_type(&self) -> TypeId {
+        self.payload
+    }
+
+    /// Whether an emit may hold this listener outside the emitter's list
+    /// (so that removing it has to sweep the emit caches).
+    pub(crate) fn in_snapshot(&self) -> bool {
+        matches!(self.stored, Stored::Shared(_))
+    }
+
+    /// The shared entry, made on first use.
+    pub(crate) fn shared(&mut self) -> Arc<dyn Erased> {
+        let entry = match &mut self.stored {
+            Stored::Shared(entry) => return entry.clone(),
+            Stored::Own { fired, f } => {
+                let f = std::mem::replace(f, Box::new(Moved));
+                f.share(self.info, *fired)
+            }
+        };
+        self.stored = Stored::Shared(entry.clone());
+        entry
+    }
+
+    /// For a once listener, under the emitter's lock: claims its single run.
+    pub(crate) fn claim_locked(&mut self) -> bool {
+        match &mut self.stored {
+            Stored::Own { fired, .. } => !std::mem::replace(fired, true),
+            Stored::Shared(entry) => entry.header().claim(),
+        }
+    }
+
+    /// Calls the listener if `payload` is of its type.
+    pub(crate) fn call_any(&self, payload: &dyn Any) {
+        match &self.stored {
+            Stored::Own { f, .. } => f.call_any(payload),
+            Stored::Shared(entry) => entry.call_any(payload),
+        }
+    }
+}
+
+/// A new listener for `T` payloads (no allocation if `f` captures nothing).
 pub(crate) fn entry<T, F>(info: ListenerInfo, f: F) -> Listener
 where
     T: Send + Sync + 'static,
     F: Fn(&T) + Send + Sync + 'static,
 {
-    Arc::new(Entry {
-        header: Header {
-            info,
-            fired: AtomicBool::new(false),
-            shared: AtomicBool::new(false),
+    Listener {
+        info,
+        payload: TypeId::of::<T>(),
+        stored: Stored::Own {
+            fired: false,
+            f: Box::new(Owned {
+                f,
+                _payload: PhantomData,
+            }),
         },
-        _payload: PhantomData,
-        f,
-    })
+    }
 }
 
 /// The listeners of one event for payload type `T`, as one emit calls them.
@@ -162,12 +242,11 @@ pub(crate) struct Snapshot<T> {
 
 impl<T: 'static> Snapshot<T> {
     /// The `T` listeners of `list`, in order.
-    pub(crate) fn of(list: &[Listener]) -> Snapshot<T> {
+    pub(crate) fn of(list: &mut [Listener]) -> Snapshot<T> {
         let mut items: Vec<TypedListener<T>> = Vec::with_capacity(list.len());
-        for l in list {
+        for l in list.iter_mut() {
             if l.payload_type() == TypeId::of::<T>() {
-                l.header().mark_shared();
-                l.clone().push_typed(&mut items);
+                l.shared().push_typed(&mut items);
             }
         }
         Snapshot {
@@ -194,12 +273,14 @@ mod tests {
     fn snapshot_keeps_order_and_filters_types() {
         let hits = Arc::new(std::sync::Mutex::new(Vec::new()));
         let (h1, h2) = (hits.clone(), hits.clone());
-        let list: Vec<Listener> = vec![
+        let mut list: Vec<Listener> = vec![
             entry(info(1), move |v: &u32| h1.lock().unwrap().push(*v)),
             entry(info(2), |_: &String| {}),
             entry(info(3), move |v: &u32| h2.lock().unwrap().push(v + 1)),
         ];
-        let snap = Snapshot::<u32>::of(&list);
+        assert!(!list[0].in_snapshot());
+        let snap = Snapshot::<u32>::of(&mut list);
+        assert!(list[0].in_snapshot() && !list[1].in_snapshot());
         assert!(snap.any);
         assert_eq!(snap.items.len(), 2);
         for l in snap.items.iter() {
@@ -207,13 +288,20 @@ mod tests {
         }
         assert_eq!(*hits.lock().unwrap(), [10, 11]);
         assert_eq!(snap.items[1].header.info.id.seq, 3);
-        assert!(!Snapshot::<u8>::of(&[]).any);
+        assert!(!Snapshot::<u8>::of(&mut []).any);
     }
 
     #[test]
-    fn claim_once() {
-        let l = entry(info(1), |_: &u8| {});
-        assert!(l.header().claim());
-        assert!(!l.header().claim());
+    fn claim_once_owned_and_shared() {
+        let mut l = entry(info(1), |_: &u8| {});
+        assert!(l.claim_locked());
+        assert!(!l.claim_locked());
+        // The claim survives the move into a shared entry.
+        let shared = l.shared();
+        assert!(!shared.header().claim());
+        let mut l = entry(info(2), |_: &u8| {});
+        let shared = l.shared();
+        assert!(l.claim_locked());
+        assert!(!shared.header().claim());
     }
 }
