@@ -1,5 +1,6 @@
-//! Listener registrations: ids, introspection info, and the entries the
-//! emitter stores (one allocation per registration).
+//! Listener registrations: ids, introspection info, and how the emitter
+//! stores them (an owned closure until an emit first needs to share it, then
+//! one shared allocation with its header).
 
 use std::any::{Any, TypeId};
 use std::fmt;
