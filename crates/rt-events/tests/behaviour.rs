@@ -662,3 +662,65 @@ fn panics_in_meta_listeners_leave_the_emitter_working() {
     assert!(e.emit_error(&ERROR, "y".into()).is_ok());
     assert_eq!(take(&l), ["y"]);
 }
+
+#[test]
+fn an_emit_that_starts_after_on_returns_sees_the_listener() {
+    // Threads emit while the listener is replaced again and again and another
+    // thread churns other lists (so cached snapshots keep going stale): an
+    // emit that starts after a listener's `on` returned must reach it or a
+    // later one, never only older ones.
+    use std::sync::atomic::{AtomicBool, AtomicU64};
+    static PROBE: Event<Arc<AtomicU64>> = Event::new("probe");
+    let e = EventEmitter::new();
+    // Listener `g` writes g + 1 (at least) into the slot it is given.
+    let mut old = e.on(&PROBE, |slot: &Arc<AtomicU64>| {
+        slot.fetch_max(1, Ordering::AcqRel);
+    });
+    let current = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let churn = {
+        let (e, stop) = (e.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let id = e.on(&B, |_| {});
+                e.off(&B, id);
+                let id = e.on(&A, |_| {});
+                e.off(&A, id);
+            }
+        })
+    };
+    let emitters: Vec<_> = (0..2)
+        .map(|_| {
+            let (e, current, stop) = (e.clone(), current.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut checks = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let generation = current.load(Ordering::Acquire);
+                    let seen = Arc::new(AtomicU64::new(0));
+                    assert!(e.emit(&PROBE, seen.clone()));
+                    let got = seen.load(Ordering::Acquire);
+                    assert!(
+                        got > generation,
+                        "stale snapshot: saw {got}, live was {}",
+                        generation + 1
+                    );
+                    checks += 1;
+                }
+                checks
+            })
+        })
+        .collect();
+    for generation in 1..1000u64 {
+        let new = e.on(&PROBE, move |slot: &Arc<AtomicU64>| {
+            slot.fetch_max(generation + 1, Ordering::AcqRel);
+        });
+        assert!(e.off(&PROBE, old));
+        current.store(generation, Ordering::Release);
+        old = new;
+        std::thread::yield_now();
+    }
+    stop.store(true, Ordering::Relaxed);
+    churn.join().unwrap();
+    let total: u64 = emitters.into_iter().map(|t| t.join().unwrap()).sum();
+    assert!(total > 0);
+}
