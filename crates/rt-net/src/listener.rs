@@ -37,12 +37,15 @@ impl Listener {
     /// listener: on Linux `shutdown` on a listening socket refuses new
     /// connections and wakes a pending accept (Node closes the handle
     /// synchronously in `server.close()`).
+    ///
+    /// Unix listeners are left alone: after `shutdown` Linux reports them
+    /// hung up while `accept` keeps answering `EAGAIN`, which would spin
+    /// the accept task. Their path is unlinked at close instead, so new
+    /// clients get `ENOENT` at once, and the accept task drops them.
     pub(crate) fn stop(&self) {
-        let sock = match self {
-            Listener::Tcp(l) => socket2::SockRef::from(l),
-            Listener::Unix(l) => socket2::SockRef::from(l),
-        };
-        let _ = sock.shutdown(std::net::Shutdown::Both);
+        if let Listener::Tcp(l) = self {
+            let _ = socket2::SockRef::from(l).shutdown(std::net::Shutdown::Both);
+        }
     }
 
     pub(crate) fn address(&self, path: Option<&str>) -> Option<ServerAddress> {
@@ -71,7 +74,8 @@ fn unix_name(l: &UnixListener) -> String {
         use std::os::linux::net::SocketAddrExt;
         let std_addr: std::os::unix::net::SocketAddr = addr.into();
         if let Some(name) = std_addr.as_abstract_name() {
-            return format!("\0{}", String::from_utf8_lossy(name));
+            let end = name.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+            return format!("\0{}", String::from_utf8_lossy(&name[..end]));
         }
     }
     String::new()
@@ -149,10 +153,9 @@ fn bind_unix(path: &Path, backlog: i32, options: &ListenOptions) -> Result<Bound
     let fail = |e: io::Error| NetError::listen(&e, &shown, None);
     #[cfg(target_os = "linux")]
     {
-        use std::os::linux::net::SocketAddrExt;
         use std::os::unix::ffi::OsStrExt;
         if let Some(name) = path.as_os_str().as_bytes().strip_prefix(b"\0") {
-            let addr = std::os::unix::net::SocketAddr::from_abstract_name(name).map_err(fail)?;
+            let addr = crate::conn::abstract_addr(name).map_err(fail)?;
             let std = std::os::unix::net::UnixListener::bind_addr(&addr).map_err(fail)?;
             let raw = RawSocket::from(OwnedFd::from(std));
             raw.listen(backlog).map_err(fail)?;

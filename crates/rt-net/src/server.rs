@@ -266,11 +266,11 @@ impl Server {
             st.address = None;
             (st.stop.take(), st.unlink.take(), st.listener.take())
         };
-        if let Some(l) = listener {
-            l.stop();
-        }
         if let Some(s) = stop {
             s.notify_one();
+        }
+        if let Some(l) = listener {
+            l.stop();
         }
         if let Some(p) = unlink {
             let _ = std::fs::remove_file(p);

@@ -1367,11 +1367,10 @@ fn apply_keep_alive(conn: &Conn, enable: bool, delay: Duration) {
 async fn connect_unix(path: &std::path::Path) -> io::Result<Conn> {
     #[cfg(target_os = "linux")]
     {
-        use std::os::linux::net::SocketAddrExt;
         use std::os::unix::ffi::OsStrExt;
         let raw = path.as_os_str().as_bytes();
         if let Some(name) = raw.strip_prefix(b"\0") {
-            let addr = std::os::unix::net::SocketAddr::from_abstract_name(name)?;
+            let addr = crate::conn::abstract_addr(name)?;
             let std = std::os::unix::net::UnixStream::connect_addr(&addr)?;
             std.set_nonblocking(true)?;
             return Ok(Conn::Unix(tokio::net::UnixStream::from_std(std)?));

@@ -733,3 +733,21 @@ async fn huge_timeouts_do_not_panic() {
     c.destroy();
     server.close().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_unix_servers_under_load_does_not_spin() {
+    // Regression: a shut-down Unix listener reports hang-up while accept
+    // answers EAGAIN; the accept task must not be left polling it.
+    for i in 0..20 {
+        let path = temp_path(&format!("spin-{i}.sock"));
+        let _ = std::fs::remove_file(&path);
+        let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+        server.listen(path.as_path()).await.unwrap();
+        let c = connect(path.as_path()).await.unwrap();
+        c.end_with("x");
+        assert_eq!(read_all(&c).await, b"x");
+        server.close().unwrap();
+        server.closed().await;
+        assert_eq!(connect(path.as_path()).await.unwrap_err().code(), "ENOENT");
+    }
+}

@@ -544,3 +544,50 @@ process.stdin.on('end', () => {
     assert_eq!(ours, node_snaps);
     server.close().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_clients_over_unix_paths_and_abstract_names() {
+    let Some(node) = node_or_skip("node_clients_over_unix_paths_and_abstract_names") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("rt-net-interop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("echo.sock");
+    let _ = std::fs::remove_file(&file);
+    let abstract_name = format!("\0rt-net-interop-{}", std::process::id());
+    let mut servers = Vec::new();
+    for path in [file.to_str().unwrap().to_string(), abstract_name.clone()] {
+        let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+        server.listen(rt_net::ListenOptions::path(&path)).await.unwrap();
+        servers.push(server);
+    }
+    let input = serde_json::json!([file.to_str().unwrap(), abstract_name]).to_string();
+    let out = run_node_script(
+        &node,
+        r#"
+const net = require('net');
+let input = '';
+process.stdin.on('data', d => input += d);
+process.stdin.on('end', async () => {
+  const out = [];
+  for (const path of JSON.parse(input)) {
+    out.push(await new Promise((res) => {
+      const c = net.connect(path, () => c.end('hello over ' + (path[0] === '\0' ? 'abstract' : 'path')));
+      let got = '';
+      c.setEncoding('utf8');
+      c.on('data', d => got += d);
+      c.on('error', e => res('error ' + e.code));
+      c.on('close', () => res(got));
+    }));
+  }
+  console.log(JSON.stringify(out));
+});
+"#,
+        input,
+    )
+    .await;
+    assert_eq!(out, serde_json::json!(["hello over path", "hello over abstract"]));
+    for s in servers {
+        s.close().unwrap();
+    }
+}
