@@ -2,7 +2,10 @@
 //! so it pipes to and from any rt stream (`pipeline!`, `Readable::pipe`, ...).
 
 use rt_buffer::Buffer;
-use rt_stream::{Duplex, DuplexOptions, Pusher, Sink, Source, WriteOutcome};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rt_stream::{Duplex, DuplexOptions, Pusher, Sink, Source, StreamEvent, WriteOutcome};
 
 use crate::error::NetError;
 use crate::socket::Socket;
@@ -105,6 +108,13 @@ impl Socket {
     /// stream, or pass it to `pipeline!`. Data read through the duplex is
     /// not also returned by [`Socket::read`]; use one face or the other.
     ///
+    /// Ending: whatever is piped into the duplex ends our side when it ends,
+    /// after all its data (so `pipeline!(d.clone(), transform, d)` never
+    /// loses a byte). With nothing piped in and `allow_half_open` off (Node's
+    /// default), our side ends once the peer's end has been read, after the
+    /// writes already made, as in Node. A write that fails (after the end,
+    /// after a reset) destroys the duplex with the error: never silent.
+    ///
     /// ```no_run
     /// # async fn demo(socket: rt_net::Socket) -> Result<(), rt_stream::Error> {
     /// use rt_stream::{pipeline, PassThrough};
@@ -114,13 +124,17 @@ impl Socket {
     /// # Ok(()) }
     /// ```
     pub fn to_duplex(&self) -> Duplex {
-        // The duplex ends our side itself (after its buffered writes), so
-        // the socket must not end on the peer's FIN behind its back.
-        let allow_half_open = self.allow_half_open();
+        // The duplex ends our side itself, after its buffered writes: the
+        // socket must not end on the peer's FIN behind its back.
+        let auto_end = !self.allow_half_open();
         self.set_allow_half_open(true);
-        Duplex::new(
+        // Half-open at the stream level too: with Node's default the duplex
+        // would end its writable side on 'end' while a pipe (rt's pipes are
+        // asynchronous, Node's sync transforms are not) still carries data
+        // toward it, and that data would be lost.
+        let d = Duplex::new(
             DuplexOptions {
-                allow_half_open,
+                allow_half_open: true,
                 ..DuplexOptions::default()
             },
             Some(SocketSource {
@@ -128,6 +142,44 @@ impl Socket {
                 reading: Default::default(),
             }),
             Some(SocketSink { socket: self.clone() }),
-        )
+        );
+        if auto_end {
+            // Node's default (end our side once the peer ended), kept when
+            // nothing is piped into the duplex: whatever is piped in ends it
+            // when it ends, after all its data.
+            let pipes = Arc::new(AtomicUsize::new(0));
+            // The handle the 'end' listener needs, released at 'close' (no cycle left).
+            let slot = Arc::new(Mutex::new(Some(d.clone())));
+            {
+                let p = pipes.clone();
+                d.on(StreamEvent::Pipe, move || {
+                    p.fetch_add(1, Ordering::AcqRel);
+                });
+            }
+            {
+                let p = pipes.clone();
+                d.on(StreamEvent::Unpipe, move || {
+                    let _ =
+                        p.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| Some(n.saturating_sub(1)));
+                });
+            }
+            {
+                let p = pipes.clone();
+                let slot = slot.clone();
+                d.on(StreamEvent::End, move || {
+                    if p.load(Ordering::Acquire) == 0 {
+                        let d = slot.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                        if let Some(d) = d {
+                            // Already ended by the user: nothing to do.
+                            let _ = d.end();
+                        }
+                    }
+                });
+            }
+            d.once(StreamEvent::Close, move || {
+                slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+            });
+        }
+        d
     }
 }
