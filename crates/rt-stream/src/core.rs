@@ -69,6 +69,8 @@ pub(crate) struct State<R, W> {
     pub(crate) auto_destroy: bool,
     pub(crate) emit_close: bool,
     pub(crate) allow_half_open: bool,
+    /// The implementor's sink; taken out (None) while one of its hooks runs.
+    pub(crate) sink: Option<Box<dyn crate::writable::Sink<W>>>,
     ticks: VecDeque<Tick>,
     tick_scheduled: bool,
     inline_pending: bool,
@@ -89,6 +91,7 @@ impl<R, W> State<R, W> {
             auto_destroy: true,
             emit_close: true,
             allow_half_open: true,
+            sink: None,
             ticks: VecDeque::new(),
             tick_scheduled: false,
             inline_pending: false,
@@ -126,21 +129,20 @@ impl<R, W> State<R, W> {
 pub(crate) struct Core<R, W> {
     pub(crate) st: Mutex<State<R, W>>,
     pub(crate) source: Mutex<Option<Box<dyn crate::readable::Source<R>>>>,
-    pub(crate) sink: Mutex<Option<Box<dyn crate::writable::Sink<W>>>>,
     pub(crate) ev: Listeners<R>,
     handle: Option<tokio::runtime::Handle>,
 }
 
 impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     pub(crate) fn new(
-        state: State<R, W>,
+        mut state: State<R, W>,
         source: Option<Box<dyn crate::readable::Source<R>>>,
         sink: Option<Box<dyn crate::writable::Sink<W>>>,
     ) -> Arc<Self> {
+        state.sink = sink;
         Arc::new(Core {
             st: Mutex::new(state),
             source: Mutex::new(source),
-            sink: Mutex::new(sink),
             ev: Listeners::default(),
             handle: tokio::runtime::Handle::try_current().ok(),
         })
@@ -191,6 +193,18 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 false
             }
         };
+        if run {
+            self.run_ticks();
+        }
+    }
+
+    /// [`settle`](Self::settle) for a caller that holds the lock.
+    pub(crate) fn settle_locked(self: &Arc<Self>, mut st: Guard<'_, R, W>) {
+        let run = st.inline_pending && !st.flushing;
+        if run {
+            st.inline_pending = false;
+        }
+        drop(st);
         if run {
             self.run_ticks();
         }
@@ -289,9 +303,12 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 err = s.destroy(err);
             }
         }
-        if let Ok(mut s) = self.sink.try_lock() {
-            if let Some(s) = s.as_mut() {
-                err = s.destroy(err);
+        let sink = self.lock().sink.take();
+        if let Some(mut s) = sink {
+            err = s.destroy(err);
+            let mut st = self.lock();
+            if st.sink.is_none() {
+                st.sink = Some(s);
             }
         }
         err

@@ -286,7 +286,9 @@ macro_rules! writable_methods {
         /// `destroy()`. Node: `writable.write(chunk)`.
         pub fn write(&self, chunk: impl Into<$W>) -> Result<bool, $crate::Error> {
             let r = self.core.write_inner(chunk.into(), None);
-            self.core.settle();
+            if r.is_err() {
+                self.core.settle();
+            }
             r
         }
 

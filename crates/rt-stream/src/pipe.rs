@@ -46,7 +46,9 @@ pub(crate) trait Target<T>: Send + Sync {
 impl<R: Send + 'static, W: Send + 'static> Target<W> for Core<R, W> {
     fn write_chunk(self: Arc<Self>, chunk: W) -> Result<bool, Error> {
         let r = self.write_inner(chunk, None);
-        self.settle();
+        if r.is_err() {
+            self.settle();
+        }
         r
     }
     fn end_writable(self: Arc<Self>) {
@@ -215,6 +217,24 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// Node's pipe `ondata`: writes `chunk` to every destination; a `false`
     /// pauses the source until that destination drains.
     pub(crate) fn deliver_to_pipes(self: &Arc<Self>, chunk: &R) {
+        // One destination (the common case): no snapshot allocation.
+        let single = {
+            let st = self.lock();
+            match st.r.as_ref() {
+                Some(r) if r.pipes.len() == 1 => match r.chunk_clone {
+                    Some(c) => Some((r.pipes[0].target.clone(), r.pipes[0].id, c)),
+                    None => return,
+                },
+                Some(_) => None,
+                None => return,
+            }
+        };
+        if let Some((t, id, clone)) = single {
+            if let Ok(false) = t.write_chunk(clone(chunk)) {
+                self.pipe_pause(id);
+            }
+            return;
+        }
         type Dests<R> = Vec<(Arc<dyn Target<R>>, usize)>;
         let (dests, clone): (Dests<R>, fn(&R) -> R) = {
             let st = self.lock();

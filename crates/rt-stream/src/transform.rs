@@ -120,7 +120,7 @@ fn make<R: Send + 'static, W: Send + 'static>(
         core: Arc::downgrade(&d.core),
         pending,
     };
-    *lock(&d.core.sink) = Some(Box::new(sink));
+    d.core.lock().sink = Some(Box::new(sink));
     d
 }
 

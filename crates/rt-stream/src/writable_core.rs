@@ -152,6 +152,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         if !ret {
             w.need_drain = true;
         }
+        self.settle_locked(st);
         Ok(ret && !bad)
     }
 
@@ -168,23 +169,33 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         w.writecb = cb;
         w.writing = true;
         w.sync = true;
-        drop(st);
         if destroyed {
-            self.onwrite(Err(Error::destroyed("write")), true);
+            st = self.onwrite_g(st, Err(Error::destroyed("write")), true);
         } else {
-            let outcome = {
-                let mut sink = crate::core::lock(&self.sink);
-                match sink.as_mut() {
-                    Some(s) => match chunk {
-                        Writing::One(c) => s.write(c),
-                        Writing::Many(v) => s.writev(v),
-                    },
-                    None => WriteOutcome::Done(Ok(())),
-                }
+            // The sink leaves the state while it runs: no lock is held over
+            // user code, and `writing` keeps every other write buffered.
+            let mut sink = st.sink.take();
+            drop(st);
+            let outcome = match sink.as_mut() {
+                Some(s) => match chunk {
+                    Writing::One(c) => s.write(c),
+                    Writing::Many(v) => s.writev(v),
+                },
+                None => WriteOutcome::Done(Ok(())),
             };
-            self.handle_outcome(outcome, Completing::Write);
+            st = self.lock();
+            if st.sink.is_none() {
+                st.sink = sink;
+            }
+            match outcome {
+                WriteOutcome::Done(res) => st = self.onwrite_g(st, res, true),
+                other => {
+                    drop(st);
+                    self.handle_outcome(other, Completing::Write);
+                    st = self.lock();
+                }
+            }
         }
-        let mut st = self.lock();
         if let Some(w) = st.w.as_mut() {
             w.sync = false;
         }
@@ -230,8 +241,17 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
 
     /// Node's `onwrite`: the sink completed the current write (or writev).
     pub(crate) fn onwrite(self: &Arc<Self>, res: Result<(), Error>, sync: bool) {
-        let mut st = self.lock();
-        let w = ws!(st);
+        let st = self.lock();
+        drop(self.onwrite_g(st, res, sync));
+    }
+
+    fn onwrite_g<'a>(
+        self: &'a Arc<Self>,
+        mut st: Guard<'a, R, W>,
+        res: Result<(), Error>,
+        sync: bool,
+    ) -> Guard<'a, R, W> {
+        let Some(w) = st.w.as_mut() else { return st };
         let cb = w.writecb.take();
         w.writing = false;
         w.length -= w.writelen.min(w.length);
@@ -247,15 +267,16 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 } else {
                     drop(st);
                     self.onwrite_error(er, cb);
+                    st = self.lock();
                 }
             }
             Ok(()) => {
-                let w = ws!(st);
+                let Some(w) = st.w.as_mut() else { return st };
                 w.completed += 1;
                 if !w.buffered.is_empty() {
                     st = self.clear_buffer(st);
                 }
-                let w = ws!(st);
+                let Some(w) = st.w.as_mut() else { return st };
                 if sync {
                     let need_drain = w.need_drain && w.length == 0;
                     let need_tick = need_drain || cb.is_some();
@@ -266,7 +287,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                         } else {
                             w.pendingcb -= 1;
                             if w.ending {
-                                drop(self.finish_maybe(st, true));
+                                st = self.finish_maybe(st, true);
                             }
                         }
                     } else {
@@ -276,9 +297,11 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 } else {
                     drop(st);
                     self.after_write(cb);
+                    st = self.lock();
                 }
             }
         }
+        st
     }
 
     pub(crate) fn onwrite_error(self: &Arc<Self>, er: Error, cb: Option<WriteCb>) {
@@ -503,10 +526,14 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             w.sync = true;
             w.pendingcb += 1;
             drop(st);
-            let outcome = {
-                let mut sink = crate::core::lock(&self.sink);
-                sink.as_mut().and_then(|s| s.finish())
-            };
+            let mut sink = self.lock().sink.take();
+            let outcome = sink.as_mut().and_then(|s| s.finish());
+            {
+                let mut st = self.lock();
+                if st.sink.is_none() {
+                    st.sink = sink;
+                }
+            }
             match outcome {
                 Some(outcome) => {
                     self.handle_outcome(outcome, Completing::Final);
