@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{IoSlice, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -25,8 +25,11 @@ use crate::{Readable, Writable};
 
 /// Default chunk size of file read streams: 64 KiB (Node's fs streams).
 pub const FILE_HIGH_WATER_MARK: usize = 64 * 1024;
-/// Chunks a read stream's thread reads ahead.
-pub const READ_AHEAD: usize = 4;
+/// Bytes a read stream's thread reads ahead of the stream.
+pub const READ_AHEAD: usize = 2 * 1024 * 1024;
+/// Bytes a read stream's thread reads per system call; the block is cut into
+/// `high_water_mark`-sized chunks without copying.
+pub const READ_BLOCK: usize = 1024 * 1024;
 /// Bytes a write stream's thread may lag behind before writes wait.
 pub const WRITE_BEHIND: usize = 1024 * 1024;
 
@@ -67,6 +70,7 @@ impl Default for WriteStreamOptions {
 
 struct ReadShared {
     queue: VecDeque<Buffer>,
+    queued: usize,
     eof: bool,
     error: Option<Error>,
     closed: bool,
@@ -86,8 +90,12 @@ impl Source<Buffer> for FileSource {
     fn read(&mut self, _size: usize, push: &Pusher<Buffer>) {
         let mut g = lock(&self.st.m);
         if let Some(c) = g.queue.pop_front() {
+            let was_full = g.queued >= READ_AHEAD;
+            g.queued -= c.len();
             drop(g);
-            self.st.cv.notify_one();
+            if was_full {
+                self.st.cv.notify_one();
+            }
             push.push(c);
         } else if let Some(e) = g.error.clone() {
             drop(g);
@@ -119,10 +127,11 @@ impl Drop for FileSource {
 }
 
 fn reader_thread(mut file: File, mut remaining: Option<u64>, chunk: usize, st: Arc<ReadState>) {
+    let block = (READ_BLOCK / chunk).max(1) * chunk;
     loop {
         {
             let mut g = lock(&st.m);
-            while g.queue.len() >= READ_AHEAD && !g.closed {
+            while g.queued >= READ_AHEAD && !g.closed {
                 g = st.cv.wait(g).unwrap_or_else(|e| e.into_inner());
             }
             if g.closed {
@@ -130,8 +139,8 @@ fn reader_thread(mut file: File, mut remaining: Option<u64>, chunk: usize, st: A
             }
         }
         let want = match remaining {
-            Some(r) => (r.min(chunk as u64)) as usize,
-            None => chunk,
+            Some(r) => (r.min(block as u64)) as usize,
+            None => block,
         };
         let mut buf = Vec::with_capacity(want);
         let res = if want == 0 {
@@ -149,8 +158,22 @@ fn reader_thread(mut file: File, mut remaining: Option<u64>, chunk: usize, st: A
                 if let Some(r) = remaining.as_mut() {
                     *r -= n as u64;
                 }
-                g.queue.push_back(Buffer::from(buf));
-                false
+                // Cut the block into chunks of the stream's size (shared memory).
+                let all = Buffer::from(buf);
+                let mut at = 0;
+                while at < n {
+                    let end = (at + chunk).min(n);
+                    g.queue.push_back(all.subarray(at as i64, end as i64));
+                    at = end;
+                }
+                g.queued += n;
+                // A short read is the end of the file (or of the range).
+                if n < want || remaining == Some(0) {
+                    g.eof = true;
+                    true
+                } else {
+                    false
+                }
             }
             Err(e) => {
                 g.error = Some(Error::from_io(&e, "read", None));
@@ -159,6 +182,7 @@ fn reader_thread(mut file: File, mut remaining: Option<u64>, chunk: usize, st: A
         };
         if let Some(p) = g.waiting.take() {
             if let Some(c) = g.queue.pop_front() {
+                g.queued -= c.len();
                 drop(g);
                 p.push(c);
             } else if let Some(e) = g.error.clone() {
@@ -239,6 +263,7 @@ pub fn create_read_stream(
     let st = Arc::new(ReadState {
         m: Mutex::new(ReadShared {
             queue: VecDeque::new(),
+            queued: 0,
             eof: false,
             error: None,
             closed: false,
@@ -326,35 +351,58 @@ impl Drop for FileSink {
     }
 }
 
+fn write_all_vectored(file: &mut File, chunks: &[Buffer]) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = chunks.iter().map(|c| IoSlice::new(c)).collect();
+    let mut bufs = &mut slices[..];
+    while !bufs.is_empty() {
+        match file.write_vectored(bufs) {
+            Ok(0) => return Err(std::io::Error::from(std::io::ErrorKind::WriteZero)),
+            Ok(n) => IoSlice::advance_slices(&mut bufs, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 fn writer_thread(mut file: File, path: String, st: Arc<WriteState>) {
+    let mut batch: Vec<Buffer> = Vec::new();
     loop {
-        let chunk = {
+        let closing = {
             let mut g = lock(&st.m);
             loop {
                 if g.aborted {
                     return;
                 }
-                if let Some(c) = g.queue.pop_front() {
-                    break Some(c);
+                if !g.queue.is_empty() {
+                    // Take what is queued (up to 64 chunks): one writev.
+                    let n = g.queue.len().min(64);
+                    batch.extend(g.queue.drain(..n));
+                    break false;
                 }
                 if g.closing.is_some() || g.detached {
-                    break None;
+                    break true;
                 }
                 g = st.cv.wait(g).unwrap_or_else(|e| e.into_inner());
             }
         };
-        match chunk {
-            Some(c) => {
-                let res = file.write_all(&c);
+        if !closing {
+            let res = write_all_vectored(&mut file, &batch);
+            let bytes: usize = batch.iter().map(|c| c.len()).sum();
+            batch.clear();
+            // Completions run stream code (the next write lands in this
+            // state): never complete with the lock held.
+            let (done, close) = {
                 let mut g = lock(&st.m);
-                g.queued -= c.len();
-                let done = match res {
+                g.queued -= bytes;
+                match res {
                     Ok(()) => {
-                        if g.queued <= WRITE_BEHIND {
+                        let w = if g.queued <= WRITE_BEHIND {
                             g.waiting.take().map(|w| (w, Ok(())))
                         } else {
                             None
-                        }
+                        };
+                        (w, None)
                     }
                     Err(e) => {
                         let err = Error::from_io(&e, "write", Some(&path));
@@ -363,26 +411,24 @@ fn writer_thread(mut file: File, path: String, st: Arc<WriteState>) {
                         g.queued = 0;
                         let w = g.waiting.take().map(|w| (w, Err(err.clone())));
                         let c = g.closing.take().map(|c| (c, Err(err)));
-                        drop(g);
-                        if let Some((c, r)) = c {
-                            c.complete(r);
-                        }
-                        w
+                        (w, c)
                     }
-                };
-                if let Some((w, r)) = done {
-                    w.complete(r);
                 }
+            };
+            if let Some((c, r)) = close {
+                c.complete(r);
             }
-            None => {
-                let res = file.flush().map_err(|e| Error::from_io(&e, "close", Some(&path)));
-                let c = lock(&st.m).closing.take();
-                drop(file);
-                if let Some(c) = c {
-                    c.complete(res);
-                }
-                return;
+            if let Some((w, r)) = done {
+                w.complete(r);
             }
+        } else {
+            let res = file.flush().map_err(|e| Error::from_io(&e, "close", Some(&path)));
+            let c = lock(&st.m).closing.take();
+            drop(file);
+            if let Some(c) = c {
+                c.complete(res);
+            }
+            return;
         }
     }
 }
