@@ -140,12 +140,45 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         sink: Option<Box<dyn crate::writable::Sink<W>>>,
     ) -> Arc<Self> {
         state.sink = sink;
-        Arc::new(Core {
+        let type_name = match (state.r.is_some(), state.w.is_some()) {
+            (true, true) => "Duplex",
+            (true, false) => "Readable",
+            _ => "Writable",
+        };
+        let core = Arc::new(Core {
             st: Mutex::new(state),
             source: Mutex::new(source),
-            ev: Listeners::default(),
+            ev: Listeners::new(type_name),
             handle: tokio::runtime::Handle::try_current().ok(),
-        })
+        });
+        // Listeners added through the rt-events face have Node's side effects
+        // too ('data' starts the flow, 'readable' switches to paused mode).
+        let weak = Arc::downgrade(&core);
+        core.ev
+            .events
+            .on(&rt_events::NEW_LISTENER, move |info: &rt_events::ListenerInfo| {
+                if let Some(c) = weak.upgrade() {
+                    match info.event {
+                        "data" => c.data_listener_added(),
+                        "readable" => c.readable_listener_added(),
+                        _ => return,
+                    }
+                    c.settle();
+                }
+            });
+        let weak = Arc::downgrade(&core);
+        core.ev.events.on(
+            &rt_events::REMOVE_LISTENER,
+            move |info: &rt_events::ListenerInfo| {
+                if let Some(c) = weak.upgrade() {
+                    if let Some(ev) = crate::listeners::by_name(info.event) {
+                        c.listener_removed(ev);
+                        c.settle();
+                    }
+                }
+            },
+        );
+        core
     }
 
     pub(crate) fn lock(&self) -> Guard<'_, R, W> {

@@ -31,6 +31,11 @@
 //!   (pause on `false`, resume on `'drain'`, end, unpipe) but the source calls
 //!   the destination's `write` directly where Node emits `'data'`: a chunk
 //!   goes from `push` to the sink in one call chain.
+//! - **rt-events.** Every handle also is an [`rt_events::Emitter`]
+//!   (`stream.emitter()`), keyed by the statics in [`events`] (`events::END`,
+//!   `events::DATA`...), with Node's side effects for `'data'` / `'readable'`.
+//!   The typed `on_data` / `on(StreamEvent)` methods are the fast path and work
+//!   for object-mode payloads of any type.
 //! - **Errors** are [`Error`] values with Node's `code()`; an `'error'`
 //!   nobody listens to stays on the stream (`errored()`) and is returned by
 //!   every async face, never dropped.
@@ -44,7 +49,7 @@
 //! | `Readable.from(iterable / asyncIterable)` | [`Readable::from_iter`], [`Readable::from_stream`] |
 //! | `readable.read(size)` | [`Readable::read_now`] |
 //! | `for await (const chunk of readable)` | [`Readable::read`]`.await`, `futures_core::Stream` |
-//! | `readable.on('data' / 'end' / ...)` | [`Readable::on_data`], [`Readable::on`] + [`StreamEvent`], [`Readable::on_error`] |
+//! | `readable.on('data' / 'end' / ...)` | [`Readable::on_data`], [`Readable::on`] + [`StreamEvent`], [`Readable::on_error`]; or `readable.emitter().on(&events::END, ..)` |
 //! | `pause / resume / isPaused / unshift / setEncoding` | [`Readable::pause`], [`Readable::resume`], [`Readable::is_paused`], [`Readable::unshift`], [`Readable::set_encoding`] |
 //! | `readableLength / readableFlowing / readableEnded` | [`Readable::readable_length`], [`Readable::readable_flowing`], [`Readable::readable_ended`] |
 //! | `new Writable({ write, writev, final, destroy })` | [`Writable::new`] + [`Sink`], [`Writable::from_fn`], [`Writable::from_async_fn`] |
@@ -101,6 +106,7 @@ mod chunk;
 mod core;
 mod duplex;
 mod error;
+pub mod events;
 mod from;
 pub mod fs;
 mod listeners;

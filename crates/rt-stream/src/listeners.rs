@@ -114,11 +114,50 @@ fn slot(ev: StreamEvent) -> usize {
 
 pub(crate) struct Listeners<R> {
     lists: Mutex<Lists<R>>,
+    /// The rt-events face: every event is emitted here too.
+    pub(crate) events: rt_events::EventEmitter,
 }
 
-impl<R> Default for Listeners<R> {
-    fn default() -> Self {
+fn key(ev: StreamEvent) -> &'static rt_events::Event<()> {
+    use crate::events::*;
+    match ev {
+        StreamEvent::End => &END,
+        StreamEvent::Readable => &READABLE,
+        StreamEvent::Pause => &PAUSE,
+        StreamEvent::Resume => &RESUME,
+        StreamEvent::Close => &CLOSE,
+        StreamEvent::Drain => &DRAIN,
+        StreamEvent::Finish => &FINISH,
+        StreamEvent::Prefinish => &PREFINISH,
+        StreamEvent::Pipe => &PIPE,
+        StreamEvent::Unpipe => &UNPIPE,
+        StreamEvent::Data | StreamEvent::Error => &END,
+    }
+}
+
+/// The stream event called `name`, if it is one.
+pub(crate) fn by_name(name: &str) -> Option<StreamEvent> {
+    const ALL: [StreamEvent; 12] = [
+        StreamEvent::Data,
+        StreamEvent::Error,
+        StreamEvent::End,
+        StreamEvent::Readable,
+        StreamEvent::Pause,
+        StreamEvent::Resume,
+        StreamEvent::Close,
+        StreamEvent::Drain,
+        StreamEvent::Finish,
+        StreamEvent::Prefinish,
+        StreamEvent::Pipe,
+        StreamEvent::Unpipe,
+    ];
+    ALL.into_iter().find(|e| e.name() == name)
+}
+
+impl<R> Listeners<R> {
+    pub(crate) fn new(type_name: &'static str) -> Self {
         Listeners {
+            events: rt_events::EventEmitter::with_type_name(type_name),
             lists: Mutex::new(Lists {
                 next_id: 1,
                 data: List::default(),
@@ -213,6 +252,10 @@ impl<R> Listeners<R> {
     }
 
     pub(crate) fn count(&self, ev: StreamEvent) -> usize {
+        self.own_count(ev) + self.events.listener_count(ev.name())
+    }
+
+    fn own_count(&self, ev: StreamEvent) -> usize {
         let l = lock(&self.lists);
         match ev {
             StreamEvent::Data => l.data.0.len(),
@@ -221,9 +264,12 @@ impl<R> Listeners<R> {
         }
     }
 
-    pub(crate) fn emit_data(&self, chunk: &R) -> bool {
+    pub(crate) fn emit_data(&self, chunk: &R) -> bool
+    where
+        R: 'static,
+    {
         let snap = snapshot(&mut lock(&self.lists).data);
-        match snap {
+        let mine = match snap {
             Some(s) => {
                 for e in s.iter() {
                     (e.f)(chunk);
@@ -231,12 +277,21 @@ impl<R> Listeners<R> {
                 true
             }
             None => false,
-        }
+        };
+        // The emitter face carries byte chunks (Buffer); object-mode data is
+        // on `on_data`. One load when nobody listens there.
+        let theirs = match (chunk as &dyn std::any::Any).downcast_ref::<rt_buffer::Buffer>() {
+            Some(b) if self.events.listener_count("data") > 0 => {
+                self.events.emit(&crate::events::DATA, b.clone())
+            }
+            _ => false,
+        };
+        mine || theirs
     }
 
     pub(crate) fn emit_error(&self, err: &Error) -> bool {
         let snap = snapshot(&mut lock(&self.lists).error);
-        match snap {
+        let mine = match snap {
             Some(s) => {
                 for e in s.iter() {
                     (e.f)(err);
@@ -244,7 +299,10 @@ impl<R> Listeners<R> {
                 true
             }
             None => false,
-        }
+        };
+        let theirs = self.events.listener_count("error") > 0
+            && self.events.emit_error(&crate::events::ERROR, err.clone()).is_ok();
+        mine || theirs
     }
 
     pub(crate) fn emit(&self, ev: StreamEvent) -> bool {
@@ -253,7 +311,7 @@ impl<R> Listeners<R> {
             return false;
         }
         let snap = snapshot(&mut lock(&self.lists).simple[s]);
-        match snap {
+        let mine = match snap {
             Some(s) => {
                 for e in s.iter() {
                     (e.f)(&());
@@ -261,6 +319,8 @@ impl<R> Listeners<R> {
                 true
             }
             None => false,
-        }
+        };
+        let theirs = self.events.emit(key(ev), ());
+        mine || theirs
     }
 }

@@ -62,6 +62,12 @@ macro_rules! common_methods {
             }
         }
 
+        /// The stream's rt-events emitter: listeners keyed by the statics in
+        /// [`events`](crate::events), with Node's side effects.
+        pub fn emitter(&self) -> &rt_events::EventEmitter {
+            &self.core.ev.events
+        }
+
         /// Adds an `'error'` listener. Node: `stream.on('error', fn)`.
         pub fn on_error(&self, f: impl Fn(&$crate::Error) + Send + Sync + 'static) -> $crate::ListenerId {
             self.core.ev.on_error(false, ::std::sync::Arc::new(f))

@@ -55,6 +55,11 @@ macro_rules! handle_impls {
                 Control { inner: self.core.clone() }
             }
         }
+        impl<$($g),*> rt_events::Emitter for crate::$ty<$($g),*> {
+            fn emitter(&self) -> &rt_events::EventEmitter {
+                &self.core.ev.events
+            }
+        }
     };
 }
 handle_impls!(Readable<T>, T);

@@ -542,3 +542,39 @@ async fn pipe_across_threads_keeps_every_byte_in_order() {
     pipeline!(src, mid, dst).await.unwrap();
     assert_eq!(*sum.lock().unwrap(), expect);
 }
+
+#[tokio::test]
+async fn the_rt_events_face_sees_the_same_events_with_nodes_side_effects() {
+    use rt_events::Emitter;
+    let r = Readable::new(ReadableOptions::default());
+    let l = log();
+    let l2 = l.clone();
+    // A readable listener through the emitter switches to paused mode.
+    let id = r
+        .emitter()
+        .on(&events::READABLE, move |_| push_log(&l2, "readable"));
+    assert_eq!(r.readable_flowing(), Some(false));
+    r.push("a");
+    settle().await;
+    assert_eq!(taken(&l), ["readable"]);
+    assert!(r.emitter().off(&events::READABLE, id));
+    let l3 = l.clone();
+    Emitter::on(&r, &events::DATA, move |c: &Buffer| {
+        push_log(&l3, format!("data {}", String::from_utf8_lossy(c)))
+    });
+    let l4 = l.clone();
+    r.emitter().on(&events::END, move |_| push_log(&l4, "end"));
+    r.resume();
+    r.push_end();
+    settle().await;
+    assert_eq!(taken(&l), ["data a", "end"]);
+
+    let w = Writable::discard();
+    let l5 = l.clone();
+    w.emitter().on(&events::ERROR, move |e: &Error| {
+        push_log(&l5, format!("error {}", e.code()))
+    });
+    w.destroy(Some(Error::new("ERR_TEST", "x")));
+    settle().await;
+    assert_eq!(taken(&l), ["error ERR_TEST"]);
+}
