@@ -370,10 +370,15 @@ async fn error_messages_match_node() {
     let holder = Server::new();
     let used_port = holder.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
     let missing = std::env::temp_dir().join(format!("rt-net-missing-{}.sock", std::process::id()));
+    let used_path = std::env::temp_dir().join(format!("rt-net-used-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&used_path);
+    let path_holder = Server::new();
+    path_holder.listen(used_path.as_path()).await.unwrap();
     let input = serde_json::json!({
         "closedPort": closed_port,
         "usedPort": used_port,
         "path": missing.to_str().unwrap(),
+        "usedPath": used_path.to_str().unwrap(),
     })
     .to_string();
     let node_errors = run_node_script(
@@ -392,6 +397,7 @@ process.stdin.on('end', async () => {
   out.enoent = await viaSocket(() => net.connect(p.path));
   out.notfound = await viaSocket(() => net.connect(80, 'nosuchhost.invalid'));
   out.inuse = await new Promise(res => { const s = net.createServer(); s.on('error', e => res(pick(e))); s.listen(p.usedPort, '127.0.0.1'); });
+  out.inuseUnix = await new Promise(res => { const s = net.createServer(); s.on('error', e => res(pick(e))); s.listen(p.usedPath); });
   out.notRunning = await new Promise(res => net.createServer().close(e => res(pick(e))));
   console.log(JSON.stringify(out));
 });
@@ -418,6 +424,9 @@ process.stdin.on('end', async () => {
     );
     let inuse = Server::new().listen(("127.0.0.1", used_port)).await.unwrap_err();
     assert_eq!(pick(&inuse), node_errors["inuse"]);
+    let inuse_unix = Server::new().listen(used_path.as_path()).await.unwrap_err();
+    assert_eq!(pick(&inuse_unix), node_errors["inuseUnix"]);
+    path_holder.close().unwrap();
     let not_running = Server::new().close().unwrap_err();
     assert_eq!(not_running.message(), node_errors["notRunning"]["message"]);
     assert_eq!(not_running.code(), node_errors["notRunning"]["code"]);
