@@ -65,7 +65,9 @@ fn main() {
                 report_as(kind, "echo 1 GiB, 64 KiB writes", "GB/s", Better::Higher, gbps);
             }
             if want("rtt") {
-                let rtt1 = round_trips(port, 1).await;
+                let rtt1 = tokio::task::spawn_blocking(move || round_trips_blocking(port))
+                    .await
+                    .expect("blocking client");
                 report_as(kind, "64 B round trips, 1 conn", "trips/s", Better::Higher, rtt1);
                 let rtt64 = round_trips(port, 64).await;
                 report_as(
@@ -242,6 +244,27 @@ async fn throughput(port: u16) -> f64 {
     writer.await.expect("writer");
     std::hint::black_box(&buf);
     GIB as f64 / took.as_nanos() as f64
+}
+
+/// 64-byte request, 64-byte reply over one connection, from a plain
+/// blocking client (the lowest-latency client there is: no runtime between
+/// the kernel and the loop).
+fn round_trips_blocking(port: u16) -> f64 {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let _ = s.set_nodelay(true);
+    let msg = [0x42u8; 64];
+    let mut back = [0u8; 64];
+    let start = Instant::now();
+    let deadline = start + target_time();
+    let mut n = 0u64;
+    while Instant::now() < deadline {
+        s.write_all(&msg).expect("write");
+        s.read_exact(&mut back).expect("read");
+        n += 1;
+    }
+    std::hint::black_box(&back);
+    n as f64 / start.elapsed().as_secs_f64()
 }
 
 /// 64-byte request, 64-byte reply, over `conns` connections at once.
