@@ -157,10 +157,19 @@ impl Drop for EchoServer {
 }
 
 fn serve(kind: &str) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("server runtime");
+    // RT_NET_SERVER_THREADS=1: a current-thread runtime (one event loop, as
+    // Node); otherwise tokio's default multi-thread runtime.
+    let runtime = if std::env::var("RT_NET_SERVER_THREADS").as_deref() == Ok("1") {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("server runtime")
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("server runtime")
+    };
     runtime.block_on(async {
         let port = match kind {
             "tokio" => serve_tokio().await,
