@@ -131,6 +131,9 @@ pub(crate) struct Core<R, W> {
     pub(crate) source: Mutex<Option<Box<dyn crate::readable::Source<R>>>>,
     pub(crate) ev: Listeners<R>,
     handle: Option<tokio::runtime::Handle>,
+    /// Set once ticks were ever queued for an inline run (no runtime): until
+    /// then `settle` has nothing to do and skips the lock.
+    inline_hint: std::sync::atomic::AtomicBool,
 }
 
 impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
@@ -150,6 +153,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             source: Mutex::new(source),
             ev: Listeners::new(type_name),
             handle: tokio::runtime::Handle::try_current().ok(),
+            inline_hint: std::sync::atomic::AtomicBool::new(false),
         });
         // Listeners added through the rt-events face have Node's side effects
         // too ('data' starts the flow, 'readable' switches to paused mode).
@@ -203,6 +207,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             None => {
                 st.tick_scheduled = true;
                 st.inline_pending = true;
+                self.inline_hint.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
     }
@@ -217,6 +222,9 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// Called at the end of every public operation: outside a runtime, runs
     /// the ticks it queued (unless a tick run is already under way).
     pub(crate) fn settle(self: &Arc<Self>) {
+        if !self.inline_hint.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let run = {
             let mut st = self.lock();
             if st.inline_pending && !st.flushing {

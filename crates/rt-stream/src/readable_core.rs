@@ -177,10 +177,18 @@ macro_rules! rs {
 impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// `readable.read(n)`: `None` is Node's `read()` with no size.
     pub(crate) fn read_inner(self: &Arc<Self>, n: Option<usize>) -> Option<R> {
+        self.read_impl(n, false)
+    }
+
+    /// `read(n)`; with `only_flowing`, Node's `flow` step: nothing unless flowing.
+    fn read_impl(self: &Arc<Self>, n: Option<usize>, only_flowing: bool) -> Option<R> {
         let mut st = self.lock();
         let n_orig = n;
         let destroyed_or_errored = st.destroyed || st.errored.is_some();
         let r = rs!(st);
+        if only_flowing && r.flowing != Some(true) {
+            return None;
+        }
         if let Some(n) = n {
             if n > r.hwm {
                 r.hwm = compute_new_hwm(n);
@@ -413,18 +421,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     }
 
     pub(crate) fn flow(self: &Arc<Self>) {
-        loop {
-            {
-                let mut st = self.lock();
-                let r = rs!(st);
-                if r.flowing != Some(true) {
-                    return;
-                }
-            }
-            if self.read_inner(None).is_none() {
-                return;
-            }
-        }
+        while self.read_impl(None, true).is_some() {}
     }
 
     pub(crate) fn maybe_read_more(self: &Arc<Self>, st: &mut Guard<'_, R, W>) {
