@@ -181,6 +181,8 @@ impl Duplex<Buffer, Buffer> {
         d
     }
 
+    crate::writable::string_methods!();
+
     /// Decodes the readable side's data to text. Node: `duplex.setEncoding(enc)`.
     #[doc(alias = "setEncoding")]
     pub fn set_encoding(&self, encoding: &str) -> Result<(), Error> {

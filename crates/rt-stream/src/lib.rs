@@ -56,6 +56,9 @@
 //! | `writable.write(chunk[, cb])` | [`Writable::write`] (`Result<bool>`), [`Writable::write_cb`], [`Writable::write_all`]`.await` |
 //! | `writable.end([chunk][, cb])` | [`Writable::end`], [`Writable::end_with`], [`Writable::end_cb`], [`Writable::end_and_wait`] |
 //! | `cork / uncork` | [`Writable::cork`], [`Writable::uncork`] |
+//! | `write(string[, enc])`, `setDefaultEncoding` | [`Writable::write_str`], [`Writable::write_str_in`], [`Writable::set_default_encoding`] |
+//! | `fs.createReadStream / createWriteStream` | [`fs::create_read_stream`], [`fs::create_write_stream`] |
+//! | `Readable.from(asyncRead)` / `AsyncRead`, `AsyncWrite`, `Stream`, `Sink` | [`Readable::from_async_read`], [`Writable::from_async_write`], [`Readable::into_async_read`]; `Writable` is `AsyncWrite` and `Sink`, `Readable` is `Stream` |
 //! | `writableLength / writableNeedDrain / writableFinished` | [`Writable::writable_length`], [`Writable::writable_need_drain`], [`Writable::writable_finished`] |
 //! | `stream.destroy(err)` | `destroy(Some(err))` on every handle |
 //! | `new Duplex(...)` | [`Duplex::new`], [`DuplexOptions`] (`allow_half_open`) |

@@ -320,7 +320,13 @@ impl Writable<Buffer> {
     pub fn new(sink: impl Sink<Buffer>, opts: WritableOptions) -> Self {
         let object_mode = opts.object_mode;
         let ops = if object_mode { object_ops() } else { byte_ops() };
-        Self::build(opts, object_mode, ops, Box::new(sink))
+        let enc = opts.default_encoding.clone();
+        let w = Self::build(opts, object_mode, ops, Box::new(sink));
+        if let Err(e) = w.set_default_encoding(&enc) {
+            // Node's constructor throws; here the stream carries the error.
+            w.destroy(Some(e));
+        }
+        w
     }
 
     /// A byte writable calling `f` for each chunk, synchronously
@@ -345,4 +351,48 @@ impl Writable<Buffer> {
     pub fn discard() -> Self {
         Self::from_fn(WritableOptions::default(), |_| Ok(()))
     }
+
+    string_methods!();
+}
+
+/// Strings on byte writables: Node's `write(string[, encoding])` and
+/// `setDefaultEncoding`.
+macro_rules! string_methods {
+    () => {
+        /// Sets the encoding `write_str` uses (default `utf8`); an unknown
+        /// name is `ERR_UNKNOWN_ENCODING`. Node: `writable.setDefaultEncoding(enc)`.
+        #[doc(alias = "setDefaultEncoding")]
+        pub fn set_default_encoding(&self, encoding: &str) -> Result<(), Error> {
+            let enc = crate::writable::encoding(encoding)?;
+            if let Some(w) = self.core.lock().w.as_mut() {
+                w.default_encoding = enc;
+            }
+            Ok(())
+        }
+
+        /// Writes a string encoded with the default encoding. Node: `writable.write(string)`.
+        #[doc(alias = "write")]
+        pub fn write_str(&self, s: &str) -> Result<bool, Error> {
+            let enc = self
+                .core
+                .lock()
+                .w
+                .as_ref()
+                .map(|w| w.default_encoding)
+                .unwrap_or_default();
+            self.write(Buffer::from_str(s, enc))
+        }
+
+        /// Writes a string in `encoding`. Node: `writable.write(string, encoding)`.
+        #[doc(alias = "write")]
+        pub fn write_str_in(&self, s: &str, encoding: &str) -> Result<bool, Error> {
+            let enc = crate::writable::encoding(encoding)?;
+            self.write(Buffer::from_str(s, enc))
+        }
+    };
+}
+pub(crate) use string_methods;
+
+pub(crate) fn encoding(name: &str) -> Result<rt_buffer::Encoding, Error> {
+    rt_buffer::Encoding::from_name(name).map_err(|e| Error::new(e.code(), e.message().to_string()))
 }

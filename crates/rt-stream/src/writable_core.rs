@@ -44,6 +44,7 @@ pub(crate) struct WState<W> {
     pub(crate) has_writev: bool,
     pub(crate) auto_destroy: bool,
     pub(crate) completed: u64,
+    pub(crate) default_encoding: rt_buffer::Encoding,
 }
 
 impl<W> WState<W> {
@@ -72,6 +73,7 @@ impl<W> WState<W> {
             has_writev,
             auto_destroy: true,
             completed: 0,
+            default_encoding: rt_buffer::Encoding::Utf8,
         }
     }
 }

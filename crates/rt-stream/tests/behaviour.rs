@@ -578,3 +578,25 @@ async fn the_rt_events_face_sees_the_same_events_with_nodes_side_effects() {
     settle().await;
     assert_eq!(taken(&l), ["error ERR_TEST"]);
 }
+
+#[test]
+fn strings_are_encoded_with_the_default_encoding() {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    let w = Writable::from_fn(WritableOptions::default(), move |c| {
+        g.lock().unwrap().push(c.to_vec());
+        Ok(())
+    });
+    w.write_str("é").unwrap();
+    w.set_default_encoding("hex").unwrap();
+    w.write_str("6869").unwrap();
+    w.write_str_in("aGk=", "base64").unwrap();
+    assert_eq!(
+        *got.lock().unwrap(),
+        [vec![0xc3, 0xa9], b"hi".to_vec(), b"hi".to_vec()]
+    );
+    assert_eq!(
+        w.set_default_encoding("nope").unwrap_err().code(),
+        "ERR_UNKNOWN_ENCODING"
+    );
+}
