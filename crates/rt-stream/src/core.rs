@@ -162,12 +162,14 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             .events
             .on(&rt_events::NEW_LISTENER, move |info: &rt_events::ListenerInfo| {
                 if let Some(c) = weak.upgrade() {
+                    // 'newListener' runs before the add: the ticks this
+                    // queues must wait for it (the `Emitter` methods settle
+                    // after adding; otherwise the stream's next call does).
                     match info.event {
                         "data" => c.data_listener_added(),
                         "readable" => c.readable_listener_added(),
-                        _ => return,
+                        _ => {}
                     }
-                    c.settle();
                 }
             });
         let weak = Arc::downgrade(&core);

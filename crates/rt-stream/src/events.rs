@@ -21,8 +21,20 @@
 //! ```
 //!
 //! The emitter face carries every event of every stream, and `'data'` of
-//! byte streams (object-mode data is on `on_data`). Listeners added through
-//! `on_*` run before the ones added through the emitter.
+//! byte streams (object-mode data is on `on_data`: rt-events does take an
+//! `Event::<T>::new("data")` key built at run time, but its `emit` moves the
+//! payload in, which would need `T: Clone` and a clone per chunk). Listeners
+//! added through `on_*` run before the ones added through the emitter.
+//!
+//! Through the [`Emitter`](rt_events::Emitter) trait, `listener_count` and
+//! `event_names` count both faces (Node has one list; across the faces names
+//! come in no particular order) and hide the `'newListener'` /
+//! `'removeListener'` listeners each stream keeps for itself; the raw
+//! `stream.emitter()` shows them. Adding a `'data'` / `'readable'` listener
+//! through the trait runs what it set in motion once it is registered (when
+//! no runtime is running); added to `stream.emitter()` directly, the stream's
+//! next call does. As the side effects come from `'newListener'`,
+//! `prepend_listener` of `'data'` starts the flow too (Node's does not).
 
 use rt_buffer::Buffer;
 use rt_events::Event;
@@ -53,3 +65,96 @@ pub static PREFINISH: Event<()> = Event::new("prefinish");
 pub static PIPE: Event<()> = Event::new("pipe");
 /// `'unpipe'`.
 pub static UNPIPE: Event<()> = Event::new("unpipe");
+
+/// Whether `name` is one of the two meta events each stream listens to
+/// itself (to give `'data'` / `'readable'` listeners Node's side effects).
+pub(crate) fn is_meta(name: &str) -> bool {
+    name == rt_events::NEW_LISTENER.name() || name == rt_events::REMOVE_LISTENER.name()
+}
+
+/// The count a user sees: both faces' listeners (Node has one list), without
+/// the stream's own meta listeners.
+pub(crate) fn user_count<R>(ev: &crate::listeners::Listeners<R>, name: &str) -> usize {
+    match crate::listeners::by_name(name) {
+        Some(e) => ev.count(e),
+        None if is_meta(name) => ev.events.listener_count(name).saturating_sub(1),
+        None => ev.events.listener_count(name),
+    }
+}
+
+/// The event names a user sees: the emitter's (without the stream's own meta
+/// listeners), then those only the stream's own lists have.
+pub(crate) fn user_names<R>(ev: &crate::listeners::Listeners<R>) -> Vec<&'static str> {
+    let mut names = ev.events.event_names();
+    names.retain(|n| !is_meta(n) || user_count(ev, n) > 0);
+    for n in ev.own_event_names() {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names
+}
+
+/// The `Emitter` methods a stream handle overrides: adding a listener runs
+/// the ticks its side effects queued once it is registered (without a
+/// runtime), and the stream's own meta listeners do not show.
+macro_rules! emitter_overrides {
+    () => {
+        fn on<E, F>(&self, event: &rt_events::Event<E>, listener: F) -> rt_events::ListenerId
+        where
+            E: Send + Sync + 'static,
+            F: Fn(&E) + Send + Sync + 'static,
+        {
+            let id = self.core.ev.events.on(event, listener);
+            self.core.settle();
+            id
+        }
+        fn add_listener<E, F>(&self, event: &rt_events::Event<E>, listener: F) -> rt_events::ListenerId
+        where
+            E: Send + Sync + 'static,
+            F: Fn(&E) + Send + Sync + 'static,
+        {
+            let id = self.core.ev.events.add_listener(event, listener);
+            self.core.settle();
+            id
+        }
+        fn once<E, F>(&self, event: &rt_events::Event<E>, listener: F) -> rt_events::ListenerId
+        where
+            E: Send + Sync + 'static,
+            F: Fn(&E) + Send + Sync + 'static,
+        {
+            let id = self.core.ev.events.once(event, listener);
+            self.core.settle();
+            id
+        }
+        fn prepend_listener<E, F>(&self, event: &rt_events::Event<E>, listener: F) -> rt_events::ListenerId
+        where
+            E: Send + Sync + 'static,
+            F: Fn(&E) + Send + Sync + 'static,
+        {
+            let id = self.core.ev.events.prepend_listener(event, listener);
+            self.core.settle();
+            id
+        }
+        fn prepend_once_listener<E, F>(
+            &self,
+            event: &rt_events::Event<E>,
+            listener: F,
+        ) -> rt_events::ListenerId
+        where
+            E: Send + Sync + 'static,
+            F: Fn(&E) + Send + Sync + 'static,
+        {
+            let id = self.core.ev.events.prepend_once_listener(event, listener);
+            self.core.settle();
+            id
+        }
+        fn listener_count<N: rt_events::AsEventName + ?Sized>(&self, event: &N) -> usize {
+            crate::events::user_count(&self.core.ev, event.event_name())
+        }
+        fn event_names(&self) -> Vec<&'static str> {
+            crate::events::user_names(&self.core.ev)
+        }
+    };
+}
+pub(crate) use emitter_overrides;

@@ -68,6 +68,8 @@
 //! | `pipeline(a, b, c, cb)` | [`pipeline!`]`(a, b, c).await`, [`pipeline()`] |
 //! | `finished(stream, cb)` | [`finished`]`(&stream).await` |
 //! | `err.code` | [`Error::code`] |
+//! | `stream.on('end', ..)`, `stream.listenerCount('end')`, `eventNames()` | `Emitter::on(&stream, &`[`events::END`]`, ..)`, `Emitter::listener_count`, `Emitter::event_names` ([`rt_events::Emitter`]) |
+//! | `await events.once(stream, 'end')` | [`rt_events::once`]`(&stream, &events::END).await` |
 //!
 //! ## Example
 //!

@@ -137,22 +137,23 @@ fn key(ev: StreamEvent) -> &'static rt_events::Event<()> {
 
 /// The stream event called `name`, if it is one.
 pub(crate) fn by_name(name: &str) -> Option<StreamEvent> {
-    const ALL: [StreamEvent; 12] = [
-        StreamEvent::Data,
-        StreamEvent::Error,
-        StreamEvent::End,
-        StreamEvent::Readable,
-        StreamEvent::Pause,
-        StreamEvent::Resume,
-        StreamEvent::Close,
-        StreamEvent::Drain,
-        StreamEvent::Finish,
-        StreamEvent::Prefinish,
-        StreamEvent::Pipe,
-        StreamEvent::Unpipe,
-    ];
     ALL.into_iter().find(|e| e.name() == name)
 }
+
+const ALL: [StreamEvent; 12] = [
+    StreamEvent::Data,
+    StreamEvent::Error,
+    StreamEvent::End,
+    StreamEvent::Readable,
+    StreamEvent::Pause,
+    StreamEvent::Resume,
+    StreamEvent::Close,
+    StreamEvent::Drain,
+    StreamEvent::Finish,
+    StreamEvent::Prefinish,
+    StreamEvent::Pipe,
+    StreamEvent::Unpipe,
+];
 
 impl<R> Listeners<R> {
     pub(crate) fn new(type_name: &'static str) -> Self {
@@ -255,6 +256,14 @@ impl<R> Listeners<R> {
         self.own_count(ev) + self.events.listener_count(ev.name())
     }
 
+    /// The names of the events the stream's own lists have listeners for.
+    pub(crate) fn own_event_names(&self) -> Vec<&'static str> {
+        ALL.into_iter()
+            .filter(|&e| self.own_count(e) > 0)
+            .map(StreamEvent::name)
+            .collect()
+    }
+
     fn own_count(&self, ev: StreamEvent) -> usize {
         let l = lock(&self.lists);
         match ev {
@@ -300,7 +309,9 @@ impl<R> Listeners<R> {
             }
             None => false,
         };
-        let theirs = self.events.listener_count("error") > 0
+        // errorMonitor listeners see every error, heard or not (Node).
+        let theirs = (self.events.listener_count("error") > 0
+            || self.events.listener_count(rt_events::ERROR_MONITOR_NAME) > 0)
             && self.events.emit_error(&crate::events::ERROR, err.clone()).is_ok();
         mine || theirs
     }

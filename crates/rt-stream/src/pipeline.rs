@@ -55,10 +55,11 @@ macro_rules! handle_impls {
                 Control { inner: self.core.clone() }
             }
         }
-        impl<$($g),*> rt_events::Emitter for crate::$ty<$($g),*> {
+        impl<$($g: Send + 'static),*> rt_events::Emitter for crate::$ty<$($g),*> {
             fn emitter(&self) -> &rt_events::EventEmitter {
                 &self.core.ev.events
             }
+            crate::events::emitter_overrides!();
         }
     };
 }
