@@ -77,6 +77,22 @@ async fn stream() -> Res {
     let out = out.lock().unwrap_or_else(|e| e.into_inner()).clone();
     assert_eq!(out, ["A", "B", "C"]);
     println!("[stream] pipeline(from_iter, toUpperCase, sink) -> {out:?}");
+
+    // fs.createReadStream(a).pipe(fs.createWriteStream(b))
+    let dir = std::env::temp_dir().join(format!("rt-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let text = "streams all the way down\n".repeat(10_000);
+    std::fs::write(dir.join("a.txt"), &text)?;
+    let r = rt::stream::fs::create_read_stream(dir.join("a.txt"), Default::default())?;
+    let w = rt::stream::fs::create_write_stream(dir.join("b.txt"), Default::default())?;
+    r.pipe(&w);
+    rt::stream::finished(&w).await?;
+    assert_eq!(std::fs::read_to_string(dir.join("b.txt"))?, text);
+    println!(
+        "[stream] createReadStream(a).pipe(createWriteStream(b)) copied {} bytes",
+        text.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
