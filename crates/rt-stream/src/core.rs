@@ -155,36 +155,74 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             handle: tokio::runtime::Handle::try_current().ok(),
             inline_hint: std::sync::atomic::AtomicBool::new(false),
         });
-        // Listeners added through the rt-events face have Node's side effects
-        // too ('data' starts the flow, 'readable' switches to paused mode).
-        let weak = Arc::downgrade(&core);
-        core.ev
-            .events
-            .on(&rt_events::NEW_LISTENER, move |info: &rt_events::ListenerInfo| {
+        core.install_event_hooks();
+        core
+    }
+
+    /// Listeners added through the rt-events face have Node's side effects
+    /// too ('data' starts the flow, 'readable' switches to paused mode): the
+    /// stream's own `'newListener'` / `'removeListener'` listeners, installed
+    /// again by this call if a `remove_all_listeners` took them away.
+    pub(crate) fn install_event_hooks(self: &Arc<Self>) {
+        use std::sync::atomic::Ordering;
+        let mut hooks = lock(&self.ev.hooks);
+        let em = &self.ev.events;
+        let (mut on_new, mut on_remove) = match *hooks {
+            Some((a, b)) => (Some(a), Some(b)),
+            None => (None, None),
+        };
+        if on_new.is_some_and(|id| !em.listeners(&rt_events::NEW_LISTENER).contains(&id)) {
+            on_new = None;
+        }
+        if on_remove.is_some_and(|id| !em.listeners(&rt_events::REMOVE_LISTENER).contains(&id)) {
+            on_remove = None;
+        }
+        if on_new.is_none() || on_remove.is_none() {
+            // Recount: listeners may have come and gone unseen.
+            self.ev
+                .data_on_emitter
+                .store(em.listener_count("data"), Ordering::Release);
+        }
+        let on_new = on_new.unwrap_or_else(|| {
+            let weak = Arc::downgrade(self);
+            em.on(&rt_events::NEW_LISTENER, move |info: &rt_events::ListenerInfo| {
                 if let Some(c) = weak.upgrade() {
                     // 'newListener' runs before the add: the ticks this
                     // queues must wait for it (the `Emitter` methods settle
                     // after adding; otherwise the stream's next call does).
                     match info.event {
-                        "data" => c.data_listener_added(),
+                        "data" => {
+                            c.ev.data_on_emitter.fetch_add(1, Ordering::AcqRel);
+                            c.data_listener_added()
+                        }
                         "readable" => c.readable_listener_added(),
                         _ => {}
                     }
                 }
-            });
-        let weak = Arc::downgrade(&core);
-        core.ev.events.on(
-            &rt_events::REMOVE_LISTENER,
-            move |info: &rt_events::ListenerInfo| {
-                if let Some(c) = weak.upgrade() {
-                    if let Some(ev) = crate::listeners::by_name(info.event) {
-                        c.listener_removed(ev);
-                        c.settle();
+            })
+        });
+        let on_remove = on_remove.unwrap_or_else(|| {
+            let weak = Arc::downgrade(self);
+            em.on(
+                &rt_events::REMOVE_LISTENER,
+                move |info: &rt_events::ListenerInfo| {
+                    if let Some(c) = weak.upgrade() {
+                        if let Some(ev) = crate::listeners::by_name(info.event) {
+                            if ev == StreamEvent::Data {
+                                let _ = c.ev.data_on_emitter.fetch_update(
+                                    Ordering::AcqRel,
+                                    Ordering::Acquire,
+                                    |n| n.checked_sub(1),
+                                );
+                            }
+                            c.listener_removed(ev);
+                            c.settle();
+                        }
                     }
-                }
-            },
-        );
-        core
+                },
+            )
+        });
+        *hooks = Some((on_new, on_remove));
     }
 
     pub(crate) fn lock(&self) -> Guard<'_, R, W> {

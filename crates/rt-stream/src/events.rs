@@ -35,6 +35,9 @@
 //! no runtime is running); added to `stream.emitter()` directly, the stream's
 //! next call does. As the side effects come from `'newListener'`,
 //! `prepend_listener` of `'data'` starts the flow too (Node's does not).
+//! `Emitter::remove_all_listeners` keeps (re-installs) those meta listeners.
+//! A chunk costs the emitter one atomic load while it has no `'data'`
+//! listener (the meta listeners keep the count).
 
 use rt_buffer::Buffer;
 use rt_events::Event;
@@ -149,6 +152,13 @@ macro_rules! emitter_overrides {
             self.core.settle();
             id
         }
+        fn remove_all_listeners(&self, name: Option<&str>) {
+            self.core.ev.events.remove_all_listeners(name);
+            if name.is_none_or(crate::events::is_meta) {
+                self.core.install_event_hooks();
+            }
+            self.core.settle();
+        }
         fn listener_count<N: rt_events::AsEventName + ?Sized>(&self, event: &N) -> usize {
             crate::events::user_count(&self.core.ev, event.event_name())
         }
@@ -158,3 +168,36 @@ macro_rules! emitter_overrides {
     };
 }
 pub(crate) use emitter_overrides;
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use rt_events::Emitter;
+
+    use super::*;
+    use crate::{Readable, ReadableOptions};
+
+    #[test]
+    fn the_data_gate_follows_the_emitters_data_listeners() {
+        let r = Readable::new(ReadableOptions::default());
+        let n = || r.core.ev.data_on_emitter.load(Ordering::Acquire);
+        assert_eq!(n(), 0);
+        r.on_data(|_| {}); // the stream's own face: no emitter work per chunk
+        assert_eq!(n(), 0);
+        let a = Emitter::on(&r, &DATA, |_| {});
+        Emitter::once(&r, &DATA, |_| {});
+        assert_eq!(n(), 2);
+        r.push("x"); // flowing: the once listener runs and goes
+        assert_eq!(n(), 1);
+        assert!(Emitter::off(&r, &DATA, a));
+        assert_eq!(n(), 0);
+        Emitter::on(&r, &DATA, |_| {});
+        Emitter::remove_all_listeners(&r, None);
+        assert_eq!(n(), 0);
+        Emitter::on(&r, &DATA, |_| {});
+        assert_eq!(n(), 1, "the meta listeners are back");
+        r.emitter().remove_all_listeners(Some("data"));
+        assert_eq!(n(), 0);
+    }
+}

@@ -116,6 +116,11 @@ pub(crate) struct Listeners<R> {
     lists: Mutex<Lists<R>>,
     /// The rt-events face: every event is emitted here too.
     pub(crate) events: rt_events::EventEmitter,
+    /// `'data'` listeners on `events`, kept by the stream's meta listeners:
+    /// a chunk costs one load, no lock, while there are none.
+    pub(crate) data_on_emitter: std::sync::atomic::AtomicUsize,
+    /// The ids of the stream's own `'newListener'` / `'removeListener'` listeners.
+    pub(crate) hooks: Mutex<Option<(rt_events::ListenerId, rt_events::ListenerId)>>,
 }
 
 fn key(ev: StreamEvent) -> &'static rt_events::Event<()> {
@@ -165,6 +170,8 @@ impl<R> Listeners<R> {
                 error: List::default(),
                 simple: Default::default(),
             }),
+            data_on_emitter: std::sync::atomic::AtomicUsize::new(0),
+            hooks: Mutex::new(None),
         }
     }
 }
@@ -290,7 +297,7 @@ impl<R> Listeners<R> {
         // The emitter face carries byte chunks (Buffer); object-mode data is
         // on `on_data`. One load when nobody listens there.
         let theirs = match (chunk as &dyn std::any::Any).downcast_ref::<rt_buffer::Buffer>() {
-            Some(b) if self.events.listener_count("data") > 0 => {
+            Some(b) if self.data_on_emitter.load(std::sync::atomic::Ordering::Acquire) > 0 => {
                 self.events.emit(&crate::events::DATA, b.clone())
             }
             _ => false,

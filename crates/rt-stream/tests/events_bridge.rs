@@ -415,3 +415,19 @@ fn a_listener_added_after_a_push_gets_the_buffered_chunk() {
     r.push("c");
     assert_eq!(seen(&heard), ["data:a", "data:b", "data:c"]);
 }
+
+#[test]
+fn remove_all_listeners_keeps_the_streams_own_machinery() {
+    // node: r.removeAllListeners(); r.on('data', f); r.push('a') -> f('a')
+    let r = Readable::new(ReadableOptions::default());
+    Emitter::on(&r, &END, |_| {});
+    Emitter::remove_all_listeners(&r, None);
+    assert!(Emitter::event_names(&r).is_empty());
+    assert_eq!(Emitter::listener_count(&r, &rt_events::NEW_LISTENER), 0);
+    let heard = log();
+    let h = heard.clone();
+    Emitter::on(&r, &DATA, move |b: &Buffer| push(&h, format!("data:{}", text(b))));
+    assert_eq!(r.readable_flowing(), Some(true));
+    r.push("a");
+    assert_eq!(seen(&heard), ["data:a"]);
+}
