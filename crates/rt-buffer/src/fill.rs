@@ -17,55 +17,7 @@ pub enum Fill<'a> {
     Bytes(&'a [u8]),
 }
 
-impl From<u8> for Fill<'_> {
-    fn from(b: u8) -> Self {
-        Fill::Byte(b)
-    }
-}
-
-impl From<i64> for Fill<'_> {
-    /// A JavaScript integer: its low 8 bits, as Node's `& 255`.
-    fn from(v: i64) -> Self {
-        Fill::Byte(v as u8)
-    }
-}
-
-impl From<i32> for Fill<'_> {
-    /// A JavaScript integer: its low 8 bits, as Node's `& 255`.
-    fn from(v: i32) -> Self {
-        Fill::Byte(v as u8)
-    }
-}
-
-impl<'a> From<&'a str> for Fill<'a> {
-    fn from(s: &'a str) -> Self {
-        Fill::Str(s)
-    }
-}
-
-impl<'a> From<&'a String> for Fill<'a> {
-    fn from(s: &'a String) -> Self {
-        Fill::Str(s)
-    }
-}
-
-impl<'a> From<&'a [u8]> for Fill<'a> {
-    fn from(b: &'a [u8]) -> Self {
-        Fill::Bytes(b)
-    }
-}
-
-impl<'a, const N: usize> From<&'a [u8; N]> for Fill<'a> {
-    fn from(b: &'a [u8; N]) -> Self {
-        Fill::Bytes(b)
-    }
-}
-
-impl<'a> From<&'a Buffer> for Fill<'a> {
-    fn from(b: &'a Buffer) -> Self {
-        Fill::Bytes(b)
-    }
-}
+crate::value_from::value_from_impls!(Fill);
 
 /// Fills `dst` with `pattern` repeated (the last copy cut short), by doubling.
 fn repeat_into(dst: &mut [u8], pattern: &[u8]) {

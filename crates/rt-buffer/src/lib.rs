@@ -113,6 +113,7 @@ mod ops;
 mod pool;
 mod search;
 mod swap;
+mod value_from;
 mod write;
 
 pub use buffer::{Buffer, MAX_LENGTH};

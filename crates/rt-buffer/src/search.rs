@@ -16,55 +16,7 @@ pub enum Needle<'a> {
     Bytes(&'a [u8]),
 }
 
-impl From<u8> for Needle<'_> {
-    fn from(b: u8) -> Self {
-        Needle::Byte(b)
-    }
-}
-
-impl From<i64> for Needle<'_> {
-    /// A JavaScript integer: its low 8 bits, as Node does.
-    fn from(v: i64) -> Self {
-        Needle::Byte(v as u8)
-    }
-}
-
-impl From<i32> for Needle<'_> {
-    /// A JavaScript integer: its low 8 bits, as Node does.
-    fn from(v: i32) -> Self {
-        Needle::Byte(v as u8)
-    }
-}
-
-impl<'a> From<&'a str> for Needle<'a> {
-    fn from(s: &'a str) -> Self {
-        Needle::Str(s)
-    }
-}
-
-impl<'a> From<&'a String> for Needle<'a> {
-    fn from(s: &'a String) -> Self {
-        Needle::Str(s)
-    }
-}
-
-impl<'a> From<&'a [u8]> for Needle<'a> {
-    fn from(b: &'a [u8]) -> Self {
-        Needle::Bytes(b)
-    }
-}
-
-impl<'a, const N: usize> From<&'a [u8; N]> for Needle<'a> {
-    fn from(b: &'a [u8; N]) -> Self {
-        Needle::Bytes(b)
-    }
-}
-
-impl<'a> From<&'a Buffer> for Needle<'a> {
-    fn from(b: &'a Buffer) -> Self {
-        Needle::Bytes(b)
-    }
-}
+crate::value_from::value_from_impls!(Needle);
 
 /// Node's `IndexOfOffset`: where a search starts, or `None` when no search is needed.
 fn index_of_offset(len: usize, offset: i64, needle_len: usize, forward: bool) -> Option<usize> {
