@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 
 use crate::core::Core;
 use crate::error::Error;
+use crate::writable_core::WState;
 
 impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// The next chunk (one buffered chunk at a time, never a concatenation).
@@ -73,6 +74,21 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
 
     /// Ready once `'drain'` has happened (or draining no longer matters).
     pub(crate) fn poll_drain(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.poll_writable(cx, |w| !w.need_drain || w.ending)
+    }
+
+    /// Ready when the write buffer is empty (every write completed).
+    pub(crate) fn poll_flushed(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.poll_writable(cx, |w| w.length == 0)
+    }
+
+    /// The error, a destroyed stream's `ERR_STREAM_DESTROYED`, ready when
+    /// there is no writable side or `ready` says so, else pending.
+    fn poll_writable(
+        self: &Arc<Self>,
+        cx: &mut Context<'_>,
+        ready: impl FnOnce(&WState<W>) -> bool,
+    ) -> Poll<Result<(), Error>> {
         let mut st = self.lock();
         if let Some(e) = st.errored.clone() {
             return Poll::Ready(Err(e));
@@ -83,27 +99,32 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         let Some(w) = st.w.as_ref() else {
             return Poll::Ready(Ok(()));
         };
-        if !w.need_drain || w.ending {
+        if ready(w) {
             return Poll::Ready(Ok(()));
         }
         st.add_waker(cx.waker());
         Poll::Pending
     }
 
-    /// Ready when the write buffer is empty (every write completed).
-    pub(crate) fn poll_flushed(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    /// `end()` unless the writable side is already ending, then ready once
+    /// `'finish'` happened (or with the error, or a premature close): the
+    /// close of the futures `Sink` and the shutdown of the tokio `AsyncWrite`.
+    pub(crate) fn poll_end(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let ending = self.lock().w.as_ref().map(|w| w.ending).unwrap_or(true);
+        if !ending {
+            let r = self.end_inner(None, None);
+            self.settle();
+            r?;
+        }
         let mut st = self.lock();
         if let Some(e) = st.errored.clone() {
             return Poll::Ready(Err(e));
         }
-        if st.destroyed {
-            return Poll::Ready(Err(Error::destroyed("write")));
+        if st.w.as_ref().map(|w| w.finished).unwrap_or(true) {
+            return Poll::Ready(Ok(()));
         }
-        let Some(w) = st.w.as_ref() else {
-            return Poll::Ready(Ok(()));
-        };
-        if w.length == 0 {
-            return Poll::Ready(Ok(()));
+        if st.destroyed {
+            return Poll::Ready(Err(Error::premature_close()));
         }
         st.add_waker(cx.waker());
         Poll::Pending

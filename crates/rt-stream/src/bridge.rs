@@ -320,32 +320,6 @@ fn poll_write_core<R: Send + 'static>(
     }
 }
 
-fn poll_shutdown_core<R: Send + 'static>(
-    core: &Arc<Core<R, Buffer>>,
-    cx: &mut Context<'_>,
-) -> Poll<io::Result<()>> {
-    let ending = core.lock().w.as_ref().map(|w| w.ending).unwrap_or(true);
-    if !ending {
-        let r = core.end_inner(None, None);
-        core.settle();
-        if let Err(e) = r {
-            return Poll::Ready(Err(e.into()));
-        }
-    }
-    let mut st = core.lock();
-    if let Some(e) = st.errored.clone() {
-        return Poll::Ready(Err(e.into()));
-    }
-    if st.w.as_ref().map(|w| w.finished).unwrap_or(true) {
-        return Poll::Ready(Ok(()));
-    }
-    if st.destroyed {
-        return Poll::Ready(Err(Error::premature_close().into()));
-    }
-    st.add_waker(cx.waker());
-    Poll::Pending
-}
-
 impl AsyncWrite for Writable<Buffer> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         poll_write_core(&self.core, cx, buf)
@@ -354,7 +328,7 @@ impl AsyncWrite for Writable<Buffer> {
         self.core.poll_flushed(cx).map_err(Into::into)
     }
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        poll_shutdown_core(&self.core, cx)
+        self.core.poll_end(cx).map_err(Into::into)
     }
 }
 
@@ -366,7 +340,7 @@ impl<R: Send + 'static> AsyncWrite for Duplex<R, Buffer> {
         self.core.poll_flushed(cx).map_err(Into::into)
     }
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        poll_shutdown_core(&self.core, cx)
+        self.core.poll_end(cx).map_err(Into::into)
     }
 }
 
@@ -384,62 +358,30 @@ impl<R: Send + 'static, W: Send + 'static> futures_core::Stream for Duplex<R, W>
     }
 }
 
-fn sink_close<R: Send + 'static, W: Send + 'static>(
-    core: &Arc<Core<R, W>>,
-    cx: &mut Context<'_>,
-) -> Poll<Result<(), Error>> {
-    let ending = core.lock().w.as_ref().map(|w| w.ending).unwrap_or(true);
-    if !ending {
-        let r = core.end_inner(None, None);
-        core.settle();
-        r?;
-    }
-    let mut st = core.lock();
-    if let Some(e) = st.errored.clone() {
-        return Poll::Ready(Err(e));
-    }
-    if st.w.as_ref().map(|w| w.finished).unwrap_or(true) {
-        return Poll::Ready(Ok(()));
-    }
-    if st.destroyed {
-        return Poll::Ready(Err(Error::premature_close()));
-    }
-    st.add_waker(cx.waker());
-    Poll::Pending
+/// futures' `Sink` for a writable handle: `poll_ready` waits for `'drain'`,
+/// `start_send` writes, `poll_flush` waits for every write, `poll_close` ends
+/// and waits for `'finish'`.
+macro_rules! sink_impl {
+    (impl<$($g:ident),*> Sink<$item:ident> for $ty:ty) => {
+        impl<$($g: Send + 'static),*> futures_sink::Sink<$item> for $ty {
+            type Error = Error;
+            fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+                self.core.poll_drain(cx)
+            }
+            fn start_send(self: Pin<&mut Self>, item: $item) -> Result<(), Error> {
+                let r = self.core.write_inner(item, None);
+                self.core.settle();
+                r.map(|_| ())
+            }
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+                self.core.poll_flushed(cx)
+            }
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+                self.core.poll_end(cx)
+            }
+        }
+    };
 }
 
-impl<T: Send + 'static> futures_sink::Sink<T> for Writable<T> {
-    type Error = Error;
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.core.poll_drain(cx)
-    }
-    fn start_send(self: Pin<&mut Self>, item: T) -> Result<(), Error> {
-        let r = self.core.write_inner(item, None);
-        self.core.settle();
-        r.map(|_| ())
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.core.poll_flushed(cx)
-    }
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        sink_close(&self.core, cx)
-    }
-}
-
-impl<R: Send + 'static, W: Send + 'static> futures_sink::Sink<W> for Duplex<R, W> {
-    type Error = Error;
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.core.poll_drain(cx)
-    }
-    fn start_send(self: Pin<&mut Self>, item: W) -> Result<(), Error> {
-        let r = self.core.write_inner(item, None);
-        self.core.settle();
-        r.map(|_| ())
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.core.poll_flushed(cx)
-    }
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        sink_close(&self.core, cx)
-    }
-}
+sink_impl!(impl<T> Sink<T> for Writable<T>);
+sink_impl!(impl<R, W> Sink<W> for Duplex<R, W>);
