@@ -81,26 +81,6 @@ impl Conn {
         }
     }
 
-    pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Conn::Tcp(s) => s.try_read(buf),
-            Conn::Unix(s) => s.try_read(buf),
-        }
-    }
-
-    pub(crate) fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self {
-            Conn::Tcp(s) => s.poll_read_ready(cx),
-            Conn::Unix(s) => s.poll_read_ready(cx),
-        }
-    }
-
-    pub(crate) fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self {
-            Conn::Tcp(s) => s.poll_write_ready(cx),
-            Conn::Unix(s) => s.poll_write_ready(cx),
-        }
-    }
 
     pub(crate) fn try_write(&self, data: &[u8]) -> io::Result<usize> {
         match self {

@@ -110,7 +110,6 @@
 
 mod address;
 mod conn;
-mod duplex;
 mod errno;
 mod error;
 pub mod events;

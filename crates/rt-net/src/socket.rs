@@ -1,27 +1,29 @@
 //! [`Socket`]: Node's `net.Socket`, a duplex byte stream over TCP or a Unix socket.
 //!
 //! How it is built:
-//! - the OS socket is registered with tokio and used through readiness +
-//!   `try_read` / `try_write` on `&self`, so reading and writing never lock
-//!   each other;
-//! - `write` first tries a direct non-blocking write (libuv's `uv_try_write`);
-//!   only what the kernel does not take is queued, and a writer task drains
-//!   the queue when the socket becomes writable again;
-//! - reading happens only when someone reads: a pull `read().await`, or the
-//!   flowing reader started by `resume()` / a `'data'` listener and stopped by
-//!   `pause()`. Nothing reads ahead, so a slow consumer leaves the data in the
-//!   kernel and the peer's sends block (end-to-end backpressure).
+//! - the readable and writable sides *are* an [`rt_stream::Duplex`]: its
+//!   state machines do the buffering, high-water marks, `'data'` / `'end'` /
+//!   `'drain'` / `'finish'`, pause/resume, encodings, cork/uncork, pipes.
+//!   The socket adds what is about the connection (connect, lookup,
+//!   addresses, timeouts, TCP options, counters, error codes);
+//! - the duplex's `_read` ([`io::SocketSource`]) reads from the kernel only
+//!   while the readable side is below its mark: a slow consumer leaves data
+//!   in the kernel and the peer's sends block (end-to-end backpressure);
+//! - its `_write` ([`io::SocketSink`]) first writes straight to the kernel
+//!   (libuv's `uv_try_write`) and completes synchronously when it all went;
+//!   only a remainder waits for writability, in a task.
 
-use std::collections::VecDeque;
-use std::io::{self, IoSlice};
+use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, Bytes, BytesMut};
-use rt_buffer::{Buffer, Encoding, StringDecoder};
+use bytes::{Bytes, BytesMut};
+use rt_buffer::Buffer;
 use rt_events::{Emitter, Event, EventEmitter, ListenerId};
+use rt_stream::{Completion, Duplex, DuplexOptions, StreamEvent};
 use tokio::sync::Notify;
 
 use crate::address::{AddressInfo, Family};
@@ -31,10 +33,18 @@ use crate::events::{CLOSE, CONNECT, DATA, DRAIN, END, ERROR, FINISH, LOOKUP, REA
 use crate::lookup::{LookupInfo, lookup};
 use crate::options::{ConnectOptions, SocketOptions};
 
+mod io_impl;
 mod tokio_io;
 
 /// Node's `net.Socket`: one end of a TCP or Unix-socket connection, a duplex
 /// byte stream with Node's events, flags and counters.
+///
+/// A `Socket` *is* an [`rt_stream::Duplex`] of [`Buffer`]s (it dereferences
+/// to one): every stream method not redefined here (`cork`, `uncork`,
+/// `readable_length`, `writable_length`, `read_now`, `unshift`, `unpipe`,
+/// `readable_flowing`, ...) is the duplex's, and a socket can be used
+/// wherever an rt stream is taken: `readable.pipe(&socket)`,
+/// `pipeline!(socket, transform, socket)`, `finished(&socket)`.
 ///
 /// Cheap to clone: clones are handles to the same socket (Node's model, where
 /// the socket, the pipe and the listeners all share one object). The socket
@@ -43,11 +53,10 @@ mod tokio_io;
 ///
 /// Events (see [`crate::events`]): `connect`, `ready`, `data`, `end`,
 /// `finish`, `close(had_error)`, `error`, `timeout`, `drain`, `lookup`, in
-/// Node's order. (Each side's events keep Node's order on any runtime; on
-/// a multi-thread runtime, events of the read side — `'data'`, `'end'` — can
-/// interleave with those of the write side — `'finish'`, `'drain'` —
-/// differently than on Node's single thread, as they run on different
-/// threads. On a current-thread runtime the interleaving is Node's.)
+/// Node's order. The stream events are the duplex's, forwarded to these
+/// keys (a socket's `'close'` carries `had_error`, its `'error'` a
+/// [`NetError`]); the duplex's own rt-stream face (`socket.on(StreamEvent::End, ..)`
+/// through `Deref`) sees the same events.
 /// Data can be taken either as `'data'` events (adding a
 /// [`DATA`] listener starts the flow, as in Node) or pulled with
 /// [`read`](Socket::read); use one or the other.
@@ -62,17 +71,24 @@ pub(crate) type CloseHook = Box<dyn FnOnce() + Send + Sync>;
 pub(crate) struct Inner {
     /// Made on first use: most server-side sockets never get a listener.
     events: OnceLock<EventEmitter>,
+    /// The stream: both sides' state machines.
+    duplex: Duplex,
     conn: RwLock<Option<Arc<Conn>>>,
     st: Mutex<State>,
     bytes_read: AtomicU64,
-    bytes_written: AtomicU64,
+    /// Bytes the kernel took (the queued rest is the duplex's `writable_length`).
+    bytes_sent: AtomicU64,
+    /// Pipes into this socket (for the half-open policy).
+    pipes_in: AtomicUsize,
     /// Milliseconds since `created` of the last read or write (for set_timeout).
     last_active: AtomicU64,
     created: Instant,
-    /// Woken on close/destroy (stops readers and the writer) and on state
-    /// changes waiters care about (drain, connect).
+    /// Woken on close/destroy (stops the reader and the writer) and on state
+    /// changes waiters care about (connect, end, close).
     changed: Notify,
     runtime: Option<tokio::runtime::Handle>,
+    /// What `AsyncRead` took from the stream and has not handed out yet.
+    read_rest: Mutex<Option<Bytes>>,
 }
 
 pub(crate) struct State {
@@ -81,25 +97,27 @@ pub(crate) struct State {
     destroyed: bool,
     /// The peer's FIN was read.
     read_eof: bool,
-    /// `end()` was called.
-    ending: bool,
-    /// Our FIN was sent.
-    finished: bool,
-    /// `'finish'` was emitted (the socket closes only after it).
-    finish_emitted: bool,
+    /// `'end'` was emitted.
+    end_emitted: bool,
     /// `'close'` was emitted (what `closed()` waits for).
     close_done: bool,
     close_emitted: bool,
-    queue: VecDeque<Bytes>,
-    queued: usize,
-    writer_running: bool,
-    need_drain: bool,
-    paused: bool,
+    /// The reader (inline or its task) is running.
     reader_running: bool,
+    /// `_read` was called while the reader was running: keep going.
+    read_wanted: bool,
+    /// `_read` was called before the connection was up.
+    want_read: bool,
+    /// Socket `'data'` listeners are fed from the duplex.
+    data_forwarding: bool,
+    /// A write (or its remainder) waiting for the connection or for the
+    /// kernel to take more.
+    pending_write: Option<(Bytes, Completion)>,
+    writer_running: bool,
+    /// `_final` waiting for the connection.
+    pending_final: Option<Completion>,
     read_size: usize,
-    high_water_mark: usize,
     allow_half_open: bool,
-    decoder: Option<StringDecoder>,
     timeout: Duration,
     timer_gen: u64,
     no_delay: Option<bool>,
@@ -113,12 +131,6 @@ pub(crate) struct State {
 
 pub(crate) fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-enum Read {
-    Data(Bytes),
-    Eof,
-    Closed,
 }
 
 impl Default for Socket {
@@ -135,6 +147,46 @@ impl std::fmt::Debug for Socket {
             .field("bytes_read", &self.bytes_read())
             .field("bytes_written", &self.bytes_written())
             .finish()
+    }
+}
+
+impl Deref for Socket {
+    type Target = Duplex;
+    fn deref(&self) -> &Duplex {
+        &self.inner.duplex
+    }
+}
+
+impl From<Socket> for Duplex {
+    fn from(s: Socket) -> Duplex {
+        s.inner.duplex.clone()
+    }
+}
+
+impl From<&Socket> for Duplex {
+    fn from(s: &Socket) -> Duplex {
+        s.inner.duplex.clone()
+    }
+}
+
+impl rt_stream::StreamHandle for Socket {
+    fn control(&self) -> rt_stream::Control {
+        self.inner.duplex.control()
+    }
+}
+
+impl rt_stream::ReadableStream<Buffer> for Socket {
+    fn pipe_into(&self, target: rt_stream::PipeTarget<Buffer>, opts: rt_stream::PipeOptions) {
+        self.inner.duplex.pipe_into(target, opts)
+    }
+}
+
+impl rt_stream::WritableStream<Buffer> for Socket {
+    fn pipe_target(&self) -> rt_stream::PipeTarget<Buffer> {
+        self.inner.duplex.pipe_target()
+    }
+    fn pipe_id(&self) -> usize {
+        self.inner.duplex.pipe_id()
     }
 }
 
@@ -197,35 +249,51 @@ impl Emitter for Socket {
     }
 }
 
+fn with_inner(weak: &Weak<Inner>, f: impl FnOnce(Socket)) {
+    if let Some(inner) = weak.upgrade() {
+        f(Socket { inner });
+    }
+}
+
 impl Socket {
     /// A socket that is not connected yet (Node: `new net.Socket(options)`);
     /// connect it with [`connect`](Socket::connect). Writes made before the
-    /// connection is up are queued and sent once it is.
+    /// connection is up are kept and sent once it is.
     pub fn new(options: SocketOptions) -> Socket {
-        Socket {
-            inner: Arc::new(Inner {
+        let inner = Arc::new_cyclic(|weak: &Weak<Inner>| {
+            let duplex = Duplex::new(
+                DuplexOptions {
+                    writable_high_water_mark: Some(options.high_water_mark),
+                    // The socket applies its own half-open policy (it can
+                    // change after construction, and pipes into the socket
+                    // end it themselves).
+                    allow_half_open: true,
+                    ..DuplexOptions::default()
+                },
+                Some(io_impl::SocketSource { inner: weak.clone() }),
+                Some(io_impl::SocketSink { inner: weak.clone() }),
+            );
+            Inner {
                 events: OnceLock::new(),
+                duplex,
                 conn: RwLock::new(None),
                 st: Mutex::new(State {
                     connecting: false,
                     connected: false,
                     destroyed: false,
                     read_eof: false,
-                    ending: false,
-                    finished: false,
-                    finish_emitted: false,
+                    end_emitted: false,
                     close_done: false,
                     close_emitted: false,
-                    queue: VecDeque::new(),
-                    queued: 0,
-                    writer_running: false,
-                    need_drain: false,
-                    paused: false,
                     reader_running: false,
+                    read_wanted: false,
+                    want_read: false,
+                    data_forwarding: false,
+                    pending_write: None,
+                    writer_running: false,
+                    pending_final: None,
                     read_size: options.read_size.max(1),
-                    high_water_mark: options.high_water_mark,
                     allow_half_open: options.allow_half_open,
-                    decoder: None,
                     timeout: Duration::ZERO,
                     timer_gen: 0,
                     no_delay: None,
@@ -237,18 +305,66 @@ impl Socket {
                     close_hook: None,
                 }),
                 bytes_read: AtomicU64::new(0),
-                bytes_written: AtomicU64::new(0),
+                bytes_sent: AtomicU64::new(0),
+                pipes_in: AtomicUsize::new(0),
                 last_active: AtomicU64::new(0),
                 created: Instant::now(),
                 changed: Notify::new(),
                 runtime: tokio::runtime::Handle::try_current().ok(),
-            }),
-        }
+                read_rest: Mutex::new(None),
+            }
+        });
+        let s = Socket { inner };
+        s.wire();
+        s
+    }
+
+    /// Forwards the duplex's events to the socket's keys and applies the
+    /// socket's policies (half-open, close). The listeners hold weak handles.
+    fn wire(&self) {
+        let d = &self.inner.duplex;
+        let w = Arc::downgrade(&self.inner);
+        d.on(StreamEvent::End, move || with_inner(&w, |s| s.on_stream_end()));
+        let w = Arc::downgrade(&self.inner);
+        d.on(StreamEvent::Finish, move || with_inner(&w, |s| s.emit(&FINISH, ())));
+        let w = Arc::downgrade(&self.inner);
+        d.on(StreamEvent::Drain, move || with_inner(&w, |s| s.emit(&DRAIN, ())));
+        let w = Arc::downgrade(&self.inner);
+        d.on(StreamEvent::Pipe, move || {
+            with_inner(&w, |s| {
+                s.inner.pipes_in.fetch_add(1, Ordering::AcqRel);
+            })
+        });
+        let w = Arc::downgrade(&self.inner);
+        d.on(StreamEvent::Unpipe, move || {
+            with_inner(&w, |s| {
+                let _ = s
+                    .inner
+                    .pipes_in
+                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| Some(n.saturating_sub(1)));
+            })
+        });
+        let w = Arc::downgrade(&self.inner);
+        d.on_error(move |e| {
+            let e = e.clone();
+            with_inner(&w, move |s| s.on_stream_error(&e))
+        });
+        let w = Arc::downgrade(&self.inner);
+        d.on(StreamEvent::Close, move || with_inner(&w, |s| s.on_stream_close()));
     }
 
     fn listener_added(&self, name: &str) {
-        if name == DATA.name() && !lock(&self.inner.st).paused {
-            self.start_reader();
+        if name == DATA.name() {
+            let start = {
+                let mut st = lock(&self.inner.st);
+                !std::mem::replace(&mut st.data_forwarding, true)
+            };
+            if start {
+                let w = Arc::downgrade(&self.inner);
+                self.inner
+                    .duplex
+                    .on_data(move |chunk| with_inner(&w, |s| s.emit(&DATA, chunk.clone())));
+            }
         }
     }
 
@@ -266,11 +382,11 @@ impl Socket {
     /// An accepted connection (server side).
     pub(crate) fn from_conn(conn: Conn, options: SocketOptions, paused: bool) -> Socket {
         let s = Socket::new(options);
-        {
-            let mut st = lock(&s.inner.st);
-            st.paused = paused;
+        if paused {
+            s.inner.duplex.pause();
         }
         s.attach(conn);
+        s.on_connected();
         s
     }
 
@@ -290,6 +406,28 @@ impl Socket {
 
     pub(crate) fn upgrade(weak: &Weak<Inner>) -> Option<Socket> {
         weak.upgrade().map(|inner| Socket { inner })
+    }
+
+    /// The socket as an rt-stream [`Duplex`] handle (the same stream, not a
+    /// copy). Node: a `net.Socket` *is* a `stream.Duplex`.
+    pub fn as_duplex(&self) -> &Duplex {
+        &self.inner.duplex
+    }
+
+    /// A [`Duplex`] handle to this socket (the same stream: what is read or
+    /// written through it is the socket's). Kept from before `Socket`
+    /// dereferenced to its duplex; `pipeline!(socket.clone(), t, socket)`
+    /// works on the socket directly.
+    ///
+    /// ```no_run
+    /// # async fn demo(socket: rt_net::Socket) -> Result<(), rt_stream::Error> {
+    /// use rt_stream::{pipeline, PassThrough};
+    /// // pipeline(socket, new PassThrough(), socket, cb): an echo through a stream
+    /// pipeline!(socket.clone(), PassThrough::new(Default::default()), socket).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn to_duplex(&self) -> Duplex {
+        self.inner.duplex.clone()
     }
 
     /// Installs a connected OS socket: caches addresses, applies options.
@@ -312,6 +450,32 @@ impl Socket {
         }
         *self.inner.conn.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(conn));
         self.touch();
+    }
+
+    /// Starts what waited for the connection: a `_read`, a write, a `_final`.
+    fn on_connected(&self) {
+        let (read, write, fin) = {
+            let mut st = lock(&self.inner.st);
+            let write = st.pending_write.is_some() && !st.writer_running;
+            if write {
+                st.writer_running = true;
+            }
+            (
+                std::mem::take(&mut st.want_read),
+                write,
+                st.pending_final.take(),
+            )
+        };
+        if write {
+            let me = self.clone();
+            self.spawn(async move { me.writer().await });
+        }
+        if let Some(c) = fin {
+            c.complete(self.shutdown_now());
+        }
+        if read {
+            self.source_read();
+        }
     }
 
     pub(crate) fn conn(&self) -> Option<Arc<Conn>> {
@@ -359,7 +523,6 @@ impl Socket {
             }
             st.connecting = true;
             st.allow_half_open = options.socket.allow_half_open;
-            st.high_water_mark = options.socket.high_water_mark;
             st.read_size = options.socket.read_size.max(1);
             if options.no_delay {
                 st.no_delay = Some(true);
@@ -384,7 +547,7 @@ impl Socket {
         };
         match result {
             Ok(conn) => {
-                if lock(&self.inner.st).destroyed {
+                if self.destroyed() {
                     return Err(NetError::closed_before_connection());
                 }
                 self.attach(conn);
@@ -394,22 +557,7 @@ impl Socket {
                 self.emit(&CONNECT, ());
                 self.emit(&READY, ());
                 self.inner.changed.notify_waiters();
-                let (start_writer, ending) = {
-                    let st = lock(&self.inner.st);
-                    (!st.queue.is_empty() && !st.writer_running, st.ending)
-                };
-                if start_writer {
-                    self.start_writer();
-                } else if ending {
-                    self.finish_if_flushed();
-                }
-                let (listeners, paused) = (
-                    self.ev().is_some_and(|e| e.listener_count(&DATA) > 0),
-                    lock(&self.inner.st).paused,
-                );
-                if listeners && !paused {
-                    self.start_reader();
-                }
+                self.on_connected();
                 Ok(())
             }
             Err(e) => {
@@ -480,176 +628,50 @@ impl Socket {
 
     /// Pulls the next chunk of data: `Ok(None)` once the peer has ended (after
     /// `'end'`), or once the socket is destroyed. The chunk is also emitted as
-    /// `'data'`. Reads only when called: not reading leaves data in the
-    /// kernel, which stops the peer (backpressure).
+    /// `'data'`. Reads from the kernel only while the stream is below its
+    /// high-water mark: not reading leaves data in the kernel, which stops
+    /// the peer (backpressure). Node: `for await (const chunk of socket)`.
     ///
     /// Waits for the connection if it is still being made.
     pub async fn read(&self) -> Result<Option<Buffer>, NetError> {
-        match self.read_raw().await {
-            Ok(Read::Data(bytes)) => Ok(Some(self.deliver(bytes))),
-            Ok(Read::Eof) => {
-                self.on_eof();
-                Ok(None)
-            }
-            Ok(Read::Closed) => Ok(None),
-            Err(e) => {
-                self.destroy_with(Some(e.clone()));
-                Err(e)
-            }
-        }
-    }
-
-    pub(crate) fn deliver(&self, bytes: Bytes) -> Buffer {
-        self.inner
-            .bytes_read
-            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        self.touch();
-        let out = {
-            let mut st = lock(&self.inner.st);
-            match st.decoder.as_mut() {
-                Some(d) => Buffer::from(d.write(&bytes).into_bytes()),
-                None => Buffer::from(bytes),
-            }
-        };
-        self.emit(&DATA, out.clone());
-        out
-    }
-
-    async fn wait_connected(&self) -> Option<Arc<Conn>> {
-        loop {
-            let changed = self.inner.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            {
-                let st = lock(&self.inner.st);
-                if st.destroyed || st.read_eof {
-                    return None;
+        match self.inner.duplex.read().await {
+            Some(Ok(chunk)) => Ok(Some(chunk)),
+            Some(Err(e)) => {
+                if self.inner.duplex.errored().is_none() && self.error().is_none() {
+                    // Destroyed without an error: the data simply stops.
+                    return Ok(None);
                 }
-                if st.connected {
-                    drop(st);
-                    return self.conn();
-                }
-                if !st.connecting {
-                    return None;
-                }
+                Err(self.net_error(&e))
             }
-            changed.await;
+            None => Ok(None),
         }
     }
 
-    async fn read_raw(&self) -> Result<Read, NetError> {
-        let conn = match self.conn() {
-            Some(c) => c,
-            None => match self.wait_connected().await {
-                Some(c) => c,
-                None => return Ok(Read::Closed),
-            },
-        };
-        let size = {
-            let st = lock(&self.inner.st);
-            if st.destroyed || st.read_eof {
-                return Ok(Read::Closed);
-            }
-            st.read_size
-        };
-        loop {
-            // Try first: tokio answers WouldBlock without a system call when
-            // the socket is not known to be readable.
-            match read_into_thread_buffer(&conn, size) {
-                Ok(Some(bytes)) => return Ok(Read::Data(bytes)),
-                Ok(None) => return Ok(Read::Eof),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(NetError::from_io(&e, "read")),
-            }
-            let closed = self.inner.changed.notified();
-            tokio::pin!(closed);
-            closed.as_mut().enable();
-            if lock(&self.inner.st).destroyed {
-                return Ok(Read::Closed);
-            }
-            tokio::select! {
-                biased;
-                r = conn.readable() => r.map_err(|e| NetError::from_io(&e, "read"))?,
-                _ = closed => {
-                    if lock(&self.inner.st).destroyed {
-                        return Ok(Read::Closed);
-                    }
-                }
-            }
+    /// The socket's error for a stream error (the original `NetError` when
+    /// the socket raised it).
+    fn net_error(&self, e: &rt_stream::Error) -> NetError {
+        match self.error() {
+            Some(n) if n.code() == e.code() => n,
+            _ => NetError::from(e),
         }
     }
 
-    pub(crate) fn on_eof(&self) {
-        let (tail, half_open) = {
-            let mut st = lock(&self.inner.st);
-            if st.read_eof || st.destroyed {
-                return;
-            }
-            st.read_eof = true;
-            let tail = st.decoder.as_mut().map(|d| d.end()).filter(|t| !t.is_empty());
-            (tail, st.allow_half_open)
-        };
-        if let Some(t) = tail {
-            self.emit(&DATA, Buffer::from(t.into_bytes()));
-        }
-        self.emit(&END, ());
-        if !half_open {
-            self.end();
-        }
-        self.maybe_close();
-    }
-
-    /// Starts the flowing reader (data as `'data'` events). Node: `socket.resume()`.
+    /// Starts the flow (data as `'data'` events). Node: `socket.resume()`.
     pub fn resume(&self) {
-        lock(&self.inner.st).paused = false;
-        self.start_reader();
+        self.inner.duplex.resume();
     }
 
-    /// Stops reading from the kernel until `resume()`: the peer's data waits
-    /// there, and once the kernel buffers are full the peer's writes block.
-    /// Node: `socket.pause()`.
+    /// Stops the flow: once the stream's buffer reaches its mark nothing is
+    /// read from the kernel, and once the kernel buffers are full the peer's
+    /// writes block. Node: `socket.pause()`.
     pub fn pause(&self) {
-        lock(&self.inner.st).paused = true;
+        self.inner.duplex.pause();
     }
 
     /// Whether the socket is paused. Node: `socket.isPaused()`.
     #[doc(alias = "isPaused")]
     pub fn is_paused(&self) -> bool {
-        lock(&self.inner.st).paused
-    }
-
-    fn start_reader(&self) {
-        {
-            let mut st = lock(&self.inner.st);
-            if st.reader_running || st.paused || st.destroyed || st.read_eof {
-                return;
-            }
-            if !st.connected && !st.connecting {
-                // Started once connected (see `connect`).
-                return;
-            }
-            st.reader_running = true;
-        }
-        let me = self.clone();
-        self.spawn(async move {
-            loop {
-                {
-                    let mut st = lock(&me.inner.st);
-                    if st.paused || st.destroyed || st.read_eof {
-                        st.reader_running = false;
-                        return;
-                    }
-                }
-                match me.read().await {
-                    Ok(Some(_)) => {}
-                    Ok(None) | Err(_) => {
-                        lock(&me.inner.st).reader_running = false;
-                        return;
-                    }
-                }
-            }
-        });
+        self.inner.duplex.is_paused()
     }
 
     /// Decodes incoming data as text from now on (`'data'` then carries the
@@ -658,15 +680,32 @@ impl Socket {
     /// `ERR_UNKNOWN_ENCODING`.
     #[doc(alias = "setEncoding")]
     pub fn set_encoding(&self, encoding: &str) -> Result<(), NetError> {
-        let enc = Encoding::from_name(encoding)
-            .map_err(|_| NetError::new("ERR_UNKNOWN_ENCODING", format!("Unknown encoding: {encoding}")))?;
-        lock(&self.inner.st).decoder = Some(StringDecoder::new(enc));
-        Ok(())
+        self.inner
+            .duplex
+            .set_encoding(encoding)
+            .map_err(|e| NetError::from(&e))
+    }
+
+    fn on_stream_end(&self) {
+        let half_open = {
+            let mut st = lock(&self.inner.st);
+            st.end_emitted = true;
+            st.read_eof = true;
+            st.allow_half_open
+        };
+        self.inner.changed.notify_waiters();
+        self.emit(&END, ());
+        // Node's default: our side ends once the peer's has (after the
+        // writes already made). Whatever is piped into the socket ends it
+        // itself, after all its data.
+        if !half_open && self.inner.pipes_in.load(Ordering::Acquire) == 0 {
+            let _ = self.inner.duplex.end();
+        }
     }
 
     // ----- writing ----------------------------------------------------------
 
-    /// Writes `data`. Returns `false` when the queued data reached the
+    /// Writes `data`. Returns `false` when the buffered data reached the
     /// high-water mark: wait for `'drain'` (or use
     /// [`write_all`](Socket::write_all)) before writing more. Node: `socket.write(data)`.
     ///
@@ -674,262 +713,55 @@ impl Socket {
     /// emitted as `'error'` and make this return `false`; use
     /// [`write_all`](Socket::write_all) to get them as values.
     pub fn write(&self, data: impl Into<Buffer>) -> bool {
-        self.try_write_data(data.into(), true).unwrap_or(false)
+        self.inner.duplex.write(data).unwrap_or(false)
     }
 
     /// Writes `data` and, if the write buffer is past its high-water mark,
     /// waits until it has drained. The async form of `write` + `'drain'`.
-    ///
-    /// When the kernel does not take everything at once, this task itself
-    /// writes the rest as the socket becomes writable (no writer task, no
-    /// wake-up of another task: the echo loop costs what a bare tokio loop does).
     pub async fn write_all(&self, data: impl Into<Buffer>) -> Result<(), NetError> {
-        let below_mark = self.try_write_data(data.into(), false)?;
-        let claimed = {
-            let mut st = lock(&self.inner.st);
-            if !st.queue.is_empty() && st.connected && !st.writer_running && !st.destroyed {
-                st.writer_running = true;
-                true
-            } else {
-                false
-            }
-        };
-        if claimed {
-            self.clone().writer().await;
-            let st = lock(&self.inner.st);
-            if st.destroyed {
-                return Err(st.error.clone().unwrap_or_else(|| destroyed_error("write")));
-            }
-        } else if !below_mark {
-            self.drained().await?;
+        match self.inner.duplex.write_all(data).await {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.net_error(&e)),
         }
-        Ok(())
     }
 
     /// Waits until everything written so far has been handed to the kernel.
     pub async fn drained(&self) -> Result<(), NetError> {
-        loop {
-            let changed = self.inner.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            {
-                let st = lock(&self.inner.st);
-                if st.destroyed {
-                    return Err(st.error.clone().unwrap_or_else(|| destroyed_error("write")));
-                }
-                if st.queue.is_empty() {
-                    return Ok(());
-                }
-            }
-            changed.await;
+        let mut d = self.inner.duplex.clone();
+        match tokio::io::AsyncWriteExt::flush(&mut d).await {
+            Ok(()) => Ok(()),
+            Err(e) => Err(match e.get_ref().and_then(|x| x.downcast_ref::<rt_stream::Error>()) {
+                Some(se) => self.net_error(se),
+                None => self.error().unwrap_or_else(|| destroyed_error("write")),
+            }),
         }
     }
 
-    fn try_write_data(&self, data: Buffer, spawn_writer: bool) -> Result<bool, NetError> {
-        let bytes: Bytes = data.into();
-        let len = bytes.len();
-        let mut st = lock(&self.inner.st);
-        if st.destroyed {
-            drop(st);
-            let e = destroyed_error("write");
-            self.emit_error(e.clone());
-            return Err(e);
-        }
-        if st.ending {
-            drop(st);
-            let e = NetError::new("ERR_STREAM_WRITE_AFTER_END", "write after end");
-            self.emit_error(e.clone());
-            return Err(e);
-        }
-        self.inner.bytes_written.fetch_add(len as u64, Ordering::Relaxed);
-        if len == 0 {
-            return Ok(st.queued < st.high_water_mark);
-        }
-        let mut rest = bytes;
-        if st.connected && st.queue.is_empty() {
-            if let Some(conn) = self.conn() {
-                loop {
-                    match conn.try_write(&rest) {
-                        Ok(n) => {
-                            rest.advance(n);
-                            if rest.is_empty() {
-                                break;
-                            }
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => {
-                            drop(st);
-                            let err = NetError::from_io(&e, "write");
-                            self.destroy_with(Some(err.clone()));
-                            return Err(err);
-                        }
-                    }
-                }
-                if st.timeout > Duration::ZERO {
-                    drop(st);
-                    self.touch();
-                    st = lock(&self.inner.st);
-                }
-            }
-        }
-        if rest.is_empty() {
-            return Ok(st.queued < st.high_water_mark);
-        }
-        st.queued += rest.len();
-        st.queue.push_back(rest);
-        let ok = st.queued < st.high_water_mark;
-        if !ok {
-            st.need_drain = true;
-        }
-        let start = spawn_writer && st.connected && !st.writer_running;
-        drop(st);
-        if start {
-            self.start_writer();
-        }
-        Ok(ok)
-    }
-
-    fn start_writer(&self) {
-        {
-            let mut st = lock(&self.inner.st);
-            if st.writer_running || st.destroyed {
-                return;
-            }
-            st.writer_running = true;
-        }
-        let me = self.clone();
-        self.spawn(async move { me.writer().await });
-    }
-
-    async fn writer(self) {
-        let Some(conn) = self.conn() else {
-            lock(&self.inner.st).writer_running = false;
-            return;
-        };
-        loop {
-            let outcome = {
-                let mut st = lock(&self.inner.st);
-                if st.destroyed {
-                    st.writer_running = false;
-                    return;
-                }
-                flush(&conn, &mut st)
-            };
-            match outcome {
-                Ok(true) => {
-                    let drain = {
-                        let mut st = lock(&self.inner.st);
-                        st.writer_running = false;
-                        std::mem::take(&mut st.need_drain)
-                    };
-                    self.touch();
-                    self.inner.changed.notify_waiters();
-                    if drain {
-                        self.emit(&DRAIN, ());
-                    }
-                    self.finish_if_flushed();
-                    return;
-                }
-                Ok(false) => {
-                    let closed = self.inner.changed.notified();
-                    tokio::pin!(closed);
-                    closed.as_mut().enable();
-                    if lock(&self.inner.st).destroyed {
-                        lock(&self.inner.st).writer_running = false;
-                        return;
-                    }
-                    tokio::select! {
-                        biased;
-                        r = conn.writable() => {
-                            if let Err(e) = r {
-                                lock(&self.inner.st).writer_running = false;
-                                self.destroy_with(Some(NetError::from_io(&e, "write")));
-                                return;
-                            }
-                        }
-                        _ = closed => {}
-                    }
-                }
-                Err(e) => {
-                    lock(&self.inner.st).writer_running = false;
-                    self.destroy_with(Some(NetError::from_io(&e, "write")));
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Ends our side: queued data is sent, then FIN (`'finish'`). The socket
+    /// Ends our side: buffered data is sent, then FIN (`'finish'`). The socket
     /// closes once the peer has ended too (at once without `allow_half_open`
     /// when the peer ended first). Node: `socket.end()`.
     pub fn end(&self) {
-        {
-            let mut st = lock(&self.inner.st);
-            if st.ending || st.destroyed {
-                return;
-            }
-            st.ending = true;
+        if self.destroyed() {
+            return;
         }
-        self.finish_if_flushed();
+        let _ = self.inner.duplex.end();
     }
 
     /// Writes `data`, then ends. Node: `socket.end(data)`.
     #[doc(alias = "end")]
     pub fn end_with(&self, data: impl Into<Buffer>) {
-        self.write(data);
-        self.end();
-    }
-
-    fn finish_if_flushed(&self) {
-        let conn = {
-            let mut st = lock(&self.inner.st);
-            if !st.ending
-                || st.finished
-                || st.destroyed
-                || !st.connected
-                || !st.queue.is_empty()
-                || st.writer_running
-            {
-                return;
-            }
-            st.finished = true;
-            drop(st);
-            self.conn()
-        };
-        // 'finish' goes out before the FIN itself: once the FIN is sent the
-        // peer may answer (its data, its end) on another thread, and Node's
-        // order has 'finish' first.
-        self.emit(&FINISH, ());
-        lock(&self.inner.st).finish_emitted = true;
-        if let Some(c) = conn {
-            // ENOTCONN when the peer already reset: nothing left to say.
-            let _ = c.shutdown_write();
+        if self.destroyed() {
+            return;
         }
-        self.maybe_close();
+        let _ = self.inner.duplex.end_with(data);
     }
 
-    fn maybe_close(&self) {
-        let close = {
-            let st = lock(&self.inner.st);
-            st.read_eof && st.finish_emitted && !st.destroyed
-        };
-        if close {
-            self.destroy_with(None);
-        }
-    }
-
-    /// Ends our side once the queued data is written (Node:
-    /// `socket.destroySoon()`): the same as `end()` here, the socket then
-    /// closes when the peer ends or when it is destroyed.
+    /// Ends our side once the buffered data is written, then destroys the
+    /// socket (Node: `socket.destroySoon()`).
     #[doc(alias = "destroySoon")]
     pub fn destroy_soon(&self) {
-        let flushed = {
-            let st = lock(&self.inner.st);
-            st.queue.is_empty() && !st.writer_running
-        };
         self.end();
-        if flushed {
+        if self.inner.duplex.writable_length() == 0 {
             self.destroy();
         } else {
             let me = self.clone();
@@ -940,7 +772,7 @@ impl Socket {
         }
     }
 
-    /// Closes the socket now: queued data is dropped, `'close'(false)` is
+    /// Closes the socket now: buffered data is dropped, `'close'(false)` is
     /// emitted. Node: `socket.destroy()`.
     pub fn destroy(&self) {
         self.destroy_with(None);
@@ -964,24 +796,28 @@ impl Socket {
     }
 
     pub(crate) fn destroy_with(&self, err: Option<NetError>) {
-        let hook = {
+        {
             let mut st = lock(&self.inner.st);
-            if st.destroyed {
-                return;
-            }
-            st.destroyed = true;
-            st.connecting = false;
-            st.queue.clear();
-            st.queued = 0;
-            st.timer_gen += 1;
-            if err.is_some() {
+            if st.error.is_none() {
                 st.error = err.clone();
             }
-            st.close_emitted = true;
-            st.close_hook.take()
+        }
+        self.inner.duplex.destroy(err.map(rt_stream::Error::from));
+        self.release();
+    }
+
+    /// Lets go of the OS socket (the fd closes once in-flight reads and
+    /// writes, woken here, have dropped their handles).
+    pub(crate) fn release(&self) {
+        let pending = {
+            let mut st = lock(&self.inner.st);
+            if !st.destroyed {
+                st.destroyed = true;
+                st.connecting = false;
+                st.timer_gen += 1;
+            }
+            (st.pending_write.take(), st.pending_final.take())
         };
-        // Dropping our handle closes the fd once in-flight reads and writes
-        // (woken below) have let go of theirs.
         let conn = self
             .inner
             .conn
@@ -989,12 +825,47 @@ impl Socket {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         drop(conn);
-        // Wake readers and the writer so they let go of the connection.
         self.inner.changed.notify_waiters();
-        let had_error = err.is_some();
-        if let Some(e) = err {
-            self.emit_error(e);
+        if let Some((_, c)) = pending.0 {
+            c.complete(Err(destroyed_error("write").into()));
         }
+        if let Some(c) = pending.1 {
+            c.complete(Err(destroyed_error("end").into()));
+        }
+    }
+
+    fn on_stream_error(&self, e: &rt_stream::Error) {
+        let err = {
+            let mut st = lock(&self.inner.st);
+            match &st.error {
+                Some(n) if n.code() == e.code() => n.clone(),
+                _ => {
+                    let n = NetError::from(e);
+                    if st.error.is_none() {
+                        st.error = Some(n.clone());
+                    }
+                    n
+                }
+            }
+        };
+        // An error nobody listens to stays readable through `error()` and is
+        // returned by the async method that hit it.
+        if let Some(ev) = self.ev() {
+            let _ = ev.emit_error(&ERROR, err);
+        }
+    }
+
+    fn on_stream_close(&self) {
+        self.release();
+        let (hook, had_error) = {
+            let mut st = lock(&self.inner.st);
+            if st.close_emitted {
+                return;
+            }
+            st.close_emitted = true;
+            (st.close_hook.take(), st.error.is_some())
+        };
+        let had_error = had_error || self.inner.duplex.errored().is_some();
         self.emit(&CLOSE, had_error);
         lock(&self.inner.st).close_done = true;
         self.inner.changed.notify_waiters();
@@ -1005,14 +876,6 @@ impl Socket {
         // socket can be dropped.
         if let Some(e) = self.ev() {
             e.remove_all_listeners(None);
-        }
-    }
-
-    fn emit_error(&self, e: NetError) {
-        // An error nobody listens to stays readable through `error()` and is
-        // returned by the async method that hit it.
-        if let Some(ev) = self.ev() {
-            let _ = ev.emit_error(&ERROR, e);
         }
     }
 
@@ -1038,20 +901,32 @@ impl Socket {
 
     // ----- piping -----------------------------------------------------------
 
-    /// Sends everything read from this socket to `dest`, respecting its
-    /// backpressure, and ends `dest` when this socket ends. Resolves when the
-    /// data has been handed over. Node: `socket.pipe(dest)`.
+    /// Sends everything read from this socket to `dest` (any rt stream's
+    /// writable side: a socket, a `Writable`, a `Transform`...), respecting
+    /// its backpressure, and ends `dest` when this socket ends. Resolves
+    /// once this socket's data has ended (or it closed). Node:
+    /// `socket.pipe(dest)`.
     ///
     /// An echo server is `socket.pipe(&socket)`.
-    pub async fn pipe(&self, dest: &Socket) -> Result<(), NetError> {
+    pub async fn pipe<D>(&self, dest: &D) -> Result<(), NetError>
+    where
+        D: rt_stream::WritableStream<Buffer> + Clone,
+    {
+        self.inner.duplex.pipe(dest);
         loop {
-            match self.read().await? {
-                Some(chunk) => dest.write_all(chunk).await?,
-                None => {
-                    dest.end();
-                    return Ok(());
+            let changed = self.inner.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            {
+                let st = lock(&self.inner.st);
+                if st.end_emitted || st.close_done {
+                    return match &st.error {
+                        Some(e) if !st.end_emitted => Err(e.clone()),
+                        _ => Ok(()),
+                    };
                 }
             }
+            changed.await;
         }
     }
 
@@ -1182,16 +1057,17 @@ impl Socket {
         self.inner.bytes_read.load(Ordering::Relaxed)
     }
 
-    /// Bytes given to `write` (sent or queued). Node: `socket.bytesWritten`.
+    /// Bytes given to `write` (sent, or buffered to be sent). Node: `socket.bytesWritten`.
     #[doc(alias = "bytesWritten")]
     pub fn bytes_written(&self) -> u64 {
-        self.inner.bytes_written.load(Ordering::Relaxed)
+        self.inner.bytes_sent.load(Ordering::Relaxed) + self.inner.duplex.writable_length() as u64
     }
 
-    /// Bytes queued, not yet taken by the kernel. Node: `socket.writableLength`.
-    #[doc(alias = "writableLength")]
+    /// Bytes buffered, not yet taken by the kernel. Node: `socket.writableLength`
+    /// (`bufferSize`).
+    #[doc(alias = "bufferSize")]
     pub fn buffer_size(&self) -> usize {
-        lock(&self.inner.st).queued
+        self.inner.duplex.writable_length()
     }
 
     /// The local address. Node: `socket.address()`.
@@ -1244,12 +1120,16 @@ impl Socket {
     /// Node's `socket.readyState`.
     #[doc(alias = "readyState")]
     pub fn ready_state(&self) -> &'static str {
-        let st = lock(&self.inner.st);
-        if st.connecting {
+        let (connecting, destroyed, eof) = {
+            let st = lock(&self.inner.st);
+            (st.connecting, st.destroyed, st.read_eof)
+        };
+        if connecting {
             return "opening";
         }
-        let readable = !st.destroyed && !st.read_eof;
-        let writable = !st.destroyed && !st.ending;
+        let d = &self.inner.duplex;
+        let readable = !destroyed && !eof && d.is_readable();
+        let writable = !destroyed && d.is_writable();
         match (readable, writable) {
             (true, true) => "open",
             (true, false) => "readOnly",
@@ -1271,7 +1151,7 @@ impl Socket {
 
     /// The socket was destroyed (closed). Node: `socket.destroyed`.
     pub fn destroyed(&self) -> bool {
-        lock(&self.inner.st).destroyed
+        lock(&self.inner.st).destroyed || self.inner.duplex.destroyed()
     }
 
     /// Whether two handles are the same socket.
@@ -1319,39 +1199,6 @@ pub(crate) fn destroyed_error(method: &str) -> NetError {
         "ERR_STREAM_DESTROYED",
         format!("Cannot call {method} after a stream was destroyed"),
     )
-}
-
-/// Writes queued chunks until the queue is empty (`Ok(true)`) or the kernel
-/// is full (`Ok(false)`).
-pub(crate) fn flush(conn: &Conn, st: &mut State) -> io::Result<bool> {
-    while !st.queue.is_empty() {
-        let slices: Vec<IoSlice<'_>> = st.queue.iter().take(64).map(|b| IoSlice::new(b)).collect();
-        let res = if slices.len() == 1 {
-            conn.try_write(&slices[0])
-        } else {
-            conn.try_write_vectored(&slices)
-        };
-        drop(slices);
-        match res {
-            Ok(mut n) => {
-                st.queued -= n;
-                while n > 0 {
-                    let Some(front) = st.queue.front_mut() else { break };
-                    if front.len() <= n {
-                        n -= front.len();
-                        st.queue.pop_front();
-                    } else {
-                        front.advance(n);
-                        n = 0;
-                    }
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(true)
 }
 
 fn apply_keep_alive(conn: &Conn, enable: bool, delay: Duration) {

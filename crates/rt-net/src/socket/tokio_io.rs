@@ -1,23 +1,31 @@
 //! tokio's `AsyncRead` / `AsyncWrite` for [`Socket`]: the bridge to the
 //! rest of the Rust ecosystem (`tokio::io::copy`, `BufReader`, codecs...).
 //!
-//! Reads take raw bytes from the kernel (no `set_encoding` decoding) and
-//! still count in `bytes_read` and reach `'data'` listeners; writes go
-//! through the same queue and counters as [`Socket::write`]. The socket must
-//! be connected (`ENOTCONN` otherwise).
+//! Both go through the socket's duplex: reads take the stream's chunks (so
+//! they count in `bytes_read`, reach `'data'` listeners and follow
+//! `set_encoding`), writes are stream writes (`write` + `'drain'`), and
+//! shutdown is `end()`. Errors carry the [`NetError`] inside the `io::Error`.
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
+use bytes::{Buf, Bytes};
+use futures_core::Stream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::{DATA, Socket, destroyed_error, flush, lock};
+use super::Socket;
 use crate::error::NetError;
 
-fn not_connected() -> io::Error {
-    io::Error::new(io::ErrorKind::NotConnected, "socket is not connected")
+impl Socket {
+    /// An `io::Error` carrying the socket's `NetError` for `e`.
+    fn io_error(&self, e: io::Error) -> io::Error {
+        let net = match e.get_ref().and_then(|x| x.downcast_ref::<rt_stream::Error>()) {
+            Some(se) => self.net_error(se),
+            None => return e,
+        };
+        net.into()
+    }
 }
 
 impl AsyncRead for Socket {
@@ -26,138 +34,54 @@ impl AsyncRead for Socket {
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
-        let Some(conn) = this.conn() else {
-            let st = lock(&this.inner.st);
-            return if st.destroyed || st.read_eof {
-                Poll::Ready(Ok(()))
-            } else {
-                Poll::Ready(Err(not_connected()))
-            };
-        };
-        if lock(&this.inner.st).read_eof {
-            return Poll::Ready(Ok(()));
-        }
-        loop {
-            match conn.try_read(buf.initialize_unfilled()) {
-                Ok(0) => {
-                    this.on_eof();
-                    return Poll::Ready(Ok(()));
-                }
-                Ok(n) => {
-                    let filled = buf.filled().len();
-                    buf.advance(n);
-                    this.inner.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
-                    this.touch();
-                    if this.ev().is_some_and(|e| e.listener_count(&DATA) > 0) {
-                        let chunk = rt_buffer::Buffer::from(&buf.filled()[filled..]);
-                        this.emit(&DATA, chunk);
+        let mut rest = this
+            .inner
+            .read_rest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if rest.is_none() {
+            let mut d = this.inner.duplex.clone();
+            match Pin::new(&mut d).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Ready(Some(Err(e))) => {
+                    if this.inner.duplex.errored().is_none() && this.error().is_none() {
+                        return Poll::Ready(Ok(()));
                     }
-                    return Poll::Ready(Ok(()));
+                    let net: NetError = this.net_error(&e);
+                    return Poll::Ready(Err(net.into()));
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    ready!(conn.poll_read_ready(cx))?;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let err = NetError::from_io(&e, "read");
-                    this.destroy_with(Some(err.clone()));
-                    return Poll::Ready(Err(err.into()));
-                }
+                Poll::Ready(Some(Ok(chunk))) => *rest = Some(Bytes::from(chunk)),
             }
         }
-    }
-}
-
-impl Socket {
-    /// Flushes the queue from a poll context: `Ready` once it is empty.
-    fn poll_flush_queue(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let Some(conn) = self.conn() else {
-            return Poll::Ready(Err(not_connected()));
-        };
-        loop {
-            let outcome = {
-                let mut st = lock(&self.inner.st);
-                if st.destroyed {
-                    return Poll::Ready(Err(destroyed_error("write").into()));
-                }
-                flush(&conn, &mut st)
-            };
-            match outcome {
-                Ok(true) => return Poll::Ready(Ok(())),
-                Ok(false) => ready!(conn.poll_write_ready(cx))?,
-                Err(e) => {
-                    let err = NetError::from_io(&e, "write");
-                    self.destroy_with(Some(err.clone()));
-                    return Poll::Ready(Err(err.into()));
-                }
+        if let Some(b) = rest.as_mut() {
+            let n = b.len().min(buf.remaining());
+            buf.put_slice(&b[..n]);
+            b.advance(n);
+            if b.is_empty() {
+                *rest = None;
             }
         }
+        Poll::Ready(Ok(()))
     }
 }
 
 impl AsyncWrite for Socket {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
-        let this = &*self;
-        {
-            let st = lock(&this.inner.st);
-            if st.destroyed {
-                return Poll::Ready(Err(destroyed_error("write").into()));
-            }
-            if st.ending {
-                return Poll::Ready(Err(NetError::new(
-                    "ERR_STREAM_WRITE_AFTER_END",
-                    "write after end",
-                )
-                .into()));
-            }
-        }
-        // Earlier `write()`s go first.
-        ready!(this.poll_flush_queue(cx))?;
-        let Some(conn) = this.conn() else {
-            return Poll::Ready(Err(not_connected()));
-        };
-        loop {
-            let result = {
-                let st = lock(&this.inner.st);
-                if !st.queue.is_empty() {
-                    drop(st);
-                    ready!(this.poll_flush_queue(cx))?;
-                    continue;
-                }
-                conn.try_write(data)
-            };
-            match result {
-                Ok(n) => {
-                    this.inner.bytes_written.fetch_add(n as u64, Ordering::Relaxed);
-                    this.touch();
-                    return Poll::Ready(Ok(n));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    ready!(conn.poll_write_ready(cx))?;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let err = NetError::from_io(&e, "write");
-                    this.destroy_with(Some(err.clone()));
-                    return Poll::Ready(Err(err.into()));
-                }
-            }
-        }
+        let mut d = self.inner.duplex.clone();
+        Pin::new(&mut d)
+            .poll_write(cx, data)
+            .map_err(|e| self.io_error(e))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if lock(&self.inner.st).queue.is_empty() {
-            return Poll::Ready(Ok(()));
-        }
-        self.poll_flush_queue(cx)
+        let mut d = self.inner.duplex.clone();
+        Pin::new(&mut d).poll_flush(cx).map_err(|e| self.io_error(e))
     }
 
     /// Flushes, then `end()`: our FIN goes out, as Node's `socket.end()`.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if !lock(&self.inner.st).queue.is_empty() {
-            ready!(self.poll_flush_queue(cx))?;
-        }
-        self.end();
-        Poll::Ready(Ok(()))
+        let mut d = self.inner.duplex.clone();
+        Pin::new(&mut d).poll_shutdown(cx).map_err(|e| self.io_error(e))
     }
 }

@@ -1,0 +1,433 @@
+//! The socket's `_read` and `_write` / `_final` / `_destroy`: the
+//! [`rt_stream::Source`] and [`rt_stream::Sink`] the socket's duplex runs on.
+//!
+//! - `_read` reads from the kernel and pushes, inline while data is there,
+//!   then from a task that waits for readability; it stops as soon as a push
+//!   returns `false` (the readable side is at its mark) and starts again at
+//!   the next `_read`. Nothing is read ahead of the mark.
+//! - `_write` writes straight to the kernel and returns
+//!   [`WriteOutcome::Done`] when it took everything (no task, no
+//!   allocation); only a remainder is kept, written by a task once the
+//!   socket is writable, and the write completes then.
+
+use std::io::{self, IoSlice};
+use std::sync::Weak;
+use std::sync::atomic::Ordering;
+
+use bytes::{Buf, Bytes, BytesMut};
+use rt_buffer::Buffer;
+use rt_stream::{Pusher, Sink, Source, WriteOutcome};
+
+use super::{Inner, Socket, destroyed_error, lock, read_into_thread_buffer};
+use crate::conn::Conn;
+use crate::error::NetError;
+
+impl From<NetError> for rt_stream::Error {
+    fn from(e: NetError) -> rt_stream::Error {
+        rt_stream::Error::new(e.code(), e.message())
+    }
+}
+
+impl From<&rt_stream::Error> for NetError {
+    fn from(e: &rt_stream::Error) -> NetError {
+        NetError::new(e.code(), e.message())
+    }
+}
+
+pub(crate) struct SocketSource {
+    pub(crate) inner: Weak<Inner>,
+}
+
+impl Source<Buffer> for SocketSource {
+    fn read(&mut self, _size: usize, _push: &Pusher<Buffer>) {
+        if let Some(inner) = self.inner.upgrade() {
+            Socket { inner }.source_read();
+        }
+    }
+
+    fn destroy(&mut self, err: Option<rt_stream::Error>) -> Option<rt_stream::Error> {
+        if let Some(inner) = self.inner.upgrade() {
+            Socket { inner }.release();
+        }
+        err
+    }
+}
+
+pub(crate) struct SocketSink {
+    pub(crate) inner: Weak<Inner>,
+}
+
+impl Sink<Buffer> for SocketSink {
+    fn write(&mut self, chunk: Buffer) -> WriteOutcome {
+        match self.inner.upgrade() {
+            Some(inner) => Socket { inner }.sink_write(chunk.into()),
+            None => WriteOutcome::Done(Err(destroyed_error("write").into())),
+        }
+    }
+
+    fn writev(&mut self, chunks: Vec<Buffer>) -> WriteOutcome {
+        match self.inner.upgrade() {
+            Some(inner) => Socket { inner }.sink_writev(chunks),
+            None => WriteOutcome::Done(Err(destroyed_error("write").into())),
+        }
+    }
+
+    fn has_writev(&self) -> bool {
+        true
+    }
+
+    fn finish(&mut self) -> Option<WriteOutcome> {
+        let inner = self.inner.upgrade()?;
+        Some(Socket { inner }.sink_final())
+    }
+
+    fn destroy(&mut self, err: Option<rt_stream::Error>) -> Option<rt_stream::Error> {
+        if let Some(inner) = self.inner.upgrade() {
+            Socket { inner }.release();
+        }
+        err
+    }
+}
+
+enum Pump {
+    /// The kernel has nothing more now: wait for readability.
+    Wait,
+    /// Stopped (mark reached, end of data, error or destroyed).
+    Stop,
+}
+
+impl Socket {
+    /// `_read`: reads now what the kernel has, then waits for more in a task.
+    pub(super) fn source_read(&self) {
+        {
+            let mut st = lock(&self.inner.st);
+            if st.destroyed || st.read_eof {
+                return;
+            }
+            if !st.connected {
+                // Read once connected (see `on_connected`).
+                st.want_read = true;
+                return;
+            }
+            if st.reader_running {
+                st.read_wanted = true;
+                return;
+            }
+            st.reader_running = true;
+            st.read_wanted = false;
+        }
+        let Some(conn) = self.conn() else {
+            lock(&self.inner.st).reader_running = false;
+            return;
+        };
+        if let Pump::Wait = self.pump(&conn) {
+            let me = self.clone();
+            self.spawn(async move { me.reader(conn).await });
+        }
+    }
+
+    /// Reads and pushes until the kernel has nothing (`Wait`) or the reader
+    /// must stop (`Stop`, with `reader_running` cleared).
+    fn pump(&self, conn: &Conn) -> Pump {
+        let size = lock(&self.inner.st).read_size;
+        loop {
+            match read_into_thread_buffer(conn, size) {
+                Ok(Some(bytes)) => {
+                    self.inner
+                        .bytes_read
+                        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    self.touch();
+                    if !self.inner.duplex.push(Buffer::from(bytes)) {
+                        let mut st = lock(&self.inner.st);
+                        if st.read_wanted && !st.destroyed {
+                            st.read_wanted = false;
+                            continue;
+                        }
+                        st.reader_running = false;
+                        return Pump::Stop;
+                    }
+                }
+                Ok(None) => {
+                    {
+                        let mut st = lock(&self.inner.st);
+                        st.read_eof = true;
+                        st.reader_running = false;
+                    }
+                    self.inner.duplex.push_end();
+                    return Pump::Stop;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Pump::Wait,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    lock(&self.inner.st).reader_running = false;
+                    self.destroy_with(Some(NetError::from_io(&e, "read")));
+                    return Pump::Stop;
+                }
+            }
+        }
+    }
+
+    async fn reader(self, conn: std::sync::Arc<Conn>) {
+        loop {
+            let closed = self.inner.changed.notified();
+            tokio::pin!(closed);
+            closed.as_mut().enable();
+            if lock(&self.inner.st).destroyed {
+                lock(&self.inner.st).reader_running = false;
+                return;
+            }
+            tokio::select! {
+                biased;
+                r = conn.readable() => {
+                    if let Err(e) = r {
+                        lock(&self.inner.st).reader_running = false;
+                        self.destroy_with(Some(NetError::from_io(&e, "read")));
+                        return;
+                    }
+                }
+                _ = closed => continue,
+            }
+            if let Pump::Stop = self.pump(&conn) {
+                return;
+            }
+        }
+    }
+
+    /// `_write`: straight to the kernel; `Done` when it took everything.
+    fn sink_write(&self, mut bytes: Bytes) -> WriteOutcome {
+        let len = bytes.len() as u64;
+        if bytes.is_empty() {
+            return WriteOutcome::ok();
+        }
+        let conn = {
+            let mut st = lock(&self.inner.st);
+            if st.destroyed {
+                return WriteOutcome::Done(Err(destroyed_error("write").into()));
+            }
+            if !st.connected {
+                let (c, out) = WriteOutcome::deferred();
+                st.pending_write = Some((bytes, c));
+                return out;
+            }
+            drop(st);
+            match self.conn() {
+                Some(c) => c,
+                None => return WriteOutcome::Done(Err(destroyed_error("write").into())),
+            }
+        };
+        loop {
+            match conn.try_write(&bytes) {
+                Ok(n) => {
+                    bytes.advance(n);
+                    if bytes.is_empty() {
+                        self.inner.bytes_sent.fetch_add(len, Ordering::Relaxed);
+                        self.touch_if_timed();
+                        return WriteOutcome::ok();
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return WriteOutcome::Done(Err(self.write_failed(&e))),
+            }
+        }
+        self.bytes_sent_partial(len - bytes.len() as u64);
+        self.defer_rest(bytes)
+    }
+
+    /// `_writev`: one vectored write for everything buffered.
+    fn sink_writev(&self, chunks: Vec<Buffer>) -> WriteOutcome {
+        let chunks: Vec<Bytes> = chunks.into_iter().map(Bytes::from).filter(|b| !b.is_empty()).collect();
+        let total: usize = chunks.iter().map(|b| b.len()).sum();
+        if total == 0 {
+            return WriteOutcome::ok();
+        }
+        let conn = {
+            let st = lock(&self.inner.st);
+            if st.destroyed {
+                return WriteOutcome::Done(Err(destroyed_error("write").into()));
+            }
+            if !st.connected {
+                drop(st);
+                return self.defer_rest(concat(&chunks, 0));
+            }
+            drop(st);
+            match self.conn() {
+                Some(c) => c,
+                None => return WriteOutcome::Done(Err(destroyed_error("write").into())),
+            }
+        };
+        let mut done = 0usize;
+        while done < total {
+            let slices = slices_from(&chunks, done);
+            match conn.try_write_vectored(&slices) {
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return WriteOutcome::Done(Err(self.write_failed(&e))),
+            }
+        }
+        if done == total {
+            self.inner.bytes_sent.fetch_add(total as u64, Ordering::Relaxed);
+            self.touch_if_timed();
+            return WriteOutcome::ok();
+        }
+        self.bytes_sent_partial(done as u64);
+        self.defer_rest(concat(&chunks, done))
+    }
+
+    fn bytes_sent_partial(&self, n: u64) {
+        // The whole chunk still counts in `writable_length` until it
+        // completes: count the part sent once the rest is (see `writer`).
+        let _ = n;
+    }
+
+    fn write_failed(&self, e: &io::Error) -> rt_stream::Error {
+        let err = NetError::from_io(e, "write");
+        {
+            let mut st = lock(&self.inner.st);
+            if st.error.is_none() {
+                st.error = Some(err.clone());
+            }
+        }
+        err.into()
+    }
+
+    fn touch_if_timed(&self) {
+        if !lock(&self.inner.st).timeout.is_zero() {
+            self.touch();
+        }
+    }
+
+    /// Keeps `rest` (and the write's completion) for the writer task.
+    fn defer_rest(&self, rest: Bytes) -> WriteOutcome {
+        let (c, out) = WriteOutcome::deferred();
+        let start = {
+            let mut st = lock(&self.inner.st);
+            st.pending_write = Some((rest, c));
+            let start = st.connected && !st.writer_running;
+            if start {
+                st.writer_running = true;
+            }
+            start
+        };
+        if start {
+            let me = self.clone();
+            self.spawn(async move { me.writer().await });
+        }
+        out
+    }
+
+    /// Writes the pending remainder as the socket becomes writable.
+    pub(super) async fn writer(self) {
+        let Some(conn) = self.conn() else {
+            lock(&self.inner.st).writer_running = false;
+            return;
+        };
+        loop {
+            let closed = self.inner.changed.notified();
+            tokio::pin!(closed);
+            closed.as_mut().enable();
+            if lock(&self.inner.st).destroyed {
+                lock(&self.inner.st).writer_running = false;
+                return;
+            }
+            tokio::select! {
+                biased;
+                r = conn.writable() => {
+                    if let Err(e) = r {
+                        lock(&self.inner.st).writer_running = false;
+                        self.destroy_with(Some(NetError::from_io(&e, "write")));
+                        return;
+                    }
+                }
+                _ = closed => continue,
+            }
+            let Some((mut rest, c)) = lock(&self.inner.st).pending_write.take() else {
+                lock(&self.inner.st).writer_running = false;
+                return;
+            };
+            let mut failed = None;
+            loop {
+                match conn.try_write(&rest) {
+                    Ok(n) => {
+                        rest.advance(n);
+                        if rest.is_empty() {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            if let Some(e) = failed {
+                lock(&self.inner.st).writer_running = false;
+                let err = self.write_failed(&e);
+                c.complete(Err(err));
+                return;
+            }
+            if rest.is_empty() {
+                lock(&self.inner.st).writer_running = false;
+                self.touch();
+                c.complete(Ok(()));
+                return;
+            }
+            lock(&self.inner.st).pending_write = Some((rest, c));
+        }
+    }
+
+    /// `_final`: sends our FIN (once connected).
+    fn sink_final(&self) -> WriteOutcome {
+        let mut st = lock(&self.inner.st);
+        if st.destroyed {
+            return WriteOutcome::Done(Err(destroyed_error("end").into()));
+        }
+        if !st.connected {
+            let (c, out) = WriteOutcome::deferred();
+            st.pending_final = Some(c);
+            return out;
+        }
+        drop(st);
+        WriteOutcome::Done(self.shutdown_now())
+    }
+
+    pub(super) fn shutdown_now(&self) -> Result<(), rt_stream::Error> {
+        if let Some(c) = self.conn() {
+            // ENOTCONN when the peer already reset: nothing left to say.
+            let _ = c.shutdown_write();
+        }
+        Ok(())
+    }
+}
+
+fn slices_from(chunks: &[Bytes], mut skip: usize) -> Vec<IoSlice<'_>> {
+    let mut out = Vec::with_capacity(chunks.len().min(64));
+    for c in chunks {
+        if out.len() == 64 {
+            break;
+        }
+        if skip >= c.len() {
+            skip -= c.len();
+            continue;
+        }
+        out.push(IoSlice::new(&c[skip..]));
+        skip = 0;
+    }
+    out
+}
+
+fn concat(chunks: &[Bytes], mut skip: usize) -> Bytes {
+    let mut out = BytesMut::new();
+    for c in chunks {
+        if skip >= c.len() {
+            skip -= c.len();
+            continue;
+        }
+        out.extend_from_slice(&c[skip..]);
+        skip = 0;
+    }
+    out.freeze()
+}
