@@ -3,7 +3,7 @@
 
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
-use std::task::{Context, Poll};
+
 
 use bytes::BytesMut;
 use socket2::SockRef;

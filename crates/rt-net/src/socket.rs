@@ -112,7 +112,7 @@ pub(crate) struct State {
     data_forwarding: bool,
     /// A write (or its remainder) waiting for the connection or for the
     /// kernel to take more.
-    pending_write: Option<(Bytes, Completion)>,
+    pending_write: Option<(Bytes, Completion, u64)>,
     writer_running: bool,
     /// `_final` waiting for the connection.
     pending_final: Option<Completion>,
@@ -563,6 +563,9 @@ impl Socket {
             Err(e) => {
                 lock(&self.inner.st).connecting = false;
                 self.destroy_with(Some(e.clone()));
+                // As in Node, 'error' and 'close' have been emitted by the
+                // time the caller hears of the failure.
+                self.closed().await;
                 Err(e)
             }
         }
@@ -641,6 +644,9 @@ impl Socket {
                     // Destroyed without an error: the data simply stops.
                     return Ok(None);
                 }
+                // As in Node, 'error' and 'close' have been emitted by the
+                // time the reader hears of the failure.
+                self.closed().await;
                 Err(self.net_error(&e))
             }
             None => Ok(None),
@@ -721,7 +727,15 @@ impl Socket {
     pub async fn write_all(&self, data: impl Into<Buffer>) -> Result<(), NetError> {
         match self.inner.duplex.write_all(data).await {
             Ok(()) => Ok(()),
-            Err(e) => Err(self.net_error(&e)),
+            Err(e) => {
+                let err = self.net_error(&e);
+                if err.syscall().is_some() {
+                    // The connection failed (EPIPE, ECONNRESET...): the
+                    // socket is destroyed by then, as in Node.
+                    self.destroy_with(Some(err.clone()));
+                }
+                Err(err)
+            }
         }
     }
 
@@ -826,7 +840,7 @@ impl Socket {
             .take();
         drop(conn);
         self.inner.changed.notify_waiters();
-        if let Some((_, c)) = pending.0 {
+        if let Some((_, c, _)) = pending.0 {
             c.complete(Err(destroyed_error("write").into()));
         }
         if let Some(c) = pending.1 {

@@ -399,9 +399,19 @@ async fn write_returns_false_at_the_mark_and_drain_follows() {
     // Still not drained while the peer does not read.
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(drains.load(std::sync::atomic::Ordering::SeqCst), 0);
-    // The peer reads everything: 'drain' comes, all bytes arrive in order.
+    // The peer reads: 'drain' comes once the buffer is empty. (Node emits
+    // no 'drain' once `end()` was called, so we end after it.)
+    let reader = tokio::spawn(async move { read_all(&peer).await });
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let tx = std::sync::Mutex::new(Some(tx));
+    c.once(&DRAIN, move |_| {
+        if let Some(tx) = tx.lock().unwrap().take() {
+            let _ = tx.send(());
+        }
+    });
+    rx.await.unwrap();
     c.end();
-    let got = read_all(&peer).await;
+    let got = reader.await.unwrap();
     assert_eq!(got.len(), sent);
     assert!(got.iter().all(|b| *b == 7));
     assert_eq!(drains.load(std::sync::atomic::Ordering::SeqCst), 1);
@@ -532,6 +542,13 @@ async fn write_after_end_and_destroy_are_errors() {
         "ERR_STREAM_WRITE_AFTER_END"
     );
     assert!(!c.write("x"));
+    // Node: an ended socket still says "write after end" once destroyed.
+    c.destroy();
+    assert_eq!(
+        c.write_all("x").await.unwrap_err().code(),
+        "ERR_STREAM_WRITE_AFTER_END"
+    );
+    let c = connect(("127.0.0.1", port)).await.unwrap();
     c.destroy();
     assert_eq!(c.write_all("x").await.unwrap_err().code(), "ERR_STREAM_DESTROYED");
     server.close().unwrap();

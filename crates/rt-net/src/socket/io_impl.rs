@@ -200,14 +200,13 @@ impl Socket {
             return WriteOutcome::ok();
         }
         let conn = {
-            let mut st = lock(&self.inner.st);
+            let st = lock(&self.inner.st);
             if st.destroyed {
                 return WriteOutcome::Done(Err(destroyed_error("write").into()));
             }
             if !st.connected {
-                let (c, out) = WriteOutcome::deferred();
-                st.pending_write = Some((bytes, c));
-                return out;
+                drop(st);
+                return self.defer_rest(bytes, len);
             }
             drop(st);
             match self.conn() {
@@ -230,8 +229,7 @@ impl Socket {
                 Err(e) => return WriteOutcome::Done(Err(self.write_failed(&e))),
             }
         }
-        self.bytes_sent_partial(len - bytes.len() as u64);
-        self.defer_rest(bytes)
+        self.defer_rest(bytes, len)
     }
 
     /// `_writev`: one vectored write for everything buffered.
@@ -248,7 +246,7 @@ impl Socket {
             }
             if !st.connected {
                 drop(st);
-                return self.defer_rest(concat(&chunks, 0));
+                return self.defer_rest(concat(&chunks, 0), total as u64);
             }
             drop(st);
             match self.conn() {
@@ -271,14 +269,7 @@ impl Socket {
             self.touch_if_timed();
             return WriteOutcome::ok();
         }
-        self.bytes_sent_partial(done as u64);
-        self.defer_rest(concat(&chunks, done))
-    }
-
-    fn bytes_sent_partial(&self, n: u64) {
-        // The whole chunk still counts in `writable_length` until it
-        // completes: count the part sent once the rest is (see `writer`).
-        let _ = n;
+        self.defer_rest(concat(&chunks, done), total as u64)
     }
 
     fn write_failed(&self, e: &io::Error) -> rt_stream::Error {
@@ -298,12 +289,14 @@ impl Socket {
         }
     }
 
-    /// Keeps `rest` (and the write's completion) for the writer task.
-    fn defer_rest(&self, rest: Bytes) -> WriteOutcome {
+    /// Keeps `rest` (and the write's completion) for the writer task. The
+    /// whole write (`len` bytes) counts as sent once it completes: until
+    /// then it is in the duplex's `writable_length`.
+    fn defer_rest(&self, rest: Bytes, len: u64) -> WriteOutcome {
         let (c, out) = WriteOutcome::deferred();
         let start = {
             let mut st = lock(&self.inner.st);
-            st.pending_write = Some((rest, c));
+            st.pending_write = Some((rest, c, len));
             let start = st.connected && !st.writer_running;
             if start {
                 st.writer_running = true;
@@ -342,7 +335,7 @@ impl Socket {
                 }
                 _ = closed => continue,
             }
-            let Some((mut rest, c)) = lock(&self.inner.st).pending_write.take() else {
+            let Some((mut rest, c, len)) = lock(&self.inner.st).pending_write.take() else {
                 lock(&self.inner.st).writer_running = false;
                 return;
             };
@@ -371,11 +364,12 @@ impl Socket {
             }
             if rest.is_empty() {
                 lock(&self.inner.st).writer_running = false;
+                self.inner.bytes_sent.fetch_add(len, Ordering::Relaxed);
                 self.touch();
                 c.complete(Ok(()));
                 return;
             }
-            lock(&self.inner.st).pending_write = Some((rest, c));
+            lock(&self.inner.st).pending_write = Some((rest, c, len));
         }
     }
 
