@@ -9,11 +9,12 @@
 //!   (or a Linux abstract name), or a listener handed over by another crate
 //!   or process, and hands each connection to a handler task, to
 //!   `'connection'` listeners, or to [`Server::accept`].
-//! - [`Socket`] ([`connect`]) is a duplex byte stream: `write` returns
-//!   `false` at the high-water mark and `'drain'` follows, reading stops when
-//!   nobody reads (the peer's sends then block), `end` half-closes, and
-//!   `set_timeout`, `set_keep_alive`, `set_no_delay`, `allow_half_open` work
-//!   as in Node.
+//! - [`Socket`] ([`connect`]) *is* an `rt_stream::Duplex` of buffers (it
+//!   dereferences to one, and goes into `pipeline!` and `pipe` directly):
+//!   `write` returns `false` at the high-water mark and `'drain'` follows,
+//!   reading stops at the readable side's mark (the peer's sends then
+//!   block), `end` half-closes, and `set_timeout`, `set_keep_alive`,
+//!   `set_no_delay`, `allow_half_open` work as in Node.
 //! - Events are rt-events keys in [`events`] (`socket.on(&DATA, ...)`), and
 //!   the one-shot callbacks are async functions (`server.listen(..).await`,
 //!   `socket.connect(..).await`, `socket.read().await`).
@@ -36,9 +37,10 @@
 //! | `socket.write(data)`, `'drain'` | [`Socket::write`] (bool), [`Socket::write_all`] (awaits drain), [`events::DRAIN`] |
 //! | `socket.end([data])` | [`Socket::end`], [`Socket::end_with`] |
 //! | `socket.destroy([err])`, `destroySoon()`, `resetAndDestroy()` | [`Socket::destroy`], [`Socket::destroy_with_error`], [`Socket::destroy_soon`], [`Socket::reset_and_destroy`] |
-//! | `'data'`, `socket.read()`, `pause()`, `resume()` | [`events::DATA`], [`Socket::read`], [`Socket::pause`], [`Socket::resume`] |
-//! | `socket.pipe(dest)` | [`Socket::pipe`] (to a socket); [`Socket::to_duplex`] for any rt-stream |
-//! | a `net.Socket` is a `stream.Duplex` | [`Socket::to_duplex`] -> `rt_stream::Duplex` |
+//! | `'data'`, `for await (c of socket)`, `pause()`, `resume()` | [`events::DATA`], [`Socket::read`], [`Socket::pause`], [`Socket::resume`] |
+//! | `socket.pipe(dest)`, `readable.pipe(socket)` | [`Socket::pipe`] (to any rt stream), `readable.pipe(&socket)` |
+//! | `pipeline(socket, t, socket)`, `finished(socket)` | `rt_stream::pipeline!(socket.clone(), t, socket)`, `rt_stream::finished(&socket)` |
+//! | a `net.Socket` is a `stream.Duplex` (`cork`, `readableLength`, `writableLength`, ...) | `Socket: Deref<Target = rt_stream::Duplex>`, [`Socket::as_duplex`], [`Socket::to_duplex`], `Duplex::from(socket)` |
 //! | (Rust ecosystem) | `Socket` implements tokio's `AsyncRead` / `AsyncWrite` |
 //! | `socket.setEncoding(enc)` | [`Socket::set_encoding`] |
 //! | `socket.setTimeout(ms)` + `'timeout'` | [`Socket::set_timeout`], [`events::TIMEOUT`] |
@@ -82,24 +84,55 @@
 //! # }).unwrap();
 //! ```
 //!
+//! ## Example: a socket is a stream
+//!
+//! ```js
+//! const { Transform, pipeline } = require('stream');
+//! const upper = () => new Transform({ transform(c, _, cb) { cb(null, c.toString().toUpperCase()); } });
+//! const server = net.createServer(socket => pipeline(socket, upper(), socket, () => {}));
+//! ```
+//!
+//! ```
+//! use rt_net::{create_server, connect, Buffer, Socket};
+//! use rt_stream::{pipeline, Pusher, Transform};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let server = create_server(|socket: Socket| async move {
+//!     let upper = Transform::new(Default::default(), |c: Buffer, push: &Pusher<Buffer>| {
+//!         push.push(c.to_ascii_uppercase());
+//!         Ok(())
+//!     });
+//!     pipeline!(socket.clone(), upper, socket).await
+//! });
+//! let port = server.listen(("127.0.0.1", 0)).await?.port().unwrap();
+//! let client = connect(("127.0.0.1", port)).await?;
+//! client.end_with("shout");
+//! let got: Vec<u8> = client.read_all().await?.iter().flat_map(|c| c.to_vec()).collect();
+//! assert_eq!(got, b"SHOUT");
+//! server.close()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
 //! ## Design
 //!
-//! - **No read-ahead.** A socket reads from the kernel only when someone
-//!   reads (a pull [`Socket::read`], or the flowing reader behind `'data'`
-//!   listeners, stopped by `pause()`): a slow consumer leaves data in the
-//!   kernel and the peer's sends block, end to end.
-//! - **Writes go straight to the kernel** when nothing is queued (libuv's
-//!   `uv_try_write`); only the rest is queued, and `write` returns `false`
-//!   once the queue reaches the high-water mark. [`Socket::write_all`]
-//!   flushes in the calling task: an echo loop costs what a bare tokio
-//!   loop does.
+//! - **Streams are the spine.** A socket's readable and writable sides are
+//!   rt-stream's state machines (one `rt_stream::Duplex`): buffering, marks,
+//!   `'data'` / `'readable'` / `'end'` / `'drain'` / `'finish'`, encodings,
+//!   cork/uncork and pipes are rt-stream's, and the socket adds the
+//!   connection (connect, lookup, addresses, timeouts, TCP options,
+//!   counters, half-open policy, Node's error codes).
+//! - **No read-ahead.** The duplex's `_read` reads from the kernel only
+//!   while the readable side is below its mark (16 KiB, as Node): a slow
+//!   consumer leaves data in the kernel and the peer's sends block, end
+//!   to end.
+//! - **Writes go straight to the kernel** (libuv's `uv_try_write`): the
+//!   duplex's `_write` completes synchronously when the kernel took
+//!   everything, and only a remainder waits for writability in a task;
+//!   `write` returns `false` once the buffered data reaches the mark.
 //! - **One read buffer per thread**, not per socket: an idle connection
 //!   holds no buffer (about 1.8 KB per idle connection in the bench, against
 //!   about 7 KB for Node).
-//! - **rt-stream.** A [`Socket`] has its own stream machinery on tokio
-//!   (Node's socket semantics, measured at tokio's speed) and is seen as an
-//!   `rt_stream::Duplex` through [`Socket::to_duplex`] for pipes and
-//!   pipelines with any rt stream.
 //!
 //! ## Runtime notes
 //!

@@ -108,8 +108,8 @@ pub(crate) struct State {
     read_wanted: bool,
     /// `_read` was called before the connection was up.
     want_read: bool,
-    /// Socket `'data'` listeners are fed from the duplex.
-    data_forwarding: bool,
+    /// Which duplex events are forwarded to the socket's keys (`FWD_*`).
+    forwarding: u8,
     /// A write (or its remainder) waiting for the connection or for the
     /// kernel to take more.
     pending_write: Option<(Bytes, Completion, u64)>,
@@ -128,6 +128,11 @@ pub(crate) struct State {
     error: Option<NetError>,
     close_hook: Option<CloseHook>,
 }
+
+const FWD_DATA: u8 = 1;
+const FWD_FINISH: u8 = 2;
+const FWD_DRAIN: u8 = 4;
+const FWD_ERROR: u8 = 8;
 
 pub(crate) fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -288,7 +293,7 @@ impl Socket {
                     reader_running: false,
                     read_wanted: false,
                     want_read: false,
-                    data_forwarding: false,
+                    forwarding: 0,
                     pending_write: None,
                     writer_running: false,
                     pending_final: None,
@@ -326,10 +331,6 @@ impl Socket {
         let w = Arc::downgrade(&self.inner);
         d.on(StreamEvent::End, move || with_inner(&w, |s| s.on_stream_end()));
         let w = Arc::downgrade(&self.inner);
-        d.on(StreamEvent::Finish, move || with_inner(&w, |s| s.emit(&FINISH, ())));
-        let w = Arc::downgrade(&self.inner);
-        d.on(StreamEvent::Drain, move || with_inner(&w, |s| s.emit(&DRAIN, ())));
-        let w = Arc::downgrade(&self.inner);
         d.on(StreamEvent::Pipe, move || {
             with_inner(&w, |s| {
                 s.inner.pipes_in.fetch_add(1, Ordering::AcqRel);
@@ -345,25 +346,44 @@ impl Socket {
             })
         });
         let w = Arc::downgrade(&self.inner);
-        d.on_error(move |e| {
-            let e = e.clone();
-            with_inner(&w, move |s| s.on_stream_error(&e))
-        });
-        let w = Arc::downgrade(&self.inner);
         d.on(StreamEvent::Close, move || with_inner(&w, |s| s.on_stream_close()));
     }
 
+    /// Forwards a duplex event to the socket's key once someone listens to
+    /// it there (an idle socket carries no forwarding listeners it does not
+    /// need: most server-side sockets never get one).
     fn listener_added(&self, name: &str) {
-        if name == DATA.name() {
-            let start = {
-                let mut st = lock(&self.inner.st);
-                !std::mem::replace(&mut st.data_forwarding, true)
-            };
-            if start {
-                let w = Arc::downgrade(&self.inner);
-                self.inner
-                    .duplex
-                    .on_data(move |chunk| with_inner(&w, |s| s.emit(&DATA, chunk.clone())));
+        let bit = match name {
+            "data" => FWD_DATA,
+            "finish" => FWD_FINISH,
+            "drain" => FWD_DRAIN,
+            "error" => FWD_ERROR,
+            _ => return,
+        };
+        {
+            let mut st = lock(&self.inner.st);
+            if st.forwarding & bit != 0 {
+                return;
+            }
+            st.forwarding |= bit;
+        }
+        let d = &self.inner.duplex;
+        let w = Arc::downgrade(&self.inner);
+        match bit {
+            FWD_DATA => {
+                d.on_data(move |chunk| with_inner(&w, |s| s.emit(&DATA, chunk.clone())));
+            }
+            FWD_FINISH => {
+                d.on(StreamEvent::Finish, move || with_inner(&w, |s| s.emit(&FINISH, ())));
+            }
+            FWD_DRAIN => {
+                d.on(StreamEvent::Drain, move || with_inner(&w, |s| s.emit(&DRAIN, ())));
+            }
+            _ => {
+                d.on_error(move |e| {
+                    let e = e.clone();
+                    with_inner(&w, move |s| s.on_stream_error(&e))
+                });
             }
         }
     }
@@ -897,7 +917,8 @@ impl Socket {
     /// `socket.errored`).
     #[doc(alias = "errored")]
     pub fn error(&self) -> Option<NetError> {
-        lock(&self.inner.st).error.clone()
+        let own = lock(&self.inner.st).error.clone();
+        own.or_else(|| self.inner.duplex.errored().map(|e| NetError::from(&e)))
     }
 
     /// Waits until the socket has closed (after `'close'`).

@@ -86,3 +86,95 @@ async fn a_duplex_that_is_only_read_ends_after_the_peer() {
     c.closed().await;
     server.close().unwrap();
 }
+
+/// A `Socket` *is* the duplex: it goes straight into `pipeline!` and is a
+/// pipe's destination, with no adapter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_is_used_directly_in_pipeline_and_pipe() {
+    let server = create_server(|s: Socket| async move {
+        let upper = Transform::new(Default::default(), |chunk: Buffer, push: &Pusher<Buffer>| {
+            push.push(chunk.to_ascii_uppercase());
+            Ok(())
+        });
+        pipeline!(s.clone(), upper, s).await
+    });
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let words: Vec<String> = (0..500).map(|i| format!("word{i} ")).collect();
+    // Readable.from(words).pipe(socket): the socket ends after the last word.
+    let chunks: Vec<Buffer> = words.iter().map(|w| Buffer::from(w.as_bytes().to_vec())).collect();
+    rt_stream::Readable::from_iter(chunks).pipe(&c);
+    let mut got = Vec::new();
+    while let Some(chunk) = c.read().await.unwrap() {
+        got.extend_from_slice(&chunk);
+    }
+    assert_eq!(got, words.concat().to_ascii_uppercase().into_bytes());
+    // finished(socket): both sides done.
+    rt_stream::finished(&c).await.unwrap();
+    c.closed().await;
+    assert!(c.error().is_none());
+    server.close().unwrap();
+}
+
+/// The stream's methods are the socket's: cork/uncork batch writes (one
+/// vectored write), the marks and lengths are the duplex's.
+#[tokio::test]
+async fn stream_methods_act_on_the_socket() {
+    let server = rt_net::Server::new();
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let peer = server.accept().await.unwrap();
+    assert_eq!(c.readable_high_water_mark(), 16 * 1024);
+    assert_eq!(c.writable_high_water_mark(), 16 * 1024);
+    c.cork();
+    assert!(c.write("a"));
+    assert!(c.write("bc"));
+    assert_eq!(c.writable_length(), 3);
+    assert_eq!(c.buffer_size(), 3);
+    assert_eq!(c.writable_corked(), 1);
+    c.uncork();
+    c.end_with("d");
+    let mut got = Vec::new();
+    while let Some(chunk) = peer.read().await.unwrap() {
+        got.extend_from_slice(&chunk);
+    }
+    assert_eq!(got, b"abcd");
+    assert_eq!(c.bytes_written(), 4);
+    assert!(c.writable_ended());
+    server.close().unwrap();
+}
+
+/// Nothing is read past the readable side's mark: a socket nobody reads
+/// holds at most one read beyond its mark, and the peer's writes back up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readable_side_stops_reading_at_its_mark() {
+    let server = rt_net::Server::new();
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let peer = server.accept().await.unwrap();
+    // Start the flow, then pause: data is read into the stream until the mark.
+    c.pause();
+    assert!(c.read_now(None).is_none());
+    let chunk = vec![1u8; 1 << 20];
+    let mut pushed = 0usize;
+    // The peer writes until its own buffer backs up (the kernel buffers on
+    // both ends are full, and our socket stopped reading).
+    while peer.buffer_size() == 0 {
+        peer.write(chunk.clone());
+        pushed += chunk.len();
+        assert!(pushed < 512 << 20, "the peer never backed up: read-ahead without bound");
+        tokio::task::yield_now().await;
+    }
+    let held = c.readable_length();
+    assert!(held <= 16 * 1024 + 64 * 1024, "{held} bytes held past the mark");
+    assert_eq!(c.bytes_read(), held as u64);
+    // Reading drains it all, in order.
+    peer.end();
+    let mut n = 0usize;
+    while let Some(chunk) = c.read().await.unwrap() {
+        assert!(chunk.iter().all(|b| *b == 1));
+        n += chunk.len();
+    }
+    assert_eq!(n, pushed);
+    server.close().unwrap();
+}
