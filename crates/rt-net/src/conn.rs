@@ -4,7 +4,6 @@
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
 
-
 use bytes::BytesMut;
 use socket2::SockRef;
 use tokio::io::Interest;
@@ -80,7 +79,6 @@ impl Conn {
             (None, Ok(())) => Err(io::ErrorKind::WouldBlock.into()),
         }
     }
-
 
     pub(crate) fn try_write(&self, data: &[u8]) -> io::Result<usize> {
         match self {

@@ -346,7 +346,9 @@ impl Socket {
             })
         });
         let w = Arc::downgrade(&self.inner);
-        d.on(StreamEvent::Close, move || with_inner(&w, |s| s.on_stream_close()));
+        d.on(StreamEvent::Close, move || {
+            with_inner(&w, |s| s.on_stream_close())
+        });
     }
 
     /// Forwards a duplex event to the socket's key once someone listens to
@@ -374,7 +376,9 @@ impl Socket {
                 d.on_data(move |chunk| with_inner(&w, |s| s.emit(&DATA, chunk.clone())));
             }
             FWD_FINISH => {
-                d.on(StreamEvent::Finish, move || with_inner(&w, |s| s.emit(&FINISH, ())));
+                d.on(StreamEvent::Finish, move || {
+                    with_inner(&w, |s| s.emit(&FINISH, ()))
+                });
             }
             FWD_DRAIN => {
                 d.on(StreamEvent::Drain, move || with_inner(&w, |s| s.emit(&DRAIN, ())));
@@ -480,11 +484,7 @@ impl Socket {
             if write {
                 st.writer_running = true;
             }
-            (
-                std::mem::take(&mut st.want_read),
-                write,
-                st.pending_final.take(),
-            )
+            (std::mem::take(&mut st.want_read), write, st.pending_final.take())
         };
         if write {
             let me = self.clone();
@@ -764,10 +764,12 @@ impl Socket {
         let mut d = self.inner.duplex.clone();
         match tokio::io::AsyncWriteExt::flush(&mut d).await {
             Ok(()) => Ok(()),
-            Err(e) => Err(match e.get_ref().and_then(|x| x.downcast_ref::<rt_stream::Error>()) {
-                Some(se) => self.net_error(se),
-                None => self.error().unwrap_or_else(|| destroyed_error("write")),
-            }),
+            Err(e) => Err(
+                match e.get_ref().and_then(|x| x.downcast_ref::<rt_stream::Error>()) {
+                    Some(se) => self.net_error(se),
+                    None => self.error().unwrap_or_else(|| destroyed_error("write")),
+                },
+            ),
         }
     }
 

@@ -102,7 +102,10 @@ async fn a_socket_is_used_directly_in_pipeline_and_pipe() {
     let c = connect(("127.0.0.1", port)).await.unwrap();
     let words: Vec<String> = (0..500).map(|i| format!("word{i} ")).collect();
     // Readable.from(words).pipe(socket): the socket ends after the last word.
-    let chunks: Vec<Buffer> = words.iter().map(|w| Buffer::from(w.as_bytes().to_vec())).collect();
+    let chunks: Vec<Buffer> = words
+        .iter()
+        .map(|w| Buffer::from(w.as_bytes().to_vec()))
+        .collect();
     rt_stream::Readable::from_iter(chunks).pipe(&c);
     let mut got = Vec::new();
     while let Some(chunk) = c.read().await.unwrap() {
@@ -162,7 +165,10 @@ async fn the_readable_side_stops_reading_at_its_mark() {
     while peer.buffer_size() == 0 {
         peer.write(chunk.clone());
         pushed += chunk.len();
-        assert!(pushed < 512 << 20, "the peer never backed up: read-ahead without bound");
+        assert!(
+            pushed < 512 << 20,
+            "the peer never backed up: read-ahead without bound"
+        );
         tokio::task::yield_now().await;
     }
     let held = c.readable_length();

@@ -234,7 +234,11 @@ impl Socket {
 
     /// `_writev`: one vectored write for everything buffered.
     fn sink_writev(&self, chunks: Vec<Buffer>) -> WriteOutcome {
-        let chunks: Vec<Bytes> = chunks.into_iter().map(Bytes::from).filter(|b| !b.is_empty()).collect();
+        let chunks: Vec<Bytes> = chunks
+            .into_iter()
+            .map(Bytes::from)
+            .filter(|b| !b.is_empty())
+            .collect();
         let total: usize = chunks.iter().map(|b| b.len()).sum();
         if total == 0 {
             return WriteOutcome::ok();
