@@ -64,6 +64,24 @@ pub(crate) struct Entry<T, F: ?Sized> {
     pub(crate) f: F,
 }
 
+impl<T, F> Entry<T, F>
+where
+    T: 'static,
+    F: Fn(&T) + Send + Sync + 'static,
+{
+    /// Header and closure in one shared allocation.
+    fn shared(info: ListenerInfo, fired: bool, f: F) -> Arc<dyn Erased> {
+        Arc::new(Entry {
+            header: Header {
+                info,
+                fired: AtomicBool::new(fired),
+            },
+            _payload: PhantomData,
+            f,
+        })
+    }
+}
+
 /// A listener as an emit for payload `T` sees it: one indirect call away.
 pub(crate) type TypedListener<T> = Arc<Entry<T, dyn Fn(&T) + Send + Sync>>;
 
@@ -118,14 +136,7 @@ where
     F: Fn(&T) + Send + Sync + 'static,
 {
     fn share(self: Box<Self>, info: ListenerInfo, fired: bool) -> Arc<dyn Erased> {
-        Arc::new(Entry {
-            header: Header {
-                info,
-                fired: AtomicBool::new(fired),
-            },
-            _payload: PhantomData,
-            f: self.f,
-        })
+        Entry::shared(info, fired, self.f)
     }
 
     fn call_any(&self, payload: &dyn Any) {
@@ -141,14 +152,7 @@ struct Moved;
 
 impl Unshared for Moved {
     fn share(self: Box<Self>, info: ListenerInfo, fired: bool) -> Arc<dyn Erased> {
-        Arc::new(Entry {
-            header: Header {
-                info,
-                fired: AtomicBool::new(fired),
-            },
-            _payload: PhantomData,
-            f: |_: &()| {},
-        })
+        Entry::shared(info, fired, |_: &()| {})
     }
 
     fn call_any(&self, _: &dyn Any) {}
