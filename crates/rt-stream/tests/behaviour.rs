@@ -476,6 +476,97 @@ async fn readable_from_async_stream_and_iteration() {
     assert!(r.readable_ended());
 }
 
+/// A stream of `Result` chunks that is not ready every third poll, and
+/// fails at `fail_at` (if given).
+struct Chunks {
+    next: u8,
+    last: u8,
+    fail_at: Option<u8>,
+    polls: u32,
+}
+
+impl futures_core::Stream for Chunks {
+    type Item = Result<Vec<u8>, Error>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.polls += 1;
+        if self.polls % 3 == 0 {
+            // Not ready now: come back later (the pump's task takes over).
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        if self.next > self.last {
+            return std::task::Poll::Ready(None);
+        }
+        let n = self.next;
+        self.next += 1;
+        if self.fail_at == Some(n) {
+            return std::task::Poll::Ready(Some(Err(Error::new("ERR_TEST_SOURCE", "boom"))));
+        }
+        std::task::Poll::Ready(Some(Ok(vec![n; 3])))
+    }
+}
+
+#[tokio::test]
+async fn readable_from_a_byte_stream_that_is_not_always_ready() {
+    let r = Readable::from_byte_stream(
+        Chunks {
+            next: 0,
+            last: 40,
+            fail_at: None,
+            polls: 0,
+        },
+        ReadableOptions {
+            high_water_mark: Some(8),
+            ..Default::default()
+        },
+    );
+    let got: Vec<u8> = r.read_all().await.unwrap().concat();
+    let want: Vec<u8> = (0..=40u8).flat_map(|n| [n; 3]).collect();
+    assert_eq!(got, want);
+    settle().await;
+    assert!(r.readable_ended());
+
+    let r = Readable::from_byte_stream(
+        Chunks {
+            next: 0,
+            last: 40,
+            fail_at: Some(20),
+            polls: 0,
+        },
+        ReadableOptions {
+            high_water_mark: Some(8),
+            ..Default::default()
+        },
+    );
+    let err = r.read_all().await.unwrap_err();
+    assert_eq!(err.code(), "ERR_TEST_SOURCE");
+    settle().await;
+    assert!(r.destroyed());
+    assert!(!r.readable_ended());
+}
+
+#[test]
+fn an_async_source_that_is_not_ready_needs_a_runtime() {
+    let r = Readable::from_byte_stream(
+        Chunks {
+            next: 0,
+            last: 40,
+            fail_at: None,
+            polls: 0,
+        },
+        ReadableOptions::default(),
+    );
+    let seen = log();
+    let s2 = seen.clone();
+    r.on_error(move |e| push_log(&s2, e.code()));
+    r.resume();
+    assert_eq!(taken(&seen), vec!["ERR_NO_RUNTIME".to_string()]);
+    assert!(r.destroyed());
+}
+
 #[tokio::test]
 async fn duplex_allow_half_open_false_ends_the_writable_side() {
     let d = Duplex::new(
