@@ -33,6 +33,38 @@ impl<T: Send + 'static> Item<T> for Plain<T> {
     }
 }
 
+/// What became of one pulled item.
+enum Step {
+    /// Pushed, and the readable wants more.
+    More,
+    /// Pushed, and the readable is full: the stream goes back to its slot
+    /// until the next `read`.
+    Full,
+    /// The end or a failure was pushed: the stream is done.
+    Done,
+}
+
+/// Pushes one pull's outcome: an item, or the end (`None`).
+fn offer<T: Send + 'static, I: Item<T>>(next: Option<I>, push: &Pusher<T>) -> Step {
+    match next.map(Item::into_push) {
+        Some(Ok(v)) => {
+            if push.push(v) {
+                Step::More
+            } else {
+                Step::Full
+            }
+        }
+        Some(Err(e)) => {
+            push.destroy(Some(e));
+            Step::Done
+        }
+        None => {
+            push.push_end();
+            Step::Done
+        }
+    }
+}
+
 fn pump<T, S, I>(slot: Arc<Mutex<Option<S>>>, push: Pusher<T>, map: fn(S::Item) -> I)
 where
     T: Send + 'static,
@@ -46,25 +78,14 @@ where
     // Fast path: items that are ready now are pushed without a task.
     let waker = std::task::Waker::noop();
     let mut cx = Context::from_waker(waker);
-    loop {
-        match Pin::new(&mut stream).poll_next(&mut cx) {
-            Poll::Ready(Some(item)) => match map(item).into_push() {
-                Ok(v) => {
-                    if !push.push(v) {
-                        *lock(&slot) = Some(stream);
-                        return;
-                    }
-                }
-                Err(e) => {
-                    push.destroy(Some(e));
-                    return;
-                }
-            },
-            Poll::Ready(None) => {
-                push.push_end();
+    while let Poll::Ready(next) = Pin::new(&mut stream).poll_next(&mut cx) {
+        match offer(next.map(map), &push) {
+            Step::More => {}
+            Step::Full => {
+                *lock(&slot) = Some(stream);
                 return;
             }
-            Poll::Pending => break,
+            Step::Done => return,
         }
     }
     let handle = match tokio::runtime::Handle::try_current() {
@@ -80,23 +101,13 @@ where
     handle.spawn(async move {
         loop {
             let next = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await;
-            match next {
-                Some(item) => match map(item).into_push() {
-                    Ok(v) => {
-                        if !push.push(v) {
-                            *lock(&slot) = Some(stream);
-                            return;
-                        }
-                    }
-                    Err(e) => {
-                        push.destroy(Some(e));
-                        return;
-                    }
-                },
-                None => {
-                    push.push_end();
+            match offer(next.map(map), &push) {
+                Step::More => {}
+                Step::Full => {
+                    *lock(&slot) = Some(stream);
                     return;
                 }
+                Step::Done => return,
             }
         }
     });
