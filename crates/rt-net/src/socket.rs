@@ -49,7 +49,8 @@ mod tokio_io;
 /// Cheap to clone: clones are handles to the same socket (Node's model, where
 /// the socket, the pipe and the listeners all share one object). The socket
 /// closes when it is destroyed, when both sides have ended, or when the last
-/// handle is dropped.
+/// `Socket` handle is dropped (a pipe or a `Duplex` handle does not keep the
+/// connection open: keep a `Socket` while something is piped into it).
 ///
 /// Events (see [`crate::events`]): `connect`, `ready`, `data`, `end`,
 /// `finish`, `close(had_error)`, `error`, `timeout`, `drain`, `lookup`, in
@@ -528,6 +529,10 @@ impl Socket {
     /// Emits `'lookup'` (for a host name), then `'connect'` and `'ready'`; on
     /// failure `'error'` and `'close'(true)`, and the error is returned too
     /// (`ECONNREFUSED`, `ENOENT`, `ENOTFOUND`, `ETIMEDOUT`...).
+    ///
+    /// `options.socket`'s half-open policy and read size apply; its
+    /// high-water mark is the one the socket was made with (as Node's
+    /// `writableHighWaterMark`, a constructor option): [`connect`] uses it.
     pub async fn connect(&self, options: impl Into<ConnectOptions>) -> Result<(), NetError> {
         let options = options.into();
         {
