@@ -96,19 +96,31 @@ async fn stream() -> Res {
     Ok(())
 }
 
-/// net.createServer(s => s.pipe(s)).listen(0); net.connect(port).end('hello')
+/// net.createServer(s => pipeline(s, upperCase, s, () => {})).listen(0);
+/// const c = net.connect(port); c.cork(); c.write('shout '); c.write('louder'); c.uncork(); c.end()
 async fn net() -> Res {
-    let server = create_server(|socket: Socket| async move { socket.pipe(&socket).await });
+    let server = create_server(|s: Socket| async move {
+        let upper = Transform::new(DuplexOptions::default(), |c: Buffer, p: &Pusher<Buffer>| {
+            p.push(Buffer::from(c.to_ascii_uppercase()));
+            Ok(())
+        });
+        // A Socket is an rt-stream Duplex: it goes straight into pipeline!.
+        pipeline!(s.clone(), upper, s).await
+    });
     let port = server.listen(("127.0.0.1", 0)).await?.port().unwrap_or_default();
     let client = connect(("127.0.0.1", port)).await?;
-    client.end_with("hello over TCP");
+    client.cork();
+    client.write("shout ");
+    client.write("louder");
+    client.uncork();
+    client.end();
     let mut echoed = Vec::new();
     while let Some(chunk) = client.read().await? {
         echoed.extend_from_slice(&chunk);
     }
-    assert_eq!(echoed, b"hello over TCP");
+    assert_eq!(echoed, b"SHOUT LOUDER");
     println!(
-        "[net] echo server on 127.0.0.1:{port} echoed {:?}",
+        "[net] 127.0.0.1:{port} piped the socket through a Transform: {:?}",
         String::from_utf8_lossy(&echoed)
     );
     server.close()?;
