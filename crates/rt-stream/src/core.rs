@@ -148,15 +148,29 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             (true, false) => "Readable",
             _ => "Writable",
         };
-        let core = Arc::new(Core {
+        Arc::new(Core {
             st: Mutex::new(state),
             source: Mutex::new(source),
             ev: Listeners::new(type_name),
             handle: tokio::runtime::Handle::try_current().ok(),
             inline_hint: std::sync::atomic::AtomicBool::new(false),
-        });
-        core.install_event_hooks();
-        core
+        })
+    }
+
+    /// The stream's rt-events face, created with the stream's meta
+    /// listeners on first use (an idle stream that nobody listens to
+    /// through rt-events never allocates one).
+    pub(crate) fn emitter(self: &Arc<Self>) -> &rt_events::EventEmitter {
+        if let Some(em) = self.ev.events.get() {
+            return em;
+        }
+        self.ev.events.get_or_init(|| {
+            // The hooks go on before the emitter is shared: no listener can
+            // be added through it unseen.
+            let em = rt_events::EventEmitter::with_type_name(self.ev.type_name);
+            self.install_event_hooks_on(&em);
+            em
+        })
     }
 
     /// Listeners added through the rt-events face have Node's side effects
@@ -164,9 +178,13 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// stream's own `'newListener'` / `'removeListener'` listeners, installed
     /// again by this call if a `remove_all_listeners` took them away.
     pub(crate) fn install_event_hooks(self: &Arc<Self>) {
+        let em = self.emitter();
+        self.install_event_hooks_on(em);
+    }
+
+    fn install_event_hooks_on(self: &Arc<Self>, em: &rt_events::EventEmitter) {
         use std::sync::atomic::Ordering;
         let mut hooks = lock(&self.ev.hooks);
-        let em = &self.ev.events;
         let (mut on_new, mut on_remove) = match *hooks {
             Some((a, b)) => (Some(a), Some(b)),
             None => (None, None),

@@ -80,15 +80,18 @@ pub(crate) fn is_meta(name: &str) -> bool {
 pub(crate) fn user_count<R>(ev: &crate::listeners::Listeners<R>, name: &str) -> usize {
     match crate::listeners::by_name(name) {
         Some(e) => ev.count(e),
-        None if is_meta(name) => ev.events.listener_count(name).saturating_sub(1),
-        None => ev.events.listener_count(name),
+        None if is_meta(name) => ev.emitter_count(name).saturating_sub(1),
+        None => ev.emitter_count(name),
     }
 }
 
 /// The event names a user sees: the emitter's (without the stream's own meta
 /// listeners), then those only the stream's own lists have.
 pub(crate) fn user_names<R>(ev: &crate::listeners::Listeners<R>) -> Vec<&'static str> {
-    let mut names = ev.events.event_names();
+    let mut names = ev
+        .emitter_if_any()
+        .map(rt_events::EventEmitter::event_names)
+        .unwrap_or_default();
     names.retain(|n| !is_meta(n) || user_count(ev, n) > 0);
     for n in ev.own_event_names() {
         if !names.contains(&n) {
@@ -108,7 +111,7 @@ macro_rules! emitter_overrides {
             E: Send + Sync + 'static,
             F: Fn(&E) + Send + Sync + 'static,
         {
-            let id = self.core.ev.events.on(event, listener);
+            let id = self.core.emitter().on(event, listener);
             self.core.settle();
             id
         }
@@ -117,7 +120,7 @@ macro_rules! emitter_overrides {
             E: Send + Sync + 'static,
             F: Fn(&E) + Send + Sync + 'static,
         {
-            let id = self.core.ev.events.add_listener(event, listener);
+            let id = self.core.emitter().add_listener(event, listener);
             self.core.settle();
             id
         }
@@ -126,7 +129,7 @@ macro_rules! emitter_overrides {
             E: Send + Sync + 'static,
             F: Fn(&E) + Send + Sync + 'static,
         {
-            let id = self.core.ev.events.once(event, listener);
+            let id = self.core.emitter().once(event, listener);
             self.core.settle();
             id
         }
@@ -135,7 +138,7 @@ macro_rules! emitter_overrides {
             E: Send + Sync + 'static,
             F: Fn(&E) + Send + Sync + 'static,
         {
-            let id = self.core.ev.events.prepend_listener(event, listener);
+            let id = self.core.emitter().prepend_listener(event, listener);
             self.core.settle();
             id
         }
@@ -148,12 +151,12 @@ macro_rules! emitter_overrides {
             E: Send + Sync + 'static,
             F: Fn(&E) + Send + Sync + 'static,
         {
-            let id = self.core.ev.events.prepend_once_listener(event, listener);
+            let id = self.core.emitter().prepend_once_listener(event, listener);
             self.core.settle();
             id
         }
         fn remove_all_listeners(&self, name: Option<&str>) {
-            self.core.ev.events.remove_all_listeners(name);
+            self.core.emitter().remove_all_listeners(name);
             if name.is_none_or(crate::events::is_meta) {
                 self.core.install_event_hooks();
             }
@@ -177,6 +180,24 @@ mod tests {
 
     use super::*;
     use crate::{Readable, ReadableOptions};
+
+    #[test]
+    fn an_idle_stream_has_no_emitter_until_it_is_used() {
+        let r = Readable::new(ReadableOptions::default());
+        let id = r.on_data(|_| {}); // the stream's own face
+        r.on(crate::StreamEvent::End, || {});
+        r.push("x");
+        r.off(id);
+        assert_eq!(r.listener_count(crate::StreamEvent::Data), 0);
+        assert!(r.core.ev.emitter_if_any().is_none());
+        let em = r.emitter();
+        assert_eq!(
+            em.listener_count(rt_events::NEW_LISTENER.name()),
+            1,
+            "hooks installed"
+        );
+        assert_eq!(Emitter::listener_count(&r, "newListener"), 0, "and hidden");
+    }
 
     #[test]
     fn the_data_gate_follows_the_emitters_data_listeners() {

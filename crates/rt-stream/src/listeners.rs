@@ -32,11 +32,19 @@ impl<A: ?Sized> Clone for Entry<A> {
     }
 }
 
-pub(crate) struct List<A: ?Sized>(Arc<Vec<Entry<A>>>);
+/// One event's listeners; `None` until the first one is added, so a stream
+/// nobody listens to allocates nothing for its lists.
+pub(crate) struct List<A: ?Sized>(Option<Arc<Vec<Entry<A>>>>);
 
 impl<A: ?Sized> Default for List<A> {
     fn default() -> Self {
-        List(Arc::new(Vec::new()))
+        List(None)
+    }
+}
+
+impl<A: ?Sized> List<A> {
+    fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |v| v.len())
     }
 }
 
@@ -114,8 +122,12 @@ fn slot(ev: StreamEvent) -> usize {
 
 pub(crate) struct Listeners<R> {
     lists: Mutex<Lists<R>>,
-    /// The rt-events face: every event is emitted here too.
-    pub(crate) events: rt_events::EventEmitter,
+    /// The rt-events face: every event is emitted here too. Created (with
+    /// the stream's meta listeners) on first use by `Core::emitter`; until
+    /// then a stream allocates nothing for it and emits nothing there.
+    pub(crate) events: std::sync::OnceLock<rt_events::EventEmitter>,
+    /// The emitter's type name (`"Duplex"`, ...), for when it is created.
+    pub(crate) type_name: &'static str,
     /// `'data'` listeners on `events`, kept by the stream's meta listeners:
     /// a chunk costs one load, no lock, while there are none.
     pub(crate) data_on_emitter: std::sync::atomic::AtomicUsize,
@@ -163,7 +175,8 @@ const ALL: [StreamEvent; 12] = [
 impl<R> Listeners<R> {
     pub(crate) fn new(type_name: &'static str) -> Self {
         Listeners {
-            events: rt_events::EventEmitter::with_type_name(type_name),
+            events: std::sync::OnceLock::new(),
+            type_name,
             lists: Mutex::new(Lists {
                 next_id: 1,
                 data: List::default(),
@@ -177,23 +190,34 @@ impl<R> Listeners<R> {
 }
 
 fn add<A: ?Sized>(list: &mut List<A>, id: u64, once: bool, f: Arc<dyn Fn(&A) + Send + Sync>) {
-    Arc::make_mut(&mut list.0).push(Entry { id, once, f });
+    let entry = Entry { id, once, f };
+    match &mut list.0 {
+        Some(v) => Arc::make_mut(v).push(entry),
+        None => list.0 = Some(Arc::new(vec![entry])),
+    }
+}
+
+/// Drops the list's `Arc` once its last listener is gone.
+fn retain<A: ?Sized>(list: &mut List<A>, keep: impl Fn(&Entry<A>) -> bool) {
+    if let Some(v) = &mut list.0 {
+        Arc::make_mut(v).retain(keep);
+        if v.is_empty() {
+            list.0 = None;
+        }
+    }
 }
 
 fn snapshot<A: ?Sized>(list: &mut List<A>) -> Option<Arc<Vec<Entry<A>>>> {
-    if list.0.is_empty() {
-        return None;
-    }
-    let snap = list.0.clone();
+    let snap = list.0.clone().filter(|v| !v.is_empty())?;
     if snap.iter().any(|e| e.once) {
-        Arc::make_mut(&mut list.0).retain(|e| !e.once);
+        retain(list, |e| !e.once);
     }
     Some(snap)
 }
 
 fn remove<A: ?Sized>(list: &mut List<A>, id: u64) -> bool {
-    if list.0.iter().any(|e| e.id == id) {
-        Arc::make_mut(&mut list.0).retain(|e| e.id != id);
+    if list.0.as_ref().is_some_and(|v| v.iter().any(|e| e.id == id)) {
+        retain(list, |e| e.id != id);
         true
     } else {
         false
@@ -259,8 +283,18 @@ impl<R> Listeners<R> {
         ALL.into_iter().find(|&ev| remove(&mut l.simple[slot(ev)], id.0))
     }
 
+    /// The rt-events face, if anyone used it yet.
+    pub(crate) fn emitter_if_any(&self) -> Option<&rt_events::EventEmitter> {
+        self.events.get()
+    }
+
+    /// Listeners for `name` on the rt-events face (none while it does not exist).
+    pub(crate) fn emitter_count(&self, name: &str) -> usize {
+        self.emitter_if_any().map_or(0, |em| em.listener_count(name))
+    }
+
     pub(crate) fn count(&self, ev: StreamEvent) -> usize {
-        self.own_count(ev) + self.events.listener_count(ev.name())
+        self.own_count(ev) + self.emitter_count(ev.name())
     }
 
     /// The names of the events the stream's own lists have listeners for.
@@ -274,9 +308,9 @@ impl<R> Listeners<R> {
     fn own_count(&self, ev: StreamEvent) -> usize {
         let l = lock(&self.lists);
         match ev {
-            StreamEvent::Data => l.data.0.len(),
-            StreamEvent::Error => l.error.0.len(),
-            other => l.simple[slot(other)].0.len(),
+            StreamEvent::Data => l.data.len(),
+            StreamEvent::Error => l.error.len(),
+            other => l.simple[slot(other)].len(),
         }
     }
 
@@ -297,9 +331,9 @@ impl<R> Listeners<R> {
         // The emitter face carries byte chunks (Buffer); object-mode data is
         // on `on_data`. One load when nobody listens there.
         let theirs = match (chunk as &dyn std::any::Any).downcast_ref::<rt_buffer::Buffer>() {
-            Some(b) if self.data_on_emitter.load(std::sync::atomic::Ordering::Acquire) > 0 => {
-                self.events.emit(&crate::events::DATA, b.clone())
-            }
+            Some(b) if self.data_on_emitter.load(std::sync::atomic::Ordering::Acquire) > 0 => self
+                .emitter_if_any()
+                .is_some_and(|em| em.emit(&crate::events::DATA, b.clone())),
             _ => false,
         };
         mine || theirs
@@ -317,9 +351,10 @@ impl<R> Listeners<R> {
             None => false,
         };
         // errorMonitor listeners see every error, heard or not (Node).
-        let theirs = (self.events.listener_count("error") > 0
-            || self.events.listener_count(rt_events::ERROR_MONITOR_NAME) > 0)
-            && self.events.emit_error(&crate::events::ERROR, err.clone()).is_ok();
+        let theirs = self.emitter_if_any().is_some_and(|em| {
+            (em.listener_count("error") > 0 || em.listener_count(rt_events::ERROR_MONITOR_NAME) > 0)
+                && em.emit_error(&crate::events::ERROR, err.clone()).is_ok()
+        });
         mine || theirs
     }
 
@@ -338,7 +373,7 @@ impl<R> Listeners<R> {
             }
             None => false,
         };
-        let theirs = self.events.emit(key(ev), ());
+        let theirs = self.emitter_if_any().is_some_and(|em| em.emit(key(ev), ()));
         mine || theirs
     }
 }

@@ -65,7 +65,7 @@ macro_rules! common_methods {
         /// The stream's rt-events emitter: listeners keyed by the statics in
         /// [`events`](crate::events), with Node's side effects.
         pub fn emitter(&self) -> &rt_events::EventEmitter {
-            &self.core.ev.events
+            self.core.emitter()
         }
 
         /// Adds an `'error'` listener. Node: `stream.on('error', fn)`.

@@ -57,7 +57,7 @@ macro_rules! handle_impls {
         }
         impl<$($g: Send + 'static),*> rt_events::Emitter for crate::$ty<$($g),*> {
             fn emitter(&self) -> &rt_events::EventEmitter {
-                &self.core.ev.events
+                self.core.emitter()
             }
             crate::events::emitter_overrides!();
         }
