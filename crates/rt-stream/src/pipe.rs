@@ -142,7 +142,7 @@ where
     let target = dest.pipe_target().inner;
     let id = target.target_id();
     // dest's 'finish' / 'close' / 'error' unpipe it (Node's onfinish / onclose / onerror).
-    let mut listeners = Vec::new();
+    let mut listeners = Vec::with_capacity(3);
     for ev in [StreamEvent::Error, StreamEvent::Close, StreamEvent::Finish] {
         let weak: Weak<Core<R, W>> = Arc::downgrade(src);
         listeners.push(target.listen(
@@ -159,6 +159,9 @@ where
         let mut st = src.lock();
         let Some(r) = st.r.as_mut() else { return };
         r.chunk_clone = Some(<R as Clone>::clone);
+        // Most streams pipe into one destination: room for exactly one
+        // (a first push would make room for four).
+        r.pipes.reserve_exact(1);
         r.pipes.push(PipeDest {
             target: target.clone(),
             end: opts.end,
