@@ -43,6 +43,27 @@ pub(crate) struct RState<R> {
     pub(crate) await_drain: Vec<usize>,
     pub(crate) chunk_clone: Option<fn(&R) -> R>,
     pub(crate) auto_destroy: bool,
+    /// The delivery token: the thread handing chunks to `'data'` listeners
+    /// and pipes right now. Node's code runs on one thread; on a
+    /// multi-thread runtime only the holder delivers, so chunks leave in
+    /// buffer order.
+    pub(crate) emitting_on: Option<std::thread::ThreadId>,
+    /// Another thread wanted to flow (or buffered a chunk) while the token
+    /// was held: the holder flows again before it lets go.
+    pub(crate) flow_again: bool,
+    /// `'end'` was due while another thread was still delivering a chunk.
+    pub(crate) end_again: bool,
+}
+
+/// What a thread may do about delivering chunks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    /// It took the token: it delivers, then releases it.
+    Acquired,
+    /// It holds the token already (a listener re-entered): it delivers.
+    Nested,
+    /// Another thread holds it: it leaves the chunk to that thread.
+    Busy,
 }
 
 impl<R> RState<R> {
@@ -75,6 +96,21 @@ impl<R> RState<R> {
             await_drain: Vec::new(),
             chunk_clone: None,
             auto_destroy: true,
+            emitting_on: None,
+            flow_again: false,
+            end_again: false,
+        }
+    }
+
+    fn claim(&mut self) -> Claim {
+        let me = std::thread::current().id();
+        match self.emitting_on {
+            None => {
+                self.emitting_on = Some(me);
+                Claim::Acquired
+            }
+            Some(t) if t == me => Claim::Nested,
+            Some(_) => Claim::Busy,
         }
     }
 
@@ -242,6 +278,15 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             }
         }
         let r = rs!(st);
+        let mut claim = Claim::Nested;
+        if n > 0 && (r.data_listening || !r.pipes.is_empty()) {
+            claim = r.claim();
+            if claim == Claim::Busy && only_flowing {
+                // Another thread is delivering: it flows again for us.
+                r.flow_again = true;
+                return None;
+            }
+        }
         let ret = if n > 0 { r.take_from_list(n) } else { None };
         if ret.is_none() {
             if r.length <= r.hwm {
@@ -260,21 +305,46 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 self.end_readable(&mut st);
             }
         }
+        let mut to = (false, false);
+        if ret.is_some() && !st.error_emitted && !st.close_emitted {
+            let r = rs!(st);
+            r.data_emitted = true;
+            to = (r.data_listening, !r.pipes.is_empty());
+        }
+        drop(st);
         if let Some(c) = &ret {
-            if !st.error_emitted && !st.close_emitted {
-                let r = rs!(st);
-                r.data_emitted = true;
-                let (listeners, pipes) = (r.data_listening, !r.pipes.is_empty());
-                drop(st);
-                if listeners {
-                    self.ev.emit_data(c);
-                }
-                if pipes {
-                    self.deliver_to_pipes(c);
-                }
+            if to.0 {
+                self.ev.emit_data(c);
+            }
+            if to.1 {
+                self.deliver_to_pipes(c);
             }
         }
+        if claim == Claim::Acquired {
+            self.release_delivery();
+        }
         ret
+    }
+
+    /// Lets go of the delivery token; delivers what other threads left to it.
+    fn release_delivery(self: &Arc<Self>) {
+        let (again, end) = {
+            let mut st = self.lock();
+            let Some(r) = st.r.as_mut() else { return };
+            r.emitting_on = None;
+            let again = std::mem::take(&mut r.flow_again);
+            let end = std::mem::take(&mut r.end_again);
+            if end {
+                self.schedule(&mut st, Tick::EndReadable);
+            }
+            (again, end)
+        };
+        if again {
+            self.flow();
+        }
+        if end {
+            self.settle();
+        }
     }
 
     fn call_read(self: &Arc<Self>, hwm: usize) {
@@ -339,7 +409,18 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
 
     fn add_chunk<'a>(self: &'a Arc<Self>, mut st: Guard<'a, R, W>, c: R, front: bool) -> Guard<'a, R, W> {
         let Some(r) = st.r.as_mut() else { return st };
-        if r.flowing == Some(true) && !r.sync && (r.data_listening || !r.pipes.is_empty()) && r.length == 0 {
+        let mut claim = Claim::Nested;
+        let direct =
+            r.flowing == Some(true) && !r.sync && (r.data_listening || !r.pipes.is_empty()) && r.length == 0;
+        if direct {
+            claim = r.claim();
+            if claim == Claim::Busy {
+                // Another thread is delivering: this chunk queues behind
+                // what it holds, and it flows again before letting go.
+                r.flow_again = true;
+            }
+        }
+        if direct && claim != Claim::Busy {
             r.await_drain.clear();
             r.data_emitted = true;
             let (listeners, pipes) = (r.data_listening, !r.pipes.is_empty());
@@ -349,6 +430,9 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             }
             if pipes {
                 self.deliver_to_pipes(&c);
+            }
+            if claim == Claim::Acquired {
+                self.release_delivery();
             }
             st = self.lock();
         } else {
@@ -467,6 +551,11 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         let ok = st.errored.is_none() && !st.close_emitted;
         let r = rs!(st);
         if !(ok && !r.end_emitted && r.length == 0) {
+            return;
+        }
+        if r.emitting_on.is_some_and(|t| t != std::thread::current().id()) {
+            // The last chunk is still on its way on another thread.
+            r.end_again = true;
             return;
         }
         r.end_emitted = true;

@@ -691,3 +691,53 @@ fn strings_are_encoded_with_the_default_encoding() {
         "ERR_UNKNOWN_ENCODING"
     );
 }
+
+/// One stream, pushed from one task while another task pauses and resumes
+/// it: on a multi-thread runtime both threads reach the delivery code, and
+/// every chunk must still reach `'data'` once, in push order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_racing_pause_and_resume_on_other_threads_keep_order() {
+    for round in 0..20u32 {
+        let r = Arc::new(Readable::objects(ReadableOptions::default()));
+        let seen = Arc::new(Mutex::new(Vec::<u32>::new()));
+        let s = seen.clone();
+        r.on_data(move |v: &u32| {
+            // Widen the window between taking a chunk and recording it.
+            for _ in 0..200 {
+                std::hint::spin_loop();
+            }
+            s.lock().unwrap().push(*v);
+        });
+        const N: u32 = 3000;
+        let p = r.clone();
+        let producer = tokio::spawn(async move {
+            for i in 0..N {
+                p.push(i);
+                if i % 7 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        let t = r.clone();
+        let toggler = tokio::spawn(async move {
+            for i in 0..2000u32 {
+                if i % 2 == 0 {
+                    t.pause();
+                } else {
+                    t.resume();
+                }
+                tokio::task::yield_now().await;
+            }
+            t.resume();
+        });
+        producer.await.unwrap();
+        toggler.await.unwrap();
+        r.resume();
+        while seen.lock().unwrap().len() < N as usize {
+            tokio::task::yield_now().await;
+        }
+        let got = seen.lock().unwrap().clone();
+        let want: Vec<u32> = (0..N).collect();
+        assert_eq!(got, want, "round {round}");
+    }
+}
