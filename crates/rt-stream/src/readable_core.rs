@@ -55,6 +55,11 @@ pub(crate) struct RState<R> {
     pub(crate) end_again: bool,
 }
 
+thread_local! {
+    /// This thread's id, without `thread::current()`'s reference count.
+    static THREAD_ID: std::thread::ThreadId = std::thread::current().id();
+}
+
 /// What a thread may do about delivering chunks.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Claim {
@@ -103,7 +108,7 @@ impl<R> RState<R> {
     }
 
     fn claim(&mut self) -> Claim {
-        let me = std::thread::current().id();
+        let me = THREAD_ID.with(|id| *id);
         match self.emitting_on {
             None => {
                 self.emitting_on = Some(me);
@@ -328,17 +333,28 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
 
     /// Lets go of the delivery token; delivers what other threads left to it.
     fn release_delivery(self: &Arc<Self>) {
-        let (again, end) = {
-            let mut st = self.lock();
-            let Some(r) = st.r.as_mut() else { return };
-            r.emitting_on = None;
-            let again = std::mem::take(&mut r.flow_again);
-            let end = std::mem::take(&mut r.end_again);
-            if end {
-                self.schedule(&mut st, Tick::EndReadable);
-            }
-            (again, end)
+        let mut st = self.lock();
+        let (again, end) = self.release_locked(&mut st);
+        drop(st);
+        self.after_release(again, end);
+    }
+
+    /// Lets go of the token under the lock; says whether to flow again and
+    /// whether an `'end'` was queued (hand both to `after_release`).
+    fn release_locked(self: &Arc<Self>, st: &mut Guard<'_, R, W>) -> (bool, bool) {
+        let Some(r) = st.r.as_mut() else {
+            return (false, false);
         };
+        r.emitting_on = None;
+        let again = std::mem::take(&mut r.flow_again);
+        let end = std::mem::take(&mut r.end_again);
+        if end {
+            self.schedule(st, Tick::EndReadable);
+        }
+        (again, end)
+    }
+
+    fn after_release(self: &Arc<Self>, again: bool, end: bool) {
         if again {
             self.flow();
         }
@@ -431,10 +447,15 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             if pipes {
                 self.deliver_to_pipes(&c);
             }
-            if claim == Claim::Acquired {
-                self.release_delivery();
-            }
             st = self.lock();
+            if claim == Claim::Acquired {
+                let (again, end) = self.release_locked(&mut st);
+                if again || end {
+                    drop(st);
+                    self.after_release(again, end);
+                    st = self.lock();
+                }
+            }
         } else {
             r.length += r.len_of(&c);
             if front {
@@ -504,8 +525,26 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         self.flow();
     }
 
+    /// Node's `flow`: reads while flowing. It holds the delivery token for
+    /// the whole loop; if another thread holds it, that thread flows again.
     pub(crate) fn flow(self: &Arc<Self>) {
+        let claim = {
+            let mut st = self.lock();
+            let r = rs!(st);
+            if r.flowing != Some(true) {
+                return;
+            }
+            let claim = r.claim();
+            if claim == Claim::Busy {
+                r.flow_again = true;
+                return;
+            }
+            claim
+        };
         while self.read_impl(None, true).is_some() {}
+        if claim == Claim::Acquired {
+            self.release_delivery();
+        }
     }
 
     pub(crate) fn maybe_read_more(self: &Arc<Self>, st: &mut Guard<'_, R, W>) {
