@@ -71,6 +71,38 @@ enum Claim {
     Busy,
 }
 
+/// Gives the delivery token back if user code panics while delivering a
+/// chunk, so the stream keeps working for other threads (as an emitter does).
+struct DeliveryGuard<'a, R: Send + 'static, W: Send + 'static> {
+    core: &'a Arc<Core<R, W>>,
+    armed: bool,
+}
+
+impl<'a, R: Send + 'static, W: Send + 'static> DeliveryGuard<'a, R, W> {
+    fn new(core: &'a Arc<Core<R, W>>, claim: Claim) -> Self {
+        DeliveryGuard {
+            core,
+            armed: claim == Claim::Acquired,
+        }
+    }
+
+    /// The normal way out: the caller releases the token itself.
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl<R: Send + 'static, W: Send + 'static> Drop for DeliveryGuard<'_, R, W> {
+    fn drop(&mut self) {
+        if self.armed && std::thread::panicking() {
+            let mut st = self.core.lock();
+            if let Some(r) = st.r.as_mut() {
+                r.emitting_on = None;
+            }
+        }
+    }
+}
+
 impl<R> RState<R> {
     pub(crate) fn new(hwm: usize, object_mode: bool, ops: ChunkOps<R>) -> Self {
         RState {
@@ -317,6 +349,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             to = (r.data_listening, !r.pipes.is_empty());
         }
         drop(st);
+        let mut guard = DeliveryGuard::new(self, claim);
         if let Some(c) = &ret {
             if to.0 {
                 self.ev.emit_data(c);
@@ -325,6 +358,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 self.deliver_to_pipes(c);
             }
         }
+        guard.disarm();
         if claim == Claim::Acquired {
             self.release_delivery();
         }
@@ -441,12 +475,14 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             r.data_emitted = true;
             let (listeners, pipes) = (r.data_listening, !r.pipes.is_empty());
             drop(st);
+            let mut guard = DeliveryGuard::new(self, claim);
             if listeners {
                 self.ev.emit_data(&c);
             }
             if pipes {
                 self.deliver_to_pipes(&c);
             }
+            guard.disarm();
             st = self.lock();
             if claim == Claim::Acquired {
                 let (again, end) = self.release_locked(&mut st);
@@ -541,7 +577,9 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             }
             claim
         };
+        let mut guard = DeliveryGuard::new(self, claim);
         while self.read_impl(None, true).is_some() {}
+        guard.disarm();
         if claim == Claim::Acquired {
             self.release_delivery();
         }

@@ -741,3 +741,35 @@ async fn pushes_racing_pause_and_resume_on_other_threads_keep_order() {
         assert_eq!(got, want, "round {round}");
     }
 }
+
+#[test]
+fn a_panicking_data_listener_does_not_stall_the_stream_for_other_threads() {
+    // No runtime: deferred work runs before each call returns, on the calling thread.
+    let r = Readable::objects(ReadableOptions::default());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let bad = r.on_data(|n: &u32| {
+        if *n == 0 {
+            panic!("listener fails on the first chunk");
+        }
+    });
+    let s = seen.clone();
+    r.on_data(move |n: &u32| s.lock().unwrap().push(*n));
+    let r2 = r.clone();
+    let first = std::thread::spawn(move || {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r2.push(0u32)));
+    });
+    first.join().unwrap();
+    // The listener that threw is gone; another thread pushes: its chunks
+    // must be delivered (a delivery token left held by the panicking thread
+    // would leave them buffered forever).
+    r.off(bad);
+    let r3 = r.clone();
+    std::thread::spawn(move || {
+        for n in 1..=3u32 {
+            r3.push(n);
+        }
+    })
+    .join()
+    .unwrap();
+    assert_eq!(*seen.lock().unwrap(), [1, 2, 3]);
+}
