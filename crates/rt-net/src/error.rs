@@ -4,8 +4,6 @@
 use std::fmt;
 use std::io;
 
-use crate::errno;
-
 /// An error from a server, a socket or a lookup, shaped like Node's.
 ///
 /// System errors carry Node's code name (`ECONNREFUSED`, `EADDRINUSE`, ...),
@@ -107,12 +105,12 @@ impl NetError {
     ) -> NetError {
         let raw = err
             .raw_os_error()
-            .or_else(|| errno::from_kind(err.kind()))
+            .or_else(|| rt_stream::errno::from_kind(err.kind()))
             .unwrap_or(0);
         let (code, description) = if raw == 0 {
             ("UNKNOWN", "unknown error")
         } else {
-            errno::describe(raw)
+            rt_stream::errno::describe(raw)
         };
         let mut message = match shape {
             Shape::Plain => format!("{syscall} {code}"),

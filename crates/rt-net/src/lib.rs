@@ -143,7 +143,6 @@
 
 mod address;
 mod conn;
-mod errno;
 mod error;
 pub mod events;
 mod listener;

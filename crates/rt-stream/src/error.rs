@@ -184,45 +184,16 @@ impl Error {
 }
 
 fn errno_name(err: &io::Error) -> (&'static str, Option<i32>, String) {
-    const TABLE: &[(i32, &str, &str)] = &[
-        (1, "EPERM", "operation not permitted"),
-        (2, "ENOENT", "no such file or directory"),
-        (4, "EINTR", "interrupted system call"),
-        (5, "EIO", "i/o error"),
-        (9, "EBADF", "bad file descriptor"),
-        (11, "EAGAIN", "resource temporarily unavailable"),
-        (12, "ENOMEM", "not enough memory"),
-        (13, "EACCES", "permission denied"),
-        (17, "EEXIST", "file already exists"),
-        (20, "ENOTDIR", "not a directory"),
-        (21, "EISDIR", "illegal operation on a directory"),
-        (22, "EINVAL", "invalid argument"),
-        (24, "EMFILE", "too many open files"),
-        (28, "ENOSPC", "no space left on device"),
-        (30, "EROFS", "read-only file system"),
-        (32, "EPIPE", "broken pipe"),
-        (98, "EADDRINUSE", "address already in use"),
-        (104, "ECONNRESET", "connection reset by peer"),
-        (110, "ETIMEDOUT", "connection timed out"),
-        (111, "ECONNREFUSED", "connection refused"),
-    ];
     if let Some(raw) = err.raw_os_error() {
-        if let Some((n, name, desc)) = TABLE.iter().find(|(n, _, _)| *n == raw) {
-            return (name, Some(-n), desc.to_string());
-        }
-        return ("EIO", Some(-raw), err.to_string());
+        return match crate::errno::describe(raw) {
+            ("UNKNOWN", _) => ("EIO", Some(-raw), err.to_string()),
+            (name, desc) => (name, Some(-raw), desc.to_string()),
+        };
     }
-    let (name, n) = match err.kind() {
-        io::ErrorKind::NotFound => ("ENOENT", 2),
-        io::ErrorKind::PermissionDenied => ("EACCES", 13),
-        io::ErrorKind::AlreadyExists => ("EEXIST", 17),
-        io::ErrorKind::BrokenPipe => ("EPIPE", 32),
-        io::ErrorKind::ConnectionReset => ("ECONNRESET", 104),
-        io::ErrorKind::ConnectionRefused => ("ECONNREFUSED", 111),
-        io::ErrorKind::TimedOut => ("ETIMEDOUT", 110),
-        io::ErrorKind::InvalidInput => ("EINVAL", 22),
-        io::ErrorKind::UnexpectedEof => ("EOF", 4095),
-        _ => ("EIO", 5),
+    let (name, n) = match crate::errno::from_kind(err.kind()) {
+        Some(raw) => (crate::errno::describe(raw).0, raw),
+        None if err.kind() == io::ErrorKind::UnexpectedEof => ("EOF", 4095),
+        None => ("EIO", libc::EIO),
     };
     (name, Some(-n), err.to_string())
 }

@@ -110,6 +110,7 @@ mod bridge;
 mod chunk;
 mod core;
 mod duplex;
+pub mod errno;
 mod error;
 pub mod events;
 mod from;

@@ -1,8 +1,11 @@
-//! OS error numbers -> Node's code names, errno values and libuv's descriptions.
+//! OS error numbers -> Node's code names and libuv's descriptions, shared by
+//! every rt crate that reports system errors (file streams here, sockets in
+//! rt-net): one table, so the same errno gets the same name everywhere.
 
-/// Node's name, libuv's description and (negative, as Node reports it) errno
-/// for an OS error number. Unknown numbers map to `("UNKNOWN", "unknown error", -n)`.
-pub(crate) fn describe(raw: i32) -> (&'static str, &'static str) {
+/// Node's code name and libuv's description for an OS error number
+/// (`libc::ENOENT` -> `("ENOENT", "no such file or directory")`). Node reports
+/// the errno itself negated. Unknown numbers map to `("UNKNOWN", "unknown error")`.
+pub fn describe(raw: i32) -> (&'static str, &'static str) {
     match raw {
         libc::EADDRINUSE => ("EADDRINUSE", "address already in use"),
         libc::EADDRNOTAVAIL => ("EADDRNOTAVAIL", "address not available"),
@@ -35,13 +38,17 @@ pub(crate) fn describe(raw: i32) -> (&'static str, &'static str) {
         libc::EPROTO => ("EPROTO", "protocol error"),
         libc::EROFS => ("EROFS", "read-only file system"),
         libc::ECANCELED => ("ECANCELED", "operation canceled"),
+        libc::EEXIST => ("EEXIST", "file already exists"),
+        libc::EISDIR => ("EISDIR", "illegal operation on a directory"),
+        libc::ENOSPC => ("ENOSPC", "no space left on device"),
+        libc::EIO => ("EIO", "i/o error"),
         _ => ("UNKNOWN", "unknown error"),
     }
 }
 
 /// The OS error number for an `io::ErrorKind` when the error carries none
 /// (errors made by tokio or std rather than returned by a system call).
-pub(crate) fn from_kind(kind: std::io::ErrorKind) -> Option<i32> {
+pub fn from_kind(kind: std::io::ErrorKind) -> Option<i32> {
     use std::io::ErrorKind as K;
     Some(match kind {
         K::AddrInUse => libc::EADDRINUSE,
@@ -53,6 +60,7 @@ pub(crate) fn from_kind(kind: std::io::ErrorKind) -> Option<i32> {
         K::BrokenPipe => libc::EPIPE,
         K::TimedOut => libc::ETIMEDOUT,
         K::NotFound => libc::ENOENT,
+        K::AlreadyExists => libc::EEXIST,
         K::InvalidInput => libc::EINVAL,
         K::NotConnected => libc::ENOTCONN,
         K::WouldBlock => libc::EAGAIN,
@@ -71,6 +79,8 @@ mod tests {
         assert_eq!(describe(libc::ECONNREFUSED).0, "ECONNREFUSED");
         assert_eq!(describe(libc::EADDRINUSE).1, "address already in use");
         assert_eq!(describe(-12345).0, "UNKNOWN");
+        assert_eq!(describe(libc::EEXIST), ("EEXIST", "file already exists"));
+        assert_eq!(from_kind(std::io::ErrorKind::AlreadyExists), Some(libc::EEXIST));
         assert_eq!(from_kind(std::io::ErrorKind::BrokenPipe), Some(libc::EPIPE));
         assert_eq!(from_kind(std::io::ErrorKind::Other), None);
     }
