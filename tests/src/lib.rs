@@ -3,6 +3,11 @@
 //! - [`node`]: find the machine's `node` (Node is the oracle), skip with a
 //!   printed notice when it is missing, fail instead under `RT_REQUIRE_NODE=1`,
 //!   and run small Node scripts with input on stdin.
+//! - [`skip`]: visible skips (counted by `cargo xtask ci`) that fail instead
+//!   when a requirement variable (`RT_REQUIRE_NODE`, `RT_REQUIRE_SERVICES`) is
+//!   truthy.
+//! - [`wait`]: bounded waits that fail saying what did not happen.
+//! - [`temp`]: temporary folders removed on drop.
 //! - [`rng`]: a small seeded generator for differential tests (same seed, same
 //!   inputs, on every machine).
 //! - [`bench`](mod@bench): timing loops and the `BENCH {...}` line format that
@@ -14,3 +19,6 @@
 pub mod bench;
 pub mod node;
 pub mod rng;
+pub mod skip;
+pub mod temp;
+pub mod wait;

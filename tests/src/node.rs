@@ -3,6 +3,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+pub use crate::temp::TempDir;
 
 /// The environment variable that turns a missing `node` from a skip into a failure.
 pub const REQUIRE_NODE: &str = "RT_REQUIRE_NODE";
@@ -11,45 +14,72 @@ pub const REQUIRE_NODE: &str = "RT_REQUIRE_NODE";
 #[derive(Debug, Clone)]
 pub struct Node {
     path: PathBuf,
+    version: String,
 }
 
-/// Finds `node` for the test named `test`.
+/// The Node major version the oracle must be (the project targets Node v20).
+pub const NODE_MAJOR: u32 = 20;
+
+/// Finds `node` (v20) for the test named `test`.
 ///
-/// Returns `None` after printing a notice when `node` is missing, unless
-/// `RT_REQUIRE_NODE=1`, in which case it panics (the test fails).
+/// Returns `None` after recording a visible skip ([`crate::skip`]) when `node`
+/// is missing or is not v20, unless `RT_REQUIRE_NODE` is truthy, in which case
+/// it panics (the test fails) saying what was found.
+#[track_caller]
 pub fn node_or_skip(test: &str) -> Option<Node> {
     match find() {
-        Some(node) => Some(node),
-        None => {
-            if std::env::var(REQUIRE_NODE).as_deref() == Ok("1") {
-                panic!("{test}: `node` is required (RT_REQUIRE_NODE=1) but was not found on PATH");
-            }
-            eprintln!(
-                "NOTICE: {test} skipped: `node` not found on PATH (set RT_REQUIRE_NODE=1 to fail instead)"
-            );
+        Ok(node) => Some(node),
+        Err(why) => {
+            crate::skip::skip_unless_required(REQUIRE_NODE, test, why);
             None
         }
     }
 }
 
-fn find() -> Option<Node> {
-    let candidate = std::env::var_os("RT_NODE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "node".into());
-    let ok = Command::new(&candidate)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    ok.then_some(Node { path: candidate })
+fn find() -> Result<Node, &'static str> {
+    static FOUND: OnceLock<Result<Node, &'static str>> = OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let candidate = std::env::var_os("RT_NODE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "node".into());
+            let out = Command::new(&candidate)
+                .arg("--version")
+                .stdin(Stdio::null())
+                .stderr(Stdio::null())
+                .output();
+            let out = match out {
+                Ok(out) if out.status.success() => out,
+                _ => return Err("`node` not found on PATH (or RT_NODE)"),
+            };
+            let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            match parse_major(&version) {
+                Some(NODE_MAJOR) => Ok(Node {
+                    path: candidate,
+                    version,
+                }),
+                _ => Err(Box::leak(
+                    format!("found node {version:?} but the oracle must be v{NODE_MAJOR}").into_boxed_str(),
+                )),
+            }
+        })
+        .clone()
+}
+
+/// The major version in `node --version` output such as `v20.20.2`.
+fn parse_major(version: &str) -> Option<u32> {
+    version.strip_prefix('v')?.split('.').next()?.parse().ok()
 }
 
 impl Node {
     /// The path (or bare name) used to start `node`.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What `node --version` printed (`v20.x.y`).
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// A `Command` that starts this `node`.
@@ -59,10 +89,12 @@ impl Node {
 
     /// Runs `script` (JavaScript source) with `stdin` as its standard input and
     /// returns its standard output. Panics, showing stderr, if node fails.
+    ///
+    /// The script is written to a temporary folder of its own, removed again
+    /// when node has finished (also when it failed).
     pub fn run_script(&self, script: &str, stdin: &[u8]) -> Vec<u8> {
-        let dir = std::env::temp_dir().join(format!("rt-node-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        let file = dir.join(format!("script-{:x}.js", hash(script)));
+        let dir = TempDir::new("rt-node");
+        let file = dir.path().join(format!("script-{:x}.js", hash(script)));
         std::fs::write(&file, script).expect("write node script");
         self.run_file(&file, &[], stdin)
     }
@@ -103,4 +135,17 @@ fn hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_major;
+
+    #[test]
+    fn major_versions() {
+        assert_eq!(parse_major("v20.20.2"), Some(20));
+        assert_eq!(parse_major("v18.19.0"), Some(18));
+        assert_eq!(parse_major("20.1.0"), None);
+        assert_eq!(parse_major(""), None);
+    }
 }

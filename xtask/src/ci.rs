@@ -24,7 +24,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         ),
     ];
     let all = Instant::now();
-    for (name, argv, env) in steps {
+    // Tests record each skip here (rt_tests::skip); the summary counts them.
+    let skip_log = crate::root().join("target").join("rt-skips.log");
+    let _ = std::fs::create_dir_all(crate::root().join("target"));
+    let _ = std::fs::remove_file(&skip_log);
+    for (name, argv, mut env) in steps {
+        if name == "test" {
+            env.push(("RT_SKIP_LOG", skip_log.to_str().unwrap_or_default()));
+        }
         eprintln!("==> xtask ci: {name}: cargo {}", argv.join(" "));
         let start = Instant::now();
         let status = Command::new(&cargo)
@@ -35,7 +42,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             .map_err(|e| format!("could not start cargo: {e}"))?;
         eprintln!("==> xtask ci: {name} took {:.1}s", start.elapsed().as_secs_f64());
         if !status.success() {
+            report_skips(&skip_log);
             return Err(format!("step `{name}` failed ({status})"));
+        }
+        if name == "test" {
+            report_skips(&skip_log);
         }
     }
     eprintln!(
@@ -43,4 +54,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         all.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Prints how many tests skipped and why (one line per skip in `log`).
+fn report_skips(log: &std::path::Path) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    eprintln!("==> xtask ci: {} tests skipped", lines.len());
+    for line in lines {
+        eprintln!("    skipped {line}");
+    }
 }
