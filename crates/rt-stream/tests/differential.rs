@@ -779,11 +779,19 @@ fn scenarios_match_node() {
         return;
     };
     let scenarios = scenarios();
-    assert!(scenarios.len() >= 30);
+    // 36 hand-written scenarios + 12 seeded random write/cork sequences.
+    assert_eq!(scenarios.len(), 48, "scenario list changed size");
     let script = include_str!("node/scenario.js");
     let input = serde_json::to_vec(&scenarios).unwrap();
     let out = node.run_script(script, &input);
     let expected: Vec<Vec<Vec<String>>> = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        expected.len(),
+        scenarios.len(),
+        "node returned {} event logs for {} scenarios",
+        expected.len(),
+        scenarios.len()
+    );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -808,4 +816,5 @@ fn scenarios_match_node() {
         scenarios.len(),
         failures.join("\n")
     );
+    println!("compared {} scenarios with node", scenarios.len());
 }
