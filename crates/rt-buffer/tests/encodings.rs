@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{hard_bytes, hard_string, hex, node_json, rough_base64, rough_hex, unhex};
+use common::{hard_bytes, hard_string, hex, node_answers, node_json, rough_base64, rough_hex, unhex};
 use rt_buffer::{Buffer, Encoding};
 use rt_tests::node::node_or_skip;
 use rt_tests::rng::Rng;
@@ -44,8 +44,12 @@ fn every_encoding_both_directions_matches_node() {
         "encode": encode.iter().map(|(e, s)| json!([e.name(), s])).collect::<Vec<_>>(),
     });
     let out = node_json(&node, SCRIPT, &input);
+    let want_cases = Encoding::ALL.len() * CASES;
+    assert_eq!((decode.len(), encode.len()), (want_cases, want_cases));
+    let node_decode = node_answers(&out["decode"], want_cases, "decode");
+    let node_encode = node_answers(&out["encode"], want_cases, "encode");
     let mut failures = Vec::new();
-    for ((enc, bytes), got) in decode.iter().zip(out["decode"].as_array().expect("decode")) {
+    for ((enc, bytes), got) in decode.iter().zip(node_decode) {
         let buf = Buffer::from(bytes.clone());
         let want = got[0].as_str().expect("string");
         let ours = buf.to_string(*enc);
@@ -59,7 +63,7 @@ fn every_encoding_both_directions_matches_node() {
             }
         }
     }
-    for ((enc, s), got) in encode.iter().zip(out["encode"].as_array().expect("encode")) {
+    for ((enc, s), got) in encode.iter().zip(node_encode) {
         let want = unhex(got[0].as_str().expect("hex"));
         let ours = Buffer::from_str(s, *enc);
         if ours != want {
@@ -82,6 +86,11 @@ fn every_encoding_both_directions_matches_node() {
         "{} mismatches, first ones:\n{}",
         failures.len(),
         failures[..failures.len().min(20)].join("\n")
+    );
+    println!(
+        "compared {} decode and {} encode cases with node",
+        decode.len(),
+        encode.len()
     );
 }
 

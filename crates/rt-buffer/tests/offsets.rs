@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{hard_bytes, hard_string, hex, node_json};
+use common::{hard_bytes, hard_string, hex, node_answers, node_json};
 use rt_buffer::{Buffer, Encoding, Error, Fill, Needle};
 use rt_tests::node::node_or_skip;
 use rt_tests::rng::Rng;
@@ -103,9 +103,12 @@ fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
 
+/// How many cases [`gen_cases`] makes.
+const CASES: usize = 6_000;
+
 fn gen_cases(rng: &mut Rng) -> Vec<Case> {
     let mut cases = Vec::new();
-    for i in 0..6_000 {
+    for i in 0..CASES {
         let mut buf = hard_bytes(rng);
         buf.truncate(rng.below(40) as usize);
         let len = buf.len();
@@ -509,7 +512,8 @@ fn offset_taking_operations_match_node() {
             .collect::<Vec<_>>()
     );
     let out = node_json(&node, SCRIPT, &input);
-    let out = out.as_array().expect("array");
+    assert_eq!(cases.len(), CASES);
+    let out = node_answers(&out, CASES, "offset operation");
     let mut failures = Vec::new();
     let mut errors = 0;
     for (c, want) in cases.iter().zip(out) {
@@ -541,5 +545,9 @@ fn offset_taking_operations_match_node() {
         failures.len(),
         cases.len(),
         failures[..failures.len().min(25)].join("\n")
+    );
+    println!(
+        "compared {} cases with node ({errors} of them errors)",
+        cases.len()
     );
 }

@@ -12,6 +12,23 @@ pub(crate) fn node_json(node: &Node, script: &str, input: &Value) -> Value {
     serde_json::from_slice(&out).expect("node printed JSON")
 }
 
+/// `v` as an array of exactly `expected` answers from node, one per case sent;
+/// panics saying how many came back otherwise (a script that printed nothing,
+/// or stopped halfway, must fail the test instead of comparing nothing).
+#[track_caller]
+pub(crate) fn node_answers<'a>(v: &'a Value, expected: usize, what: &str) -> &'a [Value] {
+    let got = v
+        .as_array()
+        .unwrap_or_else(|| panic!("node's {what}: expected a JSON array, got {v}"));
+    assert_eq!(
+        got.len(),
+        expected,
+        "node returned {} {what} answers for {expected} cases",
+        got.len()
+    );
+    got
+}
+
 pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
