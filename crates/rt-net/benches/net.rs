@@ -2,7 +2,7 @@
 //! tokio echo server, each in its own process, all driven by the same Rust
 //! client (a Node client would be the bottleneck).
 //!
-//! - `net --serve rt|tokio` runs one echo server on 127.0.0.1, prints its
+//! - `net --serve rt|rt-1thread|tokio` runs one echo server on 127.0.0.1, prints its
 //!   port, and exits when its stdin closes;
 //! - `node benches/node/echo-server.js` is Node's (`s.pipe(s)`);
 //! - without `--serve`, this program starts the three and measures them:
@@ -45,7 +45,10 @@ fn main() {
     if !node_present {
         eprintln!("NOTICE: `node` not found: the Node echo server is skipped");
     }
-    let mut kinds = vec!["rt", "tokio"];
+    // "rt" runs on tokio's default multi-thread runtime (2 workers here), as
+    // an rt user gets it; "rt-1thread" runs the same server on one event loop,
+    // as Node does, so both comparisons are in the table.
+    let mut kinds = vec!["rt", "rt-1thread", "tokio"];
     if node_present {
         kinds.push("node");
     }
@@ -157,9 +160,11 @@ impl Drop for EchoServer {
 }
 
 fn serve(kind: &str) {
-    // RT_NET_SERVER_THREADS=1: a current-thread runtime (one event loop, as
-    // Node); otherwise tokio's default multi-thread runtime.
-    let runtime = if std::env::var("RT_NET_SERVER_THREADS").as_deref() == Ok("1") {
+    // "rt-1thread" or RT_NET_SERVER_THREADS=1: a current-thread runtime (one
+    // event loop, as Node); otherwise tokio's default multi-thread runtime.
+    let runtime = if kind == "rt-1thread"
+        || std::env::var("RT_NET_SERVER_THREADS").as_deref() == Ok("1")
+    {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
