@@ -162,9 +162,7 @@ impl Drop for EchoServer {
 fn serve(kind: &str) {
     // "rt-1thread" or RT_NET_SERVER_THREADS=1: a current-thread runtime (one
     // event loop, as Node); otherwise tokio's default multi-thread runtime.
-    let runtime = if kind == "rt-1thread"
-        || std::env::var("RT_NET_SERVER_THREADS").as_deref() == Ok("1")
-    {
+    let runtime = if kind == "rt-1thread" || std::env::var("RT_NET_SERVER_THREADS").as_deref() == Ok("1") {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
