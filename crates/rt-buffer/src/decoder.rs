@@ -5,6 +5,12 @@ use crate::encoding::{
     Encoding, decode_ascii, decode_latin1, decode_utf8, encode_base64, encode_base64url, encode_hex,
 };
 
+/// Where decoded text goes: a Rust string, or JavaScript's UTF-16 code units.
+enum Sink<'a> {
+    Str(&'a mut String),
+    Units(&'a mut Vec<u16>),
+}
+
 /// Node's `StringDecoder` (`require('string_decoder').StringDecoder`).
 ///
 /// `write` returns the text of every complete character so far and holds
@@ -60,7 +66,22 @@ impl StringDecoder {
         &self.buf[..self.buffered]
     }
 
-    fn make(&mut self, bytes: &[u8], out: &mut String) {
+    fn make(&mut self, bytes: &[u8], out: &mut Sink<'_>) {
+        let out = match out {
+            Sink::Str(s) => s,
+            Sink::Units(units) => {
+                if self.encoding == Encoding::Utf16le {
+                    // Lossless: the units as they are, lone surrogates included.
+                    units.extend(self.pending_high.take());
+                    units.extend(crate::encoding::utf16_units(bytes));
+                } else {
+                    let mut s = String::new();
+                    self.make(bytes, &mut Sink::Str(&mut s));
+                    units.extend(s.encode_utf16());
+                }
+                return;
+            }
+        };
         match self.encoding {
             Encoding::Utf8 => out.push_str(&decode_utf8(bytes)),
             Encoding::Utf16le => self.push_utf16(bytes, out),
@@ -91,11 +112,42 @@ impl StringDecoder {
     /// incomplete character at the end is held for the next call.
     pub fn write(&mut self, data: &[u8]) -> String {
         let mut out = String::new();
-        self.write_into(data, &mut out);
+        self.write_into(data, &mut Sink::Str(&mut out));
         out
     }
 
-    fn write_into(&mut self, mut data: &[u8], out: &mut String) {
+    /// `decoder.write(buffer)` with the result as the JavaScript string's
+    /// UTF-16 code units, losslessly: for `utf16le`, exactly the units
+    /// Node's `write` returns, so a high surrogate that is not followed by
+    /// its low half comes out alone, as in Node (where [`write`](StringDecoder::write)
+    /// must hold it back or write U+FFFD). A high surrogate at the very end
+    /// of the chunk is held for the next call, as Node holds it. For the
+    /// other encodings these are the units of [`write`](StringDecoder::write)'s string.
+    ///
+    /// ```js
+    /// const d = new StringDecoder('utf16le');
+    /// d.write(Buffer.from([0x3d, 0xd8]));         // '' (a high surrogate, held)
+    /// d.write(Buffer.from([0x61, 0x00]));         // '\uD83Da' (its partner did not come)
+    /// d.write(Buffer.from([0x00, 0xde, 0x62]));   // '\uDE00' (a lone low surrogate; 0x62 held)
+    /// d.end();                                    // '' (the odd byte is dropped)
+    /// ```
+    ///
+    /// ```
+    /// use rt_buffer::{Encoding, StringDecoder};
+    /// let mut d = StringDecoder::new(Encoding::Utf16le);
+    /// assert_eq!(d.write_utf16(&[0x3d, 0xd8]), [0u16; 0]);
+    /// assert_eq!(d.write_utf16(&[0x61, 0x00]), [0xd83d, 0x61]);
+    /// assert_eq!(d.write_utf16(&[0x00, 0xde, 0x62]), [0xde00]);
+    /// assert_eq!(d.end_utf16(), [0u16; 0]);
+    /// ```
+    #[doc(alias = "write")]
+    pub fn write_utf16(&mut self, data: &[u8]) -> Vec<u16> {
+        let mut out = Vec::new();
+        self.write_into(data, &mut Sink::Units(&mut out));
+        out
+    }
+
+    fn write_into(&mut self, mut data: &[u8], out: &mut Sink<'_>) {
         let enc = self.encoding;
         if !matches!(
             enc,
@@ -199,19 +251,45 @@ impl StringDecoder {
     /// UTF-16 byte) and resets the decoder.
     pub fn end(&mut self) -> String {
         let mut out = String::new();
-        self.flush_into(&mut out);
+        self.flush_into(&mut Sink::Str(&mut out));
         out
     }
 
     /// `decoder.end(buffer)`: `write(data)` then `end()`, in one string.
     pub fn end_with(&mut self, data: &[u8]) -> String {
         let mut out = String::new();
-        self.write_into(data, &mut out);
-        self.flush_into(&mut out);
+        self.write_into(data, &mut Sink::Str(&mut out));
+        self.flush_into(&mut Sink::Str(&mut out));
         out
     }
 
-    fn flush_into(&mut self, out: &mut String) {
+    /// `decoder.end()` as UTF-16 code units (see [`write_utf16`](StringDecoder::write_utf16)):
+    /// a held high surrogate comes out alone, as Node's `end()` gives it.
+    ///
+    /// ```
+    /// use rt_buffer::{Encoding, StringDecoder};
+    /// // new StringDecoder('utf16le').end(Buffer.from([0x3d, 0xd8])) === '\uD83D'
+    /// let mut d = StringDecoder::new(Encoding::Utf16le);
+    /// assert_eq!(d.end_with_utf16(&[0x3d, 0xd8]), [0xd83d]);
+    /// ```
+    #[doc(alias = "end")]
+    pub fn end_utf16(&mut self) -> Vec<u16> {
+        let mut out = Vec::new();
+        self.flush_into(&mut Sink::Units(&mut out));
+        out
+    }
+
+    /// `decoder.end(buffer)` as UTF-16 code units: [`write_utf16`](StringDecoder::write_utf16)
+    /// then [`end_utf16`](StringDecoder::end_utf16), in one run.
+    #[doc(alias = "end")]
+    pub fn end_with_utf16(&mut self, data: &[u8]) -> Vec<u16> {
+        let mut out = Vec::new();
+        self.write_into(data, &mut Sink::Units(&mut out));
+        self.flush_into(&mut Sink::Units(&mut out));
+        out
+    }
+
+    fn flush_into(&mut self, out: &mut Sink<'_>) {
         if self.encoding == Encoding::Utf16le && self.buffered % 2 == 1 {
             self.buffered -= 1;
             self.missing = self.missing.saturating_sub(1);
@@ -221,8 +299,11 @@ impl StringDecoder {
             let n = self.buffered;
             self.make(&held[..n], out);
         }
-        if self.pending_high.take().is_some() {
-            out.push('\u{fffd}');
+        if let Some(h) = self.pending_high.take() {
+            match out {
+                Sink::Str(s) => s.push('\u{fffd}'),
+                Sink::Units(units) => units.push(h),
+            }
         }
         self.buffered = 0;
         self.missing = 0;

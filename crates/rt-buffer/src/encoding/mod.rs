@@ -11,8 +11,10 @@ use std::str::FromStr;
 
 use crate::error::Error;
 
-pub(crate) use self::base64::{base64_byte_length, decode_base64, encode_base64, encode_base64url};
-pub(crate) use self::hex::{decode_hex, encode_hex};
+pub(crate) use self::base64::{
+    base64_byte_length, decode_base64, decode_base64_bytes, encode_base64, encode_base64url,
+};
+pub(crate) use self::hex::{decode_hex, decode_hex_bytes, encode_hex};
 pub(crate) use self::latin1::{decode_ascii, decode_latin1, encode_latin1};
 pub(crate) use self::utf8::decode_utf8;
 pub(crate) use self::utf16::{decode_utf16le, encode_utf16le, utf16_len, utf16_units};
