@@ -2,9 +2,10 @@
 #![allow(missing_docs)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rt_stream::*;
+use rt_tests::wait::{wait_until_async, within};
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -129,10 +130,16 @@ async fn write_all_waits_for_drain() {
         },
     );
     for i in 0..50u8 {
-        w.write_all(vec![b'a' + (i % 26); 3]).await.unwrap();
+        within(
+            10,
+            "'drain' after a full buffer",
+            w.write_all(vec![b'a' + (i % 26); 3]),
+        )
+        .await
+        .unwrap();
         assert!(w.writable_length() <= 4 + 3);
     }
-    w.end_and_wait().await.unwrap();
+    within(10, "'finish'", w.end_and_wait()).await.unwrap();
     assert_eq!(got.lock().unwrap().len(), 150);
     assert!(w.writable_finished());
 }
@@ -266,9 +273,32 @@ async fn push_after_eof_and_write_after_end_have_nodes_codes() {
     assert_eq!(e.message(), "write after end");
     settle().await;
     assert_eq!(taken(&errs), ["ERR_STREAM_WRITE_AFTER_END"]);
-    // After finish, end() fails with ERR_STREAM_ALREADY_FINISHED... once destroyed, ERR_STREAM_DESTROYED.
     let e = w.write("y").unwrap_err();
     assert_eq!(e.code(), "ERR_STREAM_WRITE_AFTER_END");
+    // The write after end destroyed the stream before it finished: end()
+    // now fails with ERR_STREAM_DESTROYED (node v20, same sequence).
+    assert!(w.destroyed());
+    assert!(!w.writable_finished());
+    let e = w.end().unwrap_err();
+    assert_eq!(e.code(), "ERR_STREAM_DESTROYED");
+    assert_eq!(e.message(), "Cannot call end after a stream was destroyed");
+
+    // After 'finish', end() fails with ERR_STREAM_ALREADY_FINISHED, through
+    // its return value and through the callback (node v20: the callback's
+    // error is ERR_STREAM_ALREADY_FINISHED even once auto-destroyed).
+    let w = Writable::discard();
+    w.end().unwrap();
+    settle().await;
+    assert!(w.writable_finished());
+    let e = w.end().unwrap_err();
+    assert_eq!(e.code(), "ERR_STREAM_ALREADY_FINISHED");
+    assert_eq!(e.message(), "Cannot call end after a stream was finished");
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    w.end_cb(move |r| {
+        let _ = tx.send(r);
+    });
+    let r = within(10, "end()'s callback after 'finish'", rx).await.unwrap();
+    assert_eq!(r.unwrap_err().code(), "ERR_STREAM_ALREADY_FINISHED");
 }
 
 #[tokio::test]
@@ -320,16 +350,18 @@ async fn finished_reports_premature_close_and_errors() {
     let r2 = r.clone();
     let h = tokio::spawn(async move { finished(&r2).await });
     r.destroy(None);
-    assert_eq!(h.await.unwrap().unwrap_err().code(), "ERR_STREAM_PREMATURE_CLOSE");
+    let res = within(10, "finished() after destroy", h).await.unwrap();
+    assert_eq!(res.unwrap_err().code(), "ERR_STREAM_PREMATURE_CLOSE");
 
     let w = Writable::discard();
     w.destroy(Some(Error::new("ERR_TEST", "boom")));
-    assert_eq!(finished(&w).await.unwrap_err().code(), "ERR_TEST");
+    let res = within(10, "finished() of an errored writable", finished(&w)).await;
+    assert_eq!(res.unwrap_err().code(), "ERR_TEST");
 
     let w = Writable::discard();
     w.end().unwrap();
-    finished(&w).await.unwrap();
-    closed(&w).await;
+    within(10, "finished() after end", finished(&w)).await.unwrap();
+    within(10, "'close' after end", closed(&w)).await;
 }
 
 #[tokio::test]
@@ -364,9 +396,19 @@ async fn pipe_to_several_destinations_at_different_speeds() {
             }
         },
     );
+    // The most bytes buffered at once in the source and in each destination,
+    // sampled each time the source is asked for a chunk.
+    let max_buffered = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)]);
+    let streams: Arc<OnceLock<(Readable, Writable, Writable)>> = Arc::new(OnceLock::new());
+    let (m, st) = (max_buffered.clone(), streams.clone());
     let mut n = 0u8;
     let src = Readable::from_source(
         move |_size: usize, p: &Pusher<Buffer>| {
+            if let Some((src, wf, ws)) = st.get() {
+                m[0].fetch_max(src.readable_length(), Ordering::SeqCst);
+                m[1].fetch_max(wf.writable_length(), Ordering::SeqCst);
+                m[2].fetch_max(ws.writable_length(), Ordering::SeqCst);
+            }
             if n == 200 {
                 p.push_end();
             } else {
@@ -379,15 +421,35 @@ async fn pipe_to_several_destinations_at_different_speeds() {
             ..Default::default()
         },
     );
+    let _ = streams.set((src.clone(), wf.clone(), ws.clone()));
     src.pipe(&wf);
     src.pipe(&ws);
-    let max_buffered = Arc::new(AtomicUsize::new(0));
-    finished(&wf).await.unwrap();
-    finished(&ws).await.unwrap();
+    within(10, "the fast destination's 'finish'", finished(&wf))
+        .await
+        .unwrap();
+    within(10, "the slow destination's 'finish'", finished(&ws))
+        .await
+        .unwrap();
     let expect: Vec<u8> = (1..=200u8).flat_map(|i| [i; 4]).collect();
     assert_eq!(*fast.lock().unwrap(), expect);
     assert_eq!(*slow.lock().unwrap(), expect);
-    let _ = max_buffered;
+    // Backpressure from the slow destination holds everyone near the marks
+    // (8 bytes each, 4-byte chunks): at most one chunk over a mark, where
+    // ignoring the slow side's `false` would let it pile up hundreds of bytes.
+    let [src_max, fast_max, slow_max] = [0, 1, 2].map(|i| max_buffered[i].load(Ordering::SeqCst));
+    assert!(src_max <= 8 + 4, "source buffered up to {src_max} bytes");
+    assert!(
+        fast_max <= 8 + 4,
+        "fast destination buffered up to {fast_max} bytes"
+    );
+    assert!(
+        slow_max <= 8 + 4,
+        "slow destination buffered up to {slow_max} bytes"
+    );
+    assert!(
+        slow_max >= 4,
+        "the slow destination never had a backlog: the test measures nothing"
+    );
 }
 
 #[tokio::test]
@@ -401,7 +463,9 @@ async fn pipeline_error_in_the_middle_destroys_every_stream() {
         Ok(())
     });
     let dst = Writable::objects_from_fn(WritableOptions::default(), |_c: Buffer| Ok(()));
-    let err = pipeline!(src, mid, dst).await.unwrap_err();
+    let err = within(10, "the pipeline to fail", pipeline!(src, mid, dst))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "ERR_BAD_CHUNK");
     settle().await;
     assert!(src.destroyed());
@@ -443,35 +507,65 @@ async fn transform_with_flush_and_backpressure() {
         }
         writer.end().unwrap();
     });
-    let got: Vec<String> = lines.read_all().await.unwrap();
-    w.await.unwrap();
+    let got: Vec<String> = within(10, "every line and 'end'", lines.read_all())
+        .await
+        .unwrap();
+    within(10, "the writer task", w).await.unwrap();
     assert_eq!(got, ["one", "two", "three", "four"]);
 }
 
 #[tokio::test]
 async fn readable_from_async_stream_and_iteration() {
-    struct Count(u32);
+    /// Counts to 50; before every 7th item it is not ready, and a thread
+    /// wakes it a millisecond later (a lost waker would hang the read).
+    struct Count {
+        n: u32,
+        waiting: bool,
+        pendings: Arc<AtomicUsize>,
+    }
     impl futures_core::Stream for Count {
         type Item = u32;
         fn poll_next(
             mut self: std::pin::Pin<&mut Self>,
             cx: &mut std::task::Context<'_>,
         ) -> std::task::Poll<Option<u32>> {
-            if self.0 == 50 {
+            if self.n == 50 {
                 return std::task::Poll::Ready(None);
             }
-            self.0 += 1;
-            if self.0 % 7 == 0 {
-                // Not ready now: come back later.
-                cx.waker().wake_by_ref();
-                self.0 += 0;
+            if (self.n + 1) % 7 == 0 && !self.waiting {
+                self.waiting = true;
+                self.pendings.fetch_add(1, Ordering::SeqCst);
+                let waker = cx.waker().clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                    waker.wake();
+                });
+                return std::task::Poll::Pending;
             }
-            std::task::Poll::Ready(Some(self.0))
+            self.waiting = false;
+            self.n += 1;
+            std::task::Poll::Ready(Some(self.n))
         }
     }
-    let r = Readable::from_stream(Count(0));
-    let all = r.read_all().await.unwrap();
+    let pendings = Arc::new(AtomicUsize::new(0));
+    let r = Readable::from_stream(Count {
+        n: 0,
+        waiting: false,
+        pendings: pendings.clone(),
+    });
+    let all = within(
+        10,
+        "all 50 items of a stream that is sometimes pending",
+        r.read_all(),
+    )
+    .await
+    .unwrap();
     assert_eq!(all, (1..=50).collect::<Vec<_>>());
+    assert_eq!(
+        pendings.load(Ordering::SeqCst),
+        7,
+        "items 7, 14, ..., 49 were pending first"
+    );
     settle().await;
     assert!(r.readable_ended());
 }
@@ -523,7 +617,10 @@ async fn readable_from_a_byte_stream_that_is_not_always_ready() {
             ..Default::default()
         },
     );
-    let got: Vec<u8> = r.read_all().await.unwrap().concat();
+    let got: Vec<u8> = within(10, "every chunk and 'end'", r.read_all())
+        .await
+        .unwrap()
+        .concat();
     let want: Vec<u8> = (0..=40u8).flat_map(|n| [n; 3]).collect();
     assert_eq!(got, want);
     settle().await;
@@ -541,7 +638,7 @@ async fn readable_from_a_byte_stream_that_is_not_always_ready() {
             ..Default::default()
         },
     );
-    let err = r.read_all().await.unwrap_err();
+    let err = within(10, "the source's error", r.read_all()).await.unwrap_err();
     assert_eq!(err.code(), "ERR_TEST_SOURCE");
     settle().await;
     assert!(r.destroyed());
@@ -605,7 +702,8 @@ fn no_runtime_needed_for_synchronous_streams() {
     }
     w.end().unwrap();
     assert_eq!(done.load(Ordering::SeqCst), 1);
-    assert!(out.lock().unwrap().starts_with(b"0;1;2;"));
+    let want: String = (0..1000).map(|i| format!("{i};")).collect();
+    assert_eq!(String::from_utf8_lossy(&out.lock().unwrap()), want);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -630,7 +728,9 @@ async fn pipe_across_threads_keeps_every_byte_in_order() {
             Ok(())
         }
     });
-    pipeline!(src, mid, dst).await.unwrap();
+    within(30, "the pipeline across threads", pipeline!(src, mid, dst))
+        .await
+        .unwrap();
     assert_eq!(*sum.lock().unwrap(), expect);
 }
 
@@ -730,12 +830,13 @@ async fn pushes_racing_pause_and_resume_on_other_threads_keep_order() {
             }
             t.resume();
         });
-        producer.await.unwrap();
-        toggler.await.unwrap();
+        within(30, "the producer task", producer).await.unwrap();
+        within(30, "the pause/resume task", toggler).await.unwrap();
         r.resume();
-        while seen.lock().unwrap().len() < N as usize {
-            tokio::task::yield_now().await;
-        }
+        wait_until_async(30, &format!("round {round}: all {N} chunks reach 'data'"), || {
+            seen.lock().unwrap().len() >= N as usize
+        })
+        .await;
         let got = seen.lock().unwrap().clone();
         let want: Vec<u32> = (0..N).collect();
         assert_eq!(got, want, "round {round}");
