@@ -3,6 +3,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use rt_stream::*;
+use rt_tests::wait::within;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn data(n: usize, seed: u64) -> Vec<u8> {
@@ -16,19 +17,28 @@ async fn tcp_stream_both_ways() {
     let payload = data(3 * 1024 * 1024 + 17, 1);
     let p2 = payload.clone();
     let client = tokio::spawn(async move {
-        let sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let sock = within(60, "the TCP connect", tokio::net::TcpStream::connect(addr))
+            .await
+            .unwrap();
         let (_rd, wr) = sock.into_split();
         let w = Writable::from_async_write(wr, WritableOptions::default());
         for chunk in p2.chunks(10_000) {
-            w.write_all(chunk).await.unwrap();
+            within(60, "'drain' on the TCP writer", w.write_all(chunk))
+                .await
+                .unwrap();
         }
-        w.end_and_wait().await.unwrap();
+        within(60, "the TCP writer's 'finish'", w.end_and_wait())
+            .await
+            .unwrap();
     });
-    let (sock, _) = listener.accept().await.unwrap();
+    let (sock, _) = within(60, "the TCP accept", listener.accept()).await.unwrap();
     let (rd, _wr) = sock.into_split();
     let r = Readable::from_async_read(rd, ReadableOptions::default());
-    let got: Vec<u8> = r.read_all().await.unwrap().concat();
-    client.await.unwrap();
+    let got: Vec<u8> = within(60, "the whole payload over TCP", r.read_all())
+        .await
+        .unwrap()
+        .concat();
+    within(10, "the client task", client).await.unwrap();
     assert_eq!(got.len(), payload.len());
     assert!(got == payload);
 }
@@ -41,19 +51,25 @@ async fn tokio_duplex_pipe_through_rt_streams() {
     let payload = data(500_000, 2);
     let p2 = payload.clone();
     let writer = tokio::spawn(async move {
-        a.write_all(&p2).await.unwrap();
-        a.shutdown().await.unwrap();
+        within(60, "the tokio writer", a.write_all(&p2)).await.unwrap();
+        within(60, "the tokio writer's shutdown", a.shutdown())
+            .await
+            .unwrap();
     });
     let src = Readable::from_async_read(b, ReadableOptions::default());
     let dst = Writable::from_async_write(c, WritableOptions::default());
     let reader = tokio::spawn(async move {
         let mut out = Vec::new();
-        d.read_to_end(&mut out).await.unwrap();
+        within(60, "the tokio reader to see EOF", d.read_to_end(&mut out))
+            .await
+            .unwrap();
         out
     });
-    pipeline(&src, &dst).await.unwrap();
-    writer.await.unwrap();
-    assert!(reader.await.unwrap() == payload);
+    within(10, "the pipeline through the duplex pipes", pipeline(&src, &dst))
+        .await
+        .unwrap();
+    within(10, "the writer task", writer).await.unwrap();
+    assert!(within(10, "the reader task", reader).await.unwrap() == payload);
 }
 
 #[tokio::test]
@@ -70,8 +86,14 @@ async fn readable_as_async_read_and_writable_as_async_write() {
         o.lock().unwrap().extend_from_slice(&c);
         Ok(())
     });
-    let n = tokio::io::copy(&mut reader, &mut w).await.unwrap();
-    w.shutdown().await.unwrap();
+    let n = within(
+        60,
+        "tokio::io::copy through the bridges",
+        tokio::io::copy(&mut reader, &mut w),
+    )
+    .await
+    .unwrap();
+    within(10, "the writable's shutdown", w.shutdown()).await.unwrap();
     assert_eq!(n as usize, payload.len());
     assert!(*out.lock().unwrap() == payload);
     assert!(w.writable_finished());
@@ -86,12 +108,19 @@ async fn file_via_tokio_fs() {
     let f = tokio::fs::File::create(&path).await.unwrap();
     let w = Writable::from_async_write(f, WritableOptions::default());
     for c in payload.chunks(4096) {
-        w.write_all(c).await.unwrap();
+        within(10, "'drain' on the file writer", w.write_all(c))
+            .await
+            .unwrap();
     }
-    w.end_and_wait().await.unwrap();
+    within(10, "the file writer's 'finish'", w.end_and_wait())
+        .await
+        .unwrap();
     let f = tokio::fs::File::open(&path).await.unwrap();
     let r = Readable::from_async_read(f, ReadableOptions::default());
-    let got: Vec<u8> = r.read_all().await.unwrap().concat();
+    let got: Vec<u8> = within(10, "the file's contents", r.read_all())
+        .await
+        .unwrap()
+        .concat();
     assert!(got == payload);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -100,7 +129,7 @@ async fn file_via_tokio_fs() {
 async fn futures_stream_and_sink() {
     let mut r = Readable::from_iter(vec![1u32, 2, 3]);
     let mut seen = Vec::new();
-    while let Some(x) = r.next().await {
+    while let Some(x) = within(10, "the next item", r.next()).await {
         seen.push(x.unwrap());
     }
     assert_eq!(seen, [1, 2, 3]);
@@ -122,9 +151,9 @@ async fn futures_stream_and_sink() {
         },
     );
     for i in 0..20 {
-        w.send(i).await.unwrap();
+        within(10, "the sink to take an item", w.send(i)).await.unwrap();
     }
-    w.close().await.unwrap();
+    within(10, "the sink to close", w.close()).await.unwrap();
     assert_eq!(*got.lock().unwrap(), (0..20).collect::<Vec<_>>());
 }
 
@@ -137,8 +166,10 @@ async fn io_errors_keep_their_codes() {
     let e2 = errs.clone();
     w.on_error(move |e| e2.lock().unwrap().push(e.code().to_string()));
     let _ = w.write("into a closed pipe");
-    let e = finished(&w).await.unwrap_err();
+    let e = within(10, "finished() to report EPIPE", finished(&w))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "EPIPE");
-    closed(&w).await;
+    within(10, "'close' after EPIPE", closed(&w)).await;
     assert_eq!(*errs.lock().unwrap(), ["EPIPE"]);
 }

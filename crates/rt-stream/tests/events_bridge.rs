@@ -13,6 +13,7 @@ use rt_stream::{
     Buffer, DuplexOptions, Error, PassThrough, Readable, ReadableOptions, StreamEvent, Writable,
     WritableOptions,
 };
+use rt_tests::wait::within;
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -202,10 +203,20 @@ fn both_faces_see_the_same_events_in_the_same_order_as_node() {
     };
     let got = node.run_script(NODE_RUNS, b"");
     let want: serde_json::Value = serde_json::from_slice(&got).expect("node printed JSON");
+    let node_runs = want.as_object().expect("node printed an object of runs");
+    assert_eq!(runs.len(), 5, "run list changed size");
+    assert_eq!(
+        node_runs.len(),
+        runs.len(),
+        "node returned {} runs for {}",
+        node_runs.len(),
+        runs.len()
+    );
     for (name, own, _) in &runs {
         let want: Vec<String> = serde_json::from_value(want[*name].clone()).expect("a list of names");
         assert_eq!(own, &want, "{name}: order differs from node");
     }
+    println!("compared {} event logs with node", runs.len());
 }
 
 #[tokio::test]
@@ -219,10 +230,10 @@ async fn once_end_resolves() {
     Emitter::on(&r, &DATA, move |b: &Buffer| {
         g.fetch_add(b.len(), Ordering::SeqCst);
     });
-    ended.await;
+    within(10, "once('end')", ended).await;
     assert_eq!(got.load(Ordering::SeqCst), 2);
     assert!(r.readable_ended());
-    closed.await;
+    within(10, "once('close')", closed).await;
     assert!(r.closed());
 }
 

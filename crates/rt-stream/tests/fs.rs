@@ -3,6 +3,7 @@
 
 use rt_stream::fs::{ReadStreamOptions, WriteStreamOptions, create_read_stream, create_write_stream};
 use rt_stream::*;
+use rt_tests::wait::within;
 
 fn tmp(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("rt-stream-fs-{}", std::process::id()));
@@ -36,7 +37,7 @@ async fn chunk_sizes_match_node() {
             },
         )
         .unwrap();
-        let chunks = r.read_all().await.unwrap();
+        let chunks = within(10, "the file's chunks", r.read_all()).await.unwrap();
         let lens: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
         let s = start.unwrap_or(0) as usize;
         let all: Vec<u8> = chunks.concat();
@@ -75,7 +76,14 @@ async fn chunk_sizes_match_node() {
     );
     let out = node.run_script(&script, b"");
     let node_out: Vec<Vec<usize>> = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        node_out.len(),
+        cases.len(),
+        "node returned {} cases",
+        node_out.len()
+    );
     assert_eq!(rt_out, node_out);
+    println!("compared {} chunkings with node", cases.len());
 }
 
 #[tokio::test]
@@ -125,7 +133,9 @@ async fn write_flags_and_start() {
     let p = tmp("flags.txt");
     let w = create_write_stream(&p, WriteStreamOptions::default()).unwrap();
     w.end_with("hello world").unwrap();
-    finished(&w).await.unwrap();
+    within(10, "the file writer's 'finish'", finished(&w))
+        .await
+        .unwrap();
     let w = create_write_stream(
         &p,
         WriteStreamOptions {
@@ -135,7 +145,9 @@ async fn write_flags_and_start() {
     )
     .unwrap();
     w.end_with("!").unwrap();
-    finished(&w).await.unwrap();
+    within(10, "the file writer's 'finish'", finished(&w))
+        .await
+        .unwrap();
     assert_eq!(std::fs::read_to_string(&p).unwrap(), "hello world!");
     let w = create_write_stream(
         &p,
@@ -147,7 +159,9 @@ async fn write_flags_and_start() {
     )
     .unwrap();
     w.end_with("WORLD").unwrap();
-    finished(&w).await.unwrap();
+    within(10, "the file writer's 'finish'", finished(&w))
+        .await
+        .unwrap();
     assert_eq!(std::fs::read_to_string(&p).unwrap(), "hello WORLD!");
     let r = create_read_stream(
         &p,
@@ -158,7 +172,7 @@ async fn write_flags_and_start() {
         },
     )
     .unwrap();
-    let parts = r.read_all().await.unwrap();
+    let parts = within(10, "the file's chunks", r.read_all()).await.unwrap();
     assert_eq!(parts.concat(), b"hello WORLD!");
 }
 
@@ -171,12 +185,12 @@ async fn copy_a_file_with_pipe() {
     let r = create_read_stream(&src, ReadStreamOptions::default()).unwrap();
     let w = create_write_stream(&dst, WriteStreamOptions::default()).unwrap();
     r.pipe(&w);
-    finished(&w).await.unwrap();
+    within(10, "the copy's 'finish'", finished(&w)).await.unwrap();
     assert!(std::fs::read(&dst).unwrap() == payload);
     // and with pipeline + a transform in the middle
     let r = create_read_stream(&src, ReadStreamOptions::default()).unwrap();
     let t = PassThrough::new(DuplexOptions::default());
     let w = create_write_stream(&dst, WriteStreamOptions::default()).unwrap();
-    pipeline!(r, t, w).await.unwrap();
+    within(10, "the file pipeline", pipeline!(r, t, w)).await.unwrap();
     assert!(std::fs::read(&dst).unwrap() == payload);
 }
