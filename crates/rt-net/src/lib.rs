@@ -150,6 +150,7 @@ mod lookup;
 mod options;
 mod server;
 mod socket;
+pub mod transport;
 
 pub use address::{AddressInfo, DropInfo, Family, ServerAddress};
 pub use error::NetError;

@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use rt_buffer::Buffer;
@@ -32,6 +32,7 @@ use crate::error::NetError;
 use crate::events::{CLOSE, CONNECT, DATA, DRAIN, END, ERROR, FINISH, LOOKUP, READY, TIMEOUT};
 use crate::lookup::{LookupInfo, lookup};
 use crate::options::{ConnectOptions, SocketOptions};
+use crate::transport::IdleTimer;
 
 mod io_impl;
 mod tokio_io;
@@ -81,9 +82,8 @@ pub(crate) struct Inner {
     bytes_sent: AtomicU64,
     /// Pipes into this socket (for the half-open policy).
     pipes_in: AtomicUsize,
-    /// Milliseconds since `created` of the last read or write (for set_timeout).
-    last_active: AtomicU64,
-    created: Instant,
+    /// The idle timer (`set_timeout`): one per socket, re-armed in place.
+    timer: IdleTimer,
     /// Woken on close/destroy (stops the reader and the writer) and on state
     /// changes waiters care about (connect, end, close).
     changed: Notify,
@@ -119,8 +119,6 @@ pub(crate) struct State {
     pending_final: Option<Completion>,
     read_size: usize,
     allow_half_open: bool,
-    timeout: Duration,
-    timer_gen: u64,
     no_delay: Option<bool>,
     keep_alive: Option<(bool, Duration)>,
     local: Option<SocketAddr>,
@@ -300,8 +298,6 @@ impl Socket {
                     pending_final: None,
                     read_size: options.read_size.max(1),
                     allow_half_open: options.allow_half_open,
-                    timeout: Duration::ZERO,
-                    timer_gen: 0,
                     no_delay: None,
                     keep_alive: None,
                     local: None,
@@ -313,8 +309,7 @@ impl Socket {
                 bytes_read: AtomicU64::new(0),
                 bytes_sent: AtomicU64::new(0),
                 pipes_in: AtomicUsize::new(0),
-                last_active: AtomicU64::new(0),
-                created: Instant::now(),
+                timer: IdleTimer::new(),
                 changed: Notify::new(),
                 runtime: tokio::runtime::Handle::try_current().ok(),
                 read_rest: Mutex::new(None),
@@ -855,7 +850,7 @@ impl Socket {
             if !st.destroyed {
                 st.destroyed = true;
                 st.connecting = false;
-                st.timer_gen += 1;
+                self.inner.timer.close();
             }
             (st.pending_write.take(), st.pending_final.take())
         };
@@ -975,74 +970,37 @@ impl Socket {
     // ----- timers and TCP options -------------------------------------------
 
     pub(crate) fn touch(&self) {
-        let ms = self.inner.created.elapsed().as_millis() as u64;
-        self.inner.last_active.store(ms, Ordering::Relaxed);
+        self.inner.timer.touch();
     }
 
     /// Emits `'timeout'` once after `timeout` without reads or writes (again
     /// after new activity). The socket is not closed for you: end or destroy
     /// it in the listener, as in Node. `Duration::ZERO` disables it.
     /// Node: `socket.setTimeout(ms)`.
+    ///
+    /// One timer per socket, re-armed in place: calling this per request
+    /// stores two atomics; the first call with a timeout starts the one
+    /// task that waits for it (it ends when the socket closes).
     #[doc(alias = "setTimeout")]
     pub fn set_timeout(&self, timeout: Duration) {
-        let generation = {
-            let mut st = lock(&self.inner.st);
-            st.timeout = timeout;
-            st.timer_gen += 1;
-            if st.destroyed || timeout.is_zero() {
-                return;
-            }
-            st.timer_gen
-        };
-        self.touch();
+        let timer = &self.inner.timer;
+        timer.set_timeout(timeout);
+        if timeout.is_zero() || timer.is_closed() || !timer.claim_driver() {
+            return;
+        }
+        let timer = timer.clone();
         let weak = Arc::downgrade(&self.inner);
         self.spawn(async move {
-            let mut fired_at: Option<u64> = None;
-            loop {
-                let (deadline, last) = {
-                    let Some(inner) = weak.upgrade() else { return };
-                    let last = inner.last_active.load(Ordering::Relaxed);
-                    // A timeout too large for the clock never fires.
-                    let Some(deadline) = inner
-                        .created
-                        .checked_add(Duration::from_millis(last))
-                        .and_then(|t| t.checked_add(timeout))
-                    else {
-                        return;
-                    };
-                    (deadline, last)
-                };
-                tokio::time::sleep_until(deadline.into()).await;
+            while timer.expired().await {
                 let Some(inner) = weak.upgrade() else { return };
-                let socket = Socket { inner };
-                {
-                    let st = lock(&socket.inner.st);
-                    if st.timer_gen != generation || st.destroyed {
-                        return;
-                    }
-                }
-                let now_last = socket.inner.last_active.load(Ordering::Relaxed);
-                if now_last != last {
-                    fired_at = None;
-                    continue;
-                }
-                if fired_at == Some(last) {
-                    // Already fired for this idle period: wait for activity.
-                    // (The next deadline is computed from the last
-                    // activity, so sleeping a whole period loses nothing.)
-                    drop(socket);
-                    tokio::time::sleep(timeout).await;
-                    continue;
-                }
-                fired_at = Some(last);
-                socket.emit(&TIMEOUT, ());
+                Socket { inner }.emit(&TIMEOUT, ());
             }
         });
     }
 
     /// The idle timeout set by `set_timeout` (zero: none). Node: `socket.timeout`.
     pub fn timeout(&self) -> Duration {
-        lock(&self.inner.st).timeout
+        self.inner.timer.timeout()
     }
 
     /// Disables (`true`) or enables Nagle's algorithm. Node: `socket.setNoDelay(noDelay)`.
@@ -1204,6 +1162,8 @@ impl Socket {
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        // Ends the timer's task, if one was started.
+        self.timer.close();
         // The last handle went away without a close: run the server's hook
         // so its connection count stays right.
         let st = self.st.get_mut().unwrap_or_else(PoisonError::into_inner);

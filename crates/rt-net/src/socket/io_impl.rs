@@ -288,9 +288,7 @@ impl Socket {
     }
 
     fn touch_if_timed(&self) {
-        if !lock(&self.inner.st).timeout.is_zero() {
-            self.touch();
-        }
+        self.touch();
     }
 
     /// Keeps `rest` (and the write's completion) for the writer task. The
