@@ -55,7 +55,11 @@ async fn a_million_re_arms_leave_one_timer_and_fire_once() {
         "re-arming {RE_ARMS} times left {} extra tasks alive (at most 1 allowed)",
         after - before
     );
-    assert_eq!(count.load(Ordering::SeqCst), 0, "'timeout' fired while being re-armed");
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        0,
+        "'timeout' fired while being re-armed"
+    );
 
     let fired = tokio::time::timeout(timeout + Duration::from_secs(5), rx.recv())
         .await
@@ -63,19 +67,32 @@ async fn a_million_re_arms_leave_one_timer_and_fire_once() {
         .expect("the listener went away");
     let waited = fired - last_arm;
     println!("'timeout' fired {waited:?} after the last re-arm (timeout {timeout:?})");
-    assert!(waited >= timeout - Duration::from_millis(2), "fired early: after {waited:?}");
-    assert!(waited < timeout + Duration::from_secs(2), "fired late: after {waited:?}");
+    assert!(
+        waited >= timeout - Duration::from_millis(2),
+        "fired early: after {waited:?}"
+    );
+    assert!(
+        waited < timeout + Duration::from_secs(2),
+        "fired late: after {waited:?}"
+    );
 
     // Idle since: it must not fire again.
     let again = tokio::time::timeout(timeout * 3, rx.recv()).await;
-    assert!(again.is_err(), "'timeout' fired a second time without new activity");
+    assert!(
+        again.is_err(),
+        "'timeout' fired a second time without new activity"
+    );
     assert_eq!(count.load(Ordering::SeqCst), 1);
 
     // Destroying the socket ends its timer task.
     client.destroy();
     let deadline = Instant::now() + Duration::from_secs(5);
     while alive() > before {
-        assert!(Instant::now() < deadline, "the timer task outlived its socket (alive {})", alive());
+        assert!(
+            Instant::now() < deadline,
+            "the timer task outlived its socket (alive {})",
+            alive()
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     server.close().unwrap();
@@ -90,7 +107,11 @@ async fn many_sockets_each_have_at_most_one_timer() {
         b.set_timeout(Duration::from_secs(60));
     }
     let after = alive();
-    assert!(after <= before + 2, "{} extra tasks for 2 sockets", after - before);
+    assert!(
+        after <= before + 2,
+        "{} extra tasks for 2 sockets",
+        after - before
+    );
     a.destroy();
     b.destroy();
     server.close().unwrap();
@@ -108,10 +129,19 @@ async fn shortening_the_timeout_takes_effect_at_once() {
         .await
         .expect("the shortened timeout did not fire within 5 s")
         .unwrap();
-    assert!(fired - armed >= Duration::from_millis(48), "fired after {:?}", fired - armed);
+    assert!(
+        fired - armed >= Duration::from_millis(48),
+        "fired after {:?}",
+        fired - armed
+    );
     // Turning it off stops it; turning it on again fires again.
     client.set_timeout(Duration::ZERO);
-    assert!(tokio::time::timeout(Duration::from_millis(150), rx.recv()).await.is_err(), "fired while off");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(150), rx.recv())
+            .await
+            .is_err(),
+        "fired while off"
+    );
     client.set_timeout(Duration::from_millis(30));
     tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
@@ -133,7 +163,11 @@ async fn activity_postpones_the_timeout() {
         client.write_all("x").await.unwrap();
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
-    assert_eq!(count.load(Ordering::SeqCst), 0, "'timeout' fired although the socket was busy");
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        0,
+        "'timeout' fired although the socket was busy"
+    );
     let last = Instant::now();
     tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
@@ -152,7 +186,11 @@ async fn the_timer_alone_fires_once_per_idle_period_and_ends_when_closed() {
     let first = tokio::time::timeout(Duration::from_secs(5), timer.expired()).await;
     assert_eq!(first.ok(), Some(true), "the timer did not fire within 5 s");
     // Same idle period: no second firing.
-    assert!(tokio::time::timeout(Duration::from_millis(80), timer.expired()).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(80), timer.expired())
+            .await
+            .is_err()
+    );
     // Activity starts a new period.
     timer.touch();
     let again = tokio::time::timeout(Duration::from_secs(5), timer.expired()).await;
@@ -166,5 +204,8 @@ async fn the_timer_alone_fires_once_per_idle_period_and_ends_when_closed() {
     tokio::task::yield_now().await;
     timer.close();
     let ended = tokio::time::timeout(Duration::from_secs(5), waiter).await;
-    assert_eq!(ended.expect("close did not end the waiter within 5 s").unwrap(), false);
+    assert_eq!(
+        ended.expect("close did not end the waiter within 5 s").unwrap(),
+        false
+    );
 }
