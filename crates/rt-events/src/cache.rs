@@ -18,7 +18,7 @@
 //! its stale slots until it exits.
 
 use std::any::Any;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -37,21 +37,34 @@ static RELEASES: AtomicU64 = AtomicU64::new(0);
 
 const SLOTS: usize = 8;
 
+/// What a slot's snapshot is for: emitter id, emitter version, event name
+/// (pointer and length).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key(u64, u64, usize, usize);
+
+const NO_KEY: Key = Key(0, 0, 0, 0);
+
+impl Key {
+    #[inline(always)]
+    fn of(emitter: u64, version: u64, name: &'static str) -> Key {
+        Key(emitter, version, name.as_ptr() as usize, name.len())
+    }
+}
+
 struct Slot {
-    emitter: Cell<u64>,
-    version: Cell<u64>,
-    name: Cell<(usize, usize)>,
-    snap: Cell<Option<AnySnapshot>>,
+    key: Cell<Key>,
+    /// Borrowed (shared) while emits call its listeners; replaced only when
+    /// no emit on this thread is using it.
+    snap: RefCell<Option<AnySnapshot>>,
+    /// The emitter's version cell, for sweeps.
     cell: Cell<Option<VersionCell>>,
 }
 
 impl Slot {
     const fn empty() -> Slot {
         Slot {
-            emitter: Cell::new(0),
-            version: Cell::new(0),
-            name: Cell::new((0, 0)),
-            snap: Cell::new(None),
+            key: Cell::new(NO_KEY),
+            snap: RefCell::new(None),
             cell: Cell::new(None),
         }
     }
@@ -72,32 +85,39 @@ thread_local! {
     };
 }
 
-#[inline]
+#[inline(always)]
 fn index(emitter: u64, name: &str) -> usize {
     let h = (name.as_ptr() as u64 ^ (emitter << 5)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (h >> 61) as usize % SLOTS
 }
 
-#[inline]
-fn key(name: &'static str) -> (usize, usize) {
-    (name.as_ptr() as usize, name.len())
-}
-
-/// Drops this thread's slots whose emitter changed or died.
+/// Drops this thread's slots whose emitter changed or died. A slot that an
+/// emit on this thread is still using is left for the next sweep.
 #[cold]
+#[inline(never)]
 fn sweep(c: &Cache) {
+    let releases = RELEASES.load(Ordering::Acquire);
+    let mut done = true;
     for s in &c.slots {
         let Some(cell) = s.cell.take() else { continue };
-        if cell.load(Ordering::Acquire) == s.version.get() {
+        if cell.load(Ordering::Acquire) == s.key.get().1 {
             s.cell.set(Some(cell));
-        } else {
-            s.emitter.set(0);
-            let snap = s.snap.take();
-            // Dropping may run listener destructors, which may emit: the
-            // slot is already consistent.
-            drop(snap);
-            drop(cell);
+            continue;
         }
+        let Ok(mut snap) = s.snap.try_borrow_mut() else {
+            s.cell.set(Some(cell));
+            done = false;
+            continue;
+        };
+        let snap = snap.take();
+        s.key.set(NO_KEY);
+        // Dropping may run listener destructors, which may emit: the slot
+        // is already consistent.
+        drop(snap);
+        drop(cell);
+    }
+    if done {
+        c.seen.set(releases);
     }
 }
 
@@ -106,61 +126,64 @@ fn sweep(c: &Cache) {
 /// other threads to sweep theirs at their next emit.
 pub(crate) fn released() {
     RELEASES.fetch_add(1, Ordering::Release);
-    let _ = CACHE.try_with(|c| {
-        c.seen.set(RELEASES.load(Ordering::Acquire));
-        sweep(c);
-    });
+    let _ = CACHE.try_with(sweep);
 }
 
-/// Runs `emit` with the snapshot cached for this exact key, moved out of its
-/// slot (so a re-entrant emit of the same key misses rather than aliasing),
-/// or `None`. `emit` returns its result and the snapshot to store back, with
-/// the version it belongs to.
+/// The hot path: if this thread cached a snapshot for exactly this key, runs
+/// `emit` on it and returns `Some` of what `emit` returned (`emit` returns
+/// `None` when the snapshot is not for its payload type). `None`: a miss.
+///
+/// The slot stays borrowed while `emit` runs: a re-entrant emit of the same
+/// key shares it, and nothing replaces it until the outermost emit is done.
 #[inline(always)]
-pub(crate) fn with<R>(
+pub(crate) fn hit<R>(
     emitter: u64,
-    cell: &VersionCell,
     version: u64,
     name: &'static str,
-    mut emit: impl FnMut(Option<AnySnapshot>) -> (R, Option<(AnySnapshot, u64)>),
-) -> R {
-    let emit = &mut emit;
-    let done = CACHE.try_with(|c| {
-        let releases = RELEASES.load(Ordering::Acquire);
-        if releases != c.seen.get() {
-            c.seen.set(releases);
-            sweep(c);
-        }
+    emit: impl FnOnce(&AnySnapshot) -> Option<R>,
+) -> Option<R> {
+    let key = Key::of(emitter, version, name);
+    CACHE
+        .try_with(|c| {
+            if RELEASES.load(Ordering::Acquire) != c.seen.get() {
+                sweep(c);
+            }
+            let s = &c.slots[index(emitter, name)];
+            if s.key.get() != key {
+                return None;
+            }
+            let snap = s.snap.try_borrow().ok()?;
+            emit(snap.as_ref()?)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Caches `snap` as this thread's snapshot for the key (after a miss),
+/// unless an emit on this thread is using the slot.
+#[cold]
+#[inline(never)]
+pub(crate) fn store(emitter: u64, cell: &VersionCell, version: u64, name: &'static str, snap: AnySnapshot) {
+    let _ = CACHE.try_with(|c| {
         let s = &c.slots[index(emitter, name)];
-        let hit = if s.emitter.get() == emitter && s.version.get() == version && s.name.get() == key(name) {
-            s.snap.take()
-        } else {
-            None
+        let Ok(mut slot) = s.snap.try_borrow_mut() else {
+            return;
         };
-        let (r, back) = emit(hit);
-        if let Some((snap, v)) = back {
-            // A re-entrant emit may have refilled the slot meanwhile: ours
-            // replaces it. What is replaced is dropped after the slot is
-            // consistent (dropping may run listener destructors, which may emit).
-            let old_cell = if s.emitter.get() == emitter {
-                None
-            } else {
-                s.cell.replace(Some(cell.clone()))
-            };
-            s.emitter.set(emitter);
-            s.version.set(v);
-            s.name.set(key(name));
-            let old = s.snap.replace(Some(snap));
-            drop(old);
-            drop(old_cell);
-        }
-        r
+        let old = slot.replace(snap);
+        // A slot's key names an emitter (ids start at 1) only while it holds
+        // that emitter's cell.
+        let old_cell = if s.key.get().0 == emitter {
+            None
+        } else {
+            s.cell.replace(Some(cell.clone()))
+        };
+        s.key.set(Key::of(emitter, version, name));
+        drop(slot);
+        // What is replaced is dropped after the slot is consistent (dropping
+        // may run listener destructors, which may emit).
+        drop(old);
+        drop(old_cell);
     });
-    match done {
-        Ok(r) => r,
-        // The thread is exiting and its cache is gone: no caching.
-        Err(_) => emit(None).0,
-    }
 }
 
 #[cfg(test)]
@@ -168,34 +191,42 @@ mod tests {
     use super::*;
 
     fn probe(emitter: u64, version: u64, name: &'static str) -> Option<AnySnapshot> {
-        let cell: VersionCell = Arc::new(AtomicU64::new(version));
-        with(emitter, &cell, version, name, |hit| {
-            let back = hit.clone().map(|s| (s, version));
-            (hit, back)
-        })
+        hit(emitter, version, name, |snap| Some(snap.clone()))
     }
 
     #[test]
     fn hit_miss_and_take_out() {
         let snap: AnySnapshot = Arc::new(5u32);
         let cell: VersionCell = Arc::new(AtomicU64::new(1));
-        with(7, &cell, 1, "a", |_| ((), Some((snap.clone(), 1))));
+        store(7, &cell, 1, "a", snap.clone());
         assert!(probe(7, 2, "a").is_none(), "another version misses");
         assert!(probe(8, 1, "a").is_none(), "another emitter misses");
         let got = probe(7, 1, "a").unwrap();
         assert!(Arc::ptr_eq(&got, &snap));
         drop(got);
-        // While an emit holds it, a nested emit of the same key misses.
-        with(7, &cell, 1, "a", |hit| {
-            assert!(hit.is_some());
-            assert!(probe(7, 1, "a").is_none());
-            ((), hit.map(|s| (s, 1)))
-        });
+        // While an emit holds it, a nested emit of the same key shares it.
+        let nested = hit(7, 1, "a", |_| probe(7, 1, "a").map(|s| Arc::ptr_eq(&s, &snap)));
+        assert_eq!(nested, Some(true));
+        // An emit that refuses the snapshot (other payload type) is a miss
+        // that leaves it cached.
+        assert_eq!(hit(7, 1, "a", |_| None::<()>), None);
         assert!(probe(7, 1, "a").is_some());
-        // A sweep drops slots whose emitter moved on.
+        // A re-entrant emit cannot replace a slot in use.
+        let other: AnySnapshot = Arc::new(6u32);
+        hit(7, 1, "a", |_| {
+            store(7, &cell, 1, "a", other.clone());
+            Some(())
+        });
+        assert!(Arc::ptr_eq(&probe(7, 1, "a").unwrap(), &snap));
+        // Nor can a sweep: it leaves the slot for the next one.
         cell.store(2, Ordering::Release);
-        released();
-        assert!(probe(7, 1, "a").is_none());
+        hit(7, 1, "a", |_| {
+            released();
+            Some(())
+        });
+        assert_eq!(Arc::strong_count(&snap), 2, "still cached");
+        assert!(probe(7, 1, "a").is_none(), "the next emit sweeps it");
         assert_eq!(Arc::strong_count(&snap), 1);
+        assert_eq!(Arc::strong_count(&other), 1);
     }
 }

@@ -11,11 +11,11 @@
 use std::any::TypeId;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use crate::cache::{self, AnySnapshot, VersionCell};
 use crate::error::{OutOfRangeError, UnhandledError};
-use crate::event::{AsEventName, ERROR_MONITOR_NAME, Event, Kind, name_bit};
+use crate::event::{AsEventName, ERROR_MONITOR_NAME, Event, Kind};
 use crate::listener::{Erased, Listener, ListenerId, ListenerInfo, Snapshot, entry};
 use crate::warning::{
     self, MaxListenersExceededWarning, WarningHook, check_limit, default_limit, limit_to_usize,
@@ -65,8 +65,16 @@ pub(crate) struct Shared {
     version: VersionCell,
     /// Union of the name bits ([`Event::bit`]) of the events with listeners.
     names: AtomicU64,
-    inner: Mutex<Inner>,
+    inner: Lock<Inner>,
 }
+
+/// The lock around an emitter's state: a spin lock that yields the thread
+/// while it waits. Taking it is one atomic read-modify-write and releasing
+/// it a plain store (a `std::sync::Mutex` round costs two read-modify-writes,
+/// about 6 ns apiece here, which is most of an `on` + `off`). It is held
+/// only for short bookkeeping, never while user code runs.
+type Lock<T> = spin::mutex::SpinMutex<T, spin::relax::Yield>;
+type Guard<'a, T> = spin::mutex::SpinMutexGuard<'a, T, spin::relax::Yield>;
 
 #[derive(Default)]
 struct Inner {
@@ -104,6 +112,8 @@ impl Default for BitCounts {
 
 struct Slot {
     name: &'static str,
+    /// The name's bit in [`Shared::names`] ([`name_bit`]).
+    bit: u64,
     list: Vec<Listener>,
     /// The `Snapshot<T>` last built for this list (for the `T` last emitted).
     snapshot: Option<AnySnapshot>,
@@ -127,6 +137,7 @@ struct Slot {
 impl Slot {
     /// Records that the current array stops being the list's (`before` was
     /// the length before the change; an array exists from two listeners).
+    #[inline]
     fn detach(&mut self, before: usize, content: impl FnOnce(&Slot) -> Vec<ListenerId>) {
         if before >= 2 && self.list.len() <= 1 && self.walkers > 0 {
             let ids = content(self);
@@ -183,11 +194,11 @@ impl Inner {
     }
 
     /// Bookkeeping after `name`'s list went from empty to non-empty.
-    fn name_added(&mut self, shared: &Shared, name: &'static str, was_new_slot: bool) {
+    fn name_added(&mut self, shared: &Shared, i: usize, was_new_slot: bool) {
         if !was_new_slot {
             self.empty -= 1;
         }
-        let bit = name_bit(name);
+        let (name, bit) = (self.slots[i].name, self.slots[i].bit);
         self.bit_counts.0[bit.trailing_zeros() as usize] += 1;
         // Only lock holders write the mask: no read-modify-write needed.
         let mask = shared.names.load(Ordering::Relaxed);
@@ -201,9 +212,9 @@ impl Inner {
 
     /// Bookkeeping after `name`'s list became empty; drops surplus empty
     /// slots into `garbage`.
-    fn name_removed(&mut self, shared: &Shared, name: &'static str, garbage: &mut Garbage) {
+    fn name_removed(&mut self, shared: &Shared, i: usize, garbage: &mut Garbage) {
         self.empty += 1;
-        let bit = name_bit(name);
+        let (name, bit) = (self.slots[i].name, self.slots[i].bit);
         let count = &mut self.bit_counts.0[bit.trailing_zeros() as usize];
         *count -= 1;
         if *count == 0 {
@@ -241,7 +252,7 @@ impl Inner {
         self.bit_counts = BitCounts::default();
         let mut mask = 0;
         for s in self.slots.iter().filter(|s| !s.list.is_empty()) {
-            let bit = name_bit(s.name);
+            let bit = s.bit;
             mask |= bit;
             self.bit_counts.0[bit.trailing_zeros() as usize] += 1;
         }
@@ -256,8 +267,7 @@ impl Inner {
 /// this emitter).
 #[derive(Default)]
 struct Garbage {
-    // The common cases (one listener, one snapshot) without allocating.
-    listener: Option<Listener>,
+    // The common case (one snapshot) without allocating.
     snapshot: Option<AnySnapshot>,
     listeners: Vec<Listener>,
     snapshots: Vec<AnySnapshot>,
@@ -266,22 +276,22 @@ struct Garbage {
 impl Garbage {
     /// Drops the garbage (call without the lock), and sweeps the emit caches
     /// if one of the removed listeners may be held by one.
+    #[inline]
     fn release(self) {
-        let sweep = self
-            .listener
-            .iter()
-            .chain(&self.listeners)
-            .any(Listener::in_snapshot);
+        if self.snapshot.is_none() && self.listeners.capacity() == 0 && self.snapshots.capacity() == 0 {
+            // Nothing to drop (no allocation either).
+            std::mem::forget(self);
+            return;
+        }
+        self.release_slow();
+    }
+
+    #[inline(never)]
+    fn release_slow(self) {
+        let sweep = self.listeners.iter().any(Listener::in_snapshot);
         drop(self);
         if sweep {
             cache::released();
-        }
-    }
-
-    fn listener(&mut self, l: Listener) {
-        match self.listener {
-            None => self.listener = Some(l),
-            Some(_) => self.listeners.push(l),
         }
     }
 
@@ -339,7 +349,7 @@ impl EventEmitter {
                 type_name,
                 version: Arc::new(AtomicU64::new(0)),
                 names: AtomicU64::new(0),
-                inner: Mutex::new(Inner::default()),
+                inner: Lock::new(Inner::default()),
             }),
         }
     }
@@ -355,8 +365,8 @@ impl EventEmitter {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.shared.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> Guard<'_, Inner> {
+        self.shared.inner.lock()
     }
 
     /// Marks a change. Only called with the lock held (by the only writer),
@@ -447,7 +457,6 @@ impl EventEmitter {
         }
         let entry = entry(info, listener);
         let max = g.max.unwrap_or_else(default_limit);
-        let mut garbage = Garbage::default();
         let mut new_slot = false;
         let idx = match g.find(name) {
             Some(i) => i,
@@ -455,6 +464,7 @@ impl EventEmitter {
                 new_slot = true;
                 g.slots.push(Slot {
                     name,
+                    bit: event.bit(),
                     list: Vec::new(),
                     snapshot: None,
                     warned: false,
@@ -478,7 +488,7 @@ impl EventEmitter {
             slot.list.push(entry);
         }
         let new_array = slot.list.len() == 2;
-        garbage.snapshot(slot.snapshot.take());
+        let old_snapshot = slot.snapshot.take();
         let count = slot.list.len();
         let warning = if count >= 2 && !slot.warned && max > 0.0 && count as f64 > max {
             slot.warned = true;
@@ -493,7 +503,7 @@ impl EventEmitter {
         };
         if was_empty {
             g.next_order += 1;
-            g.name_added(&self.shared, name, new_slot);
+            g.name_added(&self.shared, idx, new_slot);
         }
         if new_array {
             g.next_array += 1;
@@ -503,7 +513,7 @@ impl EventEmitter {
         self.bump(&g);
         let hook = warning.as_ref().and_then(|_| g.hook.clone());
         drop(g);
-        drop(garbage);
+        drop(old_snapshot);
         if let Some(w) = warning {
             warning::report(hook, &w);
         }
@@ -529,7 +539,6 @@ impl EventEmitter {
     }
 
     fn remove_id(&self, name: &str, id: ListenerId) -> bool {
-        let mut garbage = Garbage::default();
         let mut g = self.lock();
         let Some(si) = g.find(name) else {
             return false;
@@ -541,14 +550,14 @@ impl EventEmitter {
         let before = slot.list.len();
         let mut removed = slot.list.remove(pos);
         slot.detach(before, Slot::ids);
-        let info = removed.info();
-        garbage.snapshot(slot.snapshot.take());
+        let old_snapshot = slot.snapshot.take();
         if slot.list.len() <= 1 {
             slot.warned = false;
         }
+        let mut garbage = Garbage::default();
         if slot.list.is_empty() {
             let name = slot.name;
-            g.name_removed(&self.shared, name, &mut garbage);
+            g.name_removed(&self.shared, si, &mut garbage);
             if g.live() == 0 {
                 // The old table still has this last name.
                 g.replace_table(|_| {
@@ -560,14 +569,20 @@ impl EventEmitter {
                 });
             }
         }
-        garbage.listener(removed);
         self.bump(&g);
         let notify = g.has_remove_listener;
         drop(g);
         if notify {
-            self.emit(&REMOVE_LISTENER, info);
+            self.emit(&REMOVE_LISTENER, removed.info());
         }
+        // Dropped without the lock (a listener's drop may run any code).
+        let sweep = removed.in_snapshot();
+        drop(removed);
+        drop(old_snapshot);
         garbage.release();
+        if sweep {
+            cache::released();
+        }
         true
     }
 
@@ -866,22 +881,25 @@ impl EventEmitter {
             return false;
         }
         let version = shared.version.load(Ordering::Acquire);
-        cache::with(
-            shared.id,
-            &shared.version,
-            version,
-            event.name(),
-            |cached| match cached {
-                Some(snap) => match snap.downcast_ref::<Snapshot<T>>() {
-                    Some(typed) => {
-                        let any = self.call(typed, payload);
-                        (any, Some((snap, version)))
-                    }
-                    None => self.emit_slow(event.name(), payload),
-                },
-                None => self.emit_slow(event.name(), payload),
-            },
-        )
+        let hit = cache::hit(shared.id, version, event.name(), |snap| {
+            snap.downcast_ref::<Snapshot<T>>().map(|typed| self.call(typed, payload))
+        });
+        match hit {
+            Some(any) => any,
+            None => self.emit_miss(event.name(), payload),
+        }
+    }
+
+    /// An emit the cache could not serve: [`emit_slow`](Self::emit_slow),
+    /// then cache the snapshot it used.
+    #[cold]
+    #[inline(never)]
+    fn emit_miss<T: Send + Sync + 'static>(&self, name: &'static str, payload: &T) -> bool {
+        let (any, back) = self.emit_slow(name, payload);
+        if let Some((snap, version)) = back {
+            cache::store(self.shared.id, &self.shared.version, version, name, snap);
+        }
+        any
     }
 
     /// Emit without a cache hit: lock, get the snapshot, call.
@@ -891,8 +909,6 @@ impl EventEmitter {
     /// under the same lock that snapshots the rest: nothing can run between
     /// the start of the emit and its removal, so this is what Node does, with
     /// one lock round and no snapshot to allocate when it was alone.
-    #[cold]
-    #[inline(never)]
     fn emit_slow<T: Send + Sync + 'static>(
         &self,
         name: &'static str,
@@ -946,7 +962,7 @@ impl EventEmitter {
             Some(snap)
         };
         if slot.list.is_empty() {
-            g.name_removed(&self.shared, name, &mut garbage);
+            g.name_removed(&self.shared, i, &mut garbage);
             if g.live() == 0 {
                 g.replace_table(|_| {
                     if name == "error" {

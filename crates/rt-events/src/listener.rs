@@ -56,34 +56,28 @@ impl Header {
     }
 }
 
-/// A listener that snapshots share: header plus the closure, one allocation.
-/// `F` is the closure type, or `dyn Fn(&T)` once erased.
-pub(crate) struct Entry<T, F: ?Sized> {
+/// A listener that snapshots share: its header and the closure (boxed, so
+/// an emit finds it at a fixed offset; a closure that captures nothing is
+/// not allocated).
+pub(crate) struct Entry<T> {
     pub(crate) header: Header,
-    _payload: PhantomData<fn(&T)>,
-    pub(crate) f: F,
+    pub(crate) f: Box<dyn Fn(&T) + Send + Sync>,
 }
 
-impl<T, F> Entry<T, F>
-where
-    T: 'static,
-    F: Fn(&T) + Send + Sync + 'static,
-{
-    /// Header and closure in one shared allocation.
-    fn shared(info: ListenerInfo, fired: bool, f: F) -> Arc<dyn Erased> {
+impl<T: 'static> Entry<T> {
+    fn shared(info: ListenerInfo, fired: bool, f: Box<dyn Fn(&T) + Send + Sync>) -> Arc<dyn Erased> {
         Arc::new(Entry {
             header: Header {
                 info,
                 fired: AtomicBool::new(fired),
             },
-            _payload: PhantomData,
             f,
         })
     }
 }
 
 /// A listener as an emit for payload `T` sees it: one indirect call away.
-pub(crate) type TypedListener<T> = Arc<Entry<T, dyn Fn(&T) + Send + Sync>>;
+pub(crate) type TypedListener<T> = Arc<Entry<T>>;
 
 /// A shared listener, whatever its payload type.
 pub(crate) trait Erased: Send + Sync {
@@ -95,11 +89,7 @@ pub(crate) trait Erased: Send + Sync {
     fn call_any(&self, payload: &dyn Any);
 }
 
-impl<T, F> Erased for Entry<T, F>
-where
-    T: 'static,
-    F: Fn(&T) + Send + Sync + 'static,
-{
+impl<T: 'static> Erased for Entry<T> {
     fn header(&self) -> &Header {
         &self.header
     }
@@ -136,7 +126,7 @@ where
     F: Fn(&T) + Send + Sync + 'static,
 {
     fn share(self: Box<Self>, info: ListenerInfo, fired: bool) -> Arc<dyn Erased> {
-        Entry::shared(info, fired, self.f)
+        Entry::<T>::shared(info, fired, Box::new(self.f))
     }
 
     fn call_any(&self, payload: &dyn Any) {
@@ -152,7 +142,7 @@ struct Moved;
 
 impl Unshared for Moved {
     fn share(self: Box<Self>, info: ListenerInfo, fired: bool) -> Arc<dyn Erased> {
-        Entry::shared(info, fired, |_: &()| {})
+        Entry::<()>::shared(info, fired, Box::new(|_: &()| {}))
     }
 
     fn call_any(&self, _: &dyn Any) {}
