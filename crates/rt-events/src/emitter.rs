@@ -10,8 +10,8 @@
 
 use std::any::TypeId;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::cache::{self, AnySnapshot, VersionCell};
 use crate::error::{OutOfRangeError, UnhandledError};
@@ -882,7 +882,8 @@ impl EventEmitter {
         }
         let version = shared.version.load(Ordering::Acquire);
         let hit = cache::hit(shared.id, version, event.name(), |snap| {
-            snap.downcast_ref::<Snapshot<T>>().map(|typed| self.call(typed, payload))
+            snap.downcast_ref::<Snapshot<T>>()
+                .map(|typed| self.call(typed, payload))
         });
         match hit {
             Some(any) => any,
