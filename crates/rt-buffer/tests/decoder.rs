@@ -21,7 +21,12 @@ const out = input.map(([enc, chunks, endWithLast]) => {
     else pieces.push(d.write(bufs[i]));
   }
   if (!endWithLast) pieces.push(d.end());
-  return pieces.map((p) => p.toWellFormed()).concat([pieces.join('').toWellFormed()]);
+  // Each piece as text, then the whole output, then each piece's exact
+  // UTF-16 code units (lone surrogates included) as hex.
+  return pieces
+    .map((p) => p.toWellFormed())
+    .concat([pieces.join('').toWellFormed()])
+    .concat(pieces.map((p) => Buffer.from(p, 'utf16le').toString('hex')));
 });
 process.stdout.write(JSON.stringify(out));
 "#;
@@ -42,6 +47,27 @@ fn run(enc: Encoding, chunks: &[&[u8]], end_with_last: bool) -> Vec<String> {
     let all = pieces.concat();
     pieces.push(all);
     pieces
+}
+
+/// What each `write` / `end` call returned, as the hex of its UTF-16 code
+/// units (the lossless `*_utf16` face: exactly the JavaScript string's units).
+fn run_units(enc: Encoding, chunks: &[&[u8]], end_with_last: bool) -> Vec<String> {
+    let mut d = StringDecoder::new(enc);
+    let mut pieces = Vec::new();
+    for (i, c) in chunks.iter().enumerate() {
+        if end_with_last && i == chunks.len() - 1 {
+            pieces.push(d.end_with_utf16(c));
+        } else {
+            pieces.push(d.write_utf16(c));
+        }
+    }
+    if !end_with_last {
+        pieces.push(d.end_utf16());
+    }
+    pieces
+        .iter()
+        .map(|p| hex(&p.iter().flat_map(|u| u.to_le_bytes()).collect::<Vec<u8>>()))
+        .collect()
 }
 
 #[test]
@@ -85,14 +111,19 @@ fn every_split_matches_node() {
     for ((enc, chunks, end), want) in cases.iter().zip(out) {
         let refs: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
         let ours = run(*enc, &refs, *end);
-        let want: Vec<String> = want
+        let mut want: Vec<String> = want
             .as_array()
             .expect("pieces")
             .iter()
             .map(|v| v.as_str().expect("str").to_string())
             .collect();
-        // utf16le: rt holds a high surrogate back until its partner comes
-        // (Node returns it alone), so only the whole output is compared.
+        // Node gave n pieces, the whole text, then the n pieces' units.
+        let calls = ours.len() - 1;
+        assert_eq!(want.len(), 2 * calls + 1, "node's answer has the wrong shape");
+        let want_units = want.split_off(calls + 1);
+        // utf16le: `write` (a Rust String) holds a high surrogate back until
+        // its partner comes (Node returns it alone), so its text is compared
+        // whole; every call's output is compared exactly through `write_utf16`.
         let same = if *enc == Encoding::Utf16le {
             ours.last() == want.last()
         } else {
@@ -101,6 +132,13 @@ fn every_split_matches_node() {
         if !same {
             failures.push(format!(
                 "{enc} {:?} end_with_last={end}: rt {ours:?} node {want:?}",
+                chunks.iter().map(|c| hex(c)).collect::<Vec<_>>()
+            ));
+        }
+        let units = run_units(*enc, &refs, *end);
+        if units != want_units {
+            failures.push(format!(
+                "{enc} {:?} end_with_last={end}, UTF-16 units of each call: rt {units:?} node {want_units:?}",
                 chunks.iter().map(|c| hex(c)).collect::<Vec<_>>()
             ));
         }
