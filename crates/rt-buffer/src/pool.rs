@@ -41,9 +41,10 @@ impl Buffer {
     ///
     /// As in Node, a buffer under `POOL_SIZE / 2` (4 KiB) is carved from a
     /// per-thread 8 KiB pool, so a loop of small allocations does not call the
-    /// system allocator for each one; larger ones are allocated alone. Safe
-    /// Rust cannot hand out uninitialised memory, so the bytes are zeros (the
-    /// pool is zeroed once, when it is made), where Node leaves old data.
+    /// system allocator for each one; larger ones are allocated alone and,
+    /// as in Node, not cleared: their bytes are whatever the allocator's
+    /// memory held (never read them before writing). The pool is zeroed
+    /// once, when it is made, so small buffers start as zeros.
     ///
     /// A pooled buffer is private (written in place) until it is first
     /// shared, see [`Buffer`]'s notes on mutation.
@@ -59,7 +60,7 @@ impl Buffer {
     pub fn alloc_unsafe(size: usize) -> Result<Buffer> {
         check_size(size)?;
         if size >= POOL_SIZE >> 1 {
-            return Ok(Buffer::from(vec![0u8; size]));
+            return Ok(Buffer::from(crate::raw::alloc_uninit(size)));
         }
         Ok(POOL.with(|pool| {
             let mut pool = pool.borrow_mut();
@@ -77,10 +78,11 @@ impl Buffer {
     }
 
     /// `Buffer.allocUnsafeSlow(size)`: like [`alloc_unsafe`](Buffer::alloc_unsafe),
-    /// never from the pool.
+    /// never from the pool, and never cleared (the allocator's memory as it is).
     #[doc(alias = "allocUnsafeSlow")]
     pub fn alloc_unsafe_slow(size: usize) -> Result<Buffer> {
-        Buffer::alloc(size)
+        check_size(size)?;
+        Ok(Buffer::from(crate::raw::alloc_uninit(size)))
     }
 }
 

@@ -53,6 +53,20 @@ pub(crate) fn decode_base64(s: &str) -> Vec<u8> {
 }
 
 pub(crate) fn decode_base64_bytes(src: &[u8]) -> Vec<u8> {
+    if src.len() >= 256 {
+        // Whole blocks of plain base64 / base64url characters through the
+        // AVX-512 kernel; Node's decoder starts afresh after such a prefix.
+        let mut out = Vec::with_capacity(src.len() / 4 * 3 + 3);
+        let read = crate::raw::base64_decode_prefix(src, &mut out);
+        if read > 0 {
+            out.extend_from_slice(&decode_base64_rest(&src[read..]));
+            return out;
+        }
+    }
+    decode_base64_rest(src)
+}
+
+fn decode_base64_rest(src: &[u8]) -> Vec<u8> {
     let fast = if src.len() % 4 == 0 {
         base64_simd::STANDARD
             .decode_to_vec(src)

@@ -9,15 +9,27 @@ pub(crate) fn encode_latin1(s: &str) -> Vec<u8> {
     }
     // Exact capacity: a Vec whose length is its capacity becomes `Bytes`
     // without another allocation.
-    let mut out = Vec::with_capacity(super::utf16_len(s));
-    for c in s.chars() {
+    let mut out = vec![0u8; super::utf16_len(s)];
+    // The Latin-1-only prefix (usually all of it) through the SIMD kernel.
+    let (read, mut o) = crate::raw::latin1_from_utf8_prefix(s.as_bytes(), &mut out);
+    let mut at = read.min(s.len());
+    while !s.is_char_boundary(at) {
+        at += 1;
+    }
+    let mut put = |b: u8| {
+        if let Some(d) = out.get_mut(o) {
+            *d = b;
+        }
+        o += 1;
+    };
+    for c in s[at..].chars() {
         let c = c as u32;
         if c < 0x1_0000 {
-            out.push(c as u8);
+            put(c as u8);
         } else {
             let v = c - 0x1_0000;
-            out.push((0xd800 + (v >> 10)) as u8);
-            out.push((0xdc00 + (v & 0x3ff)) as u8);
+            put((0xd800 + (v >> 10)) as u8);
+            put((0xdc00 + (v & 0x3ff)) as u8);
         }
     }
     out
@@ -25,7 +37,7 @@ pub(crate) fn encode_latin1(s: &str) -> Vec<u8> {
 
 /// `buf.toString('latin1')`: byte `b` becomes U+00bb.
 pub(crate) fn decode_latin1(bytes: &[u8]) -> String {
-    encoding_rs::mem::decode_latin1(bytes).into_owned()
+    crate::raw::utf8_from_latin1(bytes)
 }
 
 /// `buf.toString('ascii')`: each byte with its high bit cleared.

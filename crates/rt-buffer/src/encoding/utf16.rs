@@ -3,15 +3,17 @@
 /// The number of UTF-16 code units in `s` (JavaScript's `s.length`).
 pub(crate) fn utf16_len(s: &str) -> usize {
     // Every byte that is not a continuation byte starts a char (one unit);
-    // 4-byte chars take a second unit. Counted in u8 lanes over 127-byte
-    // chunks (at most 254 per chunk), which LLVM vectorises.
+    // 4-byte chars take a second unit. Counted in u8 lanes over 128-byte
+    // chunks (at most 128 per counter and chunk), which LLVM vectorises with
+    // no scalar remainder but the last chunk's.
     let mut n = 0usize;
-    for chunk in s.as_bytes().chunks(127) {
-        let mut k = 0u8;
+    for chunk in s.as_bytes().chunks(128) {
+        let (mut starts, mut astral) = (0u8, 0u8);
         for &x in chunk {
-            k += u8::from((x as i8) >= -0x40) + u8::from(x >= 0xf0);
+            starts += u8::from((x as i8) >= -0x40);
+            astral += u8::from(x >= 0xf0);
         }
-        n += usize::from(k);
+        n += usize::from(starts) + usize::from(astral);
     }
     n
 }
@@ -28,8 +30,32 @@ pub(crate) fn encode_utf16le(s: &str) -> Vec<u8> {
     // Exact length: a Vec whose length is its capacity becomes `Bytes`
     // without another allocation.
     let mut out = vec![0u8; utf16_len(s) * 2];
-    for (d, u) in out.chunks_exact_mut(2).zip(s.encode_utf16()) {
-        d.copy_from_slice(&u.to_le_bytes());
+    let (mut read, mut o) = (0, 0);
+    while read < s.len() {
+        // Blocks without four-byte characters through the SIMD kernel, the
+        // others (and the whole text without AVX-512) on the scalar path.
+        let (r, w) = crate::raw::utf16le_from_utf8_prefix(&s.as_bytes()[read..], &mut out[o..]);
+        read += r;
+        o += w;
+        while !s.is_char_boundary(read) {
+            read += 1;
+        }
+        let end = (read + 32).min(s.len());
+        let mut next = read;
+        for (at, c) in s[read..].char_indices() {
+            if read + at >= end {
+                break;
+            }
+            next = read + at + c.len_utf8();
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                if let Some(d) = out.get_mut(o..o + 2) {
+                    d.copy_from_slice(&u.to_le_bytes());
+                }
+                o += 2;
+            }
+        }
+        read = next.max(end.min(s.len()));
     }
     out
 }
@@ -37,11 +63,7 @@ pub(crate) fn encode_utf16le(s: &str) -> Vec<u8> {
 /// `buf.toString('utf16le')`: an odd trailing byte is dropped, and a lone
 /// surrogate (which a Rust string cannot hold) becomes U+FFFD.
 pub(crate) fn decode_utf16le(bytes: &[u8]) -> String {
-    let even = &bytes[..bytes.len() & !1];
-    encoding_rs::UTF_16LE
-        .decode_without_bom_handling(even)
-        .0
-        .into_owned()
+    crate::raw::utf8_from_utf16le(bytes)
 }
 
 /// The UTF-16 code units in `bytes` (little-endian; an odd trailing byte is dropped).

@@ -1,0 +1,708 @@
+//! The crate's only `unsafe` code: AVX-512 transcoding kernels and an
+//! uninitialised allocation, each behind a safe function.
+//!
+//! Why it is here (profiles in issue 9's notes): the latin1 / utf16le
+//! transcodes and base64 decode of a large input ran on scalar or AVX2 code
+//! at a fraction of Node's simdutf (AVX-512) speed, and `allocUnsafe(1 MiB)`
+//! spent its time zeroing memory Node leaves as it is.
+//!
+//! Rules kept here:
+//! - every kernel is an `unsafe fn` with `#[target_feature]`, reached only
+//!   through a safe wrapper that checks [`avx512`] first and whose loop
+//!   bounds keep every load and store inside the slices it was given;
+//! - each wrapper has a scalar twin (the reference its tests compare with);
+//! - `RT_BUFFER_NO_AVX512=1` turns the kernels off (scalar paths only), which
+//!   `cargo xtask ci` sets for its valgrind run: valgrind cannot execute
+//!   AVX-512 instructions.
+#![allow(unsafe_code)]
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// The environment variable that turns the AVX-512 kernels off.
+pub(crate) const NO_AVX512_ENV: &str = "RT_BUFFER_NO_AVX512";
+
+/// Whether the AVX-512 kernels (F, BW, VBMI, VBMI2 and BMI2) may run: the
+/// CPU has them (and VL) and `RT_BUFFER_NO_AVX512` is not set. Decided once.
+pub(crate) fn avx512() -> bool {
+    static STATE: AtomicU8 = AtomicU8::new(0);
+    match STATE.load(Ordering::Relaxed) {
+        1 => false,
+        2 => true,
+        _ => {
+            let yes = detect();
+            STATE.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
+            yes
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect() -> bool {
+    std::env::var_os(NO_AVX512_ENV).is_none()
+        && is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512bw")
+        && is_x86_feature_detected!("avx512vl")
+        && is_x86_feature_detected!("avx512vbmi")
+        && is_x86_feature_detected!("avx512vbmi2")
+        && is_x86_feature_detected!("bmi2")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect() -> bool {
+    false
+}
+
+/// A `Vec<u8>` of length `size` whose bytes were not written by rt
+/// (`Buffer.allocUnsafe`): the allocator's memory as it is.
+///
+/// The bytes are made defined for the abstract machine by an empty `asm!`
+/// block that is given the pointer and may write through it (the compiler
+/// must assume it did), so reading them is reading whatever the memory held,
+/// not undefined behaviour. Valgrind still sees them as never written.
+pub(crate) fn alloc_uninit(size: usize) -> Vec<u8> {
+    let mut v: Vec<u8> = Vec::with_capacity(size);
+    #[cfg(target_arch = "x86_64")]
+    {
+        let p = v.as_mut_ptr();
+        // SAFETY: the asm block is empty: it reads and writes nothing in fact,
+        // touches no stack and keeps every register; to the compiler it may
+        // have written the `size` bytes at `p`, which it owns (capacity >= size).
+        unsafe {
+            std::arch::asm!("/* {0} */", in(reg) p, options(nostack, preserves_flags));
+        }
+        // SAFETY: capacity is at least `size`, and the bytes count as
+        // initialised after the asm block above (see the function's docs).
+        unsafe {
+            v.set_len(size);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    v.resize(size, 0);
+    v
+}
+
+/// The mask of the low `n` bits (`n` <= 64).
+fn low_mask(n: u32) -> u64 {
+    if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
+}
+
+// ---------------------------------------------------------------------------
+// UTF-8 (Latin-1 characters only) -> latin1
+
+/// Narrows the Latin-1-only prefix of the UTF-8 text `src` into `out`:
+/// returns `(read, written)`. `read` is where the kernel stopped (it may be
+/// just after a two-byte character's lead: skip continuation bytes there);
+/// `out[..written]` holds one byte per character of `src[..read]`. Stops
+/// before a 64-byte block holding a byte >= 0xC4 (a character above U+00FF)
+/// or one whose characters do not fit in `out`.
+pub(crate) fn latin1_from_utf8_prefix(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+    #[cfg(target_arch = "x86_64")]
+    if avx512() {
+        // SAFETY: the CPU has the features the kernel is compiled for (checked above).
+        return unsafe { latin1_from_utf8_avx512(src, out) };
+    }
+    let _ = (src, out);
+    (0, 0)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+unsafe fn latin1_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+    use std::arch::x86_64::*;
+    let (mut i, mut o) = (0usize, 0usize);
+    let c4 = _mm512_set1_epi8(0xc4u8 as i8);
+    let c0 = _mm512_set1_epi8(0xc0u8 as i8);
+    let three = _mm512_set1_epi8(0x03);
+    let low6 = _mm512_set1_epi8(0x3f);
+    let len = src.len();
+    while i < len {
+        let p = src.as_ptr();
+        // SAFETY: full loads only when they end inside `src` (i + 64 <= len,
+        // i + 65 <= len); otherwise masked loads read only src[i..len] and
+        // src[i + 1..len] (masked-off lanes are never read, and i + 1 <= len).
+        let (v, next) = unsafe {
+            let v = if i + 64 <= len {
+                _mm512_loadu_epi8(p.add(i).cast())
+            } else {
+                _mm512_maskz_loadu_epi8(low_mask((len - i) as u32), p.add(i).cast())
+            };
+            let next = if i + 65 <= len {
+                _mm512_loadu_epi8(p.add(i + 1).cast())
+            } else {
+                _mm512_maskz_loadu_epi8(low_mask((len - i - 1) as u32), p.add(i + 1).cast())
+            };
+            (v, next)
+        };
+        if _mm512_cmpge_epu8_mask(v, c4) != 0 {
+            break;
+        }
+        // Continuation bytes (0x80..=0xBF) go; a lead (0xC2 / 0xC3) becomes
+        // its character: (lead & 3) << 6 | (next & 0x3F).
+        let cont = _mm512_cmplt_epi8_mask(v, c0);
+        let lead = _mm512_cmpge_epu8_mask(v, c0);
+        let ch = _mm512_or_si512(
+            _mm512_slli_epi16::<6>(_mm512_and_si512(v, three)),
+            _mm512_and_si512(next, low6),
+        );
+        let bytes = _mm512_mask_blend_epi8(lead, v, ch);
+        let keep = !cont & low_mask((len - i).min(64) as u32);
+        let n = keep.count_ones();
+        if o + n as usize > out.len() {
+            break;
+        }
+        let packed = _mm512_maskz_compress_epi8(keep, bytes);
+        // SAFETY: o + n <= out.len(): the masked store writes only out[o..o + n].
+        unsafe { _mm512_mask_storeu_epi8(out.as_mut_ptr().add(o).cast(), low_mask(n), packed) };
+        i = (i + 64).min(len);
+        o += n as usize;
+    }
+    (i, o)
+}
+
+// ---------------------------------------------------------------------------
+// UTF-8 -> UTF-16LE
+
+/// Widens a prefix of the UTF-8 text `src` into UTF-16LE bytes in `out`:
+/// returns `(read, written)`. `read` may fall inside a character whose
+/// units were written (skip continuation bytes there). Stops before a
+/// 32-byte block holding a four-byte character, or whose units do not fit.
+pub(crate) fn utf16le_from_utf8_prefix(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+    #[cfg(target_arch = "x86_64")]
+    if avx512() {
+        // SAFETY: the CPU has the features the kernel is compiled for (checked above).
+        return unsafe { utf16le_from_utf8_avx512(src, out) };
+    }
+    let _ = (src, out);
+    (0, 0)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+unsafe fn utf16le_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+    use std::arch::x86_64::*;
+    let (mut i, mut o) = (0usize, 0usize);
+    let len = src.len();
+    let p = src.as_ptr();
+    // 32 bytes from `at` (zeros past the end of `src`).
+    let load = |at: usize| {
+        // SAFETY: a full load only when at + 32 <= len; else a masked load
+        // of src[at..len] (at <= len + 2 is kept by the callers: at most
+        // i + 2 with i < len, and a mask of 0 reads nothing).
+        unsafe {
+            if at + 32 <= len {
+                _mm256_loadu_si256(p.add(at.min(len)).cast())
+            } else {
+                let n = len.saturating_sub(at) as u32;
+                _mm256_maskz_loadu_epi8(low_mask(n) as u32, p.add(at.min(len)).cast())
+            }
+        }
+    };
+    let x80 = _mm512_set1_epi16(0x80);
+    let xc0 = _mm512_set1_epi16(0xc0);
+    let xe0 = _mm512_set1_epi16(0xe0);
+    let x3f = _mm512_set1_epi16(0x3f);
+    let x1f = _mm512_set1_epi16(0x1f);
+    let x0f = _mm512_set1_epi16(0x0f);
+    while i < len {
+        let rem = (len - i).min(32);
+        let b0 = _mm512_cvtepu8_epi16(load(i));
+        // A four-byte character (lead >= 0xF0): the scalar path takes this block.
+        if _mm512_cmpge_epu16_mask(b0, _mm512_set1_epi16(0xf0)) != 0 {
+            break;
+        }
+        let b1 = _mm512_and_si512(_mm512_cvtepu8_epi16(load(i + 1)), x3f);
+        let b2 = _mm512_and_si512(_mm512_cvtepu8_epi16(load(i + 2)), x3f);
+        let ascii = _mm512_cmplt_epu16_mask(b0, x80);
+        let lead2 = _mm512_cmpge_epu16_mask(b0, xc0) & _mm512_cmplt_epu16_mask(b0, xe0);
+        let lead3 = _mm512_cmpge_epu16_mask(b0, xe0);
+        let u2 = _mm512_or_si512(_mm512_slli_epi16::<6>(_mm512_and_si512(b0, x1f)), b1);
+        let u3 = _mm512_or_si512(
+            _mm512_or_si512(_mm512_slli_epi16::<12>(_mm512_and_si512(b0, x0f)), _mm512_slli_epi16::<6>(b1)),
+            b2,
+        );
+        let units = _mm512_mask_blend_epi16(lead3, _mm512_mask_blend_epi16(lead2, b0, u2), u3);
+        let starts = (ascii | lead2 | lead3) & (low_mask(rem as u32) as u32);
+        let n = starts.count_ones() as usize;
+        if o + 2 * n > out.len() {
+            break;
+        }
+        let packed = _mm512_maskz_compress_epi16(starts, units);
+        // SAFETY: o + 2n <= out.len(): the store writes only out[o..o + 2n]
+        // (n 16-bit lanes, little-endian: utf16le).
+        unsafe { _mm512_mask_storeu_epi8(out.as_mut_ptr().add(o).cast(), low_mask(2 * n as u32), packed) };
+        i += rem;
+        o += 2 * n;
+    }
+    (i, o)
+}
+
+// ---------------------------------------------------------------------------
+// latin1 -> UTF-8
+
+/// `buf.toString('latin1')`: each byte as the character U+00XX, in UTF-8.
+pub(crate) fn utf8_from_latin1(src: &[u8]) -> String {
+    let high = count_high(src);
+    if high == 0 {
+        return into_string(src.to_vec());
+    }
+    let mut out = vec![0u8; src.len() + high];
+    let (mut i, mut o) = (0, 0);
+    #[cfg(target_arch = "x86_64")]
+    if avx512() {
+        // SAFETY: the CPU has the features the kernel is compiled for (checked above).
+        (i, o) = unsafe { utf8_from_latin1_avx512(src, &mut out) };
+    }
+    utf8_from_latin1_scalar(&src[i..], &mut out[o..]);
+    into_string(out)
+}
+
+/// The scalar twin: writes `src` as UTF-8 into `out` (exactly the right length).
+pub(crate) fn utf8_from_latin1_scalar(src: &[u8], out: &mut [u8]) {
+    let mut o = 0;
+    for &b in src {
+        if b < 0x80 {
+            if let Some(d) = out.get_mut(o) {
+                *d = b;
+            }
+            o += 1;
+        } else {
+            if let Some(d) = out.get_mut(o..o + 2) {
+                d[0] = 0xc0 | (b >> 6);
+                d[1] = 0x80 | (b & 0x3f);
+            }
+            o += 2;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+unsafe fn utf8_from_latin1_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+    use std::arch::x86_64::*;
+    let (mut i, mut o) = (0usize, 0usize);
+    let x80 = _mm512_set1_epi16(0x80);
+    let xc0 = _mm512_set1_epi16(0xc0);
+    let x3f = _mm512_set1_epi16(0x3f);
+    let len = src.len();
+    while i < len {
+        let rem = (len - i).min(32);
+        // SAFETY: a full load only when i + 32 <= len; else a masked load of src[i..len].
+        let v = unsafe {
+            if rem == 32 {
+                _mm256_loadu_si256(src.as_ptr().add(i).cast())
+            } else {
+                _mm256_maskz_loadu_epi8(low_mask(rem as u32) as u32, src.as_ptr().add(i).cast())
+            }
+        };
+        let w = _mm512_cvtepu8_epi16(v);
+        let ascii = _mm512_cmplt_epu16_mask(w, x80);
+        // Each 16-bit lane: [0xC0 | x >> 6, 0x80 | x & 0x3F], or [x, -] for ASCII.
+        let two = _mm512_or_si512(
+            _mm512_or_si512(xc0, _mm512_srli_epi16::<6>(w)),
+            _mm512_slli_epi16::<8>(_mm512_or_si512(x80, _mm512_and_si512(w, x3f))),
+        );
+        let words = _mm512_mask_blend_epi16(ascii, two, w);
+        // Keep every low byte, and the high byte of non-ASCII lanes.
+        let keep = (0x5555_5555_5555_5555u64 | _pdep_u64(u64::from(!ascii), 0xaaaa_aaaa_aaaa_aaaa))
+            & low_mask(2 * rem as u32);
+        let n = keep.count_ones();
+        if o + n as usize > out.len() {
+            break;
+        }
+        let packed = _mm512_maskz_compress_epi8(keep, words);
+        // SAFETY: o + n <= out.len(): the store writes only out[o..o + n].
+        unsafe { _mm512_mask_storeu_epi8(out.as_mut_ptr().add(o).cast(), low_mask(n), packed) };
+        i += rem;
+        o += n as usize;
+    }
+    (i, o)
+}
+
+// ---------------------------------------------------------------------------
+// UTF-16LE -> UTF-8
+
+/// `buf.toString('utf16le')` (an odd last byte dropped; a lone surrogate becomes U+FFFD).
+pub(crate) fn utf8_from_utf16le(src: &[u8]) -> String {
+    let src = &src[..src.len() & !1];
+    // At most 3 bytes per unit (a pair's 4 bytes come from 2 units).
+    let mut out = vec![0u8; src.len() / 2 * 3];
+    let (mut i, mut o) = (0, 0);
+    loop {
+        #[cfg(target_arch = "x86_64")]
+        if avx512() {
+            // SAFETY: the CPU has the features the kernel is compiled for (checked above).
+            let (di, d_o) = unsafe { utf8_from_utf16le_avx512(&src[i..], &mut out[o..]) };
+            i += di;
+            o += d_o;
+        }
+        if i >= src.len() {
+            break;
+        }
+        // A block with a surrogate (or the tail): 16 units the slow way, and
+        // the low half of a pair that straddles the block's end.
+        let end = (i + 32).min(src.len());
+        let (di, d_o) = utf8_from_utf16le_scalar(&src[i..], end - i, &mut out[o..]);
+        i += di;
+        o += d_o;
+    }
+    out.truncate(o);
+    into_string(out)
+}
+
+/// The scalar twin: decodes at least `min_bytes` bytes of `src` (whole
+/// units, plus the low half of a pair that starts before `min_bytes`) into
+/// `out`; returns `(read, written)`.
+pub(crate) fn utf8_from_utf16le_scalar(src: &[u8], min_bytes: usize, out: &mut [u8]) -> (usize, usize) {
+    let unit = |i: usize| u16::from_le_bytes([src[i], src[i + 1]]);
+    let (mut i, mut o) = (0, 0);
+    while i + 1 < src.len() && i < min_bytes {
+        let u = unit(i);
+        i += 2;
+        let c = if (0xd800..0xdc00).contains(&u) && i + 1 < src.len() && (0xdc00..0xe000).contains(&unit(i)) {
+            let lo = unit(i);
+            i += 2;
+            0x1_0000 + ((u32::from(u) - 0xd800) << 10) + (u32::from(lo) - 0xdc00)
+        } else if (0xd800..0xe000).contains(&u) {
+            0xfffd
+        } else {
+            u32::from(u)
+        };
+        let ch = char::from_u32(c).unwrap_or('\u{fffd}');
+        let n = ch.len_utf8();
+        if let Some(d) = out.get_mut(o..o + n) {
+            ch.encode_utf8(d);
+        }
+        o += n;
+    }
+    (i, o)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+unsafe fn utf8_from_utf16le_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+    use std::arch::x86_64::*;
+    let (mut i, mut o) = (0usize, 0usize);
+    let x80 = _mm512_set1_epi32(0x80);
+    let x800 = _mm512_set1_epi32(0x800);
+    let xc0 = _mm512_set1_epi32(0xc0);
+    let xe0 = _mm512_set1_epi32(0xe0);
+    let x3f = _mm512_set1_epi32(0x3f);
+    let xf800 = _mm512_set1_epi32(0xf800);
+    let xd800 = _mm512_set1_epi32(0xd800);
+    // Whole units only.
+    let len = src.len() & !1;
+    while i < len {
+        let rem = (len - i).min(32);
+        // SAFETY: a full load only when i + 32 <= len; else a masked load of
+        // the units in src[i..len].
+        let v = unsafe {
+            if rem == 32 {
+                _mm256_loadu_si256(src.as_ptr().add(i).cast())
+            } else {
+                _mm256_maskz_loadu_epi16(low_mask(rem as u32 / 2) as u16, src.as_ptr().add(i).cast())
+            }
+        };
+        let w = _mm512_cvtepu16_epi32(v);
+        if _mm512_cmpeq_epi32_mask(_mm512_and_si512(w, xf800), xd800) != 0 {
+            break;
+        }
+        let ascii = _mm512_cmplt_epu32_mask(w, x80);
+        let lt800 = _mm512_cmplt_epu32_mask(w, x800);
+        // Byte 0: x, 0xC0 | x >> 6, or 0xE0 | x >> 12.
+        let b0 = _mm512_mask_blend_epi32(
+            lt800,
+            _mm512_or_si512(xe0, _mm512_srli_epi32::<12>(w)),
+            _mm512_mask_blend_epi32(ascii, _mm512_or_si512(xc0, _mm512_srli_epi32::<6>(w)), w),
+        );
+        let last = _mm512_or_si512(x80, _mm512_and_si512(w, x3f));
+        let mid = _mm512_or_si512(x80, _mm512_and_si512(_mm512_srli_epi32::<6>(w), x3f));
+        // Byte 1: the last byte of a two-byte character, the middle one of a three-byte one.
+        let b1 = _mm512_mask_blend_epi32(lt800, mid, last);
+        let lanes = _mm512_or_si512(
+            _mm512_or_si512(b0, _mm512_slli_epi32::<8>(b1)),
+            _mm512_slli_epi32::<16>(last),
+        );
+        let keep = (0x1111_1111_1111_1111u64
+            | _pdep_u64(u64::from(!ascii), 0x2222_2222_2222_2222)
+            | _pdep_u64(u64::from(!lt800), 0x4444_4444_4444_4444))
+            & low_mask(2 * rem as u32);
+        let n = keep.count_ones();
+        if o + n as usize > out.len() {
+            break;
+        }
+        let packed = _mm512_maskz_compress_epi8(keep, lanes);
+        // SAFETY: o + n <= out.len(): the store writes only out[o..o + n].
+        unsafe { _mm512_mask_storeu_epi8(out.as_mut_ptr().add(o).cast(), low_mask(n), packed) };
+        i += rem;
+        o += n as usize;
+    }
+    (i, o)
+}
+
+// ---------------------------------------------------------------------------
+// base64 / base64url decode
+
+/// Both alphabets at once (`+` and `-` are 62, `/` and `_` are 63), 0x80 for
+/// every other ASCII character.
+static BASE64_LUT: [u8; 128] = {
+    let mut t = [0x80u8; 128];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    t[b'-' as usize] = 62;
+    t[b'_' as usize] = 63;
+    t
+};
+
+/// Byte k of the 48 output bytes: lane k / 3, its byte 2, 1, 0.
+static BASE64_PACK: [u8; 64] = {
+    let mut t = [0u8; 64];
+    let mut k = 0;
+    while k < 48 {
+        t[k] = (4 * (k / 3) + 2 - k % 3) as u8;
+        k += 1;
+    }
+    t
+};
+
+/// Decodes the longest prefix of `src` made of whole 64-character blocks of
+/// base64 / base64url characters (no padding, no whitespace), appending the
+/// bytes to `out`; returns how many characters it read (a multiple of 64).
+/// Node's lenient decoder gives the same bytes for such a prefix and starts
+/// the rest afresh, so the caller decodes `src[read..]` on its own.
+pub(crate) fn base64_decode_prefix(src: &[u8], out: &mut Vec<u8>) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if avx512() && src.len() >= 64 {
+        let blocks = src.len() / 64;
+        let start = out.len();
+        out.reserve(blocks * 48 + 16);
+        let spare = out.spare_capacity_mut();
+        // SAFETY: the CPU has the features the kernel is compiled for (checked above).
+        let (read, written) = unsafe { base64_decode_avx512(src, spare) };
+        // SAFETY: the kernel wrote (initialised) exactly `written` bytes at
+        // the start of the spare capacity, which `reserve` made large enough.
+        unsafe { out.set_len(start + written) };
+        return read;
+    }
+    let _ = (src, out);
+    0
+}
+
+/// The scalar twin of [`base64_decode_prefix`] (for tests).
+#[cfg(test)]
+pub(crate) fn base64_decode_prefix_scalar(src: &[u8], out: &mut Vec<u8>) -> usize {
+    let mut read = 0;
+    for block in src.chunks_exact(64) {
+        if block.iter().any(|&c| c >= 0x80 || BASE64_LUT[usize::from(c)] == 0x80) {
+            break;
+        }
+        for g in block.chunks_exact(4) {
+            let v = g
+                .iter()
+                .fold(0u32, |acc, &c| (acc << 6) | u32::from(BASE64_LUT[usize::from(c)]));
+            out.extend_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
+        }
+        read += 64;
+    }
+    read
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+unsafe fn base64_decode_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<u8>]) -> (usize, usize) {
+    use std::arch::x86_64::*;
+    // SAFETY: each static is 64 bytes or more: the loads are in bounds.
+    let (lut_lo, lut_hi, pack) = unsafe {
+        (
+            _mm512_loadu_epi8(BASE64_LUT.as_ptr().cast()),
+            _mm512_loadu_epi8(BASE64_LUT.as_ptr().add(64).cast()),
+            _mm512_loadu_epi8(BASE64_PACK.as_ptr().cast()),
+        )
+    };
+    let pairs = _mm512_set1_epi32(0x0140_0140);
+    let quads = _mm512_set1_epi32(0x0001_1000);
+    let (mut i, mut o) = (0usize, 0usize);
+    while i + 64 <= src.len() && o + 48 <= out.len() {
+        // SAFETY: i + 64 <= src.len(): the load is in bounds.
+        let v = unsafe { _mm512_loadu_epi8(src.as_ptr().add(i).cast()) };
+        let t = _mm512_permutex2var_epi8(lut_lo, v, lut_hi);
+        // A byte >= 0x80 or a character outside both alphabets ends the prefix.
+        if _mm512_movepi8_mask(_mm512_or_si512(v, t)) != 0 {
+            break;
+        }
+        let merged = _mm512_madd_epi16(_mm512_maddubs_epi16(t, pairs), quads);
+        let packed = _mm512_permutexvar_epi8(pack, merged);
+        // SAFETY: o + 48 <= out.len(): the masked store writes only out[o..o + 48].
+        unsafe { _mm512_mask_storeu_epi8(out.as_mut_ptr().add(o).cast(), low_mask(48), packed) };
+        i += 64;
+        o += 48;
+    }
+    (i, o)
+}
+
+// ---------------------------------------------------------------------------
+
+/// A `String` from bytes the kernels made (always valid UTF-8; checked anyway
+/// with simdutf8, many times faster than std's check on non-ASCII text, and
+/// falling back to a lossy conversion rather than trusting the kernels).
+fn into_string(v: Vec<u8>) -> String {
+    if simdutf8::basic::from_utf8(&v).is_ok() {
+        // SAFETY: `v` was just checked to be valid UTF-8.
+        return unsafe { String::from_utf8_unchecked(v) };
+    }
+    String::from_utf8_lossy(&v).into_owned()
+}
+
+/// How many bytes of `src` are >= 0x80 (counted in u8 lanes over 128-byte
+/// chunks, which LLVM vectorises).
+fn count_high(src: &[u8]) -> usize {
+    src.chunks(128)
+        .map(|c| usize::from(c.iter().fold(0u8, |k, &b| k + (b >> 7))))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rng(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    #[test]
+    fn alloc_uninit_has_the_length() {
+        let mut v = alloc_uninit(100_000);
+        assert_eq!(v.len(), 100_000);
+        v.fill(7);
+        assert!(v.iter().all(|&b| b == 7));
+        assert!(alloc_uninit(0).is_empty());
+    }
+
+    #[test]
+    fn latin1_decode_kernel_matches_scalar() {
+        let mut seed = 0x1234_5678_9abc_def0u64;
+        for n in 0..600 {
+            let len = n % 300;
+            let src: Vec<u8> = (0..len).map(|_| rng(&mut seed) as u8).collect();
+            let high = src.iter().filter(|&&b| b >= 0x80).count();
+            let mut want = vec![0u8; len + high];
+            utf8_from_latin1_scalar(&src, &mut want);
+            assert_eq!(utf8_from_latin1(&src).as_bytes(), &want[..]);
+            let std: String = src.iter().map(|&b| char::from(b)).collect();
+            assert_eq!(utf8_from_latin1(&src), std);
+        }
+    }
+
+    #[test]
+    fn utf16_decode_kernel_matches_scalar() {
+        let mut seed = 0x0bad_cafe_dead_beefu64;
+        for n in 0..600 {
+            let units = n % 200;
+            let src: Vec<u8> = (0..units)
+                .flat_map(|_| {
+                    let r = rng(&mut seed);
+                    let u = match r % 8 {
+                        0 => (r >> 8) as u16 & 0x7f,
+                        1 => 0x80 + ((r >> 8) as u16 % 0x780),
+                        2 => 0xd800 + ((r >> 8) as u16 & 0x7ff),
+                        _ => (r >> 8) as u16,
+                    };
+                    u.to_le_bytes()
+                })
+                .chain((n % 3 == 0).then_some(0x41))
+                .collect();
+            let mut want = vec![0u8; src.len() / 2 * 3];
+            let (_, w) = utf8_from_utf16le_scalar(&src, src.len(), &mut want);
+            want.truncate(w);
+            assert_eq!(utf8_from_utf16le(&src).as_bytes(), &want[..]);
+            let units: Vec<u16> = src.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect();
+            let std: String = char::decode_utf16(units).map(|r| r.unwrap_or('\u{fffd}')).collect();
+            assert_eq!(utf8_from_utf16le(&src), std);
+        }
+    }
+
+    #[test]
+    fn latin1_encode_kernel_matches_scalar() {
+        let mut seed = 0x5555_aaaa_1234_4321u64;
+        for n in 0..400 {
+            let chars = n % 300;
+            let s: String = (0..chars)
+                .map(|_| {
+                    let r = rng(&mut seed);
+                    match r % 16 {
+                        0 => '€',
+                        1 => '😀',
+                        _ => char::from((r >> 8) as u8),
+                    }
+                })
+                .collect();
+            let mut out = vec![0u8; s.chars().count()];
+            let (read, written) = latin1_from_utf8_prefix(s.as_bytes(), &mut out);
+            assert!(read <= s.len() && written <= out.len());
+            let mut at = read;
+            while at < s.len() && !s.is_char_boundary(at) {
+                at += 1;
+            }
+            let want: Vec<u8> = s[..at].chars().map(|c| c as u32 as u8).collect();
+            assert_eq!(&out[..written], &want[..]);
+        }
+    }
+
+    #[test]
+    fn utf16_encode_kernel_matches_scalar() {
+        let mut seed = 0x7777_1234_aaaa_5555u64;
+        for n in 0..400 {
+            let chars = n % 200;
+            let s: String = (0..chars)
+                .map(|_| {
+                    let r = rng(&mut seed);
+                    match r % 8 {
+                        0 => '😀',
+                        1 => char::from_u32(0x800 + (r >> 8) as u32 % 0xd000).unwrap_or('€'),
+                        2 => char::from_u32(0x80 + (r >> 8) as u32 % 0x780).unwrap_or('é'),
+                        _ => char::from((r >> 8) as u8 & 0x7f),
+                    }
+                })
+                .collect();
+            let mut out = vec![0u8; s.encode_utf16().count() * 2];
+            let (read, written) = utf16le_from_utf8_prefix(s.as_bytes(), &mut out);
+            assert!(read <= s.len() && written <= out.len());
+            let mut at = read;
+            while at < s.len() && !s.is_char_boundary(at) {
+                at += 1;
+            }
+            let want: Vec<u8> = s[..at].encode_utf16().flat_map(u16::to_le_bytes).collect();
+            assert_eq!(&out[..written], &want[..], "{s:?}");
+        }
+    }
+
+    #[test]
+    fn base64_kernel_matches_scalar() {
+        let mut seed = 0x0123_4567_89ab_cdefu64;
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_";
+        for n in 0..400 {
+            let len = n * 7 % 700;
+            let mut src: Vec<u8> = (0..len)
+                .map(|_| alphabet[(rng(&mut seed) % alphabet.len() as u64) as usize])
+                .collect();
+            if n % 3 == 0 && len > 0 {
+                let at = (rng(&mut seed) % len as u64) as usize;
+                src[at] = *[b'=', b' ', 0xc3, b'!'].get(n % 4).unwrap_or(&b'=');
+            }
+            let (mut a, mut b) = (vec![9u8], vec![9u8]);
+            let ra = base64_decode_prefix(&src, &mut a);
+            let rb = base64_decode_prefix_scalar(&src, &mut b);
+            if avx512() {
+                assert_eq!((ra, &a), (rb, &b), "{}", String::from_utf8_lossy(&src));
+            } else {
+                assert_eq!((ra, a.len()), (0, 1));
+            }
+        }
+    }
+}
