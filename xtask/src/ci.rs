@@ -51,6 +51,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             report_skips(&skip_log);
         }
     }
+    valgrind_unsafe_tests(&cargo)?;
     eprintln!(
         "==> xtask ci: all steps passed in {:.1}s",
         all.elapsed().as_secs_f64()
@@ -66,4 +67,46 @@ fn report_skips(log: &std::path::Path) {
     for line in lines {
         eprintln!("    skipped {line}");
     }
+}
+
+/// rt-buffer's unit tests (they cover `raw.rs`, its one module with `unsafe`:
+/// the uninitialised allocation and the kernels' safe wrappers) run under
+/// `valgrind --error-exitcode=1`. Valgrind cannot execute AVX-512, so the
+/// step sets `RT_BUFFER_NO_AVX512=1` and the wrappers take their scalar
+/// paths; the kernels themselves are checked natively by the same tests
+/// against their scalar twins and by the differential tests against node.
+fn valgrind_unsafe_tests(cargo: &str) -> Result<(), String> {
+    let name = "valgrind (rt-buffer unsafe code)";
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        eprintln!("==> xtask ci: NOTICE: {name} skipped: `valgrind` not found on PATH");
+        return Ok(());
+    }
+    let start = Instant::now();
+    let out = Command::new(cargo)
+        .args(["test", "-p", "rt-buffer", "--lib", "--no-run", "--message-format=json"])
+        .current_dir(crate::root())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("step `{name}`: building the test binary failed ({})", out.status));
+    }
+    let exe = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["target"]["name"] == "rt_buffer" && m["profile"]["test"] == true)
+        .find_map(|m| m["executable"].as_str().map(str::to_owned))
+        .ok_or_else(|| format!("step `{name}`: cargo named no rt-buffer test binary"))?;
+    eprintln!("==> xtask ci: {name}: valgrind --error-exitcode=1 {exe}");
+    let status = Command::new("valgrind")
+        .args(["--error-exitcode=1", "--quiet", &exe, "--test-threads=1"])
+        .env("RT_BUFFER_NO_AVX512", "1")
+        .current_dir(crate::root())
+        .status()
+        .map_err(|e| format!("could not start valgrind: {e}"))?;
+    eprintln!("==> xtask ci: {name} took {:.1}s", start.elapsed().as_secs_f64());
+    if !status.success() {
+        return Err(format!("step `{name}` failed ({status})"));
+    }
+    Ok(())
 }
