@@ -13,9 +13,11 @@ use crate::ops::format_received;
 pub const POOL_SIZE: usize = 8 * 1024;
 
 thread_local! {
-    static POOL: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+    // A const initialiser: no lazy-init check on each access.
+    static POOL: RefCell<BytesMut> = const { RefCell::new(BytesMut::new()) };
 }
 
+#[inline]
 pub(crate) fn check_size(size: usize) -> Result<()> {
     if size > MAX_LENGTH {
         return Err(Error::out_of_range(
@@ -58,8 +60,8 @@ impl Buffer {
     /// ```
     #[doc(alias = "allocUnsafe")]
     pub fn alloc_unsafe(size: usize) -> Result<Buffer> {
-        check_size(size)?;
         if size >= POOL_SIZE >> 1 {
+            check_size(size)?;
             return Ok(Buffer::from(crate::raw::alloc_uninit(size)));
         }
         Ok(POOL.with(|pool| {
