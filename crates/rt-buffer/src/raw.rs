@@ -1,10 +1,14 @@
 //! The crate's only `unsafe` code: AVX-512 transcoding kernels and an
 //! uninitialised allocation, each behind a safe function.
 //!
-//! Why it is here (profiles in issue 9's notes): the latin1 / utf16le
-//! transcodes and base64 decode of a large input ran on scalar or AVX2 code
-//! at a fraction of Node's simdutf (AVX-512) speed, and `allocUnsafe(1 MiB)`
-//! spent its time zeroing memory Node leaves as it is.
+//! Why it is here (perf profiles of `cargo xtask bench buffer`, issue 9):
+//! latin1 encode ran a per-character scalar loop, latin1 / utf16le decode
+//! went through encoding_rs's per-character paths and std's scalar UTF-8
+//! check, base64 decode ran base64-simd's AVX2 against Node's AVX-512
+//! simdutf, and `allocUnsafe(1 MiB)` spent its time zeroing memory (as
+//! calloc's memset) that Node leaves as it is. Rust's `std::arch` kernels
+//! need `unsafe` for their loads and stores, and an uncleared allocation
+//! needs it to set a length.
 //!
 //! Rules kept here:
 //! - every kernel is an `unsafe fn` with `#[target_feature]`, reached only
