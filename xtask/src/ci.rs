@@ -70,7 +70,7 @@ fn report_skips(log: &std::path::Path) {
 }
 
 /// rt-buffer's unit tests (they cover `raw.rs`, its one module with `unsafe`:
-/// the uninitialised allocation and the kernels' safe wrappers) run under
+/// the kernels' safe wrappers) run under
 /// `valgrind --error-exitcode=1`. Valgrind cannot execute AVX-512, so the
 /// step sets `RT_BUFFER_NO_AVX512=1` and the wrappers take their scalar
 /// paths; the kernels themselves are checked natively by the same tests
@@ -83,13 +83,23 @@ fn valgrind_unsafe_tests(cargo: &str) -> Result<(), String> {
     }
     let start = Instant::now();
     let out = Command::new(cargo)
-        .args(["test", "-p", "rt-buffer", "--lib", "--no-run", "--message-format=json"])
+        .args([
+            "test",
+            "-p",
+            "rt-buffer",
+            "--lib",
+            "--no-run",
+            "--message-format=json",
+        ])
         .current_dir(crate::root())
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("could not start cargo: {e}"))?;
     if !out.status.success() {
-        return Err(format!("step `{name}`: building the test binary failed ({})", out.status));
+        return Err(format!(
+            "step `{name}`: building the test binary failed ({})",
+            out.status
+        ));
     }
     let exe = String::from_utf8_lossy(&out.stdout)
         .lines()

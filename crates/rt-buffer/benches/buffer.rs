@@ -54,10 +54,10 @@ fn figure_ns(name: &str, size: usize, f: impl FnMut()) {
 }
 
 fn figure_in(name: &str, size: usize, ns_only: bool, mut f: impl FnMut()) {
-    if let Ok(filter) = std::env::var("RT_BENCH_FILTER") {
-        if !name.contains(filter.as_str()) {
-            return;
-        }
+    if let Ok(filter) = std::env::var("RT_BENCH_FILTER")
+        && !name.contains(filter.as_str())
+    {
+        return;
     }
     let run = |n: u64| {
         for _ in 0..n {

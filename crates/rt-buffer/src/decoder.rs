@@ -99,11 +99,11 @@ impl StringDecoder {
             units.push(h);
         }
         units.extend(bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])));
-        if let Some(&last) = units.last() {
-            if (0xd800..0xdc00).contains(&last) {
-                self.pending_high = Some(last);
-                units.pop();
-            }
+        if let Some(&last) = units.last()
+            && (0xd800..0xdc00).contains(&last)
+        {
+            self.pending_high = Some(last);
+            units.pop();
         }
         out.extend(char::decode_utf16(units).map(|r| r.unwrap_or('\u{fffd}')));
     }

@@ -91,7 +91,7 @@
 //! | Node | rt | why |
 //! | --- | --- | --- |
 //! | views share *mutable* memory: a write through one is seen by all | views share memory until written; a write is in place when the handle is the only one on its memory, else copy-on-write: **other views existing at that moment do not see it** | safe Rust cannot give several live handles unsynchronised shared mutation |
-//! | `allocUnsafe` returns old memory | the same for 4 KiB and over and `allocUnsafeSlow`; zeros from the pool (zeroed once, when made) | a pooled piece is a `BytesMut` view the pool hands out; zeroing 8 KiB once per pool costs little |
+//! | `allocUnsafe` returns old memory | zeros (the 8 KiB pool is zeroed once, when made) | no uninitialised memory is handed out |
 //! | a fresh pooled buffer is just another view | it is private (written in place) until shared; cloning or slicing it copies its < 4 KiB until [`Buffer::freeze`] | a `BytesMut` carved from the pool cannot be shared from `&self` |
 //! | strings may hold lone surrogates (utf16le decode of half a pair) | `String` results hold U+FFFD; the UTF-16 forms are lossless: [`Buffer::to_utf16_range`] and [`Buffer::from_utf16`] both ways | a Rust `String` cannot hold one |
 //! | `StringDecoder('utf16le').write` may return a lone high surrogate | [`StringDecoder::write`] holds it back until its low half comes (the concatenated output is Node's); [`StringDecoder::write_utf16`] returns Node's units exactly | same |
@@ -100,7 +100,7 @@
 //! | `indexOf(buffer, offset, 'ucs2')` on an odd-length buffer returns `length - 1` when nothing matches | the same, kept for parity | a quirk of Node's UCS-2 search, reproduced byte for byte |
 //! | `TextDecoder` (ICU) maps some legacy bytes to the Private Use Area | encoding_rs follows the WHATWG Encoding Standard, as browsers do | iconv-lite's job done the standard way |
 // `deny`, not `forbid`: the one module with `unsafe` (`raw`: AVX-512
-// kernels and an uninitialised allocation, each behind a safe function)
+// kernels, each behind a safe function)
 // allows it for itself; everywhere else it stays an error.
 #![deny(unsafe_code)]
 

@@ -13,11 +13,9 @@ use crate::ops::format_received;
 pub const POOL_SIZE: usize = 8 * 1024;
 
 thread_local! {
-    // A const initialiser: no lazy-init check on each access.
-    static POOL: RefCell<BytesMut> = const { RefCell::new(BytesMut::new()) };
+    static POOL: RefCell<BytesMut> = RefCell::new(BytesMut::new());
 }
 
-#[inline]
 pub(crate) fn check_size(size: usize) -> Result<()> {
     if size > MAX_LENGTH {
         return Err(Error::out_of_range(
@@ -43,10 +41,9 @@ impl Buffer {
     ///
     /// As in Node, a buffer under `POOL_SIZE / 2` (4 KiB) is carved from a
     /// per-thread 8 KiB pool, so a loop of small allocations does not call the
-    /// system allocator for each one; larger ones are allocated alone and,
-    /// as in Node, not cleared: their bytes are whatever the allocator's
-    /// memory held (never read them before writing). The pool is zeroed
-    /// once, when it is made, so small buffers start as zeros.
+    /// system allocator for each one; larger ones are allocated alone. Safe
+    /// Rust cannot hand out uninitialised memory, so the bytes are zeros (the
+    /// pool is zeroed once, when it is made), where Node leaves old data.
     ///
     /// A pooled buffer is private (written in place) until it is first
     /// shared, see [`Buffer`]'s notes on mutation.
@@ -62,7 +59,7 @@ impl Buffer {
     pub fn alloc_unsafe(size: usize) -> Result<Buffer> {
         if size >= POOL_SIZE >> 1 {
             check_size(size)?;
-            return Ok(Buffer::from(crate::raw::alloc_uninit(size)));
+            return Ok(Buffer::from(vec![0u8; size]));
         }
         Ok(POOL.with(|pool| {
             let mut pool = pool.borrow_mut();
@@ -80,11 +77,10 @@ impl Buffer {
     }
 
     /// `Buffer.allocUnsafeSlow(size)`: like [`alloc_unsafe`](Buffer::alloc_unsafe),
-    /// never from the pool, and never cleared (the allocator's memory as it is).
+    /// never from the pool.
     #[doc(alias = "allocUnsafeSlow")]
     pub fn alloc_unsafe_slow(size: usize) -> Result<Buffer> {
-        check_size(size)?;
-        Ok(Buffer::from(crate::raw::alloc_uninit(size)))
+        Buffer::alloc(size)
     }
 }
 

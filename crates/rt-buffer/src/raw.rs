@@ -1,14 +1,12 @@
-//! The crate's only `unsafe` code: AVX-512 transcoding kernels and an
-//! uninitialised allocation, each behind a safe function.
+//! The crate's only `unsafe` code: AVX-512 transcoding kernels, each behind
+//! a safe function.
 //!
 //! Why it is here (perf profiles of `cargo xtask bench buffer`, issue 9):
 //! latin1 encode ran a per-character scalar loop, latin1 / utf16le decode
 //! went through encoding_rs's per-character paths and std's scalar UTF-8
 //! check, base64 decode ran base64-simd's AVX2 against Node's AVX-512
-//! simdutf, and `allocUnsafe(1 MiB)` spent its time zeroing memory (as
-//! calloc's memset) that Node leaves as it is. Rust's `std::arch` kernels
-//! need `unsafe` for their loads and stores, and an uncleared allocation
-//! needs it to set a length.
+//! simdutf. Rust's `std::arch` kernels need `unsafe` for their loads and
+//! stores.
 //!
 //! Rules kept here:
 //! - every kernel is an `unsafe fn` with `#[target_feature]`, reached only
@@ -54,35 +52,6 @@ fn detect() -> bool {
 #[cfg(not(target_arch = "x86_64"))]
 fn detect() -> bool {
     false
-}
-
-/// A `Vec<u8>` of length `size` whose bytes were not written by rt
-/// (`Buffer.allocUnsafe`): the allocator's memory as it is.
-///
-/// The bytes are made defined for the abstract machine by an empty `asm!`
-/// block that is given the pointer and may write through it (the compiler
-/// must assume it did), so reading them is reading whatever the memory held,
-/// not undefined behaviour. Valgrind still sees them as never written.
-pub(crate) fn alloc_uninit(size: usize) -> Vec<u8> {
-    let mut v: Vec<u8> = Vec::with_capacity(size);
-    #[cfg(target_arch = "x86_64")]
-    {
-        let p = v.as_mut_ptr();
-        // SAFETY: the asm block is empty: it reads and writes nothing in fact,
-        // touches no stack and keeps every register; to the compiler it may
-        // have written the `size` bytes at `p`, which it owns (capacity >= size).
-        unsafe {
-            std::arch::asm!("/* {0} */", in(reg) p, options(nostack, preserves_flags));
-        }
-        // SAFETY: capacity is at least `size`, and the bytes count as
-        // initialised after the asm block above (see the function's docs).
-        unsafe {
-            v.set_len(size);
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    v.resize(size, 0);
-    v
 }
 
 /// The mask of the low `n` bits (`n` <= 64).
@@ -221,7 +190,10 @@ unsafe fn utf16le_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize)
         let lead3 = _mm512_cmpge_epu16_mask(b0, xe0);
         let u2 = _mm512_or_si512(_mm512_slli_epi16::<6>(_mm512_and_si512(b0, x1f)), b1);
         let u3 = _mm512_or_si512(
-            _mm512_or_si512(_mm512_slli_epi16::<12>(_mm512_and_si512(b0, x0f)), _mm512_slli_epi16::<6>(b1)),
+            _mm512_or_si512(
+                _mm512_slli_epi16::<12>(_mm512_and_si512(b0, x0f)),
+                _mm512_slli_epi16::<6>(b1),
+            ),
             b2,
         );
         let units = _mm512_mask_blend_epi16(lead3, _mm512_mask_blend_epi16(lead2, b0, u2), u3);
@@ -500,7 +472,10 @@ pub(crate) fn base64_decode_prefix(src: &[u8], out: &mut Vec<u8>) -> usize {
 pub(crate) fn base64_decode_prefix_scalar(src: &[u8], out: &mut Vec<u8>) -> usize {
     let mut read = 0;
     for block in src.chunks_exact(64) {
-        if block.iter().any(|&c| c >= 0x80 || BASE64_LUT[usize::from(c)] == 0x80) {
+        if block
+            .iter()
+            .any(|&c| c >= 0x80 || BASE64_LUT[usize::from(c)] == 0x80)
+        {
             break;
         }
         for g in block.chunks_exact(4) {
@@ -553,7 +528,10 @@ unsafe fn base64_decode_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<u8>]
 /// made. Not checked again in release builds: the check cost more than the
 /// transcode at 64 bytes (std's `from_utf8` is scalar on non-ASCII text).
 fn into_string(v: Vec<u8>) -> String {
-    debug_assert!(simdutf8::basic::from_utf8(&v).is_ok(), "a kernel wrote invalid UTF-8");
+    debug_assert!(
+        simdutf8::basic::from_utf8(&v).is_ok(),
+        "a kernel wrote invalid UTF-8"
+    );
     // SAFETY: both callers write only whole UTF-8 encodings of scalar values:
     // the latin1 kernel and its scalar twin write a byte < 0x80 alone or the
     // pair [0xC2 | 0xC3, 0x80..=0xBF]; the utf16le kernel takes only blocks
@@ -582,15 +560,6 @@ mod tests {
         *seed ^= *seed >> 7;
         *seed ^= *seed << 17;
         *seed
-    }
-
-    #[test]
-    fn alloc_uninit_has_the_length() {
-        let mut v = alloc_uninit(100_000);
-        assert_eq!(v.len(), 100_000);
-        v.fill(7);
-        assert!(v.iter().all(|&b| b == 7));
-        assert!(alloc_uninit(0).is_empty());
     }
 
     #[test]
@@ -630,8 +599,13 @@ mod tests {
             let (_, w) = utf8_from_utf16le_scalar(&src, src.len(), &mut want);
             want.truncate(w);
             assert_eq!(utf8_from_utf16le(&src).as_bytes(), &want[..]);
-            let units: Vec<u16> = src.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect();
-            let std: String = char::decode_utf16(units).map(|r| r.unwrap_or('\u{fffd}')).collect();
+            let units: Vec<u16> = src
+                .chunks_exact(2)
+                .map(|p| u16::from_le_bytes([p[0], p[1]]))
+                .collect();
+            let std: String = char::decode_utf16(units)
+                .map(|r| r.unwrap_or('\u{fffd}'))
+                .collect();
             assert_eq!(utf8_from_utf16le(&src), std);
         }
     }

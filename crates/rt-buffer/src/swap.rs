@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 
 impl Buffer {
     fn swap(&mut self, size: usize) -> Result<&mut Buffer> {
-        if self.len() % size != 0 {
+        if !self.len().is_multiple_of(size) {
             return Err(Error::invalid_buffer_size(size as u32 * 8));
         }
         self.with_mut(|b| b.chunks_exact_mut(size).for_each(<[u8]>::reverse));

@@ -155,10 +155,10 @@ fn legacy_decoding_matches_node_text_decoder() {
                 chunks.iter().map(|c| hex(c)).collect::<Vec<_>>()
             ));
         }
-        if let Some(t) = text {
-            if &got != t {
-                failures.push(format!("{label}: round trip of {t:?} gave {got:?}"));
-            }
+        if let Some(t) = text
+            && &got != t
+        {
+            failures.push(format!("{label}: round trip of {t:?} gave {got:?}"));
         }
     }
     assert!(

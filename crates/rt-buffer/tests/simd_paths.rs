@@ -30,7 +30,17 @@ fn text(rng: &mut Rng, main: fn(&mut Rng) -> char) -> String {
     let mut s = String::new();
     while s.len() < len {
         let c = if rng.below(rare * 4) == 0 {
-            *rng.pick(&['😀', '€', 'Ł', '\u{ffff}', '\u{10ffff}', 'é', '\0', '\u{7ff}', '\u{800}'])
+            *rng.pick(&[
+                '😀',
+                '€',
+                'Ł',
+                '\u{ffff}',
+                '\u{10ffff}',
+                'é',
+                '\0',
+                '\u{7ff}',
+                '\u{800}',
+            ])
         } else {
             main(rng)
         };
@@ -76,7 +86,11 @@ fn utf16_bytes(rng: &mut Rng) -> Vec<u8> {
 fn base64_text(rng: &mut Rng) -> String {
     let n = edge_len(rng);
     let data = rng.bytes(n);
-    let enc = if rng.chance(1, 2) { Encoding::Base64 } else { Encoding::Base64url };
+    let enc = if rng.chance(1, 2) {
+        Encoding::Base64
+    } else {
+        Encoding::Base64url
+    };
     let mut s = Buffer::from(data).to_string(enc);
     if rng.chance(1, 2) && !s.is_empty() {
         let at = rng.below(s.len() as u64) as usize;
@@ -131,7 +145,10 @@ process.stdout.write(JSON.stringify(out));
         };
         if ours != want {
             let (o, w): (String, String) = (ours.chars().take(80).collect(), want.chars().take(80).collect());
-            failures.push(format!("{op} {enc} (arg {} chars): rt {o}... node {w}...", arg.len()));
+            failures.push(format!(
+                "{op} {enc} (arg {} chars): rt {o}... node {w}...",
+                arg.len()
+            ));
         }
     }
     assert!(
@@ -170,7 +187,10 @@ fn sub_slices_never_panic() {
             }
             for enc in Encoding::ALL {
                 let piece = &s[at..];
-                assert_eq!(Buffer::from_str(piece, enc), Buffer::from_str(&piece.to_owned(), enc));
+                assert_eq!(
+                    Buffer::from_str(piece, enc),
+                    Buffer::from_str(String::from(piece).as_str(), enc)
+                );
                 calls += 1;
             }
         }

@@ -67,7 +67,7 @@ pub(crate) fn decode_base64_bytes(src: &[u8]) -> Vec<u8> {
 }
 
 fn decode_base64_rest(src: &[u8]) -> Vec<u8> {
-    let fast = if src.len() % 4 == 0 {
+    let fast = if src.len().is_multiple_of(4) {
         base64_simd::STANDARD
             .decode_to_vec(src)
             .or_else(|_| base64_simd::URL_SAFE.decode_to_vec(src))
