@@ -1,8 +1,16 @@
 //! Behaviour tests on loopback and Unix sockets in temp dirs.
+//!
+//! Every wait is bounded (`within`: a test that would hang fails saying what
+//! did not happen), and every check a server's handler makes reaches the
+//! test (`checked_server`: the handler's result, or its panic, is asserted in
+//! the test body; a panic in the server's own task would be swallowed).
+
+mod common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{WAIT, Within, checked_server, closed_port, read_all};
 use rt_net::events::{
     CLOSE, CONNECT, CONNECTION, DATA, DRAIN, DROP, END, ERROR, FINISH, LISTENING, LOOKUP, READY,
     SERVER_CLOSE, TIMEOUT,
@@ -11,6 +19,8 @@ use rt_net::{
     ConnectOptions, Emitter, ListenOptions, NetError, Server, ServerOptions, Socket, SocketOptions, connect,
     create_server,
 };
+use rt_tests::temp::TempDir;
+use rt_tests::wait::recv_async;
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -22,24 +32,61 @@ fn push(l: &Log, s: impl Into<String>) {
     l.lock().unwrap().push(s.into());
 }
 
-fn temp_path(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("rt-net-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+fn logged(l: &Log) -> Vec<String> {
+    l.lock().unwrap().clone()
+}
+
+/// A temp folder of the test's own, removed when dropped.
+fn temp_dir() -> TempDir {
+    TempDir::new("rt-net-test")
 }
 
 async fn echo_server() -> (Server, u16) {
     let server = create_server(|s: Socket| async move { s.pipe(&s).await });
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let port = listen_local(&server).await;
     (server, port)
 }
 
-async fn read_all(s: &Socket) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(c) = s.read().await.unwrap() {
-        out.extend_from_slice(&c);
-    }
-    out
+async fn listen_local(server: &Server) -> u16 {
+    server
+        .listen(("127.0.0.1", 0))
+        .within(WAIT, "listen on 127.0.0.1")
+        .await
+        .unwrap()
+        .port()
+        .unwrap()
+}
+
+async fn connect_local(port: u16) -> Socket {
+    connect(("127.0.0.1", port))
+        .within(WAIT, "connect to 127.0.0.1")
+        .await
+        .unwrap()
+}
+
+async fn connect_err(options: impl Into<ConnectOptions>, what: &str) -> NetError {
+    connect(options).within(WAIT, what).await.unwrap_err()
+}
+
+/// The next chunk read from `s` (bounded); `None` at its end.
+async fn next_chunk(s: &Socket) -> Option<Vec<u8>> {
+    s.read()
+        .within(WAIT, "the next chunk or the end")
+        .await
+        .unwrap()
+        .map(|c| c.to_vec())
+}
+
+async fn closed(s: &Socket, what: &str) {
+    s.closed().within(WAIT, what).await;
+}
+
+async fn server_closed(s: &Server) {
+    s.closed().within(WAIT, "the server's 'close'").await;
+}
+
+async fn accept(s: &Server) -> Socket {
+    s.accept().within(WAIT, "accept").await.unwrap()
 }
 
 #[tokio::test]
@@ -48,7 +95,7 @@ async fn echo_over_tcp_with_counters_and_addresses() {
     let addr = server.address().unwrap();
     assert_eq!(addr.inet().unwrap().address, "127.0.0.1");
     assert_eq!(addr.inet().unwrap().family.as_str(), "IPv4");
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let c = connect_local(port).await;
     assert_eq!(c.ready_state(), "open");
     assert!(!c.pending() && !c.connecting());
     assert_eq!(c.remote_address().as_deref(), Some("127.0.0.1"));
@@ -61,11 +108,11 @@ async fn echo_over_tcp_with_counters_and_addresses() {
     assert_eq!(read_all(&c).await, b"hello world");
     assert_eq!(c.bytes_written(), 11);
     assert_eq!(c.bytes_read(), 11);
-    c.closed().await;
+    closed(&c, "the client's 'close'").await;
     assert_eq!(c.ready_state(), "closed");
     assert!(c.destroyed());
     server.close().unwrap();
-    server.closed().await;
+    server_closed(&server).await;
     assert!(!server.listening());
     assert!(server.address().is_none());
 }
@@ -94,12 +141,15 @@ async fn client_events_in_nodes_order() {
         let l = l.clone();
         c.on(&CLOSE, move |e| push(&l, format!("close:{e}")));
     }
-    c.connect(("127.0.0.1", port)).await.unwrap();
-    c.write_all("ping").await.unwrap();
+    c.connect(("127.0.0.1", port))
+        .within(WAIT, "connect")
+        .await
+        .unwrap();
+    c.write_all("ping").within(WAIT, "writing ping").await.unwrap();
     c.end();
-    c.closed().await;
+    closed(&c, "the client's 'close'").await;
     assert_eq!(
-        *l.lock().unwrap(),
+        logged(&l),
         ["connect", "ready", "finish", "data:ping", "end", "close:false"]
     );
     server.close().unwrap();
@@ -107,24 +157,38 @@ async fn client_events_in_nodes_order() {
 
 #[tokio::test]
 async fn unix_path_and_abstract_namespace() {
-    let path = temp_path("echo.sock");
-    let _ = std::fs::remove_file(&path);
+    let dir = temp_dir();
+    let path = dir.path().join("echo.sock");
     let server = create_server(|s: Socket| async move { s.pipe(&s).await });
-    let addr = server.listen(path.as_path()).await.unwrap();
+    let addr = server
+        .listen(path.as_path())
+        .within(WAIT, "listen on a path")
+        .await
+        .unwrap();
     assert_eq!(addr.path(), Some(path.to_str().unwrap()));
-    let c = connect(path.as_path()).await.unwrap();
+    let c = connect(path.as_path())
+        .within(WAIT, "connect to a path")
+        .await
+        .unwrap();
     c.end_with("over unix");
     assert_eq!(read_all(&c).await, b"over unix");
     server.close().unwrap();
-    server.closed().await;
+    server_closed(&server).await;
     assert!(!path.exists(), "Node removes the socket file on close");
 
     let name = format!("\0rt-net-abstract-{}", std::process::id());
     let server = create_server(|s: Socket| async move { s.pipe(&s).await });
-    let addr = server.listen(ListenOptions::path(&name)).await.unwrap();
+    let addr = server
+        .listen(ListenOptions::path(&name))
+        .within(WAIT, "listen on an abstract name")
+        .await
+        .unwrap();
     assert_eq!(addr.path(), Some(name.as_str()));
     assert!(addr.to_string().starts_with("\"\\u0000rt-net-abstract-"));
-    let c = connect(ConnectOptions::path(&name)).await.unwrap();
+    let c = connect(ConnectOptions::path(&name))
+        .within(WAIT, "connect to an abstract name")
+        .await
+        .unwrap();
     c.end_with("abstract");
     assert_eq!(read_all(&c).await, b"abstract");
     server.close().unwrap();
@@ -132,11 +196,9 @@ async fn unix_path_and_abstract_namespace() {
 
 #[tokio::test]
 async fn connect_errors_carry_nodes_fields() {
-    // A port nothing listens on: bind one, note it, close it.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // A port nothing listens on, held (bound, not listening) for the whole
+    // test so that nobody else can take it meanwhile.
+    let (_held, port) = closed_port();
     let c = Socket::new(SocketOptions::default());
     let l = log();
     {
@@ -149,24 +211,35 @@ async fn connect_errors_carry_nodes_fields() {
         let l = l.clone();
         c.on(&CLOSE, move |e| push(&l, format!("close:{e}")));
     }
-    let e = c.connect(("127.0.0.1", port)).await.unwrap_err();
+    let e = c
+        .connect(("127.0.0.1", port))
+        .within(WAIT, "a refused connect")
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "ECONNREFUSED");
     assert_eq!(e.message(), format!("connect ECONNREFUSED 127.0.0.1:{port}"));
     assert_eq!(e.errno(), Some(-111));
     assert_eq!(e.syscall(), Some("connect"));
     assert_eq!(e.address(), Some("127.0.0.1"));
     assert_eq!(e.port(), Some(i32::from(port)));
-    assert_eq!(*l.lock().unwrap(), ["error:ECONNREFUSED", "close:true"]);
+    assert_eq!(logged(&l), ["error:ECONNREFUSED", "close:true"]);
     assert!(c.destroyed());
 
-    let missing = temp_path("missing.sock");
-    let e = connect(missing.as_path()).await.unwrap_err();
+    let dir = temp_dir();
+    let missing = dir.path().join("missing.sock");
+    let e = connect_err(missing.as_path(), "a connect to a missing path").await;
     assert_eq!(e.code(), "ENOENT");
     assert_eq!(e.message(), format!("connect ENOENT {}", missing.display()));
 
-    let e = connect(("nosuchhost.invalid", 80)).await.unwrap_err();
-    assert_eq!(e.code(), "ENOTFOUND");
-    assert_eq!(e.message(), "getaddrinfo ENOTFOUND nosuchhost.invalid");
+    // A name that does not resolve: the code depends on the machine's
+    // resolver (ENOTFOUND; EAI_AGAIN without DNS), so the expected error is
+    // the one Node reports on this machine for the same name.
+    let e = connect_err(("nosuchhost.invalid", 80), "a failed name lookup").await;
+    assert_eq!(e.syscall(), Some("getaddrinfo"));
+    if let Some(node) = rt_tests::node::node_or_skip("connect_errors_carry_nodes_fields (lookup)") {
+        let node_says = common::node_lookup_error(&node, "nosuchhost.invalid");
+        assert_eq!((e.code().to_string(), e.message().to_string()), node_says);
+    }
 }
 
 #[tokio::test]
@@ -178,23 +251,36 @@ async fn listen_on_used_port_is_eaddrinuse_and_retry_works() {
         let l = l.clone();
         second.on(&ERROR, move |e: &NetError| push(&l, e.code().to_string()));
     }
-    let e = second.listen(("127.0.0.1", port)).await.unwrap_err();
+    let e = second
+        .listen(("127.0.0.1", port))
+        .within(WAIT, "listen on a used port")
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "EADDRINUSE");
     assert_eq!(
         e.message(),
         format!("listen EADDRINUSE: address already in use 127.0.0.1:{port}")
     );
     assert_eq!(e.syscall(), Some("listen"));
-    assert_eq!(*l.lock().unwrap(), ["EADDRINUSE"]);
+    assert_eq!(logged(&l), ["EADDRINUSE"]);
     assert!(!second.listening());
     assert_eq!(second.close().unwrap_err().code(), "ERR_SERVER_NOT_RUNNING");
     first.close().unwrap();
-    first.closed().await;
+    server_closed(&first).await;
     // The notes' retry: listen again once the port is free.
-    second.listen(("127.0.0.1", port)).await.unwrap();
+    second
+        .listen(("127.0.0.1", port))
+        .within(WAIT, "listen again")
+        .await
+        .unwrap();
     assert!(second.listening());
     assert_eq!(
-        second.listen(("127.0.0.1", 0)).await.unwrap_err().code(),
+        second
+            .listen(("127.0.0.1", 0))
+            .within(WAIT, "a second listen")
+            .await
+            .unwrap_err()
+            .code(),
         "ERR_SERVER_ALREADY_LISTEN"
     );
     second.close().unwrap();
@@ -208,30 +294,30 @@ async fn close_waits_for_connections_and_counts_them() {
         let l = l.clone();
         server.on(ev, move |_| push(&l, name));
     }
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let a = connect(("127.0.0.1", port)).await.unwrap();
-    let b = connect(("127.0.0.1", port)).await.unwrap();
-    let sa = server.accept().await.unwrap();
-    let sb = server.accept().await.unwrap();
+    let port = listen_local(&server).await;
+    let a = connect_local(port).await;
+    let b = connect_local(port).await;
+    let sa = accept(&server).await;
+    let sb = accept(&server).await;
     assert_eq!(server.get_connections(), 2);
     server.close().unwrap();
     assert!(!server.listening());
     // New connections are refused at once.
     assert_eq!(
-        connect(("127.0.0.1", port)).await.unwrap_err().code(),
+        connect_err(("127.0.0.1", port), "a refused connect").await.code(),
         "ECONNREFUSED"
     );
-    assert_eq!(*l.lock().unwrap(), ["listening"]);
+    assert_eq!(logged(&l), ["listening"]);
     a.end();
-    assert!(sa.read().await.unwrap().is_none());
-    sa.closed().await;
+    assert!(next_chunk(&sa).await.is_none());
+    closed(&sa, "the server side's 'close'").await;
     assert_eq!(server.get_connections(), 1);
-    assert_eq!(*l.lock().unwrap(), ["listening"]);
+    assert_eq!(logged(&l), ["listening"]);
     b.destroy();
-    assert!(sb.read().await.unwrap().is_none());
-    server.closed().await;
+    assert!(next_chunk(&sb).await.is_none());
+    server_closed(&server).await;
     assert_eq!(server.get_connections(), 0);
-    assert_eq!(*l.lock().unwrap(), ["listening", "close"]);
+    assert_eq!(logged(&l), ["listening", "close"]);
 }
 
 #[tokio::test]
@@ -243,12 +329,12 @@ async fn max_connections_drops_with_addresses() {
         let d = drops.clone();
         server.on(&DROP, move |info| d.lock().unwrap().push(info.clone()));
     }
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let a = connect(("127.0.0.1", port)).await.unwrap();
-    let _sa = server.accept().await.unwrap();
-    let b = connect(("127.0.0.1", port)).await.unwrap();
+    let port = listen_local(&server).await;
+    let a = connect_local(port).await;
+    let _sa = accept(&server).await;
+    let b = connect_local(port).await;
     // The dropped client sees the end at once.
-    assert!(b.read().await.unwrap().is_none());
+    assert!(next_chunk(&b).await.is_none());
     let info = drops.lock().unwrap()[0].clone();
     assert_eq!(info.remote_port, b.local_port().unwrap());
     assert_eq!(info.local_port, port);
@@ -258,14 +344,15 @@ async fn max_connections_drops_with_addresses() {
     drop(a);
     server.close().unwrap();
     server.close_all_connections();
-    server.closed().await;
+    server_closed(&server).await;
 }
 
 #[tokio::test]
 async fn connection_event_and_handler_both_fire() {
     let seen = log();
-    let server = create_server(|s: Socket| async move {
+    let (server, mut handled) = checked_server(ServerOptions::default(), |s: Socket| async move {
         s.end_with("goodbye\n");
+        s.remote_address()
     });
     {
         let seen = seen.clone();
@@ -273,101 +360,173 @@ async fn connection_event_and_handler_both_fire() {
             push(&seen, s.remote_address().unwrap())
         });
     }
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let port = listen_local(&server).await;
+    let c = connect_local(port).await;
     assert_eq!(read_all(&c).await, b"goodbye\n");
-    assert_eq!(*seen.lock().unwrap(), ["127.0.0.1"]);
+    assert_eq!(logged(&seen), ["127.0.0.1"]);
+    // The handler ran too, once, and saw the same peer.
+    let handler_saw = handled.next("the connection handler").await;
+    assert_eq!(handler_saw.as_deref(), Some("127.0.0.1"));
+    handled.assert_none_pending();
     server.close().unwrap();
 }
 
 #[tokio::test]
 async fn timeout_fires_once_and_does_not_close() {
     let (server, port) = echo_server().await;
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let c = connect_local(port).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     c.on(&TIMEOUT, move |_| {
         let _ = tx.send(());
     });
     c.set_timeout(Duration::from_millis(30));
     assert_eq!(c.timeout(), Duration::from_millis(30));
-    rx.recv().await.unwrap();
+    recv_async(&mut rx, WAIT, "the first 'timeout'").await;
     assert_eq!(c.ready_state(), "open");
     assert!(!c.destroyed());
+    // Once per idle period (as Node: its timer is re-armed by activity
+    // only): ten more timeouts' worth of idle time bring no second one.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        rx.try_recv().is_err(),
+        "a second 'timeout' fired without new activity"
+    );
     // Still usable after the timeout.
-    c.write_all("after").await.unwrap();
-    assert_eq!(&c.read().await.unwrap().unwrap()[..], b"after");
+    c.write_all("after")
+        .within(WAIT, "writing after the timeout")
+        .await
+        .unwrap();
+    assert_eq!(next_chunk(&c).await.as_deref(), Some(&b"after"[..]));
     // Fires again only after new idle time; disable it and no more come.
-    rx.recv().await.unwrap();
+    recv_async(&mut rx, WAIT, "a 'timeout' after new idle time").await;
     c.set_timeout(Duration::ZERO);
+    c.write_all("again")
+        .within(WAIT, "writing with the timeout disabled")
+        .await
+        .unwrap();
+    assert_eq!(next_chunk(&c).await.as_deref(), Some(&b"again"[..]));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(rx.try_recv().is_err(), "a 'timeout' fired after set_timeout(0)");
     c.destroy();
     server.close().unwrap();
 }
 
+/// What the server's side of a half-open exchange saw (see below).
+#[derive(Debug, PartialEq)]
+struct HalfOpenServerSide {
+    received: usize,
+    state_after_end: String,
+    reply_write: Result<(), String>,
+    events: Vec<String>,
+}
+
+/// The client sends 5 bytes and ends; the server reads to the end, then
+/// answers a moment later (not inside the 'end' callback). Node (v20, same
+/// scenario, both settings):
+/// - `allowHalfOpen: true`: the server's side is `writeOnly` after the end,
+///   the reply is written and arrives, then both sides close cleanly.
+/// - `allowHalfOpen: false`: the server's side ends itself right after the
+///   peer's end, so it is `closed` when the answer comes, the write fails,
+///   and the client reads an empty reply.
+///
+/// In both, the server socket emits 'end', 'finish', 'close'(false) in that
+/// order, and the client 'finish', 'end', 'close'(false).
 #[tokio::test]
 async fn half_open_keeps_our_side_writable() {
-    let server = create_server(|s: Socket| async move {
-        let got = read_all(&s).await;
-        // The client ended; with allow_half_open we can still answer.
-        assert_eq!(s.ready_state(), "writeOnly");
-        s.write_all(format!("got {} bytes", got.len())).await.unwrap();
-        s.end();
-    });
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    drop(server.clone());
-    let server2 = Server::with_options(
-        ServerOptions {
-            allow_half_open: true,
-            ..Default::default()
-        },
-        Some(|s: Socket| async move {
-            let got = read_all(&s).await;
-            assert_eq!(s.ready_state(), "writeOnly");
-            s.write_all(format!("got {} bytes", got.len())).await.unwrap();
-            s.end();
-        }),
-    );
-    let port2 = server2.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let c = connect(("127.0.0.1", port2)).await.unwrap();
-    c.end_with("12345");
-    assert_eq!(read_all(&c).await, b"got 5 bytes");
-    // Without allow_half_open, our side ends when the peer's does.
-    let c = connect(("127.0.0.1", port)).await.unwrap();
-    c.set_allow_half_open(true);
-    let ended = log();
-    {
-        let ended = ended.clone();
-        c.on(&FINISH, move |_| push(&ended, "finish"));
+    for allow_half_open in [true, false] {
+        let (server, mut handled) = checked_server(
+            ServerOptions {
+                allow_half_open,
+                ..Default::default()
+            },
+            |s: Socket| async move {
+                let events = log();
+                for (ev, name) in [(&END, "end"), (&FINISH, "finish")] {
+                    let events = events.clone();
+                    s.on(ev, move |_| push(&events, name));
+                }
+                {
+                    let events = events.clone();
+                    s.on(&CLOSE, move |h| push(&events, format!("close:{h}")));
+                }
+                let got = read_all(&s).await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let state_after_end = s.ready_state().to_string();
+                let reply_write = s
+                    .write_all(format!("got {} bytes", got.len()))
+                    .within(WAIT, "writing the reply")
+                    .await
+                    .map_err(|e| e.code().to_string());
+                s.end();
+                closed(&s, "the server side's 'close'").await;
+                HalfOpenServerSide {
+                    received: got.len(),
+                    state_after_end,
+                    reply_write,
+                    events: logged(&events),
+                }
+            },
+        );
+        let port = listen_local(&server).await;
+        let c = connect_local(port).await;
+        let events = log();
+        for (ev, name) in [(&END, "end"), (&FINISH, "finish")] {
+            let events = events.clone();
+            c.on(ev, move |_| push(&events, name));
+        }
+        {
+            let events = events.clone();
+            c.on(&CLOSE, move |h| push(&events, format!("close:{h}")));
+        }
+        c.end_with("12345");
+        assert_eq!(c.ready_state(), "readOnly", "allow_half_open {allow_half_open}");
+        let reply = read_all(&c).await;
+        closed(&c, "the client's 'close'").await;
+        let server_side = handled.next("the server's handler").await;
+        let ctx = format!("allow_half_open {allow_half_open}");
+        assert_eq!(logged(&events), ["finish", "end", "close:false"], "{ctx}");
+        assert_eq!(server_side.received, 5, "{ctx}");
+        assert_eq!(server_side.events, ["end", "finish", "close:false"], "{ctx}");
+        if allow_half_open {
+            assert_eq!(reply, b"got 5 bytes", "{ctx}");
+            assert_eq!(server_side.state_after_end, "writeOnly", "{ctx}");
+            assert_eq!(server_side.reply_write, Ok(()), "{ctx}");
+        } else {
+            assert_eq!(reply, b"", "{ctx}");
+            assert_eq!(server_side.state_after_end, "closed", "{ctx}");
+            assert!(server_side.reply_write.is_err(), "{ctx}");
+        }
+        handled.assert_none_pending();
+        server.close().unwrap();
+        server_closed(&server).await;
     }
-    c.end_with("x");
-    let _ = read_all(&c).await;
-    server.close().unwrap();
-    server2.close().unwrap();
 }
 
 #[tokio::test]
 async fn set_encoding_keeps_characters_whole() {
-    let server = create_server(|s: Socket| async move {
+    let (server, mut handled) = checked_server(ServerOptions::default(), |s: Socket| async move {
         let text = "héllo wörld €";
-        let bytes = text.as_bytes();
-        for b in bytes {
-            s.write_all(vec![*b]).await.unwrap();
+        for b in text.as_bytes() {
+            s.write_all(vec![*b]).within(WAIT, "a one-byte write").await?;
             tokio::task::yield_now().await;
         }
         s.end();
+        Ok::<(), NetError>(())
     });
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let port = listen_local(&server).await;
+    let c = connect_local(port).await;
     c.set_encoding("utf8").unwrap();
     let text = String::from_utf8(read_all(&c).await).unwrap();
     assert_eq!(text, "héllo wörld €");
     assert_eq!(c.set_encoding("nope").unwrap_err().code(), "ERR_UNKNOWN_ENCODING");
+    handled.next("the writing handler").await.unwrap();
     server.close().unwrap();
 }
 
 #[tokio::test]
 async fn write_returns_false_at_the_mark_and_drain_follows() {
     let server = Server::new();
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let port = listen_local(&server).await;
     let c = connect(ConnectOptions {
         socket: SocketOptions {
             high_water_mark: 64 * 1024,
@@ -375,9 +534,10 @@ async fn write_returns_false_at_the_mark_and_drain_follows() {
         },
         ..ConnectOptions::tcp("127.0.0.1", port)
     })
+    .within(WAIT, "connect")
     .await
     .unwrap();
-    let peer = server.accept().await.unwrap();
+    let peer = accept(&server).await;
     let drains = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     {
         let d = drains.clone();
@@ -402,16 +562,16 @@ async fn write_returns_false_at_the_mark_and_drain_follows() {
     // The peer reads: 'drain' comes once the buffer is empty. (Node emits
     // no 'drain' once `end()` was called, so we end after it.)
     let reader = tokio::spawn(async move { read_all(&peer).await });
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let tx = std::sync::Mutex::new(Some(tx));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     c.once(&DRAIN, move |_| {
-        if let Some(tx) = tx.lock().unwrap().take() {
-            let _ = tx.send(());
-        }
+        let _ = tx.send(());
     });
-    rx.await.unwrap();
+    recv_async(&mut rx, WAIT, "'drain' once the peer reads").await;
     c.end();
-    let got = reader.await.unwrap();
+    let got = reader
+        .within(WAIT, "the reader task")
+        .await
+        .expect("the reader task panicked");
     assert_eq!(got.len(), sent);
     assert!(got.iter().all(|b| *b == 7));
     assert_eq!(drains.load(std::sync::atomic::Ordering::SeqCst), 1);
@@ -421,9 +581,9 @@ async fn write_returns_false_at_the_mark_and_drain_follows() {
 #[tokio::test]
 async fn pause_stops_reading_from_the_kernel() {
     let server = Server::new();
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let c = connect(("127.0.0.1", port)).await.unwrap();
-    let peer = server.accept().await.unwrap();
+    let port = listen_local(&server).await;
+    let c = connect_local(port).await;
+    let peer = accept(&server).await;
     let received = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     {
         let r = received.clone();
@@ -443,6 +603,7 @@ async fn pause_stops_reading_from_the_kernel() {
             break;
         }
         total += chunk.len();
+        assert!(total < 1 << 30, "write never said stop");
         tokio::task::yield_now().await;
     }
     tokio::time::sleep(Duration::from_millis(30)).await;
@@ -457,9 +618,12 @@ async fn pause_stops_reading_from_the_kernel() {
         r2.fetch_add(d.len(), std::sync::atomic::Ordering::SeqCst);
     });
     peer.resume();
-    c.drained().await.unwrap();
+    c.drained()
+        .within(WAIT, "our queue to drain after resume")
+        .await
+        .unwrap();
     c.end();
-    peer.closed().await;
+    closed(&peer, "the peer's 'close'").await;
     assert_eq!(received.load(std::sync::atomic::Ordering::SeqCst), total);
     server.close().unwrap();
 }
@@ -482,9 +646,10 @@ async fn lookup_event_for_host_names() {
         family: Some(rt_net::Family::IPv4),
         ..ConnectOptions::tcp("localhost", port)
     })
+    .within(WAIT, "connect to localhost")
     .await
     .unwrap();
-    assert_eq!(*seen.lock().unwrap(), ["127.0.0.1 4 localhost"]);
+    assert_eq!(logged(&seen), ["127.0.0.1 4 localhost"]);
     c.destroy();
     server.close().unwrap();
 }
@@ -494,9 +659,13 @@ async fn listen_on_handed_over_listeners() {
     let std_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = std_l.local_addr().unwrap().port();
     let server = create_server(|s: Socket| async move { s.pipe(&s).await });
-    let addr = server.listen_handle(std_l).await.unwrap();
+    let addr = server
+        .listen_handle(std_l)
+        .within(WAIT, "listen on a handed-over listener")
+        .await
+        .unwrap();
     assert_eq!(addr.port(), Some(port));
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let c = connect_local(port).await;
     c.end_with("handed");
     assert_eq!(read_all(&c).await, b"handed");
     server.close().unwrap();
@@ -506,8 +675,12 @@ async fn listen_on_handed_over_listeners() {
     let port = std_l.local_addr().unwrap().port();
     let fd: std::os::fd::OwnedFd = std_l.into();
     let server = create_server(|s: Socket| async move { s.pipe(&s).await });
-    server.listen_handle(fd).await.unwrap();
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    server
+        .listen_handle(fd)
+        .within(WAIT, "listen on a raw fd")
+        .await
+        .unwrap();
+    let c = connect_local(port).await;
     c.end_with("fd");
     assert_eq!(read_all(&c).await, b"fd");
     server.close().unwrap();
@@ -520,6 +693,7 @@ async fn keep_alive_and_no_delay_reach_the_os() {
         no_delay: true,
         ..ConnectOptions::tcp("127.0.0.1", port)
     })
+    .within(WAIT, "connect")
     .await
     .unwrap();
     assert_eq!(c.no_delay(), Some(true));
@@ -535,22 +709,37 @@ async fn keep_alive_and_no_delay_reach_the_os() {
 #[tokio::test]
 async fn write_after_end_and_destroy_are_errors() {
     let (server, port) = echo_server().await;
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let c = connect_local(port).await;
     c.end();
     assert_eq!(
-        c.write_all("x").await.unwrap_err().code(),
+        c.write_all("x")
+            .within(WAIT, "a write after end")
+            .await
+            .unwrap_err()
+            .code(),
         "ERR_STREAM_WRITE_AFTER_END"
     );
     assert!(!c.write("x"));
     // Node: an ended socket still says "write after end" once destroyed.
     c.destroy();
     assert_eq!(
-        c.write_all("x").await.unwrap_err().code(),
+        c.write_all("x")
+            .within(WAIT, "a write after end and destroy")
+            .await
+            .unwrap_err()
+            .code(),
         "ERR_STREAM_WRITE_AFTER_END"
     );
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let c = connect_local(port).await;
     c.destroy();
-    assert_eq!(c.write_all("x").await.unwrap_err().code(), "ERR_STREAM_DESTROYED");
+    assert_eq!(
+        c.write_all("x")
+            .within(WAIT, "a write after destroy")
+            .await
+            .unwrap_err()
+            .code(),
+        "ERR_STREAM_DESTROYED"
+    );
     server.close().unwrap();
 }
 
@@ -563,8 +752,17 @@ async fn writes_before_connect_are_sent() {
     c.end_with("bird");
     let c2 = c.clone();
     let reader = tokio::spawn(async move { read_all(&c2).await });
-    c.connect(("127.0.0.1", port)).await.unwrap();
-    assert_eq!(reader.await.unwrap(), b"early bird");
+    c.connect(("127.0.0.1", port))
+        .within(WAIT, "connect")
+        .await
+        .unwrap();
+    assert_eq!(
+        reader
+            .within(WAIT, "the reader task")
+            .await
+            .expect("the reader task panicked"),
+        b"early bird"
+    );
     server.close().unwrap();
 }
 
@@ -584,6 +782,7 @@ async fn connect_timeout_is_etimedout() {
             connect_timeout: Some(Duration::from_millis(100)),
             ..ConnectOptions::tcp("127.0.0.1", port)
         })
+        .within(WAIT, "a connect with a 100 ms connect timeout")
         .await
         {
             Ok(s) => held.push(s),
@@ -601,9 +800,9 @@ async fn connect_timeout_is_etimedout() {
 #[tokio::test]
 async fn a_peer_that_never_reads_bounds_our_memory() {
     let server = Server::new();
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let c = connect(("127.0.0.1", port)).await.unwrap();
-    let _peer = server.accept().await.unwrap(); // never reads
+    let port = listen_local(&server).await;
+    let c = connect_local(port).await;
+    let _peer = accept(&server).await; // never reads
     let writer = {
         let c = c.clone();
         tokio::spawn(async move {
@@ -627,24 +826,27 @@ async fn a_peer_that_never_reads_bounds_our_memory() {
     // What we hold is at most one chunk past the kernel's buffers.
     assert!(c.buffer_size() <= 64 * 1024, "queued {}", c.buffer_size());
     c.destroy();
-    let sent = writer.await.unwrap();
+    let sent = writer
+        .within(WAIT, "the blocked writer to fail once destroyed")
+        .await
+        .expect("the writer task panicked");
     assert!(sent < 64 << 20, "sent {sent} bytes to a peer that never reads");
     server.close().unwrap();
     server.close_all_connections();
-    server.closed().await;
+    server_closed(&server).await;
 }
 
 #[tokio::test]
 async fn destroy_soon_flushes_then_closes() {
     let server = Server::new();
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let c = connect(("127.0.0.1", port)).await.unwrap();
-    let peer = server.accept().await.unwrap();
+    let port = listen_local(&server).await;
+    let c = connect_local(port).await;
+    let peer = accept(&server).await;
     let payload = vec![5u8; 3 << 20];
     c.write(payload.clone());
     c.destroy_soon();
     assert_eq!(read_all(&peer).await.len(), payload.len());
-    c.closed().await;
+    closed(&c, "the client's 'close' after destroy_soon").await;
     assert!(c.destroyed());
     server.close().unwrap();
 }
@@ -652,19 +854,19 @@ async fn destroy_soon_flushes_then_closes() {
 #[tokio::test]
 async fn close_idle_and_all_connections() {
     let server = Server::new();
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let a = connect(("127.0.0.1", port)).await.unwrap();
-    let _sa = server.accept().await.unwrap();
-    let b = connect(("127.0.0.1", port)).await.unwrap();
-    let _sb = server.accept().await.unwrap();
+    let port = listen_local(&server).await;
+    let a = connect_local(port).await;
+    let _sa = accept(&server).await;
+    let b = connect_local(port).await;
+    let _sb = accept(&server).await;
     server.close().unwrap();
     // Idle connections get our FIN...
     server.close_idle_connections();
-    assert!(a.read().await.unwrap().is_none());
-    assert!(b.read().await.unwrap().is_none());
+    assert!(next_chunk(&a).await.is_none());
+    assert!(next_chunk(&b).await.is_none());
     // ...and the rest is torn down at once.
     server.close_all_connections();
-    server.closed().await;
+    server_closed(&server).await;
     assert_eq!(server.get_connections(), 0);
 }
 
@@ -675,19 +877,29 @@ async fn reuse_port_lets_two_servers_share_a_port() {
         ..ListenOptions::tcp("127.0.0.1", port)
     };
     let a = create_server(|s: Socket| async move { s.end_with("a") });
-    let port = a.listen(opts(0)).await.unwrap().port().unwrap();
+    let port = a
+        .listen(opts(0))
+        .within(WAIT, "listen with reuse_port")
+        .await
+        .unwrap()
+        .port()
+        .unwrap();
     let b = create_server(|s: Socket| async move { s.end_with("b") });
-    b.listen(opts(port)).await.unwrap();
+    b.listen(opts(port))
+        .within(WAIT, "a second listen with reuse_port")
+        .await
+        .unwrap();
     // Without the option the port is taken.
     assert_eq!(
         Server::new()
             .listen(("127.0.0.1", port))
+            .within(WAIT, "listen without reuse_port")
             .await
             .unwrap_err()
             .code(),
         "EADDRINUSE"
     );
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let c = connect_local(port).await;
     let got = read_all(&c).await;
     assert!(got == b"a" || got == b"b");
     a.close().unwrap();
@@ -706,8 +918,8 @@ fn public_types_are_send_and_sync() {
 #[tokio::test]
 async fn unix_permissions_and_handed_over_unix_fd() {
     use std::os::unix::fs::PermissionsExt;
-    let path = temp_path("perm.sock");
-    let _ = std::fs::remove_file(&path);
+    let dir = temp_dir();
+    let path = dir.path().join("perm.sock");
     let server = Server::new();
     server
         .listen(ListenOptions {
@@ -715,20 +927,27 @@ async fn unix_permissions_and_handed_over_unix_fd() {
             writable_all: true,
             ..ListenOptions::path(&path)
         })
+        .within(WAIT, "listen on a path")
         .await
         .unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode & 0o066, 0o066, "mode {mode:o}");
     server.close().unwrap();
 
-    let path = temp_path("fd.sock");
-    let _ = std::fs::remove_file(&path);
+    let path = dir.path().join("fd.sock");
     let std_l = std::os::unix::net::UnixListener::bind(&path).unwrap();
     let fd: std::os::fd::OwnedFd = std_l.into();
     let server = create_server(|s: Socket| async move { s.pipe(&s).await });
-    let addr = server.listen_handle(fd).await.unwrap();
+    let addr = server
+        .listen_handle(fd)
+        .within(WAIT, "listen on a handed-over Unix fd")
+        .await
+        .unwrap();
     assert_eq!(addr.path(), Some(path.to_str().unwrap()));
-    let c = connect(path.as_path()).await.unwrap();
+    let c = connect(path.as_path())
+        .within(WAIT, "connect to a path")
+        .await
+        .unwrap();
     c.end_with("unix fd");
     assert_eq!(read_all(&c).await, b"unix fd");
     server.close().unwrap();
@@ -741,12 +960,13 @@ async fn huge_timeouts_do_not_panic() {
         connect_timeout: Some(Duration::MAX),
         ..ConnectOptions::tcp("127.0.0.1", port)
     })
+    .within(WAIT, "connect")
     .await
     .unwrap();
     c.set_timeout(Duration::MAX);
     c.set_keep_alive(true, Duration::MAX);
-    c.write_all("still fine").await.unwrap();
-    assert_eq!(&c.read().await.unwrap().unwrap()[..], b"still fine");
+    c.write_all("still fine").within(WAIT, "a write").await.unwrap();
+    assert_eq!(next_chunk(&c).await.as_deref(), Some(&b"still fine"[..]));
     c.destroy();
     server.close().unwrap();
 }
@@ -755,16 +975,26 @@ async fn huge_timeouts_do_not_panic() {
 async fn closing_unix_servers_under_load_does_not_spin() {
     // Regression: a shut-down Unix listener reports hang-up while accept
     // answers EAGAIN; the accept task must not be left polling it.
+    let dir = temp_dir();
     for i in 0..20 {
-        let path = temp_path(&format!("spin-{i}.sock"));
-        let _ = std::fs::remove_file(&path);
+        let path = dir.path().join(format!("spin-{i}.sock"));
         let server = create_server(|s: Socket| async move { s.pipe(&s).await });
-        server.listen(path.as_path()).await.unwrap();
-        let c = connect(path.as_path()).await.unwrap();
+        server
+            .listen(path.as_path())
+            .within(WAIT, "listen on a path")
+            .await
+            .unwrap();
+        let c = connect(path.as_path())
+            .within(WAIT, "connect to a path")
+            .await
+            .unwrap();
         c.end_with("x");
         assert_eq!(read_all(&c).await, b"x");
         server.close().unwrap();
-        server.closed().await;
-        assert_eq!(connect(path.as_path()).await.unwrap_err().code(), "ENOENT");
+        server_closed(&server).await;
+        assert_eq!(
+            connect_err(path.as_path(), "a connect after close").await.code(),
+            "ENOENT"
+        );
     }
 }

@@ -7,13 +7,15 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::NodeProcess;
+use common::{NodeProcess, WAIT, Within, checked_server, closed_port, read_all};
 use rt_net::events::{CLOSE, CONNECT, DATA, END, ERROR, FINISH, READY, TIMEOUT};
 use rt_net::{
     ConnectOptions, Emitter, NetError, Server, ServerOptions, Socket, SocketOptions, connect, create_server,
 };
 use rt_tests::node::node_or_skip;
 use rt_tests::rng::Rng;
+use rt_tests::temp::TempDir;
+use rt_tests::wait::recv_async;
 use serde_json::Value;
 
 const NODE_ECHO_SERVER: &str = r#"
@@ -29,12 +31,37 @@ fn parse_json(out: &[u8]) -> Value {
         .unwrap_or_else(|e| panic!("node printed no JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
 
+/// Runs a Node script (bounded: node is killed and the test fails after
+/// [`NODE_SECS`]) and parses the JSON it prints.
 async fn run_node_script(node: &rt_tests::node::Node, script: &'static str, stdin: String) -> Value {
     let node = node.clone();
-    let out = tokio::task::spawn_blocking(move || node.run_script(script, stdin.as_bytes()))
-        .await
-        .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        common::run_node_within(&node, script, stdin.as_bytes(), NODE_SECS, "the node script")
+    })
+    .await
+    .unwrap();
     parse_json(&out)
+}
+
+/// Seconds a whole Node script may run (some move megabytes through a
+/// debug build on a shared machine).
+const NODE_SECS: u64 = 120;
+
+async fn connect_local(port: u16) -> Socket {
+    connect(("127.0.0.1", port))
+        .within(WAIT, "connect to 127.0.0.1")
+        .await
+        .unwrap()
+}
+
+async fn listen_local(server: &Server) -> u16 {
+    server
+        .listen(("127.0.0.1", 0))
+        .within(WAIT, "listen on 127.0.0.1")
+        .await
+        .unwrap()
+        .port()
+        .unwrap()
 }
 
 /// Data for the 100 MB echo: a random MiB, tiled with a rotating offset.
@@ -57,7 +84,7 @@ async fn node_clients_against_rt_echo_server() {
         return;
     };
     let server = create_server(|s: Socket| async move { s.pipe(&s).await });
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let port = listen_local(&server).await;
     // 16 Node clients at once, each sending seeded random data in random
     // chunk sizes, then half-closing; each checks its echo byte for byte.
     let script = r#"
@@ -117,7 +144,7 @@ process.stdin.on('end', () => {
         assert!(events.contains(&"end") && events.contains(&"finish"), "{r}");
     }
     server.close().unwrap();
-    server.closed().await;
+    server.closed().within(WAIT, "the server's 'close'").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,11 +152,11 @@ async fn rt_client_echoes_100_mb_through_a_node_server() {
     let Some(node) = node_or_skip("rt_client_echoes_100_mb_through_a_node_server") else {
         return;
     };
-    let mut proc_ = NodeProcess::start(&node, NODE_ECHO_SERVER, &[]);
-    let port: u16 = proc_.line().parse().unwrap();
+    let proc_ = NodeProcess::start(&node, NODE_ECHO_SERVER, &[]);
+    let port: u16 = proc_.line("the node echo server's port").parse().unwrap();
     const TOTAL: usize = 100 * 1000 * 1000;
     let data = Arc::new(pattern(TOTAL, 0x5eed));
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let c = connect_local(port).await;
     let writer = {
         let c = c.clone();
         let data = data.clone();
@@ -145,18 +172,25 @@ async fn rt_client_echoes_100_mb_through_a_node_server() {
         })
     };
     let mut got = 0usize;
-    while let Some(chunk) = c.read().await.unwrap() {
-        assert!(
-            chunk[..] == data[got..got + chunk.len()],
-            "mismatch in the echo at byte {got}"
-        );
-        got += chunk.len();
+    async {
+        while let Some(chunk) = c.read().await.unwrap() {
+            assert!(
+                chunk[..] == data[got..got + chunk.len()],
+                "mismatch in the echo at byte {got}"
+            );
+            got += chunk.len();
+        }
     }
-    writer.await.unwrap();
+    .within(NODE_SECS, "the whole 100 MB echo")
+    .await;
+    writer
+        .within(WAIT, "the writer task")
+        .await
+        .expect("the writer task panicked");
     assert_eq!(got, TOTAL);
     assert_eq!(c.bytes_read(), TOTAL as u64);
     assert_eq!(c.bytes_written(), TOTAL as u64);
-    c.closed().await;
+    c.closed().within(WAIT, "the client's 'close'").await;
     assert!(c.error().is_none());
 }
 
@@ -166,7 +200,7 @@ async fn half_close_both_ways_with_node() {
         return;
     };
     // A Node server that answers after our end (allowHalfOpen).
-    let mut proc_ = NodeProcess::start(
+    let proc_ = NodeProcess::start(
         &node,
         r#"
 const net = require('net');
@@ -181,8 +215,8 @@ process.stdin.resume();
 "#,
         &[],
     );
-    let port: u16 = proc_.line().parse().unwrap();
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let port: u16 = proc_.line("the node server's port").parse().unwrap();
+    let c = connect_local(port).await;
     let events = Arc::new(Mutex::new(Vec::new()));
     for (ev, name) in [(&END, "end"), (&FINISH, "finish")] {
         let e = events.clone();
@@ -192,36 +226,38 @@ process.stdin.resume();
         let e = events.clone();
         c.on(&CLOSE, move |h| e.lock().unwrap().push(format!("close:{h}")));
     }
-    c.write_all(vec![1u8; 100_000]).await.unwrap();
+    c.write_all(vec![1u8; 100_000])
+        .within(WAIT, "writing 100 kB")
+        .await
+        .unwrap();
     c.end();
     assert_eq!(c.ready_state(), "readOnly");
-    let mut reply = Vec::new();
-    while let Some(chunk) = c.read().await.unwrap() {
-        reply.extend_from_slice(&chunk);
-    }
+    let reply = read_all(&c).await;
     assert_eq!(reply, b"got 100000");
-    c.closed().await;
+    c.closed().within(WAIT, "the client's 'close'").await;
     assert_eq!(*events.lock().unwrap(), ["finish", "end", "close:false"]);
     drop(proc_);
 
     // The other way: an rt server with allow_half_open, a Node client that
     // ends first and waits for the answer.
-    let server = Server::with_options(
+    let (server, mut handled) = checked_server(
         ServerOptions {
             allow_half_open: true,
             ..Default::default()
         },
-        Some(|s: Socket| async move {
+        |s: Socket| async move {
             let mut n = 0;
-            while let Some(chunk) = s.read().await? {
+            while let Some(chunk) = s.read().within(WAIT, "the node client's data").await? {
                 n += chunk.len();
             }
-            s.write_all(format!("got {n}")).await?;
+            s.write_all(format!("got {n}"))
+                .within(WAIT, "writing the answer")
+                .await?;
             s.end();
-            Ok::<(), NetError>(())
-        }),
+            Ok::<usize, NetError>(n)
+        },
     );
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let port = listen_local(&server).await;
     let out = run_node_script(
         &node,
         r#"
@@ -241,6 +277,11 @@ process.stdin.on('end', () => {
     .await;
     assert_eq!(out["reply"], "got 77777");
     assert_eq!(out["hadError"], false);
+    let n = handled
+        .next("the rt server's handler")
+        .await
+        .expect("the rt server's handler failed");
+    assert_eq!(n, 77777);
     server.close().unwrap();
 }
 
@@ -249,7 +290,7 @@ async fn reset_by_a_node_peer_is_econnreset() {
     let Some(node) = node_or_skip("reset_by_a_node_peer_is_econnreset") else {
         return;
     };
-    let mut proc_ = NodeProcess::start(
+    let proc_ = NodeProcess::start(
         &node,
         r#"
 const net = require('net');
@@ -260,10 +301,10 @@ process.stdin.resume();
 "#,
         &[],
     );
-    let port: u16 = proc_.line().parse().unwrap();
+    let port: u16 = proc_.line("the node server's port").parse().unwrap();
 
     // Reading: the reset arrives as `read ECONNRESET`, then 'close'(true).
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let c = connect_local(port).await;
     let events = Arc::new(Mutex::new(Vec::new()));
     {
         let e = events.clone();
@@ -276,13 +317,17 @@ process.stdin.resume();
         c.on(&CLOSE, move |h| e.lock().unwrap().push(format!("close:{h}")));
     }
     c.write("hello");
-    let err = loop {
-        match c.read().await {
-            Ok(Some(_)) => {}
-            Ok(None) => panic!("expected a reset, got an end"),
-            Err(e) => break e,
+    let err = async {
+        loop {
+            match c.read().await {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("expected a reset, got an end"),
+                Err(e) => break e,
+            }
         }
-    };
+    }
+    .within(WAIT, "the reset while reading")
+    .await;
     assert_eq!(err.code(), "ECONNRESET");
     assert_eq!(err.syscall(), Some("read"));
     assert_eq!(err.message(), "read ECONNRESET");
@@ -292,13 +337,17 @@ process.stdin.resume();
 
     // Writing: the peer resets mid-write; writing fails with ECONNRESET or
     // EPIPE (whichever the kernel reports first, as in Node).
-    let c = connect(("127.0.0.1", port)).await.unwrap();
+    let c = connect_local(port).await;
     let chunk = vec![9u8; 64 * 1024];
-    let err = loop {
-        if let Err(e) = c.write_all(chunk.clone()).await {
-            break e;
+    let err = async {
+        loop {
+            if let Err(e) = c.write_all(chunk.clone()).await {
+                break e;
+            }
         }
-    };
+    }
+    .within(WAIT, "the reset while writing")
+    .await;
     assert!(["ECONNRESET", "EPIPE"].contains(&err.code()), "unexpected {err}");
     assert!(c.destroyed());
 }
@@ -310,7 +359,7 @@ async fn timeouts_with_node() {
     };
     // Node client, silent rt server: Node's 'timeout' fires, the socket stays open.
     let server = create_server(|s: Socket| async move { while let Ok(Some(_)) = s.read().await {} });
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let port = listen_local(&server).await;
     let out = run_node_script(
         &node,
         r#"
@@ -331,7 +380,7 @@ process.stdin.on('end', () => {
     server.close().unwrap();
 
     // rt client, silent Node server.
-    let mut proc_ = NodeProcess::start(
+    let proc_ = NodeProcess::start(
         &node,
         r#"
 const net = require('net');
@@ -342,18 +391,19 @@ process.stdin.resume();
 "#,
         &[],
     );
-    let port: u16 = proc_.line().parse().unwrap();
+    let port: u16 = proc_.line("the node server's port").parse().unwrap();
     let c = connect(ConnectOptions {
         timeout: Some(Duration::from_millis(40)),
         ..ConnectOptions::tcp("127.0.0.1", port)
     })
+    .within(WAIT, "connect")
     .await
     .unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     c.on(&TIMEOUT, move |_| {
         let _ = tx.send(());
     });
-    rx.recv().await.unwrap();
+    recv_async(&mut rx, WAIT, "'timeout' on an idle connection").await;
     assert_eq!(c.ready_state(), "open");
     c.destroy();
 }
@@ -363,17 +413,19 @@ async fn error_messages_match_node() {
     let Some(node) = node_or_skip("error_messages_match_node") else {
         return;
     };
-    let closed_port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // Held (bound, not listening) until the end: nobody else takes it.
+    let (_held, closed_port) = closed_port();
     let holder = Server::new();
-    let used_port = holder.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let missing = std::env::temp_dir().join(format!("rt-net-missing-{}.sock", std::process::id()));
-    let used_path = std::env::temp_dir().join(format!("rt-net-used-{}.sock", std::process::id()));
-    let _ = std::fs::remove_file(&used_path);
+    let used_port = listen_local(&holder).await;
+    let dir = TempDir::new("rt-net-interop");
+    let missing = dir.path().join("missing.sock");
+    let used_path = dir.path().join("used.sock");
     let path_holder = Server::new();
-    path_holder.listen(used_path.as_path()).await.unwrap();
+    path_holder
+        .listen(used_path.as_path())
+        .within(WAIT, "listen on a path")
+        .await
+        .unwrap();
     let input = serde_json::json!({
         "closedPort": closed_port,
         "usedPort": used_port,
@@ -411,20 +463,37 @@ process.stdin.on('end', async () => {
             "syscall": e.syscall(), "address": e.address(), "port": e.port(),
         })
     };
-    let refused = connect(("127.0.0.1", closed_port)).await.unwrap_err();
+    let refused = connect(("127.0.0.1", closed_port))
+        .within(WAIT, "a refused connect")
+        .await
+        .unwrap_err();
     assert_eq!(pick(&refused), node_errors["refused"]);
-    let enoent = connect(missing.as_path()).await.unwrap_err();
+    let enoent = connect(missing.as_path())
+        .within(WAIT, "a connect to a missing path")
+        .await
+        .unwrap_err();
     assert_eq!(pick(&enoent), node_errors["enoent"]);
-    let notfound = connect(("nosuchhost.invalid", 80)).await.unwrap_err();
+    let notfound = connect(("nosuchhost.invalid", 80))
+        .within(WAIT, "a failed lookup")
+        .await
+        .unwrap_err();
     assert_eq!(notfound.message(), node_errors["notfound"]["message"]);
     assert_eq!(notfound.code(), node_errors["notfound"]["code"]);
     assert_eq!(
         notfound.errno().map(i64::from),
         node_errors["notfound"]["errno"].as_i64()
     );
-    let inuse = Server::new().listen(("127.0.0.1", used_port)).await.unwrap_err();
+    let inuse = Server::new()
+        .listen(("127.0.0.1", used_port))
+        .within(WAIT, "listen on a used port")
+        .await
+        .unwrap_err();
     assert_eq!(pick(&inuse), node_errors["inuse"]);
-    let inuse_unix = Server::new().listen(used_path.as_path()).await.unwrap_err();
+    let inuse_unix = Server::new()
+        .listen(used_path.as_path())
+        .within(WAIT, "listen on a used path")
+        .await
+        .unwrap_err();
     assert_eq!(pick(&inuse_unix), node_errors["inuseUnix"]);
     path_holder.close().unwrap();
     let not_running = Server::new().close().unwrap_err();
@@ -441,7 +510,7 @@ async fn client_event_order_matches_node() {
         return;
     };
     let server = create_server(|s: Socket| async move { s.pipe(&s).await });
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let port = listen_local(&server).await;
     let node_events = run_node_script(
         &node,
         r#"
@@ -483,10 +552,13 @@ process.stdin.on('end', () => {
         let ev = ev.clone();
         c.on(&CLOSE, move |h| ev.lock().unwrap().push(format!("close:{h}")));
     }
-    c.connect(("127.0.0.1", port)).await.unwrap();
+    c.connect(("127.0.0.1", port))
+        .within(WAIT, "connect")
+        .await
+        .unwrap();
     c.write("ping");
     c.end();
-    c.closed().await;
+    c.closed().within(WAIT, "the client's 'close'").await;
     let ours: Vec<Value> = ev
         .lock()
         .unwrap()
@@ -503,7 +575,7 @@ async fn socket_flags_through_a_lifecycle_match_node() {
         return;
     };
     let server = create_server(|s: Socket| async move { s.pipe(&s).await });
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let port = listen_local(&server).await;
     let node_snaps = run_node_script(
         &node,
         r#"
@@ -542,12 +614,15 @@ process.stdin.on('end', () => {
     };
     snaps.lock().unwrap().push(snap(&c, "new"));
     c.on(&DATA, |_| {});
-    c.connect(("127.0.0.1", port)).await.unwrap();
+    c.connect(("127.0.0.1", port))
+        .within(WAIT, "connect")
+        .await
+        .unwrap();
     snaps.lock().unwrap().push(snap(&c, "connected"));
     c.write("abc");
     c.end();
     snaps.lock().unwrap().push(snap(&c, "ended"));
-    c.closed().await;
+    c.closed().within(WAIT, "the client's 'close'").await;
     snaps.lock().unwrap().push(snap(&c, "closed"));
     let ours = Value::from(snaps.lock().unwrap().clone());
     assert_eq!(ours, node_snaps);
@@ -559,15 +634,17 @@ async fn node_clients_over_unix_paths_and_abstract_names() {
     let Some(node) = node_or_skip("node_clients_over_unix_paths_and_abstract_names") else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!("rt-net-interop-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("echo.sock");
-    let _ = std::fs::remove_file(&file);
+    let dir = TempDir::new("rt-net-interop");
+    let file = dir.path().join("echo.sock");
     let abstract_name = format!("\0rt-net-interop-{}", std::process::id());
     let mut servers = Vec::new();
     for path in [file.to_str().unwrap().to_string(), abstract_name.clone()] {
         let server = create_server(|s: Socket| async move { s.pipe(&s).await });
-        server.listen(rt_net::ListenOptions::path(&path)).await.unwrap();
+        server
+            .listen(rt_net::ListenOptions::path(&path))
+            .within(WAIT, "listen on a path")
+            .await
+            .unwrap();
         servers.push(server);
     }
     let input = serde_json::json!([file.to_str().unwrap(), abstract_name]).to_string();
