@@ -11,4 +11,12 @@
 //! - the client: `request`, `get`, `ClientRequest` and a pooling keep-alive `Agent`;
 //! - the notes' web-app helpers: query strings, cookies, Basic auth, body parsers, routing.
 //!
+//! What exists today: [`parser`], the HTTP/1 request-head parser and chunked
+//! decoder the server will run in place on the transport's buffer, with Node
+//! v20's llhttp verdicts (checked against a real `node` server).
+//!
 //! See the workspace README for the module map and build order.
+
+#![forbid(unsafe_code)]
+
+pub mod parser;
