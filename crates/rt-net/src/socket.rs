@@ -902,12 +902,15 @@ impl Socket {
             (st.close_hook.take(), st.error.is_some())
         };
         let had_error = had_error || self.inner.duplex.errored().is_some();
-        self.emit(&CLOSE, had_error);
-        lock(&self.inner.st).close_done = true;
-        self.inner.changed.notify_waiters();
+        // The server counts the connection gone (and may emit its own
+        // 'close') before the socket's 'close', as Node does: it
+        // decrements in `_destroy`, the socket's 'close' comes later.
         if let Some(h) = hook {
             h();
         }
+        self.emit(&CLOSE, had_error);
+        lock(&self.inner.st).close_done = true;
+        self.inner.changed.notify_waiters();
         // Listeners often hold handles to the socket: free them so the
         // socket can be dropped.
         if let Some(e) = self.ev() {
