@@ -136,8 +136,7 @@ async fn client(port: u16, ending: Ending) -> Vec<String> {
     }
     c.closed().within(WAIT, "the client's 'close'").await;
     assert!(c.destroyed());
-    let events = log.lock().unwrap().clone();
-    events
+    log.lock().unwrap().clone()
 }
 
 // On one thread, as Node runs.
