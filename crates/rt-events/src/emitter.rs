@@ -449,6 +449,7 @@ impl EventEmitter {
             event: name,
             id,
             once,
+            as_wrapper: false,
         };
         if g.has_new_listener {
             drop(g);
@@ -529,16 +530,20 @@ impl EventEmitter {
     /// still calls it (emit works on a snapshot).
     #[doc(alias = "removeListener")]
     pub fn off<N: AsEventName + ?Sized>(&self, event: &N, id: ListenerId) -> bool {
-        self.remove_id(event.event_name(), id)
+        self.remove_id(event.event_name(), id, false)
     }
 
     /// Same as [`off`](Self::off) (`emitter.removeListener(name, fn)`).
     #[doc(alias = "removeListener")]
     pub fn remove_listener<N: AsEventName + ?Sized>(&self, event: &N, id: ListenerId) -> bool {
-        self.remove_id(event.event_name(), id)
+        self.remove_id(event.event_name(), id, false)
     }
 
-    fn remove_id(&self, name: &str, id: ListenerId) -> bool {
+    /// Removes listener `id` of `name`. `by_wrapper`: Node would call
+    /// `removeListener` with the once wrapper (it fired, or
+    /// `removeAllListeners` is walking the list), not the function; this
+    /// decides the `'removeListener'` payload ([`ListenerInfo::as_wrapper`]).
+    fn remove_id(&self, name: &str, id: ListenerId, by_wrapper: bool) -> bool {
         let mut g = self.lock();
         let Some(si) = g.find(name) else {
             return false;
@@ -573,7 +578,11 @@ impl EventEmitter {
         let notify = g.has_remove_listener;
         drop(g);
         if notify {
-            self.emit(&REMOVE_LISTENER, removed.info());
+            let info = removed.info();
+            // Node's single-function branch passes `list.listener || listener`
+            // (the function); its array branch passes what it was given.
+            let as_wrapper = by_wrapper && info.once && before >= 2;
+            self.emit(&REMOVE_LISTENER, ListenerInfo { as_wrapper, ..info });
         }
         // Dropped without the lock (a listener's drop may run any code).
         let sweep = removed.in_snapshot();
@@ -687,7 +696,7 @@ impl EventEmitter {
         };
         let (array, len) = match start {
             Err(only) => {
-                self.remove_id(name, only);
+                self.remove_id(name, only, true);
                 return;
             }
             Ok(walk) => walk,
@@ -729,7 +738,7 @@ impl EventEmitter {
             };
             match id {
                 Some(id) => {
-                    self.remove_id(name, id);
+                    self.remove_id(name, id, true);
                 }
                 None => break,
             }
@@ -866,7 +875,7 @@ impl EventEmitter {
                 if !l.header().claim() {
                     continue;
                 }
-                self.remove_id(info.event, info.id);
+                self.remove_id(info.event, info.id, true);
             }
             l.call_any(error);
         }
@@ -983,7 +992,14 @@ impl EventEmitter {
             cache::released();
         }
         if notify {
-            self.emit(&REMOVE_LISTENER, info);
+            // Node's once wrapper removes itself: the array branch passes it.
+            self.emit(
+                &REMOVE_LISTENER,
+                ListenerInfo {
+                    as_wrapper: before >= 2,
+                    ..info
+                },
+            );
         }
         first.call_any(payload);
         drop(first);
@@ -1011,7 +1027,7 @@ impl EventEmitter {
                 if !l.header.claim() {
                     continue;
                 }
-                self.remove_id(l.header.info.event, l.header.info.id);
+                self.remove_id(l.header.info.event, l.header.info.id, true);
             }
             (l.f)(payload);
         }
@@ -1027,6 +1043,30 @@ impl EventEmitter {
         g.find(event.event_name()).map_or(0, |i| g.slots[i].list.len())
     }
 
+    /// How many of `event`'s listeners are the registration `listener`
+    /// (`emitter.listenerCount(name, listener)`): 1 or 0, since every
+    /// registration has its own [`ListenerId`]. A once listener counts by its
+    /// id, as Node counts a once wrapper by the function inside it.
+    ///
+    /// ```
+    /// use rt_events::{Event, EventEmitter};
+    /// static TICK: Event<u32> = Event::new("tick");
+    /// let e = EventEmitter::new();
+    /// let id = e.once(&TICK, |_| {});
+    /// e.on(&TICK, |_| {});
+    /// assert_eq!(e.listener_count_of(&TICK, id), 1);
+    /// assert_eq!(e.listener_count(&TICK), 2);
+    /// e.emit(&TICK, 1);
+    /// assert_eq!(e.listener_count_of(&TICK, id), 0);
+    /// ```
+    #[doc(alias = "listenerCount")]
+    pub fn listener_count_of<N: AsEventName + ?Sized>(&self, event: &N, listener: ListenerId) -> usize {
+        let g = self.lock();
+        g.find(event.event_name()).map_or(0, |i| {
+            g.slots[i].list.iter().filter(|l| l.info().id == listener).count()
+        })
+    }
+
     /// The ids of `event`'s listeners, in call order (`emitter.listeners(name)`).
     pub fn listeners<N: AsEventName + ?Sized>(&self, event: &N) -> Vec<ListenerId> {
         self.raw_listeners(event).into_iter().map(|l| l.id).collect()
@@ -1038,8 +1078,16 @@ impl EventEmitter {
     #[doc(alias = "rawListeners")]
     pub fn raw_listeners<N: AsEventName + ?Sized>(&self, event: &N) -> Vec<ListenerInfo> {
         let g = self.lock();
-        g.find(event.event_name())
-            .map_or_else(Vec::new, |i| g.slots[i].list.iter().map(|l| l.info()).collect())
+        g.find(event.event_name()).map_or_else(Vec::new, |i| {
+            g.slots[i]
+                .list
+                .iter()
+                .map(|l| ListenerInfo {
+                    as_wrapper: l.info().once,
+                    ..l.info()
+                })
+                .collect()
+        })
     }
 
     /// The names of the events that have listeners, in Node's order
@@ -1159,6 +1207,41 @@ mod tests {
         assert_eq!(array_index("-1"), None);
         assert_eq!(array_index("a"), None);
         assert_eq!(array_index(""), None);
+    }
+
+    #[test]
+    fn remove_listener_payload_wrapper_or_function() {
+        let e = EventEmitter::new();
+        let seen = Arc::new(StdMutex::new(Vec::new()));
+        let s = seen.clone();
+        e.on(&REMOVE_LISTENER, move |i: &ListenerInfo| {
+            s.lock().unwrap().push((i.id, i.as_wrapper))
+        });
+        let take = || std::mem::take(&mut *seen.lock().unwrap());
+        // Fired while alone: the function; fired beside another: the wrapper.
+        let a = e.once(&A, |_| {});
+        e.emit(&A, 1);
+        assert_eq!(take(), [(a, false)]);
+        let a = e.once(&A, |_| {});
+        let b = e.on(&A, |_| {});
+        e.emit(&A, 1);
+        assert_eq!(take(), [(a, true)]);
+        // off: the function.
+        let c = e.once(&A, |_| {});
+        e.off(&A, c);
+        assert_eq!(take(), [(c, false)]);
+        // removeAllListeners(name) walks from the last: the wrapper while two
+        // or more are left, then the function.
+        let d = e.once(&A, |_| {});
+        let f = e.once(&A, |_| {});
+        e.remove_all_listeners(Some("a"));
+        assert_eq!(take(), [(f, true), (d, true), (b, false)]);
+        assert_eq!(e.listener_count_of(&A, f), 0);
+        let g = e.once(&A, |_| {});
+        assert_eq!(e.listener_count_of(&A, g), 1);
+        assert_eq!(e.listener_count_of(&A, a), 0);
+        assert_eq!(e.listener_count_of("nothing", g), 0);
+        assert!(e.raw_listeners(&A)[0].as_wrapper);
     }
 
     #[test]

@@ -114,6 +114,12 @@ pub trait Emitter {
         self.emitter().listener_count(event)
     }
 
+    /// [`EventEmitter::listener_count_of`].
+    #[doc(alias = "listenerCount")]
+    fn listener_count_of<N: AsEventName + ?Sized>(&self, event: &N, listener: ListenerId) -> usize {
+        self.emitter().listener_count_of(event, listener)
+    }
+
     /// [`EventEmitter::listeners`].
     fn listeners<N: AsEventName + ?Sized>(&self, event: &N) -> Vec<ListenerId> {
         self.emitter().listeners(event)

@@ -35,7 +35,7 @@
 //! | `emitter.emit(name, ...args)`                | [`EventEmitter::emit`] → `bool`                    |
 //! | `emitter.emit('error', err)` (throws if unheard) | [`EventEmitter::emit_error`] → `Result<(), UnhandledError<E>>` |
 //! | `events.errorMonitor`                        | [`Event::error_monitor`]                           |
-//! | `listenerCount` / `listeners` / `rawListeners` / `eventNames` | [`listener_count`](EventEmitter::listener_count) / [`listeners`](EventEmitter::listeners) / [`raw_listeners`](EventEmitter::raw_listeners) / [`event_names`](EventEmitter::event_names) |
+//! | `listenerCount(name[, listener])` / `listeners` / `rawListeners` / `eventNames` | [`listener_count`](EventEmitter::listener_count) (+ [`listener_count_of`](EventEmitter::listener_count_of)) / [`listeners`](EventEmitter::listeners) / [`raw_listeners`](EventEmitter::raw_listeners) / [`event_names`](EventEmitter::event_names) |
 //! | `setMaxListeners` / `getMaxListeners`        | [`set_max_listeners`](EventEmitter::set_max_listeners) (+ [`try_set_max_listeners`](EventEmitter::try_set_max_listeners) for JS numbers) / [`get_max_listeners`](EventEmitter::get_max_listeners) |
 //! | `events.defaultMaxListeners`                 | [`default_max_listeners`], [`set_default_max_listeners`], [`try_set_default_max_listeners`] |
 //! | `'newListener'` / `'removeListener'`         | [`NEW_LISTENER`] / [`REMOVE_LISTENER`] (payload [`ListenerInfo`]) |
@@ -76,7 +76,8 @@
 //! - **Listener identity.** Closures have none, so `on` returns a
 //!   [`ListenerId`] and `off` takes it (Node compares function objects).
 //!   `'newListener'` / `'removeListener'` carry a [`ListenerInfo`] (event,
-//!   id, whether it is a once listener) where Node passes the function.
+//!   id, whether it is a once listener, and whether Node would pass the
+//!   once wrapper rather than the function) where Node passes the function.
 //! - **One payload.** Node passes `...args`; an event here carries one typed
 //!   value (a tuple or struct when there are several).
 //! - **Unheard errors.** [`emit_error`](EventEmitter::emit_error) returns

@@ -39,6 +39,19 @@ pub struct ListenerInfo {
     /// Whether it was registered with `once` / `prepend_once_listener`
     /// (Node's `rawListeners` shows these as once wrappers).
     pub once: bool,
+    /// Whether this stands for the once wrapper rather than the listener
+    /// function (Node passes one or the other, and `===` tells them apart).
+    ///
+    /// True for the once listeners of
+    /// [`raw_listeners`](crate::EventEmitter::raw_listeners), and in a
+    /// `'removeListener'` payload where Node passes the wrapper: a once
+    /// listener removed through its wrapper (because it fired, or by
+    /// [`remove_all_listeners`](crate::EventEmitter::remove_all_listeners))
+    /// while its event had two or more listeners. Node passes the function
+    /// when the listener was its event's only one, and when it was removed
+    /// with [`off`](crate::EventEmitter::off); `'newListener'` always gets
+    /// the function.
+    pub as_wrapper: bool,
 }
 
 /// The part of a shared entry that does not depend on the payload type.
@@ -261,6 +274,7 @@ mod tests {
             event: "x",
             id: ListenerId { emitter: 0, seq },
             once: false,
+            as_wrapper: false,
         }
     }
 

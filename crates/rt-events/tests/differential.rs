@@ -141,7 +141,8 @@ impl Ctx {
                 let (lbl, ev) = (label.clone(), event.to_string());
                 let f = move |info: &ListenerInfo| {
                     let other = ctx.label(info.id);
-                    ctx.log(format!("call {lbl} {ev} {} {other}", info.event));
+                    let wrapper = if info.as_wrapper { "*" } else { "" };
+                    ctx.log(format!("call {lbl} {ev} {} {other}{wrapper}", info.event));
                     ctx.run_actions(&actions, 0);
                 };
                 let key = if event == "newListener" {
@@ -250,6 +251,24 @@ impl Ctx {
                 let n = self.e.listener_count(rt_name(event));
                 self.log(format!("count {event} {n}"));
             }
+            "countOf" => {
+                let label = op["label"].as_str().unwrap();
+                let (id, pending) = {
+                    let st = self.st.lock().unwrap();
+                    (
+                        st.by_label.get(label).copied(),
+                        st.pending.iter().any(|p| p == label),
+                    )
+                };
+                let n = match id {
+                    Some(id) => self.e.listener_count_of(rt_name(event), id).to_string(),
+                    // Node knows the function of a registration in progress
+                    // ('newListener' runs before it is added): it counts 0.
+                    None if pending => "0".to_string(),
+                    None => "-".to_string(),
+                };
+                self.log(format!("countOf {event} {label} {n}"));
+            }
             "names" => {
                 let names = self.e.event_names().join(",");
                 self.log(format!("names {names}"));
@@ -316,6 +335,9 @@ fn set_max(n: Value) -> Value {
 }
 fn count(event: &str) -> Value {
     json!({"op": "count", "event": event})
+}
+fn count_of(event: &str, label: &str) -> Value {
+    json!({"op": "countOf", "event": event, "label": label})
 }
 
 fn hand_written() -> Vec<Value> {
@@ -587,10 +609,76 @@ fn hand_written() -> Vec<Value> {
             "off wrong event",
             vec![on("on", "a", none.clone()), off("b", "L0"), emit("a", 1)],
         ),
+        // 'removeListener' gets the once wrapper or the function, as Node
+        // decides in each removal path (L0 logs the payload).
+        s(
+            "removeListener payload: off on a once listener",
+            vec![
+                on("on", "removeListener", none.clone()),
+                on("once", "a", none.clone()),
+                on("on", "a", none.clone()),
+                on("once", "a", none.clone()),
+                off("a", "L1"),
+                off("a", "L3"),
+            ],
+        ),
+        s(
+            "removeListener payload: fired once listeners",
+            vec![
+                on("on", "removeListener", none.clone()),
+                on("once", "a", none.clone()),
+                on("on", "a", none.clone()),
+                on("once", "a", none.clone()),
+                emit("a", 1),
+                on("once", "b", none.clone()),
+                emit("b", 2),
+            ],
+        ),
+        s(
+            "removeListener payload: removeAllListeners(name)",
+            vec![
+                on("on", "removeListener", none.clone()),
+                on("once", "a", none.clone()),
+                remove_all(Some("a")),
+                on("once", "a", none.clone()),
+                on("once", "a", none.clone()),
+                on("on", "a", none.clone()),
+                remove_all(Some("a")),
+            ],
+        ),
+        s(
+            "removeListener payload: removeAllListeners()",
+            vec![
+                on("on", "removeListener", none.clone()),
+                on("once", "a", none.clone()),
+                on("on", "a", none.clone()),
+                on("once", "b", none.clone()),
+                on("once", "removeListener", none.clone()),
+                remove_all(None),
+            ],
+        ),
+        s(
+            "listenerCount(name, listener)",
+            vec![
+                on("once", "a", none.clone()),
+                on("on", "a", none.clone()),
+                on("on", "b", none.clone()),
+                count_of("a", "L0"),
+                count_of("a", "L1"),
+                count_of("a", "L2"),
+                count_of("b", "L0"),
+                count_of("c", "L0"),
+                count_of("a", "L9"),
+                emit("a", 1),
+                count_of("a", "L0"),
+                off("a", "L1"),
+                count_of("a", "L1"),
+            ],
+        ),
     ]
 }
 
-const ALL_OPS: [&str; 12] = [
+const ALL_OPS: [&str; 13] = [
     "on",
     "once",
     "prepend",
@@ -603,6 +691,7 @@ const ALL_OPS: [&str; 12] = [
     "setMax",
     "count",
     "emit",
+    "countOf",
 ];
 
 fn random_op(rng: &mut Rng, labels: usize, depth: usize) -> Value {
@@ -657,6 +746,10 @@ fn random_op(rng: &mut Rng, labels: usize, depth: usize) -> Value {
             ])
             .clone(),
         ),
+        "countOf" => {
+            let label = format!("L{}", rng.below(labels.max(1) as u64 + 1));
+            count_of(rng.pick::<&str>(&events), &label)
+        }
         _ => count(rng.pick::<&str>(&events)),
     }
 }
@@ -751,10 +844,35 @@ fn call_logs_match_node() {
             "no log line contains {needle:?}"
         );
     }
+    // How many of the compared lines check what Node passes to
+    // 'removeListener' (wrapper or function) and listenerCount(name, fn).
+    let payloads = |wrapper: bool| {
+        all.iter()
+            .filter(|l| {
+                l.starts_with("call ") && l.contains(" removeListener ") && l.ends_with('*') == wrapper
+            })
+            .count()
+    };
+    let (wrappers, functions) = (payloads(true), payloads(false));
+    let counts_of = all.iter().filter(|l| l.starts_with("countOf ")).count();
+    let counts_of_one = all
+        .iter()
+        .filter(|l| l.starts_with("countOf ") && l.ends_with(" 1"))
+        .count();
     eprintln!(
-        "{} scenarios compared ({hand} hand-written), {} skipped because node itself threw",
+        "{} scenarios compared ({hand} hand-written), {} skipped because node itself threw; \
+         'removeListener' payloads: {wrappers} once wrappers, {functions} functions; \
+         listenerCount(name, listener): {counts_of} ({counts_of_one} counting 1)",
         expected.len(),
         skipped.len()
+    );
+    assert!(
+        wrappers >= 50 && functions >= 500,
+        "too few 'removeListener' payloads compared"
+    );
+    assert!(
+        counts_of >= 300 && counts_of_one >= 30,
+        "too few listenerCount(name, listener) compared"
     );
     for s in &skipped {
         eprintln!("  skipped {s}");

@@ -31,7 +31,9 @@ function run(scenario) {
   function makeListener(event, lbl, actions) {
     return function (...args) {
       if (event === 'newListener' || event === 'removeListener') {
-        log.push(`call ${lbl} ${event} ${String(args[0])} ${label(args[1])}`);
+        // A trailing '*': the payload is the once wrapper, not the function.
+        const wrapper = args[1] && args[1].listener ? '*' : '';
+        log.push(`call ${lbl} ${event} ${String(args[0])} ${label(args[1])}${wrapper}`);
       } else {
         log.push(`call ${lbl} ${event} ${args[0]}`);
       }
@@ -111,6 +113,13 @@ function run(scenario) {
       case 'count':
         log.push(`count ${op.event} ${e.listenerCount(key(op.event))}`);
         break;
+      case 'countOf': {
+        // listenerCount(name, listener): the label's function.
+        const l = byLabel.get(op.label);
+        const n = l ? e.listenerCount(key(op.event), l.fn) : '-';
+        log.push(`countOf ${op.event} ${op.label} ${n}`);
+        break;
+      }
       case 'names':
         log.push(`names ${e.eventNames().map(String).join(',')}`);
         break;
