@@ -2,7 +2,9 @@
 //! on millions of seeded inputs (random bytes from the parser's alphabet, and
 //! mutations of valid requests), on stable Rust without a fuzzer.
 
-use rt_http::parser::{ChunkEvent, ChunkedDecoder, DEFAULT_MAX_HEADER_SIZE, Parsed, parse_request};
+use rt_http::parser::{
+    ChunkEvent, ChunkedDecoder, DEFAULT_MAX_HEADER_SIZE, Parsed, parse_request, parse_response,
+};
 use rt_tests::rng::Rng;
 
 const VALID: &[&[u8]] = &[
@@ -11,6 +13,8 @@ const VALID: &[&[u8]] = &[
     b"PUT * HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3;a=\"b\\\"\";c\r\nxyz\r\n0\r\nT: 1\r\n\r\n",
     b"CONNECT h:443 HTTP/1.1\r\n\r\n",
     b"M-SEARCH * HTTP/1.1\r\nProxy-Connection: close\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+    b"HTTP/1.0 101 Switching\r\nUpgrade: ws\r\nConnection: upgrade\r\n\r\n",
 ];
 
 const ALPHABET: &[u8] = b"GETPOSH /?#:;,=\"\\\r\n\t\x00\x7f\x80\xff0123456789abcdefABCDEF-chunked";
@@ -93,7 +97,7 @@ fn parser_never_panics_and_prefixes_agree() {
                 complete += 1;
                 assert!(h.len <= case.len());
                 assert!(h.url.end <= h.len);
-                for hd in &h.headers {
+                for hd in &h.fields.headers {
                     assert!(hd.name.end <= h.len && hd.value.end <= h.len && hd.value.start <= hd.value.end);
                 }
                 let _ = h.body();
@@ -105,6 +109,17 @@ fn parser_never_panics_and_prefixes_agree() {
                 errors += 1;
                 assert!(e.at <= case.len() + 1);
             }
+        }
+        match parse_response(&case, DEFAULT_MAX_HEADER_SIZE) {
+            Ok(Parsed::Complete(h)) => {
+                assert!(h.len <= case.len() && h.reason.end <= h.len);
+                for head_request in [false, true] {
+                    let _ = h.body(head_request);
+                    let _ = h.should_keep_alive(head_request);
+                }
+            }
+            Ok(Parsed::Partial) => {}
+            Err(e) => assert!(e.at <= case.len() + 1),
         }
         // Restartable: every prefix is "need more" or the verdict the whole
         // input gets once the deciding byte is in (checked on a sample).

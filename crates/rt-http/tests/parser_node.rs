@@ -105,6 +105,8 @@ fn hand_written() -> Vec<Vec<u8>> {
         b"POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\nx",
         b"POST / HTTP/1.1\r\nContent-Length: \r\n\r\nx",
         b"POST / HTTP/1.1\r\nContent-Length: 1 \r\n\r\nx",
+        b"POST / HTTP/1.1\r\nContent-Length: 1\t\r\n\r\nx",
+        b"POST / HTTP/1.1\r\nContent-Length:\t1\r\n\r\nx",
         b"POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\nx",
         b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\nx",
         b"POST / HTTP/1.1\r\nContent-Length: 1, 1\r\n\r\nx",
@@ -308,6 +310,7 @@ fn rt_log(input: &[u8]) -> (Vec<Value>, Vec<Value>) {
             }
         };
         let headers: Vec<String> = head
+            .fields
             .headers
             .iter()
             .flat_map(|h| [latin1(&rest[h.name.clone()]), latin1(&rest[h.value.clone()])])

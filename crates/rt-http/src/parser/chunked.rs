@@ -5,7 +5,8 @@ use std::ops::Range;
 
 use super::chars::{HEX, QDTEXT, QUOTED_PAIR, TOKEN, hex_value};
 use super::error::{HpeCode, ParseError};
-use super::head::{Parsed, RawHeader, RequestHead, parse_trailers};
+use super::fields::{RawHeader, parse_trailers};
+use super::request::Parsed;
 
 /// Node's limit on the bytes of chunk extensions in one size line (413).
 pub const MAX_CHUNK_EXTENSIONS: usize = 16 * 1024;
@@ -122,9 +123,10 @@ impl ChunkedDecoder {
                 State::Trailers => {
                     return match parse_trailers(&buf[at..], self.max_header_size).map_err(|e| shift(e, at))? {
                         Parsed::Partial => Ok((at, None)),
-                        Parsed::Complete(RequestHead { headers, len, .. }) => {
+                        Parsed::Complete((fields, len)) => {
                             self.state = State::Done;
-                            let headers = headers
+                            let headers = fields
+                                .headers
                                 .into_iter()
                                 .map(|h| RawHeader {
                                     name: h.name.start + at..h.name.end + at,

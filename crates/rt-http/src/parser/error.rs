@@ -29,6 +29,8 @@ pub enum HpeCode {
     InvalidHeaderToken,
     /// `HPE_INVALID_CONTENT_LENGTH`: a malformed Content-Length, or one beside Transfer-Encoding.
     InvalidContentLength,
+    /// `HPE_INVALID_STATUS`: a status code that is not three digits.
+    InvalidStatus,
     /// `HPE_INVALID_CHUNK_SIZE`: a malformed chunk size line.
     InvalidChunkSize,
     /// `HPE_INVALID_TRANSFER_ENCODING`: `chunked` not last, or beside Content-Length.
@@ -56,6 +58,7 @@ impl HpeCode {
             HpeCode::InvalidVersion => "HPE_INVALID_VERSION",
             HpeCode::InvalidHeaderToken => "HPE_INVALID_HEADER_TOKEN",
             HpeCode::InvalidContentLength => "HPE_INVALID_CONTENT_LENGTH",
+            HpeCode::InvalidStatus => "HPE_INVALID_STATUS",
             HpeCode::InvalidChunkSize => "HPE_INVALID_CHUNK_SIZE",
             HpeCode::InvalidTransferEncoding => "HPE_INVALID_TRANSFER_ENCODING",
             HpeCode::PausedH2Upgrade => "HPE_PAUSED_H2_UPGRADE",

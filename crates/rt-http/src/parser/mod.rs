@@ -1,18 +1,27 @@
 //! HTTP/1 parsing in place, with the verdicts of Node v20's llhttp (strict
-//! mode): the request head ([`parse_request`]) and chunked bodies
-//! ([`ChunkedDecoder`]).
+//! mode): request heads ([`parse_request`]), response heads
+//! ([`parse_response`]) and chunked bodies ([`ChunkedDecoder`]).
 //!
 //! The parser works on a byte slice the connection owns (the transport's read
 //! buffer) and returns ranges into it, so a server can parse one request
 //! without copying or locking, and build an `IncomingMessage` only from what it
 //! needs.
+//!
+//! Like Node, the parser counts only the bytes of the URL, header names and
+//! values against `max_header_size`; whitespace and blank lines between
+//! messages are not counted, so a server also caps what it buffers.
 
 mod chars;
 mod chunked;
+mod cursor;
 mod error;
-mod head;
+mod fields;
 mod method;
+mod request;
+mod response;
 
 pub use chunked::{ChunkEvent, ChunkedDecoder, MAX_CHUNK_EXTENSIONS};
 pub use error::{HpeCode, ParseError};
-pub use head::{BodyKind, DEFAULT_MAX_HEADER_SIZE, Parsed, RawHeader, RequestHead, parse_request};
+pub use fields::{Fields, RawHeader};
+pub use request::{BodyKind, DEFAULT_MAX_HEADER_SIZE, Parsed, RequestHead, parse_request};
+pub use response::{ResponseBody, ResponseHead, parse_response};
