@@ -60,6 +60,49 @@ fn low_mask(n: u32) -> u64 {
 }
 
 // ---------------------------------------------------------------------------
+// UTF-16 length of UTF-8 text
+
+/// The number of UTF-16 code units of the UTF-8 text `src` (JavaScript's
+/// `s.length`): one per byte that is not a continuation byte, plus one per
+/// four-byte lead. `None` without AVX-512 (the caller counts).
+pub(crate) fn utf16_len(src: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if avx512() {
+        // SAFETY: the CPU has the features the kernel is compiled for (checked above).
+        return Some(unsafe { utf16_len_avx512(src) });
+    }
+    let _ = src;
+    None
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+unsafe fn utf16_len_avx512(src: &[u8]) -> usize {
+    use std::arch::x86_64::*;
+    let (mut i, mut n) = (0usize, 0usize);
+    let len = src.len();
+    let c0 = _mm512_set1_epi8(0xc0u8 as i8);
+    let f0 = _mm512_set1_epi8(0xf0u8 as i8);
+    while i < len {
+        let rem = (len - i).min(64);
+        // SAFETY: a full load only when i + 64 <= len; else a masked load of src[i..len].
+        let v = unsafe {
+            if rem == 64 {
+                _mm512_loadu_epi8(src.as_ptr().add(i).cast())
+            } else {
+                _mm512_maskz_loadu_epi8(low_mask(rem as u32), src.as_ptr().add(i).cast())
+            }
+        };
+        // Signed: continuation bytes (0x80..=0xBF) are the ones below -64.
+        let starts = _mm512_cmpge_epi8_mask(v, c0) & low_mask(rem as u32);
+        let astral = _mm512_cmpge_epu8_mask(v, f0);
+        n += (starts.count_ones() + astral.count_ones()) as usize;
+        i += rem;
+    }
+    n
+}
+
+// ---------------------------------------------------------------------------
 // UTF-8 (Latin-1 characters only) -> latin1
 
 /// Narrows the Latin-1-only prefix of the UTF-8 text `src` into `out`:
@@ -662,6 +705,21 @@ mod tests {
             }
             let want: Vec<u8> = s[..at].encode_utf16().flat_map(u16::to_le_bytes).collect();
             assert_eq!(&out[..written], &want[..], "{s:?}");
+        }
+    }
+
+    #[test]
+    fn utf16_len_kernel_matches_std() {
+        let mut seed = 0x3141_5926_5358_9793u64;
+        for n in 0..300 {
+            let s: String = (0..n % 150)
+                .map(|_| {
+                    let r = rng(&mut seed);
+                    char::from_u32((r >> 8) as u32 % 0x11_0000).unwrap_or('😀')
+                })
+                .collect();
+            let want = s.encode_utf16().count();
+            assert_eq!(utf16_len(s.as_bytes()).unwrap_or(want), want, "{s:?}");
         }
     }
 

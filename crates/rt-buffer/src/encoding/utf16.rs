@@ -2,6 +2,9 @@
 
 /// The number of UTF-16 code units in `s` (JavaScript's `s.length`).
 pub(crate) fn utf16_len(s: &str) -> usize {
+    if let Some(n) = crate::raw::utf16_len(s.as_bytes()) {
+        return n;
+    }
     // Every byte that is not a continuation byte starts a char (one unit);
     // 4-byte chars take a second unit. Counted in u8 lanes over 128-byte
     // chunks (at most 128 per counter and chunk), which LLVM vectorises with
