@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 /// The environment variable that turns the AVX-512 kernels off.
 pub(crate) const NO_AVX512_ENV: &str = "RT_BUFFER_NO_AVX512";
 
-/// Whether the AVX-512 kernels (F, BW, VBMI, VBMI2 and BMI2) may run: the
+/// Whether the AVX-512 kernels (F, BW, VL, VBMI, VBMI2, with BMI2 and POPCNT) may run: the
 /// CPU has them (and VL) and `RT_BUFFER_NO_AVX512` is not set. Decided once.
 pub(crate) fn avx512() -> bool {
     static STATE: AtomicU8 = AtomicU8::new(0);
@@ -47,6 +47,7 @@ fn detect() -> bool {
         && is_x86_feature_detected!("avx512vbmi")
         && is_x86_feature_detected!("avx512vbmi2")
         && is_x86_feature_detected!("bmi2")
+        && is_x86_feature_detected!("popcnt")
 }
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -76,7 +77,7 @@ pub(crate) fn utf16_len(src: &[u8]) -> Option<usize> {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn utf16_len_avx512(src: &[u8]) -> usize {
     use std::arch::x86_64::*;
     let (mut i, mut n) = (0usize, 0usize);
@@ -122,7 +123,7 @@ pub(crate) fn latin1_from_utf8_prefix(src: &[u8], out: &mut [u8]) -> (usize, usi
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn latin1_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
     use std::arch::x86_64::*;
     let (mut i, mut o) = (0usize, 0usize);
@@ -193,7 +194,7 @@ pub(crate) fn utf16le_from_utf8_prefix(src: &[u8], out: &mut [u8]) -> (usize, us
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn utf16le_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
     use std::arch::x86_64::*;
     let (mut i, mut o) = (0usize, 0usize);
@@ -295,7 +296,7 @@ pub(crate) fn utf8_from_latin1_scalar(src: &[u8], out: &mut [u8]) {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn utf8_from_latin1_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
     use std::arch::x86_64::*;
     let (mut i, mut o) = (0usize, 0usize);
@@ -397,7 +398,7 @@ pub(crate) fn utf8_from_utf16le_scalar(src: &[u8], min_bytes: usize, out: &mut [
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn utf8_from_utf16le_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
     use std::arch::x86_64::*;
     let (mut i, mut o) = (0usize, 0usize);
@@ -533,7 +534,7 @@ pub(crate) fn base64_decode_prefix_scalar(src: &[u8], out: &mut Vec<u8>) -> usiz
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn base64_decode_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<u8>]) -> (usize, usize) {
     use std::arch::x86_64::*;
     // SAFETY: each static is 64 bytes or more: the loads are in bounds.

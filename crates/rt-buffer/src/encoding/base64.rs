@@ -46,6 +46,24 @@ static UNBASE64: [u8; 256] = {
 
 /// `Buffer.from(s, 'base64')` / `'base64url'` (the same decoder in Node).
 pub(crate) fn decode_base64(s: &str) -> Vec<u8> {
+    if s.len() >= 256 {
+        // The kernel first: it stops at the first non-ASCII byte anyway, so
+        // the whole-string ASCII check below is left to what it does not take.
+        let mut out = Vec::with_capacity(s.len() / 4 * 3 + 3);
+        let read = crate::raw::base64_decode_prefix(s.as_bytes(), &mut out);
+        // The prefix is ASCII: `read` is on a character boundary.
+        if read > 0
+            && let Some(rest) = s.get(read..)
+        {
+            out.extend_from_slice(&decode_base64_units(rest));
+            return out;
+        }
+    }
+    decode_base64_units(s)
+}
+
+/// Node's decoder over the low bytes of `s`'s UTF-16 code units.
+fn decode_base64_units(s: &str) -> Vec<u8> {
     match low_bytes(s) {
         None => decode_base64_bytes(s.as_bytes()),
         Some(units) => decode_base64_slow(&units),
