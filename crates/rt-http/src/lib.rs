@@ -11,12 +11,16 @@
 //! - the client: `request`, `get`, `ClientRequest` and a pooling keep-alive `Agent`;
 //! - the notes' web-app helpers: query strings, cookies, Basic auth, body parsers, routing.
 //!
-//! What exists today: [`parser`], the HTTP/1 request-head parser and chunked
-//! decoder the server will run in place on the transport's buffer, with Node
-//! v20's llhttp verdicts (checked against a real `node` server).
+//! What exists today: [`parser`], the HTTP/1 parsers (request and response
+//! heads, chunked bodies) the server and client will run in place on the
+//! transport's buffer, with Node v20's llhttp verdicts (checked against a real
+//! `node`), and [`Headers`], received headers merged as Node merges them.
 //!
 //! See the workspace README for the module map and build order.
 
 #![forbid(unsafe_code)]
 
+pub mod headers;
 pub mod parser;
+
+pub use headers::{HeaderValue, Headers};

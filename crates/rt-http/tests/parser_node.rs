@@ -11,6 +11,7 @@
 //! requests and mutations of them.
 
 use rt_http::parser::{BodyKind, ChunkEvent, ChunkedDecoder, DEFAULT_MAX_HEADER_SIZE, Parsed, parse_request};
+use rt_http::{HeaderValue, Headers};
 use rt_tests::node::node_or_skip;
 use rt_tests::rng::Rng;
 use serde_json::{Value, json};
@@ -193,7 +194,25 @@ fn generate(rng: &mut Rng) -> Vec<u8> {
         "GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH", "QUERY", "M-SEARCH",
     ];
     const URLS: &[&str] = &["/", "/a/b?c=d#e", "*", "http://h:1/p?q", "/%20x", "/a;b,c"];
-    const NAMES: &[&str] = &["Host", "X-Foo", "Accept", "Cookie", "connection", "USER-AGENT"];
+    const NAMES: &[&str] = &[
+        "Host",
+        "X-Foo",
+        "Accept",
+        "Cookie",
+        "connection",
+        "USER-AGENT",
+        "Set-Cookie",
+        "set-cookie",
+        "HOST",
+        "Age",
+        "Content-Type",
+        "10",
+        "2",
+        "x-foo",
+        "Date",
+        "If-Match",
+        "Authorization",
+    ];
     const VALUES: &[&str] = &["a", "b c", "", "x,y", "close", "keep-alive", "\u{e9}t\u{e9}"];
     let mut out = Vec::new();
     let requests = 1 + rng.below(2);
@@ -202,7 +221,7 @@ fn generate(rng: &mut Rng) -> Vec<u8> {
         let u = URLS[rng.below(URLS.len() as u64) as usize];
         let v = ["HTTP/1.1", "HTTP/1.0", "HTTP/1.1"][rng.below(3) as usize];
         out.extend_from_slice(format!("{m} {u} {v}\r\n").as_bytes());
-        for _ in 0..rng.below(4) {
+        for _ in 0..rng.below(6) {
             let n = NAMES[rng.below(NAMES.len() as u64) as usize];
             let val = VALUES[rng.below(VALUES.len() as u64) as usize];
             out.extend_from_slice(n.as_bytes());
@@ -322,7 +341,15 @@ fn rt_log(input: &[u8]) -> (Vec<Value>, Vec<Value>) {
             events.push(json!(["upgrade", head.method, url]));
             return (events, bodies);
         }
-        events.push(json!(["req", head.method, url, version, headers]));
+        let merged = Headers::from_raw(headers.chunks(2).map(|p| (p[0].as_str(), p[1].as_str())), false);
+        let merged: Vec<Value> = merged
+            .iter()
+            .map(|(k, v)| match v {
+                HeaderValue::One(s) => json!([k, s]),
+                HeaderValue::List(l) => json!([k, l]),
+            })
+            .collect();
+        events.push(json!(["req", head.method, url, version, headers, merged]));
         let mut pos = at + head.len;
         let mut body = Vec::new();
         match kind {

@@ -1,7 +1,7 @@
 // The oracle for crates/rt-http/tests/parser_node.rs: a real Node http server.
 // stdin: JSON array of base64 cases. For each case one connection sends the
 // bytes and half-closes; the server logs what it saw on that connection:
-//   ["req", method, url, version, rawHeaders]   a request reached the handler
+//   ["req", method, url, version, rawHeaders, Object.entries(headers)]
 //   ["end", base64 body]                        its body ended (complete)
 //   ["upgrade", method, url]                    'upgrade' / 'connect' event
 //   ["err", code, bytesParsed]                  'clientError'
@@ -14,7 +14,7 @@ const results = [];
 let log = null;
 const server = http.createServer({ requireHostHeader: false }, (req, res) => {
   const mine = log;
-  mine.push(['req', req.method, req.url, req.httpVersion, req.rawHeaders]);
+  mine.push(['req', req.method, req.url, req.httpVersion, req.rawHeaders, Object.entries(req.headers)]);
   const body = [];
   req.on('data', (d) => body.push(d));
   req.on('end', () => { mine.push(['end', Buffer.concat(body).toString('base64')]); res.end(); });
