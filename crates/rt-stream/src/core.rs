@@ -125,8 +125,13 @@ impl<R, W> State<R, W> {
     }
 }
 
-/// One stream: state, the implementor's hooks and the listeners.
-pub(crate) struct Core<R, W> {
+/// The state machines behind a stream handle (opaque; exported as
+/// [`StreamCore`](crate::StreamCore)): Node's readable and writable state,
+/// the implementor's [`Source`](crate::Source) and [`Sink`](crate::Sink),
+/// the stream's listeners and its emitter. Every handle of a stream shares
+/// one, in an `Arc`; a stream type returns it from
+/// [`StreamBase::stream_core`](crate::StreamBase::stream_core).
+pub struct Core<R, W> {
     pub(crate) st: Mutex<State<R, W>>,
     pub(crate) source: Mutex<Option<Box<dyn crate::readable::Source<R>>>>,
     pub(crate) ev: Listeners<R>,
@@ -157,10 +162,11 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         })
     }
 
-    /// The stream's rt-events face, created with the stream's meta
-    /// listeners on first use (an idle stream that nobody listens to
-    /// through rt-events never allocates one).
-    pub(crate) fn emitter(self: &Arc<Self>) -> &rt_events::EventEmitter {
+    /// The stream's rt-events emitter — the one emitter of the stream and of
+    /// any type extending it — created with the stream's meta listeners on
+    /// first use (an idle stream that nobody listens to through rt-events
+    /// never allocates one).
+    pub fn emitter(self: &Arc<Self>) -> &rt_events::EventEmitter {
         if let Some(em) = self.ev.events.get() {
             return em;
         }
@@ -425,14 +431,14 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     }
 
     fn emit_close_now(self: &Arc<Self>) {
-        let emit = {
+        let (emit, had_error) = {
             let mut st = self.lock();
             st.close_emitted = true;
             st.wake();
-            st.emit_close
+            (st.emit_close, st.errored.is_some())
         };
         if emit {
-            self.ev.emit(StreamEvent::Close);
+            self.ev.emit_close(had_error);
         }
     }
 

@@ -5,8 +5,6 @@ use std::sync::Arc;
 
 use crate::chunk::{byte_ops, object_ops};
 use crate::core::{Core, State};
-use crate::error::Error;
-use crate::methods::{common_methods, readable_methods, writable_methods};
 use crate::readable::{ReadableOptions, Source, readable_state};
 use crate::writable::{Sink, WritableOptions, writable_state};
 use rt_buffer::Buffer;
@@ -150,10 +148,21 @@ impl<R: Send + 'static, W: Send + 'static> Duplex<R, W> {
         )
     }
 
-    common_methods!(R);
-    readable_methods!(R);
-    writable_methods!(W);
+    crate::stream_methods!();
+    crate::readable_methods!();
+    crate::writable_methods!();
 }
+
+impl<R: Send + 'static, W: Send + 'static> crate::StreamBase for Duplex<R, W> {
+    type Read = R;
+    type Write = W;
+    fn stream_core(&self) -> &Arc<Core<R, W>> {
+        &self.core
+    }
+}
+
+impl<R: Send + 'static, W: Send + 'static> crate::ReadableSide for Duplex<R, W> {}
+impl<R: Send + 'static, W: Send + 'static> crate::WritableSide for Duplex<R, W> {}
 
 impl Duplex<Buffer, Buffer> {
     /// A byte duplex from a source (Node's `_read`; `None`: fed by `push`) and
@@ -181,11 +190,6 @@ impl Duplex<Buffer, Buffer> {
         d
     }
 
-    crate::writable::string_methods!();
-
-    /// Decodes the readable side's data to text. Node: `duplex.setEncoding(enc)`.
-    #[doc(alias = "setEncoding")]
-    pub fn set_encoding(&self, encoding: &str) -> Result<(), Error> {
-        crate::readable::set_encoding(&self.core, encoding)
-    }
+    crate::writable_methods!(bytes);
+    crate::readable_methods!(bytes);
 }

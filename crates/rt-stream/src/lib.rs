@@ -103,6 +103,174 @@
 //! # Ok::<(), rt_stream::Error>(())
 //! # }).unwrap();
 //! ```
+//!
+//! ## How a new stream type is written
+//!
+//! A type *is* a stream when it implements [`StreamBase`] (one accessor,
+//! [`stream_core`](StreamBase::stream_core), returning the stream's
+//! [`StreamCore`]) and the side traits it has: [`ReadableSide`],
+//! [`WritableSide`], or both for a duplex. Every stream method (`push`,
+//! `read`, `pause`, `resume`, `pipe`, `set_encoding`, `write`, `end`,
+//! `cork`, `destroy`, `on`...) is a provided method over that accessor, as
+//! rt-events' [`Emitter`](rt_events::Emitter) provides its methods over
+//! `emitter()`. So a type extends a stream instead of wrapping one:
+//!
+//! - **one core, one emitter.** Build the core with the constructor of the
+//!   closest stream ([`Duplex::new`], [`Readable::from_source`],
+//!   [`Writable::new`]) around your [`Source`] / [`Sink`] and keep its
+//!   `stream_core()`. The stream's emitter is the type's emitter: emit your
+//!   own events (`'line'`, a socket's `'connect'`) on it, and
+//!   [`impl_emitter!`] makes the type an [`Emitter`](rt_events::Emitter)
+//!   with the stream's rules. Never forward events from an inner stream.
+//! - **your state next to the stream's.** Keep what the type adds (a
+//!   socket's connection and addresses, a response's headers) beside the
+//!   core, and ask the core for what it knows (`destroyed()`,
+//!   `readable_ended()`, `errored()`): never mirror it.
+//! - **hooks, not listeners,** for what the type adds around the stream's
+//!   events: [`StreamHooks`] (`close(had_error)`, `end`, `error`, `piped`),
+//!   set once with [`StreamBase::set_hooks`]. A socket emits its own
+//!   `'close'(had_error)` from the `close` hook.
+//! - **one shape.** [`stream_methods!`], [`readable_methods!`] and
+//!   [`writable_methods!`] give the type every trait method as an inherent
+//!   one, so callers need no import, `on` takes both a [`StreamEvent`] and an
+//!   rt-events key even with `Emitter` in scope, and a method has the same
+//!   signature on every stream (`write` -> `Result<bool>`, `pipe(&dest)` ->
+//!   `dest`, `destroy(Option<Error>)`). The blanket impls make the type
+//!   pipeable and usable in [`pipeline!`] and [`finished`].
+//!
+//! Names: the traits are `StreamBase`, `ReadableSide` and `WritableSide` so
+//! that the structs [`Readable`], [`Writable`] and [`Duplex`] keep their
+//! Node names (`ReadableStream` / `WritableStream` already name the
+//! "can be piped from / into" traits that every side gets by a blanket impl).
+//! [`prelude`] imports the three traits for generic code.
+//!
+//! For what comes next: rt-http's `IncomingMessage` is a [`ReadableSide`]
+//! over a core fed by its connection's parser (its own state: headers,
+//! method, url; its own events: `'aborted'`), `ServerResponse` a
+//! [`WritableSide`] whose [`Sink`] frames the body and whose own state is
+//! its headers (`set_header` next to `write`), and a child's stdio pipes are
+//! a [`Readable`] / [`Writable`] over the fd pump — each with one emitter.
+//!
+//! ### Worked example: a line splitter
+//!
+//! A duplex that takes bytes, hands out each complete line as a chunk, and
+//! also emits its own `'line'` event with the text:
+//!
+//! ```
+//! use std::sync::{Arc, Mutex, Weak};
+//! use rt_events::{Emitter, Event};
+//! use rt_stream::{
+//!     events, Buffer, Duplex, DuplexOptions, Pusher, ReadableSide, Sink, StreamBase, StreamCore,
+//!     StreamEvent, WritableSide, WriteOutcome,
+//! };
+//!
+//! /// `'line'`: one line of the input, without its `\n`.
+//! static LINE: Event<String> = Event::new("line");
+//!
+//! #[derive(Clone)]
+//! struct LineSplitter {
+//!     inner: Arc<Inner>,
+//! }
+//!
+//! struct Inner {
+//!     core: Arc<StreamCore<Buffer, Buffer>>, // the stream: state machines + the one emitter
+//!     partial: Mutex<Vec<u8>>,               // the splitter's own state, next to it
+//! }
+//!
+//! impl StreamBase for LineSplitter {
+//!     type Read = Buffer;
+//!     type Write = Buffer;
+//!     fn stream_core(&self) -> &Arc<StreamCore<Buffer, Buffer>> {
+//!         &self.inner.core
+//!     }
+//! }
+//! impl ReadableSide for LineSplitter {}
+//! impl WritableSide for LineSplitter {}
+//! rt_stream::impl_emitter!(LineSplitter);
+//!
+//! impl LineSplitter {
+//!     rt_stream::stream_methods!();
+//!     rt_stream::readable_methods!();
+//!     rt_stream::writable_methods!();
+//!
+//!     fn new() -> Self {
+//!         let inner = Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
+//!             // `_write` / `_final` of the splitter; the readable side is fed by `push`.
+//!             core: Duplex::new(DuplexOptions::default(), None::<fn(usize, &Pusher<Buffer>)>, Some(Split(weak.clone())))
+//!                 .stream_core()
+//!                 .clone(),
+//!             partial: Mutex::new(Vec::new()),
+//!         });
+//!         LineSplitter { inner }
+//!     }
+//!
+//!     fn line(&self, line: Vec<u8>) {
+//!         let text = String::from_utf8_lossy(&line).into_owned();
+//!         self.push(format!("{text}\n")); // the readable side...
+//!         self.emit(&LINE, text); // ...and the splitter's own event, on the same emitter
+//!     }
+//! }
+//!
+//! struct Split(Weak<Inner>);
+//!
+//! impl Sink<Buffer> for Split {
+//!     fn write(&mut self, chunk: Buffer) -> WriteOutcome {
+//!         let Some(inner) = self.0.upgrade() else { return WriteOutcome::ok() };
+//!         let s = LineSplitter { inner };
+//!         let lines: Vec<Vec<u8>> = {
+//!             let mut partial = s.inner.partial.lock().unwrap();
+//!             partial.extend_from_slice(&chunk);
+//!             let mut lines = Vec::new();
+//!             while let Some(i) = partial.iter().position(|&b| b == b'\n') {
+//!                 let rest = partial.split_off(i + 1);
+//!                 partial.pop(); // the '\n'
+//!                 lines.push(std::mem::replace(&mut *partial, rest));
+//!             }
+//!             lines
+//!         };
+//!         for l in lines {
+//!             s.line(l);
+//!         }
+//!         WriteOutcome::ok()
+//!     }
+//!
+//!     // `_final`: the last line may have no '\n'; then the readable side ends.
+//!     fn finish(&mut self) -> Option<WriteOutcome> {
+//!         let s = LineSplitter { inner: self.0.upgrade()? };
+//!         let rest = std::mem::take(&mut *s.inner.partial.lock().unwrap());
+//!         if !rest.is_empty() {
+//!             s.line(rest);
+//!         }
+//!         s.push_end();
+//!         Some(WriteOutcome::ok())
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let s = LineSplitter::new();
+//! let lines = Arc::new(Mutex::new(Vec::new()));
+//! let l = lines.clone();
+//! s.on(&LINE, move |line: &String| l.lock().unwrap().push(line.clone())); // its own event
+//! let ended = Arc::new(Mutex::new(false));
+//! let e = ended.clone();
+//! s.on(StreamEvent::End, move || *e.lock().unwrap() = true); // a stream event, same emitter
+//! let finished = rt_events::once(&s, &events::FINISH);
+//!
+//! s.write("one\ntw")?;
+//! s.write("o\nthree")?;
+//! s.end()?;
+//! finished.await.expect("'finish'");
+//! assert_eq!(*lines.lock().unwrap(), ["one", "two", "three"]);
+//!
+//! // The readable side carries the same lines; it is a stream like any other.
+//! let out: Vec<u8> = s.read_all().await?.iter().flat_map(|c| c.to_vec()).collect();
+//! assert_eq!(out, b"one\ntwo\nthree\n");
+//! rt_stream::finished(&s).await?; // 'end' and 'finish' both happened
+//! assert!(*ended.lock().unwrap());
+//! assert_eq!(s.listener_count(&LINE), 1);
+//! # Ok::<(), rt_stream::Error>(())
+//! # }).unwrap();
+//! ```
 #![forbid(unsafe_code)]
 
 mod async_face;
@@ -121,20 +289,35 @@ mod pipe;
 mod pipeline;
 mod readable;
 mod readable_core;
+mod readable_side;
+mod stream;
 mod tick;
 mod transform;
 mod writable;
 mod writable_core;
+mod writable_side;
 
 pub use crate::bridge::StreamReader;
+pub use crate::core::Core as StreamCore;
 pub use crate::duplex::{Duplex, DuplexOptions, NullSink};
 pub use crate::error::Error;
-pub use crate::listeners::{ListenerId, StreamEvent};
+pub use crate::listeners::{EventKey, ListenerId, Named, StreamEvent};
+#[doc(hidden)]
+pub use crate::methods::__emitter_support;
 pub use crate::pipe::{PipeOptions, PipeTarget, WritableStream};
 pub use crate::pipeline::{Control, Pipeline, ReadableStream, StreamHandle, closed, finished, pipeline};
 pub use crate::readable::{
     DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK, Pusher, Readable, ReadableOptions, Source, Void,
 };
+pub use crate::readable_side::ReadableSide;
+pub use crate::stream::{StreamBase, StreamHooks};
 pub use crate::transform::{PassThrough, Transform};
 pub use crate::writable::{Completion, Deferred, Sink, Writable, WritableOptions, WriteFuture, WriteOutcome};
+pub use crate::writable_side::WritableSide;
 pub use rt_buffer::Buffer;
+
+/// The stream traits, for generic code over any stream:
+/// `use rt_stream::prelude::*`.
+pub mod prelude {
+    pub use crate::{ReadableSide, StreamBase, WritableSide};
+}

@@ -7,8 +7,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::core::lock;
+use crate::core::{Core, lock};
 use crate::error::Error;
+use crate::stream::StreamHooks;
 
 /// Identifies one registered listener, for [`off`](crate::Readable::off).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +78,95 @@ pub enum StreamEvent {
     Unpipe,
 }
 
+/// What [`StreamBase::on`](crate::StreamBase::on) and `once` take: a
+/// [`StreamEvent`] with a payload-less `Fn()` listener (the stream's typed
+/// lists, the fast path), or an rt-events key `&Event<T>` with an `Fn(&T)`
+/// listener (the stream's emitter: `&events::END`, `&events::DATA`, or a
+/// subtype's own events such as a socket's `&CONNECT`). Either way the
+/// listener has Node's side effects (`'data'` starts the flow).
+pub trait EventKey<F>: Sized {
+    /// The id `on` returns, for removing the listener: a stream
+    /// [`ListenerId`] for a [`StreamEvent`], an `rt_events::ListenerId` for a key.
+    type Id;
+    /// Adds `f` to `core`.
+    #[doc(hidden)]
+    fn listen<R: Send + 'static, W: Send + 'static>(
+        self,
+        core: &Arc<Core<R, W>>,
+        once: bool,
+        f: F,
+    ) -> Self::Id;
+}
+
+impl<F: Fn() + Send + Sync + 'static> EventKey<F> for StreamEvent {
+    type Id = ListenerId;
+    fn listen<R: Send + 'static, W: Send + 'static>(
+        self,
+        core: &Arc<Core<R, W>>,
+        once: bool,
+        f: F,
+    ) -> ListenerId {
+        match self {
+            // These carry a payload: `on_data` / `on_error` get it. A
+            // payload-less listener still works, it just ignores it.
+            StreamEvent::Data => {
+                let id = core.ev.on_data_unit(once, Arc::new(f));
+                core.data_listener_added();
+                core.settle();
+                id
+            }
+            StreamEvent::Error => core.ev.on_error(once, Arc::new(move |_: &Error| f())),
+            other => {
+                let id = core.ev.on(other, once, Arc::new(move |_: &()| f()));
+                if other == StreamEvent::Readable {
+                    core.readable_listener_added();
+                    core.settle();
+                }
+                id
+            }
+        }
+    }
+}
+
+impl<T, F> EventKey<F> for &rt_events::Event<T>
+where
+    T: Send + Sync + 'static,
+    F: Fn(&T) + Send + Sync + 'static,
+{
+    type Id = rt_events::ListenerId;
+    fn listen<R: Send + 'static, W: Send + 'static>(
+        self,
+        core: &Arc<Core<R, W>>,
+        once: bool,
+        f: F,
+    ) -> rt_events::ListenerId {
+        let em = core.emitter();
+        let id = if once { em.once(self, f) } else { em.on(self, f) };
+        // Without a runtime, run what the listener's side effects queued.
+        core.settle();
+        id
+    }
+}
+
+/// An event named for [`StreamBase::listener_count`](crate::StreamBase::listener_count):
+/// a [`StreamEvent`], an rt-events key (`&events::DATA`) or a name (`"data"`).
+pub trait Named {
+    /// The event's name.
+    fn name_of(&self) -> &str;
+}
+
+impl Named for StreamEvent {
+    fn name_of(&self) -> &str {
+        self.name()
+    }
+}
+
+impl<N: rt_events::AsEventName + ?Sized> Named for &N {
+    fn name_of(&self) -> &str {
+        (**self).event_name()
+    }
+}
+
 impl StreamEvent {
     /// Node's name of the event (`"data"`, `"end"`, ...).
     pub fn name(self) -> &'static str {
@@ -133,6 +223,8 @@ pub(crate) struct Listeners<R> {
     pub(crate) data_on_emitter: std::sync::atomic::AtomicUsize,
     /// The ids of the stream's own `'newListener'` / `'removeListener'` listeners.
     pub(crate) hooks: Mutex<Option<(rt_events::ListenerId, rt_events::ListenerId)>>,
+    /// The owner's hooks, for a type that extends the stream.
+    pub(crate) hooks_owner: std::sync::OnceLock<Box<dyn StreamHooks>>,
 }
 
 fn key(ev: StreamEvent) -> &'static rt_events::Event<()> {
@@ -185,6 +277,7 @@ impl<R> Listeners<R> {
             }),
             data_on_emitter: std::sync::atomic::AtomicUsize::new(0),
             hooks: Mutex::new(None),
+            hooks_owner: std::sync::OnceLock::new(),
         }
     }
 }
@@ -340,6 +433,9 @@ impl<R> Listeners<R> {
     }
 
     pub(crate) fn emit_error(&self, err: &Error) -> bool {
+        if let Some(h) = self.hooks_owner.get() {
+            h.error(err);
+        }
         let snap = snapshot(&mut lock(&self.lists).error);
         let mine = match snap {
             Some(s) => {
@@ -373,7 +469,35 @@ impl<R> Listeners<R> {
             }
             None => false,
         };
+        let owner = self.hooks_owner.get();
+        if let Some(h) = owner {
+            match ev {
+                StreamEvent::Pipe => h.piped(true),
+                StreamEvent::Unpipe => h.piped(false),
+                _ => {}
+            }
+        }
         let theirs = self.emitter_if_any().is_some_and(|em| em.emit(key(ev), ()));
+        if let (Some(h), StreamEvent::End) = (owner, ev) {
+            h.end();
+        }
         mine || theirs
+    }
+
+    /// `'close'`: the stream's own listeners, then the owner's hook (which
+    /// may emit its own `'close'` on the emitter), else the emitter's.
+    pub(crate) fn emit_close(&self, had_error: bool) {
+        let snap = snapshot(&mut lock(&self.lists).simple[slot(StreamEvent::Close)]);
+        if let Some(s) = snap {
+            for e in s.iter() {
+                (e.f)(&());
+            }
+        }
+        if self.hooks_owner.get().is_some_and(|h| h.close(had_error)) {
+            return;
+        }
+        if let Some(em) = self.emitter_if_any() {
+            em.emit(key(StreamEvent::Close), ());
+        }
     }
 }

@@ -92,25 +92,15 @@ pub trait WritableStream<T>: Send + Sync + 'static {
     fn pipe_id(&self) -> usize;
 }
 
-impl<T: Send + 'static> WritableStream<T> for crate::Writable<T> {
-    fn pipe_target(&self) -> PipeTarget<T> {
+/// Every stream with a writable side can be piped into.
+impl<S: crate::WritableSide> WritableStream<S::Write> for S {
+    fn pipe_target(&self) -> PipeTarget<S::Write> {
         PipeTarget {
-            inner: self.core.clone(),
+            inner: self.stream_core().clone(),
         }
     }
     fn pipe_id(&self) -> usize {
-        Arc::as_ptr(&self.core) as *const () as usize
-    }
-}
-
-impl<R: Send + 'static, T: Send + 'static> WritableStream<T> for crate::Duplex<R, T> {
-    fn pipe_target(&self) -> PipeTarget<T> {
-        PipeTarget {
-            inner: self.core.clone(),
-        }
-    }
-    fn pipe_id(&self) -> usize {
-        Arc::as_ptr(&self.core) as *const () as usize
+        Arc::as_ptr(self.stream_core()) as *const () as usize
     }
 }
 

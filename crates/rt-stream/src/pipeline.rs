@@ -48,24 +48,18 @@ pub trait ReadableStream<T>: StreamHandle {
     fn pipe_into(&self, target: crate::pipe::PipeTarget<T>, opts: PipeOptions);
 }
 
-macro_rules! handle_impls {
-    ($ty:ident < $($g:ident),* >, $R:ident) => {
-        impl<$($g: Send + 'static),*> StreamHandle for crate::$ty<$($g),*> {
-            fn control(&self) -> Control {
-                Control { inner: self.core.clone() }
-            }
+/// Every stream is a handle `finished` and `pipeline` take.
+impl<S: crate::StreamBase> StreamHandle for S {
+    fn control(&self) -> Control {
+        Control {
+            inner: self.stream_core().clone(),
         }
-        impl<$($g: Send + 'static),*> rt_events::Emitter for crate::$ty<$($g),*> {
-            fn emitter(&self) -> &rt_events::EventEmitter {
-                self.core.emitter()
-            }
-            crate::events::emitter_overrides!();
-        }
-    };
+    }
 }
-handle_impls!(Readable<T>, T);
-handle_impls!(Writable<T>, T);
-handle_impls!(Duplex<R, W>, R);
+
+crate::impl_emitter!([T: Send + 'static] crate::Readable<T>);
+crate::impl_emitter!([T: Send + 'static] crate::Writable<T>);
+crate::impl_emitter!([R: Send + 'static, W: Send + 'static] crate::Duplex<R, W>);
 
 struct Raw<T>(Arc<dyn Target<T>>);
 impl<T: Send + 'static> WritableStream<T> for Raw<T> {
@@ -79,14 +73,13 @@ impl<T: Send + 'static> WritableStream<T> for Raw<T> {
     }
 }
 
-impl<T: Clone + Send + 'static> ReadableStream<T> for crate::Readable<T> {
-    fn pipe_into(&self, target: crate::pipe::PipeTarget<T>, opts: PipeOptions) {
-        crate::pipe::pipe(&self.core, &Raw(target.inner), opts);
-    }
-}
-impl<T: Clone + Send + 'static, W: Send + 'static> ReadableStream<T> for crate::Duplex<T, W> {
-    fn pipe_into(&self, target: crate::pipe::PipeTarget<T>, opts: PipeOptions) {
-        crate::pipe::pipe(&self.core, &Raw(target.inner), opts);
+/// Every stream with a readable side of cloneable chunks can be piped from.
+impl<S: crate::ReadableSide> ReadableStream<S::Read> for S
+where
+    S::Read: Clone,
+{
+    fn pipe_into(&self, target: crate::pipe::PipeTarget<S::Read>, opts: PipeOptions) {
+        crate::pipe::pipe(self.stream_core(), &Raw(target.inner), opts);
     }
 }
 

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use crate::chunk::{byte_ops, object_ops, text_ops};
 use crate::core::{Core, State};
 use crate::error::Error;
-use crate::methods::{common_methods, readable_methods};
 use crate::readable_core::{Decode, RState};
 use rt_buffer::{Buffer, StringDecoder};
 
@@ -249,9 +248,19 @@ impl<T: Send + 'static> Readable<T> {
         Self::objects_from_source(crate::from::StreamSource::new(stream), ReadableOptions::default())
     }
 
-    common_methods!(T);
-    readable_methods!(T);
+    crate::stream_methods!();
+    crate::readable_methods!();
 }
+
+impl<T: Send + 'static> crate::StreamBase for Readable<T> {
+    type Read = T;
+    type Write = Void;
+    fn stream_core(&self) -> &Arc<Core<T, Void>> {
+        &self.core
+    }
+}
+
+impl<T: Send + 'static> crate::ReadableSide for Readable<T> {}
 
 impl Readable<Buffer> {
     /// A byte readable fed by `push` (no source). Node: `new Readable({ read() {} })`.
@@ -272,7 +281,7 @@ impl Readable<Buffer> {
         if let Some(e) = enc {
             // An unknown encoding in the options is reported like Node's
             // constructor would throw it: as the stream's error.
-            if let Err(err) = r.set_encoding(&e) {
+            if let Err(err) = set_encoding(&r.core, &e) {
                 r.destroy(Some(err));
             }
         }
@@ -288,13 +297,7 @@ impl Readable<Buffer> {
         Self::from_source(crate::from::TryStreamSource::new(stream), opts)
     }
 
-    /// Decodes the data to text: chunks become UTF-8 text (a character split
-    /// across chunks is never mangled) and lengths count UTF-16 units, as
-    /// JavaScript strings do. Node: `readable.setEncoding(enc)`.
-    #[doc(alias = "setEncoding")]
-    pub fn set_encoding(&self, encoding: &str) -> Result<(), Error> {
-        set_encoding(&self.core, encoding)
-    }
+    crate::readable_methods!(bytes);
 }
 
 pub(crate) struct TextDecoder {

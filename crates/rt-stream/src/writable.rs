@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use crate::chunk::{byte_ops, object_ops};
 use crate::core::{Core, State, lock};
 use crate::error::Error;
-use crate::methods::{common_methods, writable_methods};
 use crate::readable::{DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK, Void};
 use crate::writable_core::WState;
 use rt_buffer::Buffer;
@@ -311,9 +310,19 @@ impl<T: Send + 'static> Writable<T> {
         Self::objects(AsyncFnSink(f), opts)
     }
 
-    common_methods!(T);
-    writable_methods!(T);
+    crate::stream_methods!();
+    crate::writable_methods!();
 }
+
+impl<T: Send + 'static> crate::StreamBase for Writable<T> {
+    type Read = Void;
+    type Write = T;
+    fn stream_core(&self) -> &Arc<Core<Void, T>> {
+        &self.core
+    }
+}
+
+impl<T: Send + 'static> crate::WritableSide for Writable<T> {}
 
 impl Writable<Buffer> {
     /// A byte writable into `sink`. Node: `new Writable({ write, writev, final, destroy })`.
@@ -352,46 +361,8 @@ impl Writable<Buffer> {
         Self::from_fn(WritableOptions::default(), |_| Ok(()))
     }
 
-    string_methods!();
+    crate::writable_methods!(bytes);
 }
-
-/// Strings on byte writables: Node's `write(string[, encoding])` and
-/// `setDefaultEncoding`.
-macro_rules! string_methods {
-    () => {
-        /// Sets the encoding `write_str` uses (default `utf8`); an unknown
-        /// name is `ERR_UNKNOWN_ENCODING`. Node: `writable.setDefaultEncoding(enc)`.
-        #[doc(alias = "setDefaultEncoding")]
-        pub fn set_default_encoding(&self, encoding: &str) -> Result<(), Error> {
-            let enc = crate::writable::encoding(encoding)?;
-            if let Some(w) = self.core.lock().w.as_mut() {
-                w.default_encoding = enc;
-            }
-            Ok(())
-        }
-
-        /// Writes a string encoded with the default encoding. Node: `writable.write(string)`.
-        #[doc(alias = "write")]
-        pub fn write_str(&self, s: &str) -> Result<bool, Error> {
-            let enc = self
-                .core
-                .lock()
-                .w
-                .as_ref()
-                .map(|w| w.default_encoding)
-                .unwrap_or_default();
-            self.write(Buffer::from_str(s, enc))
-        }
-
-        /// Writes a string in `encoding`. Node: `writable.write(string, encoding)`.
-        #[doc(alias = "write")]
-        pub fn write_str_in(&self, s: &str, encoding: &str) -> Result<bool, Error> {
-            let enc = crate::writable::encoding(encoding)?;
-            self.write(Buffer::from_str(s, enc))
-        }
-    };
-}
-pub(crate) use string_methods;
 
 pub(crate) fn encoding(name: &str) -> Result<rt_buffer::Encoding, Error> {
     rt_buffer::Encoding::from_name(name).map_err(|e| Error::new(e.code(), e.message().to_string()))
