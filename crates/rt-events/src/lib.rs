@@ -105,29 +105,34 @@
 //! ## How it is fast
 //!
 //! An emitter keeps, per event name, a list of type-erased listeners behind
-//! a mutex that is never held while user code runs. A listener starts as an
+//! a lock that is never held while user code runs. A listener starts as an
 //! owned closure (no allocation at all if it captures nothing); the first
-//! emit that sees it moves it into a shared entry (header and closure in one
-//! allocation) that snapshots can hold. An emit works on an immutable
-//! snapshot of the list for its payload type, built on the first emit after a
-//! change and kept until the next one (copy-on-write), so listeners added or
-//! removed during an emit wait for the next emit, as in Node.
+//! emit that sees it moves it into a shared entry that snapshots can hold.
+//! An emit works on an immutable snapshot of the list for its payload type,
+//! built on the first emit after a change and kept until the next one
+//! (copy-on-write), so listeners added or removed during an emit wait for
+//! the next emit, as in Node.
 //!
-//! Locking the mutex and cloning an `Arc` costs two atomic read-modify-write
-//! operations each, about 6 ns apiece on the machines this was measured on,
-//! which alone would be more than V8's whole inlined `emit` (about 8 ns).
-//! So:
+//! An atomic read-modify-write (an uncontended lock, an `Arc` clone) costs
+//! about 6 ns on the machines this was measured on, about V8's whole
+//! inlined `emit`. So the read path has none:
 //!
 //! - every change bumps the emitter's version; a per-thread cache maps
-//!   `(emitter, version, event name)` to the snapshot, which an emit moves
-//!   out, calls, and moves back: a repeated emit takes no lock and does no
-//!   atomic read-modify-write (a re-entrant emit of the same event just
-//!   misses the cache);
+//!   `(emitter, version, event name)` to the snapshot, which an emit borrows
+//!   in place and calls: a repeated emit takes no lock and does no atomic
+//!   read-modify-write. The payload type is checked once per emit (one
+//!   `TypeId` comparison on the snapshot), not per listener, and each
+//!   listener is one indirect call;
 //! - each emitter keeps a 64-bit mask of the (hashed) names that have
 //!   listeners, so emitting an event nobody listens to is one load;
 //! - a once listener that comes first in its list (the `once` + `emit`
 //!   pattern, every [`once`] future) is claimed and removed under the same
 //!   lock that snapshots the rest, with no snapshot to build when alone.
+//!
+//! An atomically swapped snapshot (arc-swap's `load`) was not used: its
+//! read marks a debt slot with a sequentially consistent store and clears
+//! it with a compare-exchange, two read-modify-writes per emit where the
+//! per-thread cache has none.
 //!
 //! The price of the cache: a removed listener's closure can outlive its
 //! removal inside another thread's cache. Removing a listener that an emit
@@ -136,10 +141,12 @@
 //! never emits again keeps its stale snapshots (at most eight) until it
 //! exits.
 //!
-//! Adding and removing a listener each take the mutex (two atomic
-//! read-modify-writes, about 12 ns here), which bounds `on` + `off` and
-//! `once` + `emit` to roughly Node's speed rather than twice it; `cargo
-//! xtask bench events` compares all of it with Node's `EventEmitter`.
+//! Adding and removing a listener each take the lock once. The lock is a
+//! spin lock that yields the thread while it waits (the `spin` crate): taking
+//! it is one atomic read-modify-write and releasing it a plain store, half
+//! of a `std::sync::Mutex` round; it only guards short bookkeeping. `cargo
+//! xtask bench events` compares all of it with Node's `EventEmitter`, and
+//! `examples/profile_emit.rs` runs each figure under callgrind.
 #![forbid(unsafe_code)]
 
 mod cache;
@@ -152,11 +159,11 @@ mod on;
 mod once;
 mod warning;
 
-pub use emitter::{EventEmitter, NEW_LISTENER, REMOVE_LISTENER};
+pub use emitter::EventEmitter;
 pub use emitter_trait::Emitter;
 pub use error::{OutOfRangeError, UnhandledError};
 pub use event::{AsEventName, ERROR_MONITOR_NAME, Event};
-pub use listener::{ListenerId, ListenerInfo};
+pub use listener::{ListenerId, ListenerInfo, NEW_LISTENER, REMOVE_LISTENER};
 pub use on::{On, on};
 pub use once::{Once, once};
 pub use warning::{

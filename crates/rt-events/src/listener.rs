@@ -8,6 +8,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::event::Event;
+
 /// Identifies one listener registration (one call to `on`, `once`, ...).
 ///
 /// Node identifies a listener by its function object; in Rust closures have no
@@ -53,6 +55,16 @@ pub struct ListenerInfo {
     /// the function.
     pub as_wrapper: bool,
 }
+
+/// Node's `'newListener'` meta-event: emitted *before* a listener is added,
+/// with the listener's [`ListenerInfo`].
+#[doc(alias = "newListener")]
+pub static NEW_LISTENER: Event<ListenerInfo> = Event::new("newListener");
+
+/// Node's `'removeListener'` meta-event: emitted *after* a listener is
+/// removed (also when a once listener fires), with its [`ListenerInfo`].
+#[doc(alias = "removeListener")]
+pub static REMOVE_LISTENER: Event<ListenerInfo> = Event::new("removeListener");
 
 /// The part of a shared entry that does not depend on the payload type.
 pub(crate) struct Header {
