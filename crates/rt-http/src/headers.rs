@@ -68,7 +68,7 @@ fn merge_rule(lower: &str) -> Merge {
 }
 
 /// Whether `key` is a JavaScript array index (an object puts those first).
-fn array_index(key: &str) -> Option<u32> {
+pub(crate) fn array_index(key: &str) -> Option<u32> {
     if key.is_empty() || key.len() > 10 || !key.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -20,7 +20,14 @@
 
 #![forbid(unsafe_code)]
 
+mod date;
 pub mod headers;
+pub mod outgoing;
 pub mod parser;
+pub mod response_core;
+pub mod status;
 
 pub use headers::{HeaderValue, Headers};
+pub use outgoing::{OutValue, Outgoing};
+pub use response_core::{RequestFacts, ResponseCore};
+pub use status::status_text;

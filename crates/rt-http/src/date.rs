@@ -1,0 +1,68 @@
+//! The `Date` header value (`new Date().toUTCString()`), computed at most once
+//! a second, as Node caches it.
+
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Formats seconds since the Unix epoch as an IMF-fixdate
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`).
+pub(crate) fn imf_fixdate(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let (h, m, s) = (rem / 3600, rem / 60 % 60, rem % 60);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        d,
+        MONTHS[(month - 1) as usize],
+        year,
+        h,
+        m,
+        s
+    )
+}
+
+/// Node's `utcDate()`: the current time as a `Date` header value.
+pub(crate) fn utc_date() -> String {
+    static CACHE: Mutex<Option<(u64, String)>> = Mutex::new(None);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    match &*cache {
+        Some((at, s)) if *at == now => s.clone(),
+        _ => {
+            let s = imf_fixdate(now);
+            *cache = Some((now, s.clone()));
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::imf_fixdate;
+
+    #[test]
+    fn known_dates() {
+        assert_eq!(imf_fixdate(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(imf_fixdate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(imf_fixdate(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(imf_fixdate(1_795_900_000), "Sat, 28 Nov 2026 21:06:40 GMT");
+    }
+}

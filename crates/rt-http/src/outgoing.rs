@@ -1,0 +1,580 @@
+//! The core of an outgoing message (Node's `OutgoingMessage`, specialised by
+//! `ServerResponse` here): header storage with Node's validation, the head as
+//! `_storeHeader` writes it (`Date`, `Connection`, `Keep-Alive`,
+//! `Content-Length` or chunked framing), and body framing for `write` / `end`.
+//!
+//! It does no I/O: each call appends the bytes to send to an output buffer,
+//! so a connection task can put a response's head and body into one vectored
+//! write. The `ServerResponse` stream is built on it.
+
+use rt_stream::Error;
+
+use crate::date::utc_date;
+use crate::headers::array_index;
+
+/// A header value as `setHeader` takes it: one value or several lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutValue {
+    /// One value.
+    One(String),
+    /// Several values (one line each; `cookie` joined with `"; "`).
+    Many(Vec<String>),
+}
+
+impl From<&str> for OutValue {
+    fn from(s: &str) -> OutValue {
+        OutValue::One(s.to_string())
+    }
+}
+
+impl From<String> for OutValue {
+    fn from(s: String) -> OutValue {
+        OutValue::One(s)
+    }
+}
+
+impl From<u64> for OutValue {
+    fn from(n: u64) -> OutValue {
+        OutValue::One(n.to_string())
+    }
+}
+
+impl<S: Into<String>> From<Vec<S>> for OutValue {
+    fn from(v: Vec<S>) -> OutValue {
+        OutValue::Many(v.into_iter().map(Into::into).collect())
+    }
+}
+
+/// Node's `checkIsHttpToken`.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'^' | b'_'
+                        | b'`'
+                        | b'-'
+                        | b'!'
+                        | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'.'
+                        | b'|'
+                        | b'~'
+                )
+        })
+}
+
+/// Node's `checkInvalidHeaderChar`: anything but HTAB, SP..~ and U+0080..U+00FF.
+pub(crate) fn has_invalid_char(s: &str) -> bool {
+    s.chars()
+        .any(|c| !(c == '\t' || (' '..='~').contains(&c) || ('\u{80}'..='\u{ff}').contains(&c)))
+}
+
+fn headers_sent(action: &str) -> Error {
+    Error::new(
+        "ERR_HTTP_HEADERS_SENT",
+        format!("Cannot {action} headers after they are sent to the client"),
+    )
+}
+
+fn validate_name(name: &str, label: &str) -> Result<(), Error> {
+    if !is_token(name) {
+        return Err(Error::new(
+            "ERR_INVALID_HTTP_TOKEN",
+            format!("{label} must be a valid HTTP token [\"{name}\"]"),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_value(name: &str, value: &OutValue) -> Result<(), Error> {
+    let bad = match value {
+        OutValue::One(s) => has_invalid_char(s),
+        OutValue::Many(v) => v.iter().any(|s| has_invalid_char(s)),
+    };
+    if bad {
+        return Err(Error::new(
+            "ERR_INVALID_CHAR",
+            format!("Invalid character in header content [\"{name}\"]"),
+        ));
+    }
+    Ok(())
+}
+
+/// Appends `s` as Latin-1 bytes (every char was validated to be <= U+00FF).
+fn push_latin1(out: &mut Vec<u8>, s: &str) {
+    if s.is_ascii() {
+        out.extend_from_slice(s.as_bytes());
+    } else {
+        out.extend(s.chars().map(|c| c as u32 as u8));
+    }
+}
+
+/// What `_storeHeader` saw among the headers it wrote.
+#[derive(Default)]
+struct Seen {
+    connection: bool,
+    content_length: bool,
+    te: bool,
+    date: bool,
+    expect: bool,
+    trailer: bool,
+}
+
+/// `/(?:^|\W)word(?:$|\W)/i`: `word` as a whole token of `value`.
+fn has_token(value: &str, word: &str) -> bool {
+    let v = value.as_bytes();
+    let w = word.len();
+    (0..v.len().saturating_sub(w - 1)).any(|i| {
+        v[i..i + w].eq_ignore_ascii_case(word.as_bytes())
+            && (i == 0 || !is_word(v[i - 1]))
+            && (i + w == v.len() || !is_word(v[i + w]))
+    })
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The state of an outgoing message (Node's `OutgoingMessage` fields).
+#[doc(alias = "OutgoingMessage")]
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// (lower-cased name, name as set, value), in JS object key order.
+    headers: Vec<(String, String, OutValue)>,
+    /// Whether `setHeader` ever ran (removing every header keeps it true).
+    touched: bool,
+    /// The head as Node's `_header` string (chars <= U+00FF unless a caller
+    /// let others through), encoded when it is sent.
+    header: Option<String>,
+    /// Bytes ready to send (drained by [`Outgoing::take_output`]).
+    output: Vec<u8>,
+    header_sent: bool,
+    pub(crate) has_body: bool,
+    chunked: bool,
+    pub(crate) should_keep_alive: bool,
+    pub(crate) use_chunked_by_default: bool,
+    pub(crate) send_date: bool,
+    removed_connection: bool,
+    removed_content_length: bool,
+    removed_te: bool,
+    content_length: Option<u64>,
+    pub(crate) keep_alive_timeout_ms: u64,
+    pub(crate) max_requests_per_socket: u64,
+    pub(crate) max_requests_reached: bool,
+    /// The status code (ServerResponse's; a chunked 204 / 304 is not framed).
+    pub(crate) status_code: u16,
+    default_keep_alive: bool,
+    last: bool,
+    finished: bool,
+    trailer: Vec<u8>,
+}
+
+impl Default for Outgoing {
+    fn default() -> Outgoing {
+        Outgoing {
+            headers: Vec::new(),
+            touched: false,
+            header: None,
+            output: Vec::new(),
+            header_sent: false,
+            has_body: true,
+            chunked: false,
+            should_keep_alive: true,
+            use_chunked_by_default: true,
+            send_date: false,
+            removed_connection: false,
+            removed_content_length: false,
+            removed_te: false,
+            content_length: None,
+            keep_alive_timeout_ms: 0,
+            max_requests_per_socket: 0,
+            max_requests_reached: false,
+            status_code: 200,
+            default_keep_alive: true,
+            last: false,
+            finished: false,
+            trailer: Vec::new(),
+        }
+    }
+}
+
+impl Outgoing {
+    /// `setHeader(name, value)`.
+    #[doc(alias = "setHeader")]
+    pub fn set_header(&mut self, name: &str, value: impl Into<OutValue>) -> Result<(), Error> {
+        if self.header.is_some() {
+            return Err(headers_sent("set"));
+        }
+        let value = value.into();
+        validate_name(name, "Header name")?;
+        validate_value(name, &value)?;
+        let lower = name.to_ascii_lowercase();
+        self.touched = true;
+        match self.headers.iter_mut().find(|(k, _, _)| *k == lower) {
+            Some(entry) => {
+                entry.1 = name.to_string();
+                entry.2 = value;
+            }
+            None => {
+                let at = match array_index(&lower) {
+                    Some(n) => self
+                        .headers
+                        .iter()
+                        .position(|(k, _, _)| array_index(k).is_none_or(|m| m > n))
+                        .unwrap_or(self.headers.len()),
+                    None => self.headers.len(),
+                };
+                self.headers.insert(at, (lower, name.to_string(), value));
+            }
+        }
+        Ok(())
+    }
+
+    /// `appendHeader(name, value)`: adds lines to a header already set.
+    #[doc(alias = "appendHeader")]
+    pub fn append_header(&mut self, name: &str, value: impl Into<OutValue>) -> Result<(), Error> {
+        if self.header.is_some() {
+            return Err(headers_sent("append"));
+        }
+        let value = value.into();
+        validate_name(name, "Header name")?;
+        validate_value(name, &value)?;
+        let lower = name.to_ascii_lowercase();
+        let Some(entry) = self.headers.iter_mut().find(|(k, _, _)| *k == lower) else {
+            return self.set_header(name, value);
+        };
+        let mut values = match std::mem::replace(&mut entry.2, OutValue::Many(Vec::new())) {
+            OutValue::One(s) => vec![s],
+            OutValue::Many(v) => v,
+        };
+        match value {
+            OutValue::One(s) => values.push(s),
+            OutValue::Many(v) => values.extend(v),
+        }
+        entry.2 = OutValue::Many(values);
+        Ok(())
+    }
+
+    /// `getHeader(name)`.
+    #[doc(alias = "getHeader")]
+    pub fn get_header(&self, name: &str) -> Option<&OutValue> {
+        let lower = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _, _)| *k == lower)
+            .map(|(_, _, v)| v)
+    }
+
+    /// `getHeaderNames()`: lower-cased, in order.
+    #[doc(alias = "getHeaderNames")]
+    pub fn get_header_names(&self) -> Vec<&str> {
+        self.headers.iter().map(|(k, _, _)| k.as_str()).collect()
+    }
+
+    /// `hasHeader(name)`.
+    #[doc(alias = "hasHeader")]
+    pub fn has_header(&self, name: &str) -> bool {
+        self.get_header(name).is_some()
+    }
+
+    /// `removeHeader(name)`.
+    #[doc(alias = "removeHeader")]
+    pub fn remove_header(&mut self, name: &str) -> Result<(), Error> {
+        if self.header.is_some() {
+            return Err(headers_sent("remove"));
+        }
+        let lower = name.to_ascii_lowercase();
+        match lower.as_str() {
+            "connection" => self.removed_connection = true,
+            "content-length" => self.removed_content_length = true,
+            "transfer-encoding" => self.removed_te = true,
+            "date" => self.send_date = false,
+            _ => {}
+        }
+        self.headers.retain(|(k, _, _)| *k != lower);
+        Ok(())
+    }
+
+    /// `headersSent`.
+    #[doc(alias = "headersSent")]
+    pub fn headers_sent(&self) -> bool {
+        self.header.is_some()
+    }
+
+    /// `writableEnded`.
+    #[doc(alias = "writableEnded")]
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Whether the connection must close after this message (Node's `_last`).
+    pub fn is_last(&self) -> bool {
+        self.last
+    }
+
+    /// `addTrailers(headers)`.
+    #[doc(alias = "addTrailers")]
+    pub fn add_trailers<'a>(
+        &mut self,
+        trailers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), Error> {
+        // Node empties the trailer first and stops at the first bad entry,
+        // keeping the ones before it.
+        self.trailer.clear();
+        for (name, value) in trailers {
+            validate_name(name, "Trailer name")?;
+            if has_invalid_char(value) {
+                return Err(Error::new(
+                    "ERR_INVALID_CHAR",
+                    format!("Invalid character in trailer content [\"{name}\"]"),
+                ));
+            }
+            push_latin1(&mut self.trailer, name);
+            self.trailer.extend_from_slice(b": ");
+            push_latin1(&mut self.trailer, value);
+            self.trailer.extend_from_slice(b"\r\n");
+        }
+        Ok(())
+    }
+
+    /// Whether any header was ever set (Node's `kOutHeaders` is not null).
+    pub(crate) fn touched(&self) -> bool {
+        self.touched
+    }
+
+    /// `_storeHeader(firstLine, headers)`: `explicit` are headers given to
+    /// `writeHead` when no header was set before (validated here, as Node
+    /// does); otherwise the stored headers are written.
+    pub(crate) fn store_header(
+        &mut self,
+        first_line: &str,
+        explicit: Option<&[(String, OutValue)]>,
+    ) -> Result<(), Error> {
+        let mut head = String::with_capacity(256);
+        head.push_str(first_line);
+        let mut seen = Seen::default();
+        match explicit {
+            Some(list) => {
+                for (name, value) in list {
+                    validate_name(name, "Header name")?;
+                    self.process_header(&mut head, &mut seen, name, value, true)?;
+                }
+            }
+            None => {
+                let headers = std::mem::take(&mut self.headers);
+                let r = headers.iter().try_for_each(|(_, name, value)| {
+                    self.process_header(&mut head, &mut seen, name, value, false)
+                });
+                self.headers = headers;
+                r?;
+            }
+        }
+        if self.send_date && !seen.date {
+            head.push_str("Date: ");
+            head.push_str(&utc_date());
+            head.push_str("\r\n");
+        }
+        // A chunked 204 / 304: no zero chunk, and the connection closes.
+        if self.chunked && matches!(self.status_code, 204 | 304) {
+            self.chunked = false;
+            self.should_keep_alive = false;
+        }
+        if self.removed_connection {
+            self.last = !self.should_keep_alive;
+        } else if !seen.connection {
+            let send_keep_alive =
+                self.should_keep_alive && (seen.content_length || self.use_chunked_by_default);
+            if send_keep_alive && self.max_requests_reached {
+                head.push_str("Connection: close\r\n");
+            } else if send_keep_alive {
+                head.push_str("Connection: keep-alive\r\n");
+                if self.keep_alive_timeout_ms > 0 && self.default_keep_alive {
+                    let secs = self.keep_alive_timeout_ms / 1000;
+                    let max = if self.max_requests_per_socket > 0 {
+                        format!(", max={}", self.max_requests_per_socket)
+                    } else {
+                        String::new()
+                    };
+                    head.push_str(&format!("Keep-Alive: timeout={secs}{max}\r\n"));
+                }
+            } else {
+                self.last = true;
+                head.push_str("Connection: close\r\n");
+            }
+        }
+        if !seen.content_length && !seen.te {
+            if !self.has_body {
+                self.chunked = false;
+            } else if !self.use_chunked_by_default {
+                self.last = true;
+            } else if !seen.trailer && !self.removed_content_length && self.content_length.is_some() {
+                head.push_str(&format!(
+                    "Content-Length: {}\r\n",
+                    self.content_length.unwrap_or(0)
+                ));
+            } else if !self.removed_te {
+                head.push_str("Transfer-Encoding: chunked\r\n");
+                self.chunked = true;
+            } else {
+                self.last = true;
+            }
+        }
+        if !self.chunked && seen.trailer {
+            return Err(Error::new(
+                "ERR_HTTP_TRAILER_INVALID",
+                "Trailers are invalid with this transfer encoding",
+            ));
+        }
+        head.push_str("\r\n");
+        self.header = Some(head);
+        self.header_sent = false;
+        // With an `Expect` header Node sends the head at once, as a string
+        // in the default encoding (UTF-8).
+        if seen.expect {
+            self.flush_head(true);
+        }
+        Ok(())
+    }
+
+    fn process_header(
+        &mut self,
+        head: &mut String,
+        seen: &mut Seen,
+        name: &str,
+        value: &OutValue,
+        validate: bool,
+    ) -> Result<(), Error> {
+        match value {
+            OutValue::Many(v) if v.len() < 2 || !name.eq_ignore_ascii_case("cookie") => {
+                for one in v {
+                    self.store_one(head, seen, name, one, validate)?;
+                }
+                Ok(())
+            }
+            OutValue::Many(v) => self.store_one(head, seen, name, &v.join("; "), validate),
+            OutValue::One(s) => self.store_one(head, seen, name, s, validate),
+        }
+    }
+
+    fn store_one(
+        &mut self,
+        head: &mut String,
+        seen: &mut Seen,
+        name: &str,
+        value: &str,
+        validate: bool,
+    ) -> Result<(), Error> {
+        if validate && has_invalid_char(value) {
+            return Err(Error::new(
+                "ERR_INVALID_CHAR",
+                format!("Invalid character in header content [\"{name}\"]"),
+            ));
+        }
+        head.push_str(name);
+        head.push_str(": ");
+        head.push_str(value);
+        head.push_str("\r\n");
+        // matchHeader
+        if name.len() < 4 || name.len() > 17 {
+            return Ok(());
+        }
+        match name.to_ascii_lowercase().as_str() {
+            "connection" => {
+                seen.connection = true;
+                self.removed_connection = false;
+                if has_token(value, "close") {
+                    self.last = true;
+                } else {
+                    self.should_keep_alive = true;
+                }
+            }
+            "transfer-encoding" => {
+                seen.te = true;
+                self.removed_te = false;
+                if has_token(value, "chunked") {
+                    self.chunked = true;
+                }
+            }
+            "content-length" => {
+                seen.content_length = true;
+                self.content_length = value.trim().parse().ok();
+                self.removed_content_length = false;
+            }
+            "date" => seen.date = true,
+            "expect" => seen.expect = true,
+            "trailer" => seen.trailer = true,
+            "keep-alive" => self.default_keep_alive = false,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Moves the stored head into the output if it was not sent yet: as
+    /// Latin-1 (Node's `_header` before a Buffer chunk), or as UTF-8 when it
+    /// goes out with a string in the default encoding.
+    fn flush_head(&mut self, utf8: bool) {
+        if !self.header_sent {
+            if let Some(h) = &self.header {
+                if utf8 {
+                    self.output.extend_from_slice(h.as_bytes());
+                } else {
+                    push_latin1(&mut self.output, h);
+                }
+                self.header_sent = true;
+            }
+        }
+    }
+
+    /// `write(chunk)` after the head exists: the framed chunk into the
+    /// output. A body the message may not have (HEAD, 204, 304, 1xx) is
+    /// dropped, as Node drops it.
+    pub(crate) fn write_body(&mut self, chunk: &[u8]) {
+        if !self.has_body {
+            return;
+        }
+        self.flush_head(false);
+        if self.chunked && !chunk.is_empty() {
+            self.output
+                .extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            self.output.extend_from_slice(chunk);
+            self.output.extend_from_slice(b"\r\n");
+        } else {
+            self.output.extend_from_slice(chunk);
+        }
+    }
+
+    /// Records the content length `end(chunk)` knows before the implicit head.
+    pub(crate) fn set_content_length(&mut self, n: u64) {
+        self.content_length = Some(n);
+    }
+
+    /// The end of the message: the last chunk and trailers when chunked.
+    pub(crate) fn finish(&mut self) {
+        self.flush_head(false);
+        self.finished = true;
+        if self.has_body && self.chunked {
+            self.output.extend_from_slice(b"0\r\n");
+            let trailer = std::mem::take(&mut self.trailer);
+            self.output.extend_from_slice(&trailer);
+            self.output.extend_from_slice(b"\r\n");
+        }
+    }
+
+    /// Raw bytes outside the message framing (an interim `100 Continue`).
+    pub(crate) fn write_raw(&mut self, bytes: &[u8]) {
+        self.output.extend_from_slice(bytes);
+    }
+
+    /// Takes the bytes ready to send, in order: what one vectored write
+    /// puts on the connection.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.output)
+    }
+}
