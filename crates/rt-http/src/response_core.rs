@@ -164,7 +164,6 @@ impl ResponseCore {
 
     /// `write(chunk)`: the bytes to send (the head first, once) join the
     /// output ([`Outgoing::take_output`]).
-    #[doc(alias = "write")]
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), Error> {
         if self.out.finished() {
             return Err(Error::new("ERR_STREAM_WRITE_AFTER_END", "write after end"));
@@ -179,7 +178,6 @@ impl ResponseCore {
     /// `end([chunk])`: the rest of the message joins the output. A second
     /// `end()` without a chunk does nothing; with one it is
     /// `ERR_STREAM_WRITE_AFTER_END`.
-    #[doc(alias = "end")]
     pub fn end(&mut self, chunk: &[u8]) -> Result<(), Error> {
         if !chunk.is_empty() {
             if self.out.finished() {
