@@ -120,7 +120,16 @@ fn make<R: Send + 'static, W: Send + 'static>(
         core: Arc::downgrade(&d.core),
         pending,
     };
-    d.core.lock().sink = Some(Box::new(sink));
+    let mut st = d.core.lock();
+    st.sink = Some(Box::new(sink));
+    // Node's Transform constructor unsets the readable side's sync guard
+    // (`this._readableState.sync = false`): a chunk pushed while the side is
+    // flowing goes straight to 'data' / the pipe, even before the scheduled
+    // resume has run (so a pipeline's transform and destination interleave).
+    if let Some(r) = st.r.as_mut() {
+        r.sync = false;
+    }
+    drop(st);
     d
 }
 

@@ -580,144 +580,6 @@ const SCENARIOS: [&str; 18] = [
     "object_writable_errors",
 ];
 
-/// Where rt differs from node today: (scenario, node's log, rt's log), both
-/// pinned, so the test fails if either side changes (a fix must remove the
-/// entry) and every run prints them. Found by this suite; left for the
-/// rt-stream state machine's owners (this suite only adds tests).
-///
-/// - A data listener added in the same turn as `end()` on a Transform whose
-///   flush pushes: node delivers the flushed chunks before 'prefinish' and
-///   emits 'end' before 'finish'; rt emits 'prefinish' first and 'finish'
-///   before 'end'.
-/// - Chunks a Transform pushes while it is piped on: node writes each to the
-///   destination before the Transform sees the next input chunk; rt runs the
-///   transform on every buffered input chunk first, then writes them on.
-/// - A destination that fails while the source and Transform end: node
-///   closes the destination before the Transform's 'finish'; rt after the
-///   source's 'close'.
-const KNOWN_DIFFERENCES: [(&str, &[&str], &[&str]); 4] = [
-    (
-        "transform_flush_without_input",
-        &[
-            "flush",
-            "data only",
-            "data tail",
-            "t prefinish",
-            "t end",
-            "t finish",
-            "t close",
-            "state rended=true wfinished=true",
-        ],
-        &[
-            "flush",
-            "t prefinish",
-            "data only",
-            "data tail",
-            "t finish",
-            "t end",
-            "t close",
-            "state rended=true wfinished=true",
-        ],
-    ),
-    (
-        "pipeline_ok",
-        &[
-            "transform a",
-            "sink A",
-            "transform b",
-            "sink B",
-            "transform c",
-            "sink C",
-            "r end",
-            "t prefinish",
-            "t end",
-            "w prefinish",
-            "t finish",
-            "r close",
-            "w finish",
-            "t close",
-            "w close",
-            "pipeline ok",
-            "destroyed true true true",
-        ],
-        &[
-            "transform a",
-            "transform b",
-            "transform c",
-            "sink A",
-            "sink B",
-            "sink C",
-            "r end",
-            "t prefinish",
-            "t end",
-            "w prefinish",
-            "t finish",
-            "r close",
-            "w finish",
-            "t close",
-            "w close",
-            "pipeline ok",
-            "destroyed true true true",
-        ],
-    ),
-    (
-        "pipeline_error_in_the_middle",
-        &[
-            "transform a",
-            "sink A",
-            "transform b",
-            "t close",
-            "r close",
-            "w close",
-            "pipeline ERR_BAD_CHUNK",
-            "destroyed true true true",
-        ],
-        &[
-            "transform a",
-            "transform b",
-            "sink A",
-            "t close",
-            "r close",
-            "w close",
-            "pipeline ERR_BAD_CHUNK",
-            "destroyed true true true",
-        ],
-    ),
-    (
-        "pipeline_error_at_the_destination",
-        &[
-            "transform a",
-            "sink A",
-            "transform b",
-            "sink B",
-            "transform c",
-            "r end",
-            "t prefinish",
-            "w close",
-            "t finish",
-            "r close",
-            "t close",
-            "pipeline ERR_SINK",
-            "destroyed true true true",
-        ],
-        &[
-            "transform a",
-            "transform b",
-            "transform c",
-            "sink A",
-            "sink B",
-            "r end",
-            "t prefinish",
-            "t finish",
-            "r close",
-            "w close",
-            "t close",
-            "pipeline ERR_SINK",
-            "destroyed true true true",
-        ],
-    ),
-];
-
 async fn run(name: &str, log: Log) {
     match name {
         "transform_flush" => transform_flush(log).await,
@@ -770,15 +632,7 @@ fn coverage_scenarios_match_node() {
         let log: Log = Arc::default();
         rt.block_on(within(10, &format!("scenario {name}"), run(name, log.clone())));
         let got = log.lock().unwrap().clone();
-        if let Some((_, node_log, rt_log)) = KNOWN_DIFFERENCES.iter().find(|k| k.0 == name) {
-            // Both sides must still be exactly what was pinned.
-            if want != *node_log || got != *rt_log {
-                failures.push(format!(
-                    "{name} (a known difference) changed:\n  node: {want:?}\n  rt:   {got:?}\n  \
-                     pinned node: {node_log:?}\n  pinned rt:   {rt_log:?}"
-                ));
-            }
-        } else if got != want {
+        if got != want {
             failures.push(format!("{name}:\n  node: {want:?}\n  rt:   {got:?}"));
         }
     }
@@ -789,13 +643,5 @@ fn coverage_scenarios_match_node() {
         SCENARIOS.len(),
         failures.join("\n")
     );
-    println!(
-        "compared {} scenarios with node: {} equal, {} known differences (pinned):",
-        SCENARIOS.len(),
-        SCENARIOS.len() - KNOWN_DIFFERENCES.len(),
-        KNOWN_DIFFERENCES.len()
-    );
-    for (name, ..) in KNOWN_DIFFERENCES {
-        println!("  known difference from node: {name}");
-    }
+    println!("compared {} scenarios with node", SCENARIOS.len());
 }
