@@ -34,6 +34,8 @@
 //! | `'listening'`, `'connection'`, `'close'`, `'error'` | [`events::LISTENING`], [`events::CONNECTION`] (or [`Server::accept`]), [`events::SERVER_CLOSE`], [`events::ERROR`] |
 //! | `net.connect(options[, cb])`, `net.createConnection` | [`connect`], [`create_connection`] with [`ConnectOptions`] |
 //! | `new net.Socket([options])`, `socket.connect(...)` | [`Socket::new`], [`Socket::connect`] |
+//! | `new net.Socket({ fd })`, a handle received over IPC | [`Socket::from_fd`], [`Socket::from_io`], `Socket::from(tokio_stream)` |
+//! | (libuv's stream under a socket; cluster's raw handles) | [`transport::Io`], [`transport::Transport`], [`Server::on_raw_connection`], [`Server::add_connection`] |
 //! | `socket.write(data)`, `'drain'` | [`Socket::write`] (bool), [`Socket::write_all`] (awaits drain), [`events::DRAIN`] |
 //! | `socket.end([data])` | [`Socket::end`], [`Socket::end_with`] |
 //! | `socket.destroy([err])`, `destroySoon()`, `resetAndDestroy()` | [`Socket::destroy`], [`Socket::destroy_with_error`], [`Socket::destroy_soon`], [`Socket::reset_and_destroy`] |
@@ -150,6 +152,7 @@ mod lookup;
 mod options;
 mod server;
 mod socket;
+mod socket_from;
 pub mod transport;
 
 pub use address::{AddressInfo, DropInfo, Family, ServerAddress};

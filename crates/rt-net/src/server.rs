@@ -5,7 +5,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use rt_events::{Emitter, EventEmitter};
@@ -18,6 +18,8 @@ use crate::events::{CONNECTION, DROP, ERROR, LISTENING, SERVER_CLOSE};
 use crate::listener::{Bound, ListenHandle, Listener, adopt, bind};
 use crate::options::{ListenOptions, ServerOptions, SocketOptions};
 use crate::socket::{Inner as SocketInner, Socket};
+
+mod raw;
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 type Handler = Arc<dyn Fn(Socket) -> BoxFuture + Send + Sync>;
@@ -71,6 +73,8 @@ struct ServerInner {
     max_connections: AtomicUsize,
     next_id: AtomicU64,
     changed: Notify,
+    /// Takes accepted connections before a Socket is built (server/raw.rs).
+    raw_hook: RwLock<Option<raw::RawHook>>,
 }
 
 #[derive(Default)]
@@ -174,6 +178,7 @@ impl Server {
                 max_connections: AtomicUsize::new(0),
                 next_id: AtomicU64::new(0),
                 changed: Notify::new(),
+                raw_hook: RwLock::new(None),
             }),
         }
     }
@@ -410,7 +415,8 @@ impl Server {
     /// No effect on rt's runtime; see [`ref_`](Server::ref_). Node: `server.unref()`.
     pub fn unref(&self) {}
 
-    fn on_connection(&self, conn: Conn) {
+    /// An accepted (or added) connection becomes a Socket of this server.
+    fn serve_connection(&self, conn: Conn) {
         let max = self.inner.max_connections.load(Ordering::Acquire);
         if max > 0 && self.inner.connections.load(Ordering::Acquire) >= max {
             let local = conn.local_addr();

@@ -1,0 +1,252 @@
+//! [`Transport`]: a connection that owns its read buffer and idle timer,
+//! for code that parses bytes itself (rt-http's one task per connection, the
+//! IPC channel) and wants no stream machinery and no locks on its path.
+
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::io::{self, IoSlice};
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::task::{Context, Poll};
+
+use bytes::BytesMut;
+
+use super::fd_passing::Received;
+use super::{IdleTimer, Io};
+
+/// Default bytes asked of the kernel per read (libuv reads 64 KiB).
+pub const DEFAULT_READ_SIZE: usize = 64 * 1024;
+
+/// A connection over one [`Io`] that owns its read buffer and carries one
+/// resettable [`IdleTimer`]: reads append to [`buffer`](Transport::buffer)
+/// (reused, never zeroed), the owner parses in place and consumes what it
+/// used (`buffer().advance(n)` / `split_to(n)`), and writes (plain,
+/// vectored, with fds) go straight to the kernel. Node: what sits under a
+/// `net.Socket` (libuv's stream plus `socket.setTimeout`'s timer).
+///
+/// One task owns it (`&mut self` reads); writes take `&self`. An idle
+/// transport holds no read buffer: [`read`](Transport::read) lets go of an
+/// empty one before it waits, so idle connections cost no buffer memory.
+///
+/// Every read and write counts as activity for the [timer](Transport::timer).
+#[derive(Debug)]
+pub struct Transport {
+    io: Io,
+    buf: BytesMut,
+    read_size: usize,
+    timer: IdleTimer,
+    /// Set when fds are received with data (SCM_RIGHTS).
+    fd_inbox: Option<FdInbox>,
+}
+
+#[derive(Debug)]
+struct FdInbox {
+    fds: VecDeque<OwnedFd>,
+    /// recvmsg needs initialised memory: one scratch buffer, zeroed once,
+    /// from which what arrived is copied into the read buffer.
+    scratch: Box<[u8]>,
+}
+
+impl From<Io> for Transport {
+    fn from(io: Io) -> Transport {
+        Transport::new(io)
+    }
+}
+
+impl Transport {
+    /// A transport over `io`, reading up to [`DEFAULT_READ_SIZE`] bytes per read.
+    pub fn new(io: Io) -> Transport {
+        Transport {
+            io,
+            buf: BytesMut::new(),
+            read_size: DEFAULT_READ_SIZE,
+            timer: IdleTimer::new(),
+            fd_inbox: None,
+        }
+    }
+
+    /// Adopts an open fd ([`Io::from_fd`]).
+    pub fn from_fd(fd: OwnedFd) -> io::Result<Transport> {
+        Ok(Transport::new(Io::from_fd(fd)?))
+    }
+
+    /// Also receives fds sent with data (SCM_RIGHTS) on a Unix socket
+    /// (Node's IPC channel): they queue in arrival order for
+    /// [`take_fd`](Transport::take_fd). Without this, fds sent to this end
+    /// are closed by the kernel on receipt. `EINVAL` on other kinds.
+    pub fn receive_fds(mut self) -> io::Result<Transport> {
+        self.io.unix()?;
+        self.fd_inbox = Some(FdInbox {
+            fds: VecDeque::new(),
+            scratch: vec![0; self.read_size].into_boxed_slice(),
+        });
+        Ok(self)
+    }
+
+    /// Bytes asked of the kernel per read (at least 1).
+    pub fn set_read_size(&mut self, size: usize) {
+        self.read_size = size.max(1);
+        if let Some(inbox) = &mut self.fd_inbox {
+            inbox.scratch = vec![0; self.read_size].into_boxed_slice();
+        }
+    }
+
+    /// The fd pump under this transport.
+    pub fn io(&self) -> &Io {
+        &self.io
+    }
+
+    /// The idle timer (Node: `socket.setTimeout`): re-arm it with
+    /// `timer().set_timeout(..)` and await `timer().expired()` beside reads.
+    pub fn timer(&self) -> &IdleTimer {
+        &self.timer
+    }
+
+    /// What was read and not consumed yet: parse it in place, then drop the
+    /// parsed part (`advance`, `split_to`).
+    pub fn buffer(&mut self) -> &mut BytesMut {
+        &mut self.buf
+    }
+
+    /// The next received fd, oldest first.
+    pub fn take_fd(&mut self) -> Option<OwnedFd> {
+        self.fd_inbox.as_mut()?.fds.pop_front()
+    }
+
+    /// How many received fds wait in [`take_fd`](Transport::take_fd)'s queue.
+    pub fn pending_fds(&self) -> usize {
+        self.fd_inbox.as_ref().map_or(0, |i| i.fds.len())
+    }
+
+    /// One non-blocking read appended to the buffer: `Ok(0)` at end of
+    /// file, `WouldBlock` when nothing is there.
+    pub fn try_read(&mut self) -> io::Result<usize> {
+        let n = match &mut self.fd_inbox {
+            None => {
+                self.buf.reserve(self.read_size);
+                self.io.try_read_buf(&mut self.buf)?
+            }
+            Some(inbox) => {
+                let Received { bytes, .. } = self.io.try_recv_with_fds(&mut inbox.scratch, &mut inbox.fds)?;
+                self.buf.extend_from_slice(&inbox.scratch[..bytes]);
+                bytes
+            }
+        };
+        if n > 0 {
+            self.timer.touch();
+        }
+        Ok(n)
+    }
+
+    /// Polls for the next read into the buffer: `Ok(0)` at end of file.
+    /// An empty buffer is let go of while the connection waits.
+    pub fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        loop {
+            match self.io.poll_read_ready(cx) {
+                Poll::Pending => {
+                    if self.buf.is_empty() && self.buf.capacity() > 0 {
+                        self.buf = BytesMut::new();
+                    }
+                    return Poll::Pending;
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(())) => {}
+            }
+            match self.try_read() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => return Poll::Ready(r),
+            }
+        }
+    }
+
+    /// Reads once more into the buffer (waiting for data): the byte count,
+    /// `Ok(0)` at end of file.
+    pub async fn read(&mut self) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_read(cx)).await
+    }
+
+    /// One non-blocking write: how many bytes the kernel took.
+    pub fn try_write(&self, data: &[u8]) -> io::Result<usize> {
+        let n = self.io.try_write(data)?;
+        self.timer.touch();
+        Ok(n)
+    }
+
+    /// One non-blocking `writev`: how many bytes the kernel took.
+    #[doc(alias = "writev")]
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let n = self.io.try_write_vectored(bufs)?;
+        self.timer.touch();
+        Ok(n)
+    }
+
+    /// Writes all of `bufs`, one `writev` per readiness, resuming after
+    /// partial writes (a response head and body in one system call when the
+    /// kernel takes them). `bufs` is consumed (advanced) as it goes.
+    #[doc(alias = "writev")]
+    pub async fn write_all_vectored(&self, mut bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
+        IoSlice::advance_slices(&mut bufs, 0);
+        while !bufs.is_empty() {
+            match self.try_write_vectored(bufs) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut bufs, n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.writable().await?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes all of `data`.
+    pub async fn write_all(&self, data: &[u8]) -> io::Result<()> {
+        self.write_all_vectored(&mut [IoSlice::new(data)]).await
+    }
+
+    /// Sends `data` with `fds` attached to its first byte (SCM_RIGHTS), then
+    /// the rest of `data` if the kernel took only part of it. The fds stay
+    /// open here. Only on a Unix socket.
+    #[doc(alias = "sendmsg")]
+    pub async fn send_with_fds(&self, data: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        if fds.is_empty() {
+            return self.write_all(data).await;
+        }
+        let n = loop {
+            match self.io.try_send_with_fds(&[IoSlice::new(data)], fds) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.writable().await?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        };
+        self.timer.touch();
+        self.write_all(&data[n..]).await
+    }
+
+    /// Polls write readiness (for hand-written futures).
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_write_ready(cx)
+    }
+
+    /// Waits until a write may make progress.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.writable().await
+    }
+
+    /// Waits until a read may make progress.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.readable().await
+    }
+
+    /// Sends FIN (a socket's half-close); see [`Io::shutdown_write`].
+    pub fn shutdown_write(&self) -> io::Result<()> {
+        self.io.shutdown_write()
+    }
+
+    /// Gives the pump and the unread bytes back (an upgrade hands both on;
+    /// Node: the `head` of `'upgrade'`). The timer is closed.
+    pub fn into_parts(self) -> (Io, BytesMut) {
+        self.timer.close();
+        (self.io, self.buf)
+    }
+}
