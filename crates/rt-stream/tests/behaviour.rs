@@ -859,18 +859,19 @@ fn a_panicking_data_listener_does_not_stall_the_stream_for_other_threads() {
     let first = std::thread::spawn(move || {
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r2.push(0u32)));
     });
+    rt_tests::wait::wait_until(10, "the first pushing thread finishes", || first.is_finished());
     first.join().unwrap();
     // The listener that threw is gone; another thread pushes: its chunks
     // must be delivered (a delivery token left held by the panicking thread
     // would leave them buffered forever).
     r.off(bad);
     let r3 = r.clone();
-    std::thread::spawn(move || {
+    let second = std::thread::spawn(move || {
         for n in 1..=3u32 {
             r3.push(n);
         }
-    })
-    .join()
-    .unwrap();
+    });
+    rt_tests::wait::wait_until(10, "the second pushing thread finishes", || second.is_finished());
+    second.join().unwrap();
     assert_eq!(*seen.lock().unwrap(), [1, 2, 3]);
 }
