@@ -24,10 +24,12 @@ mod date;
 pub mod headers;
 pub mod outgoing;
 pub mod parser;
+pub mod request_core;
 pub mod response_core;
 pub mod status;
 
 pub use headers::{HeaderValue, Headers};
-pub use outgoing::{OutValue, Outgoing};
+pub use outgoing::{Message, OutValue, Outgoing};
+pub use request_core::{RequestCore, RequestHeadOptions, RequestHeaders};
 pub use response_core::{RequestFacts, ResponseCore};
 pub use status::status_text;

@@ -168,6 +168,8 @@ pub struct Outgoing {
     pub(crate) keep_alive_timeout_ms: u64,
     pub(crate) max_requests_per_socket: u64,
     pub(crate) max_requests_reached: bool,
+    /// Whether the message goes through an agent (a client request).
+    pub(crate) has_agent: bool,
     /// The status code (ServerResponse's; a chunked 204 / 304 is not framed).
     pub(crate) status_code: u16,
     default_keep_alive: bool,
@@ -196,6 +198,7 @@ impl Default for Outgoing {
             keep_alive_timeout_ms: 0,
             max_requests_per_socket: 0,
             max_requests_reached: false,
+            has_agent: false,
             status_code: 200,
             default_keep_alive: true,
             last: false,
@@ -314,6 +317,10 @@ impl Outgoing {
         self.finished
     }
 
+    pub(crate) fn set_last(&mut self, last: bool) {
+        self.last = last;
+    }
+
     /// Whether the connection must close after this message (Node's `_last`).
     pub fn is_last(&self) -> bool {
         self.last
@@ -389,8 +396,8 @@ impl Outgoing {
         if self.removed_connection {
             self.last = !self.should_keep_alive;
         } else if !seen.connection {
-            let send_keep_alive =
-                self.should_keep_alive && (seen.content_length || self.use_chunked_by_default);
+            let send_keep_alive = self.should_keep_alive
+                && (seen.content_length || self.use_chunked_by_default || self.has_agent);
             if send_keep_alive && self.max_requests_reached {
                 head.push_str("Connection: close\r\n");
             } else if send_keep_alive {
@@ -576,5 +583,52 @@ impl Outgoing {
     /// puts on the connection.
     pub fn take_output(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.output)
+    }
+}
+
+/// What `ServerResponse` and `ClientRequest` share: an [`Outgoing`] core and
+/// their own implicit head; `write` and `end` are provided over them
+/// (Node's `OutgoingMessage.prototype.write` / `end`).
+pub trait Message {
+    /// The outgoing core.
+    fn outgoing(&mut self) -> &mut Outgoing;
+
+    /// Writes the head from the current state (Node's `_implicitHeader`).
+    fn implicit_head(&mut self) -> Result<(), Error>;
+
+    /// `write(chunk)`: the bytes to send (the head first, once) join the
+    /// output ([`Outgoing::take_output`]).
+    fn write(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        if self.outgoing().finished() {
+            return Err(Error::new("ERR_STREAM_WRITE_AFTER_END", "write after end"));
+        }
+        if !self.outgoing().headers_sent() {
+            self.implicit_head()?;
+        }
+        self.outgoing().write_body(chunk);
+        Ok(())
+    }
+
+    /// `end([chunk])`: the rest of the message joins the output. A second
+    /// `end()` without a chunk does nothing; with one it is
+    /// `ERR_STREAM_WRITE_AFTER_END`.
+    fn end(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        if !chunk.is_empty() {
+            if self.outgoing().finished() {
+                return Err(Error::new("ERR_STREAM_WRITE_AFTER_END", "write after end"));
+            }
+            if !self.outgoing().headers_sent() {
+                self.outgoing().set_content_length(chunk.len() as u64);
+                self.implicit_head()?;
+            }
+            self.outgoing().write_body(chunk);
+        } else if self.outgoing().finished() {
+            return Ok(());
+        } else if !self.outgoing().headers_sent() {
+            self.outgoing().set_content_length(0);
+            self.implicit_head()?;
+        }
+        self.outgoing().finish();
+        Ok(())
     }
 }

@@ -6,7 +6,7 @@
 
 use rt_stream::Error;
 
-use crate::outgoing::{OutValue, Outgoing, has_invalid_char};
+use crate::outgoing::{Message, OutValue, Outgoing, has_invalid_char};
 use crate::status::status_text;
 
 /// What a response needs to know about its request.
@@ -157,51 +157,21 @@ impl ResponseCore {
         self.out.store_header(&line, explicit.as_deref())
     }
 
-    fn implicit_head(&mut self) -> Result<(), Error> {
-        let status = u32::from(self.out.status_code);
-        self.write_head(status, None, None)
-    }
-
-    /// `write(chunk)`: the bytes to send (the head first, once) join the
-    /// output ([`Outgoing::take_output`]).
-    pub fn write(&mut self, chunk: &[u8]) -> Result<(), Error> {
-        if self.out.finished() {
-            return Err(Error::new("ERR_STREAM_WRITE_AFTER_END", "write after end"));
-        }
-        if !self.out.headers_sent() {
-            self.implicit_head()?;
-        }
-        self.out.write_body(chunk);
-        Ok(())
-    }
-
-    /// `end([chunk])`: the rest of the message joins the output. A second
-    /// `end()` without a chunk does nothing; with one it is
-    /// `ERR_STREAM_WRITE_AFTER_END`.
-    pub fn end(&mut self, chunk: &[u8]) -> Result<(), Error> {
-        if !chunk.is_empty() {
-            if self.out.finished() {
-                return Err(Error::new("ERR_STREAM_WRITE_AFTER_END", "write after end"));
-            }
-            if !self.out.headers_sent() {
-                self.out.set_content_length(chunk.len() as u64);
-                self.implicit_head()?;
-            }
-            self.out.write_body(chunk);
-        } else if self.out.finished() {
-            return Ok(());
-        } else if !self.out.headers_sent() {
-            self.out.set_content_length(0);
-            self.implicit_head()?;
-        }
-        self.out.finish();
-        Ok(())
-    }
-
     /// `writeContinue()`: an interim `100 Continue`.
     #[doc(alias = "writeContinue")]
     pub fn write_continue(&mut self) {
         self.out.write_raw(b"HTTP/1.1 100 Continue\r\n\r\n");
         self.sent_100 = true;
+    }
+}
+
+impl Message for ResponseCore {
+    fn outgoing(&mut self) -> &mut Outgoing {
+        &mut self.out
+    }
+
+    fn implicit_head(&mut self) -> Result<(), Error> {
+        let status = u32::from(self.out.status_code);
+        self.write_head(status, None, None)
     }
 }

@@ -9,7 +9,7 @@
 //! the `Date` value blanked) and the operations that failed, with their
 //! codes, must be equal.
 
-use rt_http::{OutValue, RequestFacts, ResponseCore};
+use rt_http::{Message, OutValue, RequestFacts, ResponseCore};
 use rt_tests::node::node_or_skip;
 use rt_tests::rng::Rng;
 use serde_json::{Value, json};
