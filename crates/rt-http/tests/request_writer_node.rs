@@ -193,7 +193,7 @@ fn client_request_bytes_match_node() {
     let seed = std::env::var("RT_HTTP_PARSER_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0xc11e_47);
+        .unwrap_or(0x00c1_1e47);
     let mut rng = Rng::new(seed);
     let cases: Vec<Value> = (0..count).map(|_| generate(&mut rng)).collect();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/request_oracle.js");
