@@ -143,12 +143,13 @@ pub(crate) fn hit<R>(
     emit: impl FnOnce(&AnySnapshot) -> Option<R>,
 ) -> Option<R> {
     let key = Key::of(emitter, version, name);
+    let i = index(emitter, name);
     CACHE
-        .try_with(|c| {
+        .try_with(move |c| {
             if RELEASES.load(Ordering::Acquire) != c.seen.get() {
                 sweep(c);
             }
-            let s = &c.slots[index(emitter, name)];
+            let s = &c.slots[i];
             if s.key.get() != key {
                 return None;
             }

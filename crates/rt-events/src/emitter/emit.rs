@@ -284,12 +284,19 @@ impl EventEmitter {
 
     #[inline(always)]
     pub(super) fn call<T: 'static>(&self, typed: &Snapshot<T>, payload: &T) -> bool {
-        if !typed.has_once {
-            for l in typed.items.iter() {
-                (l.f)(payload);
-            }
-            return typed.any;
+        if typed.has_once {
+            return self.call_with_once(typed, payload);
         }
+        for l in typed.items.iter() {
+            (l.f)(payload);
+        }
+        typed.any
+    }
+
+    /// [`call`](Self::call) for a snapshot with once listeners: each is
+    /// claimed and removed just before it runs.
+    #[inline(never)]
+    fn call_with_once<T: 'static>(&self, typed: &Snapshot<T>, payload: &T) -> bool {
         for l in typed.items.iter() {
             if l.header.info.once {
                 if !l.header.claim() {

@@ -57,7 +57,7 @@ pub(super) struct Slot {
 impl Slot {
     /// Records that the current array stops being the list's (`before` was
     /// the length before the change), for `removeAllListeners` walks.
-    #[inline]
+    #[inline(always)]
     pub(super) fn detach(&mut self, before: usize, content: impl FnOnce(&Slot) -> Vec<ListenerId>) {
         if self.js.walkers > 0 {
             let ids = content(self);
@@ -95,6 +95,9 @@ impl Inner {
     }
 }
 
+/// The name bits of `'newListener'` and `'removeListener'`.
+const META_BITS: u64 = NEW_LISTENER.bit() | REMOVE_LISTENER.bit();
+
 /// How many slots with empty lists are kept (so their buffers are reused).
 pub(super) const KEEP_EMPTY: usize = 16;
 
@@ -128,10 +131,13 @@ impl Inner {
         // Only lock holders write the mask: no read-modify-write needed.
         let mask = names.load(Ordering::Relaxed);
         names.store(mask | bit, Ordering::Release);
-        if name == NEW_LISTENER.name() {
-            self.has_new_listener = true;
-        } else if name == REMOVE_LISTENER.name() {
-            self.has_remove_listener = true;
+        // The meta events' bits first: most names are neither.
+        if bit & META_BITS != 0 {
+            if name == NEW_LISTENER.name() {
+                self.has_new_listener = true;
+            } else if name == REMOVE_LISTENER.name() {
+                self.has_remove_listener = true;
+            }
         }
     }
 
@@ -146,10 +152,12 @@ impl Inner {
             let mask = names.load(Ordering::Relaxed);
             names.store(mask & !bit, Ordering::Release);
         }
-        if name == NEW_LISTENER.name() {
-            self.has_new_listener = false;
-        } else if name == REMOVE_LISTENER.name() {
-            self.has_remove_listener = false;
+        if bit & META_BITS != 0 {
+            if name == NEW_LISTENER.name() {
+                self.has_new_listener = false;
+            } else if name == REMOVE_LISTENER.name() {
+                self.has_remove_listener = false;
+            }
         }
         if self.empty > KEEP_EMPTY {
             self.purge_empty(garbage);
