@@ -59,7 +59,10 @@ impl Encoding {
     /// Unknown names fail with `ERR_UNKNOWN_ENCODING` (`Unknown encoding: <name>`),
     /// as `Buffer.from('x', name)` does in Node. Unlike `Buffer.from`, the
     /// empty string is not taken to mean utf8 (it is unknown, as
-    /// `Buffer.isEncoding('')` says).
+    /// `Buffer.isEncoding('')` says). The functions that take a name with
+    /// Node's fallbacks are [`Buffer::from_str_named`](crate::Buffer::from_str_named),
+    /// [`Buffer::byte_length`](crate::Buffer::byte_length) and
+    /// [`Buffer::index_of_named`](crate::Buffer::index_of_named) (and its siblings).
     ///
     /// ```
     /// use rt_buffer::Encoding;
