@@ -20,10 +20,10 @@
 use std::time::Duration;
 
 use rt_net::events::{CLOSE, CONNECT, DATA, END, TIMEOUT};
-use rt_net::{Emitter, NetError, Socket, SocketOptions, create_server};
+use rt_net::{Emitter, Error, Socket, SocketOptions, create_server};
 
 #[tokio::main]
-async fn main() -> Result<(), NetError> {
+async fn main() -> Result<(), Error> {
     let server = create_server(|socket: Socket| async move {
         if let Ok(Some(msg)) = socket.read().await {
             socket.write(format!("got: {}", String::from_utf8_lossy(&msg)));

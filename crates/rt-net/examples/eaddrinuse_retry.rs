@@ -16,10 +16,10 @@
 use std::time::Duration;
 
 use rt_net::events::ERROR;
-use rt_net::{Emitter, NetError, Server};
+use rt_net::{Emitter, Error, Server};
 
 #[tokio::main]
-async fn main() -> Result<(), NetError> {
+async fn main() -> Result<(), Error> {
     const HOST: &str = "127.0.0.1";
     // Someone else is on the port...
     let squatter = Server::new();
@@ -33,7 +33,7 @@ async fn main() -> Result<(), NetError> {
     });
 
     let server = Server::new();
-    server.on(&ERROR, |e: &NetError| {
+    server.on(&ERROR, |e: &Error| {
         if e.code() == "EADDRINUSE" {
             println!("地址正被使用，重试中。。。 ({})", e.message());
         }

@@ -22,10 +22,10 @@
 //! once the client is done. Run: `cargo run -p rt-net --example echo_server`.
 
 use rt_net::events::{DATA, END};
-use rt_net::{Emitter, NetError, Socket, connect, create_server};
+use rt_net::{Emitter, Error, Socket, connect, create_server};
 
 #[tokio::main]
-async fn main() -> Result<(), NetError> {
+async fn main() -> Result<(), Error> {
     let server = create_server(|socket: Socket| async move {
         let s = socket.clone();
         socket.on(&DATA, move |data| {

@@ -16,10 +16,10 @@
 //! Run: `cargo run -p rt-net --example max_connections`.
 
 use rt_net::events::{CONNECTION, DROP};
-use rt_net::{Emitter, NetError, Server, Socket, connect};
+use rt_net::{Emitter, Error, Server, Socket, connect};
 
 #[tokio::main]
-async fn main() -> Result<(), NetError> {
+async fn main() -> Result<(), Error> {
     let server = Server::new();
     let s = server.clone();
     server.on(&CONNECTION, move |socket: &Socket| {

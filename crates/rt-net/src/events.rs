@@ -8,7 +8,7 @@ use rt_buffer::Buffer;
 use rt_events::Event;
 
 use crate::address::DropInfo;
-use crate::error::NetError;
+use crate::error::Error;
 use crate::lookup::LookupInfo;
 use crate::socket::Socket;
 
@@ -26,7 +26,7 @@ pub static FINISH: Event<()> = Event::new("finish");
 /// Socket: fully closed; `true` if because of an error (Node: `'close'`).
 pub static CLOSE: Event<bool> = Event::new("close");
 /// Socket or server: an error (Node: `'error'`).
-pub static ERROR: Event<NetError> = Event::new("error");
+pub static ERROR: Event<Error> = Event::new("error");
 /// Socket: idle for the time given to `set_timeout` (Node: `'timeout'`).
 pub static TIMEOUT: Event<()> = Event::new("timeout");
 /// Socket: the write buffer emptied after `write` returned `false` (Node: `'drain'`).

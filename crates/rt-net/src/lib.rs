@@ -53,7 +53,7 @@
 //! | `readyState`, `pending`, `connecting`, `destroyed` | [`Socket::ready_state`], [`Socket::pending`], [`Socket::connecting`], [`Socket::destroyed`] |
 //! | `'connect'`, `'ready'`, `'end'`, `'finish'`, `'close'(hadError)`, `'error'`, `'lookup'` | [`events`] |
 //! | `dns.lookup(host)` | [`lookup`] |
-//! | `err.code`, `errno`, `syscall`, `address`, `port` | [`NetError`] |
+//! | `err.code`, `errno`, `syscall`, `address`, `port` | [`Error`] (rt's one error type, from rt-stream) |
 //!
 //! ## Example: the notes' echo server and client
 //!
@@ -82,7 +82,7 @@
 //! assert_eq!(echoed, b"hello");
 //! server.close()?;
 //! server.closed().await;
-//! # Ok::<(), rt_net::NetError>(())
+//! # Ok::<(), rt_net::Error>(())
 //! # }).unwrap();
 //! ```
 //!
@@ -156,7 +156,9 @@ mod socket_from;
 pub mod transport;
 
 pub use address::{AddressInfo, DropInfo, Family, ServerAddress};
+#[allow(deprecated)]
 pub use error::NetError;
+pub use error::{Code, Error, NetErrorExt};
 pub use listener::ListenHandle;
 pub use lookup::{LookupInfo, lookup};
 pub use options::{ConnectOptions, ListenOptions, ServerOptions, SocketOptions};

@@ -11,7 +11,7 @@ use tokio::net::{TcpListener, UnixListener};
 
 use crate::address::{AddressInfo, ServerAddress};
 use crate::conn::Conn;
-use crate::error::NetError;
+use crate::error::{Error, NetErrorExt};
 use crate::lookup::lookup;
 use crate::options::ListenOptions;
 
@@ -90,7 +90,7 @@ pub(crate) struct Bound {
 }
 
 /// Binds and listens as Node's `server.listen(options)`.
-pub(crate) async fn bind(options: &ListenOptions) -> Result<Bound, NetError> {
+pub(crate) async fn bind(options: &ListenOptions) -> Result<Bound, Error> {
     let backlog = options.backlog.unwrap_or(DEFAULT_BACKLOG);
     if let Some(path) = &options.path {
         return bind_unix(path, backlog, options);
@@ -121,7 +121,7 @@ pub(crate) async fn bind(options: &ListenOptions) -> Result<Bound, NetError> {
                     e.raw_os_error(),
                     Some(libc::EAFNOSUPPORT) | Some(libc::EADDRNOTAVAIL)
                 );
-                let err = NetError::listen(&e, &addr.ip().to_string(), Some(addr.port()));
+                let err = Error::listen(&e, &addr.ip().to_string(), Some(addr.port()));
                 if !(no_v6 && i + 1 < addrs.len()) {
                     return Err(err);
                 }
@@ -129,7 +129,7 @@ pub(crate) async fn bind(options: &ListenOptions) -> Result<Bound, NetError> {
             }
         }
     }
-    Err(last.unwrap_or_else(|| NetError::invalid_arg("options", "has no address to listen on")))
+    Err(last.unwrap_or_else(|| Error::invalid_arg("options", "has no address to listen on")))
 }
 
 fn bind_tcp(addr: SocketAddr, backlog: i32, options: &ListenOptions) -> io::Result<TcpListener> {
@@ -148,9 +148,9 @@ fn bind_tcp(addr: SocketAddr, backlog: i32, options: &ListenOptions) -> io::Resu
     TcpListener::from_std(sock.into())
 }
 
-fn bind_unix(path: &Path, backlog: i32, options: &ListenOptions) -> Result<Bound, NetError> {
+fn bind_unix(path: &Path, backlog: i32, options: &ListenOptions) -> Result<Bound, Error> {
     let shown = path.to_string_lossy().into_owned();
-    let fail = |e: io::Error| NetError::listen(&e, &shown, None);
+    let fail = |e: io::Error| Error::listen(&e, &shown, None);
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::ffi::OsStrExt;
@@ -239,8 +239,8 @@ impl From<OwnedFd> for ListenHandle {
     }
 }
 
-pub(crate) fn adopt(handle: ListenHandle) -> Result<Listener, NetError> {
-    let fail = |e: io::Error| NetError::from_io(&e, "listen");
+pub(crate) fn adopt(handle: ListenHandle) -> Result<Listener, Error> {
+    let fail = |e: io::Error| Error::syscall_failed(&e, "listen");
     Ok(match handle {
         ListenHandle::Tcp(l) => Listener::Tcp(l),
         ListenHandle::Unix(l) => Listener::Unix(l),
@@ -264,10 +264,7 @@ pub(crate) fn adopt(handle: ListenHandle) -> Result<Listener, NetError> {
             } else if local.domain() == Domain::IPV4 || local.domain() == Domain::IPV6 {
                 Listener::Tcp(TcpListener::from_std(raw.into()).map_err(fail)?)
             } else {
-                return Err(NetError::invalid_arg(
-                    "handle",
-                    "is not a TCP or Unix stream socket",
-                ));
+                return Err(Error::invalid_arg("handle", "is not a TCP or Unix stream socket"));
             }
         }
     })

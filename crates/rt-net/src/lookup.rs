@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use crate::address::Family;
-use crate::error::NetError;
+use crate::error::{Error, NetErrorExt};
 
 /// The result of a lookup: Node's `'lookup'` event data (`err` aside).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub struct LookupInfo {
 /// # });
 /// ```
 #[doc(alias = "dns.lookup")]
-pub async fn lookup(host: &str, family: Option<Family>) -> Result<(IpAddr, Family), NetError> {
+pub async fn lookup(host: &str, family: Option<Family>) -> Result<(IpAddr, Family), Error> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok((ip, Family::of(&ip)));
     }
@@ -40,13 +40,13 @@ pub async fn lookup(host: &str, family: Option<Family>) -> Result<(IpAddr, Famil
     if let Ok(ip) = stripped.parse::<IpAddr>() {
         return Ok((ip, Family::of(&ip)));
     }
-    let not_found = || NetError::lookup(&std::io::Error::other("Name or service not known"), host);
+    let not_found = || Error::lookup(&std::io::Error::other("Name or service not known"), host);
     if host.is_empty() {
         return Err(not_found());
     }
     let addrs = tokio::net::lookup_host((host, 0))
         .await
-        .map_err(|e| NetError::lookup(&e, host))?;
+        .map_err(|e| Error::lookup(&e, host))?;
     for a in addrs {
         let f = Family::of(&a.ip());
         if family.is_none_or(|want| want == f) {

@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 
 use crate::address::{DropInfo, Family, ServerAddress};
 use crate::conn::Conn;
-use crate::error::NetError;
+use crate::error::{Error, NetErrorExt};
 use crate::events::{CONNECTION, DROP, ERROR, LISTENING, SERVER_CLOSE};
 use crate::listener::{Bound, ListenHandle, Listener, adopt, bind};
 use crate::options::{ListenOptions, ServerOptions, SocketOptions};
@@ -25,7 +25,7 @@ type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 type Handler = Arc<dyn Fn(Socket) -> BoxFuture + Send + Sync>;
 
 /// What a connection handler may return: `()` or a `Result` (an error is
-/// reported by destroying the socket with it when it is a [`NetError`], and
+/// reported by destroying the socket with it when it is a [`Error`], and
 /// otherwise dropped: the socket's own errors were already emitted).
 pub trait HandlerOutput: Send + 'static {
     /// Deals with the handler's result for `socket`.
@@ -40,7 +40,7 @@ impl<E: Send + 'static> HandlerOutput for Result<(), E> {
     fn finish(self, socket: &Socket) {
         if let Err(e) = self {
             let any: &dyn std::any::Any = &e;
-            if let Some(ne) = any.downcast_ref::<NetError>() {
+            if let Some(ne) = any.downcast_ref::<Error>() {
                 if !socket.destroyed() {
                     socket.destroy_with_error(ne.clone());
                 }
@@ -120,7 +120,7 @@ impl Default for Server {
 /// (Node: `net.createServer(connectionListener)`).
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), rt_net::NetError> {
+/// # async fn demo() -> Result<(), rt_net::Error> {
 /// // net.createServer(socket => socket.pipe(socket)).listen(8124)
 /// let server = rt_net::create_server(|socket: rt_net::Socket| async move {
 ///     socket.pipe(&socket).await
@@ -192,11 +192,11 @@ impl Server {
     /// On failure (`EADDRINUSE`, `EACCES`, `ENOTFOUND`...) the error is
     /// emitted as `'error'` for listeners and returned; the server stays
     /// closed and `listen` may be called again (the notes' retry pattern).
-    pub async fn listen(&self, options: impl Into<ListenOptions>) -> Result<ServerAddress, NetError> {
+    pub async fn listen(&self, options: impl Into<ListenOptions>) -> Result<ServerAddress, Error> {
         let options = options.into();
         if lock(&self.inner.st).listening {
             // Node throws this one at the caller; no 'error' event.
-            return Err(NetError::server_already_listen());
+            return Err(Error::server_already_listen());
         }
         match bind(&options).await {
             Ok(bound) => self.start(bound),
@@ -207,9 +207,9 @@ impl Server {
     /// Listens on a listener made elsewhere: a std or tokio listener, or a
     /// raw socket fd (Node: `server.listen(handle)` / `{ fd }`). rt-child-process
     /// and rt-cluster hand listeners over this way.
-    pub async fn listen_handle(&self, handle: impl Into<ListenHandle>) -> Result<ServerAddress, NetError> {
+    pub async fn listen_handle(&self, handle: impl Into<ListenHandle>) -> Result<ServerAddress, Error> {
         if lock(&self.inner.st).listening {
-            return Err(NetError::server_already_listen());
+            return Err(Error::server_already_listen());
         }
         match adopt(handle.into()) {
             Ok(listener) => self.start(Bound {
@@ -221,14 +221,14 @@ impl Server {
         }
     }
 
-    fn fail(&self, e: NetError) -> NetError {
+    fn fail(&self, e: Error) -> Error {
         let _ = self.inner.events.emit_error(&ERROR, e.clone());
         e
     }
 
-    fn start(&self, bound: Bound) -> Result<ServerAddress, NetError> {
+    fn start(&self, bound: Bound) -> Result<ServerAddress, Error> {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return Err(NetError::new(
+            return Err(Error::new(
                 "ERR_NO_RUNTIME",
                 "listen() must run inside a tokio runtime",
             ));
@@ -260,11 +260,11 @@ impl Server {
     /// `ERR_SERVER_NOT_RUNNING` (also emitted... as Node passes it to the
     /// callback only, it is only returned here). Wait for the end with
     /// [`closed`](Server::closed).
-    pub fn close(&self) -> Result<(), NetError> {
+    pub fn close(&self) -> Result<(), Error> {
         let (stop, unlink, listener) = {
             let mut st = lock(&self.inner.st);
             if !st.listening {
-                return Err(NetError::server_not_running());
+                return Err(Error::server_not_running());
             }
             st.listening = false;
             st.closing = true;
@@ -321,7 +321,7 @@ impl Server {
     }
 
     /// `close()`, then waits for `'close'` (Node: `server.close(callback)`).
-    pub async fn close_and_wait(&self) -> Result<(), NetError> {
+    pub async fn close_and_wait(&self) -> Result<(), Error> {
         self.close()?;
         self.closed().await;
         Ok(())
@@ -355,7 +355,7 @@ impl Server {
     /// The next connection not taken by a handler or a `'connection'`
     /// listener (the pull form of `'connection'`). `ERR_SERVER_NOT_RUNNING`
     /// once the server is closed and no connection is waiting.
-    pub async fn accept(&self) -> Result<Socket, NetError> {
+    pub async fn accept(&self) -> Result<Socket, Error> {
         loop {
             let changed = self.inner.changed.notified();
             tokio::pin!(changed);
@@ -366,7 +366,7 @@ impl Server {
                     return Ok(s);
                 }
                 if !st.listening {
-                    return Err(NetError::server_not_running());
+                    return Err(Error::server_not_running());
                 }
             }
             changed.await;
@@ -500,7 +500,7 @@ async fn accept_loop(weak: Weak<ServerInner>, listener: Arc<Listener>, stop: Arc
             Err(e) => {
                 // Out of fds and the like: libuv keeps accepting after a
                 // pause; so does rt, reporting the error.
-                let err = NetError::from_io(&e, "accept");
+                let err = Error::syscall_failed(&e, "accept");
                 let _ = server.inner.events.emit_error(&ERROR, err);
                 drop(server);
                 tokio::time::sleep(Duration::from_millis(10)).await;

@@ -28,7 +28,7 @@ use tokio::sync::Notify;
 
 use crate::address::{AddressInfo, Family};
 use crate::conn::Conn;
-use crate::error::NetError;
+use crate::error::{Error, NetErrorExt};
 use crate::events::{CLOSE, CONNECT, DATA, DRAIN, END, ERROR, FINISH, LOOKUP, READY, TIMEOUT};
 use crate::lookup::{LookupInfo, lookup};
 use crate::options::{ConnectOptions, SocketOptions};
@@ -57,7 +57,7 @@ mod tokio_io;
 /// `finish`, `close(had_error)`, `error`, `timeout`, `drain`, `lookup`, in
 /// Node's order. The stream events are the duplex's, forwarded to these
 /// keys (a socket's `'close'` carries `had_error`, its `'error'` a
-/// [`NetError`]); the duplex's own rt-stream face (`socket.on(StreamEvent::End, ..)`
+/// [`Error`]); the duplex's own rt-stream face (`socket.on(StreamEvent::End, ..)`
 /// through `Deref`) sees the same events.
 /// Data can be taken either as `'data'` events (adding a
 /// [`DATA`] listener starts the flow, as in Node) or pulled with
@@ -124,7 +124,7 @@ pub(crate) struct State {
     local: Option<SocketAddr>,
     remote: Option<SocketAddr>,
     path: Option<String>,
-    error: Option<NetError>,
+    error: Option<Error>,
     close_hook: Option<CloseHook>,
 }
 
@@ -528,15 +528,15 @@ impl Socket {
     /// `options.socket`'s half-open policy and read size apply; its
     /// high-water mark is the one the socket was made with (as Node's
     /// `writableHighWaterMark`, a constructor option): [`connect`] uses it.
-    pub async fn connect(&self, options: impl Into<ConnectOptions>) -> Result<(), NetError> {
+    pub async fn connect(&self, options: impl Into<ConnectOptions>) -> Result<(), Error> {
         let options = options.into();
         {
             let mut st = lock(&self.inner.st);
             if st.destroyed {
-                return Err(NetError::socket_closed());
+                return Err(Error::socket_closed());
             }
             if st.connecting || st.connected {
-                return Err(NetError::new(
+                return Err(Error::new(
                     "ERR_SOCKET_CONNECTING",
                     "Socket is already connecting or connected",
                 ));
@@ -556,8 +556,8 @@ impl Socket {
             Some(limit) => match tokio::time::timeout(limit, attempt).await {
                 Ok(r) => r,
                 Err(_) => Err(match &options.path {
-                    Some(p) => NetError::connect_timeout(&p.to_string_lossy(), None),
-                    None => NetError::connect_timeout(
+                    Some(p) => Error::connect_timeout(&p.to_string_lossy(), None),
+                    None => Error::connect_timeout(
                         options.host.as_deref().unwrap_or("localhost"),
                         Some(options.port),
                     ),
@@ -568,7 +568,7 @@ impl Socket {
         match result {
             Ok(conn) => {
                 if self.destroyed() {
-                    return Err(NetError::closed_before_connection());
+                    return Err(Error::closed_before_connection());
                 }
                 self.attach(conn);
                 if let Some(t) = options.timeout {
@@ -591,13 +591,13 @@ impl Socket {
         }
     }
 
-    async fn open(&self, options: &ConnectOptions) -> Result<Conn, NetError> {
+    async fn open(&self, options: &ConnectOptions) -> Result<Conn, Error> {
         if let Some(path) = &options.path {
             let shown = path.to_string_lossy().to_string();
             lock(&self.inner.st).path = Some(shown.clone());
             return connect_unix(path)
                 .await
-                .map_err(|e| NetError::connect(&e, &shown, None));
+                .map_err(|e| Error::connect(&e, &shown, None));
         }
         let host = options.host.clone().unwrap_or_else(|| "localhost".into());
         let is_literal = host.parse::<std::net::IpAddr>().is_ok();
@@ -621,11 +621,11 @@ impl Socket {
             Family::IPv4 => tokio::net::TcpSocket::new_v4(),
             Family::IPv6 => tokio::net::TcpSocket::new_v6(),
         }
-        .map_err(|e| NetError::connect(&e, &shown_ip, Some(options.port)))?;
+        .map_err(|e| Error::connect(&e, &shown_ip, Some(options.port)))?;
         if options.local_address.is_some() || options.local_port.is_some() {
             let local_ip = match &options.local_address {
                 Some(a) => a.parse().map_err(|_| {
-                    NetError::invalid_arg("options.localAddress", &format!("is invalid. Received '{a}'"))
+                    Error::invalid_arg("options.localAddress", &format!("is invalid. Received '{a}'"))
                 })?,
                 None => match family {
                     Family::IPv4 => std::net::IpAddr::from([0, 0, 0, 0]),
@@ -633,18 +633,19 @@ impl Socket {
                 },
             };
             let local = SocketAddr::new(local_ip, options.local_port.unwrap_or(0));
+            // Node: `exceptionWithHostPort(err, 'bind', localAddress, localPort)`.
             sock.bind(local).map_err(|e| {
-                let mut err = NetError::from_io(&e, "bind");
-                if let (Some(a), Some(p)) = (err.address(), err.port()) {
-                    err = NetError::new(err.code(), format!("bind {} {a}:{p}", err.code()));
-                }
-                err
+                Error::with_host_port(&e, "bind", &local_ip.to_string(), Some(i32::from(local.port())))
             })?;
         }
-        sock.connect(addr)
-            .await
-            .map(Conn::Tcp)
-            .map_err(|e| NetError::connect(&e, &shown_ip, Some(options.port)))
+        sock.connect(addr).await.map(Conn::Tcp).map_err(|e| {
+            let err = Error::connect(&e, &shown_ip, Some(options.port));
+            // Node adds the local end when both were asked for.
+            match (&options.local_address, options.local_port) {
+                (Some(a), Some(p)) if p > 0 => err.with_local_suffix(a, i32::from(p)),
+                _ => err,
+            }
+        })
     }
 
     // ----- reading ----------------------------------------------------------
@@ -656,7 +657,7 @@ impl Socket {
     /// the peer (backpressure). Node: `for await (const chunk of socket)`.
     ///
     /// Waits for the connection if it is still being made.
-    pub async fn read(&self) -> Result<Option<Buffer>, NetError> {
+    pub async fn read(&self) -> Result<Option<Buffer>, Error> {
         match self.inner.duplex.read().await {
             Some(Ok(chunk)) => Ok(Some(chunk)),
             Some(Err(e)) => {
@@ -667,18 +668,9 @@ impl Socket {
                 // As in Node, 'error' and 'close' have been emitted by the
                 // time the reader hears of the failure.
                 self.closed().await;
-                Err(self.net_error(&e))
+                Err(e)
             }
             None => Ok(None),
-        }
-    }
-
-    /// The socket's error for a stream error (the original `NetError` when
-    /// the socket raised it).
-    fn net_error(&self, e: &rt_stream::Error) -> NetError {
-        match self.error() {
-            Some(n) if n.code() == e.code() => n,
-            _ => NetError::from(e),
         }
     }
 
@@ -705,11 +697,8 @@ impl Socket {
     /// kept whole. Node: `socket.setEncoding(encoding)`; an unknown name is
     /// `ERR_UNKNOWN_ENCODING`.
     #[doc(alias = "setEncoding")]
-    pub fn set_encoding(&self, encoding: &str) -> Result<(), NetError> {
-        self.inner
-            .duplex
-            .set_encoding(encoding)
-            .map_err(|e| NetError::from(&e))
+    pub fn set_encoding(&self, encoding: &str) -> Result<(), Error> {
+        self.inner.duplex.set_encoding(encoding)
     }
 
     fn on_stream_end(&self) {
@@ -744,11 +733,10 @@ impl Socket {
 
     /// Writes `data` and, if the write buffer is past its high-water mark,
     /// waits until it has drained. The async form of `write` + `'drain'`.
-    pub async fn write_all(&self, data: impl Into<Buffer>) -> Result<(), NetError> {
+    pub async fn write_all(&self, data: impl Into<Buffer>) -> Result<(), Error> {
         match self.inner.duplex.write_all(data).await {
             Ok(()) => Ok(()),
-            Err(e) => {
-                let err = self.net_error(&e);
+            Err(err) => {
                 if err.syscall().is_some() {
                     // The connection failed (EPIPE, ECONNRESET...): the
                     // socket is destroyed by then, as in Node.
@@ -760,16 +748,14 @@ impl Socket {
     }
 
     /// Waits until everything written so far has been handed to the kernel.
-    pub async fn drained(&self) -> Result<(), NetError> {
+    pub async fn drained(&self) -> Result<(), Error> {
         let mut d = self.inner.duplex.clone();
         match tokio::io::AsyncWriteExt::flush(&mut d).await {
             Ok(()) => Ok(()),
-            Err(e) => Err(
-                match e.get_ref().and_then(|x| x.downcast_ref::<rt_stream::Error>()) {
-                    Some(se) => self.net_error(se),
-                    None => self.error().unwrap_or_else(|| destroyed_error("write")),
-                },
-            ),
+            Err(e) => Err(match e.get_ref().and_then(|x| x.downcast_ref::<Error>()) {
+                Some(se) => se.clone(),
+                None => self.error().unwrap_or_else(|| destroyed_error("write")),
+            }),
         }
     }
 
@@ -817,7 +803,7 @@ impl Socket {
     /// Closes the socket now with an error: `'error'` then `'close'(true)`.
     /// Node: `socket.destroy(err)`.
     #[doc(alias = "destroy")]
-    pub fn destroy_with_error(&self, err: NetError) {
+    pub fn destroy_with_error(&self, err: Error) {
         self.destroy_with(Some(err));
     }
 
@@ -831,14 +817,14 @@ impl Socket {
         self.destroy_with(None);
     }
 
-    pub(crate) fn destroy_with(&self, err: Option<NetError>) {
+    pub(crate) fn destroy_with(&self, err: Option<Error>) {
         {
             let mut st = lock(&self.inner.st);
             if st.error.is_none() {
                 st.error = err.clone();
             }
         }
-        self.inner.duplex.destroy(err.map(rt_stream::Error::from));
+        self.inner.duplex.destroy(err);
         self.release();
     }
 
@@ -863,26 +849,20 @@ impl Socket {
         drop(conn);
         self.inner.changed.notify_waiters();
         if let Some((_, c, _)) = pending.0 {
-            c.complete(Err(destroyed_error("write").into()));
+            c.complete(Err(destroyed_error("write")));
         }
         if let Some(c) = pending.1 {
-            c.complete(Err(destroyed_error("end").into()));
+            c.complete(Err(destroyed_error("end")));
         }
     }
 
-    fn on_stream_error(&self, e: &rt_stream::Error) {
+    fn on_stream_error(&self, e: &Error) {
         let err = {
             let mut st = lock(&self.inner.st);
-            match &st.error {
-                Some(n) if n.code() == e.code() => n.clone(),
-                _ => {
-                    let n = NetError::from(e);
-                    if st.error.is_none() {
-                        st.error = Some(n.clone());
-                    }
-                    n
-                }
+            if st.error.is_none() {
+                st.error = Some(e.clone());
             }
+            e.clone()
         };
         // An error nobody listens to stays readable through `error()` and is
         // returned by the async method that hit it.
@@ -921,9 +901,9 @@ impl Socket {
     /// The error the socket was destroyed with, if any (Node keeps it in
     /// `socket.errored`).
     #[doc(alias = "errored")]
-    pub fn error(&self) -> Option<NetError> {
+    pub fn error(&self) -> Option<Error> {
         let own = lock(&self.inner.st).error.clone();
-        own.or_else(|| self.inner.duplex.errored().map(|e| NetError::from(&e)))
+        own.or_else(|| self.inner.duplex.errored())
     }
 
     /// Waits until the socket has closed (after `'close'`).
@@ -948,7 +928,7 @@ impl Socket {
     /// `socket.pipe(dest)`.
     ///
     /// An echo server is `socket.pipe(&socket)`.
-    pub async fn pipe<D>(&self, dest: &D) -> Result<(), NetError>
+    pub async fn pipe<D>(&self, dest: &D) -> Result<(), Error>
     where
         D: rt_stream::WritableStream<Buffer> + Clone,
     {
@@ -1199,11 +1179,8 @@ fn read_into_thread_buffer(conn: &Conn, size: usize) -> io::Result<Option<Bytes>
     })
 }
 
-pub(crate) fn destroyed_error(method: &str) -> NetError {
-    NetError::new(
-        "ERR_STREAM_DESTROYED",
-        format!("Cannot call {method} after a stream was destroyed"),
-    )
+pub(crate) fn destroyed_error(method: &str) -> Error {
+    Error::destroyed(method)
 }
 
 fn apply_keep_alive(conn: &Conn, enable: bool, delay: Duration) {
@@ -1235,14 +1212,14 @@ async fn connect_unix(path: &std::path::Path) -> io::Result<Conn> {
 /// Resolves once connected, after `'connect'`.
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), rt_net::NetError> {
+/// # async fn demo() -> Result<(), rt_net::Error> {
 /// // const client = net.connect({ port: 8124 }, () => client.write('hi'));
 /// let client = rt_net::connect(8124).await?;
 /// client.write("hi");
 /// # Ok(()) }
 /// ```
 #[doc(alias = "createConnection")]
-pub async fn connect(options: impl Into<ConnectOptions>) -> Result<Socket, NetError> {
+pub async fn connect(options: impl Into<ConnectOptions>) -> Result<Socket, Error> {
     let options = options.into();
     let socket = Socket::new(options.socket.clone());
     socket.connect(options).await?;
@@ -1250,6 +1227,6 @@ pub async fn connect(options: impl Into<ConnectOptions>) -> Result<Socket, NetEr
 }
 
 /// Same as [`connect`]. Node: `net.createConnection(options)`.
-pub async fn create_connection(options: impl Into<ConnectOptions>) -> Result<Socket, NetError> {
+pub async fn create_connection(options: impl Into<ConnectOptions>) -> Result<Socket, Error> {
     connect(options).await
 }

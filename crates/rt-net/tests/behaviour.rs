@@ -16,7 +16,7 @@ use rt_net::events::{
     SERVER_CLOSE, TIMEOUT,
 };
 use rt_net::{
-    ConnectOptions, Emitter, ListenOptions, NetError, Server, ServerOptions, Socket, SocketOptions, connect,
+    ConnectOptions, Emitter, Error, ListenOptions, Server, ServerOptions, Socket, SocketOptions, connect,
     create_server,
 };
 use rt_tests::temp::TempDir;
@@ -64,7 +64,7 @@ async fn connect_local(port: u16) -> Socket {
         .unwrap()
 }
 
-async fn connect_err(options: impl Into<ConnectOptions>, what: &str) -> NetError {
+async fn connect_err(options: impl Into<ConnectOptions>, what: &str) -> Error {
     connect(options).within(WAIT, what).await.unwrap_err()
 }
 
@@ -203,9 +203,7 @@ async fn connect_errors_carry_nodes_fields() {
     let l = log();
     {
         let l = l.clone();
-        c.on(&ERROR, move |e: &NetError| {
-            push(&l, format!("error:{}", e.code()))
-        });
+        c.on(&ERROR, move |e: &Error| push(&l, format!("error:{}", e.code())));
     }
     {
         let l = l.clone();
@@ -249,7 +247,7 @@ async fn listen_on_used_port_is_eaddrinuse_and_retry_works() {
     let l = log();
     {
         let l = l.clone();
-        second.on(&ERROR, move |e: &NetError| push(&l, e.code().to_string()));
+        second.on(&ERROR, move |e: &Error| push(&l, e.code().to_string()));
     }
     let e = second
         .listen(("127.0.0.1", port))
@@ -511,7 +509,7 @@ async fn set_encoding_keeps_characters_whole() {
             tokio::task::yield_now().await;
         }
         s.end();
-        Ok::<(), NetError>(())
+        Ok::<(), Error>(())
     });
     let port = listen_local(&server).await;
     let c = connect_local(port).await;
@@ -911,7 +909,7 @@ fn public_types_are_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Socket>();
     check::<Server>();
-    check::<NetError>();
+    check::<Error>();
     check::<rt_net::ServerAddress>();
 }
 

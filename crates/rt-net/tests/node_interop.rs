@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::{NodeProcess, WAIT, Within, checked_server, closed_port, read_all};
 use rt_net::events::{CLOSE, CONNECT, DATA, END, ERROR, FINISH, READY, TIMEOUT};
 use rt_net::{
-    ConnectOptions, Emitter, NetError, Server, ServerOptions, Socket, SocketOptions, connect, create_server,
+    ConnectOptions, Emitter, Error, Server, ServerOptions, Socket, SocketOptions, connect, create_server,
 };
 use rt_tests::node::node_or_skip;
 use rt_tests::rng::Rng;
@@ -254,7 +254,7 @@ process.stdin.resume();
                 .within(WAIT, "writing the answer")
                 .await?;
             s.end();
-            Ok::<usize, NetError>(n)
+            Ok::<usize, Error>(n)
         },
     );
     let port = listen_local(&server).await;
@@ -308,7 +308,7 @@ process.stdin.resume();
     let events = Arc::new(Mutex::new(Vec::new()));
     {
         let e = events.clone();
-        c.on(&ERROR, move |err: &NetError| {
+        c.on(&ERROR, move |err: &Error| {
             e.lock().unwrap().push(format!("error:{}", err.code()))
         });
     }
@@ -457,7 +457,7 @@ process.stdin.on('end', async () => {
         input,
     )
     .await;
-    let pick = |e: &NetError| {
+    let pick = |e: &Error| {
         serde_json::json!({
             "message": e.message(), "code": e.code(), "errno": e.errno(),
             "syscall": e.syscall(), "address": e.address(), "port": e.port(),

@@ -56,7 +56,7 @@ async fn tokio_io_copy_echo_and_helpers() {
         .unwrap_err();
     let net = err
         .get_ref()
-        .and_then(|e| e.downcast_ref::<rt_net::NetError>())
+        .and_then(|e| e.downcast_ref::<rt_net::Error>())
         .unwrap();
     assert_eq!(net.code(), "ERR_STREAM_DESTROYED");
     // The server's copy saw every byte and shut down cleanly.

@@ -36,9 +36,12 @@
 //!   `events::DATA`...), with Node's side effects for `'data'` / `'readable'`.
 //!   The typed `on_data` / `on(StreamEvent)` methods are the fast path and work
 //!   for object-mode payloads of any type.
-//! - **Errors** are [`Error`] values with Node's `code()`; an `'error'`
-//!   nobody listens to stays on the stream (`errored()`) and is returned by
-//!   every async face, never dropped.
+//! - **Errors** are [`Error`] values with Node's `code()` (typed: [`Code`])
+//!   and every field Node puts on its errors (`errno`, `syscall`, `address`,
+//!   `port`, `path`...). It is rt's one error type: rt-net and the crates
+//!   above report it too, so a socket's error reaches a stream's `errored()`
+//!   and an `io::Error` whole. An `'error'` nobody listens to stays on the
+//!   stream (`errored()`) and is returned by every async face, never dropped.
 //!
 //! ## Node API -> rt
 //!
@@ -300,7 +303,7 @@ mod writable_side;
 pub use crate::bridge::StreamReader;
 pub use crate::core::Core as StreamCore;
 pub use crate::duplex::{Duplex, DuplexOptions, NullSink};
-pub use crate::error::Error;
+pub use crate::error::{Code, Error};
 pub use crate::listeners::{EventKey, ListenerId, Named, StreamEvent};
 #[doc(hidden)]
 pub use crate::methods::__emitter_support;

@@ -343,7 +343,6 @@ pub(crate) fn set_encoding<W: Send + 'static>(
 }
 
 fn decoder_for(encoding: &str) -> Result<(StringDecoder, String), Error> {
-    let enc = rt_buffer::Encoding::from_name(encoding)
-        .map_err(|e| Error::new(e.code(), e.message().to_string()))?;
+    let enc = rt_buffer::Encoding::from_name(encoding).map_err(Error::from)?;
     Ok((StringDecoder::new(enc), enc.name().to_string()))
 }

@@ -365,5 +365,5 @@ impl Writable<Buffer> {
 }
 
 pub(crate) fn encoding(name: &str) -> Result<rt_buffer::Encoding, Error> {
-    rt_buffer::Encoding::from_name(name).map_err(|e| Error::new(e.code(), e.message().to_string()))
+    rt_buffer::Encoding::from_name(name).map_err(Error::from)
 }

@@ -194,3 +194,66 @@ async fn copy_a_file_with_pipe() {
     within(10, "the file pipeline", pipeline!(r, t, w)).await.unwrap();
     assert!(std::fs::read(&dst).unwrap() == payload);
 }
+
+/// A file error keeps `errno`, `syscall` and `path` on every path: returned
+/// from `create_read_stream`, emitted as `'error'` by a stream whose read
+/// fails, kept as `errored()`, carried through the tokio bridge's
+/// `io::Error` and back (the same delivery). Messages and fields as node
+/// reports the same failures.
+#[tokio::test]
+async fn fs_errors_keep_every_field_on_every_path_and_match_node() {
+    let Some(node) = rt_tests::node::node_or_skip("fs_errors_keep_every_field_on_every_path_and_match_node")
+    else {
+        return;
+    };
+    let dir = tmp("a-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir_s = dir.to_str().unwrap().to_string();
+    let script = format!(
+        r#"
+const fs = require('fs');
+const pick = e => ({{ message: e.message, code: e.code, errno: e.errno ?? null,
+  syscall: e.syscall ?? null, path: e.path ?? null }});
+const out = {{}};
+fs.createReadStream('/nonexistent-dir/x').on('error', e => {{
+  out.open = pick(e);
+  fs.createReadStream({dir:?}).on('error', e => {{ out.read = pick(e); console.log(JSON.stringify(out)); }}).resume();
+}});
+"#,
+        dir = dir_s
+    );
+    let want: serde_json::Value = serde_json::from_slice(&node.run_script(&script, b"")).unwrap();
+    let pick = |e: &Error| {
+        serde_json::json!({ "message": e.message(), "code": e.code(), "errno": e.errno(),
+            "syscall": e.syscall(), "path": e.path() })
+    };
+
+    let open = create_read_stream("/nonexistent-dir/x", ReadStreamOptions::default()).unwrap_err();
+    assert_eq!(pick(&open), want["open"]);
+    let back = Error::from(std::io::Error::from(open.clone()));
+    assert!(back.same(&open), "io::Error -> Error lost the delivery");
+    assert_eq!(back.io_kind(), std::io::ErrorKind::NotFound);
+
+    // Reading a directory: the stream opens, its first read fails.
+    let r = create_read_stream(&dir, ReadStreamOptions::default()).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    r.on_error(move |e| {
+        let _ = tx.send(e.clone());
+    });
+    let mut reader = r.clone().into_async_read();
+    let mut buf = Vec::new();
+    let io = rt_tests::wait::within(10, "the directory read to fail", async {
+        tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut buf).await
+    })
+    .await
+    .expect_err("reading a directory fails");
+    let event = rt_tests::wait::recv_async(&mut rx, 10, "the 'error' event").await;
+    assert_eq!(pick(&event), want["read"]);
+    assert!(r.errored().expect("errored()").same(&event));
+    let back = Error::from(io);
+    assert!(
+        back.same(&event),
+        "the bridge's io::Error carries another error: {back:?}"
+    );
+    println!("compared 2 file errors with node on every path");
+}

@@ -20,19 +20,7 @@ use rt_stream::{Pusher, Sink, Source, WriteOutcome};
 
 use super::{Inner, Socket, destroyed_error, lock, read_into_thread_buffer};
 use crate::conn::Conn;
-use crate::error::NetError;
-
-impl From<NetError> for rt_stream::Error {
-    fn from(e: NetError) -> rt_stream::Error {
-        rt_stream::Error::new(e.code(), e.message())
-    }
-}
-
-impl From<&rt_stream::Error> for NetError {
-    fn from(e: &rt_stream::Error) -> NetError {
-        NetError::new(e.code(), e.message())
-    }
-}
+use crate::error::Error;
 
 pub(crate) struct SocketSource {
     pub(crate) inner: Weak<Inner>,
@@ -61,14 +49,14 @@ impl Sink<Buffer> for SocketSink {
     fn write(&mut self, chunk: Buffer) -> WriteOutcome {
         match self.inner.upgrade() {
             Some(inner) => Socket { inner }.sink_write(chunk.into()),
-            None => WriteOutcome::Done(Err(destroyed_error("write").into())),
+            None => WriteOutcome::Done(Err(destroyed_error("write"))),
         }
     }
 
     fn writev(&mut self, chunks: Vec<Buffer>) -> WriteOutcome {
         match self.inner.upgrade() {
             Some(inner) => Socket { inner }.sink_writev(chunks),
-            None => WriteOutcome::Done(Err(destroyed_error("write").into())),
+            None => WriteOutcome::Done(Err(destroyed_error("write"))),
         }
     }
 
@@ -160,7 +148,7 @@ impl Socket {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     lock(&self.inner.st).reader_running = false;
-                    self.destroy_with(Some(NetError::from_io(&e, "read")));
+                    self.destroy_with(Some(Error::syscall_failed(&e, "read")));
                     return Pump::Stop;
                 }
             }
@@ -181,7 +169,7 @@ impl Socket {
                 r = conn.readable() => {
                     if let Err(e) = r {
                         lock(&self.inner.st).reader_running = false;
-                        self.destroy_with(Some(NetError::from_io(&e, "read")));
+                        self.destroy_with(Some(Error::syscall_failed(&e, "read")));
                         return;
                     }
                 }
@@ -202,7 +190,7 @@ impl Socket {
         let conn = {
             let st = lock(&self.inner.st);
             if st.destroyed {
-                return WriteOutcome::Done(Err(destroyed_error("write").into()));
+                return WriteOutcome::Done(Err(destroyed_error("write")));
             }
             if !st.connected {
                 drop(st);
@@ -211,7 +199,7 @@ impl Socket {
             drop(st);
             match self.conn() {
                 Some(c) => c,
-                None => return WriteOutcome::Done(Err(destroyed_error("write").into())),
+                None => return WriteOutcome::Done(Err(destroyed_error("write"))),
             }
         };
         loop {
@@ -246,7 +234,7 @@ impl Socket {
         let conn = {
             let st = lock(&self.inner.st);
             if st.destroyed {
-                return WriteOutcome::Done(Err(destroyed_error("write").into()));
+                return WriteOutcome::Done(Err(destroyed_error("write")));
             }
             if !st.connected {
                 drop(st);
@@ -255,7 +243,7 @@ impl Socket {
             drop(st);
             match self.conn() {
                 Some(c) => c,
-                None => return WriteOutcome::Done(Err(destroyed_error("write").into())),
+                None => return WriteOutcome::Done(Err(destroyed_error("write"))),
             }
         };
         let mut done = 0usize;
@@ -277,14 +265,14 @@ impl Socket {
     }
 
     fn write_failed(&self, e: &io::Error) -> rt_stream::Error {
-        let err = NetError::from_io(e, "write");
+        let err = Error::syscall_failed(e, "write");
         {
             let mut st = lock(&self.inner.st);
             if st.error.is_none() {
                 st.error = Some(err.clone());
             }
         }
-        err.into()
+        err
     }
 
     fn touch_if_timed(&self) {
@@ -331,7 +319,7 @@ impl Socket {
                 r = conn.writable() => {
                     if let Err(e) = r {
                         lock(&self.inner.st).writer_running = false;
-                        self.destroy_with(Some(NetError::from_io(&e, "write")));
+                        self.destroy_with(Some(Error::syscall_failed(&e, "write")));
                         return;
                     }
                 }
@@ -379,7 +367,7 @@ impl Socket {
     fn sink_final(&self) -> WriteOutcome {
         let mut st = lock(&self.inner.st);
         if st.destroyed {
-            return WriteOutcome::Done(Err(destroyed_error("end").into()));
+            return WriteOutcome::Done(Err(destroyed_error("end")));
         }
         if !st.connected {
             let (c, out) = WriteOutcome::deferred();

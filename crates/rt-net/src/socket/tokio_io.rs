@@ -4,7 +4,7 @@
 //! Both go through the socket's duplex: reads take the stream's chunks (so
 //! they count in `bytes_read`, reach `'data'` listeners and follow
 //! `set_encoding`), writes are stream writes (`write` + `'drain'`), and
-//! shutdown is `end()`. Errors carry the [`NetError`] inside the `io::Error`.
+//! shutdown is `end()`. Errors carry the socket's [`Error`](crate::Error) itself inside the `io::Error`.
 
 use std::io;
 use std::pin::Pin;
@@ -15,18 +15,6 @@ use futures_core::Stream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::Socket;
-use crate::error::NetError;
-
-impl Socket {
-    /// An `io::Error` carrying the socket's `NetError` for `e`.
-    fn io_error(&self, e: io::Error) -> io::Error {
-        let net = match e.get_ref().and_then(|x| x.downcast_ref::<rt_stream::Error>()) {
-            Some(se) => self.net_error(se),
-            None => return e,
-        };
-        net.into()
-    }
-}
 
 impl AsyncRead for Socket {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
@@ -48,8 +36,7 @@ impl AsyncRead for Socket {
                     if this.inner.duplex.errored().is_none() && this.error().is_none() {
                         return Poll::Ready(Ok(()));
                     }
-                    let net: NetError = this.net_error(&e);
-                    return Poll::Ready(Err(net.into()));
+                    return Poll::Ready(Err(e.into()));
                 }
                 Poll::Ready(Some(Ok(chunk))) => *rest = Some(Bytes::from(chunk)),
             }
@@ -69,19 +56,17 @@ impl AsyncRead for Socket {
 impl AsyncWrite for Socket {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
         let mut d = self.inner.duplex.clone();
-        Pin::new(&mut d)
-            .poll_write(cx, data)
-            .map_err(|e| self.io_error(e))
+        Pin::new(&mut d).poll_write(cx, data)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut d = self.inner.duplex.clone();
-        Pin::new(&mut d).poll_flush(cx).map_err(|e| self.io_error(e))
+        Pin::new(&mut d).poll_flush(cx)
     }
 
     /// Flushes, then `end()`: our FIN goes out, as Node's `socket.end()`.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut d = self.inner.duplex.clone();
-        Pin::new(&mut d).poll_shutdown(cx).map_err(|e| self.io_error(e))
+        Pin::new(&mut d).poll_shutdown(cx)
     }
 }
