@@ -10,7 +10,7 @@ use std::io;
 /// `match` arms (`Code::ECONNRESET => ..`) and prints as Node's name
 /// (`Display` and [`as_str`](Code::as_str)). Every code an rt crate reports
 /// is a constant here; a stream implementor can name its own with
-/// [`Code::custom`] (or `Code::from("ERR_MY_THING")`).
+/// [`Code::custom`] (or `Code::from(name)` for a name known only at run time).
 ///
 /// ```
 /// use rt_stream::{Code, Error};
@@ -84,10 +84,30 @@ impl Code {
     }
 }
 
-impl From<&'static str> for Code {
-    fn from(name: &'static str) -> Code {
-        Code(name)
+impl From<&str> for Code {
+    /// The named constant for `name` when there is one (no allocation);
+    /// otherwise `name` is interned: each distinct code name is stored once
+    /// for the life of the process (use [`Code::custom`] for a `&'static str`).
+    fn from(name: &str) -> Code {
+        known(name).unwrap_or_else(|| intern(name))
     }
+}
+
+/// Each distinct code name that is not a constant, stored once.
+fn intern(name: &str) -> Code {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(|| Mutex::new(HashSet::new()))
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(n) = names.get(name) {
+        return Code(n);
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    Code(leaked)
 }
 
 impl From<Code> for &'static str {
@@ -132,6 +152,14 @@ macro_rules! codes {
         /// Every named constant, for tests that check the list.
         #[cfg(test)]
         pub(crate) const ALL: &[Code] = &[$(Code::$name),*];
+
+        /// The named constant for `name`, if there is one.
+        fn known(name: &str) -> Option<Code> {
+            match name {
+                $(stringify!($name) => Some(Code::$name),)*
+                _ => None,
+            }
+        }
     };
 }
 
@@ -382,6 +410,14 @@ mod tests {
         assert_eq!(Code::HPE_INVALID_METHOD.io_kind(), io::ErrorKind::InvalidData);
         let custom = Code::custom("ERR_MINE");
         assert_eq!(custom, "ERR_MINE");
+        // A runtime name: the constant when known, else interned once.
+        let known = String::from("ECONNRESET");
+        assert_eq!(Code::from(known.as_str()), Code::ECONNRESET);
+        let (a, b) = (String::from("ERR_RUNTIME"), String::from("ERR_RUNTIME"));
+        assert!(std::ptr::eq(
+            Code::from(a.as_str()).as_str(),
+            Code::from(b.as_str()).as_str()
+        ));
         assert!(matches!(Code::ECONNRESET, Code::ECONNRESET));
     }
 }
