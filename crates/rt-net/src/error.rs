@@ -8,8 +8,11 @@ use std::io;
 
 pub use rt_stream::{Code, Error};
 
-/// The former name of rt-net's error type, now rt's one [`Error`].
-#[deprecated(note = "rt-net reports rt's one error type: use `rt_net::Error`")]
+/// The former name of rt-net's error type, now rt's one [`Error`]; kept
+/// (without a deprecation warning, which `-D warnings` turns into a build
+/// failure) so that code written against the old name still builds. New
+/// code names [`Error`].
+#[doc(hidden)]
 pub type NetError = Error;
 
 /// Node's `net` errors as constructors of [`Error`]

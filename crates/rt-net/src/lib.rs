@@ -156,7 +156,7 @@ mod socket_from;
 pub mod transport;
 
 pub use address::{AddressInfo, DropInfo, Family, ServerAddress};
-#[allow(deprecated)]
+#[doc(hidden)]
 pub use error::NetError;
 pub use error::{Code, Error, NetErrorExt};
 pub use listener::ListenHandle;

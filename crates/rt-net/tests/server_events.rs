@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use common::{NodeProcess, WAIT, Within, read_all};
 use rt_net::events::{CLOSE, CONNECTION, DATA, END, ERROR, FINISH, LISTENING, SERVER_CLOSE};
-use rt_net::{Emitter, NetError, Server, Socket, connect};
+use rt_net::{Emitter, Error, Server, Socket, connect};
 use rt_tests::node::node_or_skip;
 
 /// Node's side: the server logs its events and prints the log once it has
@@ -73,7 +73,7 @@ async fn rt_server() -> (Server, u16, Log) {
             }
             {
                 let l = l.clone();
-                s.on(&ERROR, move |e: &NetError| {
+                s.on(&ERROR, move |e: &Error| {
                     push(&l, format!("error:{}:{}", e.code(), e.message()))
                 });
             }
@@ -111,9 +111,7 @@ async fn client(port: u16, ending: Ending) -> Vec<String> {
         .unwrap();
     {
         let l = log.clone();
-        c.on(&ERROR, move |e: &NetError| {
-            push(&l, format!("error:{}", e.code()))
-        });
+        c.on(&ERROR, move |e: &Error| push(&l, format!("error:{}", e.code())));
     }
     {
         let l = log.clone();
@@ -199,9 +197,7 @@ async fn reset_and_destroy_from_the_server_side() {
     let log: Log = Arc::default();
     {
         let l = log.clone();
-        peer.on(&ERROR, move |e: &NetError| {
-            push(&l, format!("error:{}", e.code()))
-        });
+        peer.on(&ERROR, move |e: &Error| push(&l, format!("error:{}", e.code())));
     }
     {
         let l = log.clone();
