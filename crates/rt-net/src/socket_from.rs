@@ -6,7 +6,7 @@ use std::os::fd::OwnedFd;
 
 use bytes::BytesMut;
 
-use crate::error::NetError;
+use crate::error::Error;
 use crate::options::SocketOptions;
 use crate::socket::Socket;
 use crate::transport::{Io, Transport};
@@ -16,8 +16,8 @@ impl Socket {
     /// socketpair end or a pipe end ([`Io::from_fd`] says which are
     /// accepted; others are `EINVAL`). Node: `new net.Socket({ fd })`.
     #[doc(alias = "fd")]
-    pub fn from_fd(fd: OwnedFd, options: SocketOptions) -> Result<Socket, NetError> {
-        let io = Io::from_fd(fd).map_err(|e| NetError::from_io(&e, "open"))?;
+    pub fn from_fd(fd: OwnedFd, options: SocketOptions) -> Result<Socket, Error> {
+        let io = Io::from_fd(fd).map_err(|e| Error::syscall_failed(&e, "open"))?;
         Ok(Socket::from_io(io, options))
     }
 
@@ -69,19 +69,19 @@ impl From<tokio::net::UnixStream> for Socket {
 }
 
 impl TryFrom<std::net::TcpStream> for Socket {
-    type Error = NetError;
+    type Error = Error;
     /// Switches the stream to non-blocking mode and registers it with the
     /// current tokio runtime.
-    fn try_from(s: std::net::TcpStream) -> Result<Socket, NetError> {
+    fn try_from(s: std::net::TcpStream) -> Result<Socket, Error> {
         Socket::from_fd(s.into(), SocketOptions::default())
     }
 }
 
 impl TryFrom<std::os::unix::net::UnixStream> for Socket {
-    type Error = NetError;
+    type Error = Error;
     /// Switches the stream to non-blocking mode and registers it with the
     /// current tokio runtime.
-    fn try_from(s: std::os::unix::net::UnixStream) -> Result<Socket, NetError> {
+    fn try_from(s: std::os::unix::net::UnixStream) -> Result<Socket, Error> {
         Socket::from_fd(s.into(), SocketOptions::default())
     }
 }
