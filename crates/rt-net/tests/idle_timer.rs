@@ -8,12 +8,17 @@ use std::time::{Duration, Instant};
 use rt_net::events::TIMEOUT;
 use rt_net::transport::IdleTimer;
 use rt_net::{Emitter, Server, Socket, connect};
+use rt_tests::wait::within;
 
 /// A connected client socket and the server's end of it (accepted, no handler task).
 async fn pair() -> (Server, Socket, Socket) {
     let server = Server::new();
-    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let client = connect(("127.0.0.1", port)).await.unwrap();
+    let port = within(5, "listen", server.listen(("127.0.0.1", 0)))
+        .await
+        .unwrap()
+        .port()
+        .unwrap();
+    let client = within(5, "connect", connect(("127.0.0.1", port))).await.unwrap();
     let accepted = tokio::time::timeout(Duration::from_secs(5), server.accept())
         .await
         .expect("the server did not accept within 5 s")
@@ -160,7 +165,7 @@ async fn activity_postpones_the_timeout() {
     // Writes every 30 ms for ~450 ms: never idle for a whole timeout.
     let start = Instant::now();
     while start.elapsed() < timeout * 3 {
-        client.write_all("x").await.unwrap();
+        within(5, "a write", client.write_all("x")).await.unwrap();
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
     assert_eq!(
