@@ -395,3 +395,80 @@ async fn exclusive_does_not_change_a_lone_server() {
         server.closed().within(WAIT, "the server's 'close'").await;
     }
 }
+
+/// The keep-alive timer of the TCP connection 127.0.0.1:`local_port` ->
+/// 127.0.0.1:`remote_port`, in seconds, from /proc/net/tcp (`Some(None)`: the
+/// connection has no keep-alive timer running; `None`: no such connection).
+fn keepalive_timer_secs(text: &str, local_port: u16, remote_port: u16) -> Option<Option<f64>> {
+    let local = format!("0100007F:{local_port:04X}");
+    let remote = format!("0100007F:{remote_port:04X}");
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() > 5 && f[1] == local && f[2] == remote {
+            let (tr, when) = f[5].split_once(':')?;
+            if tr != "02" {
+                return Some(None);
+            }
+            // In clock ticks (USER_HZ, 100 a second on Linux).
+            return Some(Some(u64::from_str_radix(when, 16).ok()? as f64 / 100.0));
+        }
+    }
+    None
+}
+
+/// `keep_alive_initial_delay` is the idle time before the first probe (Node:
+/// `keepAliveInitialDelay`): the kernel's keep-alive timer for the accepted
+/// connection runs out within it; with no delay the kernel's default
+/// (`tcp_keepalive_time`) applies, and without `keep_alive` no timer runs.
+#[tokio::test]
+async fn keep_alive_initial_delay_reaches_the_os() {
+    let test = "keep_alive_initial_delay_reaches_the_os";
+    if std::fs::read_to_string("/proc/net/tcp").is_err() {
+        rt_tests::skip::skip(test, "no /proc/net/tcp to read keep-alive timers from");
+        return;
+    }
+    let kernel_default: f64 = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_keepalive_time")
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(7200.0);
+    let mut checked = 0;
+    for (keep_alive, delay) in [(true, 7u64), (true, 0), (false, 0)] {
+        let server = Server::with_options(
+            ServerOptions {
+                keep_alive,
+                keep_alive_initial_delay: Duration::from_secs(delay),
+                ..Default::default()
+            },
+            None::<fn(Socket) -> std::future::Ready<()>>,
+        );
+        let port = server
+            .listen(("127.0.0.1", 0))
+            .within(WAIT, "listen")
+            .await
+            .unwrap()
+            .port()
+            .unwrap();
+        let c = connect(("127.0.0.1", port))
+            .within(WAIT, "connect")
+            .await
+            .unwrap();
+        let accepted = server.accept().within(WAIT, "accept").await.unwrap();
+        let text = std::fs::read_to_string("/proc/net/tcp").unwrap();
+        let timer = keepalive_timer_secs(&text, port, c.local_port().unwrap())
+            .expect("the accepted connection is not in /proc/net/tcp");
+        let ctx = format!("keep_alive {keep_alive}, initial delay {delay} s: timer {timer:?}");
+        match (keep_alive, delay) {
+            (true, 7) => assert!(timer.is_some_and(|t| t > 0.0 && t <= 7.0), "{ctx}"),
+            (true, _) => assert!(
+                timer.is_some_and(|t| t > 7.0 && t <= kernel_default),
+                "{ctx} (kernel default {kernel_default} s)"
+            ),
+            _ => assert_eq!(timer, None, "{ctx}"),
+        }
+        checked += 1;
+        accepted.destroy();
+        c.destroy();
+        server.close().unwrap();
+    }
+    assert_eq!(checked, 3);
+}
