@@ -104,20 +104,30 @@ async fn net_errors_keep_every_field_on_every_path_and_match_node() {
     let Some(node) = node_or_skip("net_errors_keep_every_field_on_every_path_and_match_node") else {
         return;
     };
-    let closed_port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // Bound but not listening for the whole test: refused, and nobody else
+    // can take the port meanwhile (a bind-then-drop port could be reused).
+    let held = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    held.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into())
+        .unwrap();
+    let closed_port = held.local_addr().unwrap().as_socket().unwrap().port();
     let dir = rt_tests::temp::TempDir::new("error-paths");
     let missing = dir.path().join("missing.sock");
     let holder = Server::new();
-    let used_port = holder.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let used_port = within(10, "listen", holder.listen(("127.0.0.1", 0)))
+        .await
+        .unwrap()
+        .port()
+        .unwrap();
     let input =
         json!({ "closedPort": closed_port, "path": missing.to_str().unwrap(), "usedPort": used_port });
     let node2 = node.clone();
-    let want = tokio::task::spawn_blocking(move || node_fields(&node2, input))
-        .await
-        .unwrap();
+    let want = within(
+        60,
+        "node's errors for the same failures",
+        tokio::task::spawn_blocking(move || node_fields(&node2, input)),
+    )
+    .await
+    .unwrap();
 
     // connect ECONNREFUSED 127.0.0.1:<port>
     let s = Socket::new(SocketOptions::default());
@@ -158,7 +168,13 @@ async fn net_errors_keep_every_field_on_every_path_and_match_node() {
     server.on(&ERROR, move |e: &Error| {
         let _ = tx.lock().unwrap().send(e.clone());
     });
-    let returned = server.listen(("127.0.0.1", used_port)).await.unwrap_err();
+    let returned = within(
+        10,
+        "listen on a used port",
+        server.listen(("127.0.0.1", used_port)),
+    )
+    .await
+    .unwrap_err();
     let event = recv_within(&rx, 10, "the server's 'error' event");
     assert!(event.same(&returned));
     assert_eq!(fields(&event), want["inuse"]);
@@ -176,7 +192,11 @@ async fn net_errors_keep_every_field_on_every_path_and_match_node() {
             let _ = tx.send(());
         }
     });
-    let port = resetter.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let port = within(10, "listen", resetter.listen(("127.0.0.1", 0)))
+        .await
+        .unwrap()
+        .port()
+        .unwrap();
     let c = within(
         10,
         "connect to the resetting server",

@@ -32,22 +32,28 @@ async fn read_n(t: &mut Transport, n: usize, what: &str) -> Vec<u8> {
 async fn tcp_pair() -> (Io, Io) {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
-    let (a, b) = tokio::join!(tokio::net::TcpStream::connect(addr), l.accept());
+    let (a, b) = within(10, "a TCP pair", async {
+        tokio::join!(tokio::net::TcpStream::connect(addr), l.accept())
+    })
+    .await;
     (Io::Tcp(a.unwrap()), Io::Tcp(b.unwrap().0))
 }
 
-fn temp_path(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("rt-net-transport-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    let _ = std::fs::remove_file(&p);
-    p
+/// A fresh file path in a temp folder of its own; the folder is removed when
+/// the returned `TempDir` drops (files already open stay usable).
+fn temp_path(name: &str) -> (rt_tests::temp::TempDir, std::path::PathBuf) {
+    let dir = rt_tests::temp::TempDir::new("rt-net-transport");
+    let p = dir.path().join(name);
+    (dir, p)
 }
 
 async fn unix_path_pair() -> (Io, Io) {
-    let path = temp_path("pair.sock");
+    let (_dir, path) = temp_path("pair.sock");
     let l = tokio::net::UnixListener::bind(&path).unwrap();
-    let (a, b) = tokio::join!(tokio::net::UnixStream::connect(&path), l.accept());
+    let (a, b) = within(10, "a Unix socket pair", async {
+        tokio::join!(tokio::net::UnixStream::connect(&path), l.accept())
+    })
+    .await;
     (Io::Unix(a.unwrap()), Io::Unix(b.unwrap().0))
 }
 
@@ -114,7 +120,7 @@ async fn adopted_fds_keep_their_kind() {
         Io::PipeWriter(_)
     ));
     // A regular file, a listening socket and a datagram socket are refused.
-    let file = std::fs::File::create(temp_path("regular")).unwrap();
+    let file = std::fs::File::create(temp_path("regular").1).unwrap();
     assert_eq!(code(&Io::from_fd(file.into()).unwrap_err()), "EINVAL");
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     assert_eq!(code(&Io::from_fd(l.into()).unwrap_err()), "EINVAL");
@@ -344,7 +350,7 @@ async fn fds_travel_with_data_and_work_on_the_other_side() {
 #[tokio::test]
 async fn fd_passing_refuses_what_it_cannot_do() {
     let (a, _b) = tcp_pair().await;
-    let f = std::fs::File::create(temp_path("some-file")).unwrap();
+    let f = std::fs::File::create(temp_path("some-file").1).unwrap();
     assert_eq!(
         code(
             &a.try_send_with_fds(&[IoSlice::new(b"x")], &[f.as_fd()])
@@ -373,7 +379,7 @@ async fn fd_passing_refuses_what_it_cannot_do() {
 async fn fds_sent_to_a_plain_reader_are_dropped_and_the_data_kept() {
     let (a, b) = Io::pair().unwrap();
     let (a, mut b) = (Transport::new(a), Transport::new(b));
-    let f = std::fs::File::create(temp_path("dropped-fd")).unwrap();
+    let f = std::fs::File::create(temp_path("dropped-fd").1).unwrap();
     a.send_with_fds(b"data", &[f.as_fd()]).await.unwrap();
     assert_eq!(read_n(&mut b, 4, "the data").await, b"data");
     assert_eq!(b.pending_fds(), 0);
@@ -503,7 +509,7 @@ async fn sockets_from_pipes_streams_and_transports() {
     );
 
     // A bad fd kind: EINVAL with Node's code.
-    let f = std::fs::File::create(temp_path("not-a-socket")).unwrap();
+    let f = std::fs::File::create(temp_path("not-a-socket").1).unwrap();
     let e = Socket::from_fd(f.into(), SocketOptions::default()).unwrap_err();
     assert_eq!(e.code(), "EINVAL");
 }
