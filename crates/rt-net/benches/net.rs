@@ -2,7 +2,7 @@
 //! tokio echo server, each in its own process, all driven by the same Rust
 //! client (a Node client would be the bottleneck).
 //!
-//! - `net --serve rt|rt-1thread|tokio` runs one echo server on 127.0.0.1, prints its
+//! - `net --serve rt|rt-1thread|rt-transport|tokio` runs one echo server on 127.0.0.1, prints its
 //!   port, and exits when its stdin closes;
 //! - `node benches/node/echo-server.js` is Node's (`s.pipe(s)`);
 //! - without `--serve`, this program starts the three and measures them:
@@ -48,7 +48,10 @@ fn main() {
     // "rt" runs on tokio's default multi-thread runtime (2 workers here), as
     // an rt user gets it; "rt-1thread" runs the same server on one event loop,
     // as Node does, so both comparisons are in the table.
-    let mut kinds = vec!["rt", "rt-1thread", "tokio"];
+    // "rt-transport" is an echo server written directly on rt-net's
+    // transport (the raw-connection hook and one task per connection, as
+    // rt-http runs), next to the bare tokio server it should match.
+    let mut kinds = vec!["rt", "rt-1thread", "rt-transport", "tokio"];
     if node_present {
         kinds.push("node");
     }
@@ -176,6 +179,7 @@ fn serve(kind: &str) {
     runtime.block_on(async {
         let port = match kind {
             "tokio" => serve_tokio().await,
+            "rt-transport" => serve_transport().await,
             _ => serve_rt().await,
         };
         println!("{port}");
@@ -193,6 +197,26 @@ fn serve(kind: &str) {
 async fn serve_rt() -> u16 {
     // net.createServer(s => s.pipe(s)).listen(0, '127.0.0.1')
     let server = rt_net::create_server(|s: rt_net::Socket| async move { s.pipe(&s).await });
+    let addr = server.listen(("127.0.0.1", 0)).await.expect("rt listen");
+    std::mem::forget(server);
+    addr.port().unwrap_or(0)
+}
+
+async fn serve_transport() -> u16 {
+    let server = rt_net::Server::new();
+    server.on_raw_connection(|io| {
+        tokio::spawn(async move {
+            let mut t = rt_net::transport::Transport::new(io);
+            while let Ok(n) = t.read().await {
+                if n == 0 || t.write_all(t.data()).await.is_err() {
+                    break;
+                }
+                t.buffer().clear();
+            }
+            let _ = t.shutdown_write();
+        });
+        None
+    });
     let addr = server.listen(("127.0.0.1", 0)).await.expect("rt listen");
     std::mem::forget(server);
     addr.port().unwrap_or(0)

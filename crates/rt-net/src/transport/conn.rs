@@ -107,6 +107,12 @@ impl Transport {
         &mut self.buf
     }
 
+    /// The unread bytes, read-only (while writing with `&self`, e.g. an
+    /// echo: `t.write_all(t.data()).await`, then `t.buffer().clear()`).
+    pub fn data(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// The next received fd, oldest first.
     pub fn take_fd(&mut self) -> Option<OwnedFd> {
         self.fd_inbox.as_mut()?.fds.pop_front()
