@@ -114,9 +114,9 @@ async fn events_futures_observe_net_objects() {
     assert_eq!(accepted.remote_port(), client.local_port());
 
     let closed = once(&client, &events::CLOSE);
-    client.end_with("quiet please");
+    let _ = client.end_with("quiet please");
     let mut got = Vec::new();
-    while let Some(chunk) = within(10, "the reply or its end", client.read())
+    while let Some(chunk) = within(10, "the reply or its end", client.recv())
         .await
         .expect("read")
     {
@@ -168,13 +168,13 @@ async fn characters_split_across_tcp_segments_decode_whole() {
                     from = end;
                     if end < text.len() {
                         // Wait for the client's "got everything up to here".
-                        match socket.read().await.map_err(|e| format!("read: {e}"))? {
+                        match socket.recv().await.map_err(|e| format!("read: {e}"))? {
                             Some(ack) if &ack[..] == b"k" => {}
                             other => return Err(format!("expected the ack, got {other:?}")),
                         }
                     }
                 }
-                socket.end();
+                let _ = socket.end();
                 Ok::<(), String>(())
             }
             .await;
@@ -195,7 +195,7 @@ async fn characters_split_across_tcp_segments_decode_whole() {
     let mut received = 0;
     let mut boundaries = Vec::new();
     let mut next_cut = cuts.iter().peekable();
-    while let Some(chunk) = within(10, "the next byte of the text or its end", client.read())
+    while let Some(chunk) = within(10, "the next byte of the text or its end", client.recv())
         .await
         .expect("read")
     {

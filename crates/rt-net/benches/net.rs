@@ -196,7 +196,10 @@ fn serve(kind: &str) {
 
 async fn serve_rt() -> u16 {
     // net.createServer(s => s.pipe(s)).listen(0, '127.0.0.1')
-    let server = rt_net::create_server(|s: rt_net::Socket| async move { s.pipe(&s).await });
+    let server = rt_net::create_server(|s: rt_net::Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let addr = server.listen(("127.0.0.1", 0)).await.expect("rt listen");
     std::mem::forget(server);
     addr.port().unwrap_or(0)

@@ -20,16 +20,16 @@
 use std::time::Duration;
 
 use rt_net::events::{CLOSE, CONNECT, DATA, END, TIMEOUT};
-use rt_net::{Emitter, Error, Socket, SocketOptions, create_server};
+use rt_net::{Error, Socket, SocketOptions, create_server};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let server = create_server(|socket: Socket| async move {
-        if let Ok(Some(msg)) = socket.read().await {
-            socket.write(format!("got: {}", String::from_utf8_lossy(&msg)));
+        if let Ok(Some(msg)) = socket.recv().await {
+            let _ = socket.write(format!("got: {}", String::from_utf8_lossy(&msg)));
         }
         // Then silence until the client ends.
-        while let Ok(Some(_)) = socket.read().await {}
+        while let Ok(Some(_)) = socket.recv().await {}
     });
     let port = server.listen(("127.0.0.1", 0)).await?.port().unwrap_or(0);
 
@@ -37,7 +37,7 @@ async fn main() -> Result<(), Error> {
     let c = client.clone();
     client.on(&CONNECT, move |_| {
         println!("connect the server");
-        c.write("message from client");
+        let _ = c.write("message from client");
     });
     client.on(&DATA, |data| {
         println!("the data of server is {}", String::from_utf8_lossy(data))
@@ -48,7 +48,7 @@ async fn main() -> Result<(), Error> {
             "idle: ending (timeout does not close the socket: {})",
             c.ready_state()
         );
-        c.end();
+        let _ = c.end();
     });
     client.on(&END, |_| println!("data end"));
     client.on(&CLOSE, |had_error| println!("closed, had_error={had_error}"));
@@ -58,7 +58,7 @@ async fn main() -> Result<(), Error> {
     client.set_timeout(Duration::from_millis(300));
     println!("keep-alive on: {:?}", client.keep_alive());
 
-    client.closed().await;
+    client.wait_closed().await;
     server.close()?;
     server.closed().await;
     Ok(())

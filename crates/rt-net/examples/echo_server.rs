@@ -22,7 +22,7 @@
 //! once the client is done. Run: `cargo run -p rt-net --example echo_server`.
 
 use rt_net::events::{DATA, END};
-use rt_net::{Emitter, Error, Socket, connect, create_server};
+use rt_net::{Error, Socket, connect, create_server};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -30,7 +30,7 @@ async fn main() -> Result<(), Error> {
         let s = socket.clone();
         socket.on(&DATA, move |data| {
             println!("{}", String::from_utf8_lossy(data));
-            s.write("from server to client");
+            let _ = s.write("from server to client");
         });
         socket.on(&END, |_| println!("server died"));
     });
@@ -39,15 +39,15 @@ async fn main() -> Result<(), Error> {
 
     let client = connect(("127.0.0.1", port)).await?;
     println!("client connected");
-    client.write("from client to server");
+    let _ = client.write("from client to server");
     let c = client.clone();
     client.on(&DATA, move |data| {
         println!("{}", String::from_utf8_lossy(data));
-        c.end();
+        let _ = c.end();
     });
     client.on(&END, |_| println!("client disconnected"));
 
-    client.closed().await;
+    client.wait_closed().await;
     server.close()?;
     server.closed().await;
     Ok(())

@@ -28,7 +28,7 @@ async fn main() -> Result<(), Error> {
         println!("the count of client is {}", s.get_connections());
         // Keep the connection open until the client leaves.
         let socket = socket.clone();
-        tokio::spawn(async move { while let Ok(Some(_)) = socket.read().await {} });
+        tokio::spawn(async move { while let Ok(Some(_)) = socket.recv().await {} });
     });
     server.set_max_connections(Some(3));
     server.on(&DROP, |info| {
@@ -52,11 +52,11 @@ async fn main() -> Result<(), Error> {
         clients.push(c);
     }
     for (i, c) in clients.iter().enumerate().skip(3) {
-        let ended = c.read().await?.is_none();
+        let ended = c.recv().await?.is_none();
         println!("client {}: ended by the server: {ended}", i + 1);
     }
     for c in &clients {
-        c.end();
+        let _ = c.end();
     }
     server.close()?;
     server.closed().await;

@@ -9,9 +9,11 @@
 //!   (or a Linux abstract name), or a listener handed over by another crate
 //!   or process, and hands each connection to a handler task, to
 //!   `'connection'` listeners, or to [`Server::accept`].
-//! - [`Socket`] ([`connect`]) *is* an `rt_stream::Duplex` of buffers (it
-//!   dereferences to one, and goes into `pipeline!` and `pipe` directly):
-//!   `write` returns `false` at the high-water mark and `'drain'` follows,
+//! - [`Socket`] ([`connect`]) *is* a duplex byte stream: it implements
+//!   rt-stream's `StreamBase` / `ReadableSide` / `WritableSide` over its own
+//!   stream core (one emitter, the stream's methods with the stream's
+//!   shapes, `pipeline!` and `pipe` directly):
+//!   `write` returns `Ok(false)` at the high-water mark and `'drain'` follows,
 //!   reading stops at the readable side's mark (the peer's sends then
 //!   block), `end` half-closes, and `set_timeout`, `set_keep_alive`,
 //!   `set_no_delay`, `allow_half_open` work as in Node.
@@ -36,13 +38,13 @@
 //! | `new net.Socket([options])`, `socket.connect(...)` | [`Socket::new`], [`Socket::connect`] |
 //! | `new net.Socket({ fd })`, a handle received over IPC | [`Socket::from_fd`], [`Socket::from_io`], `Socket::from(tokio_stream)` |
 //! | (libuv's stream under a socket; cluster's raw handles) | [`transport::Io`], [`transport::Transport`], [`Server::on_raw_connection`], [`Server::add_connection`] |
-//! | `socket.write(data)`, `'drain'` | [`Socket::write`] (bool), [`Socket::write_all`] (awaits drain), [`events::DRAIN`] |
+//! | `socket.write(data)`, `'drain'` | [`Socket::write`] (`Result<bool>`, as every stream), [`Socket::write_all`] (awaits drain), [`events::DRAIN`] |
 //! | `socket.end([data])` | [`Socket::end`], [`Socket::end_with`] |
-//! | `socket.destroy([err])`, `destroySoon()`, `resetAndDestroy()` | [`Socket::destroy`], [`Socket::destroy_with_error`], [`Socket::destroy_soon`], [`Socket::reset_and_destroy`] |
-//! | `'data'`, `for await (c of socket)`, `pause()`, `resume()` | [`events::DATA`], [`Socket::read`], [`Socket::pause`], [`Socket::resume`] |
-//! | `socket.pipe(dest)`, `readable.pipe(socket)` | [`Socket::pipe`] (to any rt stream), `readable.pipe(&socket)` |
+//! | `socket.destroy([err])`, `destroySoon()`, `resetAndDestroy()` | [`Socket::destroy`] (`Option<Error>`, as every stream), [`Socket::destroy_with_error`], [`Socket::destroy_soon`], [`Socket::reset_and_destroy`] |
+//! | `'data'`, `for await (c of socket)`, `pause()`, `resume()` | [`events::DATA`], [`Socket::recv`] / [`Socket::read`], [`Socket::pause`], [`Socket::resume`] |
+//! | `socket.pipe(dest)`, `readable.pipe(socket)` | [`Socket::pipe`] (to any rt stream, returns `dest`), [`Socket::wait_end`], `readable.pipe(&socket)` |
 //! | `pipeline(socket, t, socket)`, `finished(socket)` | `rt_stream::pipeline!(socket.clone(), t, socket)`, `rt_stream::finished(&socket)` |
-//! | a `net.Socket` is a `stream.Duplex` (`cork`, `readableLength`, `writableLength`, ...) | `Socket: Deref<Target = rt_stream::Duplex>`, [`Socket::as_duplex`], [`Socket::to_duplex`], `Duplex::from(socket)` |
+//! | a `net.Socket` is a `stream.Duplex` (`cork`, `readableLength`, `writableLength`, ...) | `Socket: StreamBase + ReadableSide + WritableSide` (every stream method, inherent), [`Socket::as_duplex`], [`Socket::to_duplex`], `Duplex::from(socket)` |
 //! | (Rust ecosystem) | `Socket` implements tokio's `AsyncRead` / `AsyncWrite` |
 //! | `socket.setEncoding(enc)` | [`Socket::set_encoding`] |
 //! | `socket.setTimeout(ms)` + `'timeout'` | [`Socket::set_timeout`], [`events::TIMEOUT`] |
@@ -70,13 +72,16 @@
 //! use rt_net::{create_server, connect, Socket};
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
-//! let server = create_server(|socket: Socket| async move { socket.pipe(&socket).await });
+//! let server = create_server(|socket: Socket| async move {
+//!     socket.pipe(&socket);
+//!     socket.wait_end().await
+//! });
 //! let port = server.listen(("127.0.0.1", 0)).await?.port().unwrap();
 //!
 //! let client = connect(("127.0.0.1", port)).await?;
-//! client.end_with("hello");
+//! client.end_with("hello")?;
 //! let mut echoed = Vec::new();
-//! while let Some(chunk) = client.read().await? {
+//! while let Some(chunk) = client.recv().await? {
 //!     echoed.extend_from_slice(&chunk);
 //! }
 //! assert_eq!(echoed, b"hello");
@@ -108,7 +113,7 @@
 //! });
 //! let port = server.listen(("127.0.0.1", 0)).await?.port().unwrap();
 //! let client = connect(("127.0.0.1", port)).await?;
-//! client.end_with("shout");
+//! client.end_with("shout")?;
 //! let got: Vec<u8> = client.read_all().await?.iter().flat_map(|c| c.to_vec()).collect();
 //! assert_eq!(got, b"SHOUT");
 //! server.close()?;
@@ -118,12 +123,14 @@
 //!
 //! ## Design
 //!
-//! - **Streams are the spine.** A socket's readable and writable sides are
-//!   rt-stream's state machines (one `rt_stream::Duplex`): buffering, marks,
-//!   `'data'` / `'readable'` / `'end'` / `'drain'` / `'finish'`, encodings,
-//!   cork/uncork and pipes are rt-stream's, and the socket adds the
-//!   connection (connect, lookup, addresses, timeouts, TCP options,
-//!   counters, half-open policy, Node's error codes).
+//! - **Streams are the spine.** A socket is a stream, not a wrapper around
+//!   one: its readable and writable sides are rt-stream's state machines
+//!   (its stream core): buffering, marks, `'data'` / `'readable'` / `'end'`
+//!   / `'drain'` / `'finish'`, encodings, cork/uncork and pipes are
+//!   rt-stream's, on the socket's one emitter. The socket adds the
+//!   connection next to it (connect, lookup, addresses, timeouts, TCP
+//!   options, counters, Node's error codes) and hooks around the stream's
+//!   `'close'` (`had_error`), `'end'` (the half-open policy) and errors.
 //! - **No read-ahead.** The duplex's `_read` reads from the kernel only
 //!   while the readable side is below its mark (16 KiB, as Node): a slow
 //!   consumer leaves data in the kernel and the peer's sends block, end
@@ -133,8 +140,9 @@
 //!   everything, and only a remainder waits for writability in a task;
 //!   `write` returns `false` once the buffered data reaches the mark.
 //! - **One read buffer per thread**, not per socket: an idle connection
-//!   holds no buffer (about 1.8 KB per idle connection in the bench, against
-//!   about 7 KB for Node).
+//!   holds no buffer (about 3.9 KB per idle connection in the bench, most
+//!   of it the stream's state, against about 6.8 KB for Node: see the
+//!   README's bench table).
 //!
 //! ## Runtime notes
 //!
@@ -146,7 +154,6 @@
 mod address;
 mod conn;
 mod error;
-pub mod events;
 mod listener;
 mod lookup;
 mod options;
@@ -164,5 +171,17 @@ pub use lookup::{LookupInfo, lookup};
 pub use options::{ConnectOptions, ListenOptions, ServerOptions, SocketOptions};
 pub use rt_buffer::Buffer;
 pub use rt_events::Emitter;
+pub use rt_stream::{ReadableSide, StreamBase, StreamEvent, WritableSide};
 pub use server::{HandlerOutput, Server, create_server};
 pub use socket::{Socket, connect, create_connection};
+
+/// The events of sockets and servers, as typed rt-events keys.
+///
+/// Node's event names, one static each. A socket's `'data'`, `'end'`,
+/// `'finish'` and `'drain'` are rt-stream's own keys (a socket's emitter is
+/// its stream's); its `'close'` carries `had_error` ([`CLOSE`](events::CLOSE));
+/// a server's `'close'` carries nothing ([`SERVER_CLOSE`](events::SERVER_CLOSE)).
+pub mod events {
+    pub use crate::server::{CONNECTION, DROP, LISTENING, SERVER_CLOSE};
+    pub use crate::socket::events::*;
+}

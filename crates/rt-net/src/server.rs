@@ -8,16 +8,25 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
-use rt_events::{Emitter, EventEmitter};
+use rt_events::{Emitter, Event, EventEmitter};
 use tokio::sync::Notify;
 
 use crate::address::{DropInfo, Family, ServerAddress};
 use crate::conn::Conn;
 use crate::error::{Error, NetErrorExt};
-use crate::events::{CONNECTION, DROP, ERROR, LISTENING, SERVER_CLOSE};
 use crate::listener::{Bound, ListenHandle, Listener, adopt, bind};
 use crate::options::{ListenOptions, ServerOptions, SocketOptions};
+use crate::socket::events::ERROR;
 use crate::socket::{Inner as SocketInner, Socket};
+
+/// Server: bound and accepting (Node: `'listening'`).
+pub static LISTENING: Event<()> = Event::new("listening");
+/// Server: a new connection (Node: `'connection'`).
+pub static CONNECTION: Event<Socket> = Event::new("connection");
+/// Server: closed, and every connection has ended (Node: `'close'`).
+pub static SERVER_CLOSE: Event<()> = Event::new("close");
+/// Server: a connection was refused because of `max_connections` (Node: `'drop'`).
+pub static DROP: Event<DropInfo> = Event::new("drop");
 
 mod raw;
 
@@ -123,7 +132,8 @@ impl Default for Server {
 /// # async fn demo() -> Result<(), rt_net::Error> {
 /// // net.createServer(socket => socket.pipe(socket)).listen(8124)
 /// let server = rt_net::create_server(|socket: rt_net::Socket| async move {
-///     socket.pipe(&socket).await
+///     socket.pipe(&socket);
+///     socket.wait_end().await
 /// });
 /// server.listen(8124).await?;
 /// # Ok(()) }
@@ -332,7 +342,7 @@ impl Server {
     #[doc(alias = "closeAllConnections")]
     pub fn close_all_connections(&self) {
         for s in self.sockets() {
-            s.destroy();
+            s.destroy(None);
         }
     }
 
@@ -342,7 +352,7 @@ impl Server {
     pub fn close_idle_connections(&self) {
         for s in self.sockets() {
             if s.buffer_size() == 0 {
-                s.end();
+                let _ = s.end();
             }
         }
     }

@@ -42,7 +42,10 @@ fn temp_dir() -> TempDir {
 }
 
 async fn echo_server() -> (Server, u16) {
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let port = listen_local(&server).await;
     (server, port)
 }
@@ -70,7 +73,7 @@ async fn connect_err(options: impl Into<ConnectOptions>, what: &str) -> Error {
 
 /// The next chunk read from `s` (bounded); `None` at its end.
 async fn next_chunk(s: &Socket) -> Option<Vec<u8>> {
-    s.read()
+    s.recv()
         .within(WAIT, "the next chunk or the end")
         .await
         .unwrap()
@@ -78,7 +81,7 @@ async fn next_chunk(s: &Socket) -> Option<Vec<u8>> {
 }
 
 async fn closed(s: &Socket, what: &str) {
-    s.closed().within(WAIT, what).await;
+    s.wait_closed().within(WAIT, what).await;
 }
 
 async fn server_closed(s: &Server) {
@@ -102,8 +105,8 @@ async fn echo_over_tcp_with_counters_and_addresses() {
     assert_eq!(c.remote_port(), Some(port));
     assert_eq!(c.remote_family().unwrap().as_str(), "IPv4");
     assert!(c.local_port().unwrap() > 0);
-    assert!(c.write("hello "));
-    c.end_with("world");
+    assert!(c.write("hello ").unwrap_or(false));
+    let _ = c.end_with("world");
     assert_eq!(c.ready_state(), "readOnly");
     assert_eq!(read_all(&c).await, b"hello world");
     assert_eq!(c.bytes_written(), 11);
@@ -146,7 +149,7 @@ async fn client_events_in_nodes_order() {
         .await
         .unwrap();
     c.write_all("ping").within(WAIT, "writing ping").await.unwrap();
-    c.end();
+    let _ = c.end();
     closed(&c, "the client's 'close'").await;
     assert_eq!(
         logged(&l),
@@ -159,7 +162,10 @@ async fn client_events_in_nodes_order() {
 async fn unix_path_and_abstract_namespace() {
     let dir = temp_dir();
     let path = dir.path().join("echo.sock");
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let addr = server
         .listen(path.as_path())
         .within(WAIT, "listen on a path")
@@ -170,14 +176,17 @@ async fn unix_path_and_abstract_namespace() {
         .within(WAIT, "connect to a path")
         .await
         .unwrap();
-    c.end_with("over unix");
+    let _ = c.end_with("over unix");
     assert_eq!(read_all(&c).await, b"over unix");
     server.close().unwrap();
     server_closed(&server).await;
     assert!(!path.exists(), "Node removes the socket file on close");
 
     let name = format!("\0rt-net-abstract-{}", std::process::id());
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let addr = server
         .listen(ListenOptions::path(&name))
         .within(WAIT, "listen on an abstract name")
@@ -189,7 +198,7 @@ async fn unix_path_and_abstract_namespace() {
         .within(WAIT, "connect to an abstract name")
         .await
         .unwrap();
-    c.end_with("abstract");
+    let _ = c.end_with("abstract");
     assert_eq!(read_all(&c).await, b"abstract");
     server.close().unwrap();
 }
@@ -306,12 +315,12 @@ async fn close_waits_for_connections_and_counts_them() {
         "ECONNREFUSED"
     );
     assert_eq!(logged(&l), ["listening"]);
-    a.end();
+    let _ = a.end();
     assert!(next_chunk(&sa).await.is_none());
     closed(&sa, "the server side's 'close'").await;
     assert_eq!(server.get_connections(), 1);
     assert_eq!(logged(&l), ["listening"]);
-    b.destroy();
+    b.destroy(None);
     assert!(next_chunk(&sb).await.is_none());
     server_closed(&server).await;
     assert_eq!(server.get_connections(), 0);
@@ -349,7 +358,7 @@ async fn max_connections_drops_with_addresses() {
 async fn connection_event_and_handler_both_fire() {
     let seen = log();
     let (server, mut handled) = checked_server(ServerOptions::default(), |s: Socket| async move {
-        s.end_with("goodbye\n");
+        let _ = s.end_with("goodbye\n");
         s.remote_address()
     });
     {
@@ -405,7 +414,7 @@ async fn timeout_fires_once_and_does_not_close() {
     assert_eq!(next_chunk(&c).await.as_deref(), Some(&b"again"[..]));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(rx.try_recv().is_err(), "a 'timeout' fired after set_timeout(0)");
-    c.destroy();
+    c.destroy(None);
     server.close().unwrap();
 }
 
@@ -455,7 +464,7 @@ async fn half_open_keeps_our_side_writable() {
                     .within(WAIT, "writing the reply")
                     .await
                     .map_err(|e| e.code().to_string());
-                s.end();
+                let _ = s.end();
                 closed(&s, "the server side's 'close'").await;
                 HalfOpenServerSide {
                     received: got.len(),
@@ -476,7 +485,7 @@ async fn half_open_keeps_our_side_writable() {
             let events = events.clone();
             c.on(&CLOSE, move |h| push(&events, format!("close:{h}")));
         }
-        c.end_with("12345");
+        let _ = c.end_with("12345");
         assert_eq!(c.ready_state(), "readOnly", "allow_half_open {allow_half_open}");
         let reply = read_all(&c).await;
         closed(&c, "the client's 'close'").await;
@@ -508,7 +517,7 @@ async fn set_encoding_keeps_characters_whole() {
             s.write_all(vec![*b]).within(WAIT, "a one-byte write").await?;
             tokio::task::yield_now().await;
         }
-        s.end();
+        let _ = s.end();
         Ok::<(), Error>(())
     });
     let port = listen_local(&server).await;
@@ -546,7 +555,7 @@ async fn write_returns_false_at_the_mark_and_drain_follows() {
     // The peer does not read: the kernel fills, then our queue.
     let chunk = vec![7u8; 16 * 1024];
     let mut sent = 0usize;
-    while c.write(chunk.clone()) {
+    while c.write(chunk.clone()).unwrap_or(false) {
         sent += chunk.len();
         assert!(sent < 64 * 1024 * 1024, "write never said stop");
     }
@@ -565,7 +574,7 @@ async fn write_returns_false_at_the_mark_and_drain_follows() {
         let _ = tx.send(());
     });
     recv_async(&mut rx, WAIT, "'drain' once the peer reads").await;
-    c.end();
+    let _ = c.end();
     let got = reader
         .within(WAIT, "the reader task")
         .await
@@ -596,7 +605,7 @@ async fn pause_stops_reading_from_the_kernel() {
     let chunk = vec![1u8; 64 * 1024];
     let mut total = 0usize;
     loop {
-        if !c.write(chunk.clone()) {
+        if !c.write(chunk.clone()).unwrap_or(false) {
             total += chunk.len();
             break;
         }
@@ -620,7 +629,7 @@ async fn pause_stops_reading_from_the_kernel() {
         .within(WAIT, "our queue to drain after resume")
         .await
         .unwrap();
-    c.end();
+    let _ = c.end();
     closed(&peer, "the peer's 'close'").await;
     assert_eq!(received.load(std::sync::atomic::Ordering::SeqCst), total);
     server.close().unwrap();
@@ -648,7 +657,7 @@ async fn lookup_event_for_host_names() {
     .await
     .unwrap();
     assert_eq!(logged(&seen), ["127.0.0.1 4 localhost"]);
-    c.destroy();
+    c.destroy(None);
     server.close().unwrap();
 }
 
@@ -656,7 +665,10 @@ async fn lookup_event_for_host_names() {
 async fn listen_on_handed_over_listeners() {
     let std_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = std_l.local_addr().unwrap().port();
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let addr = server
         .listen_handle(std_l)
         .within(WAIT, "listen on a handed-over listener")
@@ -664,7 +676,7 @@ async fn listen_on_handed_over_listeners() {
         .unwrap();
     assert_eq!(addr.port(), Some(port));
     let c = connect_local(port).await;
-    c.end_with("handed");
+    let _ = c.end_with("handed");
     assert_eq!(read_all(&c).await, b"handed");
     server.close().unwrap();
 
@@ -672,14 +684,17 @@ async fn listen_on_handed_over_listeners() {
     let std_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = std_l.local_addr().unwrap().port();
     let fd: std::os::fd::OwnedFd = std_l.into();
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     server
         .listen_handle(fd)
         .within(WAIT, "listen on a raw fd")
         .await
         .unwrap();
     let c = connect_local(port).await;
-    c.end_with("fd");
+    let _ = c.end_with("fd");
     assert_eq!(read_all(&c).await, b"fd");
     server.close().unwrap();
 }
@@ -700,7 +715,7 @@ async fn keep_alive_and_no_delay_reach_the_os() {
     assert_eq!(c.keep_alive(), Some(false));
     c.set_keep_alive(true, Duration::from_secs(30));
     assert_eq!(c.keep_alive(), Some(true));
-    c.destroy();
+    c.destroy(None);
     server.close().unwrap();
 }
 
@@ -708,7 +723,7 @@ async fn keep_alive_and_no_delay_reach_the_os() {
 async fn write_after_end_and_destroy_are_errors() {
     let (server, port) = echo_server().await;
     let c = connect_local(port).await;
-    c.end();
+    let _ = c.end();
     assert_eq!(
         c.write_all("x")
             .within(WAIT, "a write after end")
@@ -717,9 +732,9 @@ async fn write_after_end_and_destroy_are_errors() {
             .code(),
         "ERR_STREAM_WRITE_AFTER_END"
     );
-    assert!(!c.write("x"));
+    assert!(!c.write("x").unwrap_or(false));
     // Node: an ended socket still says "write after end" once destroyed.
-    c.destroy();
+    c.destroy(None);
     assert_eq!(
         c.write_all("x")
             .within(WAIT, "a write after end and destroy")
@@ -729,7 +744,7 @@ async fn write_after_end_and_destroy_are_errors() {
         "ERR_STREAM_WRITE_AFTER_END"
     );
     let c = connect_local(port).await;
-    c.destroy();
+    c.destroy(None);
     assert_eq!(
         c.write_all("x")
             .within(WAIT, "a write after destroy")
@@ -746,8 +761,8 @@ async fn writes_before_connect_are_sent() {
     let (server, port) = echo_server().await;
     let c = Socket::new(SocketOptions::default());
     assert!(c.pending());
-    c.write("early ");
-    c.end_with("bird");
+    let _ = c.write("early ");
+    let _ = c.end_with("bird");
     let c2 = c.clone();
     let reader = tokio::spawn(async move { read_all(&c2).await });
     c.connect(("127.0.0.1", port))
@@ -823,7 +838,7 @@ async fn a_peer_that_never_reads_bounds_our_memory() {
     );
     // What we hold is at most one chunk past the kernel's buffers.
     assert!(c.buffer_size() <= 64 * 1024, "queued {}", c.buffer_size());
-    c.destroy();
+    c.destroy(None);
     let sent = writer
         .within(WAIT, "the blocked writer to fail once destroyed")
         .await
@@ -841,7 +856,7 @@ async fn destroy_soon_flushes_then_closes() {
     let c = connect_local(port).await;
     let peer = accept(&server).await;
     let payload = vec![5u8; 3 << 20];
-    c.write(payload.clone());
+    let _ = c.write(payload.clone());
     c.destroy_soon();
     assert_eq!(read_all(&peer).await.len(), payload.len());
     closed(&c, "the client's 'close' after destroy_soon").await;
@@ -935,7 +950,10 @@ async fn unix_permissions_and_handed_over_unix_fd() {
     let path = dir.path().join("fd.sock");
     let std_l = std::os::unix::net::UnixListener::bind(&path).unwrap();
     let fd: std::os::fd::OwnedFd = std_l.into();
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let addr = server
         .listen_handle(fd)
         .within(WAIT, "listen on a handed-over Unix fd")
@@ -946,7 +964,7 @@ async fn unix_permissions_and_handed_over_unix_fd() {
         .within(WAIT, "connect to a path")
         .await
         .unwrap();
-    c.end_with("unix fd");
+    let _ = c.end_with("unix fd");
     assert_eq!(read_all(&c).await, b"unix fd");
     server.close().unwrap();
 }
@@ -965,7 +983,7 @@ async fn huge_timeouts_do_not_panic() {
     c.set_keep_alive(true, Duration::MAX);
     c.write_all("still fine").within(WAIT, "a write").await.unwrap();
     assert_eq!(next_chunk(&c).await.as_deref(), Some(&b"still fine"[..]));
-    c.destroy();
+    c.destroy(None);
     server.close().unwrap();
 }
 
@@ -976,7 +994,10 @@ async fn closing_unix_servers_under_load_does_not_spin() {
     let dir = temp_dir();
     for i in 0..20 {
         let path = dir.path().join(format!("spin-{i}.sock"));
-        let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+        let server = create_server(|s: Socket| async move {
+            s.pipe(&s);
+            s.wait_end().await
+        });
         server
             .listen(path.as_path())
             .within(WAIT, "listen on a path")
@@ -986,7 +1007,7 @@ async fn closing_unix_servers_under_load_does_not_spin() {
             .within(WAIT, "connect to a path")
             .await
             .unwrap();
-        c.end_with("x");
+        let _ = c.end_with("x");
         assert_eq!(read_all(&c).await, b"x");
         server.close().unwrap();
         server_closed(&server).await;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rt_net::events::TIMEOUT;
 use rt_net::transport::IdleTimer;
-use rt_net::{Emitter, Server, Socket, connect};
+use rt_net::{Server, Socket, connect};
 use rt_tests::wait::within;
 
 /// A connected client socket and the server's end of it (accepted, no handler task).
@@ -90,7 +90,7 @@ async fn a_million_re_arms_leave_one_timer_and_fire_once() {
     assert_eq!(count.load(Ordering::SeqCst), 1);
 
     // Destroying the socket ends its timer task.
-    client.destroy();
+    client.destroy(None);
     let deadline = Instant::now() + Duration::from_secs(5);
     while alive() > before {
         assert!(
@@ -117,8 +117,8 @@ async fn many_sockets_each_have_at_most_one_timer() {
         "{} extra tasks for 2 sockets",
         after - before
     );
-    a.destroy();
-    b.destroy();
+    a.destroy(None);
+    b.destroy(None);
     server.close().unwrap();
 }
 
@@ -152,7 +152,7 @@ async fn shortening_the_timeout_takes_effect_at_once() {
         .await
         .expect("the re-enabled timeout did not fire within 5 s")
         .unwrap();
-    client.destroy();
+    client.destroy(None);
     server.close().unwrap();
 }
 
@@ -180,7 +180,7 @@ async fn activity_postpones_the_timeout() {
         .unwrap();
     assert!(last.elapsed() >= timeout - Duration::from_millis(35));
     drop(accepted);
-    client.destroy();
+    client.destroy(None);
     server.close().unwrap();
 }
 

@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use common::{NodeProcess, WAIT, Within, checked_server, closed_port, read_all};
 use rt_net::events::{CLOSE, CONNECT, DATA, END, ERROR, FINISH, READY, TIMEOUT};
-use rt_net::{
-    ConnectOptions, Emitter, Error, Server, ServerOptions, Socket, SocketOptions, connect, create_server,
-};
+use rt_net::{ConnectOptions, Error, Server, ServerOptions, Socket, SocketOptions, connect, create_server};
 use rt_tests::node::node_or_skip;
 use rt_tests::rng::Rng;
 use rt_tests::temp::TempDir;
@@ -83,7 +81,10 @@ async fn node_clients_against_rt_echo_server() {
     let Some(node) = node_or_skip("node_clients_against_rt_echo_server") else {
         return;
     };
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let port = listen_local(&server).await;
     // 16 Node clients at once, each sending seeded random data in random
     // chunk sizes, then half-closing; each checks its echo byte for byte.
@@ -168,12 +169,12 @@ async fn rt_client_echoes_100_mb_through_a_node_server() {
                 c.write_all(data[off..off + n].to_vec()).await.unwrap();
                 off += n;
             }
-            c.end();
+            let _ = c.end();
         })
     };
     let mut got = 0usize;
     async {
-        while let Some(chunk) = c.read().await.unwrap() {
+        while let Some(chunk) = c.recv().await.unwrap() {
             assert!(
                 chunk[..] == data[got..got + chunk.len()],
                 "mismatch in the echo at byte {got}"
@@ -190,7 +191,7 @@ async fn rt_client_echoes_100_mb_through_a_node_server() {
     assert_eq!(got, TOTAL);
     assert_eq!(c.bytes_read(), TOTAL as u64);
     assert_eq!(c.bytes_written(), TOTAL as u64);
-    c.closed().within(WAIT, "the client's 'close'").await;
+    c.wait_closed().within(WAIT, "the client's 'close'").await;
     assert!(c.error().is_none());
 }
 
@@ -230,11 +231,11 @@ process.stdin.resume();
         .within(WAIT, "writing 100 kB")
         .await
         .unwrap();
-    c.end();
+    let _ = c.end();
     assert_eq!(c.ready_state(), "readOnly");
     let reply = read_all(&c).await;
     assert_eq!(reply, b"got 100000");
-    c.closed().within(WAIT, "the client's 'close'").await;
+    c.wait_closed().within(WAIT, "the client's 'close'").await;
     assert_eq!(*events.lock().unwrap(), ["finish", "end", "close:false"]);
     drop(proc_);
 
@@ -247,13 +248,13 @@ process.stdin.resume();
         },
         |s: Socket| async move {
             let mut n = 0;
-            while let Some(chunk) = s.read().within(WAIT, "the node client's data").await? {
+            while let Some(chunk) = s.recv().within(WAIT, "the node client's data").await? {
                 n += chunk.len();
             }
             s.write_all(format!("got {n}"))
                 .within(WAIT, "writing the answer")
                 .await?;
-            s.end();
+            let _ = s.end();
             Ok::<usize, Error>(n)
         },
     );
@@ -316,10 +317,10 @@ process.stdin.resume();
         let e = events.clone();
         c.on(&CLOSE, move |h| e.lock().unwrap().push(format!("close:{h}")));
     }
-    c.write("hello");
+    let _ = c.write("hello");
     let err = async {
         loop {
-            match c.read().await {
+            match c.recv().await {
                 Ok(Some(_)) => {}
                 Ok(None) => panic!("expected a reset, got an end"),
                 Err(e) => break e,
@@ -358,7 +359,7 @@ async fn timeouts_with_node() {
         return;
     };
     // Node client, silent rt server: Node's 'timeout' fires, the socket stays open.
-    let server = create_server(|s: Socket| async move { while let Ok(Some(_)) = s.read().await {} });
+    let server = create_server(|s: Socket| async move { while let Ok(Some(_)) = s.recv().await {} });
     let port = listen_local(&server).await;
     let out = run_node_script(
         &node,
@@ -405,7 +406,7 @@ process.stdin.resume();
     });
     recv_async(&mut rx, WAIT, "'timeout' on an idle connection").await;
     assert_eq!(c.ready_state(), "open");
-    c.destroy();
+    c.destroy(None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -509,7 +510,10 @@ async fn client_event_order_matches_node() {
     let Some(node) = node_or_skip("client_event_order_matches_node") else {
         return;
     };
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let port = listen_local(&server).await;
     let node_events = run_node_script(
         &node,
@@ -556,9 +560,9 @@ process.stdin.on('end', () => {
         .within(WAIT, "connect")
         .await
         .unwrap();
-    c.write("ping");
-    c.end();
-    c.closed().within(WAIT, "the client's 'close'").await;
+    let _ = c.write("ping");
+    let _ = c.end();
+    c.wait_closed().within(WAIT, "the client's 'close'").await;
     let ours: Vec<Value> = ev
         .lock()
         .unwrap()
@@ -574,7 +578,10 @@ async fn socket_flags_through_a_lifecycle_match_node() {
     let Some(node) = node_or_skip("socket_flags_through_a_lifecycle_match_node") else {
         return;
     };
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let port = listen_local(&server).await;
     let node_snaps = run_node_script(
         &node,
@@ -619,10 +626,10 @@ process.stdin.on('end', () => {
         .await
         .unwrap();
     snaps.lock().unwrap().push(snap(&c, "connected"));
-    c.write("abc");
-    c.end();
+    let _ = c.write("abc");
+    let _ = c.end();
     snaps.lock().unwrap().push(snap(&c, "ended"));
-    c.closed().within(WAIT, "the client's 'close'").await;
+    c.wait_closed().within(WAIT, "the client's 'close'").await;
     snaps.lock().unwrap().push(snap(&c, "closed"));
     let ours = Value::from(snaps.lock().unwrap().clone());
     assert_eq!(ours, node_snaps);
@@ -639,7 +646,10 @@ async fn node_clients_over_unix_paths_and_abstract_names() {
     let abstract_name = format!("\0rt-net-interop-{}", std::process::id());
     let mut servers = Vec::new();
     for path in [file.to_str().unwrap().to_string(), abstract_name.clone()] {
-        let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+        let server = create_server(|s: Socket| async move {
+            s.pipe(&s);
+            s.wait_end().await
+        });
         server
             .listen(rt_net::ListenOptions::path(&path))
             .within(WAIT, "listen on a path")

@@ -66,7 +66,10 @@ async fn ten_thousand_concurrent_connections_echo() {
         );
         return;
     }
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let port = server
         .listen(("127.0.0.1", 0))
         .within(WAIT, "listen")

@@ -68,7 +68,7 @@ async fn rt_server() -> (Server, u16, Log) {
                 let echo = s.clone();
                 s.on(&DATA, move |d| {
                     push(&l, format!("data:{}", String::from_utf8_lossy(d)));
-                    echo.write(d.to_vec());
+                    let _ = echo.write(d.to_vec());
                 });
             }
             for (ev, name) in [(&END, "end"), (&FINISH, "finish")] {
@@ -123,7 +123,7 @@ async fn client(port: u16, ending: Ending) -> Vec<String> {
     }
     c.write_all("ping").within(WAIT, "writing ping").await.unwrap();
     let echo = c
-        .read()
+        .recv()
         .within(WAIT, "the echo of ping")
         .await
         .unwrap()
@@ -131,12 +131,12 @@ async fn client(port: u16, ending: Ending) -> Vec<String> {
     assert_eq!(&echo[..], b"ping");
     match ending {
         Ending::End => {
-            c.end();
+            let _ = c.end();
             assert_eq!(read_all(&c).await, b"");
         }
         Ending::Reset => c.reset_and_destroy(),
     }
-    c.closed().within(WAIT, "the client's 'close'").await;
+    c.wait_closed().within(WAIT, "the client's 'close'").await;
     assert!(c.destroyed());
     log.lock().unwrap().clone()
 }
@@ -208,18 +208,20 @@ async fn reset_and_destroy_from_the_server_side() {
         peer.on(&CLOSE, move |h| push(&l, format!("close:{h}")));
     }
     peer.reset_and_destroy();
-    peer.closed().within(WAIT, "the resetting side's 'close'").await;
+    peer.wait_closed()
+        .within(WAIT, "the resetting side's 'close'")
+        .await;
     assert!(peer.destroyed());
     assert_eq!(*log.lock().unwrap(), ["close:false"]);
     let err = c
-        .read()
+        .recv()
         .within(WAIT, "the reset on the client")
         .await
         .expect_err("the client read data or an end instead of the reset");
     assert_eq!(err.code(), "ECONNRESET");
     assert_eq!(err.message(), "read ECONNRESET");
     assert_eq!(err.syscall(), Some("read"));
-    c.closed().within(WAIT, "the client's 'close'").await;
+    c.wait_closed().within(WAIT, "the client's 'close'").await;
     assert_eq!(
         c.error().map(|e| e.code().to_string()).as_deref(),
         Some("ECONNRESET")

@@ -49,7 +49,7 @@ async fn tokio_io_copy_echo_and_helpers() {
     assert_eq!(c.bytes_read(), payload.len() as u64);
     // Both sides ended: the socket is closed, and writing through the tokio
     // trait is Node's ERR_STREAM_DESTROYED, carried inside the io::Error.
-    c.closed().within(WAIT, "the client's 'close'").await;
+    c.wait_closed().within(WAIT, "the client's 'close'").await;
     let err = AsyncWriteExt::write_all(&mut c, b"late")
         .within(WAIT, "a late write")
         .await

@@ -173,10 +173,17 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         self.ev.events.get_or_init(|| {
             // The hooks go on before the emitter is shared: no listener can
             // be added through it unseen.
-            let em = rt_events::EventEmitter::with_type_name(self.ev.type_name);
+            let name = self.ev.hooks_owner.get().and_then(|h| h.type_name());
+            let em = rt_events::EventEmitter::with_type_name(name.unwrap_or(self.ev.type_name));
             self.install_event_hooks_on(&em);
             em
         })
+    }
+
+    /// The stream's emitter if anyone has used it yet (a type extending the
+    /// stream emits its own events only then: nobody can be listening).
+    pub fn emitter_if_used(&self) -> Option<&rt_events::EventEmitter> {
+        self.ev.emitter_if_any()
     }
 
     /// Listeners added through the rt-events face have Node's side effects

@@ -44,6 +44,12 @@ pub trait StreamHooks: Send + Sync + 'static {
     fn piped(&self, added: bool) {
         let _ = added;
     }
+
+    /// The emitter's type name (Node's `constructor.name`, in warnings):
+    /// `Some("Socket")`; `None` keeps the stream's (`"Duplex"`...).
+    fn type_name(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Every stream: listeners, destruction and status, provided over

@@ -110,12 +110,12 @@ async fn net() -> Res {
     let port = server.listen(("127.0.0.1", 0)).await?.port().unwrap_or_default();
     let client = connect(("127.0.0.1", port)).await?;
     client.cork();
-    client.write("shout ");
-    client.write("louder");
+    let _ = client.write("shout ");
+    let _ = client.write("louder");
     client.uncork();
-    client.end();
+    let _ = client.end();
     let mut echoed = Vec::new();
-    while let Some(chunk) = client.read().await? {
+    while let Some(chunk) = client.recv().await? {
         echoed.extend_from_slice(&chunk);
     }
     assert_eq!(echoed, b"SHOUT LOUDER");

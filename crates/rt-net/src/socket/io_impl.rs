@@ -1,5 +1,5 @@
 //! The socket's `_read` and `_write` / `_final` / `_destroy`: the
-//! [`rt_stream::Source`] and [`rt_stream::Sink`] the socket's duplex runs on.
+//! [`rt_stream::Source`] and [`rt_stream::Sink`] the socket's stream runs on.
 //!
 //! - `_read` reads from the kernel and pushes, inline while data is there,
 //!   then from a task that waits for readability; it stops as soon as a push
@@ -18,7 +18,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use rt_buffer::Buffer;
 use rt_stream::{Pusher, Sink, Source, WriteOutcome};
 
-use super::{Inner, Socket, destroyed_error, lock, read_into_thread_buffer};
+use super::{Inner, Socket, destroyed_error, lock};
 use crate::conn::Conn;
 use crate::error::Error;
 
@@ -33,7 +33,7 @@ impl Source<Buffer> for SocketSource {
         }
     }
 
-    fn destroy(&mut self, err: Option<rt_stream::Error>) -> Option<rt_stream::Error> {
+    fn destroy(&mut self, err: Option<Error>) -> Option<Error> {
         if let Some(inner) = self.inner.upgrade() {
             Socket { inner }.release();
         }
@@ -69,7 +69,7 @@ impl Sink<Buffer> for SocketSink {
         Some(Socket { inner }.sink_final())
     }
 
-    fn destroy(&mut self, err: Option<rt_stream::Error>) -> Option<rt_stream::Error> {
+    fn destroy(&mut self, err: Option<Error>) -> Option<Error> {
         if let Some(inner) = self.inner.upgrade() {
             Socket { inner }.release();
         }
@@ -89,7 +89,7 @@ impl Socket {
     pub(super) fn source_read(&self) {
         {
             let mut st = lock(&self.inner.st);
-            if st.destroyed || st.read_eof {
+            if st.released || st.read_eof {
                 return;
             }
             if !st.connected {
@@ -125,9 +125,9 @@ impl Socket {
                         .bytes_read
                         .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     self.touch();
-                    if !self.inner.duplex.push(Buffer::from(bytes)) {
+                    if !rt_stream::ReadableSide::push(self, Buffer::from(bytes)) {
                         let mut st = lock(&self.inner.st);
-                        if st.read_wanted && !st.destroyed {
+                        if st.read_wanted && !st.released {
                             st.read_wanted = false;
                             continue;
                         }
@@ -141,7 +141,7 @@ impl Socket {
                         st.read_eof = true;
                         st.reader_running = false;
                     }
-                    self.inner.duplex.push_end();
+                    rt_stream::ReadableSide::push_end(self);
                     return Pump::Stop;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Pump::Wait,
@@ -160,7 +160,7 @@ impl Socket {
             let closed = self.inner.changed.notified();
             tokio::pin!(closed);
             closed.as_mut().enable();
-            if lock(&self.inner.st).destroyed {
+            if lock(&self.inner.st).released {
                 lock(&self.inner.st).reader_running = false;
                 return;
             }
@@ -189,7 +189,7 @@ impl Socket {
         }
         let conn = {
             let st = lock(&self.inner.st);
-            if st.destroyed {
+            if st.released {
                 return WriteOutcome::Done(Err(destroyed_error("write")));
             }
             if !st.connected {
@@ -233,7 +233,7 @@ impl Socket {
         }
         let conn = {
             let st = lock(&self.inner.st);
-            if st.destroyed {
+            if st.released {
                 return WriteOutcome::Done(Err(destroyed_error("write")));
             }
             if !st.connected {
@@ -264,15 +264,8 @@ impl Socket {
         self.defer_rest(concat(&chunks, done), total as u64)
     }
 
-    fn write_failed(&self, e: &io::Error) -> rt_stream::Error {
-        let err = Error::syscall_failed(e, "write");
-        {
-            let mut st = lock(&self.inner.st);
-            if st.error.is_none() {
-                st.error = Some(err.clone());
-            }
-        }
-        err
+    fn write_failed(&self, e: &io::Error) -> Error {
+        Error::syscall_failed(e, "write")
     }
 
     fn touch_if_timed(&self) {
@@ -281,7 +274,7 @@ impl Socket {
 
     /// Keeps `rest` (and the write's completion) for the writer task. The
     /// whole write (`len` bytes) counts as sent once it completes: until
-    /// then it is in the duplex's `writable_length`.
+    /// then it is in the stream's `writable_length`.
     fn defer_rest(&self, rest: Bytes, len: u64) -> WriteOutcome {
         let (c, out) = WriteOutcome::deferred();
         let start = {
@@ -310,7 +303,7 @@ impl Socket {
             let closed = self.inner.changed.notified();
             tokio::pin!(closed);
             closed.as_mut().enable();
-            if lock(&self.inner.st).destroyed {
+            if lock(&self.inner.st).released {
                 lock(&self.inner.st).writer_running = false;
                 return;
             }
@@ -366,7 +359,7 @@ impl Socket {
     /// `_final`: sends our FIN (once connected).
     fn sink_final(&self) -> WriteOutcome {
         let mut st = lock(&self.inner.st);
-        if st.destroyed {
+        if st.released {
             return WriteOutcome::Done(Err(destroyed_error("end")));
         }
         if !st.connected {
@@ -378,7 +371,7 @@ impl Socket {
         WriteOutcome::Done(self.shutdown_now())
     }
 
-    pub(super) fn shutdown_now(&self) -> Result<(), rt_stream::Error> {
+    pub(super) fn shutdown_now(&self) -> Result<(), Error> {
         if let Some(c) = self.conn() {
             // ENOTCONN when the peer already reset: nothing left to say.
             let _ = c.shutdown_write();
@@ -414,4 +407,27 @@ fn concat(chunks: &[Bytes], mut skip: usize) -> Bytes {
         skip = 0;
     }
     out.freeze()
+}
+
+thread_local! {
+    /// One read buffer per thread, not per socket: an idle connection holds
+    /// no buffer at all. Chunks are split off it; once they are dropped,
+    /// `reserve` takes the same allocation back (no malloc per read).
+    static READ_BUF: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::new());
+}
+
+/// One non-blocking read into the thread's buffer: `Ok(None)` at EOF.
+fn read_into_thread_buffer(conn: &Conn, size: usize) -> io::Result<Option<Bytes>> {
+    READ_BUF.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        buf.clear();
+        if buf.capacity() < size {
+            buf.reserve(size);
+        }
+        match conn.try_read_buf(&mut buf) {
+            Ok(0) => Ok(None),
+            Ok(n) => Ok(Some(buf.split_to(n).freeze())),
+            Err(e) => Err(e),
+        }
+    })
 }

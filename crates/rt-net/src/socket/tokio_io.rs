@@ -1,7 +1,7 @@
 //! tokio's `AsyncRead` / `AsyncWrite` for [`Socket`]: the bridge to the
 //! rest of the Rust ecosystem (`tokio::io::copy`, `BufReader`, codecs...).
 //!
-//! Both go through the socket's duplex: reads take the stream's chunks (so
+//! Both go through the socket's stream: reads take the stream's chunks (so
 //! they count in `bytes_read`, reach `'data'` listeners and follow
 //! `set_encoding`), writes are stream writes (`write` + `'drain'`), and
 //! shutdown is `end()`. Errors carry the socket's [`Error`](crate::Error) itself inside the `io::Error`.
@@ -28,12 +28,12 @@ impl AsyncRead for Socket {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if rest.is_none() {
-            let mut d = this.inner.duplex.clone();
+            let mut d = this.inner.stream.clone();
             match Pin::new(&mut d).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => return Poll::Ready(Ok(())),
                 Poll::Ready(Some(Err(e))) => {
-                    if this.inner.duplex.errored().is_none() && this.error().is_none() {
+                    if rt_stream::StreamBase::errored(this).is_none() {
                         return Poll::Ready(Ok(()));
                     }
                     return Poll::Ready(Err(e.into()));
@@ -55,18 +55,18 @@ impl AsyncRead for Socket {
 
 impl AsyncWrite for Socket {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
-        let mut d = self.inner.duplex.clone();
+        let mut d = self.inner.stream.clone();
         Pin::new(&mut d).poll_write(cx, data)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut d = self.inner.duplex.clone();
+        let mut d = self.inner.stream.clone();
         Pin::new(&mut d).poll_flush(cx)
     }
 
     /// Flushes, then `end()`: our FIN goes out, as Node's `socket.end()`.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut d = self.inner.duplex.clone();
+        let mut d = self.inner.stream.clone();
         Pin::new(&mut d).poll_shutdown(cx)
     }
 }

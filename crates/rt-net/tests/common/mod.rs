@@ -35,7 +35,7 @@ impl<F: Future> Within for F {}
 pub async fn read_all(s: &Socket) -> Vec<u8> {
     async {
         let mut out = Vec::new();
-        while let Some(c) = s.read().await.unwrap() {
+        while let Some(c) = s.recv().await.unwrap() {
             out.extend_from_slice(&c);
         }
         out

@@ -1,0 +1,112 @@
+//! A socket's counters, addresses and connection state: `bytesRead`,
+//! `bytesWritten`, `localAddress`, `remotePort`, `readyState`, `pending`...
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::{Socket, lock};
+use crate::address::{AddressInfo, Family};
+
+impl Socket {
+    /// Bytes received. Node: `socket.bytesRead`.
+    #[doc(alias = "bytesRead")]
+    pub fn bytes_read(&self) -> u64 {
+        self.inner.bytes_read.load(Ordering::Relaxed)
+    }
+
+    /// Bytes given to `write` (sent, or buffered to be sent). Node: `socket.bytesWritten`.
+    #[doc(alias = "bytesWritten")]
+    pub fn bytes_written(&self) -> u64 {
+        self.inner.bytes_sent.load(Ordering::Relaxed) + self.writable_length() as u64
+    }
+
+    /// Bytes buffered, not yet taken by the kernel. Node: `socket.writableLength`
+    /// (`bufferSize`).
+    #[doc(alias = "bufferSize")]
+    pub fn buffer_size(&self) -> usize {
+        self.writable_length()
+    }
+
+    /// The local address. Node: `socket.address()`.
+    pub fn address(&self) -> Option<AddressInfo> {
+        lock(&self.inner.st).local.map(AddressInfo::from)
+    }
+
+    /// Node: `socket.localAddress`.
+    #[doc(alias = "localAddress")]
+    pub fn local_address(&self) -> Option<String> {
+        lock(&self.inner.st).local.map(|a| a.ip().to_string())
+    }
+
+    /// Node: `socket.localPort`.
+    #[doc(alias = "localPort")]
+    pub fn local_port(&self) -> Option<u16> {
+        lock(&self.inner.st).local.map(|a| a.port())
+    }
+
+    /// Node: `socket.localFamily`.
+    #[doc(alias = "localFamily")]
+    pub fn local_family(&self) -> Option<Family> {
+        lock(&self.inner.st).local.map(|a| Family::of(&a.ip()))
+    }
+
+    /// Node: `socket.remoteAddress`.
+    #[doc(alias = "remoteAddress")]
+    pub fn remote_address(&self) -> Option<String> {
+        lock(&self.inner.st).remote.map(|a| a.ip().to_string())
+    }
+
+    /// Node: `socket.remotePort`.
+    #[doc(alias = "remotePort")]
+    pub fn remote_port(&self) -> Option<u16> {
+        lock(&self.inner.st).remote.map(|a| a.port())
+    }
+
+    /// Node: `socket.remoteFamily`.
+    #[doc(alias = "remoteFamily")]
+    pub fn remote_family(&self) -> Option<Family> {
+        lock(&self.inner.st).remote.map(|a| Family::of(&a.ip()))
+    }
+
+    /// The Unix socket path this socket connected to, if any.
+    pub fn path(&self) -> Option<String> {
+        lock(&self.inner.st).path.clone()
+    }
+
+    /// `"opening"`, `"open"`, `"readOnly"`, `"writeOnly"` or `"closed"`, as
+    /// Node's `socket.readyState`.
+    #[doc(alias = "readyState")]
+    pub fn ready_state(&self) -> &'static str {
+        let (connecting, released, eof) = {
+            let st = lock(&self.inner.st);
+            (st.connecting, st.released, st.read_eof)
+        };
+        if connecting {
+            return "opening";
+        }
+        let readable = !released && !eof && self.is_readable();
+        let writable = !released && self.is_writable();
+        match (readable, writable) {
+            (true, true) => "open",
+            (true, false) => "readOnly",
+            (false, true) => "writeOnly",
+            (false, false) => "closed",
+        }
+    }
+
+    /// Not connected yet (or connecting). Node: `socket.pending`.
+    pub fn pending(&self) -> bool {
+        let st = lock(&self.inner.st);
+        !st.connected || st.connecting || st.released
+    }
+
+    /// A connect is in progress. Node: `socket.connecting`.
+    pub fn connecting(&self) -> bool {
+        lock(&self.inner.st).connecting
+    }
+
+    /// Whether two handles are the same socket.
+    pub fn same(&self, other: &Socket) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
