@@ -130,8 +130,8 @@ async fn ipv6_and_dual_stack_listening_match_node() {
                         "clientRemote": client.remote_address(),
                         "clientFamily": client.remote_family().map(|f| f.as_str()),
                     }));
-                    sock.destroy();
-                    client.destroy();
+                    sock.destroy(None);
+                    client.destroy(None);
                 }
                 Err(e) => accepted.push(json!({ "error": e.code() })),
             }
@@ -215,7 +215,7 @@ async fn pause_on_connect_matches_node() {
                 let bytes_read = s.bytes_read();
                 s.resume();
                 let data = String::from_utf8(read_all(&s).await).unwrap();
-                s.end();
+                let _ = s.end();
                 let mut rec = json!({ "paused": paused, "data": data });
                 if pause_on_connect {
                     rec["bytesRead"] = json!(bytes_read);
@@ -234,7 +234,7 @@ async fn pause_on_connect_matches_node() {
             .within(WAIT, "connect")
             .await
             .unwrap();
-        c.end_with("hello");
+        let _ = c.end_with("hello");
         read_all(&c).await;
         ours.push(handled.next("the handler").await);
         server.close().unwrap();
@@ -288,7 +288,7 @@ async fn server_options_reach_accepted_sockets() {
         assert_eq!(handled.next("the handler").await, expected);
         // The client's own socket is untouched by the server's options.
         assert_eq!(c.no_delay(), Some(false));
-        c.destroy();
+        c.destroy(None);
         server.close().unwrap();
     }
 }
@@ -372,7 +372,7 @@ async fn listen_backlog_matches_node() {
 async fn exclusive_does_not_change_a_lone_server() {
     for exclusive in [false, true] {
         let (server, mut handled) = checked_server(ServerOptions::default(), |s: Socket| async move {
-            s.end_with("served");
+            let _ = s.end_with("served");
         });
         let port = server
             .listen(ListenOptions {

@@ -325,13 +325,16 @@ async fn fds_travel_with_data_and_work_on_the_other_side() {
     assert!(b.take_fd().is_none());
 
     // The listening socket serves connections here.
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let addr = server.listen_handle(ListenHandle::Fd(server_fd)).await.unwrap();
     assert_eq!(addr.port(), Some(port));
     let c = within(5, "connect to the passed server", connect(("127.0.0.1", port)))
         .await
         .unwrap();
-    c.end_with("echo through a passed listener");
+    let _ = c.end_with("echo through a passed listener");
     let echoed = within(5, "the echo", c.read_all()).await.unwrap();
     let echoed: Vec<u8> = echoed.iter().flat_map(|b| b.to_vec()).collect();
     assert_eq!(echoed, b"echo through a passed listener");
@@ -339,7 +342,7 @@ async fn fds_travel_with_data_and_work_on_the_other_side() {
 
     // The connected socket talks to its peer here.
     let s = Socket::from_fd(socket_fd, SocketOptions::default()).unwrap();
-    s.end_with("over a passed socket");
+    let _ = s.end_with("over a passed socket");
     let mut peer = Transport::new(Io::from_fd(conn_here.into()).unwrap());
     assert_eq!(
         read_n(&mut peer, 100, "data over the passed socket").await,
@@ -429,15 +432,18 @@ async fn the_raw_hook_takes_connections_before_a_socket_exists() {
         b"socket path"
     );
     assert_eq!(taken.load(Ordering::SeqCst), 2);
-    c1.destroy();
-    c2.destroy();
+    c1.destroy(None);
+    c2.destroy(None);
     server.close().unwrap();
 }
 
 #[tokio::test]
 async fn a_connection_added_from_elsewhere_is_served_like_an_accepted_one() {
     // A cluster worker's view: the connection arrives as an fd.
-    let server = create_server(|s: Socket| async move { s.pipe(&s).await });
+    let server = create_server(|s: Socket| async move {
+        s.pipe(&s);
+        s.wait_end().await
+    });
     let connections = Arc::new(AtomicUsize::new(0));
     let n = connections.clone();
     server.on(&rt_net::events::CONNECTION, move |_| {
@@ -469,7 +475,7 @@ async fn sockets_from_pipes_streams_and_transports() {
     // A pipe's write end as a Socket (a child's stdin): end() closes it.
     let (r, w) = Io::pipe().unwrap();
     let s = Socket::from_io(w, SocketOptions::default());
-    s.end_with("to the child");
+    let _ = s.end_with("to the child");
     let mut r = Transport::new(r);
     assert_eq!(
         read_n(&mut r, 100, "stdin data then end of file").await,
@@ -479,12 +485,12 @@ async fn sockets_from_pipes_streams_and_transports() {
     // tokio and std streams.
     let (a, b) = tokio::net::UnixStream::pair().unwrap();
     let s = Socket::from(a);
-    s.end_with("tokio");
+    let _ = s.end_with("tokio");
     let mut b = Transport::new(Io::Unix(b));
     assert_eq!(read_n(&mut b, 100, "over a tokio stream").await, b"tokio");
     let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
     let s = Socket::try_from(a).unwrap();
-    s.end_with("std");
+    let _ = s.end_with("std");
     let mut b = Transport::new(Io::from_fd(b.into()).unwrap());
     assert_eq!(read_n(&mut b, 100, "over a std stream").await, b"std");
 
