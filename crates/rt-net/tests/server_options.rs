@@ -466,8 +466,8 @@ async fn keep_alive_initial_delay_reaches_the_os() {
             _ => assert_eq!(timer, None, "{ctx}"),
         }
         checked += 1;
-        accepted.destroy();
-        c.destroy();
+        accepted.destroy(None);
+        c.destroy(None);
         server.close().unwrap();
     }
     assert_eq!(checked, 3);
