@@ -1,6 +1,6 @@
 //! Running `node` from tests: the oracle for differential and interop tests.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -116,18 +116,56 @@ impl Node {
         let writer = std::thread::spawn(move || {
             let _ = input.write_all(&data);
         });
-        let out = child.wait_with_output().expect("wait for node");
+        let read_all = |mut r: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut v = Vec::new();
+                let _ = r.read_to_end(&mut v);
+                v
+            })
+        };
+        let stdout = read_all(Box::new(child.stdout.take().expect("stdout")));
+        let stderr = read_all(Box::new(child.stderr.take().expect("stderr")));
+        // Bounded: a node script that never ends fails the test, saying so.
+        let limit = script_timeout();
+        let start = std::time::Instant::now();
+        let status = loop {
+            match child.try_wait().expect("wait for node") {
+                Some(status) => break status,
+                None if start.elapsed() >= limit => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!(
+                        "node {} did not finish within {}s (RT_NODE_SCRIPT_TIMEOUT to change)",
+                        file.display(),
+                        limit.as_secs()
+                    );
+                }
+                None => std::thread::sleep(std::time::Duration::from_millis(5)),
+            }
+        };
         let _ = writer.join();
-        if !out.status.success() {
+        let out = stdout.join().unwrap_or_default();
+        let err = stderr.join().unwrap_or_default();
+        if !status.success() {
             panic!(
                 "node {} failed ({}):\n{}",
                 file.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
+                status,
+                String::from_utf8_lossy(&err)
             );
         }
-        out.stdout
+        out
     }
+}
+
+/// How long a node script may run: `RT_NODE_SCRIPT_TIMEOUT` seconds
+/// (default 300; the slowest differential suites take a few seconds).
+fn script_timeout() -> std::time::Duration {
+    let secs = std::env::var("RT_NODE_SCRIPT_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300u64);
+    std::time::Duration::from_secs(secs)
 }
 
 fn hash(s: &str) -> u64 {

@@ -78,7 +78,8 @@ async fn node_client_through_an_rt_transform_pipeline() {
     while data.len() < 2 << 20 {
         data.extend_from_slice(rng.pick(&pieces).as_bytes());
     }
-    let script = std::env::temp_dir().join(format!("rt-cross-client-{}.js", std::process::id()));
+    let dir = rt_tests::temp::TempDir::new("rt-cross-client");
+    let script = dir.path().join("client.js");
     std::fs::write(&script, NODE_CLIENT).expect("write script");
     let input = data.clone();
     let port_arg = port.to_string();

@@ -101,9 +101,8 @@ async fn readable_as_async_read_and_writable_as_async_write() {
 
 #[tokio::test]
 async fn file_via_tokio_fs() {
-    let dir = std::env::temp_dir().join(format!("rt-stream-bridge-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("f.bin");
+    let dir = rt_tests::temp::TempDir::new("rt-stream-bridge");
+    let path = dir.path().join("f.bin");
     let payload = data(300_001, 4);
     let f = tokio::fs::File::create(&path).await.unwrap();
     let w = Writable::from_async_write(f, WritableOptions::default());
@@ -122,7 +121,6 @@ async fn file_via_tokio_fs() {
         .unwrap()
         .concat();
     assert!(got == payload);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]

@@ -5,15 +5,16 @@ use rt_stream::fs::{ReadStreamOptions, WriteStreamOptions, create_read_stream, c
 use rt_stream::*;
 use rt_tests::wait::within;
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("rt-stream-fs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A path in a fresh temp folder that is removed when the returned guard drops.
+fn tmp(name: &str) -> (rt_tests::temp::TempDir, std::path::PathBuf) {
+    let dir = rt_tests::temp::TempDir::new("rt-stream-fs");
+    let path = dir.path().join(name);
+    (dir, path)
 }
 
 #[tokio::test]
 async fn chunk_sizes_match_node() {
-    let path = tmp("chunks.bin");
+    let (_path_dir, path) = tmp("chunks.bin");
     let payload = rt_tests::rng::Rng::new(9).bytes(200_000);
     std::fs::write(&path, &payload).unwrap();
     let cases: Vec<(Option<u64>, Option<u64>, Option<usize>)> = vec![
@@ -98,7 +99,7 @@ async fn open_errors_carry_nodes_fields() {
         "ENOENT: no such file or directory, open '/nonexistent-dir/x'"
     );
     let e = create_read_stream(
-        tmp("x"),
+        tmp("x").1,
         ReadStreamOptions {
             start: Some(5),
             end: Some(2),
@@ -111,7 +112,7 @@ async fn open_errors_carry_nodes_fields() {
         e.message(),
         "The value of \"start\" is out of range. It must be <= \"end\" (here: 2). Received 5"
     );
-    let p = tmp("exists.txt");
+    let (_p_dir, p) = tmp("exists.txt");
     std::fs::write(&p, "x").unwrap();
     let e = create_write_stream(
         &p,
@@ -130,7 +131,7 @@ async fn open_errors_carry_nodes_fields() {
 
 #[tokio::test]
 async fn write_flags_and_start() {
-    let p = tmp("flags.txt");
+    let (_p_dir, p) = tmp("flags.txt");
     let w = create_write_stream(&p, WriteStreamOptions::default()).unwrap();
     w.end_with("hello world").unwrap();
     within(10, "the file writer's 'finish'", finished(&w))
@@ -178,8 +179,8 @@ async fn write_flags_and_start() {
 
 #[tokio::test]
 async fn copy_a_file_with_pipe() {
-    let src = tmp("src.bin");
-    let dst = tmp("dst.bin");
+    let (_src_dir, src) = tmp("src.bin");
+    let (_dst_dir, dst) = tmp("dst.bin");
     let payload = rt_tests::rng::Rng::new(11).bytes(5 * 1024 * 1024 + 3);
     std::fs::write(&src, &payload).unwrap();
     let r = create_read_stream(&src, ReadStreamOptions::default()).unwrap();
