@@ -207,7 +207,7 @@ async fn fs_errors_keep_every_field_on_every_path_and_match_node() {
     else {
         return;
     };
-    let dir = tmp("a-dir");
+    let (_dir_guard, dir) = tmp("a-dir");
     std::fs::create_dir_all(&dir).unwrap();
     let dir_s = dir.to_str().unwrap().to_string();
     let script = format!(
