@@ -15,6 +15,7 @@
 //!   (`tests/node/bench.js` is the Node side of the same format).
 //!
 //! The crate's own `tests/` folder holds the cross-crate integration tests.
+#![forbid(unsafe_code)]
 
 pub mod bench;
 pub mod node;

@@ -6,6 +6,7 @@
 //! - `cargo xtask bench [suite...] [--rounds N]`: builds every Rust benchmark
 //!   in release mode, runs it and its Node twin interleaved for several rounds,
 //!   prints the medians side by side and writes `target/bench/<suite>.json`.
+#![forbid(unsafe_code)]
 
 mod bench;
 mod ci;

@@ -11,3 +11,4 @@
 //! - `fork` with an IPC channel speaking Node's own wire format (JSON lines, handle passing).
 //!
 //! See the workspace README for the module map and build order.
+#![forbid(unsafe_code)]

@@ -10,3 +10,4 @@
 //! - Worker objects and their events, crash restart with limits, graceful and rolling restarts.
 //!
 //! See the workspace README for the module map and build order.
+#![forbid(unsafe_code)]
