@@ -160,7 +160,7 @@ async fn echo_started_in_its_own_task_always_ends() {
             c.write_all(piece.to_vec()).within(WAIT, "a write").await.unwrap();
             tokio::task::yield_now().await;
         }
-        c.end();
+        let _ = c.end();
         let mut got = 0usize;
         loop {
             match tokio::time::timeout(std::time::Duration::from_secs(WAIT), c.recv()).await {
