@@ -341,6 +341,20 @@ impl<R> Listeners<R> {
         ListenerId(id)
     }
 
+    /// An `'error'` listener that runs before the others (Node's
+    /// `prependListener(dest, 'error', onerror)` in `pipe`).
+    pub(crate) fn prepend_error(&self, once: bool, f: Callback<Error>) -> ListenerId {
+        let mut l = lock(&self.lists);
+        let id = l.next_id;
+        l.next_id += 1;
+        let entry = Entry { id, once, f };
+        match &mut l.error.0 {
+            Some(v) => Arc::make_mut(v).insert(0, entry),
+            None => l.error.0 = Some(Arc::new(vec![entry])),
+        }
+        ListenerId(id)
+    }
+
     pub(crate) fn on(&self, ev: StreamEvent, once: bool, f: Callback<()>) -> ListenerId {
         let mut l = lock(&self.lists);
         let id = l.next_id;

@@ -282,6 +282,17 @@ macro_rules! writable_methods {
             <Self as $crate::WritableSide>::end_cb(self, cb)
         }
 
+        /// Writes a last chunk, ends, and calls `cb` at `'finish'` (or with
+        /// the error). Node: `writable.end(chunk, cb)`.
+        #[doc(alias = "end")]
+        pub fn end_with_cb(
+            &self,
+            chunk: impl Into<<Self as $crate::StreamBase>::Write>,
+            cb: impl FnOnce(Result<(), $crate::Error>) + Send + 'static,
+        ) {
+            <Self as $crate::WritableSide>::end_with_cb(self, chunk, cb)
+        }
+
         /// Ends and waits for `'finish'`.
         pub async fn end_and_wait(&self) -> Result<(), $crate::Error> {
             <Self as $crate::WritableSide>::end_and_wait(self).await

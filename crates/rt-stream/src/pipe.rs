@@ -59,11 +59,15 @@ impl<R: Send + 'static, W: Send + 'static> Target<W> for Core<R, W> {
         self.ev.emit(ev);
     }
     fn needs_drain(&self) -> bool {
-        self.lock().w.as_ref().map(|w| w.need_drain).unwrap_or(false)
+        // Node's `dest.writableNeedDrain`: false once ending or destroyed.
+        let st = self.lock();
+        !st.destroyed && st.w.as_ref().is_some_and(|w| w.need_drain && !w.ending)
     }
     fn listen(&self, ev: StreamEvent, once: bool, f: Arc<dyn Fn() + Send + Sync>) -> ListenerId {
         if ev == StreamEvent::Error {
-            self.ev.on_error(once, Arc::new(move |_: &Error| f()))
+            // pipe's error handler runs first (Node prepends it): the source
+            // is paused and unpiped before the destination's 'error' listeners.
+            self.ev.prepend_error(once, Arc::new(move |_: &Error| f()))
         } else {
             self.ev.on(ev, once, Arc::new(move |_: &()| f()))
         }
@@ -184,11 +188,11 @@ pub(crate) fn unpipe<R: Send + 'static, W: Send + 'static>(src: &Arc<Core<R, W>>
         let Some(r) = st.r.as_mut() else { return };
         let removed: Vec<PipeDest<R>> = match id {
             None => std::mem::take(&mut r.pipes),
-            Some(id) => {
-                let (gone, keep) = std::mem::take(&mut r.pipes).into_iter().partition(|d| d.id == id);
-                r.pipes = keep;
-                gone
-            }
+            // Node's indexOf + splice: one entry of a destination piped twice.
+            Some(id) => match r.pipes.iter().position(|d| d.id == id) {
+                Some(i) => vec![r.pipes.remove(i)],
+                None => Vec::new(),
+            },
         };
         r.await_drain.retain(|d| removed.iter().all(|x| x.id != *d));
         (removed, r.pipes.is_empty())
@@ -223,7 +227,8 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             }
         };
         if let Some((t, id, clone)) = single {
-            if let Ok(false) = t.write_chunk(clone(chunk)) {
+            // A failed write returns false in Node: the source pauses too.
+            if !matches!(t.write_chunk(clone(chunk)), Ok(true)) {
                 self.pipe_pause(id);
             }
             return;
@@ -240,7 +245,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             }
         };
         for (t, id) in dests {
-            if let Ok(false) = t.write_chunk(clone(chunk)) {
+            if !matches!(t.write_chunk(clone(chunk)), Ok(true)) {
                 self.pipe_pause(id);
             }
         }

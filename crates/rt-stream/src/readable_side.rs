@@ -146,13 +146,12 @@ pub trait ReadableSide: StreamBase {
             .unwrap_or(false)
     }
 
-    /// Whether reading is still possible (not destroyed, errored or ended).
-    /// Node: `readable.readable`.
+    /// Whether reading is still possible: not destroyed, and neither
+    /// `'end'` nor `'error'` emitted yet (true after `push_end()` until
+    /// `'end'`, as in Node). Node: `readable.readable`.
     fn is_readable(&self) -> bool {
         let st = self.stream_core().lock();
-        !st.destroyed
-            && st.errored.is_none()
-            && st.r.as_ref().map(|r| !r.end_emitted && !r.ended).unwrap_or(false)
+        !st.destroyed && !st.error_emitted && st.r.as_ref().map(|r| !r.end_emitted).unwrap_or(false)
     }
 
     /// Node: `readable.readableEncoding`.

@@ -81,6 +81,15 @@ pub trait WritableSide: StreamBase {
         core.settle();
     }
 
+    /// Writes a last chunk, ends, and calls `cb` at `'finish'` (or with the
+    /// error). Node: `writable.end(chunk, cb)`.
+    #[doc(alias = "end")]
+    fn end_with_cb(&self, chunk: impl Into<Self::Write>, cb: impl FnOnce(Result<(), Error>) + Send + 'static) {
+        let core = self.stream_core();
+        let _ = core.end_inner(Some(chunk.into()), Some(Box::new(cb)));
+        core.settle();
+    }
+
     /// Ends and waits for `'finish'`.
     fn end_and_wait(&self) -> impl Future<Output = Result<(), Error>> + Send + '_ {
         async move {
@@ -144,12 +153,9 @@ pub trait WritableSide: StreamBase {
     /// Whether `write()` returned `false` and `'drain'` is due. Node: `writable.writableNeedDrain`.
     #[doc(alias = "writableNeedDrain")]
     fn writable_need_drain(&self) -> bool {
-        self.stream_core()
-            .lock()
-            .w
-            .as_ref()
-            .map(|w| w.need_drain)
-            .unwrap_or(false)
+        // Node: false once destroyed or ending.
+        let st = self.stream_core().lock();
+        !st.destroyed && st.w.as_ref().is_some_and(|w| w.need_drain && !w.ending)
     }
 
     /// Node: `writable.writableHighWaterMark`.

@@ -796,6 +796,7 @@ fn scenarios_match_node() {
         .enable_all()
         .build()
         .unwrap();
+    assert_eq!(expected.len(), scenarios.len(), "node returned one log per scenario");
     let mut failures = Vec::new();
     for (i, (sc, exp)) in scenarios.iter().zip(expected.iter()).enumerate() {
         let got = rt.block_on(run_scenario(sc));
@@ -809,6 +810,7 @@ fn scenarios_match_node() {
             ));
         }
     }
+    println!("rt-stream differential: {} scenarios compared", scenarios.len());
     assert!(
         failures.is_empty(),
         "{} of {} scenarios differ:\n{}",
