@@ -796,7 +796,11 @@ fn scenarios_match_node() {
         .enable_all()
         .build()
         .unwrap();
-    assert_eq!(expected.len(), scenarios.len(), "node returned one log per scenario");
+    assert_eq!(
+        expected.len(),
+        scenarios.len(),
+        "node returned one log per scenario"
+    );
     let mut failures = Vec::new();
     for (i, (sc, exp)) in scenarios.iter().zip(expected.iter()).enumerate() {
         let got = rt.block_on(run_scenario(sc));

@@ -75,6 +75,7 @@ const EXCLUDE_DESTROY_AFTER_CORK: bool = true;
 /// - `push()` after EOF while writes are pending: Node fails the pending
 ///   write callbacks with ERR_STREAM_PUSH_AFTER_EOF, rt does not call them;
 /// - a destroyed writable with buffered writes keeps `writable_length`.
+///
 /// The test fails if this list changes either way (a fix must shrink it).
 const KNOWN_DIFFERENCES: &[usize] = &[
     143, 321, 426, 450, 630, 842, 871, 1152, 1281, 1331, 1449, 1753, 1775, 1907, 2043, 2057, 2104, 2128,
