@@ -84,7 +84,11 @@ pub trait WritableSide: StreamBase {
     /// Writes a last chunk, ends, and calls `cb` at `'finish'` (or with the
     /// error). Node: `writable.end(chunk, cb)`.
     #[doc(alias = "end")]
-    fn end_with_cb(&self, chunk: impl Into<Self::Write>, cb: impl FnOnce(Result<(), Error>) + Send + 'static) {
+    fn end_with_cb(
+        &self,
+        chunk: impl Into<Self::Write>,
+        cb: impl FnOnce(Result<(), Error>) + Send + 'static,
+    ) {
         let core = self.stream_core();
         let _ = core.end_inner(Some(chunk.into()), Some(Box::new(cb)));
         core.settle();
