@@ -286,6 +286,7 @@ mod error;
 pub mod events;
 mod from;
 pub mod fs;
+mod hooks;
 mod listeners;
 mod methods;
 mod pipe;
@@ -304,6 +305,7 @@ pub use crate::bridge::StreamReader;
 pub use crate::core::Core as StreamCore;
 pub use crate::duplex::{Duplex, DuplexOptions, NullSink};
 pub use crate::error::{Code, Error};
+pub use crate::hooks::StreamHooks;
 pub use crate::listeners::{EventKey, ListenerId, Named, StreamEvent};
 #[doc(hidden)]
 pub use crate::methods::__emitter_support;
@@ -313,7 +315,7 @@ pub use crate::readable::{
     DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK, Pusher, Readable, ReadableOptions, Source, Void,
 };
 pub use crate::readable_side::ReadableSide;
-pub use crate::stream::{StreamBase, StreamHooks};
+pub use crate::stream::StreamBase;
 pub use crate::transform::{PassThrough, Transform};
 pub use crate::writable::{Completion, Deferred, Sink, Writable, WritableOptions, WriteFuture, WriteOutcome};
 pub use crate::writable_side::WritableSide;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::core::{Core, lock};
 use crate::error::Error;
-use crate::stream::StreamHooks;
+use crate::hooks::StreamHooks;
 
 /// Identifies one registered listener, for [`off`](crate::Readable::off).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
