@@ -1,6 +1,7 @@
 //! `pipeline(...)` and `finished(stream)`: completion and error handling over
 //! whole chains of streams.
 
+use std::future::Future;
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -141,13 +142,18 @@ impl<T: Send + 'static> Pipeline<T> {
         }
     }
 
-    /// Ends the chain at `dest` and runs it: resolves when every stream is
-    /// done; on the first error, destroys every stream with it and returns it.
-    pub async fn to<D: WritableStream<T> + StreamHandle>(self, dest: &D) -> Result<(), Error> {
+    /// Ends the chain at `dest` and runs it. Every stage is wired when this
+    /// is called, before the future is polled (as Node's `pipeline()` wires
+    /// at the call); the future resolves when every stream is done; on the
+    /// first error, it destroys every stream with it and returns it.
+    pub fn to<D: WritableStream<T> + StreamHandle>(
+        self,
+        dest: &D,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         (self.connect)(dest.pipe_target());
         let mut controls = self.controls;
         controls.push(dest.control());
-        run(controls).await
+        run(controls)
     }
 }
 
@@ -181,13 +187,14 @@ async fn run(controls: Vec<Control>) -> Result<(), Error> {
 
 /// Pipes `src` into `dest` and waits for both to be done; on an error,
 /// destroys both and returns it. Node: `stream.pipeline(src, dest, cb)`.
-pub async fn pipeline<T, S, D>(src: &S, dest: &D) -> Result<(), Error>
+/// Both are wired when this is called, before the future is polled.
+pub fn pipeline<T, S, D>(src: &S, dest: &D) -> impl Future<Output = Result<(), Error>> + Send + 'static
 where
     T: Send + 'static,
     S: ReadableStream<T> + Clone,
     D: WritableStream<T> + StreamHandle,
 {
-    Pipeline::from(src).to(dest).await
+    Pipeline::from(src).to(dest)
 }
 
 /// Node's `pipeline(a, b, ..., z)`: pipes each stream into the next, resolves
