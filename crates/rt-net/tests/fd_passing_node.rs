@@ -86,7 +86,7 @@ process.on('disconnect', () => process.exit(0));
     assert_eq!(closed, "closed");
 
     let server = create_server(|s: Socket| async move {
-        s.end_with("served by rt\n");
+        let _ = s.end_with("served by rt\n");
     });
     let addr = server.listen_handle(ListenHandle::Fd(fd)).await.unwrap();
     assert_eq!(addr.port(), Some(port));
