@@ -131,6 +131,7 @@ pub(crate) struct State {
 }
 
 pub(crate) fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    rt_stream::counters::count_lock();
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -332,6 +333,7 @@ impl Socket {
     }
 
     pub(crate) fn conn(&self) -> Option<Arc<Conn>> {
+        rt_stream::counters::count_lock();
         self.inner
             .conn
             .read()
@@ -340,6 +342,7 @@ impl Socket {
     }
 
     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
+        rt_stream::counters::count_spawn();
         match &self.inner.runtime {
             Some(h) => {
                 h.spawn(f);

@@ -30,7 +30,18 @@ use crate::writable_core::{EndCb, WState, WriteCb};
 
 /// Locks `m`, ignoring poisoning (a panicking listener must not wedge a stream).
 pub(crate) fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    crate::counters::count_lock();
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<R: Send + 'static, W: Send + 'static> crate::tick::Ticker for Core<R, W> {
+    /// Runs the stream's oldest queued tick (one tick-queue entry each).
+    fn run_one_tick(self: Arc<Self>) {
+        let t = self.lock().ticks.pop_front();
+        if let Some(t) = t {
+            self.run_tick(t);
+        }
+    }
 }
 
 pub(crate) type Guard<'a, R, W> = MutexGuard<'a, State<R, W>>;
@@ -136,6 +147,8 @@ pub struct Core<R, W> {
     pub(crate) source: Mutex<Option<Box<dyn crate::readable::Source<R>>>>,
     pub(crate) ev: Listeners<R>,
     handle: Option<tokio::runtime::Handle>,
+    /// The source pushes on its own ([`Source::push_driven`](crate::Source::push_driven)).
+    pub(crate) push_driven: bool,
     /// Set once ticks were ever queued for an inline run (no runtime): until
     /// then `settle` has nothing to do and skips the lock.
     inline_hint: std::sync::atomic::AtomicBool,
@@ -153,9 +166,11 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             (true, false) => "Readable",
             _ => "Writable",
         };
+        let push_driven = source.as_ref().is_some_and(|s| s.push_driven());
         Arc::new(Core {
             st: Mutex::new(state),
             source: Mutex::new(source),
+            push_driven,
             ev: Listeners::new(type_name),
             handle: tokio::runtime::Handle::try_current().ok(),
             inline_hint: std::sync::atomic::AtomicBool::new(false),
@@ -271,22 +286,12 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     pub(crate) fn schedule(self: &Arc<Self>, st: &mut State<R, W>, t: Tick) {
         st.ticks.push_back(t);
         match self.runtime() {
-            Some(h) => {
-                let me = self.clone();
-                crate::tick::enqueue(&h, Box::new(move || me.run_one_tick()));
-            }
+            Some(h) => crate::tick::enqueue(&h, self.clone()),
             None => {
                 st.tick_scheduled = true;
                 st.inline_pending = true;
                 self.inline_hint.store(true, std::sync::atomic::Ordering::Relaxed);
             }
-        }
-    }
-
-    fn run_one_tick(self: &Arc<Self>) {
-        let t = self.lock().ticks.pop_front();
-        if let Some(t) = t {
-            self.run_tick(t);
         }
     }
 

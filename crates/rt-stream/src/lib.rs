@@ -280,6 +280,8 @@ mod async_face;
 mod bridge;
 mod chunk;
 mod core;
+#[doc(hidden)]
+pub mod counters;
 mod duplex;
 pub mod errno;
 mod error;

@@ -27,6 +27,16 @@ pub trait Source<T>: Send + 'static {
     fn destroy(&mut self, err: Option<Error>) -> Option<Error> {
         err
     }
+
+    /// Whether the source pushes on its own whenever it has data and keeps
+    /// pushing while `push` returns `true` (a socket's reader), so `read`
+    /// is only needed to restart it after a `push` returned `false`. The
+    /// stream then skips Node's `maybeReadMore` step (a deferred `read(0)`
+    /// after each chunk), which would only tell such a source what it
+    /// already does. Default `false`: `read` is called as in Node.
+    fn push_driven(&self) -> bool {
+        false
+    }
 }
 
 impl<T, F> Source<T> for F

@@ -401,6 +401,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         let pusher = Pusher::new(self.clone());
         // A source already busy (a push from inside `read` that re-entered
         // `read`) is not asked again: it is still "reading", as in Node.
+        crate::counters::count_lock();
         if let Ok(mut s) = self.source.try_lock() {
             if let Some(s) = s.as_mut() {
                 s.read(hwm, &pusher);
@@ -585,7 +586,13 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         }
     }
 
+    /// Node's `maybeReadMore`: a deferred `read(0)` that keeps a source
+    /// reading up to the mark. Skipped for a push-driven source, which keeps
+    /// pushing on its own (no tick per chunk).
     pub(crate) fn maybe_read_more(self: &Arc<Self>, st: &mut Guard<'_, R, W>) {
+        if self.push_driven {
+            return;
+        }
         let r = rs!(st);
         if !r.reading_more {
             r.reading_more = true;

@@ -39,6 +39,11 @@ impl Source<Buffer> for SocketSource {
         }
         err
     }
+
+    /// The reader pushes while the kernel has data and the stream takes it.
+    fn push_driven(&self) -> bool {
+        true
+    }
 }
 
 pub(crate) struct SocketSink {

@@ -1,0 +1,40 @@
+//! Counters that tests and profiling read to prove what the hot paths cost:
+//! tokio tasks spawned by rt (always counted: spawning is rare and costs far
+//! more than one relaxed add) and stream mutex acquisitions (counted only
+//! with the `counters` cargo feature, so normal builds pay nothing).
+//! Not part of the API: exported as `rt_stream::__counters`, hidden.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static SPAWNS: AtomicU64 = AtomicU64::new(0);
+
+#[cfg(feature = "counters")]
+static LOCKS: AtomicU64 = AtomicU64::new(0);
+
+/// Records one tokio task spawned by an rt crate.
+#[inline]
+pub fn count_spawn() {
+    SPAWNS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Tokio tasks spawned by rt crates so far, process-wide (tick drainers,
+/// socket readers and writers...).
+pub fn spawns() -> u64 {
+    SPAWNS.load(Ordering::Relaxed)
+}
+
+/// Records one stream mutex acquisition (a no-op without the `counters` feature).
+#[inline(always)]
+pub fn count_lock() {
+    #[cfg(feature = "counters")]
+    LOCKS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Stream mutex acquisitions so far, process-wide; `None` without the
+/// `counters` feature.
+pub fn locks() -> Option<u64> {
+    #[cfg(feature = "counters")]
+    return Some(LOCKS.load(Ordering::Relaxed));
+    #[cfg(not(feature = "counters"))]
+    None
+}
