@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 static SPAWNS: AtomicU64 = AtomicU64::new(0);
+static DRAINERS: AtomicU64 = AtomicU64::new(0);
 
 #[cfg(feature = "counters")]
 static LOCKS: AtomicU64 = AtomicU64::new(0);
@@ -21,6 +22,21 @@ pub fn count_spawn() {
 /// socket readers and writers...).
 pub fn spawns() -> u64 {
     SPAWNS.load(Ordering::Relaxed)
+}
+
+/// Tick-queue drainer tasks alive now, process-wide: they live as long as
+/// their runtime (parked when idle), so a test that counts a runtime's alive
+/// tasks subtracts them.
+pub fn live_drainers() -> u64 {
+    DRAINERS.load(Ordering::Relaxed)
+}
+
+pub(crate) fn drainer_started() {
+    DRAINERS.fetch_add(1, Ordering::Relaxed);
+}
+
+pub(crate) fn drainer_ended() {
+    DRAINERS.fetch_sub(1, Ordering::Relaxed);
 }
 
 /// Records one stream mutex acquisition (a no-op without the `counters` feature).

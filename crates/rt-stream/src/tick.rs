@@ -90,6 +90,7 @@ pub(crate) fn enqueue(handle: &tokio::runtime::Handle, job: Job) {
             Drainer::Gone => {
                 drop(g);
                 crate::counters::count_spawn();
+                crate::counters::drainer_started();
                 handle.spawn(Drain { q: q.clone(), n: 0 });
                 return;
             }
@@ -138,6 +139,7 @@ impl Drop for Drain {
     /// The runtime shut down with the drainer parked or mid-queue: the next
     /// job spawns a new one.
     fn drop(&mut self) {
+        crate::counters::drainer_ended();
         lock(&self.q).drainer = Drainer::Gone;
     }
 }
