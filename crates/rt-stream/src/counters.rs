@@ -31,6 +31,15 @@ pub fn live_drainers() -> u64 {
     DRAINERS.load(Ordering::Relaxed)
 }
 
+/// Tick-queue drainers of the current runtime that are parked: alive tasks
+/// with nothing to do, which a test waiting for "no other task alive" leaves
+/// out. 0 outside a runtime.
+pub fn idle_drainers() -> usize {
+    tokio::runtime::Handle::try_current()
+        .map(|h| crate::tick::idle_drainers(h.id()))
+        .unwrap_or(0)
+}
+
 pub(crate) fn drainer_started() {
     DRAINERS.fetch_add(1, Ordering::Relaxed);
 }

@@ -75,6 +75,21 @@ fn queue_for(handle: &tokio::runtime::Handle) -> Shared {
     })
 }
 
+/// Every drainer ever spawned, with its runtime (spawns are rare: once per
+/// thread and runtime), so tests can tell a parked drainer from real work.
+static REGISTRY: Mutex<Vec<(tokio::runtime::Id, std::sync::Weak<Mutex<Queue>>)>> = Mutex::new(Vec::new());
+
+/// How many drainers of runtime `id` are parked (alive tasks with nothing to do).
+pub(crate) fn idle_drainers(id: tokio::runtime::Id) -> usize {
+    let mut reg = lock(&REGISTRY);
+    reg.retain(|(_, w)| w.strong_count() > 0);
+    reg.iter()
+        .filter(|(i, _)| *i == id)
+        .filter_map(|(_, w)| w.upgrade())
+        .filter(|q| matches!(lock(q).drainer, Drainer::Parked(_)))
+        .count()
+}
+
 /// Queues `job`; wakes this thread's drainer on `handle`'s runtime, or
 /// spawns it there if it has none.
 pub(crate) fn enqueue(handle: &tokio::runtime::Handle, job: Job) {
@@ -91,6 +106,7 @@ pub(crate) fn enqueue(handle: &tokio::runtime::Handle, job: Job) {
                 drop(g);
                 crate::counters::count_spawn();
                 crate::counters::drainer_started();
+                lock(&REGISTRY).push((handle.id(), Arc::downgrade(&q)));
                 handle.spawn(Drain { q: q.clone(), n: 0 });
                 return;
             }

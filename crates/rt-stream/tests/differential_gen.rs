@@ -526,8 +526,13 @@ async fn settle(pending: &mut Pending, late: &mut Vec<String>, step: &str) {
                 i += 1;
             }
         }
-        // One task alive is the scenario's own.
-        if progress || handle.metrics().num_alive_tasks() > 1 {
+        // One task alive is the scenario's own; parked tick drainers (alive
+        // for the runtime's life, nothing to do) do not count.
+        let busy = handle
+            .metrics()
+            .num_alive_tasks()
+            .saturating_sub(rt_stream::counters::idle_drainers());
+        if progress || busy > 1 {
             quiet = 0;
             std::thread::yield_now();
         } else {
