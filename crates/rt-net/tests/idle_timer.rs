@@ -28,11 +28,13 @@ async fn pair() -> (Server, Socket, Socket) {
     (server, client, accepted)
 }
 
-/// Alive tasks other than rt-stream's tick drainers (one per worker thread
-/// that queued stream work, parked for the runtime's life).
+/// Alive tasks other than this runtime's parked rt-stream tick drainers (one
+/// per worker thread that queued stream work, alive for the runtime's life).
 fn alive() -> usize {
-    tokio::runtime::Handle::current().metrics().num_alive_tasks()
-        - rt_stream::counters::live_drainers() as usize
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+        .saturating_sub(rt_stream::counters::idle_drainers())
 }
 
 /// Counts 'timeout' events and passes each one's time out to the test.
