@@ -152,6 +152,9 @@ pub struct Core<R, W> {
     /// Set once ticks were ever queued for an inline run (no runtime): until
     /// then `settle` has nothing to do and skips the lock.
     inline_hint: std::sync::atomic::AtomicBool,
+    /// Another thread wanted `_read` while this stream's source was busy
+    /// reading on a thread of its own: the reading thread asks again.
+    pub(crate) read_again: std::sync::atomic::AtomicBool,
 }
 
 impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
@@ -174,6 +177,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             ev: Listeners::new(type_name),
             handle: tokio::runtime::Handle::try_current().ok(),
             inline_hint: std::sync::atomic::AtomicBool::new(false),
+            read_again: std::sync::atomic::AtomicBool::new(false),
         })
     }
 

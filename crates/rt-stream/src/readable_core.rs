@@ -56,6 +56,8 @@ pub(crate) struct RState<R> {
 }
 
 thread_local! {
+    /// The streams whose source `read` runs on this thread right now.
+    static IN_READ: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
     /// This thread's id, without `thread::current()`'s reference count.
     static THREAD_ID: std::thread::ThreadId = std::thread::current().id();
 }
@@ -100,6 +102,29 @@ impl<R: Send + 'static, W: Send + 'static> Drop for DeliveryGuard<'_, R, W> {
                 r.emitting_on = None;
             }
         }
+    }
+}
+
+/// Marks a stream's source `read` as running on this thread (until dropped,
+/// panics included).
+struct InRead(usize);
+
+impl InRead {
+    fn enter(p: usize) -> Self {
+        IN_READ.with(|r| r.borrow_mut().push(p));
+        InRead(p)
+    }
+}
+
+impl Drop for InRead {
+    fn drop(&mut self) {
+        let p = self.0;
+        IN_READ.with(|r| {
+            let mut r = r.borrow_mut();
+            if let Some(i) = r.iter().rposition(|x| *x == p) {
+                r.swap_remove(i);
+            }
+        });
     }
 }
 
@@ -398,13 +423,49 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     }
 
     fn call_read(self: &Arc<Self>, hwm: usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let me = Arc::as_ptr(self) as *const () as usize;
+        // A source already busy on this thread (a push from inside `read`
+        // that re-entered `read`) is not asked again: it is still
+        // "reading", as in Node.
+        if IN_READ.with(|r| r.borrow().contains(&me)) {
+            return;
+        }
         let pusher = Pusher::new(self.clone());
-        // A source already busy (a push from inside `read` that re-entered
-        // `read`) is not asked again: it is still "reading", as in Node.
-        crate::counters::count_lock();
-        if let Ok(mut s) = self.source.try_lock() {
-            if let Some(s) = s.as_mut() {
-                s.read(hwm, &pusher);
+        loop {
+            crate::counters::count_lock();
+            let mut s = match self.source.try_lock() {
+                Ok(g) => g,
+                Err(_) => {
+                    // Busy on another thread (multi-thread runtime): that
+                    // thread asks again once its `read` returns. Dropping
+                    // the request instead would leave `reading` set with no
+                    // read under way: the stream would never read again (a
+                    // socket would never see its peer's end).
+                    self.read_again.store(true, SeqCst);
+                    match self.source.try_lock() {
+                        // It let go meanwhile (maybe before seeing the flag): ask now.
+                        Ok(g) => g,
+                        Err(_) => return,
+                    }
+                }
+            };
+            self.read_again.store(false, SeqCst);
+            {
+                let _reading = InRead::enter(me);
+                if let Some(src) = s.as_mut() {
+                    src.read(hwm, &pusher);
+                }
+            }
+            drop(s);
+            // Asked again while this thread read: read once more if the
+            // read that was asked for is still owed (nothing pushed since).
+            if !self.read_again.swap(false, SeqCst) {
+                return;
+            }
+            let owed = self.lock().r.as_ref().is_some_and(|r| r.reading);
+            if !owed {
+                return;
             }
         }
     }
