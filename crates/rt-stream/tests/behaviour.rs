@@ -875,3 +875,58 @@ fn a_panicking_data_listener_does_not_stall_the_stream_for_other_threads() {
     second.join().unwrap();
     assert_eq!(*seen.lock().unwrap(), [1, 2, 3]);
 }
+
+/// Regression (multi-thread): a `_read` asked for on one thread while the
+/// source is still in `read` on another is not dropped. The reading thread
+/// asks again once its `read` returns (the read is still owed: nothing was
+/// pushed since); before, `reading` stayed set with no read under way and
+/// the stream never read again (a socket piped into itself never saw its
+/// peer's end).
+#[test]
+fn a_read_asked_for_while_the_source_reads_on_another_thread_is_not_lost() {
+    use std::sync::mpsc::channel;
+    use std::time::Duration;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (inside_tx, inside_rx) = channel::<()>();
+    let (done_tx, done_rx) = channel::<()>();
+    let done_rx = Mutex::new(done_rx);
+    let c = calls.clone();
+    let src = Readable::from_source(
+        move |_size: usize, p: &Pusher<Buffer>| match c.fetch_add(1, Ordering::SeqCst) {
+            0 => {
+                // Pushed (no longer "reading"), still inside `read`: let the
+                // other thread ask for a read now, and wait until it has.
+                p.push("a");
+                let _ = inside_tx.send(());
+                let _ = done_rx.lock().unwrap().recv_timeout(Duration::from_secs(10));
+            }
+            _ => p.push_end(),
+        },
+        // A mark of one byte: the pushed chunk fills it, so no read-more
+        // re-enters `read` on the first thread.
+        ReadableOptions {
+            high_water_mark: Some(1),
+            ..Default::default()
+        },
+    );
+    let reader = {
+        let src = src.clone();
+        std::thread::spawn(move || {
+            src.read_now(Some(0));
+        })
+    };
+    inside_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the source's first read never ran");
+    // Another thread reads (and asks for a `_read`) while the first is
+    // still in `read`.
+    assert_eq!(src.read_now(None).map(|b| b.to_vec()), Some(b"a".to_vec()));
+    done_tx.send(()).unwrap();
+    reader.join().expect("the reading thread panicked");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the read asked for during the first read was dropped"
+    );
+    assert!(src.read_now(None).is_none());
+}
