@@ -713,9 +713,10 @@ fn an_emit_that_starts_after_on_returns_sees_the_listener() {
             }
         })
     };
+    let started = Arc::new(AtomicU64::new(0));
     let emitters: Vec<_> = (0..2)
         .map(|_| {
-            let (e, current, stop) = (e.clone(), current.clone(), stop.clone());
+            let (e, current, stop, started) = (e.clone(), current.clone(), stop.clone(), started.clone());
             std::thread::spawn(move || {
                 let mut checks = 0u64;
                 while !stop.load(Ordering::Relaxed) {
@@ -729,11 +730,20 @@ fn an_emit_that_starts_after_on_returns_sees_the_listener() {
                         generation + 1
                     );
                     checks += 1;
+                    if checks == 1 {
+                        started.fetch_add(1, Ordering::AcqRel);
+                    }
                 }
                 checks
             })
         })
         .collect();
+    // Both emitting threads are running before the listeners start changing
+    // (on a loaded machine they might otherwise not run at all before the
+    // loop below ends, and the test would check nothing).
+    rt_tests::wait::wait_until(30, "both emitting threads to emit once", || {
+        started.load(Ordering::Acquire) == 2
+    });
     for generation in 1..1000u64 {
         let new = e.on(&PROBE, move |slot: &Arc<AtomicU64>| {
             slot.fetch_max(generation + 1, Ordering::AcqRel);
