@@ -1,7 +1,7 @@
 //! The `Date` header value (`new Date().toUTCString()`), computed at most once
 //! a second, as Node caches it.
 
-use std::sync::Mutex;
+use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Formats seconds since the Unix epoch as an IMF-fixdate
@@ -36,22 +36,24 @@ pub(crate) fn imf_fixdate(secs: u64) -> String {
     )
 }
 
-/// Node's `utcDate()`: the current time as a `Date` header value.
-pub(crate) fn utc_date() -> String {
-    static CACHE: Mutex<Option<(u64, String)>> = Mutex::new(None);
+/// Node's `utcDate()`: appends the current time as a `Date` header value.
+/// Each thread keeps the value of the current second, so a response takes
+/// no lock and formats at most once a second.
+pub(crate) fn push_utc_date(out: &mut String) {
+    thread_local! {
+        static CACHE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    match &*cache {
-        Some((at, s)) if *at == now => s.clone(),
-        _ => {
-            let s = imf_fixdate(now);
-            *cache = Some((now, s.clone()));
-            s
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != now {
+            *c = (now, imf_fixdate(now));
         }
-    }
+        out.push_str(&c.1);
+    });
 }
 
 #[cfg(test)]

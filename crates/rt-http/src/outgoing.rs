@@ -7,9 +7,11 @@
 //! so a connection task can put a response's head and body into one vectored
 //! write. The `ServerResponse` stream is built on it.
 
+use std::io::Write as _;
+
 use rt_stream::Error;
 
-use crate::date::utc_date;
+use crate::date::push_utc_date;
 use crate::headers::array_index;
 
 /// A header value as `setHeader` takes it: one value or several lines.
@@ -128,7 +130,7 @@ struct Seen {
 }
 
 /// `/(?:^|\W)word(?:$|\W)/i`: `word` as a whole token of `value`.
-fn has_token(value: &str, word: &str) -> bool {
+pub(crate) fn has_token(value: &str, word: &str) -> bool {
     let v = value.as_bytes();
     let w = word.len();
     (0..v.len().saturating_sub(w - 1)).any(|i| {
@@ -385,7 +387,7 @@ impl Outgoing {
         }
         if self.send_date && !seen.date {
             head.push_str("Date: ");
-            head.push_str(&utc_date());
+            push_utc_date(&mut head);
             head.push_str("\r\n");
         }
         // A chunked 204 / 304: no zero chunk, and the connection closes.
@@ -492,8 +494,10 @@ impl Outgoing {
         if name.len() < 4 || name.len() > 17 {
             return Ok(());
         }
-        match name.to_ascii_lowercase().as_str() {
-            "connection" => {
+        // matchHeader compares case-insensitively; no lower-cased copy per header.
+        let is = |known: &str| name.eq_ignore_ascii_case(known);
+        match () {
+            _ if is("connection") => {
                 seen.connection = true;
                 self.removed_connection = false;
                 if has_token(value, "close") {
@@ -502,22 +506,22 @@ impl Outgoing {
                     self.should_keep_alive = true;
                 }
             }
-            "transfer-encoding" => {
+            _ if is("transfer-encoding") => {
                 seen.te = true;
                 self.removed_te = false;
                 if has_token(value, "chunked") {
                     self.chunked = true;
                 }
             }
-            "content-length" => {
+            _ if is("content-length") => {
                 seen.content_length = true;
                 self.content_length = value.trim().parse().ok();
                 self.removed_content_length = false;
             }
-            "date" => seen.date = true,
-            "expect" => seen.expect = true,
-            "trailer" => seen.trailer = true,
-            "keep-alive" => self.default_keep_alive = false,
+            _ if is("date") => seen.date = true,
+            _ if is("expect") => seen.expect = true,
+            _ if is("trailer") => seen.trailer = true,
+            _ if is("keep-alive") => self.default_keep_alive = false,
             _ => {}
         }
         Ok(())
@@ -548,8 +552,8 @@ impl Outgoing {
         }
         self.flush_head(false);
         if self.chunked && !chunk.is_empty() {
-            self.output
-                .extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            // The size line straight into the output (no String per chunk).
+            let _ = write!(self.output, "{:x}\r\n", chunk.len());
             self.output.extend_from_slice(chunk);
             self.output.extend_from_slice(b"\r\n");
         } else {

@@ -6,7 +6,7 @@
 
 use rt_stream::Error;
 
-use crate::outgoing::{Message, OutValue, Outgoing, has_invalid_char};
+use crate::outgoing::{Message, OutValue, Outgoing, has_invalid_char, has_token};
 use crate::status::status_text;
 
 /// What a response needs to know about its request.
@@ -35,18 +35,6 @@ pub struct ResponseCore {
     sent_100: bool,
 }
 
-/// `/(?:^|\W)chunked(?:$|\W)/i` on a TE header.
-fn te_chunked(te: Option<&str>) -> bool {
-    te.is_some_and(|v| {
-        let b = v.as_bytes();
-        (0..b.len().saturating_sub(6)).any(|i| {
-            b[i..i + 7].eq_ignore_ascii_case(b"chunked")
-                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
-                && (i + 7 == b.len() || !(b[i + 7].is_ascii_alphanumeric() || b[i + 7] == b'_'))
-        })
-    })
-}
-
 impl ResponseCore {
     /// A response to `req`, as Node's server sets one up (`keepAliveTimeout`
     /// in milliseconds; `maxRequestsPerSocket`, 0 for no limit).
@@ -63,7 +51,7 @@ impl ResponseCore {
             out.has_body = false;
         }
         if req.version.0 < 1 || req.version.1 < 1 {
-            out.use_chunked_by_default = te_chunked(req.te);
+            out.use_chunked_by_default = req.te.is_some_and(|te| has_token(te, "chunked"));
         }
         // Node's server sets this after the constructor, so an HTTP/1.0
         // request with `Connection: keep-alive` does keep the connection.

@@ -4,6 +4,9 @@
 //! run through Node's `http.request` to a raw server that records the bytes
 //! (tests/node/request_oracle.js), and through rt's `RequestCore`.
 
+mod common;
+
+use common::{latin1, latin1_bytes, unb64};
 use rt_http::{Message, OutValue, RequestCore, RequestHeadOptions, RequestHeaders};
 use rt_tests::node::node_or_skip;
 use rt_tests::rng::Rng;
@@ -104,10 +107,6 @@ fn out_value(v: &Value) -> OutValue {
     }
 }
 
-fn latin1_bytes(s: &str) -> Vec<u8> {
-    s.chars().map(|c| c as u32 as u8).collect()
-}
-
 fn rt_run(case: &Value, port: u16) -> (Vec<u8>, Vec<Value>) {
     let o = &case["opts"];
     let s = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
@@ -155,32 +154,6 @@ fn rt_run(case: &Value, port: u16) -> (Vec<u8>, Vec<Value>) {
     (req.out.take_output(), errors)
 }
 
-fn unb64(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let clean: Vec<u8> = s.bytes().filter(|&c| c != b'=').collect();
-    let mut out = Vec::new();
-    for chunk in clean.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= u32::from(val(c)) << (18 - 6 * i);
-        }
-        for i in 0..chunk.len().saturating_sub(1) {
-            out.push((n >> (16 - 8 * i)) as u8);
-        }
-    }
-    out
-}
-
-fn text(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| b as char).collect()
-}
-
 #[test]
 fn client_request_bytes_match_node() {
     let Some(node) = node_or_skip("client_request_bytes_match_node") else {
@@ -210,10 +183,10 @@ fn client_request_bytes_match_node() {
     );
     let mut failures = Vec::new();
     for (c, r) in cases.iter().zip(results) {
-        let node_bytes = text(&unb64(r["bytes"].as_str().unwrap_or_default()));
+        let node_bytes = latin1(&unb64(r["bytes"].as_str().unwrap_or_default()));
         let node_errors = r["errors"].as_array().cloned().unwrap_or_default();
         let (rt_bytes, rt_errors) = rt_run(c, port);
-        let rt_bytes = text(&rt_bytes);
+        let rt_bytes = latin1(&rt_bytes);
         if node_bytes != rt_bytes || node_errors != rt_errors {
             failures.push(format!(
                 "{c}\n  node: {node_bytes:?} {node_errors:?}\n  rt:   {rt_bytes:?} {rt_errors:?}"

@@ -6,6 +6,9 @@
 //! response parser and chunked decoder, driven as a client connection drives
 //! them, must log the same.
 
+mod common;
+
+use common::{b64, latin1};
 use rt_http::parser::{
     ChunkEvent, ChunkedDecoder, DEFAULT_MAX_HEADER_SIZE, Parsed, ResponseBody, parse_response,
 };
@@ -157,28 +160,6 @@ fn mutate(rng: &mut Rng, case: &mut Vec<u8>) {
             }
         }
     }
-}
-
-fn latin1(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| b as char).collect()
-}
-
-fn b64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for k in 0..4 {
-            if k <= c.len() {
-                s.push(T[(n >> (18 - 6 * k)) as usize & 63] as char);
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
 }
 
 /// rt's log: the response parser driven as Node's client drives it.

@@ -9,6 +9,9 @@
 //! the `Date` value blanked) and the operations that failed, with their
 //! codes, must be equal.
 
+mod common;
+
+use common::{b64, latin1_bytes, unb64};
 use rt_http::{Message, OutValue, RequestFacts, ResponseCore};
 use rt_tests::node::node_or_skip;
 use rt_tests::rng::Rng;
@@ -142,10 +145,6 @@ fn out_value(v: &Value) -> OutValue {
     }
 }
 
-fn latin1_bytes(s: &str) -> Vec<u8> {
-    s.chars().map(|c| c as u32 as u8).collect()
-}
-
 /// rt's bytes and errors for case `c`.
 fn rt_run(c: &Case) -> (Vec<u8>, Vec<Value>) {
     let keep_alive = match (c.version, c.connection) {
@@ -244,46 +243,6 @@ fn blank_date(bytes: &[u8]) -> String {
             out.push_str("Date: <date>");
         } else {
             out.push_str(line);
-        }
-    }
-    out
-}
-
-fn b64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for k in 0..4 {
-            if k <= c.len() {
-                s.push(T[(n >> (18 - 6 * k)) as usize & 63] as char);
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
-}
-
-fn unb64(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let clean: Vec<u8> = s.bytes().filter(|&c| c != b'=').collect();
-    let mut out = Vec::new();
-    for chunk in clean.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= u32::from(val(c)) << (18 - 6 * i);
-        }
-        for i in 0..chunk.len().saturating_sub(1) {
-            out.push((n >> (16 - 8 * i)) as u8);
         }
     }
     out

@@ -4,9 +4,9 @@
 use std::ops::Range;
 
 use super::chars::{HEX, QDTEXT, QUOTED_PAIR, TOKEN, hex_value};
+use super::cursor::Parsed;
 use super::error::{HpeCode, ParseError};
 use super::fields::{RawHeader, parse_trailers};
-use super::request::Parsed;
 
 /// Node's limit on the bytes of chunk extensions in one size line (413).
 pub const MAX_CHUNK_EXTENSIONS: usize = 16 * 1024;

@@ -3,7 +3,15 @@
 //! `max_header_size`.
 
 use super::error::{HpeCode, ParseError};
-use super::request::Parsed;
+
+/// The result of parsing: a complete head, or a need for more bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed<T> {
+    /// The head is complete.
+    Complete(T),
+    /// The buffer ends inside the head and nothing in it is wrong yet.
+    Partial,
+}
 
 /// Why the scan stopped without a verdict.
 pub(crate) enum Stop {
@@ -57,6 +65,30 @@ impl Cursor<'_> {
 
     /// Matches the literal `lit` at the cursor; on a mismatch, `code` at the
     /// first differing byte (llhttp's tries consume what matched).
+    /// `x.y` after `HTTP/`: one digit, a dot, one digit, and only the
+    /// versions llhttp accepts (0.9, 1.0, 1.1, 2.0).
+    pub(crate) fn version_digits(&mut self) -> Step<(u8, u8)> {
+        let major = self.peek()?;
+        if !major.is_ascii_digit() {
+            return err(HpeCode::InvalidVersion, "Invalid major version", self.i);
+        }
+        self.i += 1;
+        if self.peek()? != b'.' {
+            return err(HpeCode::InvalidVersion, "Expected dot", self.i);
+        }
+        self.i += 1;
+        let minor = self.peek()?;
+        if !minor.is_ascii_digit() {
+            return err(HpeCode::InvalidVersion, "Invalid minor version", self.i);
+        }
+        self.i += 1;
+        let v = (major - b'0', minor - b'0');
+        if !matches!(v, (0, 9) | (1, 0) | (1, 1) | (2, 0)) {
+            return err(HpeCode::InvalidVersion, "Invalid HTTP version", self.i);
+        }
+        Ok(v)
+    }
+
     pub(crate) fn literal(&mut self, lit: &[u8], code: HpeCode, reason: &'static str) -> Step<()> {
         for &want in lit {
             if self.peek()? != want {

@@ -5,9 +5,8 @@
 use std::ops::Range;
 
 use super::chars::{CONNECTION_TOKEN, HEADER_VALUE, TOKEN};
-use super::cursor::{Cursor, Step, Stop, err, partial};
+use super::cursor::{Cursor, Parsed, Step, Stop, err, partial};
 use super::error::{HpeCode, ParseError};
-use super::request::Parsed;
 
 /// One header as received: ranges into the parsed buffer. The value has its
 /// leading and trailing whitespace removed, as Node gives it.

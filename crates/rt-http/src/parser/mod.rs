@@ -21,7 +21,8 @@ mod request;
 mod response;
 
 pub use chunked::{ChunkEvent, ChunkedDecoder, MAX_CHUNK_EXTENSIONS};
+pub use cursor::Parsed;
 pub use error::{HpeCode, ParseError};
 pub use fields::{Fields, RawHeader};
-pub use request::{BodyKind, DEFAULT_MAX_HEADER_SIZE, Parsed, RequestHead, parse_request};
+pub use request::{BodyKind, DEFAULT_MAX_HEADER_SIZE, RequestHead, parse_request};
 pub use response::{ResponseBody, ResponseHead, parse_response};

@@ -11,22 +11,13 @@
 use std::ops::Range;
 
 use super::chars::{ALPHA, URL, USERINFO};
-use super::cursor::{Cursor, Step, Stop, err, partial};
+use super::cursor::{Cursor, Parsed, Step, Stop, err, partial};
 use super::error::{HpeCode, ParseError};
 use super::fields::{Fields, header_block};
 use super::method::{MethodMatch, allowed_with_http, allowed_with_rtsp, match_method};
 
 /// Node's default `maxHeaderSize` (16 KiB).
 pub const DEFAULT_MAX_HEADER_SIZE: usize = 16 * 1024;
-
-/// The result of parsing: a complete head, or a need for more bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Parsed<T> {
-    /// The head is complete.
-    Complete(T),
-    /// The buffer ends inside the head and nothing in it is wrong yet.
-    Partial,
-}
 
 /// How the message body is framed, decided from the head as llhttp does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -379,24 +370,7 @@ fn version(c: &mut Cursor<'_>, method: &'static str) -> Step<(u8, u8)> {
         return err(HpeCode::InvalidConstant, "Expected HTTP/, RTSP/ or ICE/", c.i);
     }
     c.i += 1;
-    let major = c.peek()?;
-    if !major.is_ascii_digit() {
-        return err(HpeCode::InvalidVersion, "Invalid major version", c.i);
-    }
-    c.i += 1;
-    if c.peek()? != b'.' {
-        return err(HpeCode::InvalidVersion, "Expected dot", c.i);
-    }
-    c.i += 1;
-    let minor = c.peek()?;
-    if !minor.is_ascii_digit() {
-        return err(HpeCode::InvalidVersion, "Invalid minor version", c.i);
-    }
-    c.i += 1;
-    let v = (major - b'0', minor - b'0');
-    if !matches!(v, (0, 9) | (1, 0) | (1, 1) | (2, 0)) {
-        return err(HpeCode::InvalidVersion, "Invalid HTTP version", c.i);
-    }
+    let v = c.version_digits()?;
     if method == "PRI" {
         c.literal(
             b"\r\n\r\nSM\r\n\r\n",

@@ -3,10 +3,9 @@
 
 use std::ops::Range;
 
-use super::cursor::{Cursor, Step, Stop, err, partial};
+use super::cursor::{Cursor, Parsed, Step, Stop, err, partial};
 use super::error::{HpeCode, ParseError};
 use super::fields::{Fields, header_block};
-use super::request::Parsed;
 
 /// A parsed response head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,24 +108,7 @@ fn response(c: &mut Cursor<'_>) -> Step<ResponseHead> {
         return err(HpeCode::InvalidConstant, "Expected HTTP/, RTSP/ or ICE/", c.i);
     }
     c.i += 1;
-    let major = c.peek()?;
-    if !major.is_ascii_digit() {
-        return err(HpeCode::InvalidVersion, "Invalid major version", c.i);
-    }
-    c.i += 1;
-    if c.peek()? != b'.' {
-        return err(HpeCode::InvalidVersion, "Expected dot", c.i);
-    }
-    c.i += 1;
-    let minor = c.peek()?;
-    if !minor.is_ascii_digit() {
-        return err(HpeCode::InvalidVersion, "Invalid minor version", c.i);
-    }
-    c.i += 1;
-    let version = (major - b'0', minor - b'0');
-    if !matches!(version, (0, 9) | (1, 0) | (1, 1) | (2, 0)) {
-        return err(HpeCode::InvalidVersion, "Invalid HTTP version", c.i);
-    }
+    let version = c.version_digits()?;
     if c.peek()? != b' ' {
         return err(HpeCode::InvalidVersion, "Expected space after version", c.i);
     }
