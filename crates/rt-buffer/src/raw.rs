@@ -76,6 +76,9 @@ pub(crate) fn utf16_len(src: &[u8]) -> Option<usize> {
     None
 }
 
+/// # Safety
+/// Only for a CPU with the target features enabled below: the callers check
+/// `avx512()` first. Every memory access inside stays within the slices given.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn utf16_len_avx512(src: &[u8]) -> usize {
@@ -122,6 +125,9 @@ pub(crate) fn latin1_from_utf8_prefix(src: &[u8], out: &mut [u8]) -> (usize, usi
     (0, 0)
 }
 
+/// # Safety
+/// Only for a CPU with the target features enabled below: the callers check
+/// `avx512()` first. Every memory access inside stays within the slices given.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn latin1_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
@@ -193,6 +199,9 @@ pub(crate) fn utf16le_from_utf8_prefix(src: &[u8], out: &mut [u8]) -> (usize, us
     (0, 0)
 }
 
+/// # Safety
+/// Only for a CPU with the target features enabled below: the callers check
+/// `avx512()` first. Every memory access inside stays within the slices given.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn utf16le_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
@@ -295,6 +304,9 @@ pub(crate) fn utf8_from_latin1_scalar(src: &[u8], out: &mut [u8]) {
     }
 }
 
+/// # Safety
+/// Only for a CPU with the target features enabled below: the callers check
+/// `avx512()` first. Every memory access inside stays within the slices given.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn utf8_from_latin1_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
@@ -397,6 +409,9 @@ pub(crate) fn utf8_from_utf16le_scalar(src: &[u8], min_bytes: usize, out: &mut [
     (i, o)
 }
 
+/// # Safety
+/// Only for a CPU with the target features enabled below: the callers check
+/// `avx512()` first. Every memory access inside stays within the slices given.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn utf8_from_utf16le_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
@@ -533,6 +548,9 @@ pub(crate) fn base64_decode_prefix_scalar(src: &[u8], out: &mut Vec<u8>) -> usiz
     read
 }
 
+/// # Safety
+/// Only for a CPU with the target features enabled below: the callers check
+/// `avx512()` first. Every memory access inside stays within the slices given.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
 unsafe fn base64_decode_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<u8>]) -> (usize, usize) {
