@@ -30,7 +30,7 @@ use crate::writable_core::{EndCb, WState, WriteCb};
 
 /// Locks `m`, ignoring poisoning (a panicking listener must not wedge a stream).
 pub(crate) fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    crate::counters::count_lock();
+    crate::counter_cells::count_lock();
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 

@@ -280,8 +280,13 @@ mod async_face;
 mod bridge;
 mod chunk;
 mod core;
+mod counter_cells;
+/// Counters that tests and profiling read (not part of the API).
 #[doc(hidden)]
-pub mod counters;
+pub mod counters {
+    pub use crate::counter_cells::*;
+    pub use crate::tick::idle_drainers_here as idle_drainers;
+}
 mod duplex;
 pub mod errno;
 mod error;

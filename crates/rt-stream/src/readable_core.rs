@@ -433,7 +433,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         }
         let pusher = Pusher::new(self.clone());
         loop {
-            crate::counters::count_lock();
+            crate::counter_cells::count_lock();
             let mut s = match self.source.try_lock() {
                 Ok(g) => g,
                 Err(_) => {

@@ -79,6 +79,15 @@ fn queue_for(handle: &tokio::runtime::Handle) -> Shared {
 /// thread and runtime), so tests can tell a parked drainer from real work.
 static REGISTRY: Mutex<Vec<(tokio::runtime::Id, std::sync::Weak<Mutex<Queue>>)>> = Mutex::new(Vec::new());
 
+/// Tick-queue drainers of the current runtime that are parked: alive tasks
+/// with nothing to do, which a test waiting for "no other task alive" leaves
+/// out. 0 outside a runtime. (`rt_stream::counters::idle_drainers`.)
+pub fn idle_drainers_here() -> usize {
+    tokio::runtime::Handle::try_current()
+        .map(|h| idle_drainers(h.id()))
+        .unwrap_or(0)
+}
+
 /// How many drainers of runtime `id` are parked (alive tasks with nothing to do).
 pub(crate) fn idle_drainers(id: tokio::runtime::Id) -> usize {
     let mut reg = lock(&REGISTRY);
@@ -104,8 +113,8 @@ pub(crate) fn enqueue(handle: &tokio::runtime::Handle, job: Job) {
             Drainer::Parked(w) => Some(w),
             Drainer::Gone => {
                 drop(g);
-                crate::counters::count_spawn();
-                crate::counters::drainer_started();
+                crate::counter_cells::count_spawn();
+                crate::counter_cells::drainer_started();
                 lock(&REGISTRY).push((handle.id(), Arc::downgrade(&q)));
                 handle.spawn(Drain { q: q.clone(), n: 0 });
                 return;
@@ -155,7 +164,7 @@ impl Drop for Drain {
     /// The runtime shut down with the drainer parked or mid-queue: the next
     /// job spawns a new one.
     fn drop(&mut self) {
-        crate::counters::drainer_ended();
+        crate::counter_cells::drainer_ended();
         lock(&self.q).drainer = Drainer::Gone;
     }
 }

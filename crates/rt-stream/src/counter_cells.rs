@@ -2,7 +2,9 @@
 //! tokio tasks spawned by rt (always counted: spawning is rare and costs far
 //! more than one relaxed add) and stream mutex acquisitions (counted only
 //! with the `counters` cargo feature, so normal builds pay nothing).
-//! Not part of the API: exported as `rt_stream::__counters`, hidden.
+//! Not part of the API: exported (hidden) as `rt_stream::counters`, together
+//! with the tick queue's `idle_drainers`; this file imports nothing of the
+//! crate, so every hot path can count without joining an import circle.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -29,15 +31,6 @@ pub fn spawns() -> u64 {
 /// tasks subtracts them.
 pub fn live_drainers() -> u64 {
     DRAINERS.load(Ordering::Relaxed)
-}
-
-/// Tick-queue drainers of the current runtime that are parked: alive tasks
-/// with nothing to do, which a test waiting for "no other task alive" leaves
-/// out. 0 outside a runtime.
-pub fn idle_drainers() -> usize {
-    tokio::runtime::Handle::try_current()
-        .map(|h| crate::tick::idle_drainers(h.id()))
-        .unwrap_or(0)
 }
 
 pub(crate) fn drainer_started() {
