@@ -14,7 +14,9 @@
 //! What exists today: [`parser`], the HTTP/1 parsers (request and response
 //! heads, chunked bodies) the server and client will run in place on the
 //! transport's buffer, with Node v20's llhttp verdicts (checked against a real
-//! `node`), and [`Headers`], received headers merged as Node merges them.
+//! `node`), [`Headers`], received headers merged as Node merges them, and
+//! [`IncomingMessage`], a received request or response as a readable stream
+//! fed by its connection (see [`incoming`] for the feeding protocol).
 //!
 //! See the workspace README for the module map and build order.
 
@@ -22,6 +24,7 @@
 
 mod date;
 pub mod headers;
+pub mod incoming;
 pub mod outgoing;
 pub mod parser;
 pub mod request_core;
@@ -29,6 +32,7 @@ pub mod response_core;
 pub mod status;
 
 pub use headers::{HeaderValue, Headers};
+pub use incoming::{BodyState, IncomingMessage, MessageHead, SocketInfo};
 pub use outgoing::{Message, OutValue, Outgoing};
 pub use request_core::{RequestCore, RequestHeadOptions, RequestHeaders};
 pub use response_core::{RequestFacts, ResponseCore};

@@ -1,0 +1,444 @@
+//! `IncomingMessage`: a received request (server side) or response (client
+//! side), a readable byte stream of its body in its own right.
+//!
+//! ## How a connection feeds it
+//!
+//! The connection task parses the head in place, then builds the message
+//! with [`IncomingMessage::new`] from a [`MessageHead`] (method / url for a
+//! request, status for a response, `raw_headers` as received) and
+//! [`BodyState`]:
+//!
+//! - [`BodyState::Empty`]: no body (a GET, a 204...). The message is
+//!   `complete` at once; its stream core is only built when someone touches
+//!   the stream (`on`, `read`, `pipe`...), and then ends at once. A handler
+//!   that never looks at the body costs no stream machinery.
+//! - [`BodyState::Streaming`]: the connection pushes each decoded body chunk
+//!   with [`push`](IncomingMessage::push) and, at the end of the body,
+//!   calls [`end_body`](IncomingMessage::end_body) with the trailers' raw
+//!   lines (`complete` becomes true, then the stream ends). If the peer goes
+//!   away first, [`abort`](IncomingMessage::abort) (`'aborted'`, then the
+//!   stream is destroyed with Node's `ECONNRESET` "aborted").
+//!
+//! **Backpressure.** `push` returns `false` once the message's buffer is
+//! over its high-water mark (16 KiB). The connection task then stops reading
+//! its socket and awaits [`demand`](IncomingMessage::demand), which resolves
+//! when the consumer asks for more (Node's `_read`: the request's `read()`
+//! resumes the socket). A handler that does not read the body thus stops the
+//! socket from being read, and the peer's sends block.
+//!
+//! When the response is finished and nobody consumed the body, the server
+//! calls [`dump`](IncomingMessage::dump) (Node's `req._dump()`): the rest of
+//! the body is read and dropped so the connection can serve the next request.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use rt_events::Event;
+use rt_stream::{Buffer, Error, Pusher, Readable, ReadableOptions, Source, StreamBase, StreamCore, Void};
+use tokio::sync::Notify;
+
+use crate::headers::Headers;
+
+/// `'aborted'`: the peer closed the connection before the message was
+/// complete (Node: `message.on('aborted')`, deprecated but still emitted).
+pub static ABORTED: Event<()> = Event::new("aborted");
+
+/// What the parser learned from a message's head.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageHead {
+    /// The request method (`"GET"`...); empty for a response.
+    pub method: String,
+    /// The request target; empty for a response.
+    pub url: String,
+    /// The HTTP version, `(1, 1)`.
+    pub version: (u8, u8),
+    /// The response's status code; 0 for a request.
+    pub status_code: u16,
+    /// The response's reason phrase; empty for a request.
+    pub status_message: String,
+    /// Header names and values as received, alternating (Node's
+    /// `rawHeaders`): `["Host", "a", "Accept", "*/*"]`.
+    pub raw_headers: Vec<String>,
+    /// Whether to join singleton headers instead of keeping the first
+    /// (Node's `joinDuplicateHeaders`).
+    pub join_duplicate_headers: bool,
+}
+
+/// Whether a message has a body to be pushed by its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyState {
+    /// No body: complete at once.
+    Empty,
+    /// The connection pushes the body, then calls `end_body`.
+    Streaming,
+}
+
+/// The addresses of the connection a message arrived on (Node:
+/// `message.socket.remoteAddress`...).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SocketInfo {
+    /// The peer's address.
+    pub remote: Option<SocketAddr>,
+    /// Our end's address.
+    pub local: Option<SocketAddr>,
+}
+
+/// Node's `http.IncomingMessage`: the request a server received, or the
+/// response a client received; a readable stream of the body.
+///
+/// Cheap to clone: clones are the same message.
+#[doc(alias = "http.IncomingMessage")]
+#[derive(Clone)]
+pub struct IncomingMessage {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    head: MessageHead,
+    socket: SocketInfo,
+    headers: OnceLock<Headers>,
+    /// Built on first use (a message whose body nobody touches never has one).
+    core: OnceLock<Arc<StreamCore<Buffer, Void>>>,
+    body: BodyState,
+    /// The consumer asked for data (Node's `_read`).
+    demand: Arc<Notify>,
+    complete: AtomicBool,
+    aborted: AtomicBool,
+    dumped: AtomicBool,
+    trailers: Mutex<Vec<String>>,
+    parsed_trailers: OnceLock<Headers>,
+}
+
+/// The message's `_read`: wakes the connection task waiting on demand.
+struct Demand(Arc<Notify>);
+
+impl Source<Buffer> for Demand {
+    fn read(&mut self, _size: usize, _push: &Pusher<Buffer>) {
+        self.0.notify_one();
+    }
+
+    fn push_driven(&self) -> bool {
+        true
+    }
+}
+
+impl StreamBase for IncomingMessage {
+    type Read = Buffer;
+    type Write = Void;
+    fn stream_core(&self) -> &Arc<StreamCore<Buffer, Void>> {
+        self.inner.core.get_or_init(|| {
+            let r = Readable::from_source(Demand(self.inner.demand.clone()), ReadableOptions::default());
+            if self.inner.body == BodyState::Empty {
+                r.push_end();
+            }
+            r.stream_core().clone()
+        })
+    }
+}
+
+impl rt_stream::ReadableSide for IncomingMessage {}
+rt_stream::impl_emitter!(IncomingMessage);
+
+impl std::fmt::Debug for IncomingMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncomingMessage")
+            .field("head", &self.inner.head)
+            .field("complete", &self.complete())
+            .finish()
+    }
+}
+
+fn latin1(bytes: &[u8]) -> String {
+    if bytes.is_ascii() {
+        // ASCII is valid UTF-8.
+        String::from_utf8_lossy(bytes).into_owned()
+    } else {
+        bytes.iter().map(|&b| b as char).collect()
+    }
+}
+
+impl IncomingMessage {
+    rt_stream::stream_methods!();
+    rt_stream::readable_methods!();
+
+    /// A message with this head, arriving on a connection with `socket`'s
+    /// addresses; see the module docs for how the connection feeds it.
+    pub fn new(head: MessageHead, body: BodyState, socket: SocketInfo) -> IncomingMessage {
+        IncomingMessage {
+            inner: Arc::new(Inner {
+                head,
+                socket,
+                headers: OnceLock::new(),
+                core: OnceLock::new(),
+                body,
+                demand: Arc::new(Notify::new()),
+                complete: AtomicBool::new(body == BodyState::Empty),
+                aborted: AtomicBool::new(false),
+                dumped: AtomicBool::new(false),
+                trailers: Mutex::new(Vec::new()),
+                parsed_trailers: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Raw header (name, value) bytes to Node's `rawHeaders` strings
+    /// (Latin-1, as Node decodes them).
+    pub fn raw_strings<'a>(pairs: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Vec<String> {
+        let mut out = Vec::new();
+        for (n, v) in pairs {
+            out.push(latin1(n));
+            out.push(latin1(v));
+        }
+        out
+    }
+
+    /// `message.method` (a request's; `""` on a response).
+    pub fn method(&self) -> &str {
+        &self.inner.head.method
+    }
+
+    /// `message.url` (a request's target; `""` on a response).
+    pub fn url(&self) -> &str {
+        &self.inner.head.url
+    }
+
+    /// `message.httpVersion`: `"1.1"`.
+    #[doc(alias = "httpVersion")]
+    pub fn http_version(&self) -> String {
+        let (a, b) = self.inner.head.version;
+        format!("{a}.{b}")
+    }
+
+    /// `httpVersionMajor` and `httpVersionMinor`.
+    #[doc(alias = "httpVersionMajor")]
+    #[doc(alias = "httpVersionMinor")]
+    pub fn version(&self) -> (u8, u8) {
+        self.inner.head.version
+    }
+
+    /// `message.statusCode` (a response's; 0 on a request).
+    #[doc(alias = "statusCode")]
+    pub fn status_code(&self) -> u16 {
+        self.inner.head.status_code
+    }
+
+    /// `message.statusMessage` (a response's reason phrase).
+    #[doc(alias = "statusMessage")]
+    pub fn status_message(&self) -> &str {
+        &self.inner.head.status_message
+    }
+
+    /// `message.headers`: merged as Node merges them (built on first use).
+    pub fn headers(&self) -> &Headers {
+        self.inner.headers.get_or_init(|| {
+            merge(
+                &self.inner.head.raw_headers,
+                self.inner.head.join_duplicate_headers,
+            )
+        })
+    }
+
+    /// One header's value, joined (`headers[name]` as a string).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers().get(name).map(|v| v.joined())
+    }
+
+    /// `message.rawHeaders`: names and values as received, alternating.
+    #[doc(alias = "rawHeaders")]
+    pub fn raw_headers(&self) -> &[String] {
+        &self.inner.head.raw_headers
+    }
+
+    /// `message.trailers`: empty until the body has ended.
+    pub fn trailers(&self) -> Headers {
+        if !self.complete() {
+            return Headers::default();
+        }
+        self.inner
+            .parsed_trailers
+            .get_or_init(|| merge(&self.raw_trailers(), self.inner.head.join_duplicate_headers))
+            .clone()
+    }
+
+    /// `message.rawTrailers`.
+    #[doc(alias = "rawTrailers")]
+    pub fn raw_trailers(&self) -> Vec<String> {
+        self.inner
+            .trailers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// `message.complete`: the whole message was received.
+    pub fn complete(&self) -> bool {
+        self.inner.complete.load(Ordering::Acquire)
+    }
+
+    /// `message.aborted`: the peer went away before the message was complete.
+    pub fn aborted(&self) -> bool {
+        self.inner.aborted.load(Ordering::Acquire)
+    }
+
+    /// The connection's addresses (Node: `message.socket.remoteAddress`,
+    /// `remotePort`, `localAddress`, `localPort`).
+    pub fn socket_info(&self) -> SocketInfo {
+        self.inner.socket
+    }
+
+    /// `message.socket.remoteAddress` and `remotePort`.
+    #[doc(alias = "remoteAddress")]
+    pub fn remote_address(&self) -> Option<SocketAddr> {
+        self.inner.socket.remote
+    }
+
+    /// Connection side: the body has ended with these raw trailer lines
+    /// (alternating names and values): `complete` is set, then the stream
+    /// ends.
+    pub fn end_body(&self, raw_trailers: Vec<String>) {
+        if !raw_trailers.is_empty() {
+            *self.inner.trailers.lock().unwrap_or_else(PoisonError::into_inner) = raw_trailers;
+        }
+        self.inner.complete.store(true, Ordering::Release);
+        if self.inner.body == BodyState::Streaming {
+            self.push_end();
+        }
+    }
+
+    /// Connection side: the peer closed before the message was complete.
+    /// Emits `'aborted'` and destroys the stream with Node's `ECONNRESET`
+    /// ("aborted"). Nothing happens for a complete message.
+    pub fn abort(&self) {
+        if self.complete() || self.inner.aborted.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if self.inner.core.get().is_some() {
+            rt_events::Emitter::emit(self, &ABORTED, ());
+            self.destroy(Some(Error::new("ECONNRESET", "aborted")));
+        }
+    }
+
+    /// Connection side: resolves when the consumer asks for more data after
+    /// a `push` returned `false` (or at once if it already did).
+    pub async fn demand(&self) {
+        self.inner.demand.notified().await;
+    }
+
+    /// Connection side: whether the buffered body is below the high-water
+    /// mark (a push now would be accepted without backpressure).
+    pub fn wants_more(&self) -> bool {
+        match self.inner.core.get() {
+            None => true,
+            Some(_) => !self.destroyed() && self.readable_length() < self.readable_high_water_mark(),
+        }
+    }
+
+    /// Node's `req._dump()`: the response is done and nobody consumed the
+    /// body; the rest is read and dropped. Returns whether the body is now
+    /// being dumped (the connection drops further chunks instead of
+    /// pushing them).
+    pub fn dump(&self) -> bool {
+        if self.inner.dumped.swap(true, Ordering::AcqRel) {
+            return true;
+        }
+        if self.inner.core.get().is_some() {
+            self.resume();
+        }
+        true
+    }
+
+    /// Whether [`dump`](IncomingMessage::dump) was called.
+    pub fn dumped(&self) -> bool {
+        self.inner.dumped.load(Ordering::Acquire)
+    }
+
+    /// Whether someone is consuming the body: the stream flows, is piped, or
+    /// was read (Node's `_consuming`, approximately).
+    pub fn consuming(&self) -> bool {
+        self.inner.core.get().is_some() && self.readable_flowing().is_some()
+    }
+}
+
+fn merge(raw: &[String], join: bool) -> Headers {
+    Headers::from_raw(raw.chunks_exact(2).map(|p| (p[0].as_str(), p[1].as_str())), join)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head() -> MessageHead {
+        MessageHead {
+            method: "POST".into(),
+            url: "/x".into(),
+            version: (1, 1),
+            raw_headers: vec![
+                "Host".into(),
+                "a".into(),
+                "X-A".into(),
+                "1".into(),
+                "x-a".into(),
+                "2".into(),
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn head_fields_and_an_empty_body() {
+        let m = IncomingMessage::new(head(), BodyState::Empty, SocketInfo::default());
+        assert_eq!(m.method(), "POST");
+        assert_eq!(m.http_version(), "1.1");
+        assert_eq!(m.header("x-a").as_deref(), Some("1, 2"));
+        assert!(m.complete());
+        assert!(m.inner.core.get().is_none(), "no stream built before use");
+        let body = m.read_all().await.expect("body");
+        assert!(body.is_empty());
+    }
+
+    #[tokio::test]
+    async fn pushed_body_with_backpressure_and_trailers() {
+        let m = IncomingMessage::new(head(), BodyState::Streaming, SocketInfo::default());
+        let chunk = Buffer::from(vec![b'x'; 10 * 1024]);
+        assert!(m.push(chunk.clone()), "under the mark");
+        assert!(
+            !m.push(chunk.clone()),
+            "over the 16 KiB mark: stop reading the socket"
+        );
+        assert!(!m.wants_more());
+        let demand = tokio::spawn({
+            let m = m.clone();
+            async move { m.demand().await }
+        });
+        let first = m.read().await.expect("a chunk").expect("no error");
+        assert!(!first.is_empty());
+        tokio::time::timeout(std::time::Duration::from_secs(5), demand)
+            .await
+            .expect("reading asked the connection for more")
+            .expect("task");
+        m.end_body(vec!["X-T".into(), "v".into()]);
+        let rest = m.read_all().await.expect("rest");
+        let total: usize = first.len() + rest.iter().map(|c| c.len()).sum::<usize>();
+        assert_eq!(total, 20 * 1024);
+        assert!(m.complete());
+        assert_eq!(m.trailers().get("x-t").map(|v| v.joined()).as_deref(), Some("v"));
+        assert_eq!(m.raw_trailers(), ["X-T", "v"]);
+    }
+
+    #[tokio::test]
+    async fn abort_before_complete() {
+        let m = IncomingMessage::new(head(), BodyState::Streaming, SocketInfo::default());
+        let (tx, rx) = std::sync::mpsc::channel();
+        rt_events::Emitter::on(&m, &ABORTED, move |_| {
+            let _ = tx.send(());
+        });
+        m.abort();
+        assert!(m.aborted());
+        rx.try_recv().expect("'aborted' emitted");
+        assert_eq!(
+            m.errored().map(|e| e.code().to_string()).as_deref(),
+            Some("ECONNRESET")
+        );
+    }
+}
