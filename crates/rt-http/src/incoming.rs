@@ -63,6 +63,9 @@ pub struct MessageHead {
     /// Whether to join singleton headers instead of keeping the first
     /// (Node's `joinDuplicateHeaders`).
     pub join_duplicate_headers: bool,
+    /// How many header lines `headers` is built from (Node's
+    /// `maxHeadersCount`; `rawHeaders` keeps them all); `None`: all.
+    pub headers_limit: Option<usize>,
 }
 
 /// Whether a message has a body to be pushed by its connection.
@@ -232,10 +235,13 @@ impl IncomingMessage {
     /// `message.headers`: merged as Node merges them (built on first use).
     pub fn headers(&self) -> &Headers {
         self.inner.headers.get_or_init(|| {
-            merge(
-                &self.inner.head.raw_headers,
-                self.inner.head.join_duplicate_headers,
-            )
+            let raw = &self.inner.head.raw_headers;
+            let n = self
+                .inner
+                .head
+                .headers_limit
+                .map_or(raw.len(), |n| raw.len().min(n.saturating_mul(2)));
+            merge(&raw[..n], self.inner.head.join_duplicate_headers)
         })
     }
 

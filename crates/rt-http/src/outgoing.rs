@@ -588,6 +588,26 @@ impl Outgoing {
     pub fn take_output(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.output)
     }
+
+    /// Swaps the bytes ready to send with `buf` (an empty buffer the
+    /// connection reuses), so no allocation happens per response.
+    pub fn swap_output(&mut self, buf: &mut Vec<u8>) {
+        std::mem::swap(&mut self.output, buf);
+    }
+
+    /// How many bytes wait to be sent.
+    pub fn output_len(&self) -> usize {
+        self.output.len()
+    }
+
+    /// `getHeaders()`: (lower-cased name, value), in order.
+    #[doc(alias = "getHeaders")]
+    pub fn get_headers(&self) -> Vec<(String, OutValue)> {
+        self.headers
+            .iter()
+            .map(|(k, _, v)| (k.clone(), v.clone()))
+            .collect()
+    }
 }
 
 /// What `ServerResponse` and `ClientRequest` share: an [`Outgoing`] core and

@@ -39,6 +39,8 @@ pub enum HpeCode {
     PausedH2Upgrade,
     /// `HPE_HEADER_OVERFLOW`: the head is larger than `max_header_size` (Node answers 431).
     HeaderOverflow,
+    /// `HPE_CLOSED_CONNECTION`: data after a message that closed the connection.
+    ClosedConnection,
     /// `HPE_CHUNK_EXTENSIONS_OVERFLOW`: chunk extensions larger than Node allows (413).
     ChunkExtensionsOverflow,
 }
@@ -64,6 +66,7 @@ impl HpeCode {
             HpeCode::PausedH2Upgrade => "HPE_PAUSED_H2_UPGRADE",
             HpeCode::HeaderOverflow => "HPE_HEADER_OVERFLOW",
             HpeCode::ChunkExtensionsOverflow => "HPE_CHUNK_EXTENSIONS_OVERFLOW",
+            HpeCode::ClosedConnection => "HPE_CLOSED_CONNECTION",
         }
     }
 }

@@ -1,0 +1,606 @@
+//! One task per connection: requests are parsed in place from the
+//! transport's buffer, each request's body is fed to its `IncomingMessage`
+//! (with backpressure), and each response's output is sent with one write,
+//! strictly in request order (a pipelined request is parsed once the
+//! response before it is finished). Node: `connectionListenerInternal`,
+//! `parserOnIncoming`, `resOnFinish`, `socketOnError` of `_http_server.js`.
+
+use std::future::pending;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::Buf;
+use rt_net::SocketOptions;
+use rt_net::transport::{Io, Transport};
+use rt_stream::{Buffer, Error};
+use tokio::time::Instant;
+
+use crate::incoming::{BodyState, IncomingMessage, MessageHead, SocketInfo};
+use crate::outgoing::{OutValue, has_token};
+use crate::parser::{BodyKind, ChunkEvent, ChunkedDecoder, HpeCode, ParseError, Parsed, parse_request};
+use crate::response::ServerResponse;
+use crate::response_core::{RequestFacts, ResponseCore};
+use crate::server::{
+    CHECK_CONTINUE, CHECK_EXPECTATION, CLIENT_ERROR, CONNECT, ClientError, ConnShared, DROP_REQUEST,
+    Exchange, ORDER_CLOSE_IDLE, ORDER_CLOSE_NOW, REQUEST, ServerInner, UPGRADE, Upgrade,
+};
+
+/// Node's `HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER`: an idle keep-alive
+/// socket closes this long after the advertised timeout.
+const KEEP_ALIVE_BUFFER: Duration = Duration::from_millis(1000);
+
+const BAD_REQUEST: &[u8] = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
+const REQUEST_TIMEOUT: &[u8] = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
+const HEADERS_TOO_LARGE: &[u8] = b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n";
+const EXTENSIONS_TOO_LARGE: &[u8] = b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n";
+
+/// Why a connection ends with `socketOnError`.
+enum Fault {
+    Parse(ParseError),
+    /// `parser.finish()` at end of file inside a message.
+    EofState,
+    /// headers_timeout / request_timeout.
+    Timeout,
+}
+
+enum Body {
+    Done,
+    /// The head's framing was refused after the head was complete.
+    Failed(ParseError),
+    Length(u64),
+    Chunked(ChunkedDecoder),
+}
+
+struct Conn {
+    server: Arc<ServerInner>,
+    shared: Arc<ConnShared>,
+    info: SocketInfo,
+}
+
+pub(crate) async fn serve(server: Arc<ServerInner>, io: Io) {
+    if server.options.no_delay && io.is_tcp() {
+        let _ = io.sock().set_tcp_nodelay(true);
+    }
+    let info = SocketInfo {
+        remote: io.peer_addr(),
+        local: io.local_addr(),
+    };
+    let (id, shared) = server.register();
+    let conn = Conn {
+        server: server.clone(),
+        shared,
+        info,
+    };
+    conn.run(Transport::new(io)).await;
+    server.unregister(id);
+}
+
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => pending().await,
+    }
+}
+
+async fn run_handler(fut: &mut Option<crate::server::BoxFuture>) {
+    match fut {
+        Some(f) => f.await,
+        None => pending().await,
+    }
+}
+
+fn latin1(bytes: &[u8]) -> String {
+    if bytes.is_ascii() {
+        String::from_utf8_lossy(bytes).into_owned()
+    } else {
+        bytes.iter().map(|&b| b as char).collect()
+    }
+}
+
+fn after(start: Instant, d: Duration) -> Option<Instant> {
+    (!d.is_zero()).then(|| start + d)
+}
+
+fn min_deadline(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// The value of header `name` among alternating raw strings, joined as
+/// Node's `req.headers[name]` for a comma-joined header.
+fn raw_header(raw: &[String], name: &str) -> Option<String> {
+    let mut out: Option<String> = None;
+    for p in raw.chunks_exact(2) {
+        if p[0].eq_ignore_ascii_case(name) {
+            match &mut out {
+                None => out = Some(p[1].clone()),
+                Some(s) => {
+                    s.push_str(", ");
+                    s.push_str(&p[1]);
+                }
+            }
+        }
+    }
+    out
+}
+
+impl Conn {
+    fn order(&self) -> u8 {
+        self.shared.order.load(Ordering::Acquire)
+    }
+
+    async fn run(self, mut t: Transport) {
+        let opts = &self.server.options;
+        let kat_ms = opts.keep_alive_timeout.as_millis() as u64;
+        let mut out: Vec<u8> = Vec::new();
+        let mut requests: u64 = 0;
+        let mut first = true;
+        loop {
+            // ---- the head ----
+            let mut msg_start = if first { Some(Instant::now()) } else { None };
+            let mut idle_since: Option<Instant> = None;
+            let head = loop {
+                if !t.data().is_empty() {
+                    if msg_start.is_none() {
+                        msg_start = Some(Instant::now());
+                    }
+                    match parse_request(t.data(), opts.max_header_size) {
+                        Ok(Parsed::Complete(h)) => break h,
+                        Ok(Parsed::Partial) => {}
+                        Err(e) => return self.client_error(t, Fault::Parse(e), false).await,
+                    }
+                }
+                let idle = msg_start.is_none();
+                self.shared.idle.store(u8::from(idle), Ordering::Release);
+                let order = self.order();
+                if order == ORDER_CLOSE_NOW || (order == ORDER_CLOSE_IDLE && idle) {
+                    return;
+                }
+                let deadline = match msg_start {
+                    None => {
+                        let since = *idle_since.get_or_insert_with(Instant::now);
+                        after(since, opts.keep_alive_timeout).map(|d| d + KEEP_ALIVE_BUFFER)
+                    }
+                    Some(s) => min_deadline(after(s, opts.headers_timeout), after(s, opts.request_timeout)),
+                };
+                tokio::select! {
+                    r = t.read() => match r {
+                        Ok(0) | Err(_) => {
+                            if t.data().iter().any(|&b| b != b'\r' && b != b'\n') {
+                                return self.client_error(t, Fault::EofState, false).await;
+                            }
+                            return;
+                        }
+                        Ok(_) => {}
+                    },
+                    _ = until(deadline) => {
+                        if msg_start.is_none() {
+                            return; // keep-alive timeout: destroyed silently
+                        }
+                        return self.client_error(t, Fault::Timeout, false).await;
+                    }
+                    _ = self.shared.kick.notified() => {}
+                }
+            };
+            self.shared.idle.store(0, Ordering::Release);
+            let msg_start = msg_start.unwrap_or_else(Instant::now);
+
+            // ---- the request ----
+            // An invalid Transfer-Encoding is found after the head is
+            // complete (llhttp's after_headers_complete): the request is
+            // emitted first, then the parse error ends the connection.
+            let (body_kind, body_error) = match head.body() {
+                Ok(k) => (k, None),
+                Err(e) => (BodyKind::Chunked, Some(e)),
+            };
+            let (raw_headers, url) = {
+                let buf = t.data();
+                let mut raw = Vec::with_capacity(head.fields.headers.len() * 2);
+                for h in &head.fields.headers {
+                    raw.push(latin1(&buf[h.name.clone()]));
+                    raw.push(latin1(&buf[h.value.clone()]));
+                }
+                (raw, latin1(&buf[head.url.clone()]))
+            };
+            let version = head.version;
+            let method = head.method;
+            let keep_alive = head.should_keep_alive();
+            t.buffer().advance(head.len);
+            let mh = MessageHead {
+                method: method.to_string(),
+                url,
+                version,
+                raw_headers,
+                join_duplicate_headers: opts.join_duplicate_headers,
+                headers_limit: (opts.max_headers_count > 0).then_some(opts.max_headers_count),
+                ..MessageHead::default()
+            };
+
+            if body_kind == BodyKind::Upgrade {
+                let connect = method == "CONNECT";
+                let ev = if connect { &CONNECT } else { &UPGRADE };
+                if self.server.emitter().listener_count(ev) > 0 {
+                    let rest = Buffer::from(t.buffer().split());
+                    let req = IncomingMessage::new(mh, BodyState::Empty, self.info);
+                    let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
+                    self.server.emitter().emit(
+                        ev,
+                        Upgrade {
+                            req,
+                            socket,
+                            head: rest,
+                        },
+                    );
+                    return;
+                }
+                if connect {
+                    return; // no 'connect' listener: destroyed
+                }
+            }
+
+            let is_11 = version == (1, 1);
+            let host_missing = is_11
+                && opts.require_host_header
+                && !mh
+                    .raw_headers
+                    .chunks_exact(2)
+                    .any(|p| p[0].eq_ignore_ascii_case("host"));
+            let max_req = opts.max_requests_per_socket;
+            let mut dropped = false;
+            let mut reached = false;
+            if is_11 && !host_missing && max_req > 0 {
+                requests += 1;
+                reached = max_req <= requests;
+                dropped = max_req < requests;
+            }
+            let expect = if is_11 {
+                raw_header(&mh.raw_headers, "expect")
+            } else {
+                None
+            };
+            let expect_continue =
+                !host_missing && !dropped && expect.as_deref().is_some_and(|e| has_token(e, "100-continue"));
+            let te = raw_header(&mh.raw_headers, "te");
+            let core = ResponseCore::new(
+                RequestFacts {
+                    method,
+                    version,
+                    te: te.as_deref(),
+                    keep_alive,
+                    expect_continue,
+                },
+                kat_ms,
+                max_req,
+            );
+            let body_state = match body_kind {
+                BodyKind::Length(_) | BodyKind::Chunked => BodyState::Streaming,
+                BodyKind::None | BodyKind::Upgrade => BodyState::Empty,
+            };
+            let req = IncomingMessage::new(mh, body_state, self.info);
+            let res = ServerResponse::new(core);
+            if reached {
+                res.set_max_requests_reached();
+            }
+            let mut fut = None;
+            if host_missing {
+                let _ = res.write_head_with(
+                    400,
+                    None,
+                    Some(vec![("Connection".to_string(), OutValue::from("close"))]),
+                );
+                let _ = res.end();
+            } else if dropped {
+                self.server.emitter().emit(&DROP_REQUEST, req.clone());
+                let _ = res.write_head(503);
+                let _ = res.end();
+            } else if let Some(expect) = expect {
+                if expect_continue {
+                    if self.server.emitter().listener_count(&CHECK_CONTINUE) > 0 {
+                        self.server.emitter().emit(
+                            &CHECK_CONTINUE,
+                            Exchange {
+                                req: req.clone(),
+                                res: res.clone(),
+                            },
+                        );
+                    } else {
+                        res.write_continue();
+                        fut = self.dispatch(&req, &res);
+                    }
+                } else if self.server.emitter().listener_count(&CHECK_EXPECTATION) > 0 {
+                    let _ = expect;
+                    self.server.emitter().emit(
+                        &CHECK_EXPECTATION,
+                        Exchange {
+                            req: req.clone(),
+                            res: res.clone(),
+                        },
+                    );
+                } else {
+                    let _ = res.write_head(417);
+                    let _ = res.end();
+                }
+            } else {
+                fut = self.dispatch(&req, &res);
+            }
+
+            // ---- the body and the response ----
+            let mut body = match body_error {
+                Some(e) => Body::Failed(e),
+                None => match body_kind {
+                    BodyKind::Length(n) => Body::Length(n),
+                    BodyKind::Chunked => Body::Chunked(ChunkedDecoder::new(opts.max_header_size)),
+                    BodyKind::None | BodyKind::Upgrade => Body::Done,
+                },
+            };
+            let req_deadline = after(msg_start, opts.request_timeout);
+            let mut wrote = false;
+            let mut looked_ahead = false;
+            let last = loop {
+                let (finished, last) = res.take_output(&mut out);
+                if !out.is_empty() {
+                    let ok = tokio::select! {
+                        r = t.write_all(&out) => r.is_ok(),
+                        _ = self.killed() => false,
+                    };
+                    out.clear();
+                    if !ok {
+                        res.detach();
+                        req.abort();
+                        spawn_rest(fut);
+                        return;
+                    }
+                    wrote = true;
+                    res.flushed();
+                }
+                if !matches!(body, Body::Done) {
+                    if finished && !req.consuming() {
+                        req.dump();
+                    }
+                    if let Err(e) = feed(&mut body, &mut t, &req) {
+                        res.detach();
+                        req.abort();
+                        spawn_rest(fut);
+                        return self.client_error(t, Fault::Parse(e), wrote).await;
+                    }
+                }
+                let body_done = matches!(body, Body::Done);
+                if !finished && !looked_ahead && body_done {
+                    // Node parses everything it read at once: a later
+                    // message's error ends the connection before this
+                    // response is written.
+                    looked_ahead = true;
+                    if let Some(e) = look_ahead(t.data(), keep_alive, opts.max_header_size) {
+                        res.detach();
+                        spawn_rest(fut);
+                        return self.client_error(t, Fault::Parse(e), wrote).await;
+                    }
+                }
+                if finished {
+                    if body_done {
+                        break last;
+                    }
+                    if !req.consuming() {
+                        req.dump();
+                    }
+                }
+                let reading = !body_done && (req.dumped() || req.wants_more());
+                tokio::select! {
+                    _ = run_handler(&mut fut) => fut = None,
+                    _ = res.inner.wake.notified() => {}
+                    r = t.read(), if reading => {
+                        if matches!(r, Ok(0) | Err(_)) {
+                            req.abort();
+                            res.detach();
+                            spawn_rest(fut);
+                            if finished {
+                                return;
+                            }
+                            return self.client_error(t, Fault::EofState, wrote).await;
+                        }
+                    }
+                    _ = req.demand(), if !body_done && !reading => {}
+                    _ = until(req_deadline), if !body_done => {
+                        req.abort();
+                        res.detach();
+                        spawn_rest(fut);
+                        return self.client_error(t, Fault::Timeout, wrote).await;
+                    }
+                    _ = self.shared.kick.notified() => {
+                        if self.order() == ORDER_CLOSE_NOW {
+                            req.abort();
+                            res.detach();
+                            spawn_rest(fut);
+                            return;
+                        }
+                    }
+                }
+            };
+            spawn_rest(fut);
+            res.done();
+            if last {
+                let _ = t.shutdown_write();
+                return;
+            }
+            first = false;
+        }
+    }
+
+    fn dispatch(&self, req: &IncomingMessage, res: &ServerResponse) -> Option<crate::server::BoxFuture> {
+        let fut = match &self.server.handler {
+            Some(h) => h(req.clone(), res.clone()),
+            None => None,
+        };
+        let em = self.server.emitter();
+        if em.listener_count(&REQUEST) > 0 {
+            em.emit(
+                &REQUEST,
+                Exchange {
+                    req: req.clone(),
+                    res: res.clone(),
+                },
+            );
+        }
+        fut
+    }
+
+    async fn killed(&self) {
+        loop {
+            if self.order() == ORDER_CLOSE_NOW {
+                return;
+            }
+            self.shared.kick.notified().await;
+        }
+    }
+
+    /// Node's `socketOnError`: a `'clientError'` listener gets the socket;
+    /// without one, the canned answer (unless part of a response was
+    /// already sent), then the connection is destroyed.
+    async fn client_error(&self, mut t: Transport, fault: Fault, header_sent: bool) {
+        let (error, bytes_parsed, canned) = match &fault {
+            Fault::Parse(e) => {
+                let canned = match e.code {
+                    HpeCode::HeaderOverflow => HEADERS_TOO_LARGE,
+                    HpeCode::ChunkExtensionsOverflow => EXTENSIONS_TOO_LARGE,
+                    _ => BAD_REQUEST,
+                };
+                (Error::new(e.code.as_str(), e.to_string()), e.at, canned)
+            }
+            Fault::EofState => (
+                Error::new("HPE_INVALID_EOF_STATE", "Parse Error: Invalid EOF state"),
+                0,
+                BAD_REQUEST,
+            ),
+            Fault::Timeout => (
+                Error::new("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout"),
+                0,
+                REQUEST_TIMEOUT,
+            ),
+        };
+        let em = self.server.emitter();
+        if em.listener_count(&CLIENT_ERROR) > 0 {
+            let raw_packet = Buffer::from(t.buffer().split());
+            let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
+            em.emit(
+                &CLIENT_ERROR,
+                ClientError {
+                    error,
+                    bytes_parsed,
+                    raw_packet,
+                    socket,
+                },
+            );
+            return;
+        }
+        if !header_sent {
+            let _ = tokio::time::timeout(Duration::from_secs(5), t.write_all(canned)).await;
+        }
+    }
+}
+
+/// The first error among the messages already read after the current one
+/// (as llhttp, parsing the whole read, would find it): data after a
+/// message that closes the connection, or a bad head. Stops at a message
+/// with a body.
+fn look_ahead(mut buf: &[u8], mut keep_alive: bool, max_header_size: usize) -> Option<ParseError> {
+    loop {
+        if !keep_alive {
+            return buf
+                .iter()
+                .any(|&b| b != b'\r' && b != b'\n')
+                .then(|| ParseError::new(HpeCode::ClosedConnection, "Data after `Connection: close`", 0));
+        }
+        match parse_request(buf, max_header_size) {
+            Err(e) => return Some(e),
+            Ok(Parsed::Partial) => return None,
+            Ok(Parsed::Complete(h)) => {
+                if !matches!(h.body(), Ok(BodyKind::None)) {
+                    return h.body().err();
+                }
+                keep_alive = h.should_keep_alive();
+                buf = &buf[h.len..];
+            }
+        }
+    }
+}
+
+/// A handler still running after its response ended goes on in its own task.
+fn spawn_rest(fut: Option<crate::server::BoxFuture>) {
+    if let Some(f) = fut {
+        tokio::spawn(f);
+    }
+}
+
+/// Feeds the body bytes in the buffer to the request (or drops them when it
+/// is being dumped), up to its high-water mark.
+fn feed(body: &mut Body, t: &mut Transport, req: &IncomingMessage) -> Result<(), ParseError> {
+    if let Body::Failed(e) = body {
+        return Err(e.clone());
+    }
+    loop {
+        let dumping = req.dumped();
+        if !dumping && !req.wants_more() {
+            return Ok(());
+        }
+        let buf = t.buffer();
+        match body {
+            Body::Done | Body::Failed(_) => return Ok(()),
+            Body::Length(left) => {
+                if buf.is_empty() {
+                    return Ok(());
+                }
+                let n = (*left).min(buf.len() as u64) as usize;
+                if dumping {
+                    buf.advance(n);
+                } else {
+                    req.push(Buffer::from(buf.split_to(n)));
+                }
+                *left -= n as u64;
+                if *left == 0 {
+                    *body = Body::Done;
+                    req.end_body(Vec::new());
+                    return Ok(());
+                }
+            }
+            Body::Chunked(dec) => {
+                let (consumed, ev) = dec.decode(buf)?;
+                match ev {
+                    Some(ChunkEvent::Data(r)) => {
+                        if dumping {
+                            buf.advance(consumed);
+                        } else {
+                            let taken = buf.split_to(consumed).freeze();
+                            req.push(Buffer::from(taken.slice(r)));
+                        }
+                    }
+                    Some(ChunkEvent::End(trailers)) => {
+                        let mut raw = Vec::with_capacity(trailers.len() * 2);
+                        for h in &trailers {
+                            raw.push(latin1(&buf[h.name.clone()]));
+                            raw.push(latin1(&buf[h.value.clone()]));
+                        }
+                        buf.advance(consumed);
+                        *body = Body::Done;
+                        req.end_body(raw);
+                        return Ok(());
+                    }
+                    None => {
+                        buf.advance(consumed);
+                        if dec.is_done() {
+                            *body = Body::Done;
+                            req.end_body(Vec::new());
+                            return Ok(());
+                        }
+                        if consumed == 0 || buf.is_empty() {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
