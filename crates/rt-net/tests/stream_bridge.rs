@@ -93,24 +93,16 @@ async fn pipeline_through_a_transform_never_loses_data() {
     server.close().unwrap();
 }
 
-/// Known bug, found while making these tests check their handlers: the same
-/// pipeline as above, started in a task of its own (as a handler that
-/// `tokio::spawn`s its work does), loses the data (the client reads an early
-/// end) or never ends (the client waits forever for the server's end) within
-/// a few hundred rounds. The only difference is scheduling (a task spawned
-/// from a task runs next on the same worker), so it is a race in the
-/// pipe/half-open machinery of rt-stream and rt-net's socket. Run it with
-/// `cargo test -p rt-net --test stream_bridge -- --ignored`.
-///
-/// The "never ends" half is fixed (a `_read` lost across threads, see the
-/// echo test below). The data loss (the client reads 0 bytes and the end)
-/// remains: the socket ends its own writable side at `'end'` unless
-/// something is piped into it (`pipes_in`, counted at the `'pipe'` event),
-/// and here the first pipe (`d -> upper`) starts flowing on the other
-/// worker and reads the whole input and its end before `upper.pipe(d)` has
-/// emitted `'pipe'` on `d`.
+/// Regression: the same pipeline as above, started in a task of its own
+/// (as a handler that `tokio::spawn`s its work does). The client read 0
+/// bytes and the end (about 1 run in 4 with four runs in parallel): the
+/// first pipe (`d -> upper`) queued `d`'s resume, the tick drainer ran it
+/// on the other worker thread, and `d` read its whole input and its end and
+/// ended its own writable side (no half-open, nothing piped into it yet)
+/// before the synchronous code that queued the resume had run
+/// `upper.pipe(d)`. Ticks queued by a task's poll now run only after that
+/// poll (Node's rule: after the synchronous code that queued them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known bug: a socket pipeline started in its own task loses data or never ends"]
 async fn pipeline_started_in_its_own_task_never_loses_data() {
     let (server, mut handled) = checked_server(ServerOptions::default(), |s: Socket| {
         let run = tokio::spawn(async move {

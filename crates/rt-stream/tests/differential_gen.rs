@@ -526,13 +526,15 @@ async fn settle(pending: &mut Pending, late: &mut Vec<String>, step: &str) {
                 i += 1;
             }
         }
-        // One task alive is the scenario's own; parked tick drainers (alive
-        // for the runtime's life, nothing to do) do not count.
+        // One task alive is the scenario's own (none under RT_GEN_BLOCK_ON);
+        // parked tick drainers (alive for the runtime's life, nothing to do)
+        // do not count.
+        let own = usize::from(std::env::var_os("RT_GEN_BLOCK_ON").is_none());
         let busy = handle
             .metrics()
             .num_alive_tasks()
             .saturating_sub(rt_stream::counters::idle_drainers());
-        if progress || busy > 1 {
+        if progress || busy > own {
             quiet = 0;
             std::thread::yield_now();
         } else {
@@ -862,10 +864,16 @@ fn compare(
         }
         // The scenario runs as a task (on a worker thread of the
         // multi-thread runtime), as user code does.
+        // `RT_GEN_BLOCK_ON=1` runs it in `block_on` itself instead (the
+        // main thread, not a worker: nothing holds its ticks until its
+        // synchronous section is over, see rt_stream's tick module).
         let sc2 = sc.clone();
-        let got = rt
-            .block_on(rt.spawn(async move { run_scenario(&sc2).await }))
-            .unwrap_or_else(|e| panic!("scenario {i} panicked: {e}\n  ops: {sc}"));
+        let got = if std::env::var_os("RT_GEN_BLOCK_ON").is_some() {
+            rt.block_on(async move { run_scenario(&sc2).await })
+        } else {
+            rt.block_on(rt.spawn(async move { run_scenario(&sc2).await }))
+                .unwrap_or_else(|e| panic!("scenario {i} panicked: {e}\n  ops: {sc}"))
+        };
         if &got != exp {
             let first = got
                 .iter()
