@@ -1,0 +1,327 @@
+//! `spawn`: starting a child (fork+exec by the standard library, never a
+//! forked copy of this runtime) and the task that reports its life as
+//! Node's events.
+
+use std::os::unix::process::CommandExt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rt_events::EventEmitter;
+use rt_net::Socket;
+use rt_stream::Error;
+use tokio::sync::watch;
+
+use crate::child::{ChildProcess, Inner, Phase, State, lock};
+use crate::events::{CLOSE, ERROR, EXIT, ExitInfo, SPAWN};
+use crate::ipc::Channel;
+use crate::options::{Shell, SpawnOptions};
+use crate::signals::{Signal, name_of};
+
+/// The variables that tell a child where its IPC channel is.
+pub(crate) const CHANNEL_FD: &str = "NODE_CHANNEL_FD";
+pub(crate) const SERIALIZATION_MODE: &str = "NODE_CHANNEL_SERIALIZATION_MODE";
+
+/// Starts `command` with `args` (Node: `child_process.spawn(command, args,
+/// options)`). Must be called inside a tokio runtime (the child's pipes
+/// join its reactor).
+///
+/// Listeners added right after `spawn` returns see every event in
+/// practice; [`spawn_with`] guarantees it.
+///
+/// Failures Node reports as an `'error'` event (`ENOENT`, `EACCES`,
+/// `EAGAIN`, `EMFILE`, `ENFILE`, a `cwd` that does not exist) come the same
+/// way here, followed by `'close'`, and from [`ChildProcess::wait`]; the
+/// child has no pid and no `'spawn'`. What Node throws (an empty command,
+/// bad options, other errors of the spawn itself) is `Err`.
+///
+/// ```
+/// use rt_child_process::{spawn, SpawnOptions};
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let ls = spawn("ls", ["-lh", "/usr"], SpawnOptions::new())?;
+/// let out = ls.stdout().unwrap().read_all().await?;
+/// let status = ls.closed().await?;
+/// assert_eq!(status.code, Some(0));
+/// assert!(!out.is_empty());
+/// # Ok::<(), rt_stream::Error>(())
+/// # }).unwrap();
+/// ```
+#[doc(alias = "child_process.spawn")]
+pub fn spawn<I, S>(command: &str, args: I, options: SpawnOptions) -> Result<ChildProcess, Error>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    spawn_with(command, args, options, |_| {})
+}
+
+/// [`spawn`], with `setup` run on the child before any of its events can
+/// be emitted: listeners added there never miss `'spawn'` or a spawn
+/// failure's `'error'` and `'close'`, whatever the threads do (Node's
+/// listeners, added in the same tick as `spawn()`, never miss them either).
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use rt_child_process::{spawn_with, events::{CLOSE, ERROR}, Emitter, SpawnOptions};
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let s = seen.clone();
+/// let child = spawn_with("ls-not-here", ["-l"], SpawnOptions::new(), move |c| {
+///     let s2 = s.clone();
+///     c.on(&ERROR, move |e| s2.lock().unwrap().push(e.message().to_string()));
+///     c.on(&CLOSE, move |i| s.lock().unwrap().push(format!("close {:?}", i.code)));
+/// })?;
+/// assert!(child.closed().await.is_err());
+/// assert_eq!(*seen.lock().unwrap(), ["spawn ls-not-here ENOENT", "close Some(-2)"]);
+/// # Ok::<(), rt_child_process::Error>(())
+/// # }).unwrap();
+/// ```
+#[doc(alias = "child_process.spawn")]
+pub fn spawn_with<I, S>(
+    command: &str,
+    args: I,
+    options: SpawnOptions,
+    setup: impl FnOnce(&ChildProcess),
+) -> Result<ChildProcess, Error>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let args: Vec<String> = args.into_iter().map(Into::into).collect();
+    spawn_with_emitter(
+        command,
+        args,
+        options,
+        EventEmitter::with_type_name("ChildProcess"),
+        setup,
+    )
+}
+
+/// The file and argv Node runs for `command args` under `shell`.
+pub(crate) fn resolve(command: &str, args: Vec<String>, shell: &Shell) -> (String, Vec<String>) {
+    let sh = match shell {
+        Shell::None => return (command.to_string(), args),
+        Shell::Default => "/bin/sh".to_string(),
+        Shell::Path(p) => p.clone(),
+    };
+    let mut line = command.to_string();
+    for a in &args {
+        line.push(' ');
+        line.push_str(a);
+    }
+    (sh, vec!["-c".to_string(), line])
+}
+
+pub(crate) fn validate_file(command: &str) -> Result<(), Error> {
+    if command.is_empty() {
+        return Err(Error::new(
+            rt_stream::Code::ERR_INVALID_ARG_VALUE,
+            "The argument 'file' cannot be empty. Received ''",
+        ));
+    }
+    if command.contains('\0') {
+        return Err(Error::invalid_arg_value("file", "a string without null bytes"));
+    }
+    Ok(())
+}
+
+pub(crate) fn spawn_with_emitter(
+    command: &str,
+    args: Vec<String>,
+    options: SpawnOptions,
+    emitter: EventEmitter,
+    setup: impl FnOnce(&ChildProcess),
+) -> Result<ChildProcess, Error> {
+    validate_file(command)?;
+    if args.iter().any(|a| a.contains('\0')) {
+        return Err(Error::invalid_arg_value("args", "strings without null bytes"));
+    }
+    let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+        Error::new(
+            rt_stream::Code::custom("ERR_NO_RUNTIME"),
+            "spawn must run inside a tokio runtime",
+        )
+    })?;
+    let (file, args) = resolve(command, args, &options.shell);
+    let argv0 = options.argv0.clone().unwrap_or_else(|| file.clone());
+    let mut spawnargs = Vec::with_capacity(args.len() + 1);
+    spawnargs.push(argv0.clone());
+    spawnargs.extend(args.iter().cloned());
+
+    let mut cmd = std::process::Command::new(&file);
+    cmd.arg0(&argv0).args(&args);
+    if let Some(cwd) = &options.cwd {
+        cmd.current_dir(cwd);
+    }
+    if let Some(env) = &options.env {
+        cmd.env_clear();
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    } else if crate::ipc::claimed() {
+        // This process was forked with a channel and could not delete the
+        // two variables from its own environment (that needs `unsafe` in
+        // Rust 2024): its children do not inherit them, as in Node.
+        cmd.env_remove(CHANNEL_FD).env_remove(SERIALIZATION_MODE);
+    }
+    cmd.envs(options.env_extra.iter().map(|(k, v)| (k, v)));
+    if options.detached {
+        cmd.process_group(0);
+    }
+    if let Some(uid) = options.uid {
+        cmd.uid(uid);
+    }
+    if let Some(gid) = options.gid {
+        cmd.gid(gid);
+    }
+    let prepared = crate::stdio::prepare(&mut cmd, options.stdio)?;
+    if let Some((_, fd)) = &prepared.ipc {
+        cmd.env(CHANNEL_FD, fd.to_string())
+            .env(SERIALIZATION_MODE, "json");
+    }
+
+    let _guard = runtime.enter();
+    let mut tokio_cmd = tokio::process::Command::from(cmd);
+    let spawned = tokio_cmd.spawn();
+    // The child's ends of pipes and the channel close here in the parent.
+    drop(tokio_cmd);
+
+    let (child, spawn_error) = match spawned {
+        Ok(child) => (Some(child), None),
+        Err(e) => {
+            let raw = e.raw_os_error().unwrap_or(0);
+            if [
+                libc::ENOENT,
+                libc::EACCES,
+                libc::EAGAIN,
+                libc::EMFILE,
+                libc::ENFILE,
+            ]
+            .contains(&raw)
+            {
+                let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                (None, Some(Error::spawn(&e, &file, &arg_refs)))
+            } else {
+                return Err(Error::syscall_failed(&e, "spawn"));
+            }
+        }
+    };
+    let pid = child.as_ref().and_then(|c| c.id());
+
+    let mut stdio: Vec<Option<Socket>> = Vec::with_capacity(prepared.parent_ends.len());
+    if child.is_some() {
+        for end in prepared.parent_ends {
+            stdio.push(match end {
+                Some(fd) => Some(crate::stdio::socket_of(fd)?),
+                None => None,
+            });
+        }
+    }
+    let channel = match (&child, prepared.ipc) {
+        (Some(_), Some((fd, _))) => Some(Channel::open(fd, emitter.clone())?),
+        _ => None,
+    };
+    let (phase, _) = watch::channel(Phase::Running);
+    let inner = Arc::new(Inner {
+        emitter,
+        pid,
+        spawnfile: file,
+        spawnargs,
+        taken: stdio
+            .iter()
+            .map(|_| std::sync::atomic::AtomicBool::new(false))
+            .collect(),
+        stdio,
+        channel,
+        state: Mutex::new(State::default()),
+        phase,
+    });
+    let cp = ChildProcess { inner };
+    setup(&cp);
+    let driver = cp.clone();
+    let timeout = options.timeout.filter(|t| !t.is_zero());
+    runtime.spawn(drive(driver, child, spawn_error, timeout, options.kill_signal));
+    Ok(cp)
+}
+
+/// Reports the child's life in Node's order: `spawn`, `exit`, `close` (or
+/// `error`, `close`). Owns the OS child: it always reaps it.
+async fn drive(
+    cp: ChildProcess,
+    child: Option<tokio::process::Child>,
+    spawn_error: Option<Error>,
+    timeout: Option<Duration>,
+    kill_signal: Signal,
+) {
+    // Node emits on the next tick: let the caller add its listeners first.
+    tokio::task::yield_now().await;
+    let inner = &cp.inner;
+    let Some(mut child) = child else {
+        let err = spawn_error.unwrap_or_else(|| Error::new(rt_stream::Code::UNKNOWN, "spawn failed"));
+        let code = err.errno();
+        {
+            let mut st = lock(&inner.state);
+            st.exit_code = code;
+            st.reaped = true;
+            st.spawn_error = Some(err.clone());
+        }
+        let _ = inner.emitter.emit_error(&ERROR, err);
+        inner.phase.send_replace(Phase::Closed);
+        inner.emitter.emit(&CLOSE, ExitInfo { code, signal: None });
+        return;
+    };
+    inner.emitter.emit(&SPAWN, ());
+
+    let status = match timeout {
+        None => child.wait().await,
+        Some(t) => {
+            tokio::select! {
+                s = child.wait() => s,
+                _ = tokio::time::sleep(t) => {
+                    cp.kill(kill_signal);
+                    child.wait().await
+                }
+            }
+        }
+    };
+    let info = match status {
+        Ok(s) => {
+            use std::os::unix::process::ExitStatusExt;
+            ExitInfo {
+                code: s.code(),
+                signal: s.signal().and_then(name_of),
+            }
+        }
+        Err(_) => ExitInfo {
+            code: None,
+            signal: None,
+        },
+    };
+    {
+        let mut st = lock(&inner.state);
+        st.exit_code = info.code;
+        st.signal_code = info.signal;
+        st.reaped = true;
+    }
+    if let Some(stdin) = cp.stdin() {
+        stdin.destroy(None);
+    }
+    inner.phase.send_replace(Phase::Exited);
+    inner.emitter.emit(&EXIT, info);
+
+    // Node's flushStdio: streams nobody took are drained so they end. (Node
+    // resumes every stream; a stream taken with `stdout()` may be read with
+    // `read()` here, which resuming would starve, so it is left to its reader.)
+    for (i, s) in inner.stdio.iter().enumerate().skip(1) {
+        if let Some(s) = s {
+            if !inner.taken[i].load(std::sync::atomic::Ordering::Relaxed) {
+                s.resume();
+            }
+        }
+    }
+    for s in inner.stdio.iter().skip(1).flatten() {
+        s.wait_closed().await;
+    }
+    if let Some(c) = &inner.channel {
+        c.wait_closed().await;
+    }
+    inner.phase.send_replace(Phase::Closed);
+    inner.emitter.emit(&CLOSE, info);
+}
