@@ -227,6 +227,7 @@ impl Conn {
                     let rest = Buffer::from(t.buffer().split());
                     let req = IncomingMessage::new(mh, BodyState::Empty, self.info);
                     let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
+                    keep_alive_until_closed(&socket);
                     self.server.emitter().emit(
                         ev,
                         Upgrade {
@@ -485,6 +486,7 @@ impl Conn {
         if em.listener_count(&CLIENT_ERROR) > 0 {
             let raw_packet = Buffer::from(t.buffer().split());
             let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
+            keep_alive_until_closed(&socket);
             em.emit(
                 &CLIENT_ERROR,
                 ClientError {
@@ -526,6 +528,13 @@ fn look_ahead(mut buf: &[u8], mut keep_alive: bool, max_header_size: usize) -> O
             }
         }
     }
+}
+
+/// A socket handed to a listener lives until it closes, as a Node socket
+/// does, whether or not the listener kept a handle.
+fn keep_alive_until_closed(socket: &rt_net::Socket) {
+    let keep = socket.clone();
+    tokio::spawn(async move { rt_stream::closed(&keep).await });
 }
 
 /// A handler still running after its response ended goes on in its own task.
