@@ -10,6 +10,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::encoding::Encoding;
 use crate::error::{Error, Result};
+use crate::recycle::Recycled;
 
 /// Node's `buffer.constants.MAX_LENGTH` (v20, 64-bit): the largest buffer Node creates.
 #[doc(alias = "kMaxLength")]
@@ -33,7 +34,10 @@ pub const MAX_LENGTH: usize = 1 << 32;
 /// an 8 KiB pool and stays writable in place until it is first shared; cloning
 /// or slicing such a still-private pooled buffer copies its (under 4 KiB of)
 /// bytes instead of sharing them, and [`freeze`](Buffer::freeze) turns it into
-/// shared memory for O(1) clones from then on.
+/// shared memory for O(1) clones from then on. A larger `alloc_unsafe`
+/// buffer is a view on a block that goes back to a per-thread cache for the
+/// next `alloc_unsafe` when its last view is dropped; its views and clones
+/// share it in O(1).
 #[derive(Default)]
 pub struct Buffer {
     repr: Repr,
@@ -44,6 +48,9 @@ pub(crate) enum Repr {
     Shared(Bytes),
     /// Memory no other handle can reach (a fresh pooled buffer).
     Unique(BytesMut),
+    /// A view on a large `alloc_unsafe` block, which goes back to the
+    /// per-thread cache when its last handle is dropped.
+    Recycled(Recycled),
 }
 
 impl Default for Repr {
@@ -63,6 +70,12 @@ impl Buffer {
     pub(crate) fn from_unique(b: BytesMut) -> Buffer {
         Buffer {
             repr: Repr::Unique(b),
+        }
+    }
+
+    pub(crate) fn from_recycled(r: Recycled) -> Buffer {
+        Buffer {
+            repr: Repr::Recycled(r),
         }
     }
 
@@ -89,6 +102,7 @@ impl Buffer {
         match &self.repr {
             Repr::Shared(b) => b,
             Repr::Unique(b) => b,
+            Repr::Recycled(r) => r.as_slice(),
         }
     }
 
@@ -102,11 +116,24 @@ impl Buffer {
         }
     }
 
+    /// Copy-on-write for a recycled block that other views still share: this
+    /// handle takes a private copy (the block stays with the other views).
+    fn unshare_recycled(&mut self) {
+        if let Repr::Recycled(r) = &self.repr
+            && !r.is_unique()
+        {
+            self.repr = Repr::Unique(BytesMut::from(r.as_slice()));
+        }
+    }
+
     /// Runs `f` on the bytes with write access: in place when this handle is
     /// the only one on its memory, on a private copy otherwise.
     pub(crate) fn with_mut<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> R {
+        self.unshare_recycled();
         match &mut self.repr {
             Repr::Unique(b) => f(b),
+            // The only handle on its block (`unshare_recycled`).
+            Repr::Recycled(r) => f(r.as_mut_slice().unwrap_or_default()),
             Repr::Shared(b) => {
                 let taken = std::mem::take(b);
                 let mut m = match taken.try_into_mut() {
@@ -124,6 +151,7 @@ impl Buffer {
     ///
     /// Unlike Node, other handles on the same memory do not see the writes.
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        self.unshare_recycled();
         if let Repr::Shared(b) = &mut self.repr {
             let taken = std::mem::take(b);
             let m = match taken.try_into_mut() {
@@ -134,6 +162,8 @@ impl Buffer {
         }
         match &mut self.repr {
             Repr::Unique(b) => b,
+            // The only handle on its block (`unshare_recycled`).
+            Repr::Recycled(r) => r.as_mut_slice().unwrap_or_default(),
             // Just made unique above.
             Repr::Shared(_) => &mut [],
         }
@@ -225,6 +255,7 @@ impl Buffer {
                 repr: Repr::Shared(b.slice(start..end)),
             },
             Repr::Unique(b) => Buffer::from(&b[start..end]),
+            Repr::Recycled(r) => Buffer::from_recycled(r.view(start, end)),
         }
     }
 
@@ -282,6 +313,7 @@ impl Buffer {
         match &self.repr {
             Repr::Shared(b) => b.clone(),
             Repr::Unique(b) => Bytes::copy_from_slice(b),
+            Repr::Recycled(r) => r.clone().into_bytes(),
         }
     }
 }
@@ -305,6 +337,7 @@ impl Clone for Buffer {
                 repr: Repr::Shared(b.clone()),
             },
             Repr::Unique(b) => Buffer::from(&b[..]),
+            Repr::Recycled(r) => Buffer::from_recycled(r.clone()),
         }
     }
 }
@@ -498,6 +531,7 @@ impl From<Buffer> for Bytes {
         match b.repr {
             Repr::Shared(b) => b,
             Repr::Unique(b) => b.freeze(),
+            Repr::Recycled(r) => r.into_bytes(),
         }
     }
 }
@@ -507,6 +541,7 @@ impl From<Buffer> for BytesMut {
     fn from(b: Buffer) -> BytesMut {
         match b.repr {
             Repr::Unique(b) => b,
+            Repr::Recycled(r) => BytesMut::from(r.as_slice()),
             Repr::Shared(b) => match b.try_into_mut() {
                 Ok(m) => m,
                 Err(b) => BytesMut::from(&b[..]),
@@ -521,6 +556,7 @@ impl From<Buffer> for Vec<u8> {
         match b.repr {
             Repr::Shared(b) => Vec::from(b),
             Repr::Unique(b) => b.to_vec(),
+            Repr::Recycled(r) => r.into_vec(),
         }
     }
 }

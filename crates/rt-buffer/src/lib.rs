@@ -91,7 +91,7 @@
 //! | Node | rt | why |
 //! | --- | --- | --- |
 //! | views share *mutable* memory: a write through one is seen by all | views share memory until written; a write is in place when the handle is the only one on its memory, else copy-on-write: **other views existing at that moment do not see it** | safe Rust cannot give several live handles unsynchronised shared mutation |
-//! | `allocUnsafe` returns old memory | zeros (the 8 KiB pool is zeroed once, when made) | no uninitialised memory is handed out |
+//! | `allocUnsafe` returns old memory, possibly never initialised | under 4 KiB zeros (the 8 KiB pool is zeroed once, when made); from 4 KiB on the old bytes of a large `allocUnsafe` buffer this thread dropped (zeros the first time) | no uninitialised memory is handed out, and no live buffer's memory |
 //! | a fresh pooled buffer is just another view | it is private (written in place) until shared; cloning or slicing it copies its < 4 KiB until [`Buffer::freeze`] | a `BytesMut` carved from the pool cannot be shared from `&self` |
 //! | strings may hold lone surrogates (utf16le decode of half a pair) | `String` results hold U+FFFD; the UTF-16 forms are lossless: [`Buffer::to_utf16_range`] and [`Buffer::from_utf16`] both ways | a Rust `String` cannot hold one |
 //! | `StringDecoder('utf16le').write` may return a lone high surrogate | [`StringDecoder::write`] holds it back until its low half comes (the concatenated output is Node's); [`StringDecoder::write_utf16`] returns Node's units exactly | same |
@@ -118,6 +118,7 @@ mod numbers;
 mod ops;
 mod pool;
 mod raw;
+mod recycle;
 mod search;
 mod swap;
 mod value_from;

@@ -2,11 +2,12 @@
 
 use std::cell::RefCell;
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 
 use crate::buffer::{Buffer, MAX_LENGTH};
 use crate::error::{Error, Result};
 use crate::ops::format_received;
+use crate::recycle::Recycled;
 
 /// Node's `Buffer.poolSize`: the size of the slab small buffers are carved from.
 #[doc(alias = "poolSize")]
@@ -39,14 +40,24 @@ impl Buffer {
     /// `Buffer.allocUnsafe(size)`: a buffer whose contents the caller will
     /// overwrite.
     ///
-    /// As in Node, a buffer under `POOL_SIZE / 2` (4 KiB) is carved from a
-    /// per-thread 8 KiB pool, so a loop of small allocations does not call the
-    /// system allocator for each one; larger ones are allocated alone. Safe
-    /// Rust cannot hand out uninitialised memory, so the bytes are zeros (the
-    /// pool is zeroed once, when it is made), where Node leaves old data.
+    /// As in Node, the contents are unknown and may be old data: the bytes
+    /// of buffers that were dropped earlier, never those of a buffer that is
+    /// still alive, and never uninitialised memory (safe Rust cannot hand
+    /// that out).
     ///
-    /// A pooled buffer is private (written in place) until it is first
-    /// shared, see [`Buffer`]'s notes on mutation.
+    /// - A buffer under `POOL_SIZE / 2` (4 KiB) is carved from a per-thread
+    ///   8 KiB pool, as in Node, so a loop of small allocations does not call
+    ///   the system allocator for each one. The pool is zeroed once, when it
+    ///   is made, so these pieces hold zeros. A pooled buffer is private
+    ///   (written in place) until it is first shared, see [`Buffer`]'s notes
+    ///   on mutation.
+    /// - A larger one reuses the memory of a large `alloc_unsafe` buffer this
+    ///   thread dropped before (up to 4 blocks and 8 MiB are kept per thread,
+    ///   and a block is reused for requests of half its size or more), so
+    ///   it may hold that buffer's old bytes; the first time it is zeros. A
+    ///   fresh 1 MiB `calloc` is a 1 MiB `memset` once glibc serves it from
+    ///   the heap, which this avoids. Clones and views share the block in
+    ///   O(1); it is recycled when the last of them is dropped.
     ///
     /// ```
     /// use rt_buffer::Buffer;
@@ -59,7 +70,7 @@ impl Buffer {
     pub fn alloc_unsafe(size: usize) -> Result<Buffer> {
         if size >= POOL_SIZE >> 1 {
             check_size(size)?;
-            return Ok(Buffer::from(vec![0u8; size]));
+            return Ok(Buffer::from_recycled(Recycled::new(size)));
         }
         Ok(POOL.with(|pool| {
             let mut pool = pool.borrow_mut();
@@ -70,16 +81,23 @@ impl Buffer {
             // Node keeps pool offsets 8-byte aligned.
             let pad = (8 - size % 8) % 8;
             if pad > 0 && pool.len() >= pad {
-                let _ = pool.split_to(pad);
+                // Moves the start: no reference-count traffic (split_to would
+                // make and drop a handle, two atomic operations).
+                pool.advance(pad);
             }
             Buffer::from_unique(piece)
         }))
     }
 
     /// `Buffer.allocUnsafeSlow(size)`: like [`alloc_unsafe`](Buffer::alloc_unsafe),
-    /// never from the pool.
+    /// never from the pool: under 4 KiB zeros, from 4 KiB on recycled memory
+    /// of a dropped large `alloc_unsafe` buffer (or zeros).
     #[doc(alias = "allocUnsafeSlow")]
     pub fn alloc_unsafe_slow(size: usize) -> Result<Buffer> {
+        if size >= POOL_SIZE >> 1 {
+            check_size(size)?;
+            return Ok(Buffer::from_recycled(Recycled::new(size)));
+        }
         Buffer::alloc(size)
     }
 }
