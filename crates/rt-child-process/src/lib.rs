@@ -17,6 +17,7 @@
 //! | `'spawn'`, `'exit'(code, signal)`, `'close'(code, signal)`, `'error'` | [`events::SPAWN`], [`events::EXIT`], [`events::CLOSE`], [`events::ERROR`]; [`ChildProcess::wait`] (exit), [`ChildProcess::closed`] (close) |
 //! | `child_process.exec(command, options, callback)` | `exec(command, options).await` -> `Result<`[`ExecOutput`]`, `[`ExecError`]`>` |
 //! | `child_process.execFile(file, args, options, callback)` | [`exec_file`] |
+//! | `child_process.fork(modulePath, args, options)` (`execPath`, `execArgv`, `silent`, `stdio`) | [`fork`] with [`ForkOptions`] |
 //! | `err.code`, `err.signal`, `err.killed`, `err.cmd`, `err.stdout`, `err.stderr` | [`ExecError`]'s fields |
 //! | `subprocess.send(message)`, `'message'`, `disconnect()`, `'disconnect'` | [`ChildProcess::send`], [`events::MESSAGE`] or [`ChildProcess::recv`], [`ChildProcess::disconnect`], [`events::DISCONNECT`] |
 //! | `process.send`, `process.on('message')` in a forked child | [`ipc::from_env`] -> [`Channel`] |
@@ -55,6 +56,41 @@
 //! # });
 //! ```
 //!
+//! ## Example: the notes' parent and child exchanging messages
+//!
+//! ```js
+//! // parent.js                                   // sub.js
+//! const n = cp.fork('./sub.js');                 process.on('message', m =>
+//! n.on('message', m =>                             console.log('CHILD got message:', m));
+//!   console.log('PARENT got message:', m));      process.send({ foo: 'bar' });
+//! n.send({ hello: 'world' });
+//! ```
+//!
+//! ```no_run
+//! // parent (rt), forking `node sub.js` or any program speaking Node's protocol
+//! use rt_child_process::{fork_with, events::MESSAGE, Emitter, ForkOptions};
+//! # async fn demo() -> Result<(), rt_child_process::Error> {
+//! let n = fork_with("./sub.js", Vec::<String>::new(), ForkOptions::new(), |n| {
+//!     n.on(&MESSAGE, |m| println!("PARENT got message: {m}"));
+//! })?;
+//! n.send(&serde_json::json!({"hello": "world"}))?;
+//! # Ok(()) }
+//! ```
+//!
+//! ```no_run
+//! // child (rt), forked by Node (`fork(path, [], { execPath: 'my-rt-program' })`) or by rt
+//! # async fn demo() -> Result<(), rt_child_process::Error> {
+//! let process = rt_child_process::ipc::from_env()?.expect("forked with a channel");
+//! process.send(&serde_json::json!({"foo": "bar"}))?;
+//! while let Some(m) = process.recv().await {
+//!     println!("CHILD got message: {m}");
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The crate's examples run these: `spawn_ls`, `fork_parent` (with `node`,
+//! or with `RT_CHILD=ipc_child` an rt child), `ipc_child`.
+//!
 //! ## How it works
 //!
 //! - **fork+exec, never a forked runtime.** Children start through the
@@ -73,6 +109,17 @@
 //!   parent reads blocks on its pipe). Node uses socketpairs here; a child
 //!   sees a FIFO instead, as from a shell.
 //!
+//! - **The IPC channel** is a socketpair on the child's `'ipc'` fd (3 for
+//!   `fork`), `NODE_CHANNEL_FD` / `NODE_CHANNEL_SERIALIZATION_MODE=json` in its
+//!   environment, as Node sets them. Each message is one JSON line; `send`
+//!   writes straight to the kernel and queues only what it did not take (one
+//!   writer task then drains the queue with `writev`), returning Node's hint
+//!   (`false` past 128 KiB queued). One reader task splits lines and delivers
+//!   messages in order, as `'message'` events or to [`ChildProcess::recv`];
+//!   internal `NODE_*` messages never reach them; a line that is not JSON is
+//!   an `'error'` carrying the line. After the peer exits, `'exit'` waits for
+//!   the end of file its exit left, so `'disconnect'` comes first, as in Node.
+//!
 //! ## Differences from Node
 //!
 //! - Events are emitted from the child's task, which may run on another
@@ -82,6 +129,16 @@
 //! - At exit Node resumes every unread output stream; rt drains only those
 //!   the program never took (a taken stream may be pulled with `read()`,
 //!   which resuming would starve).
+//! - A parent that calls `disconnect()` itself still gets `'close'` (Node
+//!   v20 counts the channel's close only when it reads its end of file, so
+//!   its `'close'` never comes then).
+//! - Handles (servers, sockets) are not passed yet: a `NODE_HANDLE` from
+//!   the peer is answered with `NODE_HANDLE_NACK`. Only the json
+//!   serialization is spoken (not `advanced`).
+//! - A forked rt child cannot delete `NODE_CHANNEL_*` from its own
+//!   environment (that needs `unsafe` in Rust 2024) nor close the inherited
+//!   fd; it claims a close-on-exec copy (`pidfd_getfd`, Linux 5.6+), and
+//!   children it spawns get neither variable.
 //! - `exec`'s `maxBuffer` counts bytes before decoding (Node counts the
 //!   decoded chunk's byte length: the same for whole characters).
 #![forbid(unsafe_code)]
@@ -89,6 +146,7 @@
 mod child;
 pub mod events;
 mod exec;
+mod fork;
 pub mod ipc;
 mod options;
 mod signals;
@@ -98,6 +156,7 @@ mod stdio;
 pub use child::ChildProcess;
 pub use events::ExitInfo;
 pub use exec::{ExecCode, ExecError, ExecOptions, ExecOutput, MAX_BUFFER, Output, exec, exec_file};
+pub use fork::{ForkOptions, fork, fork_with};
 pub use ipc::Channel;
 pub use options::{Shell, SpawnOptions, Stdio};
 pub use rt_events::Emitter;

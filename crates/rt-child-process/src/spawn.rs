@@ -263,8 +263,10 @@ async fn drive(
             st.spawn_error = Some(err.clone());
         }
         let _ = inner.emitter.emit_error(&ERROR, err);
-        inner.phase.send_replace(Phase::Closed);
+        // Listeners first, then awaiters (wait / closed): as listeners
+        // registered before them.
         inner.emitter.emit(&CLOSE, ExitInfo { code, signal: None });
+        inner.phase.send_replace(Phase::Closed);
         return;
     };
     inner.emitter.emit(&SPAWN, ());
@@ -300,11 +302,14 @@ async fn drive(
         st.signal_code = info.signal;
         st.reaped = true;
     }
-    if let Some(stdin) = cp.stdin() {
+    if let Some(c) = &inner.channel {
+        c.settle_after_peer_exit().await;
+    }
+    if let Some(stdin) = inner.stdio.first().and_then(Option::as_ref) {
         stdin.destroy(None);
     }
-    inner.phase.send_replace(Phase::Exited);
     inner.emitter.emit(&EXIT, info);
+    inner.phase.send_replace(Phase::Exited);
 
     // Node's flushStdio: streams nobody took are drained so they end. (Node
     // resumes every stream; a stream taken with `stdout()` may be read with
@@ -322,6 +327,6 @@ async fn drive(
     if let Some(c) = &inner.channel {
         c.wait_closed().await;
     }
-    inner.phase.send_replace(Phase::Closed);
     inner.emitter.emit(&CLOSE, info);
+    inner.phase.send_replace(Phase::Closed);
 }

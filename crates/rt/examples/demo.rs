@@ -16,6 +16,7 @@ async fn main() -> Res {
     buffer()?;
     stream().await?;
     net().await?;
+    child_process().await?;
     println!("\nall sections ran and checked their results");
     Ok(())
 }
@@ -125,5 +126,41 @@ async fn net() -> Res {
     );
     server.close()?;
     server.closed().await;
+    Ok(())
+}
+
+/// exec('echo hi', cb); const n = fork('./sub.js'); n.on('message', m => ...); n.send({hello: 'world'})
+async fn child_process() -> Res {
+    use rt::child_process::{ExecOptions, ForkOptions, exec, fork};
+    let out = exec("echo hi", ExecOptions::new()).await?;
+    assert_eq!(out.stdout.to_text(), "hi\n");
+    println!("[child_process] exec('echo hi') -> {:?}", out.stdout.to_text());
+    if exec("node --version", ExecOptions::new()).await.is_err() {
+        println!("[child_process] (node not found: the fork round trip is skipped)");
+        return Ok(());
+    }
+    let dir = std::env::temp_dir().join(format!("rt-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let sub = dir.join("sub.cjs");
+    std::fs::write(
+        &sub,
+        "process.on('message', m => { process.send({foo: 'bar', got: m}); process.disconnect(); });",
+    )?;
+    let n = fork(
+        sub.to_str().unwrap_or_default(),
+        Vec::<String>::new(),
+        ForkOptions::new(),
+    )?;
+    n.send(&serde_json::json!({"hello": "world"}))?;
+    let reply = tokio::time::timeout(std::time::Duration::from_secs(10), n.recv())
+        .await?
+        .ok_or("the child sent nothing")?;
+    assert_eq!(
+        reply,
+        serde_json::json!({"foo": "bar", "got": {"hello": "world"}})
+    );
+    println!("[child_process] fork('sub.js'): PARENT got message: {reply}");
+    n.closed().await?;
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -205,6 +205,29 @@ impl Channel {
         }))
     }
 
+    /// After the peer process was reaped: lets the reader reach the end of
+    /// file its exit left (Node reports `'disconnect'` before `'exit'`).
+    /// Returns at once when the socket is still open elsewhere (a
+    /// grandchild holding the fd), so `'exit'` never waits for it.
+    pub(crate) async fn settle_after_peer_exit(&self) {
+        loop {
+            if *self.inner.closed.borrow() {
+                return;
+            }
+            let mut probe = [0u8; 1];
+            let flags = rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT;
+            match rustix::net::recv(&self.inner.io, &mut probe[..], flags) {
+                // End of file pending: the reader sees it next.
+                Ok((0, _)) => return self.wait_closed().await,
+                // Data before it: let the reader work, then look again.
+                Ok(_) => tokio::task::yield_now().await,
+                Err(rustix::io::Errno::INTR) => {}
+                // Nothing to read and no end of file: someone else holds the peer's end.
+                Err(_) => return,
+            }
+        }
+    }
+
     /// Waits until the channel closed (both ways).
     pub async fn wait_closed(&self) {
         let mut rx = self.inner.closed.subscribe();
@@ -296,7 +319,8 @@ async fn write_loop(inner: Arc<Shared>) {
                 }
                 return;
             }
-            batch.extend(out.queue.drain(..).take(1024));
+            let n = out.queue.len().min(1024);
+            batch.extend(out.queue.drain(..n));
         }
         let mut written = 0usize;
         let total: usize = batch.iter().map(Bytes::len).sum();
