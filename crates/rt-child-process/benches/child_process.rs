@@ -1,0 +1,153 @@
+//! `cargo xtask bench child_process`: spawn, exec and the IPC channel, beside
+//! Node (benches/node/child_process.js) in the same run.
+//!
+//! - spawn('true') to 'close', ms per child (sequential);
+//! - exec('echo hi') to its result, ms per call;
+//! - IPC round trip of a small JSON message, rt parent with an rt child
+//!   (this program, re-executed), µs;
+//! - one-way messages per second, parent to child.
+
+use std::time::{Duration, Instant};
+
+use rt_child_process::{ExecOptions, ForkOptions, SpawnOptions, Stdio, exec, fork, ipc, spawn};
+use rt_tests::bench::{Better, report, report_as};
+use serde_json::json;
+
+const CHILD_ENV: &str = "RT_CP_BENCH_CHILD";
+
+fn main() {
+    if let Ok(flavor) = std::env::var(CHILD_ENV) {
+        // As a server would: the work runs in a task, not in block_on.
+        let rt = runtime(&flavor);
+        rt.block_on(async { tokio::spawn(child()).await.expect("child task") });
+        return;
+    }
+    runtime("multi").block_on(parent());
+    // The same IPC figures with one thread per process, as Node runs.
+    runtime("current").block_on(async {
+        tokio::spawn(ipc_figures("rt-1thread", "current"))
+            .await
+            .expect("ipc task")
+    });
+}
+
+fn runtime(flavor: &str) -> tokio::runtime::Runtime {
+    if flavor == "current" {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    } else {
+        tokio::runtime::Runtime::new().expect("runtime")
+    }
+}
+
+/// The child: echoes pings, counts the rest, answers a count request.
+async fn child() {
+    let channel = ipc::from_env().expect("channel").expect("forked with a channel");
+    let mut count = 0u64;
+    while let Some(m) = channel.recv().await {
+        match m.get("t").and_then(|t| t.as_str()) {
+            Some("ping") => {
+                let _ = channel.send(&m);
+            }
+            Some("count") => {
+                let _ = channel.send(&json!({"count": count}));
+            }
+            _ => count += 1,
+        }
+    }
+}
+
+fn budget() -> Duration {
+    let ms = std::env::var("RT_BENCH_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300u64);
+    Duration::from_millis(ms * 3)
+}
+
+async fn parent() {
+    // spawn('true') to 'close'.
+    let quiet = || SpawnOptions::new().stdio([Stdio::Ignore, Stdio::Ignore, Stdio::Ignore]);
+    for _ in 0..5 {
+        spawn("true", Vec::<String>::new(), quiet())
+            .unwrap()
+            .closed()
+            .await
+            .unwrap();
+    }
+    let (mut n, t0) = (0u32, Instant::now());
+    while t0.elapsed() < budget() || n < 20 {
+        let c = spawn("true", Vec::<String>::new(), quiet()).unwrap();
+        c.closed().await.unwrap();
+        n += 1;
+    }
+    report(
+        "spawn('true') to close",
+        "ms",
+        Better::Lower,
+        t0.elapsed().as_secs_f64() * 1e3 / n as f64,
+    );
+
+    // exec('echo hi') to the result.
+    let (mut n, t0) = (0u32, Instant::now());
+    while t0.elapsed() < budget() || n < 20 {
+        let out = exec("echo hi", ExecOptions::new()).await.unwrap();
+        assert_eq!(out.stdout.to_text(), "hi\n");
+        n += 1;
+    }
+    report(
+        "exec('echo hi') to result",
+        "ms",
+        Better::Lower,
+        t0.elapsed().as_secs_f64() * 1e3 / n as f64,
+    );
+
+    // As a server would: the work runs in a task, not in block_on.
+    tokio::spawn(ipc_figures("rt", "multi")).await.expect("ipc task");
+}
+
+/// The IPC figures for `who`, with an rt child (this program) on a runtime
+/// of the same `flavor`.
+async fn ipc_figures(who: &str, flavor: &str) {
+    let me = std::env::current_exe().unwrap();
+    let options = ForkOptions::new()
+        .exec_path(me.to_string_lossy().into_owned())
+        .env_set(CHILD_ENV, flavor);
+    let child = fork("child", Vec::<String>::new(), options).unwrap();
+    let ping = json!({"t": "ping", "payload": "hello"});
+    for _ in 0..200 {
+        child.send(&ping).unwrap();
+        child.recv().await.unwrap();
+    }
+    let (mut n, t0) = (0u32, Instant::now());
+    while t0.elapsed() < budget() || n < 1000 {
+        child.send(&ping).unwrap();
+        child.recv().await.unwrap();
+        n += 1;
+    }
+    let us = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
+    report_as(who, "IPC round trip, small JSON message", "µs", Better::Lower, us);
+
+    // One-way: parent to child, then ask for the count.
+    let msg = json!({"i": 1, "payload": "hello"});
+    let total = 200_000u64;
+    let t0 = Instant::now();
+    for _ in 0..total {
+        child.send(&msg).unwrap();
+    }
+    child.send(&json!({"t": "count"})).unwrap();
+    let got = child.recv().await.unwrap();
+    let secs = t0.elapsed().as_secs_f64();
+    assert_eq!(got["count"].as_u64(), Some(total));
+    report_as(
+        who,
+        "one-way messages, parent to child",
+        "msg/s",
+        Better::Higher,
+        total as f64 / secs,
+    );
+    child.disconnect().unwrap();
+    let _ = child.closed().await;
+}
