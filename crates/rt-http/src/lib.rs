@@ -22,6 +22,9 @@
 //! | `'request'`, `'checkContinue'`, `'checkExpectation'`, `'upgrade'`, `'connect'`, `'clientError'`, `'dropRequest'` | [`server::REQUEST`], [`server::CHECK_CONTINUE`], [`server::CHECK_EXPECTATION`], [`server::UPGRADE`], [`server::CONNECT`], [`server::CLIENT_ERROR`], [`server::DROP_REQUEST`] |
 //! | `http.IncomingMessage` | [`IncomingMessage`] (a readable stream) |
 //! | `http.ServerResponse` | [`ServerResponse`] (a writable stream) |
+//! | `http.request(url \| options)`, `http.get(...)` | [`request`], [`request_with`], [`get`] ([`RequestOptions`]) |
+//! | `http.ClientRequest`, `req.on('response' / 'socket' / 'information' / 'upgrade' / 'connect' / 'timeout')` | [`ClientRequest`], [`ClientRequest::response`], [`client::events`] |
+//! | `new http.Agent(options)`, `http.globalAgent` | [`Agent`], [`AgentOptions`], [`Agent::global`] |
 //!
 //! ## The rest
 //!
@@ -29,13 +32,14 @@
 //! bodies) with Node v20's llhttp verdicts (checked against a real `node`);
 //! [`Headers`], received headers merged as Node merges them;
 //! [`IncomingMessage`], a received request or response as a readable stream
-//! fed by its connection (see [`incoming`] for the feeding protocol). The
-//! client (`request`, `get`, `ClientRequest`, `Agent`) is being built.
+//! fed by its connection (see [`incoming`] for the feeding protocol); it is
+//! also the client's response.
 //!
 //! See the workspace README for the module map and build order.
 
 #![forbid(unsafe_code)]
 
+pub mod client;
 mod connection;
 mod date;
 pub mod headers;
@@ -48,6 +52,9 @@ pub mod response_core;
 pub mod server;
 pub mod status;
 
+pub use client::{
+    Agent, AgentOptions, ClientRequest, RequestOptions, Scheduling, get, request, request_with,
+};
 pub use headers::{HeaderValue, Headers};
 pub use incoming::{BodyState, IncomingMessage, MessageHead, SocketInfo};
 pub use outgoing::{Message, OutValue, Outgoing};

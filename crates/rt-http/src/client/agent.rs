@@ -1,0 +1,345 @@
+//! `http.Agent`: the pool of keep-alive connections requests share, with
+//! Node's limits (`maxSockets`, `maxTotalSockets`, `maxFreeSockets`), its
+//! queue of requests waiting for a socket, and `'lifo'` / `'fifo'` reuse.
+//!
+//! Each connection is one task (see `conn.rs`). A free connection waits in
+//! its task for the next request *and* for its socket: when the server
+//! closes it (or sends anything) while it is idle, the task leaves the pool
+//! before any request can be given to it, and a request handed to it at
+//! that moment goes back through [`Agent::add_request`] to a new connection.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::conn::{self, Job};
+
+/// Which free socket a request gets (Node's `scheduling`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scheduling {
+    /// The most recently freed socket (Node's default since v15.6).
+    #[default]
+    Lifo,
+    /// The least recently freed socket.
+    Fifo,
+}
+
+/// The options of `new http.Agent(options)`, with Node's defaults.
+#[doc(alias = "http.Agent options")]
+#[derive(Debug, Clone)]
+pub struct AgentOptions {
+    /// `keepAlive` (default false): keep free sockets for later requests.
+    pub keep_alive: bool,
+    /// `keepAliveMsecs` (default 1000): the TCP keep-alive initial delay.
+    pub keep_alive_msecs: u64,
+    /// `maxSockets` per origin (default unlimited).
+    pub max_sockets: usize,
+    /// `maxTotalSockets` over all origins (default unlimited).
+    pub max_total_sockets: usize,
+    /// `maxFreeSockets` per origin (default 256).
+    pub max_free_sockets: usize,
+    /// `timeout`: the socket timeout (requests get `'timeout'`, free
+    /// sockets are closed after it).
+    pub timeout: Option<Duration>,
+    /// `scheduling` (default `Lifo`).
+    pub scheduling: Scheduling,
+}
+
+impl Default for AgentOptions {
+    fn default() -> AgentOptions {
+        AgentOptions {
+            keep_alive: false,
+            keep_alive_msecs: 1000,
+            max_sockets: usize::MAX,
+            max_total_sockets: usize::MAX,
+            max_free_sockets: 256,
+            timeout: None,
+            scheduling: Scheduling::Lifo,
+        }
+    }
+}
+
+/// Node's `http.Agent`: pools connections per origin (`host:port:`).
+///
+/// Cheap to clone: clones are the same agent.
+#[doc(alias = "http.Agent")]
+#[derive(Clone)]
+pub struct Agent {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    opts: AgentOptions,
+    pool: Mutex<Pool>,
+    next_id: AtomicU64,
+}
+
+#[derive(Default)]
+struct Pool {
+    /// Connections serving a request (or connecting), per origin.
+    busy: HashMap<String, usize>,
+    /// Idle connections, oldest first.
+    free: HashMap<String, VecDeque<Free>>,
+    /// Requests waiting for a connection, per origin.
+    queued: HashMap<String, VecDeque<Job>>,
+    /// Every connection (`totalSocketCount`).
+    total: usize,
+}
+
+struct Free {
+    id: u64,
+    tx: UnboundedSender<Job>,
+}
+
+/// What a connection does after its request (answer of [`Agent::release`]).
+pub(crate) enum Release {
+    /// Serve this queued request next.
+    Next(Job),
+    /// Wait in the pool, closing after this idle time (if any).
+    Idle(Option<Duration>),
+    /// Close.
+    Close,
+}
+
+/// A connection's place in its agent.
+pub(crate) struct PoolLink {
+    pub(crate) agent: Agent,
+    pub(crate) name: String,
+    pub(crate) id: u64,
+}
+
+fn lock(m: &Mutex<Pool>) -> std::sync::MutexGuard<'_, Pool> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent")
+            .field("options", &self.inner.opts)
+            .finish()
+    }
+}
+
+impl Default for Agent {
+    fn default() -> Agent {
+        Agent::new(AgentOptions::default())
+    }
+}
+
+impl Agent {
+    /// `new http.Agent(options)`.
+    pub fn new(opts: AgentOptions) -> Agent {
+        Agent {
+            inner: Arc::new(Inner {
+                opts,
+                pool: Mutex::new(Pool::default()),
+                next_id: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// `http.globalAgent`: Node v20's (`keepAlive: true`, `timeout: 5000`,
+    /// `scheduling: 'lifo'`).
+    #[doc(alias = "globalAgent")]
+    pub fn global() -> &'static Agent {
+        static GLOBAL: OnceLock<Agent> = OnceLock::new();
+        GLOBAL.get_or_init(|| {
+            Agent::new(AgentOptions {
+                keep_alive: true,
+                timeout: Some(Duration::from_secs(5)),
+                ..AgentOptions::default()
+            })
+        })
+    }
+
+    /// The agent's options (`agent.options`, `agent.keepAlive`, `agent.maxSockets`...).
+    pub fn options(&self) -> &AgentOptions {
+        &self.inner.opts
+    }
+
+    /// Whether requests through this agent ask for keep-alive (Node:
+    /// `keepAlive` or a finite `maxSockets`).
+    pub(crate) fn request_keep_alive(&self) -> bool {
+        self.inner.opts.keep_alive || self.inner.opts.max_sockets != usize::MAX
+    }
+
+    /// The number of idle sockets per origin (Node: `agent.freeSockets[name].length`).
+    #[doc(alias = "freeSockets")]
+    pub fn free_sockets(&self) -> HashMap<String, usize> {
+        lock(&self.inner.pool)
+            .free
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.len()))
+            .collect()
+    }
+
+    /// The number of sockets serving requests per origin (Node: `agent.sockets[name].length`).
+    pub fn sockets(&self) -> HashMap<String, usize> {
+        lock(&self.inner.pool)
+            .busy
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| (k.clone(), *n))
+            .collect()
+    }
+
+    /// The number of requests waiting for a socket per origin (Node: `agent.requests[name].length`).
+    pub fn requests(&self) -> HashMap<String, usize> {
+        lock(&self.inner.pool)
+            .queued
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.len()))
+            .collect()
+    }
+
+    /// `totalSocketCount`.
+    pub fn total_socket_count(&self) -> usize {
+        lock(&self.inner.pool).total
+    }
+
+    /// `agent.destroy()`: closes the free sockets now (busy ones finish
+    /// their request first).
+    pub fn destroy(&self) {
+        let free: Vec<Free> = {
+            let mut pool = lock(&self.inner.pool);
+            pool.free.drain().flat_map(|(_, v)| v).collect()
+        };
+        // Dropping the senders ends each idle task's wait: it closes.
+        drop(free);
+    }
+
+    /// `agent.addRequest(req, options)`: a free socket, a new one, or the queue.
+    pub(crate) fn add_request(&self, mut job: Job) {
+        let name = job.target.name();
+        let mut pool = lock(&self.inner.pool);
+        loop {
+            let free = pool
+                .free
+                .get_mut(&name)
+                .and_then(|q| match self.inner.opts.scheduling {
+                    Scheduling::Lifo => q.pop_back(),
+                    Scheduling::Fifo => q.pop_front(),
+                });
+            let Some(free) = free else { break };
+            *pool.busy.entry(name.clone()).or_default() += 1;
+            match free.tx.send(job) {
+                Ok(()) => return,
+                Err(back) => {
+                    // Its task is gone without leaving the pool (cannot
+                    // happen unless it panicked): forget it.
+                    job = back.0;
+                    *pool.busy.entry(name.clone()).or_default() -= 1;
+                    pool.total = pool.total.saturating_sub(1);
+                    let _ = free.id;
+                }
+            }
+        }
+        let count =
+            pool.busy.get(&name).copied().unwrap_or(0) + pool.free.get(&name).map_or(0, VecDeque::len);
+        if count < self.inner.opts.max_sockets && pool.total < self.inner.opts.max_total_sockets {
+            pool.total += 1;
+            *pool.busy.entry(name.clone()).or_default() += 1;
+            drop(pool);
+            self.spawn(name, job);
+        } else {
+            pool.queued.entry(name).or_default().push_back(job);
+        }
+    }
+
+    fn spawn(&self, name: String, job: Job) {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let link = PoolLink {
+            agent: self.clone(),
+            name,
+            id,
+        };
+        conn::spawn(
+            job,
+            Some(link),
+            self.inner
+                .opts
+                .keep_alive
+                .then_some(self.inner.opts.keep_alive_msecs),
+        );
+    }
+
+    /// The connection `id` finished its request (Node's `'free'`): the next
+    /// queued request, the free list, or close. `keep` is whether the
+    /// request and response allow reuse; `hint` the server's
+    /// `Keep-Alive: timeout=` in ms.
+    pub(crate) fn release(
+        &self,
+        name: &str,
+        id: u64,
+        tx: UnboundedSender<Job>,
+        keep: bool,
+        hint: Option<u64>,
+    ) -> Release {
+        let mut pool = lock(&self.inner.pool);
+        if let Some(job) = pool.queued.get_mut(name).and_then(VecDeque::pop_front) {
+            return Release::Next(job);
+        }
+        let opts = &self.inner.opts;
+        if !keep || !opts.keep_alive {
+            return Release::Close;
+        }
+        let free_len = pool.free.get(name).map_or(0, VecDeque::len);
+        let count = free_len + pool.busy.get(name).copied().unwrap_or(0);
+        if pool.total > opts.max_total_sockets
+            || count > opts.max_sockets
+            || free_len >= opts.max_free_sockets
+        {
+            return Release::Close;
+        }
+        // keepSocketAlive: the server's hint, less a second, bounds the idle time.
+        let mut timeout = opts.timeout;
+        if let Some(secs) = hint {
+            let ms = (secs * 1000).saturating_sub(1000);
+            if ms == 0 {
+                return Release::Close;
+            }
+            let hinted = Duration::from_millis(ms);
+            if timeout.is_none_or(|t| hinted < t) {
+                timeout = Some(hinted);
+            }
+        }
+        if let Some(n) = pool.busy.get_mut(name) {
+            *n = n.saturating_sub(1);
+        }
+        pool.free
+            .entry(name.to_string())
+            .or_default()
+            .push_back(Free { id, tx });
+        Release::Idle(timeout)
+    }
+
+    /// The connection `id` closed (Node's `onClose` + `removeSocket`): it
+    /// leaves the counts, and a queued request gets a new connection.
+    pub(crate) fn closed(&self, name: &str, id: u64) {
+        let mut pool = lock(&self.inner.pool);
+        let was_free = pool.free.get_mut(name).and_then(|q| {
+            let at = q.iter().position(|f| f.id == id)?;
+            q.remove(at)
+        });
+        if was_free.is_none() {
+            if let Some(n) = pool.busy.get_mut(name) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        pool.total = pool.total.saturating_sub(1);
+        let count = pool.busy.get(name).copied().unwrap_or(0) + pool.free.get(name).map_or(0, VecDeque::len);
+        if count < self.inner.opts.max_sockets && pool.total < self.inner.opts.max_total_sockets {
+            if let Some(job) = pool.queued.get_mut(name).and_then(VecDeque::pop_front) {
+                pool.total += 1;
+                *pool.busy.entry(name.to_string()).or_default() += 1;
+                drop(pool);
+                self.spawn(name.to_string(), job);
+            }
+        }
+    }
+}

@@ -1,0 +1,642 @@
+//! One client connection: one task that owns the transport, writes the
+//! requests given to it (their heads and bodies as the `ClientRequest`
+//! stream hands them over) and parses each response in place from the
+//! transport's buffer into an `IncomingMessage`, with the body's
+//! backpressure; between requests it waits in its agent's pool, watching its
+//! socket so that a connection the server closed is never reused.
+
+use std::io::{self, ErrorKind};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rt_buffer::Buffer;
+use rt_events::Emitter;
+use rt_net::transport::{Io, Transport};
+use rt_net::{Family, NetErrorExt, Socket, SocketOptions};
+use rt_stream::{Code, Completion, Error};
+use tokio::sync::mpsc::{self, UnboundedReceiver};
+use tokio::time::Instant;
+
+use super::agent::{PoolLink, Release};
+use super::events::{CONNECT, ClientSocket, INFORMATION, Information, UPGRADE, Upgrade};
+use super::request::ClientRequest;
+use crate::headers::Headers;
+use crate::incoming::{BodyState, IncomingMessage, MessageHead, SocketInfo};
+use crate::parser::{ChunkEvent, ChunkedDecoder, Parsed, ResponseBody, parse_response};
+
+/// Where a request connects (Node's `host`, `port`, `socketPath`...).
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) socket_path: Option<PathBuf>,
+    pub(crate) local_address: Option<String>,
+    pub(crate) family: Option<Family>,
+}
+
+impl Target {
+    /// Node's `agent.getName(options)`: `host:port:localAddress[:family]`,
+    /// or the socket path.
+    pub(crate) fn name(&self) -> String {
+        if let Some(p) = &self.socket_path {
+            return format!("{}:", p.display());
+        }
+        let mut name = format!(
+            "{}:{}:{}",
+            self.host,
+            self.port,
+            self.local_address.as_deref().unwrap_or("")
+        );
+        match self.family {
+            Some(Family::IPv4) => name.push_str(":4"),
+            Some(Family::IPv6) => name.push_str(":6"),
+            None => {}
+        }
+        name
+    }
+}
+
+/// A request waiting for, or given to, a connection.
+pub(crate) struct Job {
+    pub(crate) req: ClientRequest,
+    pub(crate) target: Target,
+}
+
+/// A request body piece on its way to the connection.
+pub(crate) struct Out {
+    pub(crate) bytes: Vec<u8>,
+    /// Completes the stream's write once the bytes are on the socket.
+    pub(crate) done: Option<Completion>,
+    /// The request's last bytes.
+    pub(crate) end: bool,
+}
+
+async fn connect(target: &Target) -> Result<Transport, Error> {
+    if let Some(path) = &target.socket_path {
+        let shown = path.to_string_lossy().to_string();
+        let s = tokio::net::UnixStream::connect(path)
+            .await
+            .map_err(|e| Error::connect(&e, &shown, None))?;
+        return Ok(Transport::new(Io::from(s)));
+    }
+    let (ip, family) = rt_net::lookup(&target.host, target.family).await?;
+    let addr = std::net::SocketAddr::new(ip, target.port);
+    let shown = ip.to_string();
+    let sock = match family {
+        Family::IPv4 => tokio::net::TcpSocket::new_v4(),
+        Family::IPv6 => tokio::net::TcpSocket::new_v6(),
+    }
+    .map_err(|e| Error::connect(&e, &shown, Some(target.port)))?;
+    if let Some(local) = &target.local_address {
+        let ip: std::net::IpAddr = local.parse().map_err(|_| {
+            Error::invalid_arg("options.localAddress", &format!("is invalid. Received '{local}'"))
+        })?;
+        sock.bind(std::net::SocketAddr::new(ip, 0))
+            .map_err(|e| Error::connect(&e, local, Some(0)))?;
+    }
+    let stream = sock
+        .connect(addr)
+        .await
+        .map_err(|e| Error::connect(&e, &shown, Some(target.port)))?;
+    // Node's agent connects with `noDelay: true`.
+    let _ = stream.set_nodelay(true);
+    Ok(Transport::new(Io::from(stream)))
+}
+
+/// Starts a connection task for `job` (in `link`'s pool, or on its own).
+/// `keep_alive_ms`: TCP keep-alive for a keep-alive agent's sockets.
+pub(crate) fn spawn(job: Job, link: Option<PoolLink>, keep_alive_ms: Option<u64>) {
+    tokio::spawn(async move {
+        match connect(&job.target).await {
+            Ok(t) => {
+                if let Some(ms) = keep_alive_ms {
+                    if t.io().is_tcp() {
+                        let ka = socket2::TcpKeepalive::new().with_time(Duration::from_millis(ms.max(1000)));
+                        let _ = t.io().sock().set_tcp_keepalive(&ka);
+                    }
+                }
+                run(t, link, job).await;
+            }
+            Err(e) => {
+                job.req.fail(e);
+                if let Some(l) = link {
+                    l.agent.closed(&l.name, l.id);
+                }
+            }
+        }
+    });
+}
+
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// How one request/response exchange ended.
+enum Served {
+    /// The connection may serve another request (`keep`), with the server's
+    /// keep-alive hint (seconds).
+    Done { keep: bool, hint: Option<u64> },
+    /// The connection is unusable.
+    Close,
+    /// `101` / CONNECT: the connection goes to the caller.
+    Upgrade { res: IncomingMessage, connect: bool },
+}
+
+async fn run(mut t: Transport, link: Option<PoolLink>, mut job: Job) {
+    let info = SocketInfo {
+        local: t.io().local_addr(),
+        remote: t.io().peer_addr(),
+    };
+    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // The channel a free connection waits on (its sender is in the pool only).
+    let mut rx: Option<UnboundedReceiver<Job>> = None;
+    let mut reused = false;
+    let mut requeue = None;
+    loop {
+        match serve(&mut t, info, &job.req, id, reused).await {
+            Served::Done { keep, hint } => {
+                let Some(l) = &link else { break };
+                let (tx, new_rx) = mpsc::unbounded_channel::<Job>();
+                let next = match l.agent.release(&l.name, l.id, tx, keep, hint) {
+                    Release::Next(j) => Some(j),
+                    Release::Close => None,
+                    Release::Idle(timeout) => idle(&mut t, rx.insert(new_rx), timeout).await,
+                };
+                let Some(next) = next else { break };
+                job = next;
+                reused = true;
+                if stale(&mut t) {
+                    requeue = Some(job);
+                    break;
+                }
+            }
+            Served::Close => break,
+            Served::Upgrade { res, connect } => {
+                if let Some(l) = &link {
+                    l.agent.closed(&l.name, l.id);
+                }
+                hand_over(t, &job.req, res, connect);
+                return;
+            }
+        }
+    }
+    drop(t);
+    if let Some(l) = link {
+        l.agent.closed(&l.name, l.id);
+        // Requests given to this connection as it was closing go elsewhere.
+        if let Some(j) = requeue {
+            l.agent.add_request(j);
+        }
+        if let Some(mut rx) = rx {
+            rx.close();
+            while let Ok(j) = rx.try_recv() {
+                l.agent.add_request(j);
+            }
+        }
+    }
+}
+
+/// Whether an idle connection can no longer be used: the server closed it,
+/// reset it, or sent something unasked.
+fn stale(t: &mut Transport) -> bool {
+    !t.data().is_empty() || !matches!(t.try_read(), Err(e) if e.kind() == ErrorKind::WouldBlock)
+}
+
+/// A free connection waits for its next request, its socket's end, or its
+/// idle timeout.
+async fn idle(t: &mut Transport, rx: &mut UnboundedReceiver<Job>, timeout: Option<Duration>) -> Option<Job> {
+    let sleep = tokio::time::sleep(timeout.unwrap_or(Duration::from_secs(86_400 * 365)));
+    tokio::pin!(sleep);
+    loop {
+        tokio::select! {
+            biased;
+            // `None`: the agent dropped this socket (`agent.destroy()`).
+            job = rx.recv() => return job,
+            r = t.readable() => {
+                if r.is_err() || stale(t) {
+                    return None;
+                }
+            }
+            _ = &mut sleep, if timeout.is_some() => return None,
+        }
+    }
+}
+
+fn hand_over(mut t: Transport, req: &ClientRequest, res: IncomingMessage, connect: bool) {
+    let head = t.buffer().split().to_vec();
+    let event = if connect { &CONNECT } else { &UPGRADE };
+    if req.listener_count(event) == 0 {
+        // Node destroys the socket when nobody takes it.
+        drop(t);
+        req.finish_exchange();
+        return;
+    }
+    let socket = Socket::from_transport(t, SocketOptions::default());
+    Emitter::emit(
+        req,
+        event,
+        Upgrade {
+            response: res,
+            socket,
+            head,
+        },
+    );
+    req.finish_exchange();
+}
+
+fn latin1(b: &[u8]) -> String {
+    if b.is_ascii() {
+        String::from_utf8_lossy(b).into_owned()
+    } else {
+        b.iter().map(|&c| c as char).collect()
+    }
+}
+
+/// Where the response stands.
+enum Phase {
+    Head,
+    Length(u64),
+    Chunked(ChunkedDecoder),
+    UntilClose,
+    Done,
+}
+
+/// What parsing the buffered bytes led to.
+enum Step {
+    /// Need more bytes (or the body is paused).
+    More,
+    /// `101` or a CONNECT's 2xx.
+    Upgrade(IncomingMessage, bool),
+}
+
+struct Exchange<'a> {
+    req: &'a ClientRequest,
+    info: SocketInfo,
+    is_head: bool,
+    is_connect: bool,
+    max_header_size: usize,
+    phase: Phase,
+    res: Option<IncomingMessage>,
+    res_keep_alive: bool,
+    hint: Option<u64>,
+    paused: bool,
+}
+
+impl Exchange<'_> {
+    fn parse_error(e: crate::parser::ParseError, data: &[u8]) -> Error {
+        Error::http_parse(
+            Code::from(e.code.as_str()),
+            e.reason,
+            e.at,
+            Some(Buffer::from(data)),
+        )
+    }
+
+    /// Pushes a body chunk (dropped when the response is being dumped).
+    fn push(&mut self, chunk: Buffer) {
+        if let Some(res) = &self.res {
+            if !res.dumped() && !res.destroyed() && !res.push(chunk) {
+                self.paused = true;
+            }
+        }
+    }
+
+    fn end_body(&mut self, trailers: Vec<String>) {
+        if let Some(res) = &self.res {
+            res.end_body(trailers);
+        }
+        self.phase = Phase::Done;
+    }
+
+    /// Parses what the buffer holds, as far as it goes.
+    fn process(&mut self, t: &mut Transport) -> Result<Step, Error> {
+        loop {
+            if self.paused {
+                return Ok(Step::More);
+            }
+            match &mut self.phase {
+                Phase::Head => {
+                    if t.data().is_empty() {
+                        return Ok(Step::More);
+                    }
+                    let head = match parse_response(t.data(), self.max_header_size) {
+                        Ok(Parsed::Partial) => {
+                            // The parser counts only names and values; blank
+                            // space is capped here.
+                            if t.data().len() > self.max_header_size.saturating_mul(4).max(64 * 1024) {
+                                return Err(Error::http_parse(
+                                    Code::HPE_HEADER_OVERFLOW,
+                                    "Header overflow",
+                                    t.data().len(),
+                                    None,
+                                ));
+                            }
+                            return Ok(Step::More);
+                        }
+                        Ok(Parsed::Complete(h)) => h,
+                        Err(e) => return Err(Self::parse_error(e, t.data())),
+                    };
+                    let data = t.data();
+                    let raw_headers = IncomingMessage::raw_strings(
+                        head.fields
+                            .headers
+                            .iter()
+                            .map(|h| (&data[h.name.clone()], &data[h.value.clone()])),
+                    );
+                    let mh = MessageHead {
+                        version: head.version,
+                        status_code: head.status,
+                        status_message: latin1(&data[head.reason.clone()]),
+                        raw_headers,
+                        ..MessageHead::default()
+                    };
+                    let body = head.body(self.is_head);
+                    let keep = head.should_keep_alive(self.is_head);
+                    let _ = t.buffer().split_to(head.len);
+                    if head.status / 100 == 1 && head.status != 101 {
+                        let headers = Headers::from_raw(
+                            mh.raw_headers
+                                .chunks_exact(2)
+                                .map(|p| (p[0].as_str(), p[1].as_str())),
+                            false,
+                        );
+                        Emitter::emit(
+                            self.req,
+                            &INFORMATION,
+                            Information {
+                                status_code: mh.status_code,
+                                status_message: mh.status_message,
+                                http_version: format!("{}.{}", mh.version.0, mh.version.1),
+                                headers,
+                                raw_headers: mh.raw_headers,
+                            },
+                        );
+                        continue;
+                    }
+                    let connect_ok = self.is_connect && head.status / 100 == 2;
+                    if body == ResponseBody::Upgrade || connect_ok {
+                        let res = IncomingMessage::new(mh, BodyState::Empty, self.info);
+                        return Ok(Step::Upgrade(res, connect_ok));
+                    }
+                    let state = if body == ResponseBody::None {
+                        BodyState::Empty
+                    } else {
+                        BodyState::Streaming
+                    };
+                    let res = IncomingMessage::new(mh, state, self.info);
+                    self.res_keep_alive = keep;
+                    self.hint = res
+                        .header("keep-alive")
+                        .and_then(|v| {
+                            v.strip_prefix("timeout=")
+                                .map(|s| s.chars().take_while(char::is_ascii_digit).collect::<String>())
+                        })
+                        .and_then(|s| s.parse().ok());
+                    self.res = Some(res.clone());
+                    self.phase = match body {
+                        ResponseBody::Length(n) => Phase::Length(n),
+                        ResponseBody::Chunked => Phase::Chunked(ChunkedDecoder::new(self.max_header_size)),
+                        ResponseBody::UntilClose => Phase::UntilClose,
+                        _ => Phase::Done,
+                    };
+                    if matches!(self.phase, Phase::Done) {
+                        res.end_body(Vec::new());
+                    }
+                    self.req.deliver(res);
+                }
+                Phase::Length(left) => {
+                    let avail = t.data().len() as u64;
+                    if avail == 0 {
+                        return Ok(Step::More);
+                    }
+                    let n = avail.min(*left);
+                    *left -= n;
+                    let done = *left == 0;
+                    let chunk = t.buffer().split_to(n as usize);
+                    self.push(Buffer::from(chunk));
+                    if done {
+                        self.end_body(Vec::new());
+                    }
+                }
+                Phase::Chunked(dec) => {
+                    let (used, ev) = dec.decode(t.data()).map_err(|e| Self::parse_error(e, t.data()))?;
+                    match ev {
+                        None => {
+                            let _ = t.buffer().split_to(used);
+                            return Ok(Step::More);
+                        }
+                        Some(ChunkEvent::Data(r)) => {
+                            let mut taken = t.buffer().split_to(used);
+                            let mut chunk = taken.split_off(r.start);
+                            chunk.truncate(r.len());
+                            self.push(Buffer::from(chunk));
+                        }
+                        Some(ChunkEvent::End(trailers)) => {
+                            let data = t.data();
+                            let raw = IncomingMessage::raw_strings(
+                                trailers
+                                    .iter()
+                                    .map(|h| (&data[h.name.clone()], &data[h.value.clone()])),
+                            );
+                            let _ = t.buffer().split_to(used);
+                            self.end_body(raw);
+                        }
+                    }
+                }
+                Phase::UntilClose => {
+                    if t.data().is_empty() {
+                        return Ok(Step::More);
+                    }
+                    let chunk = t.buffer().split();
+                    self.push(Buffer::from(chunk));
+                }
+                Phase::Done => return Ok(Step::More),
+            }
+        }
+    }
+}
+
+fn socket_hang_up() -> Error {
+    Error::new(Code::ECONNRESET, "socket hang up")
+}
+
+/// Writes as much of `out` as the socket takes now; `Ok(true)` when all of it went.
+fn write_some(t: &Transport, out: &mut (Out, usize)) -> io::Result<bool> {
+    while out.1 < out.0.bytes.len() {
+        match t.try_write(&out.0.bytes[out.1..]) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => out.1 += n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+/// Serves one request on the connection: writes it, parses its response.
+async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64, reused: bool) -> Served {
+    let Some(mut outbox) = req.attach(ClientSocket {
+        local: info.local,
+        remote: info.remote,
+        id,
+        reused,
+    }) else {
+        // Destroyed while waiting for a socket: the connection is untouched.
+        return Served::Done {
+            keep: true,
+            hint: None,
+        };
+    };
+    let mut x = Exchange {
+        req,
+        info,
+        is_head: req.method() == "HEAD",
+        is_connect: req.method() == "CONNECT",
+        max_header_size: req.max_header_size(),
+        phase: Phase::Head,
+        res: None,
+        res_keep_alive: false,
+        hint: None,
+        paused: false,
+    };
+    let mut pending: Option<(Out, usize)> = None;
+    let mut req_done = false;
+    let mut eof = false;
+    let mut last_activity = Instant::now();
+    let mut timed_out = false;
+    let poke = req.poke();
+    let far = Duration::from_secs(86_400 * 365);
+    loop {
+        match x.process(t) {
+            Ok(Step::More) => {}
+            Ok(Step::Upgrade(res, connect)) => return Served::Upgrade { res, connect },
+            Err(e) => {
+                if let Some(res) = &x.res {
+                    res.abort();
+                }
+                req.fail(e);
+                return Served::Close;
+            }
+        }
+        if matches!(x.phase, Phase::Done) && req_done {
+            let keep = x.res_keep_alive && req.should_keep_alive();
+            req.finish_exchange();
+            return Served::Done { keep, hint: x.hint };
+        }
+        if eof {
+            match x.phase {
+                Phase::UntilClose => {
+                    x.end_body(Vec::new());
+                    if req_done {
+                        req.finish_exchange();
+                    }
+                    return Served::Close;
+                }
+                Phase::Head => req.fail(socket_hang_up()),
+                Phase::Length(_) | Phase::Chunked(_) => {
+                    if let Some(res) = &x.res {
+                        res.abort();
+                    }
+                    req.finish_exchange();
+                }
+                Phase::Done => req.finish_exchange(),
+            }
+            return Served::Close;
+        }
+        if req.is_aborted() {
+            if let Some(res) = &x.res {
+                res.abort();
+            }
+            return Served::Close;
+        }
+        if x.res.as_ref().is_some_and(IncomingMessage::destroyed) && !matches!(x.phase, Phase::Done) {
+            // `res.destroy()` mid-body: Node destroys the socket.
+            req.finish_exchange();
+            return Served::Close;
+        }
+        let timeout = req.timeout();
+        let deadline = last_activity + timeout.unwrap_or(far);
+        let res_for_demand = x.res.clone();
+        tokio::select! {
+            biased;
+            _ = poke.notified() => {}
+            m = outbox.recv(), if pending.is_none() && !req_done => match m {
+                Some(out) => {
+                    let mut p = (out, 0);
+                    match write_some(t, &mut p) {
+                        Ok(true) => {
+                            last_activity = Instant::now();
+                            timed_out = false;
+                            req_done |= p.0.end;
+                            if let Some(c) = p.0.done.take() {
+                                c.complete(Ok(()));
+                            }
+                        }
+                        Ok(false) => pending = Some(p),
+                        Err(e) => {
+                            req.fail(Error::syscall_failed(&e, "write"));
+                            return Served::Close;
+                        }
+                    }
+                }
+                None => req_done = true,
+            },
+            r = t.writable(), if pending.is_some() => {
+                if let Err(e) = r {
+                    req.fail(Error::syscall_failed(&e, "write"));
+                    return Served::Close;
+                }
+                if let Some(p) = pending.as_mut() {
+                    match write_some(t, p) {
+                        Ok(true) => {
+                            last_activity = Instant::now();
+                            timed_out = false;
+                            if let Some((mut out, _)) = pending.take() {
+                                req_done |= out.end;
+                                if let Some(c) = out.done.take() {
+                                    c.complete(Ok(()));
+                                }
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(e) => {
+                            req.fail(Error::syscall_failed(&e, "write"));
+                            return Served::Close;
+                        }
+                    }
+                }
+            }
+            r = t.readable(), if !x.paused && !matches!(x.phase, Phase::Done) => {
+                let r = r.and_then(|()| t.try_read());
+                match r {
+                    Ok(0) => eof = true,
+                    Ok(_) => {
+                        if timeout.is_some() {
+                            last_activity = Instant::now();
+                            timed_out = false;
+                        }
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    Err(e) => {
+                        let err = Error::syscall_failed(&e, "read");
+                        match &x.res {
+                            Some(res) => {
+                                res.abort();
+                                req.finish_exchange();
+                            }
+                            None => req.fail(err),
+                        }
+                        return Served::Close;
+                    }
+                }
+            }
+            _ = async { match &res_for_demand { Some(r) => r.demand().await, None => std::future::pending().await } }, if x.paused => {
+                if res_for_demand.as_ref().is_some_and(|r| r.wants_more() || r.destroyed()) {
+                    x.paused = false;
+                }
+            }
+            _ = tokio::time::sleep_until(deadline), if timeout.is_some() && !timed_out => {
+                timed_out = true;
+                req.emit_timeout();
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! The HTTP client: Node's `http.request` / `http.get`, [`ClientRequest`]
+//! (a writable stream of the request body) and [`Agent`] (keep-alive
+//! connection pooling). The response is an
+//! [`IncomingMessage`](crate::IncomingMessage), the same readable stream a
+//! server receives requests as.
+//!
+//! ```js
+//! http.get('http://localhost:8080/', (res) => {
+//!   res.setEncoding('utf8');
+//!   let body = '';
+//!   res.on('data', (c) => { body += c; });
+//!   res.on('end', () => console.log(res.statusCode, body));
+//! }).on('error', (e) => console.error(e.code));
+//! ```
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), rt_stream::Error> {
+//! let req = rt_http::get("http://localhost:8080/")?;
+//! let res = req.response().await?;
+//! let body = res.read_all().await?;
+//! println!("{} {}", res.status_code(), body.len());
+//! # Ok(()) }
+//! ```
+//!
+//! One task per connection owns the socket: it writes what the request's
+//! stream hands it and parses the response in place from the transport's
+//! buffer (`parse_response`, `ChunkedDecoder`), pushing the body into the
+//! response with backpressure. Between requests a keep-alive connection
+//! waits in its agent's pool and watches its socket, so one the server
+//! closed leaves the pool before any request can be given to it.
+
+mod agent;
+mod conn;
+pub mod events;
+mod options;
+mod request;
+
+pub use agent::{Agent, AgentOptions, Scheduling};
+pub use events::{ClientSocket, Information, Upgrade};
+pub use options::{AgentChoice, RequestInput, RequestOptions};
+pub use request::{ClientRequest, get, request, request_with};

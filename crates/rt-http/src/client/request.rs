@@ -1,0 +1,512 @@
+//! `ClientRequest`: a writable stream in its own right (its sink frames the
+//! body through [`RequestCore`] and hands the bytes to the connection task),
+//! with the request's headers next to the stream and its own events
+//! (`'response'`, `'socket'`, `'information'`, `'upgrade'`, `'connect'`,
+//! `'timeout'`).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Duration;
+
+use rt_buffer::Buffer;
+use rt_events::Emitter;
+use rt_stream::{
+    Error, Sink, StreamBase, StreamCore, Void, Writable, WritableOptions, WritableSide, WriteOutcome,
+};
+use tokio::sync::Notify;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+use super::agent::Agent;
+use super::conn::{self, Job, Out, Target};
+use super::events::{ClientSocket, RESPONSE, SOCKET, TIMEOUT};
+use super::options::{AgentChoice, RequestInput, RequestOptions};
+use crate::incoming::IncomingMessage;
+use crate::outgoing::{Message, OutValue};
+use crate::parser::DEFAULT_MAX_HEADER_SIZE;
+use crate::request_core::{RequestCore, RequestHeadOptions};
+
+/// Node's `http.ClientRequest`: the request being written (a writable
+/// stream of its body) and, once it arrives, its response.
+///
+/// Cheap to clone: clones are the same request.
+#[doc(alias = "http.ClientRequest")]
+#[derive(Clone)]
+pub struct ClientRequest {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    core: Arc<StreamCore<Void, Buffer>>,
+    st: Mutex<State>,
+    outbox: UnboundedSender<Out>,
+    /// Wakes the connection task: destroyed, or the timeout changed.
+    poke: Arc<Notify>,
+    /// Wakes `response().await`.
+    changed: Notify,
+    aborted: AtomicBool,
+    /// The idle timeout in ms (0: none).
+    timeout_ms: AtomicU64,
+    max_header_size: usize,
+}
+
+struct State {
+    msg: RequestCore,
+    outbox: Option<UnboundedReceiver<Out>>,
+    socket: Option<ClientSocket>,
+    response: Option<IncomingMessage>,
+    finished_exchange: bool,
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The request's `_write` / `_final` / `_destroy`.
+struct ReqSink(Weak<Inner>);
+
+impl ReqSink {
+    fn send(&self, f: impl FnOnce(&mut RequestCore) -> Result<(), Error>, end: bool) -> WriteOutcome {
+        let Some(inner) = self.0.upgrade() else {
+            return WriteOutcome::ok();
+        };
+        let bytes = {
+            let mut st = lock(&inner.st);
+            if let Err(e) = f(&mut st.msg) {
+                return WriteOutcome::Done(Err(e));
+            }
+            st.msg.out.take_output()
+        };
+        if bytes.is_empty() && !end {
+            return WriteOutcome::ok();
+        }
+        let (done, outcome) = WriteOutcome::deferred();
+        // If the connection is gone the completion is dropped: the write
+        // fails (the request was destroyed and reported why already).
+        let _ = inner.outbox.send(Out {
+            bytes,
+            done: Some(done),
+            end,
+        });
+        outcome
+    }
+}
+
+impl Sink<Buffer> for ReqSink {
+    fn write(&mut self, chunk: Buffer) -> WriteOutcome {
+        self.send(|m| m.write(&chunk), false)
+    }
+
+    fn finish(&mut self) -> Option<WriteOutcome> {
+        Some(self.send(|m| m.end(&[]), true))
+    }
+
+    fn destroy(&mut self, err: Option<Error>) -> Option<Error> {
+        if let Some(inner) = self.0.upgrade() {
+            inner.aborted.store(true, Ordering::Release);
+            inner.poke.notify_one();
+            inner.changed.notify_waiters();
+        }
+        err
+    }
+}
+
+impl StreamBase for ClientRequest {
+    type Read = Void;
+    type Write = Buffer;
+    fn stream_core(&self) -> &Arc<StreamCore<Void, Buffer>> {
+        &self.inner.core
+    }
+}
+
+impl WritableSide for ClientRequest {}
+rt_stream::impl_emitter!(ClientRequest);
+
+impl std::fmt::Debug for ClientRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let st = lock(&self.inner.st);
+        f.debug_struct("ClientRequest")
+            .field("method", &st.msg.method())
+            .field("path", &st.msg.path())
+            .finish()
+    }
+}
+
+/// `http.request(url | options)`: a request, connecting through its agent.
+/// Write the body and `end()` it; the response comes as `'response'` or
+/// from [`ClientRequest::response`].
+///
+/// Errors Node throws at once come back here: `ERR_INVALID_URL`,
+/// `ERR_INVALID_PROTOCOL`, `ERR_UNESCAPED_CHARACTERS`,
+/// `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`. Connection errors
+/// (`ECONNREFUSED`, `ECONNRESET` "socket hang up", `HPE_*`) are the
+/// request's `'error'`.
+#[doc(alias = "http.request")]
+pub fn request(input: impl Into<RequestInput>) -> Result<ClientRequest, Error> {
+    ClientRequest::new(input.into().into_options()?)
+}
+
+/// `http.request(url, options)`: the URL, with `options` over it.
+pub fn request_with(url: &str, options: RequestOptions) -> Result<ClientRequest, Error> {
+    ClientRequest::new(RequestOptions::from_url(url)?.merge(options))
+}
+
+/// `http.get(url | options)`: a `GET` request, already ended.
+#[doc(alias = "http.get")]
+pub fn get(input: impl Into<RequestInput>) -> Result<ClientRequest, Error> {
+    let req = request(input)?;
+    req.end()?;
+    Ok(req)
+}
+
+impl ClientRequest {
+    rt_stream::stream_methods!();
+
+    /// `new ClientRequest(options)` (what `http.request` does).
+    pub fn new(opts: RequestOptions) -> Result<ClientRequest, Error> {
+        opts.check_protocol()?;
+        let agent: Option<Agent> = match &opts.agent {
+            AgentChoice::Global => Some(Agent::global().clone()),
+            AgentChoice::Agent(a) => Some(a.clone()),
+            AgentChoice::None => None,
+        };
+        let keep_alive = agent.as_ref().is_some_and(Agent::request_keep_alive);
+        let mut head = RequestHeadOptions::default();
+        head.method = opts.method.clone();
+        head.path = opts.path.clone();
+        head.hostname = opts.hostname.clone();
+        head.host = opts.host.clone();
+        head.port = opts.port;
+        head.default_port = opts.default_port;
+        head.set_host = opts.set_host;
+        head.auth = opts.auth.clone();
+        head.headers = opts.headers.clone();
+        head.agent_keep_alive = Some(keep_alive);
+        let mut msg = RequestCore::new(head)?;
+        // With `Expect` the head is already out (Node sends it at once).
+        let early = msg.out.take_output();
+        let target = Target {
+            host: msg.host().to_string(),
+            port: opts.port.or(opts.default_port).unwrap_or(80),
+            socket_path: opts.socket_path.clone(),
+            local_address: opts.local_address.clone(),
+            family: opts.family,
+        };
+        let timeout = opts
+            .timeout
+            .or_else(|| agent.as_ref().and_then(|a| a.options().timeout));
+        let (tx, rx) = mpsc::unbounded_channel();
+        if !early.is_empty() {
+            let _ = tx.send(Out {
+                bytes: early,
+                done: None,
+                end: false,
+            });
+        }
+        let inner = Arc::new_cyclic(|weak: &Weak<Inner>| Inner {
+            core: Writable::new(
+                ReqSink(weak.clone()),
+                // Node's OutgoingMessage closes with its exchange, not at 'finish'.
+                WritableOptions {
+                    auto_destroy: false,
+                    ..WritableOptions::default()
+                },
+            )
+            .stream_core()
+            .clone(),
+            st: Mutex::new(State {
+                msg,
+                outbox: Some(rx),
+                socket: None,
+                response: None,
+                finished_exchange: false,
+            }),
+            outbox: tx,
+            poke: Arc::new(Notify::new()),
+            changed: Notify::new(),
+            aborted: AtomicBool::new(false),
+            timeout_ms: AtomicU64::new(timeout.map_or(0, |d| d.as_millis().max(1) as u64)),
+            max_header_size: opts.max_header_size.unwrap_or(DEFAULT_MAX_HEADER_SIZE),
+        });
+        let req = ClientRequest { inner };
+        let job = Job {
+            req: req.clone(),
+            target,
+        };
+        match agent {
+            Some(a) => a.add_request(job),
+            None => conn::spawn(job, None, None),
+        }
+        Ok(req)
+    }
+
+    // ----- the head -------------------------------------------------------
+
+    /// `setHeader(name, value)` (before the head is sent).
+    #[doc(alias = "setHeader")]
+    pub fn set_header(&self, name: &str, value: impl Into<OutValue>) -> Result<(), Error> {
+        lock(&self.inner.st).msg.out.set_header(name, value)
+    }
+
+    /// `getHeader(name)`.
+    #[doc(alias = "getHeader")]
+    pub fn get_header(&self, name: &str) -> Option<OutValue> {
+        lock(&self.inner.st).msg.out.get_header(name).cloned()
+    }
+
+    /// `hasHeader(name)`.
+    #[doc(alias = "hasHeader")]
+    pub fn has_header(&self, name: &str) -> bool {
+        lock(&self.inner.st).msg.out.has_header(name)
+    }
+
+    /// `getHeaderNames()`.
+    #[doc(alias = "getHeaderNames")]
+    pub fn get_header_names(&self) -> Vec<String> {
+        lock(&self.inner.st)
+            .msg
+            .out
+            .get_header_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// `removeHeader(name)`.
+    #[doc(alias = "removeHeader")]
+    pub fn remove_header(&self, name: &str) -> Result<(), Error> {
+        lock(&self.inner.st).msg.out.remove_header(name)
+    }
+
+    /// `headersSent`.
+    #[doc(alias = "headersSent")]
+    pub fn headers_sent(&self) -> bool {
+        lock(&self.inner.st).msg.out.headers_sent()
+    }
+
+    /// `req.method`.
+    pub fn method(&self) -> String {
+        lock(&self.inner.st).msg.method().to_string()
+    }
+
+    /// `req.path`.
+    pub fn path(&self) -> String {
+        lock(&self.inner.st).msg.path().to_string()
+    }
+
+    /// `req.host`.
+    pub fn host(&self) -> String {
+        lock(&self.inner.st).msg.host().to_string()
+    }
+
+    /// `req.reusedSocket`: the request went out on a kept-alive connection.
+    #[doc(alias = "reusedSocket")]
+    pub fn reused_socket(&self) -> bool {
+        lock(&self.inner.st).socket.is_some_and(|s| s.reused)
+    }
+
+    /// `req.socket`, as far as its addresses go (`None` before `'socket'`).
+    pub fn socket(&self) -> Option<ClientSocket> {
+        lock(&self.inner.st).socket
+    }
+
+    /// `flushHeaders()`: sends the head now, before any body.
+    #[doc(alias = "flushHeaders")]
+    pub fn flush_headers(&self) -> Result<(), Error> {
+        let bytes = {
+            let mut st = lock(&self.inner.st);
+            if !st.msg.out.headers_sent() {
+                st.msg.implicit_head()?;
+            }
+            st.msg.out.write_body(&[]);
+            st.msg.out.take_output()
+        };
+        if !bytes.is_empty() {
+            let _ = self.inner.outbox.send(Out {
+                bytes,
+                done: None,
+                end: false,
+            });
+        }
+        Ok(())
+    }
+
+    /// `setTimeout(ms)`: `'timeout'` after the socket is idle that long
+    /// (zero turns it off).
+    #[doc(alias = "setTimeout")]
+    pub fn set_timeout(&self, timeout: Duration) {
+        let ms = if timeout.is_zero() {
+            0
+        } else {
+            timeout.as_millis().max(1) as u64
+        };
+        self.inner.timeout_ms.store(ms, Ordering::Release);
+        self.inner.poke.notify_one();
+    }
+
+    // ----- the body -------------------------------------------------------
+
+    /// `write(chunk)`: a body chunk (chunked when no Content-Length is set);
+    /// `false` means wait for `'drain'`.
+    pub fn write(&self, chunk: impl Into<Buffer>) -> Result<bool, Error> {
+        WritableSide::write(self, chunk.into())
+    }
+
+    /// `write_all(chunk).await`: writes and waits for room (backpressure).
+    pub async fn write_all(&self, chunk: impl Into<Buffer>) -> Result<(), Error> {
+        WritableSide::write_all(self, chunk.into()).await
+    }
+
+    /// `end()`: the request is complete.
+    pub fn end(&self) -> Result<(), Error> {
+        WritableSide::end(self)
+    }
+
+    /// `end(chunk)`: the last chunk; when it is the whole body Node sends it
+    /// with a `Content-Length` instead of chunked framing.
+    pub fn end_with(&self, chunk: impl Into<Buffer>) -> Result<(), Error> {
+        let chunk = chunk.into();
+        let whole = {
+            let mut st = lock(&self.inner.st);
+            if !st.msg.out.headers_sent() && self.writable_length() == 0 && !self.destroyed() {
+                st.msg.end(&chunk)?;
+                Some(st.msg.out.take_output())
+            } else {
+                None
+            }
+        };
+        match whole {
+            Some(bytes) => {
+                let _ = self.inner.outbox.send(Out {
+                    bytes,
+                    done: None,
+                    end: false,
+                });
+                WritableSide::end(self)
+            }
+            None => WritableSide::end_with(self, chunk),
+        }
+    }
+
+    /// `writableEnded`.
+    #[doc(alias = "writableEnded")]
+    pub fn writable_ended(&self) -> bool {
+        WritableSide::writable_ended(self)
+    }
+
+    /// `writableFinished`: every byte of the request is on the socket.
+    #[doc(alias = "writableFinished")]
+    pub fn writable_finished(&self) -> bool {
+        WritableSide::writable_finished(self)
+    }
+
+    /// `writableLength`.
+    pub fn writable_length(&self) -> usize {
+        WritableSide::writable_length(self)
+    }
+
+    // ----- the response ---------------------------------------------------
+
+    /// The response, once its head has arrived (the `'response'` event as a
+    /// future). Fails with the request's error (`ECONNREFUSED`, "socket
+    /// hang up"...) if it never comes.
+    pub async fn response(&self) -> Result<IncomingMessage, Error> {
+        loop {
+            let changed = self.inner.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if let Some(r) = lock(&self.inner.st).response.clone() {
+                return Ok(r);
+            }
+            if let Some(e) = self.errored() {
+                return Err(e);
+            }
+            if self.destroyed() {
+                return Err(Error::new("ECONNRESET", "socket hang up"));
+            }
+            changed.await;
+        }
+    }
+
+    // ----- the connection's side -------------------------------------------
+
+    /// The connection takes the request: `'socket'`, and the body's channel
+    /// (`None` if the request was destroyed while it waited).
+    pub(crate) fn attach(&self, socket: ClientSocket) -> Option<UnboundedReceiver<Out>> {
+        if self.is_aborted() {
+            return None;
+        }
+        let rx = {
+            let mut st = lock(&self.inner.st);
+            st.socket = Some(socket);
+            st.outbox.take()
+        }?;
+        if self.inner.core.emitter_if_used().is_some() {
+            Emitter::emit(self, &SOCKET, socket);
+        }
+        Some(rx)
+    }
+
+    pub(crate) fn poke(&self) -> Arc<Notify> {
+        self.inner.poke.clone()
+    }
+
+    pub(crate) fn is_aborted(&self) -> bool {
+        self.inner.aborted.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn timeout(&self) -> Option<Duration> {
+        match self.inner.timeout_ms.load(Ordering::Acquire) {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        }
+    }
+
+    pub(crate) fn max_header_size(&self) -> usize {
+        self.inner.max_header_size
+    }
+
+    /// Node's `req.shouldKeepAlive` (the agent keeps connections; the
+    /// response's own verdict is combined with it by the connection).
+    pub(crate) fn should_keep_alive(&self) -> bool {
+        lock(&self.inner.st).msg.out.should_keep_alive
+    }
+
+    pub(crate) fn emit_timeout(&self) {
+        if self.inner.core.emitter_if_used().is_some() {
+            Emitter::emit(self, &TIMEOUT, ());
+        }
+    }
+
+    /// The response head arrived: `'response'`.
+    pub(crate) fn deliver(&self, res: IncomingMessage) {
+        lock(&self.inner.st).response = Some(res.clone());
+        self.inner.changed.notify_waiters();
+        if self.inner.core.emitter_if_used().is_some() {
+            Emitter::emit(self, &RESPONSE, res);
+        }
+    }
+
+    /// The exchange is over (response complete, or the connection gone
+    /// after the response started): `'close'`, as Node's request closes.
+    pub(crate) fn finish_exchange(&self) {
+        {
+            let mut st = lock(&self.inner.st);
+            if st.finished_exchange {
+                return;
+            }
+            st.finished_exchange = true;
+        }
+        self.destroy(None);
+        self.inner.changed.notify_waiters();
+    }
+
+    /// The request failed: `'error'`, then `'close'`.
+    pub(crate) fn fail(&self, err: Error) {
+        {
+            let mut st = lock(&self.inner.st);
+            st.finished_exchange = true;
+        }
+        self.destroy(Some(err));
+        self.inner.changed.notify_waiters();
+    }
+}

@@ -1,0 +1,559 @@
+//! The rt http client against a real Node `http.createServer`
+//! (tests/node/client_server.js, started by each test): keep-alive reuse by
+//! socket identity (the server's `remotePort`), queueing under
+//! `max_sockets`, lifo / fifo, a pooled socket the server closed, chunked
+//! bodies both ways, trailers, 100-continue, HEAD, upgrade and CONNECT
+//! hand-offs, timeouts, and every error compared with what Node's own
+//! client reports for the same server behaviour.
+
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rt_events::Emitter;
+use rt_http::client::events::{CONNECT, INFORMATION, SOCKET, TIMEOUT, UPGRADE};
+use rt_http::client::{AgentChoice, ClientSocket, Information, Upgrade};
+use rt_http::{Agent, AgentOptions, ClientRequest, IncomingMessage, RequestOptions, Scheduling};
+use rt_stream::Error;
+use rt_tests::node::{Node, node_or_skip};
+use rt_tests::wait::{Lines, within};
+use serde_json::Value;
+
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node/client_server.js");
+
+struct NodeServer {
+    child: Child,
+    port: u16,
+}
+
+impl NodeServer {
+    fn start(node: &Node) -> NodeServer {
+        let mut child = node
+            .command()
+            .arg(SCRIPT)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn node server");
+        let lines = Lines::spawn(child.stdout.take().expect("stdout"));
+        let port = lines
+            .next_within(30, "the node server's port")
+            .trim()
+            .parse()
+            .expect("a port number");
+        NodeServer { child, port }
+    }
+
+    fn opts(&self, path: &str) -> RequestOptions {
+        RequestOptions::default()
+            .host("127.0.0.1")
+            .port(self.port)
+            .path(path)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for NodeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+async fn body_of(res: &IncomingMessage) -> Vec<u8> {
+    let Ok(body) = tokio::time::timeout(Duration::from_secs(20), res.read_all()).await else {
+        panic!(
+            "timed out after 20s waiting for the response body (complete={} buffered={} ended={} destroyed={})",
+            res.complete(),
+            res.readable_length(),
+            res.readable_ended(),
+            res.destroyed()
+        );
+    };
+    body.expect("body").iter().flat_map(|c| c.to_vec()).collect()
+}
+
+async fn response(req: &ClientRequest) -> Result<IncomingMessage, Error> {
+    within(20, "the response (or the request's error)", req.response()).await
+}
+
+/// GET `path` through `agent`; (status, body, server-side remote port, reused).
+async fn fetch(srv: &NodeServer, path: &str, agent: &Agent) -> (u16, String, String, bool) {
+    let req = rt_http::get(srv.opts(path).agent(agent)).expect("request");
+    let res = response(&req).await.expect("response");
+    let body = String::from_utf8(body_of(&res).await).expect("utf8");
+    within(20, "the request to close", rt_stream::closed(&req)).await;
+    (
+        res.status_code(),
+        body,
+        res.header("x-remote-port").unwrap_or_default(),
+        req.reused_socket(),
+    )
+}
+
+fn keep_alive(max_sockets: usize, scheduling: Scheduling) -> Agent {
+    Agent::new(AgentOptions {
+        keep_alive: true,
+        max_sockets,
+        scheduling,
+        ..AgentOptions::default()
+    })
+}
+
+#[test]
+fn keep_alive_reuses_the_socket_by_identity() {
+    let Some(node) = node_or_skip("keep_alive_reuses_the_socket_by_identity") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    rt().block_on(async {
+        let agent = keep_alive(usize::MAX, Scheduling::Lifo);
+        let sockets = Arc::new(Mutex::new(Vec::new()));
+        let req = rt_http::request(srv.opts("/hello").agent(&agent)).expect("request");
+        let s = sockets.clone();
+        req.on(&SOCKET, move |info: &ClientSocket| s.lock().unwrap().push(*info));
+        req.end().expect("end");
+        let res = response(&req).await.expect("response");
+        assert_eq!(res.status_code(), 200);
+        assert_eq!(body_of(&res).await, b"hello");
+        let first_port = res.header("x-remote-port").expect("x-remote-port");
+        let local = req.socket().and_then(|s| s.local).expect("local address");
+        assert_eq!(first_port, local.port().to_string(), "the server saw our socket");
+        assert!(!req.reused_socket());
+        within(20, "request close", rt_stream::closed(&req)).await;
+        for i in 0..3 {
+            let (status, body, port, reused) = fetch(&srv, "/hello", &agent).await;
+            assert_eq!((status, body.as_str()), (200, "hello"));
+            assert_eq!(port, first_port, "request {i} went out on the kept-alive socket");
+            assert!(reused, "reusedSocket on request {i}");
+        }
+        assert_eq!(
+            sockets.lock().unwrap().len(),
+            1,
+            "'socket' emitted once for the first request"
+        );
+        assert_eq!(agent.total_socket_count(), 1);
+        // The global agent keeps alive too (Node v20).
+        let (_, _, p1, _) = fetch(&srv, "/hello", Agent::global()).await;
+        let (_, _, p2, reused) = fetch(&srv, "/hello", Agent::global()).await;
+        assert_eq!(p1, p2, "the global agent reused its socket");
+        assert!(reused);
+        // agent: false -> Connection: close, a new socket each time.
+        let get = |path: &str| rt_http::get(srv.opts(path).agent(AgentChoice::None)).expect("request");
+        let a = response(&get("/hello")).await.expect("response");
+        let b = response(&get("/hello")).await.expect("response");
+        assert_ne!(a.header("x-remote-port"), b.header("x-remote-port"));
+        assert_eq!(a.header("connection").as_deref(), Some("close"));
+    });
+}
+
+#[test]
+fn max_sockets_queues_requests_on_one_socket() {
+    let Some(node) = node_or_skip("max_sockets_queues_requests_on_one_socket") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    rt().block_on(async {
+        let agent = keep_alive(1, Scheduling::Lifo);
+        let reqs: Vec<ClientRequest> = (0..4)
+            .map(|i| rt_http::get(srv.opts(&format!("/slow?ms=10&tag=r{i}")).agent(&agent)).expect("request"))
+            .collect();
+        // The first has the one socket; the others wait in the agent's queue.
+        assert_eq!(agent.requests().values().sum::<usize>(), 3, "queued requests");
+        assert_eq!(agent.total_socket_count(), 1);
+        let mut ports = Vec::new();
+        for (i, req) in reqs.iter().enumerate() {
+            let res = response(req).await.expect("response");
+            assert_eq!(body_of(&res).await, format!("r{i}").as_bytes());
+            ports.push(res.header("x-remote-port").expect("port"));
+        }
+        assert!(
+            ports.iter().all(|p| *p == ports[0]),
+            "one socket served all four: {ports:?}"
+        );
+        assert_eq!(agent.total_socket_count(), 1);
+    });
+}
+
+/// Two free sockets, freed A then B: lifo gives B next, fifo A.
+#[test]
+fn scheduling_lifo_and_fifo() {
+    let Some(node) = node_or_skip("scheduling_lifo_and_fifo") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    rt().block_on(async {
+        for (scheduling, want_last_freed) in [(Scheduling::Lifo, true), (Scheduling::Fifo, false)] {
+            let agent = keep_alive(usize::MAX, scheduling);
+            let (_, _, a0, _) = fetch(&srv, "/hello", &agent).await;
+            // A is free. r2 takes it; r3 needs a second socket B and holds
+            // it until r2 is done and A is back in the pool.
+            let r2 = rt_http::get(srv.opts("/hello").agent(&agent)).expect("r2");
+            let r3 = rt_http::request(srv.opts("/echo").agent(&agent).method("POST")).expect("r3");
+            r3.write("held").expect("write");
+            let res2 = response(&r2).await.expect("r2 response");
+            assert_eq!(res2.header("x-remote-port").as_deref(), Some(a0.as_str()));
+            body_of(&res2).await;
+            within(20, "r2 close", rt_stream::closed(&r2)).await;
+            rt_tests::wait::wait_until_async(20, "A back in the pool", || {
+                agent.free_sockets().values().sum::<usize>() == 1
+            })
+            .await;
+            r3.end().expect("end r3");
+            let res3 = response(&r3).await.expect("r3 response");
+            let b = res3.header("x-remote-port").expect("port");
+            assert_ne!(b, a0);
+            body_of(&res3).await;
+            within(20, "r3 close", rt_stream::closed(&r3)).await;
+            rt_tests::wait::wait_until_async(20, "both sockets free", || {
+                agent.free_sockets().values().sum::<usize>() == 2
+            })
+            .await;
+            let (_, _, next, reused) = fetch(&srv, "/hello", &agent).await;
+            assert!(reused);
+            let want = if want_last_freed { &b } else { &a0 };
+            assert_eq!(&next, want, "{scheduling:?} picked the wrong free socket");
+        }
+    });
+}
+
+#[test]
+fn a_pooled_socket_the_server_closed_is_never_used() {
+    let Some(node) = node_or_skip("a_pooled_socket_the_server_closed_is_never_used") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    rt().block_on(async {
+        let agent = keep_alive(usize::MAX, Scheduling::Lifo);
+        for round in 0..3 {
+            let (status, body, closed_port, _) = fetch(&srv, "/close-after", &agent).await;
+            assert_eq!((status, body.as_str()), (200, "bye"));
+            // The server destroys the idle socket; the pool notices on its own.
+            rt_tests::wait::wait_until_async(20, "the closed socket to leave the pool", || {
+                agent.free_sockets().is_empty() && agent.total_socket_count() == 0
+            })
+            .await;
+            let (status, _, port, reused) = fetch(&srv, "/hello", &agent).await;
+            assert_eq!(status, 200, "round {round}");
+            assert_ne!(port, closed_port, "round {round}: a new socket");
+            assert!(!reused, "round {round}: not a reused socket");
+            agent.destroy();
+            rt_tests::wait::wait_until_async(20, "destroy() to close the free sockets", || {
+                agent.total_socket_count() == 0
+            })
+            .await;
+        }
+    });
+}
+
+#[test]
+fn chunked_both_ways_and_trailers() {
+    let Some(node) = node_or_skip("chunked_both_ways_and_trailers") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    rt().block_on(async {
+        // A request body without a length goes chunked, streamed chunk by chunk.
+        let req = rt_http::request(srv.opts("/echo").method("POST")).expect("request");
+        for part in ["alpha,", "beta,", "gamma"] {
+            within(20, "write", req.write_all(part)).await.expect("write");
+        }
+        req.end().expect("end");
+        let res = response(&req).await.expect("response");
+        assert_eq!(res.header("x-req-te").as_deref(), Some("chunked"));
+        assert_eq!(body_of(&res).await, b"alpha,beta,gamma");
+        // end(chunk) with nothing written: one Content-Length body.
+        let req = rt_http::request(srv.opts("/echo").method("POST")).expect("request");
+        req.end_with("whole").expect("end");
+        let res = response(&req).await.expect("response");
+        assert_eq!(res.header("x-req-te").as_deref(), Some("undefined"));
+        assert_eq!(res.header("x-req-cl").as_deref(), Some("5"));
+        assert_eq!(body_of(&res).await, b"whole");
+        // A chunked response with trailers.
+        let req = rt_http::get(srv.url("/chunked").as_str()).expect("request");
+        let res = response(&req).await.expect("response");
+        assert_eq!(res.header("transfer-encoding").as_deref(), Some("chunked"));
+        assert_eq!(body_of(&res).await, b"one,two,three");
+        assert!(res.complete());
+        assert_eq!(res.raw_trailers(), ["X-Sum", "three"]);
+        assert_eq!(
+            res.trailers().get("x-sum").map(|v| v.joined()).as_deref(),
+            Some("three")
+        );
+        // A 1 MiB chunked response read with backpressure.
+        let req = rt_http::get(srv.url("/big?n=1048576").as_str()).expect("request");
+        let res = response(&req).await.expect("response");
+        assert_eq!(body_of(&res).await.len(), 1 << 20);
+    });
+}
+
+#[test]
+fn expect_100_continue_emits_information() {
+    let Some(node) = node_or_skip("expect_100_continue_emits_information") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    rt().block_on(async {
+        let req = rt_http::request(
+            srv.opts("/echo")
+                .method("POST")
+                .header("Expect", "100-continue")
+                .header("Content-Length", "4"),
+        )
+        .expect("request");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        req.on(&INFORMATION, move |i: &Information| {
+            let _ = tx.send(i.clone());
+        });
+        let info = rt_tests::wait::recv_async(&mut rx, 20, "'information' (100 Continue)").await;
+        assert_eq!(info.status_code, 100);
+        assert_eq!(info.status_message, "Continue");
+        assert_eq!(info.http_version, "1.1");
+        req.end_with("body").expect("end");
+        let res = response(&req).await.expect("response");
+        assert_eq!(res.header("x-req-expect").as_deref(), Some("100-continue"));
+        assert_eq!(body_of(&res).await, b"body");
+    });
+}
+
+#[test]
+fn head_and_no_content_have_no_body() {
+    let Some(node) = node_or_skip("head_and_no_content_have_no_body") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    rt().block_on(async {
+        let agent = keep_alive(usize::MAX, Scheduling::Lifo);
+        let req = rt_http::get(srv.opts("/sized").agent(&agent).method("HEAD")).expect("request");
+        let res = response(&req).await.expect("response");
+        assert_eq!(res.status_code(), 200);
+        assert_eq!(res.header("content-length").as_deref(), Some("5"));
+        assert!(body_of(&res).await.is_empty());
+        let port = res.header("x-remote-port").expect("port");
+        within(20, "close", rt_stream::closed(&req)).await;
+        // The connection is in step: the next response is read right.
+        let (status, body, next, reused) = fetch(&srv, "/hello", &agent).await;
+        assert_eq!((status, body.as_str(), reused), (200, "hello", true));
+        assert_eq!(next, port);
+        let (status, body, _, reused) = fetch(&srv, "/no-content", &agent).await;
+        assert_eq!((status, body.as_str(), reused), (204, "", true));
+    });
+}
+
+#[test]
+fn upgrade_and_connect_hand_over_the_socket() {
+    let Some(node) = node_or_skip("upgrade_and_connect_hand_over_the_socket") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    rt().block_on(async {
+        for (method, event, greeting) in [("GET", &UPGRADE, "welcome:"), ("CONNECT", &CONNECT, "tunnel:")] {
+            let mut opts = srv.opts("/up").method(method);
+            if method == "GET" {
+                opts = opts.header("Connection", "Upgrade").header("Upgrade", "echo");
+            } else {
+                opts = opts.path("127.0.0.1:1");
+            }
+            let req = rt_http::request(opts).expect("request");
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            req.on(event, move |u: &Upgrade| {
+                let _ = tx.send(u.clone());
+            });
+            req.end().expect("end");
+            let up = rt_tests::wait::recv_async(&mut rx, 20, "'upgrade' / 'connect'").await;
+            let want = if method == "GET" { 101 } else { 200 };
+            assert_eq!(up.response.status_code(), want);
+            let mut got = up.head.clone();
+            up.socket.write("ping").expect("write");
+            let rest = within(20, "the echo", up.socket.read_all()).await.expect("read");
+            got.extend(rest.iter().flat_map(|c| c.to_vec()));
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                format!("{greeting}ping"),
+                "{method}"
+            );
+        }
+    });
+}
+
+#[test]
+fn timeout_event_then_destroy() {
+    let Some(node) = node_or_skip("timeout_event_then_destroy") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    rt().block_on(async {
+        let mut opts = srv.opts("/never");
+        opts.timeout = Some(Duration::from_millis(50));
+        let req = rt_http::get(opts).expect("request");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let r = req.clone();
+        req.on(&TIMEOUT, move |_: &()| {
+            let _ = tx.send(());
+            r.destroy(Some(Error::new("ETIMEDOUT", "timed out")));
+        });
+        rt_tests::wait::recv_async(&mut rx, 20, "'timeout'").await;
+        let err = response(&req).await.expect_err("destroyed");
+        assert_eq!(err.code(), "ETIMEDOUT");
+    });
+}
+
+/// Each server misbehaviour, through Node's client (`agent: false`) and
+/// rt's: the same error code and message, or the same response.
+#[test]
+fn errors_match_nodes_client() {
+    let Some(node) = node_or_skip("errors_match_nodes_client") else {
+        return;
+    };
+    let paths = [
+        "/hello",
+        "/hangup",
+        "/reset",
+        "/garbage",
+        "/bad-header",
+        "/truncated",
+        "/until-close",
+        "/no-content",
+    ];
+    let out = std::process::Command::new(node.path())
+        .arg(SCRIPT)
+        .arg("oracle")
+        .args(paths)
+        .stdin(Stdio::null())
+        .output()
+        .expect("node oracle");
+    let expected: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(expected.len(), paths.len(), "node answered for every path");
+    let srv = NodeServer::start(&node);
+    let got: Vec<Value> = rt().block_on(async {
+        let mut got = Vec::new();
+        for path in paths {
+            let req = rt_http::get(srv.opts(path).agent(AgentChoice::None)).expect("request");
+            let mut v = serde_json::json!({ "path": path, "code": null, "message": null, "status": null, "body": null, "resError": null });
+            match response(&req).await {
+                Ok(res) => {
+                    v["status"] = res.status_code().into();
+                    let mut body = Vec::new();
+                    loop {
+                        match within(20, "body", res.read()).await {
+                            Some(Ok(c)) => body.extend_from_slice(&c),
+                            Some(Err(e)) => {
+                                v["resError"] = e.code().into();
+                                break;
+                            }
+                            None => break,
+                        }
+                    }
+                    v["body"] = body.iter().map(|&b| b as char).collect::<String>().into();
+                }
+                Err(e) => {
+                    v["code"] = e.code().into();
+                    v["message"] = e.message().into();
+                }
+            }
+            got.push(v);
+        }
+        got
+    });
+    assert_eq!(got.len(), expected.len());
+    for (g, e) in got.iter().zip(&expected) {
+        assert_eq!(g, e, "rt vs node for {}", e["path"]);
+    }
+    println!("compared {} server behaviours with node's client", got.len());
+    // Refused, and what Node throws before connecting.
+    let script = r#"
+const http = require('http');
+const port = Number(process.argv[2]);
+const out = [];
+const sync = (f) => { try { f(); out.push(null); } catch (e) { out.push([e.code, e.message]); } };
+sync(() => http.get('not a url'));
+sync(() => http.get({ port, path: '/a b' }));
+sync(() => http.get('https://127.0.0.1/'));
+sync(() => http.get({ port, method: 'BAD METHOD' }));
+http.get({ port, host: '127.0.0.1', agent: false }).on('error', (e) => {
+  out.push([e.code, e.message]);
+  console.log(JSON.stringify(out));
+});
+"#;
+    let closed_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let dir = rt_tests::temp::TempDir::new("rt-http-client");
+    let file = dir.path().join("refused.js");
+    std::fs::write(&file, script).expect("write");
+    let out = node.run_file(&file, &[&closed_port.to_string()], b"");
+    let expected: Value = serde_json::from_slice(&out).expect("json");
+    let pair = |e: Error| serde_json::json!([e.code(), e.message()]);
+    let mut got = vec![
+        pair(rt_http::get("not a url").expect_err("invalid url")),
+        pair(rt_http::get(RequestOptions::default().port(closed_port).path("/a b")).expect_err("unescaped")),
+        pair(rt_http::get("https://127.0.0.1/").expect_err("https")),
+        pair(
+            rt_http::get(RequestOptions::default().port(closed_port).method("BAD METHOD"))
+                .expect_err("method"),
+        ),
+    ];
+    rt().block_on(async {
+        let req = rt_http::get(
+            RequestOptions::default()
+                .host("127.0.0.1")
+                .port(closed_port)
+                .agent(AgentChoice::None),
+        )
+        .expect("request");
+        got.push(pair(response(&req).await.expect_err("refused")));
+    });
+    assert_eq!(Value::from(got.clone()), expected, "rt vs node");
+    println!("compared {} request errors with node", got.len());
+}
+
+#[test]
+#[ignore]
+fn stress_big_bodies() {
+    let Some(node) = node_or_skip("stress_big_bodies") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    rt().block_on(async {
+        let mut tasks = Vec::new();
+        for _ in 0..40 {
+            let url = srv.url("/big?n=300000");
+            tasks.push(tokio::spawn(async move {
+                let req = rt_http::get(url.as_str()).expect("request");
+                let res = response(&req).await.expect("response");
+                assert_eq!(body_of(&res).await.len(), 300000);
+            }));
+        }
+        for t in tasks {
+            t.await.expect("task");
+        }
+        for i in 0..200 {
+            let req = rt_http::request(srv.opts("/echo").method("POST")).expect("request");
+            for part in ["alpha,", "beta,", "gamma"] {
+                within(20, "write", req.write_all(part)).await.expect("write");
+            }
+            req.end().expect("end");
+            let res = response(&req).await.expect("response");
+            assert_eq!(body_of(&res).await, b"alpha,beta,gamma", "{i}");
+            let req = rt_http::get(srv.url("/chunked").as_str()).expect("request");
+            let res = response(&req).await.expect("response");
+            assert_eq!(body_of(&res).await, b"one,two,three");
+        }
+    });
+}
