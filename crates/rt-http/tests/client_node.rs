@@ -10,7 +10,6 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rt_events::Emitter;
 use rt_http::client::events::{CONNECT, INFORMATION, SOCKET, TIMEOUT, UPGRADE};
 use rt_http::client::{AgentChoice, ClientSocket, Information, Upgrade};
 use rt_http::{Agent, AgentOptions, ClientRequest, IncomingMessage, RequestOptions, Scheduling};

@@ -234,7 +234,7 @@ pub enum RequestInput {
     /// A URL string (`http.request('http://...')`).
     Url(String),
     /// Options.
-    Options(RequestOptions),
+    Options(Box<RequestOptions>),
 }
 
 impl From<&str> for RequestInput {
@@ -257,13 +257,13 @@ impl From<&String> for RequestInput {
 
 impl From<url::Url> for RequestInput {
     fn from(u: url::Url) -> RequestInput {
-        RequestInput::Options(RequestOptions::from(&u))
+        RequestInput::Options(Box::new(RequestOptions::from(&u)))
     }
 }
 
 impl From<RequestOptions> for RequestInput {
     fn from(o: RequestOptions) -> RequestInput {
-        RequestInput::Options(o)
+        RequestInput::Options(Box::new(o))
     }
 }
 
@@ -272,7 +272,7 @@ impl RequestInput {
     pub(crate) fn into_options(self) -> Result<RequestOptions, Error> {
         match self {
             RequestInput::Url(s) => RequestOptions::from_url(&s),
-            RequestInput::Options(o) => Ok(o),
+            RequestInput::Options(o) => Ok(*o),
         }
     }
 }

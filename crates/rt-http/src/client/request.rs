@@ -170,17 +170,18 @@ impl ClientRequest {
             AgentChoice::None => None,
         };
         let keep_alive = agent.as_ref().is_some_and(Agent::request_keep_alive);
-        let mut head = RequestHeadOptions::default();
-        head.method = opts.method.clone();
-        head.path = opts.path.clone();
-        head.hostname = opts.hostname.clone();
-        head.host = opts.host.clone();
-        head.port = opts.port;
-        head.default_port = opts.default_port;
-        head.set_host = opts.set_host;
-        head.auth = opts.auth.clone();
-        head.headers = opts.headers.clone();
-        head.agent_keep_alive = Some(keep_alive);
+        let head = RequestHeadOptions {
+            method: opts.method.clone(),
+            path: opts.path.clone(),
+            hostname: opts.hostname.clone(),
+            host: opts.host.clone(),
+            port: opts.port,
+            default_port: opts.default_port,
+            set_host: opts.set_host,
+            auth: opts.auth.clone(),
+            headers: opts.headers.clone(),
+            agent_keep_alive: Some(keep_alive),
+        };
         let mut msg = RequestCore::new(head)?;
         // With `Expect` the head is already out (Node sends it at once).
         let early = msg.out.take_output();
