@@ -454,6 +454,14 @@ impl Exchange<'_> {
     }
 }
 
+/// The response ends early: `'aborted'` and Node's ECONNRESET "aborted".
+/// The body's stream is built first, so even a response nobody has read
+/// yet reports it (instead of waiting for more body forever).
+fn abort(res: &IncomingMessage) {
+    let _ = res.readable_length();
+    res.abort();
+}
+
 fn socket_hang_up() -> Error {
     Error::new(Code::ECONNRESET, "socket hang up")
 }
@@ -510,7 +518,7 @@ async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64
             Ok(Step::Upgrade(res, connect)) => return Served::Upgrade { res, connect },
             Err(e) => {
                 if let Some(res) = &x.res {
-                    res.abort();
+                    abort(res);
                 }
                 req.fail(e);
                 return Served::Close;
@@ -533,7 +541,7 @@ async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64
                 Phase::Head => req.fail(socket_hang_up()),
                 Phase::Length(_) | Phase::Chunked(_) => {
                     if let Some(res) = &x.res {
-                        res.abort();
+                        abort(res);
                     }
                     req.finish_exchange();
                 }
@@ -543,7 +551,7 @@ async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64
         }
         if req.is_aborted() {
             if let Some(res) = &x.res {
-                res.abort();
+                abort(res);
             }
             return Served::Close;
         }
@@ -619,7 +627,7 @@ async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64
                         let err = Error::syscall_failed(&e, "read");
                         match &x.res {
                             Some(res) => {
-                                res.abort();
+                                abort(res);
                                 req.finish_exchange();
                             }
                             None => req.fail(err),
