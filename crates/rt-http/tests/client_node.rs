@@ -522,8 +522,10 @@ http.get({ port, host: '127.0.0.1', agent: false }).on('error', (e) => {
     println!("compared {} request errors with node", got.len());
 }
 
+/// On demand (`-- --ignored`): 40 parallel 300 KB downloads with backpressure,
+/// then 200 chunked echo and trailer exchanges in a row on the global agent.
 #[test]
-#[ignore]
+#[ignore = "stress run, on demand"]
 fn stress_big_bodies() {
     let Some(node) = node_or_skip("stress_big_bodies") else {
         return;
@@ -555,4 +557,41 @@ fn stress_big_bodies() {
             assert_eq!(body_of(&res).await, b"one,two,three");
         }
     });
+}
+
+/// A connection's task lives on the runtime that started it: another
+/// runtime sharing the agent gets connections of its own, and a runtime
+/// shut down mid-request fails that request ("socket hang up") instead of
+/// leaving it waiting forever.
+#[test]
+fn runtimes_sharing_an_agent() {
+    let Some(node) = node_or_skip("runtimes_sharing_an_agent") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    let agent = keep_alive(usize::MAX, Scheduling::Lifo);
+    let rt_a = rt();
+    let (_, _, port_a, _) = rt_a.block_on(fetch(&srv, "/hello", &agent));
+    let rt_b = rt();
+    let (_, _, port_b, reused) = rt_b.block_on(fetch(&srv, "/hello", &agent));
+    assert_ne!(port_a, port_b, "runtime B did not take runtime A's connection");
+    assert!(!reused);
+    let pending = rt_a.block_on(async {
+        let req = rt_http::get(srv.opts("/never").agent(&agent)).expect("request");
+        rt_tests::wait::wait_until_async(20, "the request to get its socket", || req.socket().is_some())
+            .await;
+        req
+    });
+    drop(rt_a);
+    let err = pending
+        .errored()
+        .expect("the request failed when its runtime went away");
+    assert_eq!((err.code(), err.message()), ("ECONNRESET", "socket hang up"));
+    let (status, _, port, reused) = rt_b.block_on(fetch(&srv, "/hello", &agent));
+    assert_eq!((status, port.as_str(), reused), (200, port_b.as_str(), true));
+    assert_eq!(
+        agent.total_socket_count(),
+        1,
+        "runtime A's connections left the pool"
+    );
 }

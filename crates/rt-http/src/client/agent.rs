@@ -111,6 +111,36 @@ pub(crate) struct PoolLink {
     pub(crate) id: u64,
 }
 
+/// The pool a request's connection comes from: its origin (Node's
+/// `getName`) on the runtime the request was made on. A connection's task
+/// lives on the runtime that started it, so runtimes (tests, or a program
+/// with several) never hand each other connections that die with another
+/// runtime.
+fn pool_key(job: &Job) -> String {
+    let mut key = job.target.name();
+    if let Ok(h) = tokio::runtime::Handle::try_current() {
+        key.push(RUNTIME_MARK);
+        key.push_str(&h.id().to_string());
+    }
+    key
+}
+
+const RUNTIME_MARK: char = '\u{1}';
+
+/// Node's name for a pool key.
+fn origin(key: &str) -> String {
+    key.split(RUNTIME_MARK).next().unwrap_or(key).to_string()
+}
+
+/// Sums per-runtime counts into Node's per-origin view.
+fn by_origin<'a>(counts: impl Iterator<Item = (&'a String, usize)>) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (k, n) in counts.filter(|(_, n)| *n > 0) {
+        *out.entry(origin(k)).or_default() += n;
+    }
+    out
+}
+
 fn lock(m: &Mutex<Pool>) -> std::sync::MutexGuard<'_, Pool> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -169,32 +199,17 @@ impl Agent {
     /// The number of idle sockets per origin (Node: `agent.freeSockets[name].length`).
     #[doc(alias = "freeSockets")]
     pub fn free_sockets(&self) -> HashMap<String, usize> {
-        lock(&self.inner.pool)
-            .free
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| (k.clone(), v.len()))
-            .collect()
+        by_origin(lock(&self.inner.pool).free.iter().map(|(k, v)| (k, v.len())))
     }
 
     /// The number of sockets serving requests per origin (Node: `agent.sockets[name].length`).
     pub fn sockets(&self) -> HashMap<String, usize> {
-        lock(&self.inner.pool)
-            .busy
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| (k.clone(), *n))
-            .collect()
+        by_origin(lock(&self.inner.pool).busy.iter().map(|(k, n)| (k, *n)))
     }
 
     /// The number of requests waiting for a socket per origin (Node: `agent.requests[name].length`).
     pub fn requests(&self) -> HashMap<String, usize> {
-        lock(&self.inner.pool)
-            .queued
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| (k.clone(), v.len()))
-            .collect()
+        by_origin(lock(&self.inner.pool).queued.iter().map(|(k, v)| (k, v.len())))
     }
 
     /// `totalSocketCount`.
@@ -215,7 +230,7 @@ impl Agent {
 
     /// `agent.addRequest(req, options)`: a free socket, a new one, or the queue.
     pub(crate) fn add_request(&self, mut job: Job) {
-        let name = job.target.name();
+        let name = pool_key(&job);
         let mut pool = lock(&self.inner.pool);
         loop {
             let free = pool

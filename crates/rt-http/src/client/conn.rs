@@ -106,7 +106,16 @@ async fn connect(target: &Target) -> Result<Transport, Error> {
 /// Starts a connection task for `job` (in `link`'s pool, or on its own).
 /// `keep_alive_ms`: TCP keep-alive for a keep-alive agent's sockets.
 pub(crate) fn spawn(job: Job, link: Option<PoolLink>, keep_alive_ms: Option<u64>) {
-    tokio::spawn(async move {
+    let mut guard = Guard {
+        link,
+        req: Some(job.req.clone()),
+    };
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        // No runtime to run the connection on (or it is shutting down):
+        // the guard fails the request and gives the pool its place back.
+        return;
+    };
+    runtime.spawn(async move {
         match connect(&job.target).await {
             Ok(t) => {
                 if let Some(ms) = keep_alive_ms {
@@ -115,16 +124,35 @@ pub(crate) fn spawn(job: Job, link: Option<PoolLink>, keep_alive_ms: Option<u64>
                         let _ = t.io().sock().set_tcp_keepalive(&ka);
                     }
                 }
-                run(t, link, job).await;
+                run(t, &mut guard, job).await;
             }
             Err(e) => {
-                job.req.fail(e);
-                if let Some(l) = link {
-                    l.agent.closed(&l.name, l.id);
+                if let Some(req) = guard.req.take() {
+                    req.fail(e);
                 }
             }
         }
     });
+}
+
+/// What a connection task owes when it ends, however it ends: its place in
+/// the pool, and the request it was serving. A task dropped mid-request (its
+/// runtime shut down) fails that request with "socket hang up" instead of
+/// leaving it waiting forever.
+struct Guard {
+    link: Option<PoolLink>,
+    req: Option<ClientRequest>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(req) = self.req.take() {
+            req.fail(socket_hang_up());
+        }
+        if let Some(l) = self.link.take() {
+            l.agent.closed(&l.name, l.id);
+        }
+    }
 }
 
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -140,7 +168,7 @@ enum Served {
     Upgrade { res: IncomingMessage, connect: bool },
 }
 
-async fn run(mut t: Transport, link: Option<PoolLink>, mut job: Job) {
+async fn run(mut t: Transport, guard: &mut Guard, mut job: Job) {
     let info = SocketInfo {
         local: t.io().local_addr(),
         remote: t.io().peer_addr(),
@@ -151,9 +179,12 @@ async fn run(mut t: Transport, link: Option<PoolLink>, mut job: Job) {
     let mut reused = false;
     let mut requeue = None;
     loop {
-        match serve(&mut t, info, &job.req, id, reused).await {
+        guard.req = Some(job.req.clone());
+        let served = serve(&mut t, info, &job.req, id, reused).await;
+        guard.req = None;
+        match served {
             Served::Done { keep, hint } => {
-                let Some(l) = &link else { break };
+                let Some(l) = &guard.link else { break };
                 let (tx, new_rx) = mpsc::unbounded_channel::<Job>();
                 let next = match l.agent.release(&l.name, l.id, tx, keep, hint) {
                     Release::Next(j) => Some(j),
@@ -170,7 +201,7 @@ async fn run(mut t: Transport, link: Option<PoolLink>, mut job: Job) {
             }
             Served::Close => break,
             Served::Upgrade { res, connect } => {
-                if let Some(l) = &link {
+                if let Some(l) = guard.link.take() {
                     l.agent.closed(&l.name, l.id);
                 }
                 hand_over(t, &job.req, res, connect);
@@ -179,7 +210,7 @@ async fn run(mut t: Transport, link: Option<PoolLink>, mut job: Job) {
         }
     }
     drop(t);
-    if let Some(l) = link {
+    if let Some(l) = guard.link.take() {
         l.agent.closed(&l.name, l.id);
         // Requests given to this connection as it was closing go elsewhere.
         if let Some(j) = requeue {
