@@ -106,7 +106,7 @@ pub enum Output {
 }
 
 impl Output {
-    fn of(bytes: Vec<u8>, encoding: Option<Encoding>) -> Output {
+    pub(crate) fn of(bytes: Vec<u8>, encoding: Option<Encoding>) -> Output {
         let b = Buffer::from(bytes);
         match encoding {
             Some(e) => Output::Text(b.to_string(e)),

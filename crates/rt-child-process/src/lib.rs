@@ -19,6 +19,7 @@
 //! | `child_process.execFile(file, args, options, callback)` | [`exec_file`] |
 //! | `child_process.fork(modulePath, args, options)` (`execPath`, `execArgv`, `silent`, `stdio`) | [`fork`] with [`ForkOptions`] |
 //! | `err.code`, `err.signal`, `err.killed`, `err.cmd`, `err.stdout`, `err.stderr` | [`ExecError`]'s fields |
+//! | `spawnSync`, `execSync`, `execFileSync` (`input`, `timeout`, `maxBuffer`...) | [`spawn_sync`] -> [`SpawnSyncResult`], [`exec_sync`], [`exec_file_sync`] with [`SpawnSyncOptions`]: no runtime needed |
 //! | `subprocess.send(message)`, `'message'`, `disconnect()`, `'disconnect'` | [`ChildProcess::send`], [`events::MESSAGE`] or [`ChildProcess::recv`], [`ChildProcess::disconnect`], [`events::DISCONNECT`] |
 //! | `process.send`, `process.on('message')` in a forked child | [`ipc::from_env`] -> [`Channel`] |
 //! | `err.code`, `errno`, `syscall`, `path`, `spawnargs` | [`Error`] (rt's one error type, from rt-stream) |
@@ -152,6 +153,7 @@ mod options;
 mod signals;
 mod spawn;
 mod stdio;
+mod sync;
 
 pub use child::ChildProcess;
 pub use events::ExitInfo;
@@ -163,3 +165,6 @@ pub use rt_events::Emitter;
 pub use rt_stream::{Code, Error};
 pub use signals::Signal;
 pub use spawn::{spawn, spawn_with};
+pub use sync::{
+    ExecSyncError, SpawnSyncOptions, SpawnSyncResult, StdioSync, exec_file_sync, exec_sync, spawn_sync,
+};
