@@ -595,3 +595,56 @@ fn runtimes_sharing_an_agent() {
         "runtime A's connections left the pool"
     );
 }
+
+/// `req.destroy()` before the response, after and before the socket
+/// connected: the events Node's client emits (run here) and rt's.
+#[test]
+fn destroy_before_the_response_as_node() {
+    let Some(node) = node_or_skip("destroy_before_the_response_as_node") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    let script = format!(
+        r#"
+const http = require('http');
+const port = {port};
+const run = (early) => new Promise((resolve) => {{
+  const ev = [];
+  const req = http.get({{ port, host: '127.0.0.1', path: '/never', agent: false }});
+  req.on('error', (e) => ev.push(['error', e.code, e.message]));
+  req.on('close', () => {{ ev.push(['close']); resolve(ev); }});
+  if (early) req.destroy();
+  else req.on('socket', (s) => s.on('connect', () => req.destroy()));
+}});
+(async () => console.log(JSON.stringify([await run(false), await run(true)])))();
+"#,
+        port = srv.port
+    );
+    let expected: Value = serde_json::from_slice(&node.run_script(&script, b"")).expect("json");
+    let got = rt().block_on(async {
+        let mut all = Vec::new();
+        for early in [false, true] {
+            let events = Arc::new(Mutex::new(Vec::new()));
+            let req = rt_http::get(srv.opts("/never").agent(AgentChoice::None)).expect("request");
+            let (e1, e2) = (events.clone(), events.clone());
+            req.on_error(move |e: &Error| {
+                e1.lock()
+                    .unwrap()
+                    .push(serde_json::json!(["error", e.code(), e.message()]));
+            });
+            req.on(rt_stream::StreamEvent::Close, move || {
+                e2.lock().unwrap().push(serde_json::json!(["close"]))
+            });
+            if !early {
+                rt_tests::wait::wait_until_async(20, "the socket", || req.socket().is_some()).await;
+            }
+            req.destroy(None);
+            within(20, "'close'", rt_stream::closed(&req)).await;
+            rt_tests::wait::wait_until_async(20, "'close' listener", || events.lock().unwrap().len() == 2)
+                .await;
+            all.push(Value::from(events.lock().unwrap().clone()));
+        }
+        Value::from(all)
+    });
+    assert_eq!(got, expected, "rt vs node");
+}

@@ -101,10 +101,18 @@ impl Sink<Buffer> for ReqSink {
     }
 
     fn destroy(&mut self, err: Option<Error>) -> Option<Error> {
-        if let Some(inner) = self.0.upgrade() {
-            inner.aborted.store(true, Ordering::Release);
-            inner.poke.notify_one();
-            inner.changed.notify_waiters();
+        let Some(inner) = self.0.upgrade() else { return err };
+        inner.aborted.store(true, Ordering::Release);
+        inner.poke.notify_one();
+        inner.changed.notify_waiters();
+        // `req.destroy()` before any response: Node's request reports
+        // "socket hang up" (its socket closes with no response).
+        let hang_up = {
+            let st = lock(&inner.st);
+            err.is_none() && st.response.is_none() && !st.finished_exchange
+        };
+        if hang_up {
+            return Some(Error::new("ECONNRESET", "socket hang up"));
         }
         err
     }
