@@ -10,11 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use bytes::Buf;
+use std::cell::RefCell;
+
+use bytes::{Buf, BytesMut};
 use rt_net::SocketOptions;
 use rt_net::transport::{Io, Transport};
 use rt_stream::{Buffer, Error};
-use tokio::time::Instant;
 
 use crate::incoming::{BodyState, IncomingMessage, MessageHead, SocketInfo};
 use crate::outgoing::{OutValue, has_token};
@@ -28,7 +29,10 @@ use crate::server::{
 
 /// Node's `HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER`: an idle keep-alive
 /// socket closes this long after the advertised timeout.
-const KEEP_ALIVE_BUFFER: Duration = Duration::from_millis(1000);
+const KEEP_ALIVE_BUFFER_MS: u64 = 1000;
+
+/// Bytes read per read while waiting for a request head.
+const HEAD_READ_SIZE: usize = 8 * 1024;
 
 const BAD_REQUEST: &[u8] = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
 const REQUEST_TIMEOUT: &[u8] = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
@@ -76,13 +80,6 @@ pub(crate) async fn serve(server: Arc<ServerInner>, io: Io) {
     server.unregister(id);
 }
 
-async fn until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => pending().await,
-    }
-}
-
 async fn run_handler(fut: &mut Option<crate::server::BoxFuture>) {
     match fut {
         Some(f) => f.await,
@@ -91,18 +88,19 @@ async fn run_handler(fut: &mut Option<crate::server::BoxFuture>) {
 }
 
 fn latin1(bytes: &[u8]) -> String {
-    if bytes.is_ascii() {
-        String::from_utf8_lossy(bytes).into_owned()
-    } else {
-        bytes.iter().map(|&b| b as char).collect()
+    match std::str::from_utf8(bytes) {
+        // ASCII (the usual case) is the same text in UTF-8 and Latin-1.
+        Ok(s) if bytes.is_ascii() => s.to_owned(),
+        _ => bytes.iter().map(|&b| b as char).collect(),
     }
 }
 
-fn after(start: Instant, d: Duration) -> Option<Instant> {
-    (!d.is_zero()).then(|| start + d)
+/// `start + d` in the server's coarse milliseconds; `None` for no timeout.
+fn after(start: u64, d: Duration) -> Option<u64> {
+    (!d.is_zero()).then(|| start + d.as_millis() as u64)
 }
 
-fn min_deadline(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+fn min_deadline(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, None) => a,
@@ -141,12 +139,16 @@ impl Conn {
         let mut first = true;
         loop {
             // ---- the head ----
-            let mut msg_start = if first { Some(Instant::now()) } else { None };
-            let mut idle_since: Option<Instant> = None;
+            // Heads are small: a small read buffer while waiting for one (a
+            // 64 KiB buffer freed and taken again per request costs malloc
+            // a consolidation each time), the full size while a body flows.
+            t.set_read_size(HEAD_READ_SIZE);
+            let mut msg_start = if first { Some(self.server.now_ms()) } else { None };
+            let mut idle_since: Option<u64> = None;
             let head = loop {
                 if !t.data().is_empty() {
                     if msg_start.is_none() {
-                        msg_start = Some(Instant::now());
+                        msg_start = Some(self.server.now_ms());
                     }
                     match parse_request(t.data(), opts.max_header_size) {
                         Ok(Parsed::Complete(h)) => break h,
@@ -162,13 +164,14 @@ impl Conn {
                 }
                 let deadline = match msg_start {
                     None => {
-                        let since = *idle_since.get_or_insert_with(Instant::now);
-                        after(since, opts.keep_alive_timeout).map(|d| d + KEEP_ALIVE_BUFFER)
+                        let since = *idle_since.get_or_insert_with(|| self.server.now_ms());
+                        after(since, opts.keep_alive_timeout).map(|d| d + KEEP_ALIVE_BUFFER_MS)
                     }
                     Some(s) => min_deadline(after(s, opts.headers_timeout), after(s, opts.request_timeout)),
                 };
+                self.shared.set_deadline(deadline);
                 tokio::select! {
-                    r = t.read() => match r {
+                    r = read_some(&mut t) => match r {
                         Ok(0) | Err(_) => {
                             if t.data().iter().any(|&b| b != b'\r' && b != b'\n') {
                                 return self.client_error(t, Fault::EofState, false).await;
@@ -177,17 +180,20 @@ impl Conn {
                         }
                         Ok(_) => {}
                     },
-                    _ = until(deadline) => {
-                        if msg_start.is_none() {
-                            return; // keep-alive timeout: destroyed silently
+                    _ = self.shared.kick.notified() => {
+                        if self.shared.take_expired() {
+                            if msg_start.is_none() {
+                                return; // keep-alive timeout: destroyed silently
+                            }
+                            return self.client_error(t, Fault::Timeout, false).await;
                         }
-                        return self.client_error(t, Fault::Timeout, false).await;
                     }
-                    _ = self.shared.kick.notified() => {}
                 }
             };
             self.shared.idle.store(0, Ordering::Release);
-            let msg_start = msg_start.unwrap_or_else(Instant::now);
+            self.shared.set_deadline(None);
+            self.shared.take_expired();
+            let msg_start = msg_start.unwrap_or_else(|| self.server.now_ms());
 
             // ---- the request ----
             // An invalid Transfer-Encoding is found after the head is
@@ -282,6 +288,10 @@ impl Conn {
                 BodyKind::None | BodyKind::Upgrade => BodyState::Empty,
             };
             let req = IncomingMessage::new(mh, body_state, self.info);
+            let mut core = core;
+            // The connection's output buffer (with its capacity) goes to the
+            // response and comes back with the bytes: no allocation per response.
+            core.out.swap_output(&mut out);
             let res = ServerResponse::new(core);
             if reached {
                 res.set_max_requests_reached();
@@ -338,7 +348,11 @@ impl Conn {
                     BodyKind::None | BodyKind::Upgrade => Body::Done,
                 },
             };
+            if !matches!(body, Body::Done) {
+                t.set_read_size(rt_net::transport::DEFAULT_READ_SIZE);
+            }
             let req_deadline = after(msg_start, opts.request_timeout);
+            let mut deadline_set = false;
             let mut wrote = false;
             let mut looked_ahead = false;
             let last = loop {
@@ -390,10 +404,15 @@ impl Conn {
                     }
                 }
                 let reading = !body_done && (req.dumped() || req.wants_more());
+                let want = if body_done { None } else { req_deadline };
+                if want.is_some() != deadline_set {
+                    self.shared.set_deadline(want);
+                    deadline_set = want.is_some();
+                }
                 tokio::select! {
                     _ = run_handler(&mut fut) => fut = None,
                     _ = res.inner.wake.notified() => {}
-                    r = t.read(), if reading => {
+                    r = read_some(&mut t), if reading => {
                         if matches!(r, Ok(0) | Err(_)) {
                             req.abort();
                             res.detach();
@@ -405,13 +424,13 @@ impl Conn {
                         }
                     }
                     _ = req.demand(), if !body_done && !reading => {}
-                    _ = until(req_deadline), if !body_done => {
-                        req.abort();
-                        res.detach();
-                        spawn_rest(fut);
-                        return self.client_error(t, Fault::Timeout, wrote).await;
-                    }
                     _ = self.shared.kick.notified() => {
+                        if self.shared.take_expired() && !body_done {
+                            req.abort();
+                            res.detach();
+                            spawn_rest(fut);
+                            return self.client_error(t, Fault::Timeout, wrote).await;
+                        }
                         if self.order() == ORDER_CLOSE_NOW {
                             req.abort();
                             res.detach();
@@ -527,6 +546,45 @@ fn look_ahead(mut buf: &[u8], mut keep_alive: bool, max_header_size: usize) -> O
                 buf = &buf[h.len..];
             }
         }
+    }
+}
+
+thread_local! {
+    /// Empty read buffers of connections waiting for bytes, for the next
+    /// connection that has bytes to read: busy keep-alive connections take
+    /// and give back buffers instead of allocating one per request, and
+    /// idle ones hold none (bounded: `POOL_MAX` buffers per thread).
+    static POOL: RefCell<Vec<BytesMut>> = const { RefCell::new(Vec::new()) };
+}
+
+const POOL_MAX: usize = 256;
+
+/// Reads once more into the transport's buffer (waiting for data); while
+/// it waits with nothing buffered, its buffer goes back to the pool.
+async fn read_some(t: &mut Transport) -> std::io::Result<usize> {
+    loop {
+        if t.buffer().capacity() == 0 {
+            if let Some(b) = POOL.with(|p| p.borrow_mut().pop()) {
+                *t.buffer() = b;
+            }
+        }
+        match t.try_read() {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+        if t.data().is_empty() && t.buffer().capacity() > 0 {
+            let b = std::mem::take(t.buffer());
+            if b.capacity() <= 2 * rt_net::transport::DEFAULT_READ_SIZE {
+                POOL.with(|p| {
+                    let mut p = p.borrow_mut();
+                    if p.len() < POOL_MAX {
+                        p.push(b);
+                    }
+                });
+            }
+        }
+        t.readable().await?;
     }
 }
 

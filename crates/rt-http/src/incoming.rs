@@ -32,7 +32,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use rt_events::Event;
 use rt_stream::{Buffer, Error, Pusher, Readable, ReadableOptions, Source, StreamBase, StreamCore, Void};
@@ -105,7 +105,7 @@ struct Inner {
     core: OnceLock<Arc<StreamCore<Buffer, Void>>>,
     body: BodyState,
     /// The consumer asked for data (Node's `_read`).
-    demand: Arc<Notify>,
+    demand: Notify,
     complete: AtomicBool,
     aborted: AtomicBool,
     dumped: AtomicBool,
@@ -114,11 +114,13 @@ struct Inner {
 }
 
 /// The message's `_read`: wakes the connection task waiting on demand.
-struct Demand(Arc<Notify>);
+struct Demand(Weak<Inner>);
 
 impl Source<Buffer> for Demand {
     fn read(&mut self, _size: usize, _push: &Pusher<Buffer>) {
-        self.0.notify_one();
+        if let Some(inner) = self.0.upgrade() {
+            inner.demand.notify_one();
+        }
     }
 
     fn push_driven(&self) -> bool {
@@ -131,7 +133,7 @@ impl StreamBase for IncomingMessage {
     type Write = Void;
     fn stream_core(&self) -> &Arc<StreamCore<Buffer, Void>> {
         self.inner.core.get_or_init(|| {
-            let r = Readable::from_source(Demand(self.inner.demand.clone()), ReadableOptions::default());
+            let r = Readable::from_source(Demand(Arc::downgrade(&self.inner)), ReadableOptions::default());
             if self.inner.body == BodyState::Empty {
                 r.push_end();
             }
@@ -153,11 +155,10 @@ impl std::fmt::Debug for IncomingMessage {
 }
 
 fn latin1(bytes: &[u8]) -> String {
-    if bytes.is_ascii() {
-        // ASCII is valid UTF-8.
-        String::from_utf8_lossy(bytes).into_owned()
-    } else {
-        bytes.iter().map(|&b| b as char).collect()
+    match std::str::from_utf8(bytes) {
+        // ASCII (the usual case) is the same text in UTF-8 and Latin-1.
+        Ok(s) if bytes.is_ascii() => s.to_owned(),
+        _ => bytes.iter().map(|&b| b as char).collect(),
     }
 }
 
@@ -175,7 +176,7 @@ impl IncomingMessage {
                 headers: OnceLock::new(),
                 core: OnceLock::new(),
                 body,
-                demand: Arc::new(Notify::new()),
+                demand: Notify::new(),
                 complete: AtomicBool::new(body == BodyState::Empty),
                 aborted: AtomicBool::new(false),
                 dumped: AtomicBool::new(false),

@@ -109,6 +109,23 @@ fn validate_value(name: &str, value: &OutValue) -> Result<(), Error> {
     Ok(())
 }
 
+/// Appends `n` in decimal (no formatter on the hot path).
+pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(d as char);
+    }
+}
+
 /// Appends `s` as Latin-1 bytes (every char was validated to be <= U+00FF).
 fn push_latin1(out: &mut Vec<u8>, s: &str) {
     if s.is_ascii() {
@@ -368,6 +385,15 @@ impl Outgoing {
     ) -> Result<(), Error> {
         let mut head = String::with_capacity(256);
         head.push_str(first_line);
+        self.store_header_into(head, explicit)
+    }
+
+    /// [`store_header`](Self::store_header) with the first line already in `head`.
+    pub(crate) fn store_header_into(
+        &mut self,
+        mut head: String,
+        explicit: Option<&[(String, OutValue)]>,
+    ) -> Result<(), Error> {
         let mut seen = Seen::default();
         match explicit {
             Some(list) => {
@@ -406,12 +432,14 @@ impl Outgoing {
                 head.push_str("Connection: keep-alive\r\n");
                 if self.keep_alive_timeout_ms > 0 && self.default_keep_alive {
                     let secs = self.keep_alive_timeout_ms / 1000;
-                    let max = if self.max_requests_per_socket > 0 {
-                        format!(", max={}", self.max_requests_per_socket)
-                    } else {
-                        String::new()
-                    };
-                    head.push_str(&format!("Keep-Alive: timeout={secs}{max}\r\n"));
+                    // Straight into the head: no String per response.
+                    head.push_str("Keep-Alive: timeout=");
+                    push_u64(&mut head, secs);
+                    if self.max_requests_per_socket > 0 {
+                        head.push_str(", max=");
+                        push_u64(&mut head, self.max_requests_per_socket);
+                    }
+                    head.push_str("\r\n");
                 }
             } else {
                 self.last = true;
@@ -424,10 +452,9 @@ impl Outgoing {
             } else if !self.use_chunked_by_default {
                 self.last = true;
             } else if !seen.trailer && !self.removed_content_length && self.content_length.is_some() {
-                head.push_str(&format!(
-                    "Content-Length: {}\r\n",
-                    self.content_length.unwrap_or(0)
-                ));
+                head.push_str("Content-Length: ");
+                push_u64(&mut head, self.content_length.unwrap_or(0));
+                head.push_str("\r\n");
             } else if !self.removed_te {
                 head.push_str("Transfer-Encoding: chunked\r\n");
                 self.chunked = true;

@@ -4,9 +4,11 @@
 //! `ServerResponse` puts on the wire (collected by
 //! [`Outgoing::take_output`](crate::Outgoing::take_output)).
 
+use std::borrow::Cow;
+
 use rt_stream::Error;
 
-use crate::outgoing::{Message, OutValue, Outgoing, has_invalid_char, has_token};
+use crate::outgoing::{Message, OutValue, Outgoing, has_invalid_char, has_token, push_u64};
 use crate::status::status_text;
 
 /// What a response needs to know about its request.
@@ -30,7 +32,7 @@ pub struct RequestFacts<'a> {
 pub struct ResponseCore {
     /// The outgoing message's headers and framing.
     pub out: Outgoing,
-    status_message: Option<String>,
+    status_message: Option<Cow<'static, str>>,
     expect_continue: bool,
     sent_100: bool,
 }
@@ -85,7 +87,7 @@ impl ResponseCore {
     /// Sets `statusMessage`.
     #[doc(alias = "statusMessage")]
     pub fn set_status_message(&mut self, msg: impl Into<String>) {
-        self.status_message = Some(msg.into());
+        self.status_message = Some(Cow::Owned(msg.into()));
     }
 
     /// `writeHead(statusCode[, statusMessage][, headers])`.
@@ -110,10 +112,10 @@ impl ResponseCore {
         }
         let status = status as u16;
         match reason {
-            Some(r) => self.status_message = Some(r.to_string()),
+            Some(r) => self.status_message = Some(Cow::Owned(r.to_string())),
             None => {
                 if self.status_message.as_deref().unwrap_or("").is_empty() {
-                    self.status_message = Some(status_text(status).unwrap_or("unknown").to_string());
+                    self.status_message = Some(Cow::Borrowed(status_text(status).unwrap_or("unknown")));
                 }
             }
         }
@@ -128,8 +130,8 @@ impl ResponseCore {
         } else {
             Some(headers.unwrap_or_default())
         };
-        let message = self.status_message.clone().unwrap_or_default();
-        if has_invalid_char(&message) {
+        let message = self.status_message.as_deref().unwrap_or_default();
+        if has_invalid_char(message) {
             return Err(Error::new(
                 "ERR_INVALID_CHAR",
                 "Invalid character in statusMessage",
@@ -141,8 +143,14 @@ impl ResponseCore {
         if self.expect_continue && !self.sent_100 {
             self.out.should_keep_alive = false;
         }
-        let line = format!("HTTP/1.1 {status} {message}\r\n");
-        self.out.store_header(&line, explicit.as_deref())
+        // The status line straight into the head (no String of its own).
+        let mut head = String::with_capacity(256);
+        head.push_str("HTTP/1.1 ");
+        push_u64(&mut head, u64::from(status));
+        head.push(' ');
+        head.push_str(message);
+        head.push_str("\r\n");
+        self.out.store_header_into(head, explicit.as_deref())
     }
 
     /// `writeContinue()`: an interim `100 Continue`.

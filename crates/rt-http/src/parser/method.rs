@@ -107,6 +107,13 @@ pub(crate) enum MethodMatch {
 /// begins some method; a complete method there is the match (llhttp does not
 /// backtrack to a shorter method once a longer one fails).
 pub(crate) fn match_method(buf: &[u8]) -> MethodMatch {
+    // The common methods followed by their space: no method holds a space,
+    // so the walk below would stop right there with the same answer.
+    for m in ["GET", "POST", "PUT", "HEAD", "DELETE", "PATCH", "OPTIONS"] {
+        if buf.len() > m.len() && buf[m.len()] == b' ' && buf.starts_with(m.as_bytes()) {
+            return MethodMatch::Found(m);
+        }
+    }
     let mut k = 0;
     loop {
         let continues = |len: usize| {
