@@ -277,7 +277,13 @@ impl ServerResponse {
     /// its `Content-Length`.
     pub fn end_with(&self, chunk: impl AsRef<[u8]>) -> Result<(), Error> {
         if self.inner.stream.get().is_some() {
-            return WritableSide::end_with(self, Buffer::from(chunk.as_ref()));
+            if self.writable_length() > 0 || self.headers_sent() {
+                return WritableSide::end_with(self, Buffer::from(chunk.as_ref()));
+            }
+            // Nothing queued: the whole body is known, so the head carries
+            // its Content-Length (Node's `end(data)`); then the stream ends.
+            self.end_direct(chunk.as_ref())?;
+            return WritableSide::end(self);
         }
         self.end_direct(chunk.as_ref())
     }

@@ -1,0 +1,161 @@
+//! The server's API beside the wire: ServerResponse's errors (write after
+//! end, headers after they were sent, bad header names and values), its
+//! 'finish' event, a server without handler ('request'), 'checkContinue',
+//! 'clientError' with the socket, and a graceful close that answers the
+//! request in flight and closes idle connections at once.
+
+use std::sync::mpsc;
+
+use rt_events::Emitter;
+use rt_http::server::{CHECK_CONTINUE, CLIENT_ERROR, ClientError, Exchange, REQUEST};
+use rt_http::{IncomingMessage, Server, ServerResponse};
+use rt_stream::StreamEvent;
+use rt_tests::wait::{recv_within, within};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+async fn port_of(server: &Server) -> u16 {
+    within(10, "listen", server.listen(("127.0.0.1", 0)))
+        .await
+        .expect("listen")
+        .port()
+        .expect("port")
+}
+
+async fn send(port: u16, bytes: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    s.write_all(bytes).await.expect("write");
+    s.shutdown().await.expect("half-close");
+    let mut out = Vec::new();
+    let _ = within(10, "the server to answer and close", s.read_to_end(&mut out)).await;
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_errors_are_nodes() {
+    let (tx, rx) = mpsc::channel();
+    let server = rt_http::create_server(move |_req: IncomingMessage, res: ServerResponse| {
+        let bad_name = res.set_header("X Y", "v").err().map(|e| e.code());
+        let bad_value = res.set_header("X", "a\r\nb").err().map(|e| e.code());
+        let _ = res.end_with("done");
+        let after_end = res.write("more").err().map(|e| e.code());
+        let end_again = res.end().is_ok();
+        let header_after = res.set_header("X-Late", "1").err().map(|e| e.code());
+        let _ = tx.send((bad_name, bad_value, after_end, end_again, header_after));
+    });
+    let port = port_of(&server).await;
+    let got = send(port, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n").await;
+    assert!(got.ends_with(b"done"), "{}", got.escape_ascii());
+    let (bad_name, bad_value, after_end, end_again, header_after) =
+        recv_within(&rx, 10, "the handler's results");
+    assert_eq!(bad_name, Some("ERR_INVALID_HTTP_TOKEN"));
+    assert_eq!(bad_value, Some("ERR_INVALID_CHAR"));
+    assert_eq!(after_end, Some("ERR_STREAM_WRITE_AFTER_END"));
+    assert!(end_again, "a second end() without data does nothing, as in Node");
+    assert_eq!(header_after, Some("ERR_HTTP_HEADERS_SENT"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finish_event_and_a_server_without_handler() {
+    let (tx, rx) = mpsc::channel();
+    let server = Server::new();
+    server.on(&REQUEST, move |ex: &Exchange| {
+        let tx = tx.clone();
+        ex.res.on(StreamEvent::Finish, move || {
+            let _ = tx.send("finish");
+        });
+        let _ = ex.res.end_with(format!("you asked for {}", ex.req.url()));
+    });
+    let port = port_of(&server).await;
+    let got = send(port, b"GET /x HTTP/1.1\r\nHost: h\r\n\r\n").await;
+    let text = String::from_utf8_lossy(&got);
+    // end(data) on a response whose stream is built (a listener) still
+    // sends the body with its Content-Length, as Node does.
+    assert!(
+        text.contains("Content-Length: 16\r\n\r\nyou asked for /x"),
+        "{text}"
+    );
+    assert_eq!(recv_within(&rx, 10, "'finish' on the response"), "finish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_continue_listener_decides() {
+    let server = Server::new();
+    server.on(&CHECK_CONTINUE, |ex: &Exchange| {
+        // No 100 Continue: refused outright.
+        let _ = ex.res.write_head(413);
+        let _ = ex.res.end();
+    });
+    let port = port_of(&server).await;
+    let got = send(
+        port,
+        b"POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+    )
+    .await;
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 413 Payload Too Large\r\n"), "{text}");
+    assert!(!text.contains("100 Continue"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_error_listener_gets_the_code_and_the_socket() {
+    let (tx, rx) = mpsc::channel();
+    let server = Server::new();
+    server.on(&CLIENT_ERROR, move |e: &ClientError| {
+        let _ = tx.send((e.error.code(), e.bytes_parsed));
+        let _ = e.socket.end_with("HTTP/1.1 400 Mine\r\n\r\n");
+    });
+    let port = port_of(&server).await;
+    let got = send(port, b"GET / HTTP/1.1\r\nHo st: a\r\n\r\n").await;
+    assert_eq!(got, b"HTTP/1.1 400 Mine\r\n\r\n");
+    let (code, at) = recv_within(&rx, 10, "'clientError'");
+    assert_eq!(code, "HPE_INVALID_HEADER_TOKEN");
+    assert_eq!(at, 18, "Node's bytesParsed for this request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_close_answers_in_flight_and_closes_idle() {
+    let (go_tx, go_rx) = tokio::sync::watch::channel(false);
+    let server = rt_http::create_server(move |req: IncomingMessage, res: ServerResponse| {
+        let mut go = go_rx.clone();
+        async move {
+            if req.url() == "/slow" {
+                let _ = go.wait_for(|v| *v).await;
+            }
+            let _ = res.end_with("ok");
+        }
+    });
+    let port = port_of(&server).await;
+    // An idle keep-alive connection (one request done) and one in flight.
+    let mut idle = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = [0u8; 512];
+    let n = within(10, "the first response", idle.read(&mut buf))
+        .await
+        .expect("read");
+    assert!(buf[..n].ends_with(b"ok"));
+    let mut busy = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    busy.write_all(b"GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")
+        .await
+        .expect("write");
+    rt_tests::wait::wait_until_async(10, "both connections open", || server.connections() == 2).await;
+
+    server.close().expect("close");
+    // The idle one is closed at once (not after keep_alive_timeout).
+    let mut rest = Vec::new();
+    within(10, "the idle connection closed", idle.read_to_end(&mut rest))
+        .await
+        .expect("read");
+    assert!(rest.is_empty());
+    // The one in flight is answered, then closed.
+    go_tx.send(true).expect("release");
+    let mut out = Vec::new();
+    within(10, "the slow answer and close", busy.read_to_end(&mut out))
+        .await
+        .expect("read");
+    assert!(out.ends_with(b"ok"), "{}", out.escape_ascii());
+    within(10, "closed()", server.closed()).await;
+    assert_eq!(server.connections(), 0);
+}
