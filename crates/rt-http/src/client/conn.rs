@@ -414,13 +414,7 @@ impl Exchange<'_> {
                     };
                     let res = IncomingMessage::new(mh, state, self.info);
                     self.res_keep_alive = keep;
-                    self.hint = res
-                        .header("keep-alive")
-                        .and_then(|v| {
-                            v.strip_prefix("timeout=")
-                                .map(|s| s.chars().take_while(char::is_ascii_digit).collect::<String>())
-                        })
-                        .and_then(|s| s.parse().ok());
+                    self.hint = keep_alive_hint(res.raw_headers());
                     self.res = Some(res.clone());
                     self.phase = match body {
                         ResponseBody::Length(n) => Phase::Length(n),
@@ -491,6 +485,21 @@ impl Exchange<'_> {
 fn abort(res: &IncomingMessage) {
     let _ = res.readable_length();
     res.abort();
+}
+
+/// The server's `Keep-Alive: timeout=N` (seconds), read from the raw
+/// headers (no merged header map is built for it).
+fn keep_alive_hint(raw: &[String]) -> Option<u64> {
+    let value = raw
+        .chunks_exact(2)
+        .find(|p| p[0].eq_ignore_ascii_case("keep-alive"))
+        .map(|p| p[1].as_str())?;
+    let digits: String = value
+        .strip_prefix("timeout=")?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
 }
 
 fn socket_hang_up() -> Error {
