@@ -648,3 +648,84 @@ const run = (early) => new Promise((resolve) => {{
     });
     assert_eq!(got, expected, "rt vs node");
 }
+
+/// `max_total_sockets` queues past the total, `max_free_sockets` closes
+/// what the free list cannot hold, `timeout` closes an idle free socket.
+#[test]
+fn agent_limits_and_idle_timeout() {
+    let Some(node) = node_or_skip("agent_limits_and_idle_timeout") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    rt().block_on(async {
+        let agent = Agent::new(AgentOptions {
+            keep_alive: true,
+            max_total_sockets: 2,
+            max_free_sockets: 1,
+            ..AgentOptions::default()
+        });
+        let reqs: Vec<ClientRequest> = (0..3)
+            .map(|i| rt_http::get(srv.opts(&format!("/slow?ms=20&tag=t{i}")).agent(&agent)).expect("request"))
+            .collect();
+        assert_eq!(agent.total_socket_count(), 2, "max_total_sockets");
+        assert_eq!(agent.requests().values().sum::<usize>(), 1, "the third waits");
+        for (i, req) in reqs.iter().enumerate() {
+            let res = response(req).await.expect("response");
+            assert_eq!(body_of(&res).await, format!("t{i}").as_bytes());
+            within(20, "close", rt_stream::closed(req)).await;
+        }
+        rt_tests::wait::wait_until_async(20, "one free socket kept, the other closed", || {
+            agent.total_socket_count() == 1 && agent.free_sockets().values().sum::<usize>() == 1
+        })
+        .await;
+
+        let agent = Agent::new(AgentOptions {
+            keep_alive: true,
+            timeout: Some(Duration::from_millis(50)),
+            ..AgentOptions::default()
+        });
+        let (status, _, _, _) = fetch(&srv, "/hello", &agent).await;
+        assert_eq!(status, 200);
+        rt_tests::wait::wait_until_async(20, "the idle socket to time out", || {
+            agent.total_socket_count() == 0
+        })
+        .await;
+        assert!(agent.free_sockets().is_empty());
+    });
+}
+
+/// `socket_path`: the request goes to a Node server on a Unix socket
+/// (Host defaults to `localhost`, as Node's client sends it).
+#[test]
+fn socket_path_reaches_a_unix_server() {
+    let Some(node) = node_or_skip("socket_path_reaches_a_unix_server") else {
+        return;
+    };
+    let dir = rt_tests::temp::TempDir::new("rt-http-unix");
+    let path = dir.path().join("s.sock");
+    let mut child = node
+        .command()
+        .arg("-e")
+        .arg(
+            "require('http').createServer((q, s) => s.end('unix ' + q.headers.host + ' ' + q.url))\
+             .listen(process.argv[1], () => console.log('ready')); process.stdin.resume();\
+             process.stdin.on('end', () => process.exit(0));",
+        )
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node");
+    let lines = Lines::spawn(child.stdout.take().expect("stdout"));
+    assert_eq!(lines.next_within(30, "the unix server").trim(), "ready");
+    let body = rt().block_on(async {
+        let mut opts = RequestOptions::default().path("/over-unix");
+        opts.socket_path = Some(path.clone());
+        let req = rt_http::get(opts).expect("request");
+        let res = response(&req).await.expect("response");
+        body_of(&res).await
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(String::from_utf8_lossy(&body), "unix localhost /over-unix");
+}
