@@ -111,8 +111,15 @@ pub(crate) fn spawn(job: Job, link: Option<PoolLink>, keep_alive_ms: Option<u64>
         req: Some(job.req.clone()),
     };
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        // No runtime to run the connection on (or it is shutting down):
-        // the guard fails the request and gives the pool its place back.
+        // No runtime to run the connection on: the request fails (Node has
+        // no such case; the code is rt's own) and the guard gives the pool
+        // its place back.
+        if let Some(req) = guard.req.take() {
+            req.fail(Error::new(
+                Code::custom("ERR_RT_NO_RUNTIME"),
+                "http.request() needs a tokio runtime to run its connection",
+            ));
+        }
         return;
     };
     runtime.spawn(async move {

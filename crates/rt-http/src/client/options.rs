@@ -292,6 +292,9 @@ mod tests {
         let e = RequestOptions::from_url("not a url").expect_err("invalid");
         assert_eq!(e.code(), "ERR_INVALID_URL");
         let o = RequestOptions::from_url("https://x/").expect("parses");
+        // Outside a runtime the request fails instead of hanging.
+        let req = crate::request(RequestOptions::default().port(1)).expect("request");
+        assert_eq!(req.errored().map(|e| e.code()), Some("ERR_RT_NO_RUNTIME"));
         assert_eq!(
             o.check_protocol().expect_err("https").code(),
             "ERR_INVALID_PROTOCOL"
