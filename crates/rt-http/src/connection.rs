@@ -135,6 +135,7 @@ impl Conn {
         let opts = &self.server.options;
         let kat_ms = opts.keep_alive_timeout.as_millis() as u64;
         let mut out: Vec<u8> = Vec::new();
+        let mut parts: Vec<(usize, Buffer)> = Vec::new();
         let mut requests: u64 = 0;
         let mut first = true;
         loop {
@@ -356,13 +357,14 @@ impl Conn {
             let mut wrote = false;
             let mut looked_ahead = false;
             let last = loop {
-                let (finished, last) = res.take_output(&mut out);
-                if !out.is_empty() {
+                let (finished, last) = res.take_output(&mut out, &mut parts);
+                if !out.is_empty() || !parts.is_empty() {
                     let ok = tokio::select! {
-                        r = t.write_all(&out) => r.is_ok(),
+                        r = write_out(&t, &out, &parts) => r.is_ok(),
                         _ = self.killed() => false,
                     };
                     out.clear();
+                    parts.clear();
                     if !ok {
                         res.detach();
                         req.abort();
@@ -586,6 +588,27 @@ async fn read_some(t: &mut Transport) -> std::io::Result<usize> {
         }
         t.readable().await?;
     }
+}
+
+/// Sends the response's bytes with its large body chunks between them, in
+/// one vectored write when the kernel takes it all.
+async fn write_out(t: &Transport, out: &[u8], parts: &[(usize, Buffer)]) -> std::io::Result<()> {
+    if parts.is_empty() {
+        return t.write_all(out).await;
+    }
+    let mut slices: Vec<std::io::IoSlice<'_>> = Vec::with_capacity(parts.len() * 2 + 1);
+    let mut at = 0;
+    for (offset, chunk) in parts {
+        if *offset > at {
+            slices.push(std::io::IoSlice::new(&out[at..*offset]));
+        }
+        slices.push(std::io::IoSlice::new(chunk));
+        at = *offset;
+    }
+    if at < out.len() {
+        slices.push(std::io::IoSlice::new(&out[at..]));
+    }
+    t.write_all_vectored(&mut slices).await
 }
 
 /// A socket handed to a listener lives until it closes, as a Node socket

@@ -109,6 +109,9 @@ fn validate_value(name: &str, value: &OutValue) -> Result<(), Error> {
     Ok(())
 }
 
+/// Body chunks at least this large are sent without a copy.
+const BIG_CHUNK: usize = 4096;
+
 /// Appends `n` in decimal (no formatter on the hot path).
 pub(crate) fn push_u64(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -174,6 +177,10 @@ pub struct Outgoing {
     header: Option<String>,
     /// Bytes ready to send (drained by [`Outgoing::take_output`]).
     output: Vec<u8>,
+    /// Large body chunks sent as they are, without a copy: each goes on the
+    /// wire at its offset of `output` (see [`Outgoing::swap_output_parts`]).
+    parts: Vec<(usize, rt_buffer::Buffer)>,
+    parts_len: usize,
     header_sent: bool,
     pub(crate) has_body: bool,
     chunked: bool,
@@ -204,6 +211,8 @@ impl Default for Outgoing {
             touched: false,
             header: None,
             output: Vec::new(),
+            parts: Vec::new(),
+            parts_len: 0,
             header_sent: false,
             has_body: true,
             chunked: false,
@@ -588,6 +597,24 @@ impl Outgoing {
         }
     }
 
+    /// [`write_body`](Self::write_body) for an owned chunk: a large one is
+    /// kept as it is (framed around, not copied) for a vectored write.
+    pub(crate) fn write_body_buf(&mut self, chunk: rt_buffer::Buffer) {
+        if chunk.len() < BIG_CHUNK || !self.has_body {
+            self.write_body(&chunk);
+            return;
+        }
+        self.flush_head(false);
+        if self.chunked {
+            let _ = write!(self.output, "{:x}\r\n", chunk.len());
+        }
+        self.parts_len += chunk.len();
+        self.parts.push((self.output.len(), chunk));
+        if self.chunked {
+            self.output.extend_from_slice(b"\r\n");
+        }
+    }
+
     /// Records the content length `end(chunk)` knows before the implicit head.
     pub(crate) fn set_content_length(&mut self, n: u64) {
         self.content_length = Some(n);
@@ -613,7 +640,29 @@ impl Outgoing {
     /// Takes the bytes ready to send, in order: what one vectored write
     /// puts on the connection.
     pub fn take_output(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.output)
+        if self.parts.is_empty() {
+            return std::mem::take(&mut self.output);
+        }
+        // Flattened: the body chunks kept aside join the bytes.
+        let mut flat = Vec::with_capacity(self.output.len() + self.parts_len);
+        let mut at = 0;
+        for (offset, chunk) in std::mem::take(&mut self.parts) {
+            flat.extend_from_slice(&self.output[at..offset]);
+            flat.extend_from_slice(&chunk);
+            at = offset;
+        }
+        flat.extend_from_slice(&self.output[at..]);
+        self.output.clear();
+        self.parts_len = 0;
+        flat
+    }
+
+    /// [`swap_output`](Self::swap_output), and the large body chunks that go
+    /// between its bytes (offset into the bytes, chunk) into `parts` (empty).
+    pub fn swap_output_parts(&mut self, buf: &mut Vec<u8>, parts: &mut Vec<(usize, rt_buffer::Buffer)>) {
+        std::mem::swap(&mut self.output, buf);
+        std::mem::swap(&mut self.parts, parts);
+        self.parts_len = 0;
     }
 
     /// Swaps the bytes ready to send with `buf` (an empty buffer the
@@ -624,7 +673,7 @@ impl Outgoing {
 
     /// How many bytes wait to be sent.
     pub fn output_len(&self) -> usize {
-        self.output.len()
+        self.output.len() + self.parts_len
     }
 
     /// `getHeaders()`: (lower-cased name, value), in order.

@@ -57,7 +57,7 @@ struct ResSink(Weak<ResInner>);
 impl Sink<Buffer> for ResSink {
     fn write(&mut self, chunk: Buffer) -> WriteOutcome {
         match self.0.upgrade() {
-            Some(inner) => WriteOutcome::Done(ServerResponse { inner }.write_direct(&chunk).map(|_| ())),
+            Some(inner) => WriteOutcome::Done(ServerResponse { inner }.write_direct_buf(chunk).map(|_| ())),
             None => WriteOutcome::ok(),
         }
     }
@@ -316,6 +316,28 @@ impl ServerResponse {
         Ok(below || self.inner.detached.load(Ordering::Acquire))
     }
 
+    /// `write` of an owned chunk (the stream's `_write`): a large chunk is
+    /// sent without being copied.
+    fn write_direct_buf(&self, chunk: Buffer) -> Result<bool, Error> {
+        let below = {
+            let mut st = lock(&self.inner.state);
+            if st.core.out.finished() {
+                return Err(Error::new("ERR_STREAM_WRITE_AFTER_END", "write after end"));
+            }
+            if !st.core.out.headers_sent() {
+                st.core.implicit_head()?;
+            }
+            st.core.out.write_body_buf(chunk);
+            let below = st.core.out.output_len() < RESPONSE_HIGH_WATER_MARK;
+            if !below {
+                st.need_drain = true;
+            }
+            below
+        };
+        self.wake();
+        Ok(below || self.inner.detached.load(Ordering::Acquire))
+    }
+
     fn end_direct(&self, chunk: &[u8]) -> Result<(), Error> {
         lock(&self.inner.state).core.end(chunk)?;
         self.wake();
@@ -329,9 +351,9 @@ impl ServerResponse {
     /// Connection side: swaps the queued output into `buf` (empty);
     /// returns whether `end()` was called and whether the connection must
     /// close after this response (Node's `_last`).
-    pub(crate) fn take_output(&self, buf: &mut Vec<u8>) -> (bool, bool) {
+    pub(crate) fn take_output(&self, buf: &mut Vec<u8>, parts: &mut Vec<(usize, Buffer)>) -> (bool, bool) {
         let mut st = lock(&self.inner.state);
-        st.core.out.swap_output(buf);
+        st.core.out.swap_output_parts(buf, parts);
         (st.core.out.finished(), st.core.out.is_last())
     }
 

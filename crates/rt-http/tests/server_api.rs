@@ -159,3 +159,43 @@ async fn graceful_close_answers_in_flight_and_closes_idle() {
     within(10, "closed()", server.closed()).await;
     assert_eq!(server.connections(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn piped_echo_of_a_large_body_is_exact() {
+    use rt_http::parser::{ChunkEvent, ChunkedDecoder};
+    let server = rt_http::create_server(|req: IncomingMessage, res: ServerResponse| {
+        req.pipe(&res);
+    });
+    let port = port_of(&server).await;
+    let body: Vec<u8> = (0..(1 << 20) + 123).map(|i: u32| (i % 251) as u8).collect();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    let head = format!(
+        "POST /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let (mut rd, mut wr) = s.split();
+    let send = async {
+        wr.write_all(head.as_bytes()).await.expect("head");
+        wr.write_all(&body).await.expect("body");
+    };
+    let mut got = Vec::new();
+    let recv = rd.read_to_end(&mut got);
+    let (_, r) = within(30, "the echo", async { tokio::join!(send, recv) }).await;
+    r.expect("read");
+    let split = got.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 4;
+    let head_text = String::from_utf8_lossy(&got[..split]).to_string();
+    assert!(head_text.contains("Transfer-Encoding: chunked"), "{head_text}");
+    let mut dec = ChunkedDecoder::new(16 * 1024);
+    let mut rest = &got[split..];
+    let mut echoed = Vec::new();
+    while !dec.is_done() {
+        let (n, ev) = dec.decode(rest).expect("well-formed chunks");
+        if let Some(ChunkEvent::Data(r)) = ev {
+            echoed.extend_from_slice(&rest[r]);
+        }
+        assert!(n > 0 || dec.is_done(), "the chunked body ended early");
+        rest = &rest[n..];
+    }
+    assert_eq!(echoed.len(), body.len());
+    assert!(echoed == body, "the echoed bytes differ");
+}
