@@ -73,10 +73,7 @@ impl StreamBase for ServerResponse {
     type Write = Buffer;
     fn stream_core(&self) -> &Arc<StreamCore<Void, Buffer>> {
         self.inner.stream.get_or_init(|| {
-            let opts = WritableOptions {
-                high_water_mark: Some(RESPONSE_HIGH_WATER_MARK),
-                ..WritableOptions::default()
-            };
+            let opts = WritableOptions::default().high_water_mark(RESPONSE_HIGH_WATER_MARK);
             Writable::new(ResSink(Arc::downgrade(&self.inner)), opts)
                 .stream_core()
                 .clone()

@@ -9,6 +9,7 @@ use crate::address::Family;
 /// Options of a socket that are not about where it connects (Node's
 /// `new net.Socket(options)`).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SocketOptions {
     /// Keep our side writable after the peer's `'end'` until we call `end()`
     /// (default `false`: we end automatically, as Node). Node: `allowHalfOpen`.
@@ -19,6 +20,18 @@ pub struct SocketOptions {
     /// Bytes asked of the kernel per read at most (default 64 KiB, as Node).
     pub read_size: usize,
 }
+
+option_setters!(SocketOptions {
+    /// Sets `allow_half_open` (Node: `allowHalfOpen`).
+    #[doc(alias = "allowHalfOpen")]
+    allow_half_open: (bool),
+    /// Sets `high_water_mark` (Node: `writableHighWaterMark`).
+    #[doc(alias = "writableHighWaterMark")]
+    high_water_mark: (usize),
+    /// Sets `read_size` (Node: `readSize`).
+    #[doc(alias = "readSize")]
+    read_size: (usize),
+});
 
 impl Default for SocketOptions {
     fn default() -> Self {
@@ -36,6 +49,7 @@ impl Default for SocketOptions {
 /// Build one from a port (`3000u16`, on `localhost`), a `(host, port)` pair,
 /// a `SocketAddr`, or a Unix socket path, then adjust fields.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct ConnectOptions {
     /// TCP port. Node: `port`.
     pub port: u16,
@@ -64,6 +78,37 @@ pub struct ConnectOptions {
     /// Socket options (half-open, high-water mark).
     pub socket: SocketOptions,
 }
+
+option_setters!(ConnectOptions {
+    /// Sets `port` (Node: `port`).
+    port: (u16),
+    /// Sets `host` (Node: `host`).
+    host: Some into (String),
+    /// Sets `family` (Node: `family`).
+    family: Some (Family),
+    /// Sets `local_address` (Node: `localAddress`).
+    #[doc(alias = "localAddress")]
+    local_address: Some into (String),
+    /// Sets `local_port` (Node: `localPort`).
+    #[doc(alias = "localPort")]
+    local_port: Some (u16),
+    /// Sets `connect_timeout` (Node: `connectTimeout`).
+    #[doc(alias = "connectTimeout")]
+    connect_timeout: Some (Duration),
+    /// Sets `timeout` (Node: `timeout`).
+    timeout: Some (Duration),
+    /// Sets `no_delay` (Node: `noDelay`).
+    #[doc(alias = "noDelay")]
+    no_delay: (bool),
+    /// Sets `keep_alive` (Node: `keepAlive`).
+    #[doc(alias = "keepAlive")]
+    keep_alive: (bool),
+    /// Sets `keep_alive_initial_delay` (Node: `keepAliveInitialDelay`).
+    #[doc(alias = "keepAliveInitialDelay")]
+    keep_alive_initial_delay: (Duration),
+    /// Sets `socket` (Node: `socket`).
+    socket: (SocketOptions),
+});
 
 impl ConnectOptions {
     /// TCP to `host:port`.
@@ -128,6 +173,7 @@ impl From<PathBuf> for ConnectOptions {
 /// Build one from a port (`8000u16`: all interfaces, `::` dual-stack as
 /// Node), a `(host, port)` pair, a `SocketAddr` or a Unix path.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct ListenOptions {
     /// Port; 0 picks a free one. Node: `port`.
     pub port: u16,
@@ -152,6 +198,29 @@ pub struct ListenOptions {
     /// Make a Unix socket writable by all users. Node: `writableAll`.
     pub writable_all: bool,
 }
+
+option_setters!(ListenOptions {
+    /// Sets `port` (Node: `port`).
+    port: (u16),
+    /// Sets `host` (Node: `host`).
+    host: Some into (String),
+    /// Sets `backlog` (Node: `backlog`).
+    backlog: Some (i32),
+    /// Sets `exclusive` (Node: `exclusive`).
+    exclusive: (bool),
+    /// Sets `reuse_port` (Node: `reusePort`).
+    #[doc(alias = "reusePort")]
+    reuse_port: (bool),
+    /// Sets `ipv6_only` (Node: `ipv6Only`).
+    #[doc(alias = "ipv6Only")]
+    ipv6_only: (bool),
+    /// Sets `readable_all` (Node: `readableAll`).
+    #[doc(alias = "readableAll")]
+    readable_all: (bool),
+    /// Sets `writable_all` (Node: `writableAll`).
+    #[doc(alias = "writableAll")]
+    writable_all: (bool),
+});
 
 impl ListenOptions {
     /// TCP on `host:port`.
@@ -213,6 +282,7 @@ impl From<PathBuf> for ListenOptions {
 
 /// Options of a server (Node's `net.createServer(options)`).
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct ServerOptions {
     /// Accepted sockets keep their side writable after the client's end.
     /// Node: `allowHalfOpen`.
@@ -228,3 +298,24 @@ pub struct ServerOptions {
     /// Write high-water mark of accepted sockets (`None`: 16 KiB).
     pub high_water_mark: Option<usize>,
 }
+
+option_setters!(ServerOptions {
+    /// Sets `allow_half_open` (Node: `allowHalfOpen`).
+    #[doc(alias = "allowHalfOpen")]
+    allow_half_open: (bool),
+    /// Sets `pause_on_connect` (Node: `pauseOnConnect`).
+    #[doc(alias = "pauseOnConnect")]
+    pause_on_connect: (bool),
+    /// Sets `no_delay` (Node: `noDelay`).
+    #[doc(alias = "noDelay")]
+    no_delay: (bool),
+    /// Sets `keep_alive` (Node: `keepAlive`).
+    #[doc(alias = "keepAlive")]
+    keep_alive: (bool),
+    /// Sets `keep_alive_initial_delay` (Node: `keepAliveInitialDelay`).
+    #[doc(alias = "keepAliveInitialDelay")]
+    keep_alive_initial_delay: (std::time::Duration),
+    /// Sets `high_water_mark` (Node: `highWaterMark`).
+    #[doc(alias = "highWaterMark")]
+    high_water_mark: Some(usize),
+});

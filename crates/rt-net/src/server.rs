@@ -465,11 +465,9 @@ impl Server {
         }
         let socket = Socket::from_conn(
             conn,
-            SocketOptions {
-                allow_half_open: o.allow_half_open,
-                high_water_mark: o.high_water_mark.unwrap_or(16 * 1024),
-                ..SocketOptions::default()
-            },
+            SocketOptions::default()
+                .allow_half_open(o.allow_half_open)
+                .high_water_mark(o.high_water_mark.unwrap_or(16 * 1024)),
             o.pause_on_connect,
         );
         self.inner.connections.fetch_add(1, Ordering::AcqRel);

@@ -234,14 +234,12 @@ impl Socket {
     pub fn new(options: SocketOptions) -> Socket {
         let inner = Arc::new_cyclic(|weak: &Weak<Inner>| {
             let stream = Duplex::new(
-                DuplexOptions {
-                    writable_high_water_mark: Some(options.high_water_mark),
+                DuplexOptions::default()
+                    .writable_high_water_mark(options.high_water_mark)
                     // The socket applies its own half-open policy (it can
                     // change after construction, and pipes into the socket
                     // end it themselves).
-                    allow_half_open: true,
-                    ..DuplexOptions::default()
-                },
+                    .allow_half_open(true),
                 Some(io_impl::SocketSource { inner: weak.clone() }),
                 Some(io_impl::SocketSink { inner: weak.clone() }),
             );

@@ -442,10 +442,7 @@ struct HalfOpenServerSide {
 async fn half_open_keeps_our_side_writable() {
     for allow_half_open in [true, false] {
         let (server, mut handled) = checked_server(
-            ServerOptions {
-                allow_half_open,
-                ..Default::default()
-            },
+            ServerOptions::default().allow_half_open(allow_half_open),
             |s: Socket| async move {
                 let events = log();
                 for (ev, name) in [(&END, "end"), (&FINISH, "finish")] {
@@ -534,13 +531,9 @@ async fn set_encoding_keeps_characters_whole() {
 async fn write_returns_false_at_the_mark_and_drain_follows() {
     let server = Server::new();
     let port = listen_local(&server).await;
-    let c = connect(ConnectOptions {
-        socket: SocketOptions {
-            high_water_mark: 64 * 1024,
-            ..Default::default()
-        },
-        ..ConnectOptions::tcp("127.0.0.1", port)
-    })
+    let c = connect(
+        ConnectOptions::tcp("127.0.0.1", port).socket(SocketOptions::default().high_water_mark(64 * 1024)),
+    )
     .within(WAIT, "connect")
     .await
     .unwrap();
@@ -649,13 +642,10 @@ async fn lookup_event_for_host_names() {
             )
         });
     }
-    c.connect(ConnectOptions {
-        family: Some(rt_net::Family::IPv4),
-        ..ConnectOptions::tcp("localhost", port)
-    })
-    .within(WAIT, "connect to localhost")
-    .await
-    .unwrap();
+    c.connect(ConnectOptions::tcp("localhost", port).family(rt_net::Family::IPv4))
+        .within(WAIT, "connect to localhost")
+        .await
+        .unwrap();
     assert_eq!(logged(&seen), ["127.0.0.1 4 localhost"]);
     c.destroy(None);
     server.close().unwrap();
@@ -702,13 +692,10 @@ async fn listen_on_handed_over_listeners() {
 #[tokio::test]
 async fn keep_alive_and_no_delay_reach_the_os() {
     let (server, port) = echo_server().await;
-    let c = connect(ConnectOptions {
-        no_delay: true,
-        ..ConnectOptions::tcp("127.0.0.1", port)
-    })
-    .within(WAIT, "connect")
-    .await
-    .unwrap();
+    let c = connect(ConnectOptions::tcp("127.0.0.1", port).no_delay(true))
+        .within(WAIT, "connect")
+        .await
+        .unwrap();
     assert_eq!(c.no_delay(), Some(true));
     c.set_no_delay(false);
     assert_eq!(c.no_delay(), Some(false));
@@ -791,12 +778,9 @@ async fn connect_timeout_is_etimedout() {
     let mut held = Vec::new();
     let mut timed_out = None;
     for _ in 0..16 {
-        match connect(ConnectOptions {
-            connect_timeout: Some(Duration::from_millis(100)),
-            ..ConnectOptions::tcp("127.0.0.1", port)
-        })
-        .within(WAIT, "a connect with a 100 ms connect timeout")
-        .await
+        match connect(ConnectOptions::tcp("127.0.0.1", port).connect_timeout(Duration::from_millis(100)))
+            .within(WAIT, "a connect with a 100 ms connect timeout")
+            .await
         {
             Ok(s) => held.push(s),
             Err(e) => {
@@ -885,10 +869,7 @@ async fn close_idle_and_all_connections() {
 
 #[tokio::test]
 async fn reuse_port_lets_two_servers_share_a_port() {
-    let opts = |port| ListenOptions {
-        reuse_port: true,
-        ..ListenOptions::tcp("127.0.0.1", port)
-    };
+    let opts = |port| ListenOptions::tcp("127.0.0.1", port).reuse_port(true);
     let a = create_server(|s: Socket| async move { s.end_with("a") });
     let port = a
         .listen(opts(0))
@@ -935,11 +916,7 @@ async fn unix_permissions_and_handed_over_unix_fd() {
     let path = dir.path().join("perm.sock");
     let server = Server::new();
     server
-        .listen(ListenOptions {
-            readable_all: true,
-            writable_all: true,
-            ..ListenOptions::path(&path)
-        })
+        .listen(ListenOptions::path(&path).readable_all(true).writable_all(true))
         .within(WAIT, "listen on a path")
         .await
         .unwrap();
@@ -972,13 +949,10 @@ async fn unix_permissions_and_handed_over_unix_fd() {
 #[tokio::test]
 async fn huge_timeouts_do_not_panic() {
     let (server, port) = echo_server().await;
-    let c = connect(ConnectOptions {
-        connect_timeout: Some(Duration::MAX),
-        ..ConnectOptions::tcp("127.0.0.1", port)
-    })
-    .within(WAIT, "connect")
-    .await
-    .unwrap();
+    let c = connect(ConnectOptions::tcp("127.0.0.1", port).connect_timeout(Duration::MAX))
+        .within(WAIT, "connect")
+        .await
+        .unwrap();
     c.set_timeout(Duration::MAX);
     c.set_keep_alive(true, Duration::MAX);
     c.write_all("still fine").within(WAIT, "a write").await.unwrap();

@@ -242,10 +242,7 @@ process.stdin.resume();
     // The other way: an rt server with allow_half_open, a Node client that
     // ends first and waits for the answer.
     let (server, mut handled) = checked_server(
-        ServerOptions {
-            allow_half_open: true,
-            ..Default::default()
-        },
+        ServerOptions::default().allow_half_open(true),
         |s: Socket| async move {
             let mut n = 0;
             while let Some(chunk) = s.recv().within(WAIT, "the node client's data").await? {
@@ -400,13 +397,10 @@ process.stdin.resume();
         &[],
     );
     let port: u16 = proc_.line("the node server's port").parse().unwrap();
-    let c = connect(ConnectOptions {
-        timeout: Some(Duration::from_millis(40)),
-        ..ConnectOptions::tcp("127.0.0.1", port)
-    })
-    .within(WAIT, "connect")
-    .await
-    .unwrap();
+    let c = connect(ConnectOptions::tcp("127.0.0.1", port).timeout(Duration::from_millis(40)))
+        .within(WAIT, "connect")
+        .await
+        .unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     c.on(&TIMEOUT, move |_| {
         let _ = tx.send(());

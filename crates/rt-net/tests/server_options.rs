@@ -104,10 +104,10 @@ async fn ipv6_and_dual_stack_listening_match_node() {
     for c in cases.as_array().unwrap() {
         let server = Server::new();
         let addr = server
-            .listen(ListenOptions {
-                ipv6_only: c["ipv6Only"].as_bool().unwrap(),
-                ..ListenOptions::tcp(c["host"].as_str().unwrap(), 0)
-            })
+            .listen(
+                ListenOptions::tcp(c["host"].as_str().unwrap(), 0)
+                    .ipv6_only(c["ipv6Only"].as_bool().unwrap()),
+            )
             .within(WAIT, "listen")
             .await
             .unwrap();
@@ -205,10 +205,7 @@ async fn pause_on_connect_matches_node() {
     let mut ours = Vec::new();
     for pause_on_connect in [false, true] {
         let (server, mut handled) = checked_server(
-            ServerOptions {
-                pause_on_connect,
-                ..Default::default()
-            },
+            ServerOptions::default().pause_on_connect(pause_on_connect),
             move |s: Socket| async move {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 let paused = s.is_paused();
@@ -256,20 +253,15 @@ async fn server_options_reach_accepted_sockets() {
     for (options, expected) in [
         (ServerOptions::default(), (Some(false), Some(false), 16 * 1024)),
         (
-            ServerOptions {
-                no_delay: true,
-                keep_alive: true,
-                keep_alive_initial_delay: Duration::from_secs(7),
-                high_water_mark: Some(1000),
-                ..Default::default()
-            },
+            ServerOptions::default()
+                .no_delay(true)
+                .keep_alive(true)
+                .keep_alive_initial_delay(Duration::from_secs(7))
+                .high_water_mark(1000),
             (Some(true), Some(true), 1000),
         ),
         (
-            ServerOptions {
-                keep_alive: true,
-                ..Default::default()
-            },
+            ServerOptions::default().keep_alive(true),
             (Some(false), Some(true), 16 * 1024),
         ),
     ] {
@@ -347,9 +339,10 @@ async fn listen_backlog_matches_node() {
     for b in backlogs {
         let server = Server::new();
         let port = server
-            .listen(ListenOptions {
-                backlog: b,
-                ..ListenOptions::tcp("127.0.0.1", 0)
+            .listen({
+                let mut o = ListenOptions::tcp("127.0.0.1", 0);
+                o.backlog = b;
+                o
             })
             .within(WAIT, "listen")
             .await
@@ -375,10 +368,7 @@ async fn exclusive_does_not_change_a_lone_server() {
             let _ = s.end_with("served");
         });
         let port = server
-            .listen(ListenOptions {
-                exclusive,
-                ..ListenOptions::tcp("127.0.0.1", 0)
-            })
+            .listen(ListenOptions::tcp("127.0.0.1", 0).exclusive(exclusive))
             .within(WAIT, "listen")
             .await
             .unwrap()
@@ -434,11 +424,9 @@ async fn keep_alive_initial_delay_reaches_the_os() {
     let mut checked = 0;
     for (keep_alive, delay) in [(true, 7u64), (true, 0), (false, 0)] {
         let server = Server::with_options(
-            ServerOptions {
-                keep_alive,
-                keep_alive_initial_delay: Duration::from_secs(delay),
-                ..Default::default()
-            },
+            ServerOptions::default()
+                .keep_alive(keep_alive)
+                .keep_alive_initial_delay(Duration::from_secs(delay)),
             None::<fn(Socket) -> std::future::Ready<()>>,
         );
         let port = server

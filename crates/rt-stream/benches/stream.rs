@@ -26,10 +26,7 @@ fn bytes_source(total: u64) -> Readable {
                 p.push(block.clone());
             }
         },
-        ReadableOptions {
-            high_water_mark: Some(CHUNK),
-            ..Default::default()
-        },
+        ReadableOptions::default().high_water_mark(CHUNK),
     )
 }
 

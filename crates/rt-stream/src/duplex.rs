@@ -11,6 +11,7 @@ use rt_buffer::Buffer;
 
 /// Options of a duplex stream (Node's `new Duplex(options)`).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct DuplexOptions {
     /// High-water mark of both sides unless set per side. Node: `highWaterMark`.
     pub high_water_mark: Option<usize>,
@@ -34,6 +35,38 @@ pub struct DuplexOptions {
     /// Destroy after `'end'` and `'finish'` (default true). Node: `autoDestroy`.
     pub auto_destroy: bool,
 }
+
+option_setters!(DuplexOptions {
+    /// Sets `high_water_mark` (Node: `highWaterMark`).
+    #[doc(alias = "highWaterMark")]
+    high_water_mark: Some (usize),
+    /// Sets `readable_high_water_mark` (Node: `readableHighWaterMark`).
+    #[doc(alias = "readableHighWaterMark")]
+    readable_high_water_mark: Some (usize),
+    /// Sets `writable_high_water_mark` (Node: `writableHighWaterMark`).
+    #[doc(alias = "writableHighWaterMark")]
+    writable_high_water_mark: Some (usize),
+    /// Sets `object_mode` (Node: `objectMode`).
+    #[doc(alias = "objectMode")]
+    object_mode: (bool),
+    /// Sets `readable_object_mode` (Node: `readableObjectMode`).
+    #[doc(alias = "readableObjectMode")]
+    readable_object_mode: (bool),
+    /// Sets `writable_object_mode` (Node: `writableObjectMode`).
+    #[doc(alias = "writableObjectMode")]
+    writable_object_mode: (bool),
+    /// Sets `allow_half_open` (Node: `allowHalfOpen`).
+    #[doc(alias = "allowHalfOpen")]
+    allow_half_open: (bool),
+    /// Sets `encoding` (Node: `encoding`).
+    encoding: Some into (String),
+    /// Sets `emit_close` (Node: `emitClose`).
+    #[doc(alias = "emitClose")]
+    emit_close: (bool),
+    /// Sets `auto_destroy` (Node: `autoDestroy`).
+    #[doc(alias = "autoDestroy")]
+    auto_destroy: (bool),
+});
 
 impl Default for DuplexOptions {
     fn default() -> Self {

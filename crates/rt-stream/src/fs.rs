@@ -35,6 +35,7 @@ pub const WRITE_BEHIND: usize = 1024 * 1024;
 
 /// Options of [`create_read_stream`] (Node's `fs.createReadStream(path, options)`).
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct ReadStreamOptions {
     /// First byte to read. Node: `start`.
     pub start: Option<u64>,
@@ -46,8 +47,21 @@ pub struct ReadStreamOptions {
     pub encoding: Option<String>,
 }
 
+option_setters!(ReadStreamOptions {
+    /// Sets `start` (Node: `start`).
+    start: Some (u64),
+    /// Sets `end` (Node: `end`).
+    end: Some (u64),
+    /// Sets `high_water_mark` (Node: `highWaterMark`).
+    #[doc(alias = "highWaterMark")]
+    high_water_mark: Some (usize),
+    /// Sets `encoding` (Node: `encoding`).
+    encoding: Some into (String),
+});
+
 /// Options of [`create_write_stream`] (Node's `fs.createWriteStream(path, options)`).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct WriteStreamOptions {
     /// `"w"` (truncate, default), `"a"` (append), `"wx"` (fail if it exists),
     /// `"r+"` (write in place). Node: `flags`.
@@ -57,6 +71,16 @@ pub struct WriteStreamOptions {
     /// Buffer mark (default 16 KiB, as Node). Node: `highWaterMark`.
     pub high_water_mark: Option<usize>,
 }
+
+option_setters!(WriteStreamOptions {
+    /// Sets `flags` (Node: `flags`).
+    flags: into(String),
+    /// Sets `start` (Node: `start`).
+    start: Some(u64),
+    /// Sets `high_water_mark` (Node: `highWaterMark`).
+    #[doc(alias = "highWaterMark")]
+    high_water_mark: Some(usize),
+});
 
 impl Default for WriteStreamOptions {
     fn default() -> Self {
@@ -225,7 +249,7 @@ fn spawn_io(f: impl FnOnce() + Send + 'static) {
 /// let path = dir.join("hello.txt");
 /// std::fs::write(&path, "hello world").unwrap();
 /// // fs.createReadStream(path, { start: 6, end: 10 })
-/// let r = create_read_stream(&path, ReadStreamOptions { start: Some(6), end: Some(10), ..Default::default() })?;
+/// let r = create_read_stream(&path, ReadStreamOptions::default().start(6).end(10))?;
 /// let chunks = r.read_all().await?;
 /// assert_eq!(chunks.concat(), b"world");
 /// let err = create_read_stream(dir.join("missing"), Default::default()).unwrap_err();
@@ -448,7 +472,7 @@ fn writer_thread(mut file: File, path: String, st: Arc<WriteState>) {
 /// w.end_with("world")?;
 /// rt_stream::finished(&w).await?;
 /// assert_eq!(std::fs::read(&path).unwrap(), b"hello world");
-/// let e = create_write_stream(&path, WriteStreamOptions { flags: "wx".into(), ..Default::default() }).unwrap_err();
+/// let e = create_write_stream(&path, WriteStreamOptions::default().flags("wx")).unwrap_err();
 /// assert_eq!(e.code(), "EEXIST");
 /// # Ok::<(), rt_stream::Error>(())
 /// # }).unwrap();

@@ -276,6 +276,9 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod setters;
+
 mod async_face;
 mod bridge;
 mod chunk;

@@ -22,10 +22,16 @@ use crate::listeners::{ListenerId, StreamEvent};
 
 /// Options of `pipe` (Node's `readable.pipe(dest, { end })`).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PipeOptions {
     /// End the destination when the source ends (default true). Node: `end`.
     pub end: bool,
 }
+
+option_setters!(PipeOptions {
+    /// Sets `end` (Node: `end`).
+    end: (bool),
+});
 
 impl Default for PipeOptions {
     fn default() -> Self {

@@ -113,6 +113,7 @@ impl<T: Send + 'static> Pusher<T> {
 
 /// Options of a readable stream (Node's `new Readable(options)`).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ReadableOptions {
     /// Buffer level at which the source stops being asked for data
     /// (`None`: 16 KiB, or 16 objects in object mode). Node: `highWaterMark`.
@@ -127,6 +128,23 @@ pub struct ReadableOptions {
     /// Destroy the stream after `'end'` (default true). Node: `autoDestroy`.
     pub auto_destroy: bool,
 }
+
+option_setters!(ReadableOptions {
+    /// Sets `high_water_mark` (Node: `highWaterMark`).
+    #[doc(alias = "highWaterMark")]
+    high_water_mark: Some (usize),
+    /// Sets `object_mode` (Node: `objectMode`).
+    #[doc(alias = "objectMode")]
+    object_mode: (bool),
+    /// Sets `encoding` (Node: `encoding`).
+    encoding: Some into (String),
+    /// Sets `emit_close` (Node: `emitClose`).
+    #[doc(alias = "emitClose")]
+    emit_close: (bool),
+    /// Sets `auto_destroy` (Node: `autoDestroy`).
+    #[doc(alias = "autoDestroy")]
+    auto_destroy: (bool),
+});
 
 impl Default for ReadableOptions {
     fn default() -> Self {

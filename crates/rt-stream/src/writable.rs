@@ -193,6 +193,7 @@ where
 
 /// Options of a writable stream (Node's `new Writable(options)`).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct WritableOptions {
     /// Buffered amount at which `write()` starts returning `false`
     /// (`None`: 16 KiB, or 16 objects in object mode). Node: `highWaterMark`.
@@ -207,6 +208,24 @@ pub struct WritableOptions {
     /// Destroy the stream after `'finish'` (default true). Node: `autoDestroy`.
     pub auto_destroy: bool,
 }
+
+option_setters!(WritableOptions {
+    /// Sets `high_water_mark` (Node: `highWaterMark`).
+    #[doc(alias = "highWaterMark")]
+    high_water_mark: Some(usize),
+    /// Sets `object_mode` (Node: `objectMode`).
+    #[doc(alias = "objectMode")]
+    object_mode: (bool),
+    /// Sets `default_encoding` (Node: `defaultEncoding`).
+    #[doc(alias = "defaultEncoding")]
+    default_encoding: into(String),
+    /// Sets `emit_close` (Node: `emitClose`).
+    #[doc(alias = "emitClose")]
+    emit_close: (bool),
+    /// Sets `auto_destroy` (Node: `autoDestroy`).
+    #[doc(alias = "autoDestroy")]
+    auto_destroy: (bool),
+});
 
 impl Default for WritableOptions {
     fn default() -> Self {

@@ -71,13 +71,7 @@ async fn write_returns_false_at_the_mark_and_drain_follows_at_several_marks() {
                 o
             }
         }
-        let w = Writable::new(
-            S(p),
-            WritableOptions {
-                high_water_mark: Some(hwm),
-                ..Default::default()
-            },
-        );
+        let w = Writable::new(S(p), WritableOptions::default().high_water_mark(hwm));
         let drains = Arc::new(AtomicUsize::new(0));
         let d = drains.clone();
         w.on(StreamEvent::Drain, move || {
@@ -115,20 +109,14 @@ async fn write_returns_false_at_the_mark_and_drain_follows_at_several_marks() {
 async fn write_all_waits_for_drain() {
     let got = Arc::new(Mutex::new(Vec::new()));
     let g = got.clone();
-    let w = Writable::from_async_fn(
-        WritableOptions {
-            high_water_mark: Some(4),
-            ..Default::default()
-        },
-        move |c: Buffer| {
-            let g = g.clone();
-            async move {
-                tokio::task::yield_now().await;
-                g.lock().unwrap().extend_from_slice(&c);
-                Ok(())
-            }
-        },
-    );
+    let w = Writable::from_async_fn(WritableOptions::default().high_water_mark(4), move |c: Buffer| {
+        let g = g.clone();
+        async move {
+            tokio::task::yield_now().await;
+            g.lock().unwrap().extend_from_slice(&c);
+            Ok(())
+        }
+    });
     for i in 0..50u8 {
         within(
             10,
@@ -370,32 +358,20 @@ async fn pipe_to_several_destinations_at_different_speeds() {
     let slow = Arc::new(Mutex::new(Vec::new()));
     let f = fast.clone();
     let s = slow.clone();
-    let wf = Writable::from_fn(
-        WritableOptions {
-            high_water_mark: Some(8),
-            ..Default::default()
-        },
-        move |c| {
-            f.lock().unwrap().extend_from_slice(&c);
-            Ok(())
-        },
-    );
-    let ws = Writable::from_async_fn(
-        WritableOptions {
-            high_water_mark: Some(8),
-            ..Default::default()
-        },
-        move |c: Buffer| {
-            let s = s.clone();
-            async move {
-                for _ in 0..5 {
-                    tokio::task::yield_now().await;
-                }
-                s.lock().unwrap().extend_from_slice(&c);
-                Ok(())
+    let wf = Writable::from_fn(WritableOptions::default().high_water_mark(8), move |c| {
+        f.lock().unwrap().extend_from_slice(&c);
+        Ok(())
+    });
+    let ws = Writable::from_async_fn(WritableOptions::default().high_water_mark(8), move |c: Buffer| {
+        let s = s.clone();
+        async move {
+            for _ in 0..5 {
+                tokio::task::yield_now().await;
             }
-        },
-    );
+            s.lock().unwrap().extend_from_slice(&c);
+            Ok(())
+        }
+    });
     // The most bytes buffered at once in the source and in each destination,
     // sampled each time the source is asked for a chunk.
     let max_buffered = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)]);
@@ -416,10 +392,7 @@ async fn pipe_to_several_destinations_at_different_speeds() {
                 p.push(vec![n; 4]);
             }
         },
-        ReadableOptions {
-            high_water_mark: Some(8),
-            ..Default::default()
-        },
+        ReadableOptions::default().high_water_mark(8),
     );
     let _ = streams.set((src.clone(), wf.clone(), ws.clone()));
     src.pipe(&wf);
@@ -479,10 +452,7 @@ async fn transform_with_flush_and_backpressure() {
     let carry = Arc::new(Mutex::new(Vec::<u8>::new()));
     let c2 = carry.clone();
     let lines = Transform::bytes_to_objects(
-        DuplexOptions {
-            readable_high_water_mark: Some(2),
-            ..Default::default()
-        },
+        DuplexOptions::default().readable_high_water_mark(2),
         move |chunk: Buffer, p: &Pusher<String>| {
             let mut c = carry.lock().unwrap();
             c.extend_from_slice(&chunk);
@@ -612,10 +582,7 @@ async fn readable_from_a_byte_stream_that_is_not_always_ready() {
             fail_at: None,
             polls: 0,
         },
-        ReadableOptions {
-            high_water_mark: Some(8),
-            ..Default::default()
-        },
+        ReadableOptions::default().high_water_mark(8),
     );
     let got: Vec<u8> = within(10, "every chunk and 'end'", r.read_all())
         .await
@@ -633,10 +600,7 @@ async fn readable_from_a_byte_stream_that_is_not_always_ready() {
             fail_at: Some(20),
             polls: 0,
         },
-        ReadableOptions {
-            high_water_mark: Some(8),
-            ..Default::default()
-        },
+        ReadableOptions::default().high_water_mark(8),
     );
     let err = within(10, "the source's error", r.read_all()).await.unwrap_err();
     assert_eq!(err.code(), "ERR_TEST_SOURCE");
@@ -667,10 +631,7 @@ fn an_async_source_that_is_not_ready_needs_a_runtime() {
 #[tokio::test]
 async fn duplex_allow_half_open_false_ends_the_writable_side() {
     let d = Duplex::new(
-        DuplexOptions {
-            allow_half_open: false,
-            ..Default::default()
-        },
+        DuplexOptions::default().allow_half_open(false),
         None::<fn(usize, &Pusher<Buffer>)>,
         Some(NullSink),
     );
@@ -904,10 +865,7 @@ fn a_read_asked_for_while_the_source_reads_on_another_thread_is_not_lost() {
         },
         // A mark of one byte: the pushed chunk fills it, so no read-more
         // re-enters `read` on the first thread.
-        ReadableOptions {
-            high_water_mark: Some(1),
-            ..Default::default()
-        },
+        ReadableOptions::default().high_water_mark(1),
     );
     let reader = {
         let src = src.clone();

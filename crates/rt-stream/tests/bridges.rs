@@ -134,20 +134,15 @@ async fn futures_stream_and_sink() {
 
     let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let g = got.clone();
-    let mut w = Writable::objects_from_async_fn(
-        WritableOptions {
-            high_water_mark: Some(2),
-            ..Default::default()
-        },
-        move |x: u32| {
+    let mut w =
+        Writable::objects_from_async_fn(WritableOptions::default().high_water_mark(2), move |x: u32| {
             let g = g.clone();
             async move {
                 tokio::task::yield_now().await;
                 g.lock().unwrap().push(x);
                 Ok(())
             }
-        },
-    );
+        });
     for i in 0..20 {
         within(10, "the sink to take an item", w.send(i)).await.unwrap();
     }

@@ -163,10 +163,10 @@ async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
         let name = op["op"].as_str().unwrap();
         let ret: String = match name {
             "readable" => {
-                let opts = ReadableOptions {
-                    high_water_mark: hwm,
-                    object_mode: obj,
-                    ..Default::default()
+                let opts = {
+                    let mut o = ReadableOptions::default().object_mode(obj);
+                    o.high_water_mark = hwm;
+                    o
                 };
                 let mut items: VecDeque<String> = op["items"]
                     .as_array()
@@ -205,24 +205,21 @@ async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
                     final_: op["final"].as_bool().unwrap_or(false),
                     pending: q,
                 };
-                let w = Writable::new(
-                    sink,
-                    WritableOptions {
-                        high_water_mark: hwm,
-                        object_mode: obj,
-                        ..Default::default()
-                    },
-                );
+                let w = Writable::new(sink, {
+                    let mut o = WritableOptions::default().object_mode(obj);
+                    o.high_water_mark = hwm;
+                    o
+                });
                 let s = S::W(w);
                 watch(&log, &id, &s);
                 streams.insert(id.clone(), s);
                 "ok".into()
             }
             "passthrough" => {
-                let d = PassThrough::new(DuplexOptions {
-                    high_water_mark: hwm,
-                    object_mode: obj,
-                    ..Default::default()
+                let d = PassThrough::new({
+                    let mut o = DuplexOptions::default().object_mode(obj);
+                    o.high_water_mark = hwm;
+                    o
                 });
                 let s = S::D(d);
                 watch(&log, &id, &s);
@@ -324,9 +321,7 @@ async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
             "pipe" => {
                 let src = streams[op["src"].as_str().unwrap()].clone();
                 let dst = streams[op["dst"].as_str().unwrap()].clone();
-                let opts = PipeOptions {
-                    end: op["end"].as_bool() != Some(false),
-                };
+                let opts = PipeOptions::default().end(op["end"].as_bool() != Some(false));
                 match dst {
                     S::W(w) => {
                         rd!(&src, x => { x.pipe_with(&w, opts); });

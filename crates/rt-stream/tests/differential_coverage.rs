@@ -241,10 +241,7 @@ async fn transform_flush_error(log: Log) {
 async fn transform_flush_waits_for_a_paused_reader(log: Log) {
     let l = log.clone();
     let t = Transform::with_flush(
-        DuplexOptions {
-            readable_high_water_mark: Some(2),
-            ..Default::default()
-        },
+        DuplexOptions::default().readable_high_water_mark(2),
         |c: Buffer, p: &Pusher<Buffer>| {
             p.push(c);
             Ok(())
@@ -282,10 +279,7 @@ async fn transform_flush_waits_for_a_paused_reader(log: Log) {
 
 fn half_open_duplex(log: &Log, allow_half_open: bool) -> Duplex<Buffer, Buffer> {
     Duplex::new(
-        DuplexOptions {
-            allow_half_open,
-            ..Default::default()
-        },
+        DuplexOptions::default().allow_half_open(allow_half_open),
         None::<fn(usize, &Pusher<Buffer>)>,
         Some(LogSink(log.clone())),
     )
@@ -450,11 +444,7 @@ async fn object_writable_backpressure(log: Log) {
     let pending = Arc::new(Mutex::new(Vec::new()));
     let w = Writable::objects(
         Held(log.clone(), pending.clone(), true),
-        WritableOptions {
-            high_water_mark: Some(2),
-            object_mode: true,
-            ..Default::default()
-        },
+        WritableOptions::default().high_water_mark(2).object_mode(true),
     );
     watch!(w, log, "w", [Prefinish, Finish, End, Close, Drain]);
     for n in [1u32, 2, 3] {
@@ -492,10 +482,7 @@ async fn object_writable_default_mark(log: Log) {
     let pending = Arc::new(Mutex::new(Vec::new()));
     let w = Writable::objects(
         Held(log.clone(), pending.clone(), false),
-        WritableOptions {
-            object_mode: true,
-            ..Default::default()
-        },
+        WritableOptions::default().object_mode(true),
     );
     watch!(w, log, "w", [Drain, Finish]);
     let mut first_false = "none".to_string();
@@ -531,20 +518,14 @@ async fn object_writable_default_mark(log: Log) {
 
 async fn object_writable_errors(log: Log) {
     let l = log.clone();
-    let w = Writable::objects_from_fn(
-        WritableOptions {
-            object_mode: true,
-            ..Default::default()
-        },
-        move |n: u32| {
-            push(&l, format!("sink {n}"));
-            if n == 2 {
-                Err(err("ERR_OBJ", "bad object"))
-            } else {
-                Ok(())
-            }
-        },
-    );
+    let w = Writable::objects_from_fn(WritableOptions::default().object_mode(true), move |n: u32| {
+        push(&l, format!("sink {n}"));
+        if n == 2 {
+            Err(err("ERR_OBJ", "bad object"))
+        } else {
+            Ok(())
+        }
+    });
     watch!(w, log, "w", [Prefinish, Finish, End, Close]);
     on_error!(w, log, "w");
     for n in [1u32, 2, 3] {

@@ -586,29 +586,22 @@ async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
                     final_: op["final"].as_bool().unwrap_or(false),
                     pending: q,
                 };
-                let dopts = DuplexOptions {
-                    high_water_mark: hwm,
-                    object_mode: obj,
-                    allow_half_open: half,
-                    ..Default::default()
+                let dopts = {
+                    let mut o = DuplexOptions::default().object_mode(obj).allow_half_open(half);
+                    o.high_water_mark = hwm;
+                    o
                 };
                 let s = match op["kind"].as_str().unwrap() {
-                    "R" => S::R(Readable::from_source(
-                        source,
-                        ReadableOptions {
-                            high_water_mark: hwm,
-                            object_mode: obj,
-                            ..Default::default()
-                        },
-                    )),
-                    "W" => S::W(Writable::new(
-                        sink,
-                        WritableOptions {
-                            high_water_mark: hwm,
-                            object_mode: obj,
-                            ..Default::default()
-                        },
-                    )),
+                    "R" => S::R(Readable::from_source(source, {
+                        let mut o = ReadableOptions::default().object_mode(obj);
+                        o.high_water_mark = hwm;
+                        o
+                    })),
+                    "W" => S::W(Writable::new(sink, {
+                        let mut o = WritableOptions::default().object_mode(obj);
+                        o.high_water_mark = hwm;
+                        o
+                    })),
                     "D" => S::D(Duplex::new(dopts, Some(source), Some(sink))),
                     "P" => S::D(PassThrough::new(dopts)),
                     "T" => {
@@ -734,9 +727,7 @@ async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
             "pipe" => {
                 let src = streams[op["src"].as_str().unwrap()].clone();
                 let dst = streams[op["dst"].as_str().unwrap()].clone();
-                let opts = PipeOptions {
-                    end: op["end"].as_bool() != Some(false),
-                };
+                let opts = PipeOptions::default().end(op["end"].as_bool() != Some(false));
                 match dst {
                     S::W(w) => rd!(&src, x => { x.pipe_with(&w, opts); }),
                     S::D(d) => rd!(&src, x => { x.pipe_with(&d, opts); }),

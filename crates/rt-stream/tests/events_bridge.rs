@@ -81,13 +81,7 @@ fn scripted_runs() -> Vec<(&'static str, Vec<String>, Vec<String>)> {
     // write / end / finish / close (with a drain on the way).
     {
         let (own, em) = (log(), log());
-        let w = Writable::from_fn(
-            WritableOptions {
-                high_water_mark: Some(4),
-                ..Default::default()
-            },
-            |_| Ok(()),
-        );
+        let w = Writable::from_fn(WritableOptions::default().high_water_mark(4), |_| Ok(()));
         watch!(w, own, em, [Drain, Prefinish, Finish, Close]);
         watch_error!(w, own, em);
         w.write("abcdef").unwrap();
@@ -361,16 +355,10 @@ fn listeners_may_call_back_into_the_stream() {
     // [ret:false, w:abc, drain, w:more, more:true, finish]
     let out = log();
     let o = out.clone();
-    let w = Writable::from_fn(
-        WritableOptions {
-            high_water_mark: Some(2),
-            ..Default::default()
-        },
-        move |b| {
-            push(&o, format!("w:{}", text(&b)));
-            Ok(())
-        },
-    );
+    let w = Writable::from_fn(WritableOptions::default().high_water_mark(2), move |b| {
+        push(&o, format!("w:{}", text(&b)));
+        Ok(())
+    });
     let (o, ww) = (out.clone(), w.clone());
     Emitter::on(&w, &DRAIN, move |_| {
         push(&o, "drain");

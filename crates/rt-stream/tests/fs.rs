@@ -28,15 +28,13 @@ async fn chunk_sizes_match_node() {
     ];
     let mut rt_out = Vec::new();
     for (start, end, hwm) in &cases {
-        let r = create_read_stream(
-            &path,
-            ReadStreamOptions {
-                start: *start,
-                end: *end,
-                high_water_mark: *hwm,
-                ..Default::default()
-            },
-        )
+        let r = create_read_stream(&path, {
+            let mut o = ReadStreamOptions::default();
+            o.start = *start;
+            o.end = *end;
+            o.high_water_mark = *hwm;
+            o
+        })
         .unwrap();
         let chunks = within(10, "the file's chunks", r.read_all()).await.unwrap();
         let lens: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
@@ -98,15 +96,7 @@ async fn open_errors_carry_nodes_fields() {
         e.message(),
         "ENOENT: no such file or directory, open '/nonexistent-dir/x'"
     );
-    let e = create_read_stream(
-        tmp("x").1,
-        ReadStreamOptions {
-            start: Some(5),
-            end: Some(2),
-            ..Default::default()
-        },
-    )
-    .unwrap_err();
+    let e = create_read_stream(tmp("x").1, ReadStreamOptions::default().start(5).end(2)).unwrap_err();
     assert_eq!(e.code(), "ERR_OUT_OF_RANGE");
     assert_eq!(
         e.message(),
@@ -114,14 +104,7 @@ async fn open_errors_carry_nodes_fields() {
     );
     let (_p_dir, p) = tmp("exists.txt");
     std::fs::write(&p, "x").unwrap();
-    let e = create_write_stream(
-        &p,
-        WriteStreamOptions {
-            flags: "wx".into(),
-            ..Default::default()
-        },
-    )
-    .unwrap_err();
+    let e = create_write_stream(&p, WriteStreamOptions::default().flags("wx")).unwrap_err();
     assert_eq!(e.code(), "EEXIST");
     assert_eq!(
         e.message(),
@@ -137,28 +120,13 @@ async fn write_flags_and_start() {
     within(10, "the file writer's 'finish'", finished(&w))
         .await
         .unwrap();
-    let w = create_write_stream(
-        &p,
-        WriteStreamOptions {
-            flags: "a".into(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let w = create_write_stream(&p, WriteStreamOptions::default().flags("a")).unwrap();
     w.end_with("!").unwrap();
     within(10, "the file writer's 'finish'", finished(&w))
         .await
         .unwrap();
     assert_eq!(std::fs::read_to_string(&p).unwrap(), "hello world!");
-    let w = create_write_stream(
-        &p,
-        WriteStreamOptions {
-            flags: "r+".into(),
-            start: Some(6),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let w = create_write_stream(&p, WriteStreamOptions::default().flags("r+").start(6)).unwrap();
     w.end_with("WORLD").unwrap();
     within(10, "the file writer's 'finish'", finished(&w))
         .await
@@ -166,11 +134,7 @@ async fn write_flags_and_start() {
     assert_eq!(std::fs::read_to_string(&p).unwrap(), "hello WORLD!");
     let r = create_read_stream(
         &p,
-        ReadStreamOptions {
-            encoding: Some("utf8".into()),
-            high_water_mark: Some(4),
-            ..Default::default()
-        },
+        ReadStreamOptions::default().encoding("utf8").high_water_mark(4),
     )
     .unwrap();
     let parts = within(10, "the file's chunks", r.read_all()).await.unwrap();

@@ -58,10 +58,7 @@ async fn one_gib_into_a_ten_times_slower_destination_stays_within_the_marks() {
                 p.push(Tracked::chunk());
             }
         },
-        ReadableOptions {
-            high_water_mark: Some(CHUNK),
-            ..Default::default()
-        },
+        ReadableOptions::default().high_water_mark(CHUNK),
     );
     let max_buffered = Arc::new(AtomicUsize::new(0));
     let received = Arc::new(AtomicU64::new(0));
@@ -76,10 +73,7 @@ async fn one_gib_into_a_ten_times_slower_destination_stays_within_the_marks() {
     );
     // The destination takes ten scheduler turns per chunk (the source none).
     let dst = Writable::from_async_fn(
-        WritableOptions {
-            high_water_mark: Some(CHUNK),
-            ..Default::default()
-        },
+        WritableOptions::default().high_water_mark(CHUNK),
         move |c: Buffer| {
             // The chunk must arrive uncopied, so the drop counter is the
             // memory the pipe holds (a copy would free the tracked storage
