@@ -215,10 +215,7 @@ impl ClientRequest {
             core: Writable::new(
                 ReqSink(weak.clone()),
                 // Node's OutgoingMessage closes with its exchange, not at 'finish'.
-                WritableOptions {
-                    auto_destroy: false,
-                    ..WritableOptions::default()
-                },
+                WritableOptions::default().auto_destroy(false),
             )
             .stream_core()
             .clone(),
