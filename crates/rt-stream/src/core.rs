@@ -119,11 +119,17 @@ impl<R, W> State<R, W> {
     }
 
     /// Wakes every async waiter (they re-check the state).
+    #[inline]
     pub(crate) fn wake(&mut self) {
         if !self.wakers.is_empty() {
-            for w in self.wakers.drain(..) {
-                w.wake();
-            }
+            self.wake_all();
+        }
+    }
+
+    #[inline(never)]
+    fn wake_all(&mut self) {
+        for w in self.wakers.drain(..) {
+            w.wake();
         }
     }
 

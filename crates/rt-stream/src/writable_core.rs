@@ -117,6 +117,16 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// `writable.write(chunk, cb)`: `Ok(false)` means "stop until 'drain'".
     pub(crate) fn write_inner(self: &Arc<Self>, chunk: W, cb: Option<WriteCb>) -> Result<bool, Error> {
         let mut st = self.lock();
+        if cb.is_none()
+            && !st.destroyed
+            && st.errored.is_none()
+            && st
+                .w
+                .as_ref()
+                .is_some_and(|w| !w.ending && !w.writing && w.corked == 0)
+        {
+            return self.write_idle(st, chunk);
+        }
         let destroyed = st.destroyed;
         let Some(w) = st.w.as_mut() else {
             return Err(Error::new("ERR_STREAM_NOT_WRITABLE", "stream is not writable"));
@@ -150,6 +160,77 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         let Some(w) = st.w.as_mut() else {
             return Ok(false);
         };
+        let ret = w.length < w.hwm || w.length == 0;
+        if !ret {
+            w.need_drain = true;
+        }
+        self.settle_locked(st);
+        Ok(ret && !bad)
+    }
+
+    /// [`write_inner`](Self::write_inner) without a callback into a stream
+    /// that is writable and not writing, corked or errored (every write of
+    /// a sink that completes at once): Node's `writeOrBuffer` -> `doWrite`
+    /// -> `onwrite` in one function. When the sink completed synchronously
+    /// and nothing is left to do (nothing buffered meanwhile, no 'drain' due,
+    /// not ending), the completion is done inline, as `onwrite_g` would do
+    /// it; anything else goes through `onwrite_g`.
+    #[inline]
+    fn write_idle<'a>(self: &'a Arc<Self>, mut st: Guard<'a, R, W>, chunk: W) -> Result<bool, Error> {
+        let Some(w) = st.w.as_mut() else {
+            return Ok(false);
+        };
+        w.pendingcb += 1;
+        let len = (w.ops.len)(&chunk);
+        w.length += len;
+        w.writelen = len;
+        w.writecb = None;
+        w.writing = true;
+        w.sync = true;
+        // The sink leaves the state while it runs: no lock is held over user
+        // code, and `writing` keeps every other write buffered.
+        let mut sink = st.sink.take();
+        drop(st);
+        let outcome = match sink.as_mut() {
+            Some(s) => s.write(chunk),
+            None => WriteOutcome::Done(Ok(())),
+        };
+        st = self.lock();
+        if st.sink.is_none() {
+            st.sink = sink;
+        }
+        match outcome {
+            WriteOutcome::Done(Ok(())) => {
+                let done_inline = st.w.as_ref().is_some_and(|w| {
+                    let left = w.length - w.writelen.min(w.length);
+                    w.buffered.is_empty() && !w.ending && !(w.need_drain && left == 0)
+                });
+                if done_inline {
+                    st.wake();
+                    if let Some(w) = st.w.as_mut() {
+                        // onwrite_g's synchronous success without a callback.
+                        w.writing = false;
+                        w.length -= w.writelen.min(w.length);
+                        w.writelen = 0;
+                        w.completed += 1;
+                        w.pendingcb -= 1;
+                    }
+                } else {
+                    st = self.onwrite_g(st, Ok(()), true);
+                }
+            }
+            WriteOutcome::Done(res) => st = self.onwrite_g(st, res, true),
+            other => {
+                drop(st);
+                self.handle_outcome(other, Completing::Write);
+                st = self.lock();
+            }
+        }
+        let bad = st.destroyed || st.errored.is_some();
+        let Some(w) = st.w.as_mut() else {
+            return Ok(false);
+        };
+        w.sync = false;
         let ret = w.length < w.hwm || w.length == 0;
         if !ret {
             w.need_drain = true;
