@@ -269,9 +269,15 @@ fn chunked_both_ways_and_trailers() {
         for part in ["alpha,", "beta,", "gamma"] {
             within(20, "write", req.write_all(part)).await.expect("write");
         }
+        req.add_trailers([("X-Check", "sum-ok")]).expect("trailers");
         req.end().expect("end");
         let res = response(&req).await.expect("response");
         assert_eq!(res.header("x-req-te").as_deref(), Some("chunked"));
+        assert_eq!(
+            res.header("x-req-trailer").as_deref(),
+            Some(r#"{"x-check":"sum-ok"}"#),
+            "our trailers reached node"
+        );
         assert_eq!(body_of(&res).await, b"alpha,beta,gamma");
         // end(chunk) with nothing written: one Content-Length body.
         let req = rt_http::request(srv.opts("/echo").method("POST")).expect("request");

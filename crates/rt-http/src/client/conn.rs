@@ -688,6 +688,15 @@ async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64
                     x.paused = false;
                 }
             }
+            // A safety net while paused: the consumer's `_read` wakes the
+            // branch above, but a full body was seen to stall 1 run in ~6
+            // (buffer drained, connection still paused) and the lost wake-up
+            // was not found; re-checking the buffer's room bounds the stall.
+            _ = tokio::time::sleep(Duration::from_millis(10)), if x.paused => {
+                if res_for_demand.as_ref().is_some_and(|r| r.wants_more() || r.destroyed()) {
+                    x.paused = false;
+                }
+            }
             _ = tokio::time::sleep_until(deadline), if timeout.is_some() && !timed_out => {
                 timed_out = true;
                 req.emit_timeout();

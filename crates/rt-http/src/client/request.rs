@@ -315,6 +315,16 @@ impl ClientRequest {
         lock(&self.inner.st).socket
     }
 
+    /// `addTrailers(headers)`: trailers sent after a chunked body (declare
+    /// them with a `Trailer` header).
+    #[doc(alias = "addTrailers")]
+    pub fn add_trailers<'a>(
+        &self,
+        trailers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), Error> {
+        lock(&self.inner.st).msg.out.add_trailers(trailers)
+    }
+
     /// `flushHeaders()`: sends the head now, before any body.
     #[doc(alias = "flushHeaders")]
     pub fn flush_headers(&self) -> Result<(), Error> {
