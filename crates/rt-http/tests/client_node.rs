@@ -138,11 +138,14 @@ fn keep_alive_reuses_the_socket_by_identity() {
             assert_eq!(port, first_port, "request {i} went out on the kept-alive socket");
             assert!(reused, "reusedSocket on request {i}");
         }
-        assert_eq!(
-            sockets.lock().unwrap().len(),
-            1,
-            "'socket' emitted once for the first request"
-        );
+        // 'socket' comes from the connection task, possibly before the
+        // listener above was added (Node defers it to nextTick): at most once,
+        // and then with the socket the request ran on.
+        let seen = sockets.lock().unwrap().clone();
+        assert!(seen.len() <= 1, "'socket' emitted at most once: {seen:?}");
+        if let Some(s) = seen.first() {
+            assert_eq!(s.local.map(|a| a.port().to_string()), Some(first_port.clone()));
+        }
         assert_eq!(agent.total_socket_count(), 1);
         // The global agent keeps alive too (Node v20).
         let (_, _, p1, _) = fetch(&srv, "/hello", Agent::global()).await;
@@ -495,15 +498,24 @@ http.get({ port, host: '127.0.0.1', agent: false }).on('error', (e) => {
   console.log(JSON.stringify(out));
 });
 "#;
-    let closed_port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").port()
-    };
+    // A port bound but not listening: refused, and no other test's server
+    // can be given it while this socket holds it.
+    let holder = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    holder
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .expect("bind");
+    let closed_port = holder
+        .local_addr()
+        .expect("addr")
+        .as_socket()
+        .expect("inet")
+        .port();
     let dir = rt_tests::temp::TempDir::new("rt-http-client");
     let file = dir.path().join("refused.js");
     std::fs::write(&file, script).expect("write");
     let out = node.run_file(&file, &[&closed_port.to_string()], b"");
-    let expected: Value = serde_json::from_slice(&out).expect("json");
+    let expected: Value = serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("node printed {:?}: {e}", String::from_utf8_lossy(&out)));
     let pair = |e: Error| serde_json::json!([e.code(), e.message()]);
     let mut got = vec![
         pair(rt_http::get("not a url").expect_err("invalid url")),
@@ -525,6 +537,7 @@ http.get({ port, host: '127.0.0.1', agent: false }).on('error', (e) => {
         got.push(pair(response(&req).await.expect_err("refused")));
     });
     assert_eq!(Value::from(got.clone()), expected, "rt vs node");
+    drop(holder);
     println!("compared {} request errors with node", got.len());
 }
 
@@ -584,8 +597,9 @@ fn runtimes_sharing_an_agent() {
     assert!(!reused);
     let pending = rt_a.block_on(async {
         let req = rt_http::get(srv.opts("/never").agent(&agent)).expect("request");
-        rt_tests::wait::wait_until_async(20, "the request to get its socket", || req.socket().is_some())
-            .await;
+        // On the wire and waiting for its response (a runtime dropped in the
+        // middle of a write fails the request too, as a premature close).
+        rt_tests::wait::wait_until_async(20, "the request to be sent", || req.writable_finished()).await;
         req
     });
     drop(rt_a);
