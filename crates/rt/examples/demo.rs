@@ -16,6 +16,7 @@ async fn main() -> Res {
     buffer()?;
     stream().await?;
     net().await?;
+    http().await?;
     child_process().await?;
     println!("\nall sections ran and checked their results");
     Ok(())
@@ -126,6 +127,51 @@ async fn net() -> Res {
     );
     server.close()?;
     server.closed().await;
+    Ok(())
+}
+
+/// http.createServer((req, res) => req.method === 'POST' ? req.pipe(res)
+///   : res.end(`hello from ${req.socket.remotePort}`)).listen(0);
+/// http.get(url, res => ...) twice through the keep-alive global agent; then a POST echoed back
+async fn http() -> Res {
+    use rt::http::{IncomingMessage, RequestOptions, ServerResponse, create_server};
+    let server = create_server(|req: IncomingMessage, res: ServerResponse| {
+        if req.method() == "POST" {
+            req.pipe(&res);
+        } else {
+            let port = req.remote_address().map(|a| a.port()).unwrap_or_default();
+            let _ = res.end_with(format!("hello from {port}"));
+        }
+    });
+    let port = server.listen(("127.0.0.1", 0)).await?.port().unwrap_or_default();
+    let url = format!("http://127.0.0.1:{port}/");
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let res = rt::http::get(url.as_str())?.response().await?;
+        let mut body = Vec::new();
+        for chunk in res.read_all().await? {
+            body.extend_from_slice(&chunk);
+        }
+        seen.push(String::from_utf8(body)?);
+    }
+    // Node v20's global agent keeps the connection alive: both answers name one client port.
+    assert_eq!(seen[0], seen[1], "the second GET did not reuse the pooled socket");
+    println!("[http] GET {url} twice over one kept-alive socket: {:?}", seen[0]);
+    let req = rt::http::request(RequestOptions::from_url(&url)?.method("POST"))?;
+    req.write("echo me")?;
+    req.end()?;
+    let res = req.response().await?;
+    let mut body = Vec::new();
+    for chunk in res.read_all().await? {
+        body.extend_from_slice(&chunk);
+    }
+    assert_eq!(body, b"echo me");
+    println!(
+        "[http] POST (chunked) piped back by req.pipe(res): {} {:?}",
+        res.status_code(),
+        String::from_utf8_lossy(&body)
+    );
+    server.close()?;
     Ok(())
 }
 
