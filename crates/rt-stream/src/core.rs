@@ -401,11 +401,11 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// `stream.destroy(err)`.
     pub(crate) fn destroy(self: &Arc<Self>, err: Option<Error>) {
         let mut st = self.lock();
-        if st.r.is_none() {
-            if let Some(w) = st.w.as_ref() {
-                if (!w.buffered.is_empty() || !w.on_finished.is_empty()) && !st.destroyed {
-                    self.schedule(&mut st, Tick::ErrorBuffer);
-                }
+        // Node's Writable.prototype.destroy (Duplex uses it too): buffered
+        // writes and end callbacks fail on the next tick (errorBuffer).
+        if let Some(w) = st.w.as_ref() {
+            if (!w.buffered.is_empty() || !w.on_finished.is_empty()) && !st.destroyed {
+                self.schedule(&mut st, Tick::ErrorBuffer);
             }
         }
         if st.destroyed {

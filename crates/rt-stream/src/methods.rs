@@ -373,6 +373,17 @@ macro_rules! writable_methods {
             <Self as $crate::WritableSide>::write_str(self, s)
         }
 
+        /// Writes a string in the default encoding and calls `cb` once it is
+        /// taken. Node: `writable.write(string, cb)`.
+        #[doc(alias = "write")]
+        pub fn write_str_cb(
+            &self,
+            s: &str,
+            cb: impl FnOnce(Result<(), $crate::Error>) + Send + 'static,
+        ) -> Result<bool, $crate::Error> {
+            <Self as $crate::WritableSide>::write_str_cb(self, s, cb)
+        }
+
         /// Writes a string in `encoding`. Node: `writable.write(string, encoding)`.
         #[doc(alias = "write")]
         pub fn write_str_in(&self, s: &str, encoding: &str) -> Result<bool, $crate::Error> {

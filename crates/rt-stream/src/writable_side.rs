@@ -239,6 +239,28 @@ pub trait WritableSide: StreamBase {
         self.write(Buffer::from_str(s, enc))
     }
 
+    /// Writes a string encoded with the default encoding and calls `cb` when
+    /// the sink has taken it (or failed). Byte streams only.
+    /// Node: `writable.write(string, cb)`.
+    #[doc(alias = "write")]
+    fn write_str_cb(
+        &self,
+        s: &str,
+        cb: impl FnOnce(Result<(), Error>) + Send + 'static,
+    ) -> Result<bool, Error>
+    where
+        Self: StreamBase<Write = Buffer>,
+    {
+        let enc = self
+            .stream_core()
+            .lock()
+            .w
+            .as_ref()
+            .map(|w| w.default_encoding)
+            .unwrap_or_default();
+        self.write_cb(Buffer::from_str(s, enc), cb)
+    }
+
     /// Writes a string in `encoding`. Byte streams only.
     /// Node: `writable.write(string, encoding)`.
     #[doc(alias = "write")]
