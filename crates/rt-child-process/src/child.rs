@@ -199,6 +199,25 @@ impl ChildProcess {
         self.require_channel()?.send(message)
     }
 
+    /// Sends a message with a listening server or a connected socket (Node:
+    /// `subprocess.send(message, handle)`); see [`Channel::send_handle`].
+    pub fn send_handle<T: serde::Serialize + ?Sized>(
+        &self,
+        message: &T,
+        handle: crate::ipc::SendHandle,
+    ) -> Result<bool, Error> {
+        self.require_channel()?.send_handle(message, handle)
+    }
+
+    /// The next message and the handle that came with it, if any; see
+    /// [`Channel::recv_with_handle`].
+    pub async fn recv_with_handle(&self) -> Option<(serde_json::Value, Option<crate::ipc::ReceivedHandle>)> {
+        match &self.inner.channel {
+            Some(c) => c.recv_with_handle().await,
+            None => None,
+        }
+    }
+
     /// The next message from the child (pull instead of `'message'`
     /// listeners); `None` once the channel closed and nothing is queued.
     pub async fn recv(&self) -> Option<serde_json::Value> {

@@ -22,6 +22,7 @@
 //! | `spawnSync`, `execSync`, `execFileSync` (`input`, `timeout`, `maxBuffer`...) | [`spawn_sync`] -> [`SpawnSyncResult`], [`exec_sync`], [`exec_file_sync`] with [`SpawnSyncOptions`]: no runtime needed |
 //! | `subprocess.send(message)`, `'message'`, `disconnect()`, `'disconnect'` | [`ChildProcess::send`], [`events::MESSAGE`] or [`ChildProcess::recv`], [`ChildProcess::disconnect`], [`events::DISCONNECT`] |
 //! | `process.send`, `process.on('message')` in a forked child | [`ipc::from_env`] -> [`Channel`] |
+//! | `subprocess.send(message, server \| socket)`, `'message'`'s `(message, handle)` | [`ChildProcess::send_handle`] with [`ipc::SendHandle`], [`ChildProcess::recv_with_handle`] -> [`ipc::ReceivedHandle`] |
 //! | `err.code`, `errno`, `syscall`, `path`, `spawnargs` | [`Error`] (rt's one error type, from rt-stream) |
 //!
 //! ## Example: the notes' `spawn('ls', ['-lh', '/usr'])`
@@ -133,9 +134,14 @@
 //! - A parent that calls `disconnect()` itself still gets `'close'` (Node
 //!   v20 counts the channel's close only when it reads its end of file, so
 //!   its `'close'` never comes then).
-//! - Handles (servers, sockets) are not passed yet: a `NODE_HANDLE` from
-//!   the peer is answered with `NODE_HANDLE_NACK`. Only the json
-//!   serialization is spoken (not `advanced`).
+//! - Handles travel as Node sends them (a `NODE_HANDLE` line with the fd on
+//!   its first byte, ACK / NACK, later messages held until the answer, a
+//!   sent socket destroyed on ACK, 3 retransmissions on NACK), but a
+//!   received one comes only through `recv_with_handle` (not to `'message'`
+//!   listeners), a server as a `ListenHandle` to listen on, and only
+//!   `net.Server` / `net.Socket` (and cluster's `net.Native` sockets) are
+//!   taken; UDP handles are not. Only the json serialization is spoken (not
+//!   `advanced`).
 //! - A forked rt child cannot delete `NODE_CHANNEL_*` from its own
 //!   environment (that needs `unsafe` in Rust 2024) nor close the inherited
 //!   fd; it claims a close-on-exec copy (`pidfd_getfd`, Linux 5.6+), and

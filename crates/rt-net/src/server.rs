@@ -93,6 +93,10 @@ struct ServerState {
     address: Option<ServerAddress>,
     stop: Option<Arc<Notify>>,
     listener: Option<Arc<Listener>>,
+    /// The listening socket was handed out (`dup_fd`): another process may
+    /// serve on it, so `close` only lets go of ours (no `shutdown`, which
+    /// would stop it for everyone).
+    shared: bool,
     unlink: Option<PathBuf>,
     close_emitted: bool,
     sockets: HashMap<u64, Weak<SocketInner>>,
@@ -279,7 +283,12 @@ impl Server {
             st.listening = false;
             st.closing = true;
             st.address = None;
-            (st.stop.take(), st.unlink.take(), st.listener.take())
+            let shared = std::mem::take(&mut st.shared);
+            (
+                st.stop.take(),
+                st.unlink.take(),
+                st.listener.take().filter(|_| !shared),
+            )
         };
         if let Some(s) = stop {
             s.notify_one();
@@ -387,6 +396,26 @@ impl Server {
     /// `None` when not listening. Node: `server.address()`.
     pub fn address(&self) -> Option<ServerAddress> {
         lock(&self.inner.st).address.clone()
+    }
+
+    /// A close-on-exec duplicate of the listening socket's fd, to hand to
+    /// another process (Node: what `subprocess.send(msg, server)` sends).
+    /// `ERR_SERVER_NOT_RUNNING` when the server is not listening.
+    #[doc(alias = "_handle")]
+    pub fn dup_fd(&self) -> Result<std::os::fd::OwnedFd, Error> {
+        use std::os::fd::AsFd;
+        let listener = {
+            let mut st = lock(&self.inner.st);
+            st.shared = st.listener.is_some();
+            st.listener.clone()
+        };
+        let not_running = || Error::new(rt_stream::Code::ERR_SERVER_NOT_RUNNING, "Server is not running.");
+        let l = listener.ok_or_else(not_running)?;
+        let fd = match &*l {
+            Listener::Tcp(t) => t.as_fd().try_clone_to_owned(),
+            Listener::Unix(u) => u.as_fd().try_clone_to_owned(),
+        };
+        fd.map_err(|e| Error::syscall_failed(&e, "dup"))
     }
 
     /// Whether the server is accepting connections. Node: `server.listening`.

@@ -4,12 +4,13 @@
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::{Buf, Bytes, BytesMut};
 use rt_events::{Emitter, EventEmitter, NEW_LISTENER};
 use rt_net::transport::Io;
+use rt_net::{ListenHandle, Server, Socket, SocketOptions};
 use rt_stream::{Code, Error};
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
@@ -48,9 +49,57 @@ struct Shared {
     runtime: tokio::runtime::Handle,
 }
 
+/// A handle to send with a message (Node: `send(message, handle)`).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum SendHandle {
+    /// A listening server: the receiver gets its listening socket (Node:
+    /// `'net.Server'`); it stays open here.
+    Server(Server),
+    /// A connected socket: the receiver gets the connection (Node:
+    /// `'net.Socket'`); it is destroyed here once the receiver acknowledged.
+    Socket(Socket),
+}
+
+/// A handle that came with a message (Node: the `'message'` listener's
+/// second argument).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReceivedHandle {
+    /// A listening socket: serve it with `Server::listen_handle(handle)`.
+    Server(ListenHandle),
+    /// A connected socket, ready to use.
+    Socket(Socket),
+}
+
+/// One queued write: bytes, and for a `NODE_HANDLE` line the fd that goes
+/// with its first byte.
+struct Item {
+    data: Bytes,
+    handle: Option<Sent>,
+}
+
+/// A handle on its way: the fd, the socket to destroy on ACK, the line to
+/// send again on NACK.
+struct Sent {
+    fd: OwnedFd,
+    socket: Option<Socket>,
+    line: Bytes,
+    retries: u32,
+}
+
+/// Node retransmits a handle this many times on NACK.
+const MAX_HANDLE_RETRANSMISSIONS: u32 = 3;
+
 #[derive(Default)]
 struct Out {
-    queue: VecDeque<Bytes>,
+    queue: VecDeque<Item>,
+    /// ACK / NACK answers and the rest of a handle line: written before the
+    /// queue, also while a handle waits for its answer.
+    urgent: VecDeque<Bytes>,
+    /// A handle was sent and not answered yet: the queue waits (Node's
+    /// `_handleQueue`).
+    awaiting: Option<Sent>,
     queued: usize,
     writer_running: bool,
     /// `disconnect()` was called (Node: `connected` false).
@@ -61,7 +110,7 @@ struct Out {
 
 #[derive(Default)]
 struct Inbox {
-    messages: VecDeque<Value>,
+    messages: VecDeque<(Value, Option<ReceivedHandle>)>,
     /// The channel closed: `recv` returns `None` once the queue is empty.
     ended: bool,
     /// `'disconnect'` was emitted.
@@ -145,7 +194,31 @@ impl Channel {
     #[doc(alias = "process.send")]
     pub fn send<T: serde::Serialize + ?Sized>(&self, message: &T) -> Result<bool, Error> {
         let line = encode(message)?;
-        send_line(&self.inner, line)
+        send_line(&self.inner, line, None)
+    }
+
+    /// Sends a message with a handle (Node: `send(message, handle)`): the
+    /// line `{"cmd":"NODE_HANDLE","type":..,"msg":message}` with the handle's
+    /// fd attached (SCM_RIGHTS). Later messages wait until the receiver
+    /// answers; on its ACK a sent socket is destroyed here, on NACK the
+    /// handle is sent again (3 times at most).
+    pub fn send_handle<T: serde::Serialize + ?Sized>(
+        &self,
+        message: &T,
+        handle: SendHandle,
+    ) -> Result<bool, Error> {
+        let msg = serde_json::to_value(message).map_err(|e| {
+            Error::new(
+                Code::ERR_INVALID_ARG_TYPE,
+                format!("The \"message\" argument cannot be serialized as JSON: {e}"),
+            )
+        })?;
+        let (kind, fd, socket) = match handle {
+            SendHandle::Server(s) => ("net.Server", s.dup_fd()?, None),
+            SendHandle::Socket(s) => ("net.Socket", s.dup_fd()?, Some(s)),
+        };
+        let line = encode(&serde_json::json!({"cmd": "NODE_HANDLE", "type": kind, "msg": msg}))?;
+        send_line(&self.inner, line, Some((fd, socket)))
     }
 
     /// Bytes waiting to be written (Node: `channel.writeQueueSize`).
@@ -167,17 +240,21 @@ impl Channel {
             ));
         }
         out.disconnecting = true;
-        if !out.writer_running {
-            out.shut = true;
-            drop(out);
-            shut_down(inner);
-        }
+        maybe_shut(inner, out);
         Ok(())
     }
 
     /// The next message (pulled instead of `'message'` listeners), in
     /// order; `None` once the channel closed and every message was taken.
     pub async fn recv(&self) -> Option<Value> {
+        self.recv_with_handle().await.map(|(m, _)| m)
+    }
+
+    /// The next message and the handle that came with it, if any (Node:
+    /// `'message'`'s `(message, handle)`). Messages with a handle are only
+    /// delivered here (and by [`recv`](Channel::recv), which drops the
+    /// handle), never to `'message'` listeners.
+    pub async fn recv_with_handle(&self) -> Option<(Value, Option<ReceivedHandle>)> {
         loop {
             let changed = self.inner.inbox_changed.notified();
             {
@@ -236,14 +313,31 @@ impl Channel {
 }
 
 /// Writes one line now if nothing is queued, else queues it for the writer.
-fn send_line(inner: &Arc<Shared>, line: Vec<u8>) -> Result<bool, Error> {
+fn send_line(
+    inner: &Arc<Shared>,
+    line: Vec<u8>,
+    handle: Option<(OwnedFd, Option<Socket>)>,
+) -> Result<bool, Error> {
     let mut out = lock(&inner.out);
     if out.disconnecting || out.shut {
         return Err(closed_error());
     }
+    let line = Bytes::from(line);
+    let mut handle = handle.map(|(fd, socket)| Sent {
+        fd,
+        socket,
+        line: line.clone(),
+        retries: 0,
+    });
     let mut start = 0;
-    if !out.writer_running && out.queue.is_empty() {
-        match inner.io.try_write(&line) {
+    if !out.writer_running && out.queue.is_empty() && out.urgent.is_empty() && out.awaiting.is_none() {
+        let wrote = match &handle {
+            None => inner.io.try_write(&line),
+            Some(h) => inner
+                .io
+                .try_send_with_fds(&[IoSlice::new(&line)], &[h.fd.as_fd()]),
+        };
+        match wrote {
             Ok(n) => start = n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -254,19 +348,54 @@ fn send_line(inner: &Arc<Shared>, line: Vec<u8>) -> Result<bool, Error> {
                 return Err(err);
             }
         }
+        if start > 0 {
+            if let Some(h) = handle.take() {
+                // The fd went with the first byte: the rest of the line
+                // goes first, then everything waits for the answer.
+                out.awaiting = Some(h);
+                if start < line.len() {
+                    out.urgent.push_back(line.slice(start..));
+                    start_writer(inner, &mut out);
+                }
+                return Ok(out.queued < BACKPRESSURE_BYTES);
+            }
+        }
         if start == line.len() {
             return Ok(true);
         }
     }
-    let rest = Bytes::from(line).slice(start..);
+    let rest = line.slice(start..);
     out.queued += rest.len();
-    out.queue.push_back(rest);
+    out.queue.push_back(Item { data: rest, handle });
     let hint = out.queued < BACKPRESSURE_BYTES;
-    if !out.writer_running {
+    start_writer(inner, &mut out);
+    Ok(hint)
+}
+
+/// Queues an ACK / NACK: it goes before queued messages.
+fn send_urgent(inner: &Arc<Shared>, line: &'static [u8]) {
+    let mut out = lock(&inner.out);
+    if out.shut {
+        return;
+    }
+    if !out.writer_running && out.urgent.is_empty() {
+        match inner.io.try_write(line) {
+            Ok(n) if n == line.len() => return,
+            Ok(n) => out.urgent.push_back(Bytes::from_static(&line[n..])),
+            Err(_) => out.urgent.push_back(Bytes::from_static(line)),
+        }
+    } else {
+        out.urgent.push_back(Bytes::from_static(line));
+    }
+    start_writer(inner, &mut out);
+}
+
+fn start_writer(inner: &Arc<Shared>, out: &mut Out) {
+    let work = !out.urgent.is_empty() || (out.awaiting.is_none() && !out.queue.is_empty());
+    if work && !out.writer_running {
         out.writer_running = true;
         inner.runtime.spawn(write_loop(inner.clone()));
     }
-    Ok(hint)
 }
 
 fn shut_down(inner: &Shared) {
@@ -285,8 +414,11 @@ fn flush_inbox(shared: &Shared) {
     loop {
         let next = {
             let mut inbox = lock(&shared.inbox);
-            let m = if shared.emitter.listener_count(&MESSAGE) > 0 {
-                inbox.messages.pop_front()
+            // Messages with a handle wait for `recv_with_handle`.
+            let m = if shared.emitter.listener_count(&MESSAGE) > 0
+                && inbox.messages.front().is_some_and(|(_, h)| h.is_none())
+            {
+                inbox.messages.pop_front().map(|(m, _)| m)
             } else {
                 None
             };
@@ -304,68 +436,46 @@ fn flush_inbox(shared: &Shared) {
     }
 }
 
-/// Writes what `send` queued, then shuts down if `disconnect` waits.
+/// Writes everything that may go (urgent lines, then queued messages up to
+/// a handle that waits for its answer), then shuts down if `disconnect`
+/// waits.
 async fn write_loop(inner: Arc<Shared>) {
     let mut batch: Vec<Bytes> = Vec::new();
     loop {
+        let mut handle = None;
         {
             let mut out = lock(&inner.out);
-            if out.queue.is_empty() {
-                out.writer_running = false;
-                if out.disconnecting && !out.shut {
-                    out.shut = true;
-                    drop(out);
-                    shut_down(&inner);
+            if !out.urgent.is_empty() {
+                batch.extend(out.urgent.drain(..));
+            } else if out.awaiting.is_none() && !out.queue.is_empty() {
+                if out.queue.front().is_some_and(|i| i.handle.is_some()) {
+                    let item = out.queue.pop_front().expect("front exists");
+                    out.queued = out.queued.saturating_sub(item.data.len());
+                    handle = item.handle.map(|h| (h, item.data));
+                } else {
+                    while batch.len() < 1024 && out.queue.front().is_some_and(|i| i.handle.is_none()) {
+                        let item = out.queue.pop_front().expect("front exists");
+                        out.queued = out.queued.saturating_sub(item.data.len());
+                        batch.push(item.data);
+                    }
                 }
+            } else {
+                out.writer_running = false;
+                maybe_shut(&inner, out);
                 return;
             }
-            let n = out.queue.len().min(1024);
-            batch.extend(out.queue.drain(..n));
         }
-        let mut written = 0usize;
-        let total: usize = batch.iter().map(Bytes::len).sum();
-        let mut failed = None;
-        let mut idx = 0;
-        while idx < batch.len() {
-            let slices: Vec<IoSlice<'_>> = batch[idx..].iter().take(64).map(|b| IoSlice::new(b)).collect();
-            match inner.io.try_write_vectored(&slices) {
-                Ok(0) => {
-                    failed = Some(io::Error::from(io::ErrorKind::WriteZero));
-                    break;
-                }
-                Ok(mut n) => {
-                    written += n;
-                    while n > 0 {
-                        let first = &mut batch[idx];
-                        if n >= first.len() {
-                            n -= first.len();
-                            idx += 1;
-                        } else {
-                            first.advance(n);
-                            n = 0;
-                        }
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if let Err(e) = inner.io.writable().await {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            }
-        }
+        let result = match handle {
+            Some((sent, data)) => write_handle(&inner, sent, data).await,
+            None => write_batch(&inner, &mut batch).await,
+        };
         batch.clear();
-        let mut out = lock(&inner.out);
-        out.queued = out.queued.saturating_sub(total.max(written));
-        if let Some(e) = failed {
+        if let Err(e) = result {
             // The peer is gone (EPIPE, ECONNRESET): drop what is queued;
             // the reader reports the disconnect.
+            let mut out = lock(&inner.out);
             out.queue.clear();
+            out.urgent.clear();
             out.queued = 0;
             out.writer_running = false;
             out.shut = true;
@@ -380,19 +490,86 @@ async fn write_loop(inner: Arc<Shared>) {
     }
 }
 
+/// Shuts the socket down once `disconnect` was asked for and nothing is
+/// left to write.
+fn maybe_shut(inner: &Shared, mut out: MutexGuard<'_, Out>) {
+    if out.disconnecting
+        && !out.shut
+        && !out.writer_running
+        && out.queue.is_empty()
+        && out.urgent.is_empty()
+        && out.awaiting.is_none()
+    {
+        out.shut = true;
+        drop(out);
+        shut_down(inner);
+    }
+}
+
+async fn write_batch(inner: &Shared, batch: &mut [Bytes]) -> io::Result<()> {
+    let mut idx = 0;
+    loop {
+        while idx < batch.len() && batch[idx].is_empty() {
+            idx += 1;
+        }
+        if idx == batch.len() {
+            return Ok(());
+        }
+        let slices: Vec<IoSlice<'_>> = batch[idx..].iter().take(64).map(|b| IoSlice::new(b)).collect();
+        match inner.io.try_write_vectored(&slices) {
+            Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero)),
+            Ok(mut n) => {
+                while n > 0 {
+                    let first = &mut batch[idx];
+                    if n >= first.len() {
+                        n -= first.len();
+                        idx += 1;
+                    } else {
+                        first.advance(n);
+                        n = 0;
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => inner.io.writable().await?,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Sends a `NODE_HANDLE` line with its fd on the first byte, then the rest.
+async fn write_handle(inner: &Shared, sent: Sent, mut data: Bytes) -> io::Result<()> {
+    let n = loop {
+        match inner
+            .io
+            .try_send_with_fds(&[IoSlice::new(&data)], &[sent.fd.as_fd()])
+        {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => inner.io.writable().await?,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    };
+    lock(&inner.out).awaiting = Some(sent);
+    data.advance(n);
+    write_batch(inner, &mut [data]).await
+}
+
 /// Reads lines until end of file, delivering messages in order.
 async fn read_loop(inner: Arc<Shared>) {
     let mut buf = BytesMut::new();
     let mut lines = LineSplitter::default();
+    // recvmsg needs initialised memory; fds arrive in order with the bytes.
+    let mut scratch = vec![0u8; READ_SIZE].into_boxed_slice();
+    let mut fds: VecDeque<OwnedFd> = VecDeque::new();
     loop {
         if let Err(e) = inner.io.readable().await {
             report(&inner, Error::syscall_failed(&e, "read"));
             break;
         }
-        buf.reserve(READ_SIZE);
-        match inner.io.try_read_buf(&mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
+        match inner.io.try_recv_with_fds(&mut scratch, &mut fds) {
+            Ok(r) if r.bytes == 0 => break,
+            Ok(r) => buf.extend_from_slice(&scratch[..r.bytes]),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) if e.raw_os_error() == Some(libc::ECONNRESET) => break,
@@ -403,7 +580,7 @@ async fn read_loop(inner: Arc<Shared>) {
         }
         while let Some(line) = lines.next_line(&mut buf) {
             match decode(&line) {
-                Ok(m) if is_internal(&m) => internal(&inner, m),
+                Ok(m) if is_internal(&m) => internal(&inner, m, &mut fds),
                 Ok(m) => deliver(&inner, m),
                 Err(e) => report(&inner, e),
             }
@@ -441,17 +618,68 @@ fn deliver(inner: &Shared, message: Value) {
         inner.emitter.emit(&MESSAGE, message);
         return;
     }
-    inbox.messages.push_back(message);
+    inbox.messages.push_back((message, None));
     drop(inbox);
     inner.inbox_changed.notify_waiters();
     flush_inbox(inner);
 }
 
-/// `NODE_*` messages: handles are not taken yet, so a `NODE_HANDLE` is
-/// refused (NACK) and the peer gives up after its retries, as Node's does
-/// when the fd does not arrive; the rest are Node's own business.
-fn internal(inner: &Arc<Shared>, message: Value) {
-    if message.get("cmd").and_then(Value::as_str) == Some("NODE_HANDLE") {
-        let _ = send_line(inner, b"{\"cmd\":\"NODE_HANDLE_NACK\"}\n".to_vec());
+/// A message that came with a handle: for `recv_with_handle`.
+fn deliver_with_handle(inner: &Shared, message: Value, handle: ReceivedHandle) {
+    lock(&inner.inbox).messages.push_back((message, Some(handle)));
+    inner.inbox_changed.notify_waiters();
+}
+
+/// `NODE_*` messages: handles and their answers (the rest are Node's own
+/// business, cluster's, and are dropped).
+fn internal(inner: &Arc<Shared>, message: Value, fds: &mut VecDeque<OwnedFd>) {
+    match message.get("cmd").and_then(Value::as_str) {
+        Some("NODE_HANDLE") => {
+            let Some(fd) = fds.pop_front() else {
+                send_urgent(inner, b"{\"cmd\":\"NODE_HANDLE_NACK\"}\n");
+                return;
+            };
+            send_urgent(inner, b"{\"cmd\":\"NODE_HANDLE_ACK\"}\n");
+            let msg = message.get("msg").cloned().unwrap_or(Value::Null);
+            let handle = match message.get("type").and_then(Value::as_str) {
+                Some("net.Server") => ReceivedHandle::Server(ListenHandle::Fd(fd)),
+                _ => match rt_net::transport::Io::from_fd(fd) {
+                    Ok(io) => ReceivedHandle::Socket(Socket::from_io(io, SocketOptions::default())),
+                    Err(e) => {
+                        report(inner, Error::syscall_failed(&e, "recvmsg"));
+                        return;
+                    }
+                },
+            };
+            if !is_internal(&msg) {
+                deliver_with_handle(inner, msg, handle);
+            }
+        }
+        Some("NODE_HANDLE_ACK") => {
+            let mut out = lock(&inner.out);
+            let sent = out.awaiting.take();
+            start_writer(inner, &mut out);
+            maybe_shut(inner, out);
+            if let Some(socket) = sent.and_then(|s| s.socket) {
+                socket.destroy(None);
+            }
+        }
+        Some("NODE_HANDLE_NACK") => {
+            let mut out = lock(&inner.out);
+            if let Some(mut sent) = out.awaiting.take() {
+                if sent.retries < MAX_HANDLE_RETRANSMISSIONS {
+                    sent.retries += 1;
+                    let data = sent.line.clone();
+                    out.queued += data.len();
+                    out.queue.push_front(Item {
+                        data,
+                        handle: Some(sent),
+                    });
+                }
+            }
+            start_writer(inner, &mut out);
+            maybe_shut(inner, out);
+        }
+        _ => {}
     }
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 
 use super::{Socket, lock};
 use crate::address::{AddressInfo, Family};
+use crate::error::Error;
 
 impl Socket {
     /// Bytes received. Node: `socket.bytesRead`.
@@ -103,6 +104,20 @@ impl Socket {
     /// A connect is in progress. Node: `socket.connecting`.
     pub fn connecting(&self) -> bool {
         lock(&self.inner.st).connecting
+    }
+
+    /// A close-on-exec duplicate of the connection's fd, to hand to another
+    /// process (Node: what `subprocess.send(msg, socket)` sends). `EBADF`
+    /// when the socket has no connection (not connected yet, or destroyed).
+    #[doc(alias = "_handle")]
+    pub fn dup_fd(&self) -> Result<std::os::fd::OwnedFd, Error> {
+        use std::os::fd::AsFd;
+        let conn = self
+            .conn()
+            .ok_or_else(|| Error::syscall_failed(&std::io::Error::from_raw_os_error(libc::EBADF), "dup"))?;
+        conn.as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| Error::syscall_failed(&e, "dup"))
     }
 
     /// Whether two handles are the same socket.
