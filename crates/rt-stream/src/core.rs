@@ -28,11 +28,7 @@ use crate::listeners::{Listeners, StreamEvent};
 use crate::readable_core::RState;
 use crate::writable_core::{EndCb, WState, WriteCb};
 
-/// Locks `m`, ignoring poisoning (a panicking listener must not wedge a stream).
-pub(crate) fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    crate::counter_cells::count_lock();
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+pub(crate) use crate::locking::lock;
 
 impl<R: Send + 'static, W: Send + 'static> crate::tick::Ticker for Core<R, W> {
     /// Runs the stream's oldest queued tick (one tick-queue entry each).

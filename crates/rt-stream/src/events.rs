@@ -75,32 +75,6 @@ pub(crate) fn is_meta(name: &str) -> bool {
     name == rt_events::NEW_LISTENER.name() || name == rt_events::REMOVE_LISTENER.name()
 }
 
-/// The count a user sees: both faces' listeners (Node has one list), without
-/// the stream's own meta listeners.
-pub(crate) fn user_count<R>(ev: &crate::listeners::Listeners<R>, name: &str) -> usize {
-    match crate::listeners::by_name(name) {
-        Some(e) => ev.count(e),
-        None if is_meta(name) => ev.emitter_count(name).saturating_sub(1),
-        None => ev.emitter_count(name),
-    }
-}
-
-/// The event names a user sees: the emitter's (without the stream's own meta
-/// listeners), then those only the stream's own lists have.
-pub(crate) fn user_names<R>(ev: &crate::listeners::Listeners<R>) -> Vec<&'static str> {
-    let mut names = ev
-        .emitter_if_any()
-        .map(rt_events::EventEmitter::event_names)
-        .unwrap_or_default();
-    names.retain(|n| !is_meta(n) || user_count(ev, n) > 0);
-    for n in ev.own_event_names() {
-        if !names.contains(&n) {
-            names.push(n);
-        }
-    }
-    names
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::Ordering;

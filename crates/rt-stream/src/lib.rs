@@ -298,6 +298,7 @@ mod from;
 pub mod fs;
 mod hooks;
 mod listeners;
+mod locking;
 mod methods;
 mod pipe;
 mod pipeline;

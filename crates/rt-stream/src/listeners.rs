@@ -515,3 +515,29 @@ impl<R> Listeners<R> {
         }
     }
 }
+
+/// The count a user sees: both faces' listeners (Node has one list), without
+/// the stream's own meta listeners.
+pub(crate) fn user_count<R>(ev: &Listeners<R>, name: &str) -> usize {
+    match by_name(name) {
+        Some(e) => ev.count(e),
+        None if crate::events::is_meta(name) => ev.emitter_count(name).saturating_sub(1),
+        None => ev.emitter_count(name),
+    }
+}
+
+/// The event names a user sees: the emitter's (without the stream's own meta
+/// listeners), then those only the stream's own lists have.
+pub(crate) fn user_names<R>(ev: &Listeners<R>) -> Vec<&'static str> {
+    let mut names = ev
+        .emitter_if_any()
+        .map(rt_events::EventEmitter::event_names)
+        .unwrap_or_default();
+    names.retain(|n| !crate::events::is_meta(n) || user_count(ev, n) > 0);
+    for n in ev.own_event_names() {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names
+}

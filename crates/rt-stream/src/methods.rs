@@ -488,11 +488,11 @@ pub mod __emitter_support {
 
     /// The count a user sees (both faces, no meta listeners).
     pub fn count<S: StreamBase + ?Sized>(s: &S, name: &str) -> usize {
-        crate::events::user_count(&s.stream_core().ev, name)
+        crate::listeners::user_count(&s.stream_core().ev, name)
     }
 
     /// The names a user sees.
     pub fn names<S: StreamBase + ?Sized>(s: &S) -> Vec<&'static str> {
-        crate::events::user_names(&s.stream_core().ev)
+        crate::listeners::user_names(&s.stream_core().ev)
     }
 }

@@ -70,7 +70,7 @@ pub trait StreamBase: Send + Sync + 'static {
     /// an rt-events key or a name), on both faces. Node: `stream.listenerCount(name)`.
     #[doc(alias = "listenerCount")]
     fn listener_count(&self, event: impl Named) -> usize {
-        crate::events::user_count(&self.stream_core().ev, event.name_of())
+        crate::listeners::user_count(&self.stream_core().ev, event.name_of())
     }
 
     /// Destroys the stream: `'error'` (if `err`) then `'close'`, pending

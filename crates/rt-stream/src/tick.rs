@@ -37,7 +37,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use crate::core::lock;
+use crate::locking::lock;
 
 /// A stream with deferred work: runs its oldest tick.
 pub(crate) trait Ticker: Send + Sync {
