@@ -4,7 +4,6 @@
 
 use rt_net::transport::Io;
 use rt_net::{Socket, SocketOptions};
-use rt_stream::ReadableSide;
 use std::sync::{Arc, Mutex};
 
 /// Known bug (found by the child_process work, reproduced here most runs):
@@ -42,7 +41,7 @@ async fn rounds() {
         let tx = Mutex::new(Some(tx));
         let g = got.clone();
         sock.on(&rt_stream::events::DATA, move |c| {
-            g.lock().unwrap().extend_from_slice(&c)
+            g.lock().unwrap().extend_from_slice(c)
         });
         sock.once(&rt_stream::events::END, move |_| {
             if let Some(tx) = tx.lock().unwrap().take() {
