@@ -356,8 +356,16 @@ impl Conn {
             let mut deadline_set = false;
             let mut wrote = false;
             let mut looked_ahead = false;
+            let mut peer_gone = false;
             let last = loop {
                 let (finished, last) = res.take_output(&mut out, &mut parts);
+                if peer_gone && !finished && fut.is_none() && out.is_empty() && parts.is_empty() {
+                    // The peer hung up and the handler is done without
+                    // ending its response: nothing will end it.
+                    req.abort();
+                    res.detach();
+                    return;
+                }
                 if !out.is_empty() || !parts.is_empty() {
                     let ok = tokio::select! {
                         r = write_out(&t, &out, &parts) => r.is_ok(),
@@ -406,6 +414,11 @@ impl Conn {
                     }
                 }
                 let reading = !body_done && (req.dumped() || req.wants_more());
+                // The request is whole but its response is not: the socket is
+                // still watched (a bounded read-ahead) for the peer's EOF or
+                // reset, so that a handler that never ends its response does
+                // not hold the connection forever.
+                let watching = body_done && !finished && !peer_gone && t.data().len() < opts.max_header_size;
                 let want = if body_done { None } else { req_deadline };
                 if want.is_some() != deadline_set {
                     self.shared.set_deadline(want);
@@ -414,8 +427,10 @@ impl Conn {
                 tokio::select! {
                     _ = run_handler(&mut fut) => fut = None,
                     _ = res.inner.wake.notified() => {}
-                    r = read_some(&mut t), if reading => {
-                        if matches!(r, Ok(0) | Err(_)) {
+                    r = read_some(&mut t), if reading || watching => {
+                        if body_done {
+                            peer_gone = matches!(r, Ok(0) | Err(_));
+                        } else if matches!(r, Ok(0) | Err(_)) {
                             req.abort();
                             res.detach();
                             spawn_rest(fut);
