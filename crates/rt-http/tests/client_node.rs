@@ -202,9 +202,14 @@ fn scheduling_lifo_and_fifo() {
             let (_, _, a0, _) = fetch(&srv, "/hello", &agent).await;
             // A is free. r2 takes it; r3 needs a second socket B and holds
             // it until r2 is done and A is back in the pool.
-            let r2 = rt_http::get(srv.opts("/hello").agent(&agent)).expect("r2");
+            // r2 is not ended until r3 exists: on a multi-thread runtime a
+            // GET could be answered and its socket freed before the next line
+            // runs, and r3 would then rightly take A (seen under load).
+            let r2 = rt_http::request(srv.opts("/echo").agent(&agent).method("POST")).expect("r2");
+            r2.write("r2").expect("write r2");
             let r3 = rt_http::request(srv.opts("/echo").agent(&agent).method("POST")).expect("r3");
             r3.write("held").expect("write");
+            r2.end().expect("end r2");
             let res2 = response(&r2).await.expect("r2 response");
             assert_eq!(res2.header("x-remote-port").as_deref(), Some(a0.as_str()));
             body_of(&res2).await;
