@@ -151,9 +151,6 @@
 //! parity and do nothing: a tokio runtime is not kept alive by its sockets.
 #![forbid(unsafe_code)]
 
-#[macro_use]
-mod setters;
-
 mod address;
 mod conn;
 mod error;

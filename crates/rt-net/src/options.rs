@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::address::Family;
+use rt_stream::option_setters;
 
 /// Options of a socket that are not about where it connects (Node's
 /// `new net.Socket(options)`).
