@@ -4,6 +4,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod strict_requests;
+
 use rt_buffer::{Buffer, Encoding};
 
 /// `bytes` as Latin-1 text (how Node decodes header bytes).
