@@ -546,10 +546,9 @@ http.get({ port, host: '127.0.0.1', agent: false }).on('error', (e) => {
     println!("compared {} request errors with node", got.len());
 }
 
-/// On demand (`-- --ignored`): 40 parallel 300 KB downloads with backpressure,
-/// then 200 chunked echo and trailer exchanges in a row on the global agent.
+/// 40 parallel 300 KB downloads with backpressure, then 200 chunked echo
+/// and trailer exchanges in a row on the global agent (about 2 s).
 #[test]
-#[ignore = "stress run, on demand"]
 fn stress_big_bodies() {
     let Some(node) = node_or_skip("stress_big_bodies") else {
         return;
