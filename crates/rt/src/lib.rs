@@ -13,6 +13,7 @@
 //! | `http`           | [`http`]              | `rt-http`          | `http`          |
 //! | `child_process`  | [`child_process`]     | `rt-child-process` | `child_process` |
 //! | `cluster`        | [`cluster`]           | `rt-cluster`       | `cluster`       |
+//! | (web toolkit)    | [`web`]               | `rt-web`           | `web`           |
 //!
 //! This crate holds nothing of its own: every item lives in the crate named above.
 #![forbid(unsafe_code)]
@@ -44,3 +45,7 @@ pub use rt_child_process as child_process;
 #[cfg(feature = "cluster")]
 #[doc(inline)]
 pub use rt_cluster as cluster;
+
+#[cfg(feature = "web")]
+#[doc(inline)]
+pub use rt_web as web;

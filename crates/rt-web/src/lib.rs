@@ -1,0 +1,11 @@
+//! # rt-web — the notes' web toolkit on rt-http (being built)
+//!
+//! **Status: being built.** A crate of its own rather than a module of rt-http, so that a
+//! program that only needs `http` does not compile the toolkit's dependencies (a Redis client,
+//! a multipart parser, a MySQL client for the example application).
+//!
+//! When built, it will hold: `querystring` (Node's module exactly), cookies, sessions with a
+//! pluggable store (memory, Redis), Basic authentication, body readers (urlencoded, JSON,
+//! multipart streamed to disk) with size limits, a router with middleware, and static files.
+//! Nothing is exported yet; nothing here pretends to work.
+#![forbid(unsafe_code)]
