@@ -23,6 +23,7 @@
 //! | `subprocess.send(message)`, `'message'`, `disconnect()`, `'disconnect'` | [`ChildProcess::send`], [`events::MESSAGE`] or [`ChildProcess::recv`], [`ChildProcess::disconnect`], [`events::DISCONNECT`] |
 //! | `process.send`, `process.on('message')` in a forked child | [`ipc::from_env`] -> [`Channel`] |
 //! | `subprocess.send(message, server \| socket)`, `'message'`'s `(message, handle)` | [`ChildProcess::send_handle`] with [`ipc::SendHandle`], [`ChildProcess::recv_with_handle`] -> [`ipc::ReceivedHandle`] |
+//! | `'internalMessage'` (`NODE_*` messages: cluster's protocol), a `'net.Native'` handle | [`Channel::on_internal`] -> [`ipc::InternalMessage`], [`ipc::SendHandle::Native`] |
 //! | `err.code`, `errno`, `syscall`, `path`, `spawnargs` | [`Error`] (rt's one error type, from rt-stream) |
 //!
 //! ## Example: the notes' `spawn('ls', ['-lh', '/usr'])`

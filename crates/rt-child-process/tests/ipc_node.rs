@@ -326,3 +326,61 @@ c.on('close', () => { ev.push('close@' + n); console.log(JSON.stringify(ev)); })
         assert_eq!(json!(got), expected, "run {run}");
     }
 }
+
+/// The internal-message hook: a real Node cluster worker (`NODE_UNIQUE_ID`
+/// set) sends `NODE_CLUSTER` `online` on its own, then user messages and a
+/// hand-made internal one; the internal ones reach `on_internal` (also
+/// those that came before it was set) in order, never `'message'` or `recv`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internal_messages_go_to_the_hook_only() {
+    let Some(_node) = node_or_skip("internal_messages_go_to_the_hook_only") else {
+        return;
+    };
+    let dir = TempDir::new("ipc-internal");
+    let module = write(
+        &dir,
+        "worker.js",
+        r#"
+process.send('one');
+process.send({cmd: 'NODE_CUSTOM', n: 2});
+process.send({cmd: 'NODE_', n: 3});
+process.on('message', m => { if (m === 'bye') process.disconnect(); });
+"#,
+    );
+    let heard = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let h = heard.clone();
+    let child = fork_with(
+        &module,
+        Vec::<String>::new(),
+        ForkOptions::new().env_set("NODE_UNIQUE_ID", "1"),
+        |c| {
+            c.on(&MESSAGE, move |m| h.lock().unwrap().push(m.clone()));
+        },
+    )
+    .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // Set once the last user message arrived: the internal ones before it
+    // waited for the hook.
+    let h = heard.clone();
+    rt_tests::wait::wait_until_async(10, "the worker's two user messages", move || {
+        h.lock().unwrap().len() == 2
+    })
+    .await;
+    child.channel().unwrap().on_internal(move |m| {
+        let _ = tx.send(m.message);
+    });
+    let first = within(10, "the worker's NODE_CLUSTER online", rx.recv())
+        .await
+        .unwrap();
+    assert_eq!(first["cmd"], "NODE_CLUSTER");
+    assert_eq!(first["act"], "online");
+    assert_eq!(first["seq"], 0);
+    let second = within(10, "NODE_CUSTOM", rx.recv()).await.unwrap();
+    assert_eq!(second, json!({"cmd": "NODE_CUSTOM", "n": 2}));
+    child.send("bye").unwrap();
+    within(10, "the child's exit", child.wait()).await.unwrap();
+    // 'NODE_' alone is not internal (too short): a user message.
+    let heard = heard.lock().unwrap().clone();
+    assert_eq!(heard, vec![json!("one"), json!({"cmd": "NODE_", "n": 3})]);
+    assert!(rx.try_recv().is_err(), "no other internal message");
+}

@@ -47,6 +47,33 @@ struct Shared {
     inbox_changed: Notify,
     closed: watch::Sender<bool>,
     runtime: tokio::runtime::Handle,
+    internal: Mutex<InternalSink>,
+}
+
+/// An internal message (Node: `'internalMessage'`): a `NODE_*` message
+/// other than the handle answers, for the module that speaks its protocol
+/// (rt-cluster's `NODE_CLUSTER`). A `NODE_HANDLE` whose own message is
+/// internal (cluster's `newconn`, a shared listening socket) comes as that
+/// message with the raw fd.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct InternalMessage {
+    /// The message (for a `NODE_HANDLE`, its `msg`).
+    pub message: Value,
+    /// The fd that came with it (for a `NODE_HANDLE`).
+    pub handle: Option<OwnedFd>,
+    /// The handle's type as sent (`"net.Native"`, `"net.Socket"`, ...).
+    pub handle_type: Option<String>,
+}
+
+type InternalHandler = Arc<dyn Fn(InternalMessage) + Send + Sync>;
+
+/// Where internal messages go: the handler once one is set; until then
+/// they wait here (so none is lost between open and `on_internal`).
+#[derive(Default)]
+struct InternalSink {
+    handler: Option<InternalHandler>,
+    waiting: VecDeque<InternalMessage>,
 }
 
 /// A handle to send with a message (Node: `send(message, handle)`).
@@ -59,6 +86,11 @@ pub enum SendHandle {
     /// A connected socket: the receiver gets the connection (Node:
     /// `'net.Socket'`); it is destroyed here once the receiver acknowledged.
     Socket(Socket),
+    /// A raw socket fd (Node: `'net.Native'`, what cluster sends: an
+    /// accepted connection, or a bound listening socket); the fd is closed
+    /// here once the receiver acknowledged (a shared `Arc` is duplicated
+    /// first, so other holders keep theirs).
+    Native(Arc<OwnedFd>),
 }
 
 /// A handle that came with a message (Node: the `'message'` listener's
@@ -162,6 +194,7 @@ impl Channel {
             inbox_changed: Notify::new(),
             closed,
             runtime: runtime.clone(),
+            internal: Mutex::new(InternalSink::default()),
         });
         // Node: messages queued before the first 'message' listener are
         // delivered on the tick after it is added.
@@ -197,6 +230,26 @@ impl Channel {
         send_line(&self.inner, line, None)
     }
 
+    /// Sets the receiver of internal messages (Node: the
+    /// `'internalMessage'` event): every `NODE_*` message except the
+    /// `NODE_HANDLE_ACK` / `NACK` answers this channel handles itself, in
+    /// order, on the reader task; messages that came before the call are
+    /// handed over at once. None of them ever reaches `'message'`
+    /// listeners or [`recv`](Channel::recv). One receiver; a second call
+    /// replaces it. rt-cluster speaks `NODE_CLUSTER` through this.
+    #[doc(alias = "internalMessage")]
+    pub fn on_internal(&self, handler: impl Fn(InternalMessage) + Send + Sync + 'static) {
+        let handler: InternalHandler = Arc::new(handler);
+        let waiting = {
+            let mut sink = lock(&self.inner.internal);
+            sink.handler = Some(handler.clone());
+            std::mem::take(&mut sink.waiting)
+        };
+        for m in waiting {
+            handler(m);
+        }
+    }
+
     /// Sends a message with a handle (Node: `send(message, handle)`): the
     /// line `{"cmd":"NODE_HANDLE","type":..,"msg":message}` with the handle's
     /// fd attached (SCM_RIGHTS). Later messages wait until the receiver
@@ -216,6 +269,12 @@ impl Channel {
         let (kind, fd, socket) = match handle {
             SendHandle::Server(s) => ("net.Server", s.dup_fd()?, None),
             SendHandle::Socket(s) => ("net.Socket", s.dup_fd()?, Some(s)),
+            SendHandle::Native(fd) => {
+                let fd = Arc::try_unwrap(fd)
+                    .or_else(|shared| shared.try_clone())
+                    .map_err(|e| Error::syscall_failed(&e, "dup"))?;
+                ("net.Native", fd, None)
+            }
         };
         let line = encode(&serde_json::json!({"cmd": "NODE_HANDLE", "type": kind, "msg": msg}))?;
         send_line(&self.inner, line, Some((fd, socket)))
@@ -641,6 +700,18 @@ fn internal(inner: &Arc<Shared>, message: Value, fds: &mut VecDeque<OwnedFd>) {
             };
             send_urgent(inner, b"{\"cmd\":\"NODE_HANDLE_ACK\"}\n");
             let msg = message.get("msg").cloned().unwrap_or(Value::Null);
+            if is_internal(&msg) {
+                let handle_type = message.get("type").and_then(Value::as_str).map(str::to_string);
+                to_internal(
+                    inner,
+                    InternalMessage {
+                        message: msg,
+                        handle: Some(fd),
+                        handle_type,
+                    },
+                );
+                return;
+            }
             let handle = match message.get("type").and_then(Value::as_str) {
                 Some("net.Server") => ReceivedHandle::Server(ListenHandle::Fd(fd)),
                 _ => match rt_net::transport::Io::from_fd(fd) {
@@ -651,9 +722,7 @@ fn internal(inner: &Arc<Shared>, message: Value, fds: &mut VecDeque<OwnedFd>) {
                     }
                 },
             };
-            if !is_internal(&msg) {
-                deliver_with_handle(inner, msg, handle);
-            }
+            deliver_with_handle(inner, msg, handle);
         }
         Some("NODE_HANDLE_ACK") => {
             let mut out = lock(&inner.out);
@@ -680,6 +749,29 @@ fn internal(inner: &Arc<Shared>, message: Value, fds: &mut VecDeque<OwnedFd>) {
             start_writer(inner, &mut out);
             maybe_shut(inner, out);
         }
-        _ => {}
+        _ => to_internal(
+            inner,
+            InternalMessage {
+                message,
+                handle: None,
+                handle_type: None,
+            },
+        ),
     }
+}
+
+/// Hands an internal message to the receiver set with `on_internal`, or
+/// keeps it for that receiver.
+fn to_internal(inner: &Shared, m: InternalMessage) {
+    let handler = {
+        let mut sink = lock(&inner.internal);
+        match &sink.handler {
+            Some(h) => h.clone(),
+            None => {
+                sink.waiting.push_back(m);
+                return;
+            }
+        }
+    };
+    handler(m);
 }
