@@ -4,8 +4,13 @@
 //! program that only needs `http` does not compile the toolkit's dependencies (a Redis client,
 //! a multipart parser, a MySQL client for the example application).
 //!
-//! When built, it will hold: `querystring` (Node's module exactly), cookies, sessions with a
-//! pluggable store (memory, Redis), Basic authentication, body readers (urlencoded, JSON,
-//! multipart streamed to disk) with size limits, a router with middleware, and static files.
-//! Nothing is exported yet; nothing here pretends to work.
+//! | Node / express | rt-web | status |
+//! | --- | --- | --- |
+//! | `querystring` | [`querystring`] | done (checked against `node`) |
+//!
+//! Still to come: cookies, sessions with a pluggable store (memory, Redis), Basic
+//! authentication, body readers (urlencoded, JSON, multipart streamed to disk) with size
+//! limits, a router with middleware, and static files.
 #![forbid(unsafe_code)]
+
+pub mod querystring;
