@@ -1,4 +1,4 @@
-//! Node's `querystring` module: [`parse`], [`stringify`], [`escape`], [`unescape`],
+//! Node's `querystring` module: [`parse`], [`stringify()`], [`escape`], [`unescape`],
 //! [`unescape_buffer`], ported from Node v20's `lib/querystring.js` step for step.
 //!
 //! The scanner works on UTF-16 code units as Node's does (so multi-character and non-ASCII
@@ -549,7 +549,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A value for [`stringify`]: what a JavaScript object's property may hold.
+/// A value for [`stringify()`]: what a JavaScript object's property may hold.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StringifyValue {
     /// A string (encoded).
