@@ -7,10 +7,21 @@
 //! | Node / express | rt-web | status |
 //! | --- | --- | --- |
 //! | `querystring` | [`querystring`] | done (checked against `node`) |
+//! | express's `app`, `app.use`, `app.get(path, ...)`, `next` | [`Router`], [`Next`], [`router`] | done |
+//! | express's `req` (`req.params`, `req.query`, `req.path`) | [`Request`] | done |
+//! | `http-errors` / `next(err)` | [`HttpError`] | done |
 //!
 //! Still to come: cookies, sessions with a pluggable store (memory, Redis), Basic
 //! authentication, body readers (urlencoded, JSON, multipart streamed to disk) with size
-//! limits, a router with middleware, and static files.
+//! limits, and static files.
 #![forbid(unsafe_code)]
 
+mod error;
+pub mod path_pattern;
 pub mod querystring;
+mod request;
+pub mod router;
+
+pub use error::{HttpError, IntoOutcome};
+pub use request::Request;
+pub use router::{Next, Router};

@@ -1,0 +1,126 @@
+//! [`Request`]: express's `req` — rt-http's [`IncomingMessage`] plus what routing adds:
+//! the path, the query, the route's parameters and values that middleware attach
+//! (a session, the authenticated user).
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rt_http::IncomingMessage;
+
+use crate::querystring::{self, ParsedQuery};
+
+/// express's `req`: the [`IncomingMessage`] (reachable through `Deref`: `req.method()`,
+/// `req.headers()`, reading the body) with `req.path`, `req.query`, `req.params` and typed
+/// values middleware attach ([`Request::insert`], [`Request::get`]).
+///
+/// Cheap to clone: clones are the same request.
+#[doc(alias = "req")]
+#[derive(Clone)]
+pub struct Request {
+    message: IncomingMessage,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: String,
+    query: String,
+    params: Mutex<Vec<(String, String)>>,
+    values: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+}
+
+impl Request {
+    /// Wraps a received request; `url` is split at its first `?` into path and query.
+    pub fn new(message: IncomingMessage) -> Request {
+        let url = message.url();
+        let (path, query) = match url.split_once('?') {
+            Some((p, q)) => (p.to_owned(), q.to_owned()),
+            None => (url.to_owned(), String::new()),
+        };
+        Request {
+            message,
+            inner: Arc::new(Inner {
+                path,
+                query,
+                params: Mutex::new(Vec::new()),
+                values: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The rt-http request underneath.
+    pub fn message(&self) -> &IncomingMessage {
+        &self.message
+    }
+
+    /// The URL's path, without the query (still percent-encoded). express: `req.path`.
+    #[doc(alias = "req.path")]
+    pub fn path(&self) -> &str {
+        &self.inner.path
+    }
+
+    /// The raw query string after `?` (empty without one). Node: `url.parse(req.url).query`.
+    pub fn query_string(&self) -> &str {
+        &self.inner.query
+    }
+
+    /// The query parsed with [`querystring::parse`]. express: `req.query`.
+    #[doc(alias = "req.query")]
+    pub fn query(&self) -> ParsedQuery {
+        querystring::parse(&self.inner.query)
+    }
+
+    /// A route parameter (`:id` in `/api/users/:id`), percent-decoded. express:
+    /// `req.params.id`.
+    #[doc(alias = "req.params")]
+    pub fn param(&self, name: &str) -> Option<String> {
+        lock(&self.inner.params)
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Every route parameter of the matched route, in pattern order.
+    pub fn params(&self) -> Vec<(String, String)> {
+        lock(&self.inner.params).clone()
+    }
+
+    pub(crate) fn set_params(&self, params: Vec<(String, String)>) {
+        *lock(&self.inner.params) = params;
+    }
+
+    /// Attaches a value of type `T` for later middleware and handlers (one per type; a
+    /// second insert replaces it). express: `req.session = ...`, `req.user = ...`.
+    pub fn insert<T: Clone + Send + Sync + 'static>(&self, value: T) {
+        lock(&self.inner.values).insert(TypeId::of::<T>(), Box::new(value));
+    }
+
+    /// The value of type `T` attached with [`Request::insert`], cloned.
+    pub fn get<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        lock(&self.inner.values)
+            .get(&TypeId::of::<T>())
+            .and_then(|v| v.downcast_ref::<T>())
+            .cloned()
+    }
+}
+
+impl std::ops::Deref for Request {
+    type Target = IncomingMessage;
+    fn deref(&self) -> &IncomingMessage {
+        &self.message
+    }
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.message.method())
+            .field("path", &self.inner.path)
+            .field("query", &self.inner.query)
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
