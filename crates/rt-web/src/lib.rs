@@ -10,12 +10,14 @@
 //! | express's `app`, `app.use`, `app.get(path, ...)`, `next` | [`Router`], [`Next`], [`router`] | done |
 //! | express's `req` (`req.params`, `req.query`, `req.path`) | [`Request`] | done |
 //! | `http-errors` / `next(err)` | [`HttpError`] | done |
+//! | the `cookie` npm package (`parse`, `serialize`), `res.cookie`, `req.cookies` | [`cookie`] | done (checked against cookie@0.7.2's answers) |
 //!
-//! Still to come: cookies, sessions with a pluggable store (memory, Redis), Basic
+//! Still to come: sessions with a pluggable store (memory, Redis), Basic
 //! authentication, body readers (urlencoded, JSON, multipart streamed to disk) with size
 //! limits, and static files.
 #![forbid(unsafe_code)]
 
+pub mod cookie;
 mod error;
 pub mod path_pattern;
 pub mod querystring;
