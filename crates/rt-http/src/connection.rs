@@ -409,6 +409,17 @@ impl Conn {
                     if body_done {
                         break last;
                     }
+                    if last {
+                        // Node's resOnFinish: a response that closes the
+                        // connection (`res._last`) ends the socket without
+                        // reading the rest of the body (`socket.destroySoon()`),
+                        // e.g. a 413 from a body reader past its limit.
+                        req.abort();
+                        spawn_rest(fut);
+                        res.done();
+                        let _ = t.shutdown_write();
+                        return;
+                    }
                     if !req.consuming() {
                         req.dump();
                     }

@@ -15,14 +15,37 @@
 //! Still to come: sessions with a pluggable store (memory, Redis), Basic
 //! authentication, body readers (urlencoded, JSON, multipart streamed to disk) with size
 //! limits, and static files.
+//!
+//! ## Body readers and static files
+//!
+//! | Node (npm) | rt-web | status |
+//! | --- | --- | --- |
+//! | `bodyParser.json()` / `express.json()` | [`json::read_json`] | done |
+//! | `multer({ dest, limits })` (disk storage) | [`multipart::read_multipart`] | done |
+//! | `raw-body` (`getRawBody(req, { limit })`) | [`raw_body::read_limited`] | done |
+//! | body-parser's errors (`err.status`, `err.type`) | [`body_error::BodyError`] | done |
+//! | `content-type` / `type-is` | [`content_type::ContentType`] | done |
+//!
+//! The body readers follow Node's `body-parser`, not the notes: a body past
+//! its limit is answered **413 Payload Too Large** (the notes' examples
+//! answer 400), a malformed body 400 with a message saying what is wrong, an
+//! unsupported charset or `Content-Encoding` 415. Reading stops at the first
+//! byte past a limit (a declared `Content-Length` past it is refused before
+//! reading), and the 413 closes the connection so the rest is never read.
 #![forbid(unsafe_code)]
 
+pub mod body_error;
+pub mod content_type;
 pub mod cookie;
 mod error;
+pub mod json;
+pub mod multipart;
 pub mod path_pattern;
 pub mod querystring;
+pub mod raw_body;
 mod request;
 pub mod router;
+pub mod upload_file;
 
 pub use error::{HttpError, IntoOutcome};
 pub use request::Request;

@@ -1,0 +1,53 @@
+//! Reading a whole request body into memory under a byte limit (the
+//! `raw-body` npm package that body-parser uses): a declared
+//! `Content-Length` past the limit is refused before any byte is read, and
+//! reading stops at the first chunk that crosses it.
+
+use rt_http::IncomingMessage;
+
+use crate::body_error::BodyError;
+
+/// body-parser's default limit for JSON and urlencoded bodies: `'100kb'`.
+pub const DEFAULT_LIMIT: u64 = 100 * 1024;
+
+/// The request's declared `Content-Length`, if it has a valid one.
+pub fn declared_length(req: &IncomingMessage) -> Option<u64> {
+    req.header("content-length").and_then(|v| v.trim().parse().ok())
+}
+
+/// Refuses a `Content-Encoding` other than `identity` (body-parser with
+/// `inflate: false`; rt does not inflate bodies yet): 415.
+pub fn check_identity_encoding(req: &IncomingMessage) -> Result<(), BodyError> {
+    match req.header("content-encoding") {
+        Some(e) if !e.trim().eq_ignore_ascii_case("identity") => {
+            Err(BodyError::encoding(&e.trim().to_ascii_lowercase()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Reads the whole body, at most `limit` bytes: a body of exactly `limit`
+/// bytes is read, one byte more is a 413 [`BodyError`] and nothing more is
+/// read. Node: `getRawBody(req, { limit })`.
+#[doc(alias = "getRawBody")]
+pub async fn read_limited(req: &IncomingMessage, limit: u64, what: &str) -> Result<Vec<u8>, BodyError> {
+    check_identity_encoding(req)?;
+    let declared = declared_length(req);
+    if declared.is_some_and(|n| n > limit) {
+        return Err(BodyError::too_large(what, limit));
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit) as usize);
+    loop {
+        match req.read().await {
+            None => return Ok(body),
+            Some(Err(_)) => return Err(BodyError::aborted()),
+            Some(Ok(chunk)) => {
+                if (body.len() + chunk.len()) as u64 > limit {
+                    req.pause();
+                    return Err(BodyError::too_large(what, limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+        }
+    }
+}
