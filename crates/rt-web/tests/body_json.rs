@@ -6,9 +6,9 @@ mod wire;
 
 use std::sync::mpsc;
 
-use wire::{chunked_request, exchange, request, serve};
 use rt_http::{IncomingMessage, ServerResponse};
 use rt_web::json::{JsonOptions, read_json};
+use wire::{chunked_request, exchange, request, serve};
 
 /// A server echoing the parsed JSON (or `none` when the type is not JSON);
 /// every reader result is also sent to the returned channel.

@@ -7,11 +7,11 @@ mod wire;
 
 use std::sync::mpsc;
 
-use wire::{Form, exchange, files_in, request, serve};
 use rt_http::{IncomingMessage, ServerResponse};
 use rt_tests::temp::TempDir;
 use rt_tests::wait::{recv_within, wait_until};
 use rt_web::multipart::{Multipart, MultipartOptions, read_multipart};
+use wire::{Form, exchange, files_in, request, serve};
 
 type Outcome = Result<Option<Multipart>, (u16, String)>;
 

@@ -7,13 +7,13 @@ mod wire;
 
 use std::sync::mpsc;
 
-use wire::{Form, exchange, request, serve};
 use rt_http::{IncomingMessage, ServerResponse};
 use rt_tests::rng::Rng;
 use rt_tests::temp::TempDir;
 use rt_tests::wait::recv_within;
 use rt_web::json::{JsonOptions, read_json};
 use rt_web::multipart::{MultipartOptions, read_multipart};
+use wire::{Form, exchange, request, serve};
 
 const SEED: u64 = 0x5eed_b0d1;
 const CASES: usize = 150;
