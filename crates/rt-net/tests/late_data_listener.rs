@@ -6,17 +6,27 @@ use rt_net::transport::Io;
 use rt_net::{Socket, SocketOptions};
 use std::sync::{Arc, Mutex};
 
-/// Known bug (found by the child_process work, reproduced here most runs):
-/// on a multi-thread runtime the listeners are added from the `block_on`
-/// thread, where queued ticks are not held until the caller's synchronous
-/// code returns (see rt-stream's tick.rs), so the flow started by the 'data'
-/// listener runs on the other worker at once: the socket was found ended and
-/// destroyed with nothing delivered (`got []`, 'end' missed). Node (checked
-/// with a net.Socket whose listeners are added 100 ms after the peer's
-/// `end('hello')`) delivers "hello" and 'end'. Run with `--ignored` to see it.
-#[ignore = "known bug: ticks from a block_on thread run before its listeners are added"]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn data_and_end_before_the_listener_are_not_lost() {
+/// On a multi-thread runtime the listeners are added from the `block_on`
+/// thread. Unmarked, its ticks ran on the other worker at once, so the flow
+/// started by the 'data' listener found the socket ended before 'end' was
+/// listened to (`got []`, 'end' missed). `rt_stream::runtime::block_on`
+/// marks the polls, so the ticks wait for the synchronous code as in Node
+/// (checked with a net.Socket whose listeners are added 100 ms after the
+/// peer's `end('hello')`: "hello" and 'end' are delivered).
+#[test]
+fn data_and_end_before_the_listener_are_not_lost() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt_stream::runtime::block_on(&rt, rounds());
+}
+
+/// The same on a current-thread runtime, unmarked (its one thread runs ticks
+/// only between polls).
+#[tokio::test(flavor = "current_thread")]
+async fn on_a_current_thread_runtime_data_and_end_are_not_lost() {
     rounds().await;
 }
 

@@ -305,6 +305,7 @@ mod pipeline;
 mod readable;
 mod readable_core;
 mod readable_side;
+pub mod runtime;
 mod stream;
 mod tick;
 mod transform;

@@ -465,13 +465,20 @@ macro_rules! impl_emitter {
 pub mod __emitter_support {
     use crate::StreamBase;
 
-    /// Adds through the emitter, then settles.
+    /// Adds through the emitter, then settles. The add is a marked section:
+    /// the ticks 'newListener' queues (the flow a 'data' listener starts)
+    /// are held until the listener is in, even on a thread whose own poll
+    /// is not marked (plain `block_on` of a multi-thread runtime), so the
+    /// flow never runs before its listener exists.
     pub fn add<S: StreamBase + ?Sized>(
         s: &S,
         f: impl FnOnce(&rt_events::EventEmitter) -> rt_events::ListenerId,
     ) -> rt_events::ListenerId {
         let core = s.stream_core();
-        let id = f(core.emitter());
+        let id = {
+            let _section = crate::runtime::Marked::begin();
+            f(core.emitter())
+        };
         core.settle();
         id
     }

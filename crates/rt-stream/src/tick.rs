@@ -26,10 +26,27 @@
 //!
 //! A drainer polled elsewhere that finds only held work yields and polls
 //! again (the owner thread finishes its poll and runs or steals it), instead
-//! of running the work early. Threads that never poll a drainer (a
-//! `block_on` thread of a multi-thread runtime, the blocking pool) hold
-//! nothing: nothing would release it. A current-thread runtime needs no
-//! holding (its one thread runs the drainer only between polls).
+//! of running the work early. A current-thread runtime needs no holding (its
+//! one thread runs the drainer only between polls).
+//!
+//! ## Marked sections: the `block_on` thread
+//! A thread that never polls a drainer (the `block_on` thread of a
+//! multi-thread runtime, a plain thread that entered a runtime) has no event
+//! that tells the queue its poll is over: tokio's `block_on` polls the future
+//! and parks with no hook in between. There the poll is *marked* instead:
+//! [`crate::runtime::sections`] wraps a future so that every poll of it is a
+//! section (a thread-local depth, no lock), and ticks queued on the thread
+//! during that poll are held in the thread's own queue and released, in
+//! order, when the outermost marked poll returns (the drainer parks while
+//! only marked work waits: the release wakes it). [`crate::runtime::block_on`]
+//! is `Runtime::block_on` with its future marked. A marked section works on
+//! any thread and either runtime flavour, also inside a spawned task.
+//!
+//! An unmarked poll on such a thread (plain `Runtime::block_on` or
+//! `#[tokio::main]` / `#[tokio::test]` on a multi-thread runtime) holds
+//! nothing, since nothing would ever release it: its ticks run on a worker at
+//! once, in the order they were queued, possibly while the caller's
+//! synchronous code is still running (see `runtime`'s docs).
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -59,9 +76,10 @@ struct Queue {
     /// Work the drainer may run now, in order.
     jobs: VecDeque<Job>,
     /// Work queued by the owner thread's current synchronous section (the
-    /// poll of task `held_task`), released to `jobs` when it is over.
+    /// poll of task `holder`, or a marked poll), released to `jobs` when it
+    /// is over.
     held: Vec<Job>,
-    held_task: Option<tokio::task::Id>,
+    holder: Option<Holder>,
     /// The owner thread has polled a drainer of this runtime (it is one of
     /// its workers, so its sections end with a drainer poll there).
     worker: bool,
@@ -72,11 +90,21 @@ impl Queue {
     /// The owner's section that queued `held` is over: its work joins the
     /// runnable queue, behind what was released before.
     fn release(&mut self) {
-        self.held_task = None;
+        self.holder = None;
         if !self.held.is_empty() {
             self.jobs.extend(self.held.drain(..));
         }
     }
+}
+
+/// Whose synchronous section holds a queue's `held` work.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Holder {
+    /// The poll of this task on the owner (worker) thread; released by the
+    /// next drainer poll on that thread or its next work from elsewhere.
+    Task(tokio::task::Id),
+    /// A marked poll ([`crate::runtime::sections`]); released when it returns.
+    Marked,
 }
 
 type Shared = Arc<Mutex<Queue>>;
@@ -90,6 +118,57 @@ thread_local! {
     /// in the same pass), even when the drainer runs on a worker thread
     /// other than the one that filled the queue (multi-thread runtime).
     static DRAINING: std::cell::RefCell<Option<Shared>> = const { std::cell::RefCell::new(None) };
+    /// How many marked polls ([`crate::runtime::sections`]) this thread is in.
+    static MARKED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// The queues holding work for this thread's current marked section.
+    static MARKED_HELD: std::cell::RefCell<Vec<Shared>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A marked poll begins on this thread (see the module docs).
+pub(crate) fn marked_poll_begins() {
+    MARKED.with(|m| m.set(m.get() + 1));
+}
+
+/// A marked poll on this thread returned (or unwound): when it was the
+/// outermost, the work its section queued is released and drained.
+pub(crate) fn marked_poll_ends() {
+    let outermost = MARKED.with(|m| {
+        let d = m.get().saturating_sub(1);
+        m.set(d);
+        d == 0
+    });
+    if !outermost {
+        return;
+    }
+    let queues = MARKED_HELD.with(|h| std::mem::take(&mut *h.borrow_mut()));
+    for q in queues {
+        let wake = {
+            let mut g = lock(&q);
+            if g.holder != Some(Holder::Marked) {
+                continue;
+            }
+            match if g.worker { tokio::task::try_id() } else { None } {
+                // The marked section was inside a task's poll on a worker
+                // (a listener added by a task): its work stays held until
+                // that poll is over, as the task's own would be.
+                Some(task) => g.holder = Some(Holder::Task(task)),
+                None => g.release(),
+            }
+            match std::mem::replace(&mut g.drainer, Drainer::Running) {
+                Drainer::Parked(w) => Some(w),
+                // Running: it finds the work. Gone: its runtime shut down
+                // (the drainer was spawned when the work was held); the next
+                // work queued there spawns a new one.
+                other => {
+                    g.drainer = other;
+                    None
+                }
+            }
+        };
+        if let Some(w) = wake {
+            w.wake();
+        }
+    }
 }
 
 fn queue_for(handle: &tokio::runtime::Handle) -> Shared {
@@ -107,7 +186,7 @@ fn queue_for(handle: &tokio::runtime::Handle) -> Shared {
         let q = Arc::new(Mutex::new(Queue {
             jobs: VecDeque::new(),
             held: Vec::new(),
-            held_task: None,
+            holder: None,
             worker: false,
             drainer: Drainer::Gone,
         }));
@@ -142,8 +221,8 @@ pub(crate) fn idle_drainers(id: tokio::runtime::Id) -> usize {
 
 /// Queues `job`; wakes this thread's drainer on `handle`'s runtime, or
 /// spawns it there if it has none. Work queued by a task's poll on a worker
-/// thread of a multi-thread runtime is held until that poll is over (see
-/// the module docs).
+/// thread of a multi-thread runtime, or by a marked poll on any thread, is
+/// held until that poll is over (see the module docs).
 pub(crate) fn enqueue(handle: &tokio::runtime::Handle, job: Job) {
     let draining = DRAINING.with(|d| d.borrow().clone());
     let q = match &draining {
@@ -152,21 +231,42 @@ pub(crate) fn enqueue(handle: &tokio::runtime::Handle, job: Job) {
     };
     let wake = {
         let mut g = lock(&q);
-        let section = match draining {
-            Some(_) => None,
-            None if g.worker => tokio::task::try_id(),
-            None => None,
+        let (task, marked) = match draining {
+            // A tick's work goes behind it in the same pass.
+            Some(_) => (None, false),
+            None => (
+                if g.worker { tokio::task::try_id() } else { None },
+                MARKED.with(|m| m.get() > 0),
+            ),
         };
-        if g.held_task.is_some() && g.held_task != section {
-            // The section that held work is over (this thread runs another
-            // task now, or a tick).
-            if draining.is_none() {
+        if let Some(Holder::Task(held_by)) = g.holder {
+            if draining.is_none() && task != Some(held_by) {
+                // The task section that held work is over (this thread
+                // runs another task now, or no task).
                 g.release();
             }
         }
-        match section {
+        if marked {
+            // A marked poll (possibly inside the task's poll that held
+            // work: that work stays held, in order, behind nothing new).
+            if g.holder != Some(Holder::Marked) {
+                g.holder = Some(Holder::Marked);
+                MARKED_HELD.with(|h| h.borrow_mut().push(q.clone()));
+            }
+            g.held.push(job);
+            // The end of the marked poll wakes the drainer; only make sure
+            // there is one.
+            if !matches!(g.drainer, Drainer::Gone) {
+                return;
+            }
+            g.drainer = Drainer::Running;
+            drop(g);
+            spawn_drainer(handle, &q);
+            return;
+        }
+        match task {
             Some(task) => {
-                g.held_task = Some(task);
+                g.holder = Some(Holder::Task(task));
                 g.held.push(job);
             }
             None => g.jobs.push_back(job),
@@ -212,8 +312,12 @@ fn section_over_here(rt: tokio::runtime::Id, polled: &Shared) {
     let wake = {
         let mut g = lock(&own);
         g.worker = true;
+        if g.holder == Some(Holder::Marked) {
+            // Only the marked poll's end releases its work.
+            return;
+        }
         if g.held.is_empty() {
-            g.held_task = None;
+            g.holder = None;
             return;
         }
         g.release();
@@ -252,10 +356,12 @@ impl Future for Drain {
                 let mut g = lock(&self.q);
                 match g.jobs.pop_front() {
                     Some(job) => job,
-                    None if !g.held.is_empty() => {
+                    None if !g.held.is_empty() && g.holder != Some(Holder::Marked) => {
                         // The owner thread (another worker) is still in
                         // the section that queued this work: poll again
                         // after other tasks (it runs or steals us then).
+                        // (Marked work is released by its poll's end, which
+                        // wakes the parked drainer.)
                         drop(g);
                         cx.waker().wake_by_ref();
                         return Poll::Pending;

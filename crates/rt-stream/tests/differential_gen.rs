@@ -17,7 +17,12 @@
 //! The results of `finished` and `pipeline` (callbacks in Node, futures in
 //! rt) come last in the step they complete in, in completion order.
 //!
+//! The multi-thread runtime runs them twice: as a task, and in
+//! `rt_stream::runtime::block_on` on the calling thread (not a worker).
+//!
 //! `RT_GEN_SEED` / `RT_GEN_SCENARIOS` explore further; the default run is fixed.
+//! `RT_GEN_BLOCK_ON=1` runs every flavour in marked `block_on`,
+//! `RT_GEN_BLOCK_ON=plain` in plain `Runtime::block_on` (to measure).
 #![allow(missing_docs)]
 
 use std::collections::{HashMap, VecDeque};
@@ -511,10 +516,10 @@ async fn settle(pending: &mut Pending, late: &mut Vec<String>, step: &str) {
                 i += 1;
             }
         }
-        // One task alive is the scenario's own (none under RT_GEN_BLOCK_ON);
-        // parked tick drainers (alive for the runtime's life, nothing to do)
-        // do not count.
-        let own = usize::from(std::env::var_os("RT_GEN_BLOCK_ON").is_none());
+        // One task alive is the scenario's own (none when it runs in
+        // block_on); parked tick drainers (alive for the runtime's life,
+        // nothing to do) do not count.
+        let own = usize::from(!IN_BLOCK_ON.with(|b| b.get()));
         let busy = handle
             .metrics()
             .num_alive_tasks()
@@ -822,33 +827,51 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+thread_local! {
+    /// The scenario runs in `block_on` on this thread (not as a task).
+    static IN_BLOCK_ON: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Where a scenario's code runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    /// As a spawned task (on a worker of the multi-thread runtime), as user
+    /// code usually does.
+    Task,
+    /// In `rt_stream::runtime::block_on` itself (the calling thread, not a
+    /// worker, on a multi-thread runtime; its polls are marked so ticks wait
+    /// for its synchronous code).
+    BlockOn,
+    /// In plain `Runtime::block_on` (unmarked: on a multi-thread runtime its
+    /// ticks run on a worker at once; `RT_GEN_BLOCK_ON=plain`, to measure).
+    PlainBlockOn,
+}
+
 /// Runs every scenario on `rt` and compares with node's logs; returns the failures.
 fn compare(
     rt: &tokio::runtime::Runtime,
     scenarios: &[Value],
     expected: &[Vec<Vec<String>>],
+    mode: Mode,
 ) -> Vec<(usize, String)> {
     assert_eq!(
         scenarios.len(),
         expected.len(),
         "node returned a log per scenario"
     );
+    IN_BLOCK_ON.with(|b| b.set(mode != Mode::Task));
     let mut failures = Vec::new();
     for (i, (sc, exp)) in scenarios.iter().zip(expected).enumerate() {
         if std::env::var_os("RT_GEN_TRACE").is_some() {
             eprintln!("scenario {i}: {sc}");
         }
-        // The scenario runs as a task (on a worker thread of the
-        // multi-thread runtime), as user code does.
-        // `RT_GEN_BLOCK_ON=1` runs it in `block_on` itself instead (the
-        // main thread, not a worker: nothing holds its ticks until its
-        // synchronous section is over, see rt_stream's tick module).
         let sc2 = sc.clone();
-        let got = if std::env::var_os("RT_GEN_BLOCK_ON").is_some() {
-            rt.block_on(async move { run_scenario(&sc2).await })
-        } else {
-            rt.block_on(rt.spawn(async move { run_scenario(&sc2).await }))
-                .unwrap_or_else(|e| panic!("scenario {i} panicked: {e}\n  ops: {sc}"))
+        let got = match mode {
+            Mode::BlockOn => rt_stream::runtime::block_on(rt, async move { run_scenario(&sc2).await }),
+            Mode::PlainBlockOn => rt.block_on(async move { run_scenario(&sc2).await }),
+            Mode::Task => rt
+                .block_on(rt.spawn(async move { run_scenario(&sc2).await }))
+                .unwrap_or_else(|e| panic!("scenario {i} panicked: {e}\n  ops: {sc}")),
         };
         if &got != exp {
             let first = got
@@ -869,11 +892,20 @@ fn compare(
     failures
 }
 
-fn run_flavour(multi_thread: bool) {
-    let flavour = if multi_thread {
-        "multi_thread"
-    } else {
-        "current_thread"
+fn run_flavour(multi_thread: bool, mode: Mode) {
+    // `RT_GEN_BLOCK_ON=1` runs the task-mode tests in marked block_on,
+    // `RT_GEN_BLOCK_ON=plain` in plain `Runtime::block_on`.
+    let mode = match std::env::var("RT_GEN_BLOCK_ON").as_deref() {
+        Ok("plain") => Mode::PlainBlockOn,
+        Ok(_) if mode == Mode::Task => Mode::BlockOn,
+        _ => mode,
+    };
+    let flavour = match (multi_thread, mode) {
+        (false, Mode::Task) => "current_thread",
+        (false, _) => "current_thread_block_on",
+        (true, Mode::Task) => "multi_thread",
+        (true, Mode::BlockOn) => "multi_thread_block_on",
+        (true, Mode::PlainBlockOn) => "multi_thread_plain_block_on",
     };
     let Some(node) = rt_tests::node::node_or_skip(&format!("rt-stream generated differential ({flavour})"))
     else {
@@ -893,7 +925,7 @@ fn run_flavour(multi_thread: bool) {
         tokio::runtime::Builder::new_current_thread().enable_all().build()
     }
     .unwrap();
-    let failures = compare(&rt, &scenarios, &expected);
+    let failures = compare(&rt, &scenarios, &expected, mode);
     let steps: usize = expected.iter().map(|s| s.len()).sum();
     let default_run = count == DEFAULT_SCENARIOS && seed == DEFAULT_SEED;
     let known: &[usize] = if default_run { KNOWN_DIFFERENCES } else { &[] };
@@ -937,10 +969,19 @@ fn run_flavour(multi_thread: bool) {
 
 #[test]
 fn generated_scenarios_match_node_current_thread() {
-    run_flavour(false);
+    run_flavour(false, Mode::Task);
 }
 
 #[test]
 fn generated_scenarios_match_node_multi_thread() {
-    run_flavour(true);
+    run_flavour(true, Mode::Task);
+}
+
+/// The scenarios run in `rt_stream::runtime::block_on` on a multi-thread
+/// runtime: the `block_on` thread is no worker, and its marked polls hold
+/// their ticks as a task's are held (plain `Runtime::block_on` there differs
+/// in 45-598 scenarios per run: its ticks run on a worker at once).
+#[test]
+fn generated_scenarios_match_node_multi_thread_block_on() {
+    run_flavour(true, Mode::BlockOn);
 }
