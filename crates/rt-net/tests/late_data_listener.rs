@@ -30,6 +30,21 @@ async fn on_a_current_thread_runtime_data_and_end_are_not_lost() {
     rounds().await;
 }
 
+/// Plain `Runtime::block_on` on a multi-thread runtime (unmarked: its ticks
+/// run on a worker at once). With 'end' listened to first, nothing depends
+/// on the poll's end; the flow the 'data' listener starts must still find
+/// the listener in place (it was started from 'newListener', before the
+/// add, and could emit the data to nobody).
+#[test]
+fn from_plain_block_on_a_data_listener_gets_the_data() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(rounds_with(true));
+}
+
 /// The same from a spawned task on a worker (where ticks wait for the
 /// task's poll to end, as Node's wait for the synchronous code).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -40,6 +55,11 @@ async fn from_a_spawned_task_data_and_end_are_not_lost() {
 }
 
 async fn rounds() {
+    rounds_with(false).await;
+}
+
+/// 200 rounds; `end_first`: listen to 'end' before adding the 'data' listener.
+async fn rounds_with(end_first: bool) {
     for round in 0..200 {
         let (a, b) = Io::pair().expect("socketpair");
         let sock = Socket::from_io(a, SocketOptions::default());
@@ -49,15 +69,24 @@ async fn rounds() {
         let got = Arc::new(Mutex::new(Vec::new()));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let tx = Mutex::new(Some(tx));
-        let g = got.clone();
-        sock.on(&rt_stream::events::DATA, move |c| {
-            g.lock().unwrap().extend_from_slice(c)
-        });
-        sock.once(&rt_stream::events::END, move |_| {
+        let end = move |_: &()| {
             if let Some(tx) = tx.lock().unwrap().take() {
                 let _ = tx.send(());
             }
-        });
+        };
+        let add_data = || {
+            let g = got.clone();
+            sock.on(&rt_stream::events::DATA, move |c| {
+                g.lock().unwrap().extend_from_slice(c)
+            });
+        };
+        if end_first {
+            sock.once(&rt_stream::events::END, end);
+            add_data();
+        } else {
+            add_data();
+            sock.once(&rt_stream::events::END, end);
+        }
         if tokio::time::timeout(std::time::Duration::from_secs(5), rx)
             .await
             .is_err()
@@ -72,7 +101,7 @@ async fn rounds() {
                 sock.is_readable()
             );
         }
-        assert_eq!(&got.lock().unwrap()[..], b"hello", "round {round}");
+        assert_eq!(&got.lock().unwrap()[..], b"hello", "round {round}: destroyed {} len {} flowing {:?}", sock.destroyed(), sock.readable_length(), sock.readable_flowing());
         drop(b);
     }
 }

@@ -141,7 +141,13 @@ where
         f: F,
     ) -> rt_events::ListenerId {
         let em = core.emitter();
-        let id = if once { em.once(self, f) } else { em.on(self, f) };
+        // 'newListener' runs before the add: what it queues (the flow a
+        // 'data' listener starts) is held until the listener is in, on
+        // every thread (see `Marked`).
+        let id = {
+            let _section = crate::runtime::Marked::begin();
+            if once { em.once(self, f) } else { em.on(self, f) }
+        };
         // Without a runtime, run what the listener's side effects queued.
         core.settle();
         id

@@ -17,13 +17,16 @@
 //!
 //! **Plain `block_on` on a multi-thread runtime** (an unwrapped
 //! `#[tokio::main]` / `#[tokio::test(flavor = "multi_thread")]` body): ticks
-//! queued there are not held (nothing would release them; holding would
-//! hang). They run on a worker at once, in the order queued, possibly while
-//! the body's synchronous code is still running: the stream's data and
-//! events are all emitted, but a listener added *after* the call that starts
-//! a flow (adding a `'data'` listener, `resume`, `pipe`) can be added after
-//! the event it wanted was emitted. There, add every listener before the
-//! call that starts the flow, or wrap the body with [`sections`].
+//! queued there are not held past the rt call that queued them (nothing
+//! would release them; holding would hang). They run on a worker at once, in
+//! the order queued, possibly while the body's synchronous code is still
+//! running. Nothing is dropped: adding a listener holds the ticks it causes
+//! until the listener is in (a `'data'` listener always gets the data its
+//! flow emits), and every event is emitted; but a listener added *after*
+//! the call that starts a flow (adding a `'data'` listener, `resume`,
+//! `pipe`) can come after the event it wanted (`'end'` of a short stream).
+//! There, add every listener before the call that starts the flow, or wrap
+//! the body with [`sections`].
 //!
 //! ```
 //! use rt_stream::{Readable, StreamEvent};
