@@ -101,7 +101,14 @@ async fn rounds_with(end_first: bool) {
                 sock.is_readable()
             );
         }
-        assert_eq!(&got.lock().unwrap()[..], b"hello", "round {round}: destroyed {} len {} flowing {:?}", sock.destroyed(), sock.readable_length(), sock.readable_flowing());
+        assert_eq!(
+            &got.lock().unwrap()[..],
+            b"hello",
+            "round {round}: destroyed {} len {} flowing {:?}",
+            sock.destroyed(),
+            sock.readable_length(),
+            sock.readable_flowing()
+        );
         drop(b);
     }
 }
