@@ -25,6 +25,9 @@
 //! | `raw-body` (`getRawBody(req, { limit })`) | [`raw_body::read_limited`] | done |
 //! | body-parser's errors (`err.status`, `err.type`) | [`body_error::BodyError`] | done |
 //! | `content-type` / `type-is` | [`content_type::ContentType`] | done |
+//! | `express.static` / `serve-static` / `send` | [`static_files::ServeStatic`] | done |
+//! | `range-parser` | [`range::parse_range`] | done |
+//! | `mime.lookup` (send's table, common types) | [`mime_types::content_type_for`] | done |
 //!
 //! The body readers follow Node's `body-parser`, not the notes: a body past
 //! its limit is answered **413 Payload Too Large** (the notes' examples
@@ -39,12 +42,16 @@ pub mod content_type;
 pub mod cookie;
 mod error;
 pub mod json;
+pub mod mime_types;
 pub mod multipart;
 pub mod path_pattern;
 pub mod querystring;
+pub mod range;
 pub mod raw_body;
 mod request;
 pub mod router;
+pub mod static_files;
+pub mod static_path;
 pub mod upload_file;
 
 pub use error::{HttpError, IntoOutcome};

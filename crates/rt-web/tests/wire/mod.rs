@@ -78,6 +78,22 @@ pub(crate) fn parse_answer(raw: &[u8]) -> Option<Answer> {
     Some(a)
 }
 
+/// Parses the answer to a HEAD request: a head and no body, whatever
+/// `Content-Length` says; bytes after the head are an error.
+pub(crate) fn parse_head_answer(raw: &[u8]) -> Option<Answer> {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    if split != raw.len() {
+        return None;
+    }
+    let head = String::from_utf8_lossy(&raw[..split - 4]).into_owned();
+    let status = head.get(9..12)?.parse().ok()?;
+    Some(Answer {
+        status,
+        head,
+        body: Vec::new(),
+    })
+}
+
 /// Sends `request` whole on a new connection and reads to EOF (send
 /// `Connection: close`). Write errors are ignored: a server that refuses a
 /// body early may close before it is all sent.
@@ -94,7 +110,12 @@ pub(crate) async fn exchange(port: u16, request: &[u8]) -> Answer {
     let mut got = Vec::new();
     let _ = within(30, "the answer (to EOF)", rd.read_to_end(&mut got)).await;
     let _ = writer.await;
-    parse_answer(&got).unwrap_or_else(|| panic!("no HTTP answer in {:?}", String::from_utf8_lossy(&got)))
+    let parsed = if request.starts_with(b"HEAD ") {
+        parse_head_answer(&got)
+    } else {
+        parse_answer(&got)
+    };
+    parsed.unwrap_or_else(|| panic!("no HTTP answer in {:?}", String::from_utf8_lossy(&got)))
 }
 
 /// A request with `Content-Length`.
