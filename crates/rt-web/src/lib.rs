@@ -21,6 +21,7 @@
 //! | Node (npm) | rt-web | status |
 //! | --- | --- | --- |
 //! | `bodyParser.json()` / `express.json()` | [`json::read_json`] | done |
+//! | `bodyParser.urlencoded({ extended: false })` / `express.urlencoded` | [`urlencoded::read_urlencoded`] | done |
 //! | `multer({ dest, limits })` (disk storage) | [`multipart::read_multipart`] | done |
 //! | `raw-body` (`getRawBody(req, { limit })`) | [`raw_body::read_limited`] | done |
 //! | body-parser's errors (`err.status`, `err.type`) | [`body_error::BodyError`] | done |
@@ -53,6 +54,7 @@ pub mod router;
 pub mod static_files;
 pub mod static_path;
 pub mod upload_file;
+pub mod urlencoded;
 
 pub use error::{HttpError, IntoOutcome};
 pub use request::Request;
