@@ -42,6 +42,9 @@ pub(crate) struct Inner {
     pub(crate) channel: Option<Channel>,
     pub(crate) state: Mutex<State>,
     pub(crate) phase: watch::Sender<Phase>,
+    /// `'spawn'`, emitted once before any other event (none for a child
+    /// that did not start).
+    pub(crate) gate: Option<Arc<crate::gate::SpawnGate>>,
 }
 
 #[derive(Default)]

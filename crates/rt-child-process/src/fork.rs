@@ -38,6 +38,8 @@ pub struct ForkOptions {
     pub kill_signal: Signal,
     /// Kill the child after this long (Node: `timeout`).
     pub timeout: Option<std::time::Duration>,
+    /// Abort handle (Node: `signal`), as [`SpawnOptions::signal`].
+    pub signal: Option<crate::AbortSignal>,
 }
 
 impl ForkOptions {
@@ -55,6 +57,12 @@ impl ForkOptions {
     /// Sets `silent`.
     pub fn silent(mut self, silent: bool) -> ForkOptions {
         self.silent = silent;
+        self
+    }
+
+    /// Sets `signal`, the abort handle.
+    pub fn signal(mut self, signal: crate::AbortSignal) -> ForkOptions {
+        self.signal = Some(signal);
         self
     }
 
@@ -131,6 +139,7 @@ where
         detached: options.detached,
         kill_signal: options.kill_signal,
         timeout: options.timeout,
+        signal: options.signal,
         ..SpawnOptions::default()
     };
     crate::spawn_with(&exec_path, argv, spawn_options, setup)

@@ -10,7 +10,8 @@
 //! | Node | rt |
 //! |---|---|
 //! | `child_process.spawn(command, args, options)` | [`spawn`] with [`SpawnOptions`] (`cwd`, `env`, `argv0`, `stdio`, `detached`, `uid`, `gid`, `shell`, `killSignal`, `timeout`) |
-//! | `stdio: ['pipe', 'inherit', 'ignore', fd, 'ipc']` | [`Stdio::Pipe`], [`Stdio::Inherit`], [`Stdio::Ignore`], [`Stdio::Fd`], [`Stdio::Ipc`] |
+//! | `stdio: ['pipe', 'inherit', 'ignore', fd, 'ipc', socket]` | [`Stdio::Pipe`], [`Stdio::Inherit`], [`Stdio::Ignore`], [`Stdio::Fd`], [`Stdio::Ipc`], [`Stdio::Socket`] |
+//! | `signal` (an `AbortSignal`) | [`SpawnOptions::signal`] with an [`AbortController`]'s [`AbortSignal`] |
 //! | `subprocess.stdin` / `stdout` / `stderr` / `stdio` | [`ChildProcess::stdin`] ... : `rt_net::Socket`s over the pipes (rt-stream duplexes on rt-net's fd pump, with backpressure) |
 //! | `subprocess.pid`, `exitCode`, `signalCode`, `killed`, `spawnfile`, `spawnargs`, `connected` | [`ChildProcess::pid`], [`exit_code`](ChildProcess::exit_code), [`signal_code`](ChildProcess::signal_code), [`killed`](ChildProcess::killed), [`spawnfile`](ChildProcess::spawnfile), [`spawnargs`](ChildProcess::spawnargs), [`connected`](ChildProcess::connected) |
 //! | `subprocess.kill([signal])` | [`ChildProcess::kill`] ([`Signal`]), [`ChildProcess::kill_named`] (`"SIGKILL"`, `"9"`) |
@@ -126,15 +127,29 @@
 //! ## Differences from Node
 //!
 //! - Events are emitted from the child's task, which may run on another
-//!   thread at once: listeners added right after `spawn` see every event in
-//!   practice, [`spawn_with`] guarantees it (its setup runs before any event
-//!   can fire), and [`ChildProcess::wait`] / [`ChildProcess::closed`] never miss.
+//!   thread at once. `'spawn'` always comes first and reaches a listener
+//!   added right after `spawn` returns (from a task it is emitted after the
+//!   task's poll; from a multi-thread runtime's `block_on` thread once a
+//!   `'spawn'` listener is in place or before the child's next event, so a
+//!   listener added there later, before any other event, still sees it).
+//!   A child that exits at once can still race a caller thread that is
+//!   descheduled between `spawn` and its `on(&EXIT, ..)`: [`spawn_with`]
+//!   rules that out (its setup runs before any event can fire), and
+//!   [`ChildProcess::wait`] / [`ChildProcess::closed`] never miss.
 //! - At exit Node resumes every unread output stream; rt drains only those
 //!   the program never took (a taken stream may be pulled with `read()`,
 //!   which resuming would starve).
-//! - A parent that calls `disconnect()` itself still gets `'close'` (Node
-//!   v20 counts the channel's close only when it reads its end of file, so
-//!   its `'close'` never comes then).
+//! - As in Node v20, a parent that called `disconnect()` itself gets no
+//!   `'close'` (Node counts the channel's close only when it reads the
+//!   peer's end of file: nodejs/node#19433); [`ChildProcess::closed`]
+//!   still returns once the child exited and its streams closed.
+//! - A peer that never reads: `send` returns Node's hint (`false` past 128
+//!   KiB queued, at the same message as Node, as it writes straight to the
+//!   kernel first), but where Node's queue grows without bound rt's stops at
+//!   [`Channel::set_max_queue_bytes`] (64 MiB by default,
+//!   [`ipc::MAX_QUEUE_BYTES`]): a message past it is refused with
+//!   `ERR_IPC_QUEUE_FULL`, nothing is queued and the channel stays open;
+//!   [`Channel::write_queue_size`] reports the queue.
 //! - Handles travel as Node sends them (a `NODE_HANDLE` line with the fd on
 //!   its first byte, ACK / NACK, later messages held until the answer, a
 //!   sent socket destroyed on ACK, 3 retransmissions on NACK), but a
@@ -151,10 +166,12 @@
 //!   decoded chunk's byte length: the same for whole characters).
 #![forbid(unsafe_code)]
 
+mod abort;
 mod child;
 pub mod events;
 mod exec;
 mod fork;
+mod gate;
 pub mod ipc;
 mod options;
 mod signals;
@@ -162,6 +179,7 @@ mod spawn;
 mod stdio;
 mod sync;
 
+pub use abort::{AbortController, AbortSignal};
 pub use child::ChildProcess;
 pub use events::ExitInfo;
 pub use exec::{ExecCode, ExecError, ExecOptions, ExecOutput, MAX_BUFFER, Output, exec, exec_file};

@@ -4,6 +4,7 @@ use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::abort::AbortSignal;
 use crate::signals::Signal;
 
 /// What one of the child's fds is connected to (Node: an entry of `stdio`).
@@ -23,6 +24,11 @@ pub enum Stdio {
     Fd(OwnedFd),
     /// The IPC channel (Node: `'ipc'`): at most one per child.
     Ipc,
+    /// This socket's fd (Node: a `net.Socket` in `stdio`): the child reads
+    /// or writes the connection itself. The socket is paused here so that
+    /// this process does not read what is meant for the child, and the
+    /// child's `stdio()[i]` entry is `None`, as in Node.
+    Socket(rt_net::Socket),
 }
 
 /// How the command is run through a shell (Node: `shell`).
@@ -69,6 +75,10 @@ pub struct SpawnOptions {
     pub kill_signal: Signal,
     /// Kill the child with `kill_signal` after this long (Node: `timeout`).
     pub timeout: Option<Duration>,
+    /// Abort handle (Node: `signal`): when its controller aborts, the
+    /// child is killed with `kill_signal` and emits `'error'` with an
+    /// `AbortError` (code `ABORT_ERR`).
+    pub signal: Option<AbortSignal>,
 }
 
 impl SpawnOptions {
@@ -131,6 +141,13 @@ impl SpawnOptions {
     /// Sets `timeout`.
     pub fn timeout(mut self, timeout: Duration) -> SpawnOptions {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets `signal`, the abort handle.
+    #[doc(alias = "AbortSignal")]
+    pub fn signal(mut self, signal: AbortSignal) -> SpawnOptions {
+        self.signal = Some(signal);
         self
     }
 }

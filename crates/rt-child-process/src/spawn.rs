@@ -11,11 +11,14 @@ use rt_net::Socket;
 use rt_stream::Error;
 use tokio::sync::watch;
 
+use crate::abort::AbortSignal;
 use crate::child::{ChildProcess, Inner, Phase, State, lock};
 use crate::events::{CLOSE, ERROR, EXIT, ExitInfo, SPAWN};
+use crate::gate::SpawnGate;
 use crate::ipc::Channel;
 use crate::options::{Shell, SpawnOptions};
 use crate::signals::{Signal, name_of};
+use crate::stdio::PrepareError;
 
 /// The variables that tell a child where its IPC channel is.
 pub(crate) const CHANNEL_FD: &str = "NODE_CHANNEL_FD";
@@ -171,51 +174,63 @@ pub(crate) fn spawn_with_emitter(
     if let Some(gid) = options.gid {
         cmd.gid(gid);
     }
-    let prepared = crate::stdio::prepare(&mut cmd, options.stdio)?;
-    if let Some((_, fd)) = &prepared.ipc {
-        cmd.env(CHANNEL_FD, fd.to_string())
-            .env(SERIALIZATION_MODE, "json");
-    }
-
-    let _guard = runtime.enter();
-    let mut tokio_cmd = tokio::process::Command::from(cmd);
-    let spawned = tokio_cmd.spawn();
-    // The child's ends of pipes and the channel close here in the parent.
-    drop(tokio_cmd);
-
-    let (child, spawn_error) = match spawned {
-        Ok(child) => (Some(child), None),
-        Err(e) => {
-            let raw = e.raw_os_error().unwrap_or(0);
-            if [
-                libc::ENOENT,
-                libc::EACCES,
-                libc::EAGAIN,
-                libc::EMFILE,
-                libc::ENFILE,
-            ]
-            .contains(&raw)
-            {
-                let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
-                (None, Some(Error::spawn(&e, &file, &arg_refs)))
-            } else {
-                return Err(Error::syscall_failed(&e, "spawn"));
+    // Node's run-time errors: an 'error' event (then 'close'), not a throw.
+    let reported = |e: &std::io::Error, thrown_otherwise: &[i32]| -> Result<Error, Error> {
+        let raw = e.raw_os_error().unwrap_or(0);
+        if thrown_otherwise.contains(&raw) {
+            let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            Ok(Error::spawn(e, &file, &arg_refs))
+        } else {
+            Err(Error::syscall_failed(e, "spawn"))
+        }
+    };
+    let (child, spawn_error, prepared) = match crate::stdio::prepare(&mut cmd, options.stdio) {
+        Err(PrepareError::Invalid(e)) => return Err(e),
+        // No fds for the pipes: Node's uv_spawn fails the same way.
+        Err(PrepareError::Sys(e)) => (None, Some(reported(&e, &[libc::EMFILE, libc::ENFILE])?), None),
+        Ok(prepared) => {
+            if let Some((_, fd)) = &prepared.ipc {
+                cmd.env(CHANNEL_FD, fd.to_string())
+                    .env(SERIALIZATION_MODE, "json");
+            }
+            let _guard = runtime.enter();
+            let mut tokio_cmd = tokio::process::Command::from(cmd);
+            let spawned = tokio_cmd.spawn();
+            // The child's ends of pipes and the channel close here in the parent.
+            drop(tokio_cmd);
+            match spawned {
+                Ok(child) => (Some(child), None, Some(prepared)),
+                Err(e) => {
+                    let known = [
+                        libc::ENOENT,
+                        libc::EACCES,
+                        libc::EAGAIN,
+                        libc::EMFILE,
+                        libc::ENFILE,
+                    ];
+                    (None, Some(reported(&e, &known)?), None)
+                }
             }
         }
     };
     let pid = child.as_ref().and_then(|c| c.id());
 
-    let mut stdio: Vec<Option<Socket>> = Vec::with_capacity(prepared.parent_ends.len());
-    if child.is_some() {
+    let mut stdio: Vec<Option<Socket>> = Vec::new();
+    let mut ipc = None;
+    if let Some(prepared) = prepared {
         for end in prepared.parent_ends {
             stdio.push(match end {
                 Some(fd) => Some(crate::stdio::socket_of(fd)?),
                 None => None,
             });
         }
+        ipc = prepared.ipc;
     }
-    let channel = match (&child, prepared.ipc) {
-        (Some(_), Some((fd, _))) => Some(Channel::open(fd, emitter.clone())?),
+    let gate = child
+        .as_ref()
+        .map(|_| Arc::new(SpawnGate::pending(emitter.clone())));
+    let channel = match (&child, ipc) {
+        (Some(_), Some((fd, _))) => Some(Channel::open_gated(fd, emitter.clone(), gate.clone())?),
         _ => None,
     };
     let (phase, _) = watch::channel(Phase::Running);
@@ -232,13 +247,74 @@ pub(crate) fn spawn_with_emitter(
         channel,
         state: Mutex::new(State::default()),
         phase,
+        gate,
     });
     let cp = ChildProcess { inner };
+    // Node emits 'spawn' on the next tick, after the code that called
+    // spawn(). Called from a task (or on a current-thread runtime), the
+    // driver cannot run before that task's poll ends. Called from a
+    // multi-thread runtime's block_on thread, the driver may run on a
+    // worker at once: 'spawn' then waits until a 'spawn' listener is added
+    // (it comes after the listener is in place) or another event of the
+    // child is due, whichever is first.
+    let eager = tokio::task::try_id().is_some()
+        || runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
+    if let (false, Some(gate)) = (eager, &cp.inner.gate) {
+        let weak = Arc::downgrade(gate);
+        let rt = runtime.clone();
+        let emitter = cp.inner.emitter.clone();
+        cp.inner.emitter.on(&rt_events::NEW_LISTENER, move |info| {
+            if info.event != SPAWN.name() {
+                return;
+            }
+            let Some(gate) = weak.upgrade() else { return };
+            if gate.is_open() {
+                return;
+            }
+            // 'newListener' comes before the listener is added: 'spawn'
+            // waits until it is in place.
+            let before = emitter.listener_count(&SPAWN);
+            let emitter = emitter.clone();
+            rt.spawn(async move {
+                for _ in 0..10_000 {
+                    if emitter.listener_count(&SPAWN) > before || gate.is_open() {
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+                gate.open();
+            });
+        });
+    }
     setup(&cp);
     let driver = cp.clone();
     let timeout = options.timeout.filter(|t| !t.is_zero());
-    runtime.spawn(drive(driver, child, spawn_error, timeout, options.kill_signal));
+    runtime.spawn(drive(
+        driver,
+        child,
+        spawn_error,
+        Limits {
+            timeout,
+            kill_signal: options.kill_signal,
+            abort: options.signal,
+            eager,
+        },
+    ));
     Ok(cp)
+}
+
+/// What ends a child early, and how `'spawn'` is emitted.
+struct Limits {
+    timeout: Option<Duration>,
+    kill_signal: Signal,
+    abort: Option<AbortSignal>,
+    /// Emit `'spawn'` on the driver's first turn (see `spawn_with_emitter`).
+    eager: bool,
+}
+
+/// Node's `AbortError` for an aborted child.
+fn abort_error() -> Error {
+    Error::new(rt_stream::Code::ABORT_ERR, "The operation was aborted")
 }
 
 /// Reports the child's life in Node's order: `spawn`, `exit`, `close` (or
@@ -247,8 +323,7 @@ async fn drive(
     cp: ChildProcess,
     child: Option<tokio::process::Child>,
     spawn_error: Option<Error>,
-    timeout: Option<Duration>,
-    kill_signal: Signal,
+    limits: Limits,
 ) {
     // Node emits on the next tick: let the caller add its listeners first.
     tokio::task::yield_now().await;
@@ -269,16 +344,45 @@ async fn drive(
         inner.phase.send_replace(Phase::Closed);
         return;
     };
-    inner.emitter.emit(&SPAWN, ());
+    let gate = inner.gate.clone();
+    let open_gate = || {
+        if let Some(g) = &gate {
+            g.open();
+        }
+    };
+    if limits.eager {
+        open_gate();
+    }
 
-    let status = match timeout {
-        None => child.wait().await,
-        Some(t) => {
-            tokio::select! {
-                s = child.wait() => s,
-                _ = tokio::time::sleep(t) => {
-                    cp.kill(kill_signal);
-                    child.wait().await
+    let Limits {
+        timeout,
+        kill_signal,
+        abort,
+        ..
+    } = limits;
+    let mut timer_armed = timeout.is_some();
+    let mut timer = Box::pin(tokio::time::sleep(timeout.unwrap_or(Duration::MAX)));
+    let mut abort_armed = abort.is_some();
+    let mut aborted = Box::pin(async move {
+        match abort {
+            Some(a) => a.wait().await,
+            None => std::future::pending().await,
+        }
+    });
+    let status = loop {
+        tokio::select! {
+            s = child.wait() => break s,
+            _ = &mut timer, if timer_armed => {
+                timer_armed = false;
+                cp.kill(kill_signal);
+            }
+            _ = &mut aborted, if abort_armed => {
+                // Node: the child is killed with killSignal, and 'error'
+                // (AbortError) follows when the signal was delivered.
+                abort_armed = false;
+                open_gate();
+                if cp.kill(kill_signal) {
+                    let _ = inner.emitter.emit_error(&ERROR, abort_error());
                 }
             }
         }
@@ -308,6 +412,7 @@ async fn drive(
     if let Some(stdin) = inner.stdio.first().and_then(Option::as_ref) {
         stdin.destroy(None);
     }
+    open_gate();
     inner.emitter.emit(&EXIT, info);
     inner.phase.send_replace(Phase::Exited);
 
@@ -324,9 +429,16 @@ async fn drive(
     for s in inner.stdio.iter().skip(1).flatten() {
         s.wait_closed().await;
     }
+    let mut emit_close = true;
     if let Some(c) = &inner.channel {
         c.wait_closed().await;
+        // Node v20 counts the channel's close only when it reads the
+        // peer's end of file: after this side's own disconnect() its
+        // 'close' never comes (nodejs/node#19433). closed() still returns.
+        emit_close = !c.disconnected_here();
     }
-    inner.emitter.emit(&CLOSE, info);
+    if emit_close {
+        inner.emitter.emit(&CLOSE, info);
+    }
     inner.phase.send_replace(Phase::Closed);
 }

@@ -43,12 +43,30 @@ pub(crate) fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {
     )?)
 }
 
+/// Why [`prepare`] failed.
+pub(crate) enum PrepareError {
+    /// A system call failed making the child's fds (Node reports `EMFILE`
+    /// and `ENFILE` as the child's `'error'`, and throws the rest).
+    Sys(io::Error),
+    /// Bad options (Node throws).
+    Invalid(Error),
+}
+
+impl From<Error> for PrepareError {
+    fn from(e: Error) -> PrepareError {
+        PrepareError::Invalid(e)
+    }
+}
+
 /// Builds every fd of the child into `cmd`, returning the parent's ends.
-pub(crate) fn prepare(cmd: &mut std::process::Command, mut stdio: Vec<Stdio>) -> Result<Prepared, Error> {
+pub(crate) fn prepare(
+    cmd: &mut std::process::Command,
+    mut stdio: Vec<Stdio>,
+) -> Result<Prepared, PrepareError> {
     while stdio.len() < 3 {
         stdio.push(Stdio::Pipe);
     }
-    let sys = |e: io::Error| Error::syscall_failed(&e, "spawn");
+    let sys = PrepareError::Sys;
     let mut parent_ends = Vec::with_capacity(stdio.len());
     let mut mappings = Vec::new();
     let mut ipc = None;
@@ -65,7 +83,8 @@ pub(crate) fn prepare(cmd: &mut std::process::Command, mut stdio: Vec<Stdio>) ->
                     return Err(Error::new(
                         Code::ERR_IPC_ONE_PIPE,
                         "Child process can have only one IPC pipe",
-                    ));
+                    )
+                    .into());
                 }
                 let (parent, child) = socketpair().map_err(sys)?;
                 ipc = Some((parent, i));
@@ -78,7 +97,8 @@ pub(crate) fn prepare(cmd: &mut std::process::Command, mut stdio: Vec<Stdio>) ->
                     return Err(Error::invalid_arg_value(
                         &format!("stdio[{i}]"),
                         "'inherit' (only fds 0, 1 and 2 can be inherited here)",
-                    ));
+                    )
+                    .into());
                 }
                 None
             }
@@ -93,6 +113,12 @@ pub(crate) fn prepare(cmd: &mut std::process::Command, mut stdio: Vec<Stdio>) ->
             Stdio::Fd(fd) => {
                 parent_ends.push(None);
                 Some(fd)
+            }
+            Stdio::Socket(socket) => {
+                parent_ends.push(None);
+                // Node stops reading a socket given as stdio: the child reads it.
+                socket.pause();
+                Some(socket.dup_fd()?)
             }
         };
         match (i, child_end) {
@@ -122,8 +148,9 @@ pub(crate) fn prepare(cmd: &mut std::process::Command, mut stdio: Vec<Stdio>) ->
         }
     }
     if !mappings.is_empty() {
-        cmd.fd_mappings(mappings)
-            .map_err(|_| Error::invalid_arg_value("stdio", "two entries for one fd"))?;
+        cmd.fd_mappings(mappings).map_err(|_| {
+            PrepareError::Invalid(Error::invalid_arg_value("stdio", "two entries for one fd"))
+        })?;
     }
     Ok(Prepared { parent_ends, ipc })
 }

@@ -17,10 +17,16 @@ use tokio::sync::{Notify, watch};
 
 use super::framing::{LineSplitter, decode, encode, is_internal};
 use crate::events::{DISCONNECT, ERROR, MESSAGE};
+use crate::gate::SpawnGate;
 
 /// `send` returns `false` once this many bytes wait to be written (Node:
 /// `channel.writeQueueSize < 65536 * 2`).
 pub const BACKPRESSURE_BYTES: usize = 128 * 1024;
+
+/// The default bound on bytes queued for a peer that does not read (see
+/// [`Channel::set_max_queue_bytes`]). Node has none: its queue grows
+/// without bound while `send()` keeps returning `false`.
+pub const MAX_QUEUE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Bytes asked of the kernel per read.
 const READ_SIZE: usize = 64 * 1024;
@@ -48,6 +54,8 @@ struct Shared {
     closed: watch::Sender<bool>,
     runtime: tokio::runtime::Handle,
     internal: Mutex<InternalSink>,
+    /// The child's `'spawn'` gate: opened before this channel emits.
+    gate: Option<Arc<SpawnGate>>,
 }
 
 /// An internal message (Node: `'internalMessage'`): a `NODE_*` message
@@ -123,7 +131,6 @@ struct Sent {
 /// Node retransmits a handle this many times on NACK.
 const MAX_HANDLE_RETRANSMISSIONS: u32 = 3;
 
-#[derive(Default)]
 struct Out {
     queue: VecDeque<Item>,
     /// ACK / NACK answers and the rest of a handle line: written before the
@@ -133,11 +140,31 @@ struct Out {
     /// `_handleQueue`).
     awaiting: Option<Sent>,
     queued: usize,
+    /// `send` refuses a message that would queue past this (rt's bound).
+    max_queued: usize,
     writer_running: bool,
     /// `disconnect()` was called (Node: `connected` false).
     disconnecting: bool,
+    /// This side's `disconnect()` closed the channel (not the peer).
+    disconnected_here: bool,
     /// The socket was shut down: nothing more goes out.
     shut: bool,
+}
+
+impl Default for Out {
+    fn default() -> Out {
+        Out {
+            queue: VecDeque::new(),
+            urgent: VecDeque::new(),
+            awaiting: None,
+            queued: 0,
+            max_queued: MAX_QUEUE_BYTES,
+            writer_running: false,
+            disconnecting: false,
+            disconnected_here: false,
+            shut: false,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -178,6 +205,16 @@ impl Channel {
     /// `'message'`, `'disconnect'` and `'error'` on `emitter`. Must run
     /// inside a tokio runtime.
     pub fn open(fd: OwnedFd, emitter: EventEmitter) -> Result<Channel, Error> {
+        Channel::open_gated(fd, emitter, None)
+    }
+
+    /// [`open`](Channel::open) for a child's channel: `gate` emits the
+    /// child's `'spawn'` before this channel's first event.
+    pub(crate) fn open_gated(
+        fd: OwnedFd,
+        emitter: EventEmitter,
+        gate: Option<Arc<SpawnGate>>,
+    ) -> Result<Channel, Error> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             Error::new(
                 Code::custom("ERR_NO_RUNTIME"),
@@ -195,6 +232,7 @@ impl Channel {
             closed,
             runtime: runtime.clone(),
             internal: Mutex::new(InternalSink::default()),
+            gate,
         });
         // Node: messages queued before the first 'message' listener are
         // delivered on the tick after it is added.
@@ -281,8 +319,24 @@ impl Channel {
     }
 
     /// Bytes waiting to be written (Node: `channel.writeQueueSize`).
+    #[doc(alias = "writeQueueSize")]
     pub fn write_queue_size(&self) -> usize {
         lock(&self.inner.out).queued
+    }
+
+    /// Bounds the bytes queued for a peer that does not read (rt's own
+    /// limit, [`MAX_QUEUE_BYTES`] by default; Node has none). `send` keeps
+    /// Node's hint (`false` past [`BACKPRESSURE_BYTES`]), and a message
+    /// that would take the queue past `max` is refused with
+    /// `ERR_IPC_QUEUE_FULL` (nothing is queued, the channel stays open).
+    /// A message is always taken when nothing is queued, whatever its size.
+    pub fn set_max_queue_bytes(&self, max: usize) {
+        lock(&self.inner.out).max_queued = max;
+    }
+
+    /// The bound set by [`set_max_queue_bytes`](Channel::set_max_queue_bytes).
+    pub fn max_queue_bytes(&self) -> usize {
+        lock(&self.inner.out).max_queued
     }
 
     /// Closes the channel once queued messages are written (Node:
@@ -299,6 +353,7 @@ impl Channel {
             ));
         }
         out.disconnecting = true;
+        out.disconnected_here = true;
         maybe_shut(inner, out);
         Ok(())
     }
@@ -364,6 +419,13 @@ impl Channel {
         }
     }
 
+    /// Whether this side's `disconnect()` closed the channel (Node then
+    /// never counts the channel's close, and the child's `'close'` never
+    /// comes: nodejs/node#19433).
+    pub(crate) fn disconnected_here(&self) -> bool {
+        lock(&self.inner.out).disconnected_here
+    }
+
     /// Waits until the channel closed (both ways).
     pub async fn wait_closed(&self) {
         let mut rx = self.inner.closed.subscribe();
@@ -391,7 +453,7 @@ fn send_line(
     let mut start = 0;
     if !out.writer_running && out.queue.is_empty() && out.urgent.is_empty() && out.awaiting.is_none() {
         let wrote = match &handle {
-            None => inner.io.try_write(&line),
+            None => write_now(&inner.io, &line),
             Some(h) => inner
                 .io
                 .try_send_with_fds(&[IoSlice::new(&line)], &[h.fd.as_fd()]),
@@ -424,11 +486,33 @@ fn send_line(
         }
     }
     let rest = line.slice(start..);
+    if out.queued > 0 && out.queued + rest.len() > out.max_queued {
+        return Err(Error::new(
+            Code::custom("ERR_IPC_QUEUE_FULL"),
+            format!(
+                "The IPC channel's write queue is full ({} bytes queued, limit {}): the peer does not read",
+                out.queued, out.max_queued
+            ),
+        ));
+    }
     out.queued += rest.len();
     out.queue.push_back(Item { data: rest, handle });
     let hint = out.queued < BACKPRESSURE_BYTES;
     start_writer(inner, &mut out);
     Ok(hint)
+}
+
+/// One `send(2)` straight to the kernel, as Node's `uv_try_write`: not
+/// through the reactor's readiness, which a new socket (or one whose
+/// readiness the reactor has not seen yet) does not have, so that a
+/// message goes out at once whenever the kernel has room.
+fn write_now(io: &Io, data: &[u8]) -> io::Result<usize> {
+    use rustix::net::SendFlags;
+    Ok(rustix::net::send(
+        io,
+        data,
+        SendFlags::DONTWAIT | SendFlags::NOSIGNAL,
+    )?)
 }
 
 /// Queues an ACK / NACK: it goes before queued messages.
@@ -438,7 +522,7 @@ fn send_urgent(inner: &Arc<Shared>, line: &'static [u8]) {
         return;
     }
     if !out.writer_running && out.urgent.is_empty() {
-        match inner.io.try_write(line) {
+        match write_now(&inner.io, line) {
             Ok(n) if n == line.len() => return,
             Ok(n) => out.urgent.push_back(Bytes::from_static(&line[n..])),
             Err(_) => out.urgent.push_back(Bytes::from_static(line)),
@@ -488,6 +572,7 @@ fn flush_inbox(shared: &Shared) {
         };
         match next {
             Some(m) => {
+                open_gate(shared);
                 shared.emitter.emit(&MESSAGE, m);
             }
             None => return,
@@ -540,9 +625,7 @@ async fn write_loop(inner: Arc<Shared>) {
             out.shut = true;
             drop(out);
             if !matches!(e.raw_os_error(), Some(libc::EPIPE) | Some(libc::ECONNRESET)) {
-                let _ = inner
-                    .emitter
-                    .emit_error(&ERROR, Error::syscall_failed(&e, "write"));
+                report(&inner, Error::syscall_failed(&e, "write"));
             }
             return;
         }
@@ -661,19 +744,29 @@ async fn read_loop(inner: Arc<Shared>) {
     };
     inner.inbox_changed.notify_waiters();
     if emit {
+        open_gate(&inner);
         inner.emitter.emit(&DISCONNECT, ());
     }
     inner.closed.send_replace(true);
 }
 
 fn report(inner: &Shared, err: Error) {
+    open_gate(inner);
     let _ = inner.emitter.emit_error(&ERROR, err);
+}
+
+/// Emits the child's `'spawn'` first if it is still pending.
+fn open_gate(inner: &Shared) {
+    if let Some(g) = &inner.gate {
+        g.open();
+    }
 }
 
 fn deliver(inner: &Shared, message: Value) {
     let mut inbox = lock(&inner.inbox);
     if !inbox.flushing && inbox.messages.is_empty() && inner.emitter.listener_count(&MESSAGE) > 0 {
         drop(inbox);
+        open_gate(inner);
         inner.emitter.emit(&MESSAGE, message);
         return;
     }

@@ -10,7 +10,9 @@ mod channel;
 mod child_side;
 mod framing;
 
-pub use channel::{BACKPRESSURE_BYTES, Channel, InternalMessage, ReceivedHandle, SendHandle};
+pub use channel::{
+    BACKPRESSURE_BYTES, Channel, InternalMessage, MAX_QUEUE_BYTES, ReceivedHandle, SendHandle,
+};
 pub(crate) use child_side::claimed;
 pub use child_side::from_env;
 pub use framing::is_internal;
