@@ -35,6 +35,11 @@ impl SpawnGate {
         self.done.load(Ordering::Acquire)
     }
 
+    /// Whether the `'spawn'` listener `id` is registered.
+    pub(crate) fn has_listener(&self, id: rt_events::ListenerId) -> bool {
+        self.emitter.listeners(&SPAWN).contains(&id)
+    }
+
     /// Emits `'spawn'` unless it was emitted already.
     pub(crate) fn open(&self) {
         if self.done.load(Ordering::Acquire) {

@@ -262,7 +262,7 @@ pub(crate) fn spawn_with_emitter(
     if let (false, Some(gate)) = (eager, &cp.inner.gate) {
         let weak = Arc::downgrade(gate);
         let rt = runtime.clone();
-        let emitter = cp.inner.emitter.clone();
+        // (Holds the gate weakly: a strong emitter here would be a cycle.)
         cp.inner.emitter.on(&rt_events::NEW_LISTENER, move |info| {
             if info.event != SPAWN.name() {
                 return;
@@ -272,15 +272,20 @@ pub(crate) fn spawn_with_emitter(
                 return;
             }
             // 'newListener' comes before the listener is added: 'spawn'
-            // waits until it is in place.
-            let before = emitter.listener_count(&SPAWN);
-            let emitter = emitter.clone();
+            // waits until it is in place (the adding thread may be
+            // descheduled in between; a bound only for a listener that
+            // never arrives).
+            let id = info.id;
             rt.spawn(async move {
-                for _ in 0..10_000 {
-                    if emitter.listener_count(&SPAWN) > before || gate.is_open() {
+                for round in 0..3_000u32 {
+                    if gate.is_open() || gate.has_listener(id) {
                         break;
                     }
-                    tokio::task::yield_now().await;
+                    if round < 100 {
+                        tokio::task::yield_now().await;
+                    } else {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
                 }
                 gate.open();
             });
