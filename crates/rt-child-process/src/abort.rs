@@ -6,13 +6,18 @@ use tokio::sync::watch;
 /// Aborts what its [`AbortSignal`]s were given to (Node: `AbortController`).
 ///
 /// ```
-/// use rt_child_process::{spawn, AbortController, SpawnOptions};
+/// use rt_child_process::{events::ERROR, spawn_with, AbortController, Emitter, SpawnOptions};
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let controller = AbortController::new();
-/// let child = spawn("sleep", ["30"], SpawnOptions::new().signal(controller.signal()))?;
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// let options = SpawnOptions::new().signal(controller.signal());
+/// let child = spawn_with("sleep", ["30"], options, |c| {
+///     c.on(&ERROR, move |e| tx.send(e.code().to_string()).unwrap());
+/// })?;
 /// controller.abort();
-/// let err = child.closed().await.unwrap_err();
-/// assert_eq!(err.code(), "ABORT_ERR");
+/// // As in Node: 'error' (AbortError), then 'exit' and 'close' with the signal.
+/// assert_eq!(child.closed().await?.signal, Some("SIGTERM"));
+/// assert_eq!(rx.recv().unwrap(), "ABORT_ERR");
 /// # Ok::<(), rt_child_process::Error>(())
 /// # }).unwrap();
 /// ```
