@@ -126,6 +126,14 @@ impl Source<Buffer> for Demand {
     fn push_driven(&self) -> bool {
         true
     }
+
+    /// A destroyed body wakes its connection too (it stops reading it).
+    fn destroy(&mut self, err: Option<Error>) -> Option<Error> {
+        if let Some(inner) = self.0.upgrade() {
+            inner.demand.notify_one();
+        }
+        err
+    }
 }
 
 impl StreamBase for IncomingMessage {

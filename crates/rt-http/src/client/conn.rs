@@ -683,19 +683,15 @@ async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64
                     }
                 }
             }
+            // The consumer's `_read` (or its destroy): read again. `_read`
+            // means "push more" whatever the buffer holds (Node's
+            // IncomingMessage resumes its socket on every `_read`); the
+            // buffer's level is no test: a reader that asked and then
+            // `unshift`ed leaves it at the mark, is still "reading", and
+            // asks no more until a push (a stall when the level was
+            // re-checked here). A push refused again pauses again.
             _ = async { match &res_for_demand { Some(r) => r.demand().await, None => std::future::pending().await } }, if x.paused => {
-                if res_for_demand.as_ref().is_some_and(|r| r.wants_more() || r.destroyed()) {
-                    x.paused = false;
-                }
-            }
-            // A safety net while paused: the consumer's `_read` wakes the
-            // branch above, but a full body was seen to stall 1 run in ~6
-            // (buffer drained, connection still paused) and the lost wake-up
-            // was not found; re-checking the buffer's room bounds the stall.
-            _ = tokio::time::sleep(Duration::from_millis(10)), if x.paused => {
-                if res_for_demand.as_ref().is_some_and(|r| r.wants_more() || r.destroyed()) {
-                    x.paused = false;
-                }
+                x.paused = false;
             }
             _ = tokio::time::sleep_until(deadline), if timeout.is_some() && !timed_out => {
                 timed_out = true;
