@@ -6,6 +6,8 @@
 //! - [`skip`]: visible skips (counted by `cargo xtask ci`) that fail instead
 //!   when a requirement variable (`RT_REQUIRE_NODE`, `RT_REQUIRE_SERVICES`) is
 //!   truthy.
+//! - [`redis`](mod@redis): a real `redis-server` on a loopback port with its own temp data
+//!   dir, skipped with a notice when missing (a failure under `RT_REQUIRE_SERVICES=1`).
 //! - [`wait`]: bounded waits that fail saying what did not happen.
 //! - [`temp`]: temporary folders removed on drop.
 //! - [`rng`]: a small seeded generator for differential tests (same seed, same
@@ -19,6 +21,7 @@
 
 pub mod bench;
 pub mod node;
+pub mod redis;
 pub mod rng;
 pub mod skip;
 pub mod temp;

@@ -10,11 +10,10 @@
 //! | express's `app`, `app.use`, `app.get(path, ...)`, `next` | [`Router`], [`Next`], [`router`] | done |
 //! | express's `req` (`req.params`, `req.query`, `req.path`) | [`Request`] | done |
 //! | `http-errors` / `next(err)` | [`HttpError`] | done |
+//! | express-session (`session()`, `req.session`, `MemoryStore`), connect-redis | [`session`], [`session_store`], [`session_redis`] | done |
+//! | cookie-signature (`sign`, `unsign`) | [`signature`] | done (checked against Node's crypto) |
+//! | basic-auth, express-basic-auth | [`basic_auth`] | done |
 //! | the `cookie` npm package (`parse`, `serialize`), `res.cookie`, `req.cookies` | [`cookie`] | done (checked against cookie@0.7.2's answers) |
-//!
-//! Still to come: sessions with a pluggable store (memory, Redis), Basic
-//! authentication, body readers (urlencoded, JSON, multipart streamed to disk) with size
-//! limits, and static files.
 //!
 //! ## Body readers and static files
 //!
@@ -38,6 +37,7 @@
 //! reading), and the 413 closes the connection so the rest is never read.
 #![forbid(unsafe_code)]
 
+pub mod basic_auth;
 pub mod body_error;
 pub mod content_type;
 pub mod cookie;
@@ -51,6 +51,10 @@ pub mod range;
 pub mod raw_body;
 mod request;
 pub mod router;
+pub mod session;
+pub mod session_redis;
+pub mod session_store;
+pub mod signature;
 pub mod static_files;
 pub mod static_path;
 pub mod upload_file;
