@@ -4,9 +4,12 @@
 
 use std::fmt;
 
+use crate::body_error::BodyError;
+
 /// An error that becomes a response: `status` (400..=599) and a `message`.
 ///
-/// Any `std::error::Error` converts into one (`?` works in handlers) as a 500. As in
+/// Any `std::error::Error` converts into one (`?` works in handlers) as a 500, except a body
+/// reader's [`BodyError`], which keeps its status and message. As in
 /// `http-errors`, a 4xx message is shown to the client (`expose`) while a 5xx answer says only
 /// the status text ("Internal Server Error") and the message goes to stderr, as express's
 /// final handler logs `err.stack`.
@@ -72,7 +75,15 @@ impl HttpError {
 
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for HttpError {
     fn from(e: E) -> HttpError {
-        let mut err = HttpError::internal(e.to_string());
+        // A body reader's error keeps its status (400 / 413 / 415) and message.
+        let any: &dyn std::any::Any = &e;
+        let mut err = match any.downcast_ref::<BodyError>() {
+            Some(b) if b.status == 413 => {
+                HttpError::new(b.status, b.message.clone()).with_header("Connection", "close")
+            }
+            Some(b) => HttpError::new(b.status, b.message.clone()),
+            None => HttpError::internal(e.to_string()),
+        };
         err.source = Some(Box::new(e));
         err
     }

@@ -1,6 +1,7 @@
 //! [`PathPattern`]: express 4's route paths (path-to-regexp 0.1 semantics, the parts the
 //! notes use): literal segments, `:name` parameters (one segment, `[^/]+`), `:name?`
-//! optional ones, and `*` / `*name` wildcards (any rest of the path, slashes included).
+//! optional ones, and `*` / `*name` wildcards (one or more segments, slashes included;
+//! unlike express 4, `/files/*` does not match `/files/`).
 //! Matching is case-insensitive and a trailing slash is allowed, as express's defaults
 //! (`caseSensitive: false`, `strict: false`).
 
@@ -93,7 +94,8 @@ impl PathPattern {
                     // The rest, unless later segments must match after it: take as much as
                     // leaves enough parts for them.
                     let after = self.segments.len() - si - 1;
-                    if parts.len() < i + after {
+                    // At least one segment: `/files/*` does not match `/files`.
+                    if parts.len() < i + 1 + after {
                         return Ok(None);
                     }
                     let end = parts.len() - after;

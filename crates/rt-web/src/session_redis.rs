@@ -37,12 +37,9 @@ fn ttl_ms(ttl: Duration) -> u64 {
 
 impl RedisStore {
     /// Connects to `url` (`redis://host:port/db`) with the `sess:` key prefix.
-    pub async fn connect(url: &str) -> Result<RedisStore, HttpError> {
-        let client = redis::Client::open(url).map_err(store_error)?;
-        let conn = client
-            .get_multiplexed_async_connection()
-            .await
-            .map_err(store_error)?;
+    pub async fn connect(url: &str) -> Result<RedisStore, redis::RedisError> {
+        let client = redis::Client::open(url)?;
+        let conn = client.get_multiplexed_async_connection().await?;
         Ok(RedisStore::from_connection(conn))
     }
 

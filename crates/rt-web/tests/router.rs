@@ -62,6 +62,7 @@ async fn routes_params_wildcards_404_405() {
     assert_eq!((r.status, r.body.as_str()), (200, "put 7"));
     let r = get(port, "/files/a/b/c.txt").await;
     assert_eq!((r.status, r.body.as_str()), (200, "file a/b/c.txt"));
+    assert_eq!(get(port, "/files").await.status, 404);
     let r = get(port, "/a/1/b").await;
     assert_eq!(r.body, r#"[("x", "1")]"#);
     let r = get(port, "/a/1/b/2").await;
@@ -200,5 +201,26 @@ async fn custom_error_handler() {
     assert_eq!((r.status, r.body.as_str()), (418, r#"{"error":"teapot"}"#));
     let r = get(port, "/y").await;
     assert_eq!((r.status, r.body.as_str()), (404, r#"{"error":"Cannot GET /y"}"#));
+    server.close().ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_errors_keep_their_status() {
+    let mut app = Router::new();
+    app.get("/big", |_req: Request, _res: ServerResponse| async move {
+        Err::<(), _>(rt_web::body_error::BodyError::too_large("JSON body", 10))
+    });
+    app.get("/bad", |_req: Request, _res: ServerResponse| async move {
+        Err::<(), _>(rt_web::body_error::BodyError::parse("Unexpected token"))
+    });
+    let (server, port) = serve(app).await;
+    let r = get(port, "/big").await;
+    assert_eq!(r.status, 413);
+    assert_eq!(
+        r.body,
+        "request entity too large: JSON body is limited to 10 bytes"
+    );
+    let r = get(port, "/bad").await;
+    assert_eq!((r.status, r.body.as_str()), (400, "Unexpected token"));
     server.close().ok();
 }
