@@ -169,6 +169,7 @@ impl std::fmt::Debug for BasicAuth {
 impl BasicAuth {
     /// Accepts the credentials `verify` approves (it should compare with
     /// [`Credentials::is`]).
+    #[doc(alias = "basicAuth({ authorizer })")]
     pub fn new(verify: impl Fn(&Credentials) -> bool + Send + Sync + 'static) -> BasicAuth {
         BasicAuth {
             realm: "Secure Area".into(),
@@ -177,17 +178,20 @@ impl BasicAuth {
     }
 
     /// Accepts one user.
+    #[doc(alias = "basicAuth({ users })")]
     pub fn user(name: impl Into<String>, pass: impl Into<String>) -> BasicAuth {
         let (name, pass) = (name.into(), pass.into());
         BasicAuth::new(move |c| c.is(&name, &pass))
     }
 
     /// Accepts any of `users` (`(name, pass)`); every entry is compared, in constant time.
+    #[doc(alias = "basicAuth({ users })")]
     pub fn users(users: Vec<(String, String)>) -> BasicAuth {
         BasicAuth::new(move |c| users.iter().fold(false, |ok, (n, p)| ok | c.is(n, p)))
     }
 
     /// The realm named in the challenge (default `Secure Area`).
+    #[doc(alias = "options.realm")]
     pub fn realm(mut self, realm: impl Into<String>) -> BasicAuth {
         self.realm = realm.into();
         self
@@ -195,6 +199,7 @@ impl BasicAuth {
 
     /// The 401 answer: `WWW-Authenticate: Basic realm="...", charset="UTF-8"` (RFC 7617's
     /// `charset` parameter; `"` and `\` in the realm escaped).
+    #[doc(alias = "WWW-Authenticate")]
     pub fn challenge(&self) -> HttpError {
         let realm = self.realm.replace('\\', "\\\\").replace('"', "\\\"");
         HttpError::new(401, "Unauthorized").with_header(
@@ -204,6 +209,7 @@ impl BasicAuth {
     }
 
     /// Checks a request: its user on success, the 401 challenge otherwise.
+    #[doc(alias = "auth(req)")]
     pub fn check(&self, req: &rt_http::IncomingMessage) -> Result<User, HttpError> {
         match credentials(req) {
             Some(c) if (self.verify)(&c) => Ok(User(c.name)),
@@ -213,6 +219,7 @@ impl BasicAuth {
 
     /// The middleware: 401 unless the request carries accepted credentials; on success the
     /// [`User`] is attached to the request.
+    #[doc(alias = "app.use(basicAuth())")]
     pub fn middleware(&self) -> impl Fn(Request, ServerResponse, Next) -> BoxFuture + Send + Sync + 'static {
         let auth = self.clone();
         move |req: Request, res: ServerResponse, next: Next| {

@@ -40,6 +40,7 @@ pub struct Cookies {
 
 impl Cookies {
     /// The value of cookie `name`.
+    #[doc(alias = "req.cookies[name]")]
     pub fn get(&self, name: &str) -> Option<&str> {
         self.entries
             .iter()
@@ -48,16 +49,19 @@ impl Cookies {
     }
 
     /// Every `(name, value)`, in first-seen order.
+    #[doc(alias = "Object.entries")]
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// How many cookies.
+    #[doc(alias = "Object.keys")]
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// Whether there are none.
+    #[doc(alias = "Object.keys")]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -136,6 +140,7 @@ pub fn parse_with(header: &str, decode: &dyn Fn(&str) -> Option<String>) -> Cook
 }
 
 /// `SameSite`.
+#[doc(alias = "sameSite")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SameSite {
     /// `SameSite=Strict` (also what `sameSite: true` writes).
@@ -147,6 +152,7 @@ pub enum SameSite {
 }
 
 /// `Priority` (a Chrome extension the package writes).
+#[doc(alias = "priority")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Priority {
     /// `Priority=Low`.
@@ -182,6 +188,7 @@ pub struct CookieOptions {
 }
 
 /// What `cookie.serialize` throws (a `TypeError` with this message in Node).
+#[doc(alias = "TypeError")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CookieError {
     /// `argument name is invalid`: not an RFC 7230 token.
@@ -317,6 +324,7 @@ pub fn serialize_with(
 
 /// JavaScript's `date.toUTCString()` (`Thu, 01 Jan 1970 00:00:00 GMT`); `None` past
 /// JavaScript's date range (±8.64e15 ms).
+#[doc(alias = "toUTCString")]
 pub fn http_date(t: SystemTime) -> Option<String> {
     let secs: i64 = match t.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).ok()?,

@@ -30,6 +30,7 @@ pub struct HttpError {
 impl HttpError {
     /// `createError(status, message)`. A status outside 400..=599 becomes 500, as in
     /// `http-errors`.
+    #[doc(alias = "createError")]
     pub fn new(status: u16, message: impl Into<String>) -> HttpError {
         let status = if (400..=599).contains(&status) {
             status
@@ -46,22 +47,26 @@ impl HttpError {
     }
 
     /// A 500 with `message` (not shown to the client).
+    #[doc(alias = "createError(500)")]
     pub fn internal(message: impl Into<String>) -> HttpError {
         HttpError::new(500, message)
     }
 
     /// Adds a header to the answer.
+    #[doc(alias = "err.headers")]
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> HttpError {
         self.headers.push((name.into(), value.into()));
         self
     }
 
     /// The error this one was made from, if any.
+    #[doc(alias = "err.cause")]
     pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         self.source.as_deref()
     }
 
     /// What the client is told: the message when `expose`, else the status text.
+    #[doc(alias = "err.expose")]
     pub fn public_message(&self) -> String {
         if self.expose {
             self.message.clone()
@@ -107,6 +112,7 @@ impl fmt::Display for HttpError {
 }
 
 /// What a handler may return: `()` or `Result<(), E>` with `E: Into<HttpError>`.
+#[doc(alias = "next(err)")]
 pub trait IntoOutcome {
     /// The handler's outcome.
     fn into_outcome(self) -> Result<(), HttpError>;

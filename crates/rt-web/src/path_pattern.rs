@@ -26,6 +26,7 @@ pub struct PathPattern {
 
 impl PathPattern {
     /// Compiles `pattern`. A leading `/` is optional; empty segments are ignored.
+    #[doc(alias = "pathToRegexp")]
     pub fn new(pattern: &str) -> PathPattern {
         let segments = pattern
             .split('/')
@@ -60,6 +61,7 @@ impl PathPattern {
     }
 
     /// The pattern as written.
+    #[doc(alias = "route.path")]
     pub fn as_str(&self) -> &str {
         &self.source
     }
@@ -67,6 +69,7 @@ impl PathPattern {
     /// Matches a request path (percent-encoded, without the query). `Ok(None)`: no match;
     /// `Ok(Some(params))`: the parameters, percent-decoded; `Err`: a parameter that does not
     /// decode (express answers 400 "Failed to decode param").
+    #[doc(alias = "regexp.exec")]
     pub fn matches(&self, path: &str) -> Result<Option<Vec<(String, String)>>, HttpError> {
         let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         // Express's non-strict mode allows one trailing slash, not empty segments inside.
@@ -114,6 +117,7 @@ impl PathPattern {
 
     /// Whether `path` is `prefix` or lies under it (`/api` covers `/api` and `/api/x`, not
     /// `/apix`), case-insensitively: express's `app.use(path, ...)`.
+    #[doc(alias = "app.use(path)")]
     pub fn is_prefix_of(prefix: &str, path: &str) -> bool {
         let prefix = prefix.trim_end_matches('/');
         if prefix.is_empty() {

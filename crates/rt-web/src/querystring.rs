@@ -28,13 +28,16 @@ use std::collections::HashMap;
 use std::fmt;
 
 /// Node's default `maxKeys` for [`parse`].
+#[doc(alias = "maxKeys")]
 pub const DEFAULT_MAX_KEYS: usize = 1000;
 
 /// A decoder for [`ParseOptions::decode_uri_component`]: `Err` makes Node fall back to
 /// [`unescape`] (with `+` as a space).
+#[doc(alias = "decodeURIComponent")]
 pub type DecodeFn<'a> = &'a dyn Fn(&str) -> Result<String, UriError>;
 
 /// An encoder for [`StringifyOptions::encode_uri_component`].
+#[doc(alias = "encodeURIComponent")]
 pub type EncodeFn<'a> = &'a dyn Fn(&str) -> String;
 
 /// The options of `querystring.parse(str, sep, eq, options)`.
@@ -111,6 +114,7 @@ pub enum QueryValue {
 
 impl QueryValue {
     /// The first value.
+    #[doc(alias = "query[key]")]
     pub fn first(&self) -> &str {
         match self {
             QueryValue::One(s) => s,
@@ -119,6 +123,7 @@ impl QueryValue {
     }
 
     /// Every value, in order (one for [`QueryValue::One`]).
+    #[doc(alias = "query[key]")]
     pub fn all(&self) -> &[String] {
         match self {
             QueryValue::One(s) => std::slice::from_ref(s),
@@ -137,36 +142,43 @@ pub struct ParsedQuery {
 
 impl ParsedQuery {
     /// An empty result.
+    #[doc(alias = "querystring.parse")]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The first value of `key` (`obj[key]`, or `obj[key][0]` for a list).
+    #[doc(alias = "query[key]")]
     pub fn get(&self, key: &str) -> Option<&str> {
         self.value(key).map(QueryValue::first)
     }
 
     /// Every value of `key`, in order; empty when absent.
+    #[doc(alias = "query[key]")]
     pub fn get_all(&self, key: &str) -> &[String] {
         self.value(key).map(QueryValue::all).unwrap_or(&[])
     }
 
     /// The value of `key` as Node has it: a string or a list.
+    #[doc(alias = "query[key]")]
     pub fn value(&self, key: &str) -> Option<&QueryValue> {
         self.index.get(key).map(|&i| &self.entries[i].1)
     }
 
     /// Whether `key` is present (`key in obj`).
+    #[doc(alias = "in")]
     pub fn contains_key(&self, key: &str) -> bool {
         self.index.contains_key(key)
     }
 
     /// How many distinct keys.
+    #[doc(alias = "Object.keys")]
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// Whether there are no keys.
+    #[doc(alias = "Object.keys")]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -180,6 +192,7 @@ impl ParsedQuery {
 
     /// Adds `value` under `key` as Node's `addKeyVal` does: a second value turns the key into
     /// a list.
+    #[doc(alias = "addKeyVal")]
     pub fn append(&mut self, key: String, value: String) {
         match self.index.get(&key) {
             Some(&i) => {
@@ -550,6 +563,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// A value for [`stringify()`]: what a JavaScript object's property may hold.
+#[doc(alias = "stringifyPrimitive")]
 #[derive(Debug, Clone, PartialEq)]
 pub enum StringifyValue {
     /// A string (encoded).
@@ -624,6 +638,7 @@ impl From<&QueryValue> for StringifyValue {
 }
 
 /// JavaScript's `String(n)` for a number (`Number.prototype.toString()`).
+#[doc(alias = "Number.prototype.toString")]
 pub fn js_number_to_string(n: f64) -> String {
     if n.is_nan() {
         return "NaN".into();

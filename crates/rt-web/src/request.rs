@@ -31,6 +31,7 @@ struct Inner {
 
 impl Request {
     /// Wraps a received request; `url` is split at its first `?` into path and query.
+    #[doc(alias = "req")]
     pub fn new(message: IncomingMessage) -> Request {
         let url = message.url();
         let (path, query) = match url.split_once('?') {
@@ -49,6 +50,7 @@ impl Request {
     }
 
     /// The rt-http request underneath.
+    #[doc(alias = "req")]
     pub fn message(&self) -> &IncomingMessage {
         &self.message
     }
@@ -60,6 +62,7 @@ impl Request {
     }
 
     /// The raw query string after `?` (empty without one). Node: `url.parse(req.url).query`.
+    #[doc(alias = "url.parse(req.url).query")]
     pub fn query_string(&self) -> &str {
         &self.inner.query
     }
@@ -81,6 +84,7 @@ impl Request {
     }
 
     /// Every route parameter of the matched route, in pattern order.
+    #[doc(alias = "req.params")]
     pub fn params(&self) -> Vec<(String, String)> {
         lock(&self.inner.params).clone()
     }
@@ -91,11 +95,13 @@ impl Request {
 
     /// Attaches a value of type `T` for later middleware and handlers (one per type; a
     /// second insert replaces it). express: `req.session = ...`, `req.user = ...`.
+    #[doc(alias = "res.locals")]
     pub fn insert<T: Clone + Send + Sync + 'static>(&self, value: T) {
         lock(&self.inner.values).insert(TypeId::of::<T>(), Box::new(value));
     }
 
     /// The value of type `T` attached with [`Request::insert`], cloned.
+    #[doc(alias = "res.locals")]
     pub fn get<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
         lock(&self.inner.values)
             .get(&TypeId::of::<T>())

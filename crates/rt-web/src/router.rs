@@ -40,10 +40,12 @@ use crate::path_pattern::PathPattern;
 use crate::request::Request;
 
 /// A boxed handler future.
+#[doc(alias = "Promise")]
 pub type BoxFuture = Pin<Box<dyn Future<Output = Result<(), HttpError>> + Send + 'static>>;
 
 /// A route handler: an async `(req, res)` closure returning `()` or `Result<(), E>`.
 /// express: `(req, res) => ...`.
+#[doc(alias = "route handler")]
 pub trait Handler: Send + Sync + 'static {
     /// Runs the handler.
     fn call(&self, req: Request, res: ServerResponse) -> BoxFuture;
@@ -63,6 +65,7 @@ where
 
 /// A middleware: an async `(req, res, next)` closure that answers itself or calls
 /// [`Next::run`] to go on. express: `(req, res, next) => ...`.
+#[doc(alias = "middleware")]
 pub trait Middleware: Send + Sync + 'static {
     /// Runs the middleware.
     fn call(&self, req: Request, res: ServerResponse, next: Next) -> BoxFuture;
@@ -81,6 +84,7 @@ where
 }
 
 /// The error answer: express's 4-argument `(err, req, res, next)` middleware.
+#[doc(alias = "error-handling middleware")]
 pub type ErrorHandler = Arc<dyn Fn(HttpError, Request, ServerResponse) + Send + Sync>;
 
 enum Layer {
@@ -128,6 +132,7 @@ macro_rules! method_fns {
 
 impl Router {
     /// An empty router. express: `express()`.
+    #[doc(alias = "express()")]
     pub fn new() -> Router {
         Router::default()
     }
@@ -190,6 +195,7 @@ impl Router {
     }
 
     /// The router as an rt-http request handler: `rt_http::create_server(app.into_handler())`.
+    #[doc(alias = "http.createServer(app)")]
     pub fn into_handler(
         self,
     ) -> impl Fn(IncomingMessage, ServerResponse) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync + 'static
@@ -254,6 +260,7 @@ impl Shared {
 /// The default error answer, express's final handler: the error's status and headers,
 /// `text/plain` with [`HttpError::public_message`]; a 5xx message is logged to stderr. When
 /// the head was already sent, the response is ended as it is.
+#[doc(alias = "finalhandler")]
 pub fn send_error(err: &HttpError, req: &Request, res: &ServerResponse) {
     if err.status >= 500 {
         eprintln!("rt-web: {} {}: {}", req.method(), req.path(), err.message);

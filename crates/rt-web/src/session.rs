@@ -65,6 +65,7 @@ pub struct SessionOptions {
 
 impl SessionOptions {
     /// The defaults with `secret`.
+    #[doc(alias = "session({ secret })")]
     pub fn new(secret: impl Into<Vec<u8>>) -> SessionOptions {
         SessionOptions {
             name: "connect.sid".into(),
@@ -97,6 +98,7 @@ impl std::fmt::Debug for Sessions {
 
 impl Sessions {
     /// Sessions in `store` with `options`.
+    #[doc(alias = "session({ store })")]
     pub fn new(store: impl SessionStore, options: SessionOptions) -> Sessions {
         Sessions {
             store: Arc::new(store),
@@ -105,12 +107,14 @@ impl Sessions {
     }
 
     /// Sessions in a fresh [`MemoryStore`] with the default options and `secret`.
+    #[doc(alias = "MemoryStore")]
     pub fn memory(secret: impl Into<Vec<u8>>) -> Sessions {
         Sessions::new(MemoryStore::new(), SessionOptions::new(secret))
     }
 
     /// The session of a request's `Cookie` header: its id when the cookie is signed by one of
     /// the secrets and the store still holds it.
+    #[doc(alias = "store.get")]
     pub async fn load(&self, req: &Request, res: &ServerResponse) -> Result<Session, HttpError> {
         let cookies = cookie::cookies(req.message());
         let sid = cookies
@@ -154,6 +158,7 @@ impl Sessions {
 
     /// The middleware: loads the session and attaches it to the request (`req.get::<Session>()`).
     /// express-session: `app.use(session(options))`.
+    #[doc(alias = "app.use(session())")]
     pub fn middleware(&self) -> impl Fn(Request, ServerResponse, Next) -> BoxFuture + Send + Sync + 'static {
         let sessions = self.clone();
         move |req: Request, res: ServerResponse, next: Next| {
@@ -218,22 +223,26 @@ impl Session {
     }
 
     /// Whether the request carried no (valid, stored) session. Node: `!req.session` restored.
+    #[doc(alias = "req.session.isNew")]
     pub fn is_new(&self) -> bool {
         self.lock().is_new
     }
 
     /// The value under `key`, deserialized (`None` when absent or of another shape).
+    #[doc(alias = "req.session[key]")]
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
         let v = self.lock().data.get(key)?.clone();
         serde_json::from_value(v).ok()
     }
 
     /// Every key and value.
+    #[doc(alias = "req.session")]
     pub fn data(&self) -> Map<String, Value> {
         self.lock().data.clone()
     }
 
     /// Sets `key` in memory only; [`Session::save`] writes it. Node: `req.session.key = v`.
+    #[doc(alias = "req.session[key] = value")]
     pub fn insert(&self, key: &str, value: impl Serialize) -> Result<(), HttpError> {
         let v = serde_json::to_value(value)?;
         self.lock().data.insert(key.to_owned(), v);
@@ -241,11 +250,13 @@ impl Session {
     }
 
     /// Removes `key` in memory only; [`Session::save`] writes it. Node: `delete req.session.key`.
+    #[doc(alias = "delete req.session[key]")]
     pub fn remove(&self, key: &str) -> Option<Value> {
         self.lock().data.remove(key)
     }
 
     /// Sets `key` and saves the session.
+    #[doc(alias = "req.session.save")]
     pub async fn set(&self, key: &str, value: impl Serialize) -> Result<(), HttpError> {
         self.insert(key, value)?;
         self.save().await

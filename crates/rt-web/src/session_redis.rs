@@ -37,6 +37,7 @@ fn ttl_ms(ttl: Duration) -> u64 {
 
 impl RedisStore {
     /// Connects to `url` (`redis://host:port/db`) with the `sess:` key prefix.
+    #[doc(alias = "redis.createClient")]
     pub async fn connect(url: &str) -> Result<RedisStore, redis::RedisError> {
         let client = redis::Client::open(url)?;
         let conn = client.get_multiplexed_async_connection().await?;
@@ -44,6 +45,7 @@ impl RedisStore {
     }
 
     /// A store over an existing connection, with the `sess:` key prefix.
+    #[doc(alias = "new RedisStore({ client })")]
     pub fn from_connection(conn: MultiplexedConnection) -> RedisStore {
         RedisStore {
             conn,
@@ -52,6 +54,7 @@ impl RedisStore {
     }
 
     /// Uses `prefix` before every session id (connect-redis's `prefix`).
+    #[doc(alias = "prefix")]
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> RedisStore {
         self.prefix = prefix.into();
         self

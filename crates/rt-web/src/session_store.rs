@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::error::HttpError;
 
 /// A store operation's future.
+#[doc(alias = "callback")]
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, HttpError>> + Send + 'a>>;
 
 /// Where sessions are kept: data (a JSON text) by session id, each with a time to live.
@@ -50,17 +51,20 @@ impl std::fmt::Debug for MemoryStore {
 
 impl MemoryStore {
     /// An empty store.
+    #[doc(alias = "new MemoryStore()")]
     pub fn new() -> MemoryStore {
         MemoryStore::default()
     }
 
     /// How many live (unexpired) sessions. Node: `store.length(cb)`.
+    #[doc(alias = "store.length")]
     pub fn len(&self) -> usize {
         let now = Instant::now();
         self.lock().map.values().filter(|(_, at)| *at > now).count()
     }
 
     /// Whether no live session is held.
+    #[doc(alias = "store.length")]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
