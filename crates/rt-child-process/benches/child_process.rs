@@ -22,6 +22,12 @@ fn main() {
         rt.block_on(async { tokio::spawn(child()).await.expect("child task") });
         return;
     }
+    if let Ok(n) = std::env::var("RT_CP_BENCH_PROFILE") {
+        // For profilers (callgrind, perf, strace): only `n` round trips.
+        let n: u32 = n.parse().expect("RT_CP_BENCH_PROFILE=<round trips>");
+        runtime("multi").block_on(async { tokio::spawn(round_trips(n)).await.expect("profile task") });
+        return;
+    }
     runtime("multi").block_on(parent());
     // The same IPC figures with one thread per process, as Node runs.
     runtime("current").block_on(async {
@@ -106,6 +112,22 @@ async fn parent() {
 
     // As a server would: the work runs in a task, not in block_on.
     tokio::spawn(ipc_figures("rt", "multi")).await.expect("ipc task");
+}
+
+/// `n` round trips with an rt child and nothing else (RT_CP_BENCH_PROFILE).
+async fn round_trips(n: u32) {
+    let me = std::env::current_exe().unwrap();
+    let options = ForkOptions::new()
+        .exec_path(me.to_string_lossy().into_owned())
+        .env_set(CHILD_ENV, "multi");
+    let child = fork("child", Vec::<String>::new(), options).unwrap();
+    let ping = json!({"t": "ping", "payload": "hello"});
+    for _ in 0..n {
+        child.send(&ping).unwrap();
+        child.recv().await.unwrap();
+    }
+    child.disconnect().unwrap();
+    let _ = child.closed().await;
 }
 
 /// The IPC figures for `who`, with an rt child (this program) on a runtime

@@ -709,9 +709,9 @@ async fn read_loop(inner: Arc<Shared>) {
             report(&inner, Error::syscall_failed(&e, "read"));
             break;
         }
-        match inner.io.try_recv_with_fds(&mut scratch, &mut fds) {
+        let n = match inner.io.try_recv_with_fds(&mut scratch, &mut fds) {
             Ok(r) if r.bytes == 0 => break,
-            Ok(r) => buf.extend_from_slice(&scratch[..r.bytes]),
+            Ok(r) => r.bytes,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) if e.raw_os_error() == Some(libc::ECONNRESET) => break,
@@ -719,13 +719,21 @@ async fn read_loop(inner: Arc<Shared>) {
                 report(&inner, Error::syscall_failed(&e, "read"));
                 break;
             }
-        }
-        while let Some(line) = lines.next_line(&mut buf) {
-            match decode(&line) {
-                Ok(m) if is_internal(&m) => internal(&inner, m, &mut fds),
-                Ok(m) => deliver(&inner, m),
-                Err(e) => report(&inner, e),
+        };
+        if buf.is_empty() {
+            // Nothing pending (the usual case): the complete lines are
+            // decoded where they were read, only a cut tail is kept.
+            let mut rest = &scratch[..n];
+            while let Some(i) = memchr::memchr(b'\n', rest) {
+                handle_line(&inner, &rest[..i], &mut fds);
+                rest = &rest[i + 1..];
             }
+            buf.extend_from_slice(rest);
+            continue;
+        }
+        buf.extend_from_slice(&scratch[..n]);
+        while let Some(line) = lines.next_line(&mut buf) {
+            handle_line(&inner, &line, &mut fds);
         }
     }
     // End of file: the peer went away, or we shut the socket down.
@@ -748,6 +756,15 @@ async fn read_loop(inner: Arc<Shared>) {
         inner.emitter.emit(&DISCONNECT, ());
     }
     inner.closed.send_replace(true);
+}
+
+/// One line from the peer: an internal message, a message, or an error.
+fn handle_line(inner: &Arc<Shared>, line: &[u8], fds: &mut VecDeque<OwnedFd>) {
+    match decode(line) {
+        Ok(m) if is_internal(&m) => internal(inner, m, fds),
+        Ok(m) => deliver(inner, m),
+        Err(e) => report(inner, e),
+    }
 }
 
 fn report(inner: &Shared, err: Error) {
@@ -773,7 +790,11 @@ fn deliver(inner: &Shared, message: Value) {
     inbox.messages.push_back((message, None));
     drop(inbox);
     inner.inbox_changed.notify_waiters();
-    flush_inbox(inner);
+    // Only listeners need the flush (for `recv` the notification is all);
+    // a listener added later flushes the queue itself.
+    if inner.emitter.listener_count(&MESSAGE) > 0 {
+        flush_inbox(inner);
+    }
 }
 
 /// A message that came with a handle: for `recv_with_handle`.
