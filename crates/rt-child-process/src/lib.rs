@@ -159,9 +159,10 @@
 //!   taken; UDP handles are not. Only the json serialization is spoken (not
 //!   `advanced`).
 //! - A forked rt child cannot delete `NODE_CHANNEL_*` from its own
-//!   environment (that needs `unsafe` in Rust 2024) nor close the inherited
-//!   fd; it claims a close-on-exec copy (`pidfd_getfd`, Linux 5.6+), and
-//!   children it spawns get neither variable.
+//!   environment (that needs `unsafe` in Rust 2024); it moves the channel
+//!   to a close-on-exec copy (`pidfd_getfd`, Linux 5.6+) and closes the
+//!   inherited fd, and children it spawns get neither variable nor the
+//!   channel.
 //! - `exec`'s `maxBuffer` counts bytes before decoding (Node counts the
 //!   decoded chunk's byte length: the same for whole characters).
 #![forbid(unsafe_code)]

@@ -421,3 +421,76 @@ fn rt_dying_parent() {
         let _ = nix::sys::signal::kill(nix::unistd::getpid(), nix::sys::signal::Signal::SIGKILL);
     });
 }
+
+/// A grandchild does not hold the channel: a child that starts a long
+/// `sleep` and exits is seen as Node sees a Node child doing so
+/// (message, disconnect, exit, close), for a Node child and an rt child.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grandchild_does_not_keep_the_channel_open() {
+    let Some(node) = node_or_skip("a_grandchild_does_not_keep_the_channel_open") else {
+        return;
+    };
+    let dir = TempDir::new("rt-faults");
+    let child_js = write(
+        &dir,
+        "gp.cjs",
+        r#"require('child_process').spawn('sleep', ['3'], {stdio: 'ignore', detached: true}).unref();
+process.send('bye'); setTimeout(() => process.exit(0), 50);"#,
+    );
+    let expected = compare(
+        &node,
+        &dir,
+        json!({"kind": "fork", "module": child_js}),
+        "node child with a grandchild",
+    )
+    .await;
+    assert_eq!(
+        expected,
+        json!([
+            ["spawn"],
+            ["message", "bye"],
+            ["disconnect"],
+            ["exit", 0, null],
+            ["close", 0, null]
+        ])
+    );
+    // The same with an rt child (this binary as `rt_grandparent_child`).
+    let me = std::env::current_exe().unwrap();
+    let opts = ForkOptions {
+        stdio: Some(quiet()),
+        ..ForkOptions::new()
+            .exec_path(me.to_str().unwrap())
+            .env_set("RT_GRANDPARENT_CHILD", "1")
+    };
+    let mut log = None;
+    let child = fork_with("rt_grandparent_child", ["--exact"], opts, |c| {
+        log = Some(record(c, false))
+    })
+    .unwrap();
+    within(30, "the rt child's close", child.closed()).await.unwrap();
+    let got = Value::Array(log.unwrap().lock().unwrap().clone());
+    println!("rt child with a grandchild: {got}");
+    assert_eq!(got, expected, "rt child with a grandchild");
+}
+
+/// The rt child of the test above (nothing unless RT_GRANDPARENT_CHILD=1):
+/// starts a `sleep 3` that inherits what it may, says bye, exits 0.
+#[test]
+fn rt_grandparent_child() {
+    if std::env::var("RT_GRANDPARENT_CHILD").as_deref() != Ok("1") {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let channel = ipc::from_env().expect("a channel").expect("NODE_CHANNEL_FD set");
+        std::process::Command::new("sleep")
+            .arg("3")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sleep starts");
+        channel.send(&json!("bye")).unwrap();
+        std::process::exit(0);
+    });
+}

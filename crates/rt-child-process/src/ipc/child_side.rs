@@ -24,8 +24,9 @@ pub(crate) fn claimed() -> bool {
 /// `process.connected`), or `None` when it was not started with one.
 /// Call it once, inside a tokio runtime; later calls return the same channel.
 ///
-/// The fd named by `NODE_CHANNEL_FD` is taken over (a close-on-exec copy;
-/// the original is left unused), and children this process spawns do not
+/// The fd named by `NODE_CHANNEL_FD` is taken over (moved to a
+/// close-on-exec copy, the inherited fd closed, so programs this process
+/// starts do not hold the channel), and children this process spawns do not
 /// inherit the two `NODE_CHANNEL_*` variables. Only the json serialization
 /// is spoken; `advanced` is refused.
 ///
@@ -67,5 +68,10 @@ fn claim(fd: i32) -> Result<OwnedFd, Error> {
     let sys = |e: rustix::io::Errno| Error::syscall_failed(&std::io::Error::from(e), "pidfd_getfd");
     let me = pidfd_open(getpid(), PidfdFlags::empty()).map_err(sys)?;
     let owned = pidfd_getfd(&me, fd, PidfdGetfdFlags::empty()).map_err(sys)?;
+    // The inherited fd is not close-on-exec: left open, every program this
+    // one starts would hold the channel, and the parent would not see it
+    // close when this process exits (Node's child does not leak it).
+    // Nothing else in this process owns it: `NODE_CHANNEL_FD` gave it to us.
+    let _ = nix::unistd::close(fd);
     Ok(owned)
 }
