@@ -356,9 +356,17 @@ pub(crate) fn set_encoding<W: Send + 'static>(
         r.decoder = Some(Box::new(TextDecoder { inner: dec }));
         return Ok(());
     }
+    // Node: `content += decoder.write(data)` over the buffer, where a
+    // chunk that is already a string (an encoding was set before) passes
+    // through as it is; only raw bytes are decoded with the new encoding.
+    let already_text = r.encoding.is_some();
     let mut content = String::new();
     for c in r.buffer.drain(..) {
-        content.push_str(&dec.write(&c));
+        if already_text {
+            content.push_str(&String::from_utf8_lossy(&c));
+        } else {
+            content.push_str(&dec.write(&c));
+        }
     }
     r.ops = text_ops();
     r.length = crate::chunk::utf16_len(content.as_bytes());

@@ -86,3 +86,42 @@ fn write_str_cb_uses_the_default_encoding() {
     assert!(w.write_str_cb("\u{e9}", cb_logger(&l, "cb")).unwrap());
     assert_eq!(taken(&l), ["_write e9", "cb ok"]);
 }
+
+/// setEncoding on a stream whose buffer already holds text keeps that text
+/// (Node's `decoder.write(string)` returns the string); only raw bytes are
+/// decoded with the new encoding. What node v20 prints for
+/// `const r = new Readable({read(){}}); ...; [r.readableLength, r.read()]`:
+/// - setEncoding('utf8'); push(Buffer 'hé'); setEncoding('hex') -> 2, "hé"
+/// - push(e2 82); setEncoding('utf8') -> 0; push(ac) -> 1;
+///   setEncoding('latin1') -> 1, "€"
+/// - setEncoding('hex'); push(01 02); setEncoding('base64'); push(ff) -> 4, "0102"
+///
+/// rt re-decoded the text's UTF-8 bytes with the new encoding ("68c3a9").
+#[test]
+fn set_encoding_keeps_already_decoded_text() {
+    let text = |b: Option<Buffer>| b.map(|b| String::from_utf8_lossy(&b).into_owned());
+    let r = Readable::new(ReadableOptions::default());
+    r.set_encoding("utf8").unwrap();
+    r.push(Buffer::from("hé"));
+    r.set_encoding("hex").unwrap();
+    assert_eq!(r.readable_length(), 2);
+    assert_eq!(text(r.read_now(None)).as_deref(), Some("hé"));
+
+    let r = Readable::new(ReadableOptions::default());
+    r.push(Buffer::from(vec![0xe2, 0x82]));
+    r.set_encoding("utf8").unwrap();
+    assert_eq!(r.readable_length(), 0);
+    r.push(Buffer::from(vec![0xac]));
+    assert_eq!(r.readable_length(), 1);
+    r.set_encoding("latin1").unwrap();
+    assert_eq!(r.readable_length(), 1);
+    assert_eq!(text(r.read_now(None)).as_deref(), Some("€"));
+
+    let r = Readable::new(ReadableOptions::default());
+    r.set_encoding("hex").unwrap();
+    r.push(Buffer::from(vec![1, 2]));
+    r.set_encoding("base64").unwrap();
+    r.push(Buffer::from(vec![0xff]));
+    assert_eq!(r.readable_length(), 4);
+    assert_eq!(text(r.read_now(None)).as_deref(), Some("0102"));
+}
