@@ -10,8 +10,64 @@ use crate::readable::{Pusher, Source};
 use crate::writable::{Completion, Sink, WriteOutcome};
 use rt_buffer::Buffer;
 
-type TransformFn<R, W> = Box<dyn FnMut(W, &Pusher<R>) -> Result<(), Error> + Send>;
-type FlushFn<R> = Box<dyn FnMut(&Pusher<R>) -> Result<(), Error> + Send>;
+use crate::writable::WriteFuture;
+
+/// `_transform`: completes when it returns, or when its future does.
+enum TransformFn<R, W> {
+    Sync(Box<dyn FnMut(W, &Pusher<R>) -> Result<(), Error> + Send>),
+    Async(Box<dyn FnMut(W, Pusher<R>) -> WriteFuture + Send>),
+}
+
+/// `_flush`: completes when it returns, or when its future does.
+enum FlushFn<R> {
+    Sync(Box<dyn FnMut(&Pusher<R>) -> Result<(), Error> + Send>),
+    Async(Box<dyn FnMut(Pusher<R>) -> WriteFuture + Send>),
+}
+
+/// Runs `fut` on `core`'s runtime, then `then` with its result; the
+/// returned outcome completes when `then` completes its `Completion`.
+/// Without a runtime: `ERR_NO_RUNTIME`, as a pending write.
+fn run_async<R: Send + 'static, W: Send + 'static>(
+    core: &Arc<Core<R, W>>,
+    fut: WriteFuture,
+    then: impl FnOnce(Result<(), Error>, Completion) + Send + 'static,
+) -> WriteOutcome {
+    let Some(h) = core.runtime() else {
+        return WriteOutcome::Done(Err(Error::new(
+            "ERR_NO_RUNTIME",
+            "an asynchronous transform needs a tokio runtime to complete on",
+        )));
+    };
+    let (c, outcome) = WriteOutcome::deferred();
+    h.spawn(async move {
+        let res = fut.await;
+        then(res, c);
+    });
+    outcome
+}
+
+/// Node's `_write` of a Transform, after `_transform` called back: the
+/// write completes now, unless the readable side grew and is at its mark
+/// (then at the next `_read`, Node's kCallback).
+fn after_transform<R: Send + 'static, W: Send + 'static>(
+    core: &Arc<Core<R, W>>,
+    before: usize,
+    pending: &Pending,
+    c: Completion,
+) {
+    let hold = {
+        let st = core.lock();
+        match (st.r.as_ref(), st.w.as_ref()) {
+            (Some(r), Some(w)) => !(r.ended || w.ending || before == r.length || r.length < r.hwm),
+            _ => false,
+        }
+    };
+    if hold {
+        *lock(&pending.callback) = Some(c);
+    } else {
+        c.complete(Ok(()));
+    }
+}
 
 struct Pending {
     callback: Mutex<Option<Completion>>,
@@ -31,7 +87,20 @@ impl<R: Send + 'static, W: Send + 'static> Sink<W> for TransformSink<R, W> {
         };
         let before = core.lock().r.as_ref().map(|r| r.length).unwrap_or(0);
         let pusher = Pusher::new(core.clone());
-        if let Err(e) = (self.f)(chunk, &pusher) {
+        let f = match &mut self.f {
+            TransformFn::Sync(f) => f,
+            TransformFn::Async(f) => {
+                let fut = f(chunk, pusher);
+                let pending = self.pending.clone();
+                let weak = self.core.clone();
+                return run_async(&core, fut, move |res, c| match (res, weak.upgrade()) {
+                    (Err(e), _) => c.complete(Err(e)),
+                    (Ok(()), Some(core)) => after_transform(&core, before, &pending, c),
+                    (Ok(()), None) => c.complete(Ok(())),
+                });
+            }
+        };
+        if let Err(e) = f(chunk, &pusher) {
             return WriteOutcome::Done(Err(e));
         }
         let st = core.lock();
@@ -51,11 +120,24 @@ impl<R: Send + 'static, W: Send + 'static> Sink<W> for TransformSink<R, W> {
 
     fn finish(&mut self) -> Option<WriteOutcome> {
         let core = self.core.upgrade()?;
-        let pusher = Pusher::new(core);
-        if let Some(flush) = self.flush.as_mut() {
-            if let Err(e) = flush(&pusher) {
-                return Some(WriteOutcome::Done(Err(e)));
+        let pusher = Pusher::new(core.clone());
+        match self.flush.as_mut() {
+            Some(FlushFn::Sync(flush)) => {
+                if let Err(e) = flush(&pusher) {
+                    return Some(WriteOutcome::Done(Err(e)));
+                }
             }
+            Some(FlushFn::Async(flush)) => {
+                let fut = flush(pusher.clone());
+                return Some(run_async(&core, fut, move |res, c| match res {
+                    Err(e) => c.complete(Err(e)),
+                    Ok(()) => {
+                        pusher.push_end();
+                        c.complete(Ok(()));
+                    }
+                }));
+            }
+            None => {}
         }
         pusher.push_end();
         Some(WriteOutcome::ok())
@@ -160,8 +242,8 @@ impl Transform {
             &opts,
             byte_side(ro.object_mode),
             byte_side(wo.object_mode),
-            Box::new(f),
-            Some(Box::new(flush)),
+            TransformFn::Sync(Box::new(f)),
+            Some(FlushFn::Sync(Box::new(flush))),
         );
         if let Some(e) = &opts.encoding {
             if let Err(err) = d.set_encoding(e) {
@@ -180,7 +262,7 @@ impl Transform {
             &opts,
             (true, object_ops()),
             (true, object_ops()),
-            Box::new(f),
+            TransformFn::Sync(Box::new(f)),
             None,
         )
     }
@@ -195,8 +277,8 @@ impl Transform {
             &opts,
             (true, object_ops()),
             (true, object_ops()),
-            Box::new(f),
-            Some(Box::new(flush)),
+            TransformFn::Sync(Box::new(f)),
+            Some(FlushFn::Sync(Box::new(flush))),
         )
     }
 
@@ -212,8 +294,88 @@ impl Transform {
             &opts,
             (true, object_ops()),
             byte_side(wo.object_mode),
-            Box::new(f),
-            Some(Box::new(flush)),
+            TransformFn::Sync(Box::new(f)),
+            Some(FlushFn::Sync(Box::new(flush))),
+        )
+    }
+
+    /// A byte transform that completes asynchronously: `f` gets each chunk
+    /// and a [`Pusher`] to keep, and the write completes when its future
+    /// does (Node: `transform(chunk, enc, cb)` calling `cb` later; an error
+    /// is `cb(err)`). Needs a tokio runtime.
+    ///
+    /// ```
+    /// use rt_stream::{Transform, DuplexOptions, Buffer};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let upper = Transform::new_async(DuplexOptions::default(), |chunk: Buffer, push| async move {
+    ///     tokio::task::yield_now().await; // e.g. a lookup
+    ///     push.push(chunk.to_ascii_uppercase());
+    ///     Ok(())
+    /// });
+    /// upper.end_with("hi").unwrap();
+    /// assert_eq!(&upper.read_all().await.unwrap()[..], b"HI");
+    /// # });
+    /// ```
+    #[doc(alias = "_transform")]
+    pub fn new_async<Fut>(
+        opts: DuplexOptions,
+        f: impl FnMut(Buffer, Pusher<Buffer>) -> Fut + Send + 'static,
+    ) -> Duplex<Buffer, Buffer>
+    where
+        Fut: std::future::Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        Self::with_flush_async(opts, f, |_: Pusher<Buffer>| async { Ok(()) })
+    }
+
+    /// [`new_async`](Self::new_async) with a flush that completes
+    /// asynchronously too (Node: `flush(cb)` calling `cb` later); the
+    /// readable side ends after it.
+    #[doc(alias = "_flush")]
+    pub fn with_flush_async<Fut, FutF>(
+        opts: DuplexOptions,
+        mut f: impl FnMut(Buffer, Pusher<Buffer>) -> Fut + Send + 'static,
+        mut flush: impl FnMut(Pusher<Buffer>) -> FutF + Send + 'static,
+    ) -> Duplex<Buffer, Buffer>
+    where
+        Fut: std::future::Future<Output = Result<(), Error>> + Send + 'static,
+        FutF: std::future::Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        let (ro, wo) = opts.sides();
+        let d = make(
+            &opts,
+            byte_side(ro.object_mode),
+            byte_side(wo.object_mode),
+            TransformFn::Async(Box::new(move |c, p| Box::pin(f(c, p)))),
+            Some(FlushFn::Async(Box::new(move |p| Box::pin(flush(p))))),
+        );
+        if let Some(e) = &opts.encoding {
+            if let Err(err) = d.set_encoding(e) {
+                d.destroy(Some(err));
+            }
+        }
+        d
+    }
+
+    /// An object-mode transform that completes asynchronously, with an
+    /// asynchronous flush (see [`new_async`](Self::new_async)).
+    #[doc(alias = "_transform")]
+    pub fn objects_async<R, W, Fut, FutF>(
+        opts: DuplexOptions,
+        mut f: impl FnMut(W, Pusher<R>) -> Fut + Send + 'static,
+        mut flush: impl FnMut(Pusher<R>) -> FutF + Send + 'static,
+    ) -> Duplex<R, W>
+    where
+        R: Send + 'static,
+        W: Send + 'static,
+        Fut: std::future::Future<Output = Result<(), Error>> + Send + 'static,
+        FutF: std::future::Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        make(
+            &opts,
+            (true, object_ops()),
+            (true, object_ops()),
+            TransformFn::Async(Box::new(move |c, p| Box::pin(f(c, p)))),
+            Some(FlushFn::Async(Box::new(move |p| Box::pin(flush(p))))),
         )
     }
 }

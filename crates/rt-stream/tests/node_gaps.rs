@@ -125,3 +125,113 @@ fn set_encoding_keeps_already_decoded_text() {
     assert_eq!(r.readable_length(), 4);
     assert_eq!(text(r.read_now(None)).as_deref(), Some("0102"));
 }
+
+/// node: new Transform({ transform(c, e, cb) { log('_transform ' + c);
+/// setImmediate(() => { this.push(c.toString().toUpperCase()); cb(); }) },
+/// flush(cb) { log('_flush'); setImmediate(() => { this.push('!'); cb(); }) } })
+/// with 'data' / 'finish' / 'end' / 'close' listeners, write('a', cb),
+/// write('b', cb), end(cb) -> the log below. rt had no asynchronous
+/// `_transform` / `_flush` (`Transform::new_async`, `with_flush_async`).
+#[tokio::test(flavor = "current_thread")]
+async fn async_transform_and_flush_complete_as_in_node() {
+    let l = log();
+    let l2 = l.clone();
+    let t = Transform::with_flush_async(
+        DuplexOptions::default(),
+        move |c: Buffer, push| {
+            push_log(&l2, format!("_transform {}", String::from_utf8_lossy(&c)));
+            async move {
+                tokio::task::yield_now().await;
+                push.push(c.to_ascii_uppercase());
+                Ok(())
+            }
+        },
+        {
+            let l = l.clone();
+            move |push| {
+                push_log(&l, "_flush");
+                async move {
+                    tokio::task::yield_now().await;
+                    push.push(Buffer::from("!"));
+                    Ok(())
+                }
+            }
+        },
+    );
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let tx = Mutex::new(Some(tx));
+    for (ev, name) in [
+        (StreamEvent::Finish, "finish"),
+        (StreamEvent::End, "end"),
+        (StreamEvent::Close, "close"),
+    ] {
+        let l = l.clone();
+        let tx = if name == "close" {
+            tx.lock().unwrap().take()
+        } else {
+            None
+        };
+        let tx = Mutex::new(tx);
+        t.on(ev, move || {
+            push_log(&l, name);
+            if let Some(tx) = tx.lock().unwrap().take() {
+                let _ = tx.send(());
+            }
+        });
+    }
+    let ld = l.clone();
+    t.on_data(move |d| push_log(&ld, format!("data {}", String::from_utf8_lossy(d))));
+    let la = l.clone();
+    t.write_cb("a", move |_| push_log(&la, "cb a")).unwrap();
+    let lb = l.clone();
+    t.write_cb("b", move |_| push_log(&lb, "cb b")).unwrap();
+    let le = l.clone();
+    t.end_cb(move |_| push_log(&le, "end cb"));
+    rt_tests::wait::within(10, "'close' of the async transform", rx)
+        .await
+        .expect("close");
+    assert_eq!(
+        taken(&l),
+        [
+            "_transform a",
+            "data A",
+            "_transform b",
+            "cb a",
+            "data B",
+            "cb b",
+            "_flush",
+            "data !",
+            "end",
+            "end cb",
+            "finish",
+            "close"
+        ]
+    );
+}
+
+/// node: a transform calling back `cb(err)` later -> the write's callback
+/// gets the error, then 'error', then 'close'.
+#[tokio::test(flavor = "current_thread")]
+async fn async_transform_error_reaches_the_callback_then_error() {
+    let l = log();
+    let t = Transform::new_async(DuplexOptions::default(), |_c: Buffer, _push| async {
+        tokio::task::yield_now().await;
+        Err(Error::new("EBAD", "bad"))
+    });
+    let le = l.clone();
+    t.on_error(move |e| push_log(&le, format!("error {}", e.code())));
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let tx = Mutex::new(Some(tx));
+    let lc = l.clone();
+    t.on(StreamEvent::Close, move || {
+        push_log(&lc, "close");
+        if let Some(tx) = tx.lock().unwrap().take() {
+            let _ = tx.send(());
+        }
+    });
+    t.write_cb("x", cb_logger(&l, "cb")).unwrap();
+    rt_tests::wait::within(10, "'close' after the error", rx)
+        .await
+        .expect("close");
+    assert_eq!(taken(&l), ["cb EBAD", "error EBAD", "close"]);
+}
