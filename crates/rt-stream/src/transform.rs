@@ -12,16 +12,21 @@ use rt_buffer::Buffer;
 
 use crate::writable::WriteFuture;
 
+type SyncTransform<R, W> = Box<dyn FnMut(W, &Pusher<R>) -> Result<(), Error> + Send>;
+type AsyncTransform<R, W> = Box<dyn FnMut(W, Pusher<R>) -> WriteFuture + Send>;
+type SyncFlush<R> = Box<dyn FnMut(&Pusher<R>) -> Result<(), Error> + Send>;
+type AsyncFlush<R> = Box<dyn FnMut(Pusher<R>) -> WriteFuture + Send>;
+
 /// `_transform`: completes when it returns, or when its future does.
 enum TransformFn<R, W> {
-    Sync(Box<dyn FnMut(W, &Pusher<R>) -> Result<(), Error> + Send>),
-    Async(Box<dyn FnMut(W, Pusher<R>) -> WriteFuture + Send>),
+    Sync(SyncTransform<R, W>),
+    Async(AsyncTransform<R, W>),
 }
 
 /// `_flush`: completes when it returns, or when its future does.
 enum FlushFn<R> {
-    Sync(Box<dyn FnMut(&Pusher<R>) -> Result<(), Error> + Send>),
-    Async(Box<dyn FnMut(Pusher<R>) -> WriteFuture + Send>),
+    Sync(SyncFlush<R>),
+    Async(AsyncFlush<R>),
 }
 
 /// Runs `fut` on `core`'s runtime, then `then` with its result; the
