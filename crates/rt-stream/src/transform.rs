@@ -318,7 +318,8 @@ impl Transform {
     ///     Ok(())
     /// });
     /// upper.end_with("hi").unwrap();
-    /// assert_eq!(&upper.read_all().await.unwrap()[..], b"HI");
+    /// let out = upper.read_all().await.unwrap();
+    /// assert_eq!(out.concat(), b"HI");
     /// # });
     /// ```
     #[doc(alias = "_transform")]
