@@ -10,6 +10,7 @@
 //!   dir, skipped with a notice when missing (a failure under `RT_REQUIRE_SERVICES=1`).
 //! - [`wait`]: bounded waits that fail saying what did not happen.
 //! - [`temp`]: temporary folders removed on drop.
+//! - [`mariadb`]: a real MariaDB server per test (own port, own data folder).
 //! - [`rng`]: a small seeded generator for differential tests (same seed, same
 //!   inputs, on every machine).
 //! - [`bench`](mod@bench): timing loops and the `BENCH {...}` line format that
@@ -20,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod mariadb;
 pub mod node;
 pub mod redis;
 pub mod rng;
