@@ -537,10 +537,15 @@ impl From<Buffer> for Bytes {
 }
 
 impl From<Buffer> for BytesMut {
-    /// Free when the buffer is the only handle on its memory, a copy otherwise.
+    /// Free when the buffer is the only handle on its memory, a copy otherwise
+    /// (a fresh pooled buffer is copied while its pool block is in use).
     fn from(b: Buffer) -> BytesMut {
         match b.repr {
-            Repr::Unique(b) => b,
+            // Through `Bytes`, which copies unless this is the only handle on
+            // the memory: a piece of the `alloc_unsafe` pool must not leave
+            // as a `BytesMut` while the pool still holds its block (its spare
+            // capacity could be de-initialised, see `raw::pool_block`).
+            Repr::Unique(b) => BytesMut::from(b.freeze()),
             Repr::Recycled(r) => BytesMut::from(r.as_slice()),
             Repr::Shared(b) => match b.try_into_mut() {
                 Ok(m) => m,

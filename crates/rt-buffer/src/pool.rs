@@ -2,19 +2,18 @@
 
 use std::cell::RefCell;
 
-use bytes::{Buf, BytesMut};
-
 use crate::buffer::{Buffer, MAX_LENGTH};
 use crate::error::{Error, Result};
 use crate::ops::format_received;
+use crate::raw::pool_block::{BLOCK_SIZE, PoolBlock};
 use crate::recycle::Recycled;
 
 /// Node's `Buffer.poolSize`: the size of the slab small buffers are carved from.
 #[doc(alias = "poolSize")]
-pub const POOL_SIZE: usize = 8 * 1024;
+pub const POOL_SIZE: usize = BLOCK_SIZE;
 
 thread_local! {
-    static POOL: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+    static POOL: RefCell<PoolBlock> = RefCell::new(PoolBlock::new());
 }
 
 pub(crate) fn check_size(size: usize) -> Result<()> {
@@ -48,7 +47,9 @@ impl Buffer {
     /// - A buffer under `POOL_SIZE / 2` (4 KiB) is carved from a per-thread
     ///   8 KiB pool, as in Node, so a loop of small allocations does not call
     ///   the system allocator for each one. The pool is zeroed once, when it
-    ///   is made, so these pieces hold zeros. A pooled buffer is private
+    ///   is made, and reused in place once every buffer carved from it is
+    ///   dropped, so these pieces hold zeros or the old bytes of dropped
+    ///   pooled buffers. A pooled buffer is private
     ///   (written in place) until it is first shared, see [`Buffer`]'s notes
     ///   on mutation.
     /// - A larger one reuses the memory of a large `alloc_unsafe` buffer this
@@ -72,21 +73,9 @@ impl Buffer {
             check_size(size)?;
             return Ok(Buffer::from_recycled(Recycled::new(size)));
         }
-        Ok(POOL.with(|pool| {
-            let mut pool = pool.borrow_mut();
-            if pool.len() < size {
-                *pool = BytesMut::zeroed(POOL_SIZE);
-            }
-            let piece = pool.split_to(size);
-            // Node keeps pool offsets 8-byte aligned.
-            let pad = (8 - size % 8) % 8;
-            if pad > 0 && pool.len() >= pad {
-                // Moves the start: no reference-count traffic (split_to would
-                // make and drop a handle, two atomic operations).
-                pool.advance(pad);
-            }
-            Buffer::from_unique(piece)
-        }))
+        Ok(Buffer::from_unique(
+            POOL.with(|pool| pool.borrow_mut().take(size)),
+        ))
     }
 
     /// `Buffer.allocUnsafeSlow(size)`: like [`alloc_unsafe`](Buffer::alloc_unsafe),
@@ -109,7 +98,7 @@ mod tests {
     #[test]
     fn small_buffers_come_from_one_pool() {
         // Start from a fresh pool so the pieces below are neighbours.
-        POOL.with(|p| *p.borrow_mut() = BytesMut::zeroed(POOL_SIZE));
+        POOL.with(|p| *p.borrow_mut() = PoolBlock::new());
         let a = Buffer::alloc_unsafe(16).unwrap();
         let b = Buffer::alloc_unsafe(10).unwrap();
         let c = Buffer::alloc_unsafe(8).unwrap();
@@ -136,6 +125,18 @@ mod tests {
         a.write_u8(3, 0).unwrap();
         assert_eq!(shared[0], 1, "writes after sharing are copy-on-write");
         assert_eq!(a[..2], [3, 2]);
+    }
+
+    #[test]
+    fn a_pooled_buffer_leaves_as_bytes_mut_only_by_copy() {
+        // Its spare capacity must not reach code outside the crate while the
+        // pool block is reused in place (see `raw::pool_block`).
+        let mut a = Buffer::alloc_unsafe(16).unwrap();
+        a.as_mut_slice().fill(5);
+        let p = a.as_ptr();
+        let m = bytes::BytesMut::from(a);
+        assert_ne!(m.as_ptr(), p, "copied while the pool holds the block");
+        assert_eq!(m[..], [5; 16]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The crate's only `unsafe` code: AVX-512 transcoding kernels, each behind
-//! a safe function.
+//! a safe function, and ([`pool_block`]) the refill of `alloc_unsafe`'s
+//! pool without zeroing.
 //!
 //! Why it is here (perf profiles of `cargo xtask bench buffer`, issue 9):
 //! latin1 encode ran a per-character scalar loop, latin1 / utf16le decode
@@ -17,6 +18,8 @@
 //!   `cargo xtask ci` sets for its valgrind run: valgrind cannot execute
 //!   AVX-512 instructions.
 #![allow(unsafe_code)]
+
+pub(crate) mod pool_block;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
