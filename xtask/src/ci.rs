@@ -70,7 +70,8 @@ fn report_skips(log: &std::path::Path) {
 }
 
 /// rt-buffer's unit tests (they cover `raw.rs`, its one module with `unsafe`:
-/// the kernels' safe wrappers) run under
+/// the kernels' safe wrappers, and `raw/pool_block.rs`, the pool refill
+/// without zeroing, whose differential test reads every reused byte) run under
 /// `valgrind --error-exitcode=1`. Valgrind cannot execute AVX-512, so the
 /// step sets `RT_BUFFER_NO_AVX512=1` and the wrappers take their scalar
 /// paths; the kernels themselves are checked natively by the same tests

@@ -100,7 +100,8 @@
 //! | `indexOf(buffer, offset, 'ucs2')` on an odd-length buffer returns `length - 1` when nothing matches | the same, kept for parity | a quirk of Node's UCS-2 search, reproduced byte for byte |
 //! | `TextDecoder` (ICU) maps some legacy bytes to the Private Use Area | encoding_rs follows the WHATWG Encoding Standard, as browsers do | iconv-lite's job done the standard way |
 // `deny`, not `forbid`: the one module with `unsafe` (`raw`: AVX-512
-// kernels, each behind a safe function)
+// kernels, each behind a safe function, and `raw::pool_block`, the
+// alloc_unsafe pool's refill without zeroing)
 // allows it for itself; everywhere else it stays an error.
 #![deny(unsafe_code)]
 
