@@ -25,9 +25,12 @@ pub enum Stdio {
     /// The IPC channel (Node: `'ipc'`): at most one per child.
     Ipc,
     /// This socket's fd (Node: a `net.Socket` in `stdio`): the child reads
-    /// or writes the connection itself. The socket is paused here so that
-    /// this process does not read what is meant for the child, and the
-    /// child's `stdio()[i]` entry is `None`, as in Node.
+    /// or writes the connection itself. This process stops reading it
+    /// (Node's `readStop()`: what arrives from then on is the child's; what
+    /// was already read stays readable here), and the child's `stdio()[i]`
+    /// entry is `None`, as in Node. For fds 0-2 the connection is made
+    /// blocking, as libuv makes it for Node (the mode is the connection's,
+    /// so this process's socket is blocking too: leave it to the child).
     Socket(rt_net::Socket),
 }
 

@@ -116,9 +116,19 @@ pub(crate) fn prepare(
             }
             Stdio::Socket(socket) => {
                 parent_ends.push(None);
-                // Node stops reading a socket given as stdio: the child reads it.
+                // Node stops reading a socket given as stdio (readStop):
+                // what arrives from now on is the child's.
                 socket.pause();
-                Some(socket.dup_fd()?)
+                socket.read_stop();
+                let fd = socket.dup_fd()?;
+                if i <= 2 {
+                    // As libuv does for the child's fds 0-2: a blocking
+                    // file (ordinary programs read EAGAIN as the end). The
+                    // mode belongs to the connection, shared with this
+                    // process's socket, as in Node.
+                    rustix::io::ioctl_fionbio(&fd, false).map_err(|e| PrepareError::Sys(e.into()))?;
+                }
+                Some(fd)
             }
         };
         match (i, child_end) {

@@ -284,11 +284,16 @@ const run = (pre, ks) => new Promise(res => {
 async fn a_socket_as_stdio_is_the_childs_connection() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let (go, started) = std::sync::mpsc::channel::<()>();
     let peer = std::thread::spawn(move || {
         use std::io::{Read, Write};
         let (mut s, _) = listener.accept().unwrap();
         s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
             .unwrap();
+        // Once the child runs: this process stopped reading, it is the child's.
+        started
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the child started");
         s.write_all(b"hello\n").unwrap();
         let mut got = Vec::new();
         let _ = s.read_to_end(&mut got);
@@ -297,6 +302,12 @@ async fn a_socket_as_stdio_is_the_childs_connection() {
     let socket = within(20, "connect", rt_net::connect(("127.0.0.1", port)))
         .await
         .unwrap();
+    // Flowing here (Node's readStop matters for a socket being read).
+    let stolen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let s2 = stolen.clone();
+    socket.on(&rt_stream::events::DATA, move |b| {
+        s2.fetch_add(b.len(), std::sync::atomic::Ordering::SeqCst);
+    });
     let child = spawn(
         "sh",
         ["-c", "read l; echo \"got $l\""],
@@ -308,8 +319,15 @@ async fn a_socket_as_stdio_is_the_childs_connection() {
     )
     .unwrap();
     assert!(child.stdio()[0].is_none() && child.stdio()[1].is_none());
+    go.send(()).unwrap();
     let info = within(20, "the child to close", child.closed()).await.unwrap();
     assert_eq!(info.code, Some(0));
+    assert_eq!(
+        socket.bytes_read(),
+        0,
+        "this process read none of the child's input"
+    );
+    assert_eq!(stolen.load(std::sync::atomic::Ordering::SeqCst), 0);
     socket.destroy(None);
     let got = within(
         20,

@@ -112,6 +112,8 @@ pub(crate) struct State {
     reader_running: bool,
     /// `_read` was called while the reader was running: keep going.
     read_wanted: bool,
+    /// `read_stop()`: this process reads no more from the connection.
+    read_stopped: bool,
     /// `_read` was called before the connection was up.
     want_read: bool,
     /// A write (or its remainder) waiting for the connection or for the
@@ -255,6 +257,7 @@ impl Socket {
                     close_done: false,
                     reader_running: false,
                     read_wanted: false,
+                    read_stopped: false,
                     want_read: false,
                     pending_write: None,
                     writer_running: false,
@@ -474,6 +477,18 @@ impl Socket {
             let _ = c.sock().set_linger(Some(Duration::ZERO));
         }
         self.destroy_with(None);
+    }
+
+    /// Stops reading from the OS socket for good, leaving what the kernel
+    /// has (and gets later) to another process holding the same fd (Node:
+    /// the handle's `readStop()`, what `child_process` does to a socket
+    /// given as a child's stdio). Data already read stays readable here;
+    /// writing goes on.
+    #[doc(alias = "readStop")]
+    pub fn read_stop(&self) {
+        lock(&self.inner.st).read_stopped = true;
+        // A reader task waiting for readability looks again and stops.
+        self.inner.changed.notify_waiters();
     }
 
     pub(crate) fn destroy_with(&self, err: Option<Error>) {

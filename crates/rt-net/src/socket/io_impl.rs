@@ -94,7 +94,7 @@ impl Socket {
     pub(super) fn source_read(&self) {
         {
             let mut st = lock(&self.inner.st);
-            if st.released || st.read_eof {
+            if st.released || st.read_eof || st.read_stopped {
                 return;
             }
             if !st.connected {
@@ -122,7 +122,14 @@ impl Socket {
     /// Reads and pushes until the kernel has nothing (`Wait`) or the reader
     /// must stop (`Stop`, with `reader_running` cleared).
     fn pump(&self, conn: &Conn) -> Pump {
-        let size = lock(&self.inner.st).read_size;
+        let size = {
+            let mut st = lock(&self.inner.st);
+            if st.read_stopped {
+                st.reader_running = false;
+                return Pump::Stop;
+            }
+            st.read_size
+        };
         loop {
             match read_into_thread_buffer(conn, size) {
                 Ok(Some(bytes)) => {
@@ -165,9 +172,12 @@ impl Socket {
             let closed = self.inner.changed.notified();
             tokio::pin!(closed);
             closed.as_mut().enable();
-            if lock(&self.inner.st).released {
-                lock(&self.inner.st).reader_running = false;
-                return;
+            {
+                let mut st = lock(&self.inner.st);
+                if st.released || st.read_stopped {
+                    st.reader_running = false;
+                    return;
+                }
             }
             tokio::select! {
                 biased;
