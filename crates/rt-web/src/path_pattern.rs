@@ -71,12 +71,15 @@ impl PathPattern {
     /// decode (express answers 400 "Failed to decode param").
     #[doc(alias = "regexp.exec")]
     pub fn matches(&self, path: &str) -> Result<Option<Vec<(String, String)>>, HttpError> {
-        let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        // Express's non-strict mode allows one trailing slash, not empty segments inside.
-        let inner = path.trim_start_matches('/').trim_end_matches('/');
-        if inner.contains("//") {
-            return Ok(None);
+        match split_path(path) {
+            Some(parts) => self.matches_parts(&parts),
+            None => Ok(None),
         }
+    }
+
+    /// [`PathPattern::matches`] on a path already split with [`split_path`] (a router splits
+    /// each request's path once for all its routes).
+    pub fn matches_parts(&self, parts: &[&str]) -> Result<Option<Vec<(String, String)>>, HttpError> {
         let mut params = Vec::new();
         let mut i = 0usize;
         for (si, seg) in self.segments.iter().enumerate() {
@@ -128,6 +131,16 @@ impl PathPattern {
             && path[..prefix.len()].eq_ignore_ascii_case(prefix)
             && matches!(path.as_bytes().get(prefix.len()), None | Some(b'/'))
     }
+}
+
+/// A request path's segments, `None` when it has an empty segment inside (`/a//b`): express's
+/// non-strict mode allows one trailing slash only.
+pub fn split_path(path: &str) -> Option<Vec<&str>> {
+    let inner = path.trim_start_matches('/').trim_end_matches('/');
+    if inner.contains("//") {
+        return None;
+    }
+    Some(inner.split('/').filter(|s| !s.is_empty()).collect())
 }
 
 fn decode_param(raw: &str) -> Result<String, HttpError> {

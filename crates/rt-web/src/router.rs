@@ -36,7 +36,7 @@ use futures_util::FutureExt;
 use rt_http::{IncomingMessage, Server, ServerResponse};
 
 use crate::error::{HttpError, IntoOutcome};
-use crate::path_pattern::PathPattern;
+use crate::path_pattern::{PathPattern, split_path};
 use crate::request::Request;
 
 /// A boxed handler future.
@@ -257,9 +257,11 @@ impl Shared {
     }
 }
 
-/// The default error answer, express's final handler: the error's status and headers,
-/// `text/plain` with [`HttpError::public_message`]; a 5xx message is logged to stderr. When
-/// the head was already sent, the response is ended as it is.
+/// The default error answer, express's final handler (`finalhandler`): the error's status and
+/// headers, the content headers set before removed (`Content-Encoding`, `-Language`, `-Range`;
+/// others such as a session's `Set-Cookie` stay), `text/plain` with
+/// [`HttpError::public_message`]; a 5xx message is logged to stderr. When the head was already
+/// sent, the response is ended as it is.
 #[doc(alias = "finalhandler")]
 pub fn send_error(err: &HttpError, req: &Request, res: &ServerResponse) {
     if err.status >= 500 {
@@ -269,8 +271,9 @@ pub fn send_error(err: &HttpError, req: &Request, res: &ServerResponse) {
         let _ = res.end();
         return;
     }
-    for name in res.get_header_names() {
-        let _ = res.remove_header(&name);
+    // finalhandler removes the content headers only; the rest (a session's Set-Cookie...) stays.
+    for name in ["Content-Encoding", "Content-Language", "Content-Range"] {
+        let _ = res.remove_header(name);
     }
     let body = err.public_message();
     res.set_status_code(err.status);
@@ -313,6 +316,7 @@ impl Next {
             let layers = &self.chain.layers;
             let method = req.method().to_ascii_uppercase();
             let path = req.path().to_owned();
+            let parts = split_path(&path);
             for i in self.index..layers.len() {
                 match &layers[i] {
                     Layer::Use { prefix, middleware } => {
@@ -329,7 +333,10 @@ impl Next {
                         pattern,
                         handler,
                     } => {
-                        let Some(params) = pattern.matches(&path)? else {
+                        let Some(parts) = parts.as_deref() else {
+                            continue;
+                        };
+                        let Some(params) = pattern.matches_parts(parts)? else {
                             continue;
                         };
                         let fits = match want {

@@ -137,6 +137,11 @@ async fn middleware_in_order_and_errors_become_responses() {
     app.get("/fail", |_req: Request, _res: ServerResponse| async move {
         Err::<(), _>(HttpError::new(409, "duplicate").with_header("X-Why", "dup"))
     });
+    app.get("/gz", |_req: Request, res: ServerResponse| async move {
+        res.set_header("Content-Encoding", "gzip")?;
+        res.set_header("X-Kept", "yes")?;
+        Err::<(), _>(HttpError::new(400, "bad"))
+    });
     app.get("/io", |_req: Request, _res: ServerResponse| async move {
         std::fs::read("/definitely/not/here")?;
         Ok::<(), HttpError>(())
@@ -150,8 +155,9 @@ async fn middleware_in_order_and_errors_become_responses() {
 
     let r = get(port, "/admin/panel").await;
     assert_eq!((r.status, r.body.as_str()), (403, "who are you"));
-    // The error answer drops headers set before the error (express's final handler does too).
-    assert_eq!(r.header("x-first"), None);
+    // The error answer keeps headers set before the error but the content ones, as express's
+    // finalhandler does.
+    assert_eq!(r.header("x-first"), Some("1"));
     let r = exchange(port, "GET", "/admin/panel", &[("X-User", "ann")], "").await;
     assert_eq!((r.status, r.body.as_str()), (200, "hello ann"));
     assert_eq!(r.header("x-first"), Some("1"));
@@ -174,6 +180,11 @@ async fn middleware_in_order_and_errors_become_responses() {
     assert_eq!(
         (r.status, r.body.as_str(), r.header("x-why")),
         (409, "duplicate", Some("dup"))
+    );
+    let r = get(port, "/gz").await;
+    assert_eq!(
+        (r.status, r.header("content-encoding"), r.header("x-kept")),
+        (400, None, Some("yes"))
     );
     // An io::Error through `?`: 500, the message not shown.
     let r = get(port, "/io").await;
