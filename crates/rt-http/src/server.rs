@@ -271,6 +271,19 @@ impl Server {
             tokio::spawn(crate::connection::serve(server, io));
             None
         });
+        // A cluster worker's disconnect ends this server as `close()` +
+        // `closed()` do: idle connections closed, requests in flight answered.
+        let weak: Weak<ServerInner> = Arc::downgrade(&inner);
+        net.set_graceful_close(Arc::new(move || {
+            let weak = weak.clone();
+            Box::pin(async move {
+                if let Some(inner) = weak.upgrade() {
+                    let server = Server { inner };
+                    let _ = server.close();
+                    server.closed().await;
+                }
+            })
+        }));
         Server { inner }
     }
 

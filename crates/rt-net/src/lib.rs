@@ -54,6 +54,7 @@
 //! | `localAddress/Port/Family`, `remoteAddress/Port/Family`, `address()` | [`Socket::local_address`] ..., [`Socket::address`] |
 //! | `readyState`, `pending`, `connecting`, `destroyed` | [`Socket::ready_state`], [`Socket::pending`], [`Socket::connecting`], [`Socket::destroyed`] |
 //! | `'connect'`, `'ready'`, `'end'`, `'finish'`, `'close'(hadError)`, `'error'`, `'lookup'` | [`events`] |
+//! | a cluster worker's `listen()` (`listenInCluster`), its round-robin faux handle | [`cluster::set_listen_interceptor`], [`Server::listen_remote`], [`Server::feed_connection`], [`Server::on_close_once`], [`cluster::close_gracefully`] (rt-cluster uses these) |
 //! | `dns.lookup(host)` | [`lookup`] |
 //! | `err.code`, `errno`, `syscall`, `address`, `port` | [`Error`] (rt's one error type, from rt-stream) |
 //!
@@ -172,6 +173,7 @@ pub use options::{ConnectOptions, ListenOptions, ServerOptions, SocketOptions};
 pub use rt_buffer::Buffer;
 pub use rt_events::Emitter;
 pub use rt_stream::{ReadableSide, StreamBase, StreamEvent, WritableSide};
+pub use server::cluster;
 pub use server::{HandlerOutput, Server, create_server};
 pub use socket::{Socket, connect, create_connection};
 

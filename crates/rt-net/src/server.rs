@@ -28,6 +28,7 @@ pub static SERVER_CLOSE: Event<()> = Event::new("close");
 /// Server: a connection was refused because of `max_connections` (Node: `'drop'`).
 pub static DROP: Event<DropInfo> = Event::new("drop");
 
+pub mod cluster;
 mod raw;
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
@@ -101,6 +102,10 @@ struct ServerState {
     close_emitted: bool,
     sockets: HashMap<u64, Weak<SocketInner>>,
     pending: VecDeque<Socket>,
+    /// Runs once at the next `close` (server/cluster.rs).
+    close_hook: Option<Box<dyn FnOnce() + Send>>,
+    /// How the owner (rt-http) closes gracefully (server/cluster.rs).
+    graceful: Option<cluster::GracefulClose>,
 }
 
 fn lock(m: &Mutex<ServerState>) -> MutexGuard<'_, ServerState> {
@@ -212,6 +217,15 @@ impl Server {
             // Node throws this one at the caller; no 'error' event.
             return Err(Error::server_already_listen());
         }
+        if !options.exclusive {
+            // Inside a cluster worker the primary is asked (server/cluster.rs).
+            if let Some(intercept) = cluster::interceptor() {
+                return intercept(self.clone(), options).await.map_err(|e| self.fail(e));
+            }
+            if cluster::started_as_worker() {
+                return Err(self.fail(cluster::worker_not_started()));
+            }
+        }
         match bind(&options).await {
             Ok(bound) => self.start(bound),
             Err(e) => Err(self.fail(e)),
@@ -275,11 +289,12 @@ impl Server {
     /// callback only, it is only returned here). Wait for the end with
     /// [`closed`](Server::closed).
     pub fn close(&self) -> Result<(), Error> {
-        let (stop, unlink, listener) = {
+        let (stop, unlink, listener, hook) = {
             let mut st = lock(&self.inner.st);
             if !st.listening {
                 return Err(Error::server_not_running());
             }
+            let hook = st.close_hook.take();
             st.listening = false;
             st.closing = true;
             st.address = None;
@@ -288,8 +303,12 @@ impl Server {
                 st.stop.take(),
                 st.unlink.take(),
                 st.listener.take().filter(|_| !shared),
+                hook,
             )
         };
+        if let Some(h) = hook {
+            h();
+        }
         if let Some(s) = stop {
             s.notify_one();
         }

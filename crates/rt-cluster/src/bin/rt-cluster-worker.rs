@@ -1,0 +1,100 @@
+//! The rt-cluster test and demo program: as a worker (forked by an rt or
+//! a Node primary) an rt-http server answering `pid <pid> worker <id>`;
+//! as a primary, a cluster of itself.
+//!
+//! Worker, by `RT_WORKER_MODE`: `http` (default: listen on `PORT`, default
+//! 0, on `HOST` if set), `exit` (exit with `EXIT_CODE`, after `EXIT_DELAY_MS` if set), `nostart`
+//! (listen without starting the worker side: reports the error), `slow`
+//! (answers after `SLOW_MS`). A failed listen is sent to the primary as
+//! `{listenError: {code, errno, syscall, address, port, message}}`, then
+//! the worker exits with 1 (as an uncaught `'error'` does in Node).
+//!
+//! Primary: `WORKERS` (default 2) workers, `NODE_CLUSTER_SCHED_POLICY`,
+//! events printed as JSON lines.
+
+use std::time::Duration;
+
+use rt_cluster::{Cluster, Emitter, events, is_primary};
+use rt_http::{IncomingMessage, ServerResponse, create_server};
+use serde_json::json;
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+#[tokio::main]
+async fn main() {
+    let mode = env("RT_WORKER_MODE").unwrap_or_else(|| "http".into());
+    if mode != "nostart" && is_primary() {
+        primary().await;
+        return;
+    }
+    if mode == "exit" {
+        if let Some(ms) = env("EXIT_DELAY_MS").and_then(|c| c.parse().ok()) {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        let code = env("EXIT_CODE").and_then(|c| c.parse().ok()).unwrap_or(0);
+        std::process::exit(code);
+    }
+    let slow = if mode == "slow" {
+        env("SLOW_MS").and_then(|c| c.parse().ok()).unwrap_or(200)
+    } else {
+        0
+    };
+    let id = env("NODE_UNIQUE_ID").unwrap_or_default();
+    let body = format!("pid {} worker {}", std::process::id(), id);
+    let server = create_server(move |_req: IncomingMessage, res: ServerResponse| {
+        let body = body.clone();
+        async move {
+            if slow > 0 {
+                tokio::time::sleep(Duration::from_millis(slow)).await;
+            }
+            let _ = res.set_header("Content-Type", "text/plain");
+            let _ = res.end_with(body);
+        }
+    });
+    let port: u16 = env("PORT").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let result = match env("HOST") {
+        Some(h) => server.listen((h.as_str(), port)).await,
+        None => server.listen(port).await,
+    };
+    if let Err(e) = result {
+        let report = json!({"listenError": {
+            "code": e.code(), "errno": e.errno(), "syscall": e.syscall(),
+            "address": e.address(), "port": e.port(), "message": e.message(),
+        }});
+        eprintln!("{report}");
+        if let Some(w) = rt_cluster::worker_side::current() {
+            let _ = w.send(&report);
+            // Let the message go before exiting.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        std::process::exit(1);
+    }
+    std::future::pending::<()>().await;
+}
+
+async fn primary() {
+    let cluster = Cluster::new().expect("inside a runtime");
+    for (name, ev) in [
+        ("fork", &events::FORK),
+        ("online", &events::ONLINE),
+        ("disconnect", &events::DISCONNECT),
+    ] {
+        cluster.on(ev, move |w| println!("{}", json!([name, w.id()])));
+    }
+    cluster.on(&events::LISTENING, |(w, a)| {
+        println!("{}", json!(["listening", w.id(), a.port]));
+    });
+    cluster.on(&events::EXIT, |(w, info)| {
+        println!("{}", json!(["exit", w.id(), info.code, info.signal]));
+    });
+    let n: usize = env("WORKERS").and_then(|p| p.parse().ok()).unwrap_or(2);
+    for _ in 0..n {
+        if let Err(e) = cluster.fork(Vec::<(String, String)>::new()) {
+            eprintln!("fork failed: {e}");
+            std::process::exit(1);
+        }
+    }
+    std::future::pending::<()>().await;
+}
