@@ -1,5 +1,5 @@
 //! The events of the cluster (on a [`Cluster`](crate::Cluster)) and of
-//! each [`Worker`](crate::Worker), as rt-events keys, with Node's names
+//! each [`Worker`], as rt-events keys, with Node's names
 //! and arguments.
 
 use rt_child_process::ExitInfo;
@@ -31,7 +31,7 @@ pub static RESTART: Event<(Worker, Worker)> = Event::new("restart");
 /// slot is no longer restarted (`(the last worker, restarts in the window)`).
 pub static RESTART_LIMIT: Event<(Worker, usize)> = Event::new("restartLimit");
 
-/// The events of one [`Worker`](crate::Worker) (Node: `worker.on(...)`).
+/// The events of one [`Worker`] (Node: `worker.on(...)`).
 pub mod worker {
     use super::*;
 
