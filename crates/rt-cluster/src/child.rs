@@ -356,6 +356,10 @@ async fn listen(server: Server, options: ListenOptions) -> Result<ServerAddress,
         Some(fd) => {
             // Shared handle: listen on the primary's bound socket.
             let addr = server.listen_handle(ListenHandle::Fd(fd)).await?;
+            // The socket is shared with the primary and the other workers:
+            // marking it handed out makes `close` let go of our fd only
+            // (a `shutdown` would stop it for every worker).
+            drop(server.dup_fd());
             on_close(&server, &side, key.clone());
             addr
         }

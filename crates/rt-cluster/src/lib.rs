@@ -18,6 +18,7 @@
 //! | `worker.id`, `process`, `state`, `send`, `kill`, `disconnect`, `isDead`, `isConnected`, `exitedAfterDisconnect` | [`Worker`] |
 //! | `cluster.worker` inside a worker, `worker.disconnect()` | [`worker_side::start`] / [`worker_side::current`] -> [`worker_side::ThisWorker`] |
 //! | `server.listen()` in a worker | rt-net's / rt-http's `listen`, unchanged: it asks the primary |
+//! | (pm2) restart on crash with limits, `reload`, graceful stop | [`supervisor::Supervisor`], [`supervisor::RestartPolicy`], [`events::RESTART`], [`events::RESTART_LIMIT`] |
 //!
 //! ## Design
 //!
@@ -64,6 +65,7 @@ mod handles;
 mod primary;
 mod protocol;
 mod settings;
+pub mod supervisor;
 mod worker;
 
 pub use address::Address;

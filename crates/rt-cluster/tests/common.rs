@@ -24,10 +24,12 @@ s.on('error', e => {
 if (process.env.HOST) s.listen(+process.env.PORT || 0, process.env.HOST); else s.listen(+process.env.PORT || 0);
 "#;
 
-/// GET / on a fresh connection (`Connection: close`); the body.
+/// GET / on a fresh connection (`Connection: close`); the body. The
+/// request does not half-close the connection (a proxy such as nginx takes
+/// an early FIN for a client that went away).
 pub(crate) async fn get(port: u16) -> Result<String, rt_stream::Error> {
     let socket = rt_net::connect(("127.0.0.1", port)).await?;
-    socket.end_with("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    socket.write(&b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"[..])?;
     let got: Vec<u8> = socket.read_all().await?.iter().flat_map(|c| c.to_vec()).collect();
     let text = String::from_utf8_lossy(&got).into_owned();
     if !text.starts_with("HTTP/1.1 200") {

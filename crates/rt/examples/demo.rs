@@ -11,6 +11,11 @@ type Res = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::main]
 async fn main() -> Res {
+    // Node: `if (cluster.isPrimary) { ... } else { worker }`: the cluster
+    // section forks this program as its workers.
+    if !rt::cluster::is_primary() {
+        return cluster_worker().await;
+    }
     println!("rt demo: Node.js's standard library in Rust\n");
     events()?;
     buffer()?;
@@ -18,6 +23,7 @@ async fn main() -> Res {
     net().await?;
     http().await?;
     child_process().await?;
+    cluster().await?;
     println!("\nall sections ran and checked their results");
     Ok(())
 }
@@ -208,5 +214,57 @@ async fn child_process() -> Res {
     println!("[child_process] fork('sub.js'): PARENT got message: {reply}");
     n.closed().await?;
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// cluster.setupPrimary({ exec: __filename }); cluster.fork(); cluster.fork();
+/// // worker: http.createServer((req, res) => res.end(`pid ${process.pid}`)).listen(0)
+async fn cluster() -> Res {
+    use rt::cluster::{Cluster, Emitter, Settings, events};
+    let cluster = Cluster::new()?;
+    let exe = std::env::current_exe()?;
+    cluster.setup_primary(Settings::new().exec(exe.to_string_lossy()).args(vec![]));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    cluster.on(&events::LISTENING, move |(w, a)| {
+        let _ = tx.send((w.id(), a.port as u16));
+    });
+    let workers = [
+        cluster.fork(Vec::<(String, String)>::new())?,
+        cluster.fork(Vec::<(String, String)>::new())?,
+    ];
+    let mut port = 0;
+    for _ in 0..2 {
+        let (id, p) = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv())
+            .await?
+            .ok_or("no 'listening'")?;
+        println!("[cluster] worker {id} listening on port {p}");
+        port = p;
+    }
+    let mut pids = std::collections::BTreeSet::new();
+    for _ in 0..4 {
+        let socket = connect(("127.0.0.1", port)).await?;
+        socket.end_with("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+        let got: Vec<u8> = socket.read_all().await?.iter().flat_map(|c| c.to_vec()).collect();
+        let text = String::from_utf8_lossy(&got).into_owned();
+        let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+        println!("[cluster] GET / -> {body}");
+        pids.insert(body);
+    }
+    assert_eq!(pids.len(), 2, "round-robin: both workers answered");
+    cluster.disconnect().await;
+    for w in &workers {
+        let info = w.process().wait().await?;
+        println!("[cluster] worker {} exited with code {:?}", w.id(), info.code);
+    }
+    Ok(())
+}
+
+/// The demo as a cluster worker: an http server; listen() asks the primary.
+async fn cluster_worker() -> Res {
+    let server = rt::http::create_server(|_req: rt::http::IncomingMessage, res: rt::http::ServerResponse| {
+        let _ = res.end_with(format!("pid {}", std::process::id()));
+    });
+    server.listen(0).await?;
+    std::future::pending::<()>().await;
     Ok(())
 }

@@ -743,6 +743,26 @@ async fn read_loop(inner: Arc<Shared>) {
         if !out.writer_running {
             out.shut = true;
         }
+        // Nobody will answer a handle in flight: let its fd go (a
+        // connection handed to a worker that died must close, not hang).
+        let pending = out.awaiting.take();
+        let handles: Vec<Item> = {
+            let mut kept = VecDeque::new();
+            let mut dropped = Vec::new();
+            for item in out.queue.drain(..) {
+                if item.handle.is_some() {
+                    dropped.push(item);
+                } else {
+                    kept.push_back(item);
+                }
+            }
+            out.queue = kept;
+            dropped
+        };
+        out.queued = out.queue.iter().map(|i| i.data.len()).sum();
+        drop(out);
+        drop(pending);
+        drop(handles);
     }
     shut_down(&inner);
     let emit = {

@@ -9,8 +9,13 @@
 //! `{listenError: {code, errno, syscall, address, port, message}}`, then
 //! the worker exits with 1 (as an uncaught `'error'` does in Node).
 //!
-//! Primary: `WORKERS` (default 2) workers, `NODE_CLUSTER_SCHED_POLICY`,
-//! events printed as JSON lines.
+//! `BODY` replaces the answer (the bench answers `Hello World\n`).
+//!
+//! Primary: `WORKERS` (default 2) supervised workers (restarted when they
+//! crash), `NODE_CLUSTER_SCHED_POLICY`, events printed as JSON lines
+//! (`["online", id, pid]`, `["listening", id, port]`, ...); SIGUSR2 reloads
+//! the workers one by one (`["reloaded"]`), SIGTERM / SIGINT shut down
+//! gracefully (exit status 0, or 2 when a worker had to be killed).
 
 use std::time::Duration;
 
@@ -22,8 +27,16 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // One process per core: a current-thread runtime in each (as Node).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(run());
+}
+
+async fn run() {
     let mode = env("RT_WORKER_MODE").unwrap_or_else(|| "http".into());
     if mode != "nostart" && is_primary() {
         primary().await;
@@ -42,7 +55,7 @@ async fn main() {
         0
     };
     let id = env("NODE_UNIQUE_ID").unwrap_or_default();
-    let body = format!("pid {} worker {}", std::process::id(), id);
+    let body = env("BODY").unwrap_or_else(|| format!("pid {} worker {}", std::process::id(), id));
     let server = create_server(move |_req: IncomingMessage, res: ServerResponse| {
         let body = body.clone();
         async move {
@@ -75,26 +88,42 @@ async fn main() {
 }
 
 async fn primary() {
+    use rt_cluster::supervisor::{RestartPolicy, Supervisor};
     let cluster = Cluster::new().expect("inside a runtime");
-    for (name, ev) in [
-        ("fork", &events::FORK),
-        ("online", &events::ONLINE),
-        ("disconnect", &events::DISCONNECT),
-    ] {
-        cluster.on(ev, move |w| println!("{}", json!([name, w.id()])));
-    }
+    cluster.on(&events::FORK, |w| println!("{}", json!(["fork", w.id()])));
+    cluster.on(&events::ONLINE, |w| {
+        println!("{}", json!(["online", w.id(), w.process().pid()]));
+    });
+    cluster.on(&events::DISCONNECT, |w| {
+        println!("{}", json!(["disconnect", w.id()]))
+    });
     cluster.on(&events::LISTENING, |(w, a)| {
         println!("{}", json!(["listening", w.id(), a.port]));
     });
     cluster.on(&events::EXIT, |(w, info)| {
         println!("{}", json!(["exit", w.id(), info.code, info.signal]));
     });
+    cluster.on(&events::RESTART, |(old, new)| {
+        println!("{}", json!(["restart", old.id(), new.id()]));
+    });
+    cluster.on(&events::RESTART_LIMIT, |(w, n)| {
+        println!("{}", json!(["restartLimit", w.id(), n]));
+    });
+    let sup = Supervisor::new(cluster, RestartPolicy::new());
+    sup.shutdown_on_signals(Duration::from_secs(10))
+        .expect("signal handlers");
     let n: usize = env("WORKERS").and_then(|p| p.parse().ok()).unwrap_or(2);
-    for _ in 0..n {
-        if let Err(e) = cluster.fork(Vec::<(String, String)>::new()) {
-            eprintln!("fork failed: {e}");
-            std::process::exit(1);
+    if let Err(e) = sup.start(n, Vec::<(String, String)>::new()) {
+        eprintln!("fork failed: {e}");
+        std::process::exit(1);
+    }
+    // SIGUSR2: rolling reload (pm2's `reload`).
+    let mut usr2 = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined2())
+        .expect("signal handler");
+    while usr2.recv().await.is_some() {
+        match sup.reload(Duration::from_secs(20)).await {
+            Ok(()) => println!("{}", json!(["reloaded"])),
+            Err(e) => println!("{}", json!(["reloadFailed", e.message()])),
         }
     }
-    std::future::pending::<()>().await;
 }
