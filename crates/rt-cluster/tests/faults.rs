@@ -191,8 +191,11 @@ async fn a_worker_exiting_at_once_hits_the_restart_limit() {
     assert!(limit.try_recv().is_err());
 }
 
+/// Workers that answer after 100 ms: a reload always finds requests in flight.
+const SLOW: [(&str, &str); 3] = [("PORT", "0"), ("RT_WORKER_MODE", "slow"), ("SLOW_MS", "100")];
+
 async fn reload_under_load(policy: SchedulingPolicy) {
-    let (sup, port, _listening) = supervised(policy, RestartPolicy::new(), vec![("PORT", "0")], 2).await;
+    let (sup, port, _listening) = supervised(policy, RestartPolicy::new(), SLOW.to_vec(), 2).await;
     let before: Vec<u32> = sup.workers().iter().map(|w| w.process().pid().unwrap()).collect();
     let load = Load::start(port, 4, 50_000);
     load.wait_ok(50, "50 answers before the reload").await;
