@@ -17,7 +17,7 @@ use rt_net::SocketOptions;
 use rt_net::transport::{Io, Transport};
 use rt_stream::{Buffer, Error};
 
-use crate::incoming::{BodyState, IncomingMessage, MessageHead, SocketInfo};
+use crate::incoming::{BodyState, IncomingMessage, RawHead, SocketInfo};
 use crate::outgoing::{OutValue, has_token};
 use crate::parser::{BodyKind, ChunkEvent, ChunkedDecoder, HpeCode, ParseError, Parsed, parse_request};
 use crate::response::ServerResponse;
@@ -108,24 +108,6 @@ fn min_deadline(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     }
 }
 
-/// The value of header `name` among alternating raw strings, joined as
-/// Node's `req.headers[name]` for a comma-joined header.
-fn raw_header(raw: &[String], name: &str) -> Option<String> {
-    let mut out: Option<String> = None;
-    for p in raw.chunks_exact(2) {
-        if p[0].eq_ignore_ascii_case(name) {
-            match &mut out {
-                None => out = Some(p[1].clone()),
-                Some(s) => {
-                    s.push_str(", ");
-                    s.push_str(&p[1]);
-                }
-            }
-        }
-    }
-    out
-}
-
 impl Conn {
     fn order(&self) -> u8 {
         self.shared.order.load(Ordering::Acquire)
@@ -172,6 +154,10 @@ impl Conn {
                 };
                 self.shared.set_deadline(deadline);
                 tokio::select! {
+                    // Bytes already there are read without registering a
+                    // waiter for the server's kick (a pending kick is still
+                    // seen: the loop comes back here until a head is whole).
+                    biased;
                     r = read_some(&mut t) => match r {
                         Ok(0) | Err(_) => {
                             if t.data().iter().any(|&b| b != b'\r' && b != b'\n') {
@@ -204,27 +190,19 @@ impl Conn {
                 Ok(k) => (k, None),
                 Err(e) => (BodyKind::Chunked, Some(e)),
             };
-            let (raw_headers, url) = {
-                let buf = t.data();
-                let mut raw = Vec::with_capacity(head.fields.headers.len() * 2);
-                for h in &head.fields.headers {
-                    raw.push(latin1(&buf[h.name.clone()]));
-                    raw.push(latin1(&buf[h.value.clone()]));
-                }
-                (raw, latin1(&buf[head.url.clone()]))
-            };
             let version = head.version;
             let method = head.method;
             let keep_alive = head.should_keep_alive();
-            t.buffer().advance(head.len);
-            let mh = MessageHead {
-                method: method.to_string(),
-                url,
+            // The head stays as the bytes received (split off the read
+            // buffer, no copy); strings are built only if the handler asks.
+            let mh = RawHead {
+                buf: t.buffer().split_to(head.len).freeze(),
+                method,
+                url: head.url,
                 version,
-                raw_headers,
+                headers: head.fields.headers,
                 join_duplicate_headers: opts.join_duplicate_headers,
                 headers_limit: (opts.max_headers_count > 0).then_some(opts.max_headers_count),
-                ..MessageHead::default()
             };
 
             if body_kind == BodyKind::Upgrade {
@@ -232,7 +210,7 @@ impl Conn {
                 let ev = if connect { &CONNECT } else { &UPGRADE };
                 if self.server.emitter().listener_count(ev) > 0 {
                     let rest = Buffer::from(t.buffer().split());
-                    let req = IncomingMessage::new(mh, BodyState::Empty, self.info);
+                    let req = IncomingMessage::from_raw(mh, BodyState::Empty, self.info);
                     let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
                     keep_alive_until_closed(&socket);
                     self.server.emitter().emit(
@@ -251,12 +229,8 @@ impl Conn {
             }
 
             let is_11 = version == (1, 1);
-            let host_missing = is_11
-                && opts.require_host_header
-                && !mh
-                    .raw_headers
-                    .chunks_exact(2)
-                    .any(|p| p[0].eq_ignore_ascii_case("host"));
+            let facts = mh.facts();
+            let host_missing = is_11 && opts.require_host_header && !facts.host;
             let max_req = opts.max_requests_per_socket;
             let mut dropped = false;
             let mut reached = false;
@@ -265,14 +239,10 @@ impl Conn {
                 reached = max_req <= requests;
                 dropped = max_req < requests;
             }
-            let expect = if is_11 {
-                raw_header(&mh.raw_headers, "expect")
-            } else {
-                None
-            };
+            let expect = if is_11 { facts.expect } else { None };
             let expect_continue =
                 !host_missing && !dropped && expect.as_deref().is_some_and(|e| has_token(e, "100-continue"));
-            let te = raw_header(&mh.raw_headers, "te");
+            let te = facts.te;
             let core = ResponseCore::new(
                 RequestFacts {
                     method,
@@ -288,7 +258,7 @@ impl Conn {
                 BodyKind::Length(_) | BodyKind::Chunked => BodyState::Streaming,
                 BodyKind::None | BodyKind::Upgrade => BodyState::Empty,
             };
-            let req = IncomingMessage::new(mh, body_state, self.info);
+            let req = IncomingMessage::from_raw(mh, body_state, self.info);
             let mut core = core;
             // The connection's output buffer (with its capacity) goes to the
             // response and comes back with the bytes: no allocation per response.
@@ -367,7 +337,10 @@ impl Conn {
                     return;
                 }
                 if !out.is_empty() || !parts.is_empty() {
+                    // Biased: a write the kernel takes at once never
+                    // registers the close-order waiter.
                     let ok = tokio::select! {
+                        biased;
                         r = write_out(&t, &out, &parts) => r.is_ok(),
                         _ = self.killed() => false,
                     };

@@ -31,14 +31,17 @@
 //! the body is read and dropped so the connection can serve the next request.
 
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use rt_events::Event;
 use rt_stream::{Buffer, Error, Pusher, Readable, ReadableOptions, Source, StreamBase, StreamCore, Void};
+use bytes::Bytes;
 use tokio::sync::Notify;
 
 use crate::headers::Headers;
+use crate::parser::RawHeader;
 
 /// `'aborted'`: the peer closed the connection before the message was
 /// complete (Node: `message.on('aborted')`, deprecated but still emitted).
@@ -66,6 +69,94 @@ pub struct MessageHead {
     /// How many header lines `headers` is built from (Node's
     /// `maxHeadersCount`; `rawHeaders` keeps them all); `None`: all.
     pub headers_limit: Option<usize>,
+}
+
+/// A request head kept as the bytes received (the server's hot path): the
+/// url and the raw headers are ranges into `buf`, and their strings are
+/// built only when asked for (Node builds `req.headers` on first access
+/// too).
+#[derive(Debug)]
+pub(crate) struct RawHead {
+    /// The head's bytes, request line through the blank line.
+    pub(crate) buf: Bytes,
+    pub(crate) method: &'static str,
+    pub(crate) url: Range<usize>,
+    pub(crate) version: (u8, u8),
+    pub(crate) headers: Vec<RawHeader>,
+    pub(crate) join_duplicate_headers: bool,
+    pub(crate) headers_limit: Option<usize>,
+}
+
+impl Drop for RawHead {
+    fn drop(&mut self) {
+        crate::parser::give_header_list(std::mem::take(&mut self.headers));
+    }
+}
+
+/// What the server needs from a request's headers before dispatching it.
+#[derive(Debug, Default)]
+pub(crate) struct HeadFacts {
+    /// A `Host` header was received.
+    pub(crate) host: bool,
+    /// `Expect`, joined.
+    pub(crate) expect: Option<String>,
+    /// `TE`, joined.
+    pub(crate) te: Option<String>,
+}
+
+fn join_into(slot: &mut Option<String>, v: &[u8]) {
+    match slot {
+        None => *slot = Some(latin1(v)),
+        Some(s) => {
+            s.push_str(", ");
+            s.push_str(&latin1(v));
+        }
+    }
+}
+
+impl RawHead {
+    /// Host / Expect / TE in one pass over the headers.
+    pub(crate) fn facts(&self) -> HeadFacts {
+        let mut f = HeadFacts::default();
+        for (n, v) in self.pairs() {
+            match n.len() {
+                4 if n.eq_ignore_ascii_case(b"host") => f.host = true,
+                6 if n.eq_ignore_ascii_case(b"expect") => join_into(&mut f.expect, v),
+                2 if n.eq_ignore_ascii_case(b"te") => join_into(&mut f.te, v),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The header lines as (name, value) bytes, in order.
+    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.headers
+            .iter()
+            .map(|h| (&self.buf[h.name.clone()], &self.buf[h.value.clone()]))
+    }
+
+}
+
+/// A message's head: owned strings, or the received bytes with ranges.
+enum Head {
+    Owned(MessageHead),
+    Raw {
+        raw: RawHead,
+        /// The url when it is not ASCII (Latin-1 decoded).
+        url: OnceLock<String>,
+        /// `rawHeaders`, built on first use.
+        strings: OnceLock<Vec<String>>,
+    },
+}
+
+impl std::fmt::Debug for Head {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Head::Owned(h) => h.fmt(f),
+            Head::Raw { raw, .. } => raw.fmt(f),
+        }
+    }
 }
 
 /// Whether a message has a body to be pushed by its connection.
@@ -98,7 +189,7 @@ pub struct IncomingMessage {
 }
 
 struct Inner {
-    head: MessageHead,
+    head: Head,
     socket: SocketInfo,
     headers: OnceLock<Headers>,
     /// Built on first use (a message whose body nobody touches never has one).
@@ -177,6 +268,24 @@ impl IncomingMessage {
     /// A message with this head, arriving on a connection with `socket`'s
     /// addresses; see the module docs for how the connection feeds it.
     pub fn new(head: MessageHead, body: BodyState, socket: SocketInfo) -> IncomingMessage {
+        IncomingMessage::with_head(Head::Owned(head), body, socket)
+    }
+
+    /// A request built from the head's received bytes (the server's path):
+    /// no string is built until asked for.
+    pub(crate) fn from_raw(raw: RawHead, body: BodyState, socket: SocketInfo) -> IncomingMessage {
+        IncomingMessage::with_head(
+            Head::Raw {
+                raw,
+                url: OnceLock::new(),
+                strings: OnceLock::new(),
+            },
+            body,
+            socket,
+        )
+    }
+
+    fn with_head(head: Head, body: BodyState, socket: SocketInfo) -> IncomingMessage {
         IncomingMessage {
             inner: Arc::new(Inner {
                 head,
@@ -207,18 +316,30 @@ impl IncomingMessage {
 
     /// `message.method` (a request's; `""` on a response).
     pub fn method(&self) -> &str {
-        &self.inner.head.method
+        match &self.inner.head {
+            Head::Owned(h) => &h.method,
+            Head::Raw { raw, .. } => raw.method,
+        }
     }
 
     /// `message.url` (a request's target; `""` on a response).
     pub fn url(&self) -> &str {
-        &self.inner.head.url
+        match &self.inner.head {
+            Head::Owned(h) => &h.url,
+            Head::Raw { raw, url, .. } => {
+                let bytes = &raw.buf[raw.url.clone()];
+                match std::str::from_utf8(bytes) {
+                    Ok(s) if bytes.is_ascii() => s,
+                    _ => url.get_or_init(|| latin1(bytes)),
+                }
+            }
+        }
     }
 
     /// `message.httpVersion`: `"1.1"`.
     #[doc(alias = "httpVersion")]
     pub fn http_version(&self) -> String {
-        let (a, b) = self.inner.head.version;
+        let (a, b) = self.version();
         format!("{a}.{b}")
     }
 
@@ -226,32 +347,59 @@ impl IncomingMessage {
     #[doc(alias = "httpVersionMajor")]
     #[doc(alias = "httpVersionMinor")]
     pub fn version(&self) -> (u8, u8) {
-        self.inner.head.version
+        match &self.inner.head {
+            Head::Owned(h) => h.version,
+            Head::Raw { raw, .. } => raw.version,
+        }
     }
 
     /// `message.statusCode` (a response's; 0 on a request).
     #[doc(alias = "statusCode")]
     pub fn status_code(&self) -> u16 {
-        self.inner.head.status_code
+        match &self.inner.head {
+            Head::Owned(h) => h.status_code,
+            Head::Raw { .. } => 0,
+        }
     }
 
     /// `message.statusMessage` (a response's reason phrase).
     #[doc(alias = "statusMessage")]
     pub fn status_message(&self) -> &str {
-        &self.inner.head.status_message
+        match &self.inner.head {
+            Head::Owned(h) => &h.status_message,
+            Head::Raw { .. } => "",
+        }
     }
 
     /// `message.headers`: merged as Node merges them (built on first use).
     pub fn headers(&self) -> &Headers {
         self.inner.headers.get_or_init(|| {
-            let raw = &self.inner.head.raw_headers;
-            let n = self
-                .inner
-                .head
-                .headers_limit
-                .map_or(raw.len(), |n| raw.len().min(n.saturating_mul(2)));
-            merge(&raw[..n], self.inner.head.join_duplicate_headers)
+            let (limit, join) = self.header_rules();
+            if let Head::Raw { raw, .. } = &self.inner.head {
+                let lines = limit.map_or(raw.headers.len(), |n| raw.headers.len().min(n));
+                let ascii = raw.pairs().take(lines).all(|(n, v)| n.is_ascii() && v.is_ascii());
+                if ascii {
+                    // Straight from the received bytes: no rawHeaders strings.
+                    return Headers::from_raw(
+                        raw.pairs()
+                            .take(lines)
+                            .map(|(n, v)| (std::str::from_utf8(n).unwrap_or(""), std::str::from_utf8(v).unwrap_or(""))),
+                        join,
+                    );
+                }
+            }
+            let raw = self.raw_headers();
+            let n = limit.map_or(raw.len(), |n| raw.len().min(n.saturating_mul(2)));
+            merge(&raw[..n], join)
         })
+    }
+
+    /// (`maxHeadersCount`, `joinDuplicateHeaders`).
+    fn header_rules(&self) -> (Option<usize>, bool) {
+        match &self.inner.head {
+            Head::Owned(h) => (h.headers_limit, h.join_duplicate_headers),
+            Head::Raw { raw, .. } => (raw.headers_limit, raw.join_duplicate_headers),
+        }
     }
 
     /// One header's value, joined (`headers[name]` as a string).
@@ -262,7 +410,10 @@ impl IncomingMessage {
     /// `message.rawHeaders`: names and values as received, alternating.
     #[doc(alias = "rawHeaders")]
     pub fn raw_headers(&self) -> &[String] {
-        &self.inner.head.raw_headers
+        match &self.inner.head {
+            Head::Owned(h) => &h.raw_headers,
+            Head::Raw { raw, strings, .. } => strings.get_or_init(|| IncomingMessage::raw_strings(raw.pairs())),
+        }
     }
 
     /// `message.trailers`: empty until the body has ended.
@@ -272,7 +423,7 @@ impl IncomingMessage {
         }
         self.inner
             .parsed_trailers
-            .get_or_init(|| merge(&self.raw_trailers(), self.inner.head.join_duplicate_headers))
+            .get_or_init(|| merge(&self.raw_trailers(), self.header_rules().1))
             .clone()
     }
 

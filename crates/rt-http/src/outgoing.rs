@@ -49,31 +49,15 @@ impl<S: Into<String>> From<Vec<S>> for OutValue {
 
 /// Node's `checkIsHttpToken`.
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'^' | b'_'
-                        | b'`'
-                        | b'-'
-                        | b'!'
-                        | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'.'
-                        | b'|'
-                        | b'~'
-                )
-        })
+    !s.is_empty() && s.bytes().all(|b| crate::parser::chars::TOKEN[b as usize])
 }
 
 /// Node's `checkInvalidHeaderChar`: anything but HTAB, SP..~ and U+0080..U+00FF.
 pub(crate) fn has_invalid_char(s: &str) -> bool {
+    // Printable ASCII (the usual case) without decoding characters.
+    if s.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+        return false;
+    }
     s.chars()
         .any(|c| !(c == '\t' || (' '..='~').contains(&c) || ('\u{80}'..='\u{ff}').contains(&c)))
 }
@@ -112,8 +96,48 @@ fn validate_value(name: &str, value: &OutValue) -> Result<(), Error> {
 /// Body chunks at least this large are sent without a copy.
 const BIG_CHUNK: usize = 4096;
 
+thread_local! {
+    /// One spare head buffer per thread: a keep-alive connection's heads
+    /// reuse it instead of allocating a string per response.
+    static HEAD_BUF: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+}
+
+/// An empty string with room for a head (the thread's spare one if free).
+pub(crate) fn take_head_buffer() -> String {
+    let s = HEAD_BUF.with(std::cell::Cell::take);
+    if s.capacity() == 0 {
+        String::with_capacity(256)
+    } else {
+        s
+    }
+}
+
+fn give_head_buffer(mut s: String) {
+    if s.capacity() > 0 && s.capacity() <= 4096 {
+        s.clear();
+        HEAD_BUF.with(|c| c.set(s));
+    }
+}
+
 /// Appends `n` in decimal (no formatter on the hot path).
 pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+    let digit = |d: u64| char::from(b'0' + (d % 10) as u8);
+    // Status codes, small lengths and timeouts: no loop.
+    if n < 10 {
+        out.push(digit(n));
+        return;
+    }
+    if n < 100 {
+        out.push(digit(n / 10));
+        out.push(digit(n));
+        return;
+    }
+    if n < 1000 {
+        out.push(digit(n / 100));
+        out.push(digit(n / 10));
+        out.push(digit(n));
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
@@ -135,6 +159,39 @@ fn push_latin1(out: &mut Vec<u8>, s: &str) {
         out.extend_from_slice(s.as_bytes());
     } else {
         out.extend(s.chars().map(|c| c as u32 as u8));
+    }
+}
+
+/// A header set with `setHeader`: its lower-cased key and its name as
+/// given, in one string (one allocation per header), and its value.
+#[derive(Debug, Clone)]
+struct Entry {
+    /// `key` then `name`; the key is `text[..split]`.
+    text: String,
+    split: usize,
+    value: OutValue,
+}
+
+impl Entry {
+    fn new(name: &str, value: OutValue) -> Entry {
+        let mut text = String::with_capacity(name.len() * 2);
+        text.push_str(name);
+        text.make_ascii_lowercase();
+        let split = text.len();
+        text.push_str(name);
+        Entry { text, split, value }
+    }
+
+    fn key(&self) -> &str {
+        &self.text[..self.split]
+    }
+
+    fn name(&self) -> &str {
+        &self.text[self.split..]
+    }
+
+    fn is(&self, name: &str) -> bool {
+        self.key().eq_ignore_ascii_case(name)
     }
 }
 
@@ -169,7 +226,7 @@ fn is_word(b: u8) -> bool {
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     /// (lower-cased name, name as set, value), in JS object key order.
-    headers: Vec<(String, String, OutValue)>,
+    headers: Vec<Entry>,
     /// Whether `setHeader` ever ran (removing every header keeps it true).
     touched: bool,
     /// The head as Node's `_header` string (chars <= U+00FF unless a caller
@@ -202,6 +259,21 @@ pub struct Outgoing {
     last: bool,
     finished: bool,
     trailer: Vec<u8>,
+}
+
+thread_local! {
+    /// A spare header list per thread, for the next message's `setHeader`.
+    static ENTRIES: std::cell::Cell<Vec<Entry>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Drop for Outgoing {
+    fn drop(&mut self) {
+        let mut v = std::mem::take(&mut self.headers);
+        if v.capacity() > 0 && v.capacity() <= 32 {
+            v.clear();
+            ENTRIES.with(|c| c.set(v));
+        }
+    }
 }
 
 impl Default for Outgoing {
@@ -246,23 +318,23 @@ impl Outgoing {
         let value = value.into();
         validate_name(name, "Header name")?;
         validate_value(name, &value)?;
-        let lower = name.to_ascii_lowercase();
         self.touched = true;
-        match self.headers.iter_mut().find(|(k, _, _)| *k == lower) {
-            Some(entry) => {
-                entry.1 = name.to_string();
-                entry.2 = value;
-            }
+        if self.headers.capacity() == 0 {
+            self.headers = ENTRIES.with(std::cell::Cell::take);
+        }
+        match self.headers.iter_mut().find(|e| e.is(name)) {
+            Some(entry) => *entry = Entry::new(name, value),
             None => {
-                let at = match array_index(&lower) {
+                let entry = Entry::new(name, value);
+                let at = match array_index(entry.key()) {
                     Some(n) => self
                         .headers
                         .iter()
-                        .position(|(k, _, _)| array_index(k).is_none_or(|m| m > n))
+                        .position(|e| array_index(e.key()).is_none_or(|m| m > n))
                         .unwrap_or(self.headers.len()),
                     None => self.headers.len(),
                 };
-                self.headers.insert(at, (lower, name.to_string(), value));
+                self.headers.insert(at, entry);
             }
         }
         Ok(())
@@ -277,11 +349,10 @@ impl Outgoing {
         let value = value.into();
         validate_name(name, "Header name")?;
         validate_value(name, &value)?;
-        let lower = name.to_ascii_lowercase();
-        let Some(entry) = self.headers.iter_mut().find(|(k, _, _)| *k == lower) else {
+        let Some(entry) = self.headers.iter_mut().find(|e| e.is(name)) else {
             return self.set_header(name, value);
         };
-        let mut values = match std::mem::replace(&mut entry.2, OutValue::Many(Vec::new())) {
+        let mut values = match std::mem::replace(&mut entry.value, OutValue::Many(Vec::new())) {
             OutValue::One(s) => vec![s],
             OutValue::Many(v) => v,
         };
@@ -289,24 +360,20 @@ impl Outgoing {
             OutValue::One(s) => values.push(s),
             OutValue::Many(v) => values.extend(v),
         }
-        entry.2 = OutValue::Many(values);
+        entry.value = OutValue::Many(values);
         Ok(())
     }
 
     /// `getHeader(name)`.
     #[doc(alias = "getHeader")]
     pub fn get_header(&self, name: &str) -> Option<&OutValue> {
-        let lower = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _, _)| *k == lower)
-            .map(|(_, _, v)| v)
+        self.headers.iter().find(|e| e.is(name)).map(|e| &e.value)
     }
 
     /// `getHeaderNames()`: lower-cased, in order.
     #[doc(alias = "getHeaderNames")]
     pub fn get_header_names(&self) -> Vec<&str> {
-        self.headers.iter().map(|(k, _, _)| k.as_str()).collect()
+        self.headers.iter().map(Entry::key).collect()
     }
 
     /// `hasHeader(name)`.
@@ -329,7 +396,7 @@ impl Outgoing {
             "date" => self.send_date = false,
             _ => {}
         }
-        self.headers.retain(|(k, _, _)| *k != lower);
+        self.headers.retain(|e| !e.is(&lower));
         Ok(())
     }
 
@@ -392,7 +459,7 @@ impl Outgoing {
         first_line: &str,
         explicit: Option<&[(String, OutValue)]>,
     ) -> Result<(), Error> {
-        let mut head = String::with_capacity(256);
+        let mut head = take_head_buffer();
         head.push_str(first_line);
         self.store_header_into(head, explicit)
     }
@@ -413,8 +480,8 @@ impl Outgoing {
             }
             None => {
                 let headers = std::mem::take(&mut self.headers);
-                let r = headers.iter().try_for_each(|(_, name, value)| {
-                    self.process_header(&mut head, &mut seen, name, value, false)
+                let r = headers.iter().try_for_each(|e| {
+                    self.process_header(&mut head, &mut seen, e.name(), &e.value, false)
                 });
                 self.headers = headers;
                 r?;
@@ -568,13 +635,16 @@ impl Outgoing {
     /// goes out with a string in the default encoding.
     fn flush_head(&mut self, utf8: bool) {
         if !self.header_sent {
-            if let Some(h) = &self.header {
+            if let Some(h) = &mut self.header {
                 if utf8 {
                     self.output.extend_from_slice(h.as_bytes());
                 } else {
                     push_latin1(&mut self.output, h);
                 }
                 self.header_sent = true;
+                // The head's text is in the output now: its buffer goes
+                // back for the next head (`header` stays set: "sent").
+                give_head_buffer(std::mem::take(h));
             }
         }
     }
@@ -681,7 +751,7 @@ impl Outgoing {
     pub fn get_headers(&self) -> Vec<(String, OutValue)> {
         self.headers
             .iter()
-            .map(|(k, _, v)| (k.clone(), v.clone()))
+            .map(|e| (e.key().to_string(), e.value.clone()))
             .collect()
     }
 }
@@ -730,5 +800,19 @@ pub trait Message {
         }
         self.outgoing().finish();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_u64;
+
+    #[test]
+    fn push_u64_every_width() {
+        for n in [0, 7, 9, 10, 42, 99, 100, 200, 999, 1000, 65_536, u64::MAX] {
+            let mut s = String::from("x");
+            push_u64(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
     }
 }

@@ -144,7 +144,7 @@ impl ResponseCore {
             self.out.should_keep_alive = false;
         }
         // The status line straight into the head (no String of its own).
-        let mut head = String::with_capacity(256);
+        let mut head = crate::outgoing::take_head_buffer();
         head.push_str("HTTP/1.1 ");
         push_u64(&mut head, u64::from(status));
         head.push(' ');

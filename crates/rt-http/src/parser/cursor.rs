@@ -53,6 +53,21 @@ impl Cursor<'_> {
         self.buf.get(self.i).copied().ok_or(Stop::Partial)
     }
 
+    /// Moves past the bytes of class `class`; "need more bytes" when the
+    /// buffer ends among them.
+    pub(crate) fn skip_while(&mut self, class: &[bool; 256]) -> Step<()> {
+        match self.buf[self.i..].iter().position(|&b| !class[b as usize]) {
+            Some(n) => {
+                self.i += n;
+                Ok(())
+            }
+            None => {
+                self.i = self.buf.len();
+                Err(Stop::Partial)
+            }
+        }
+    }
+
     /// Counts a span that ended at `at`; Node reports the overflow there.
     pub(crate) fn track(&mut self, span: usize, at: usize) -> Step<()> {
         self.open = None;

@@ -46,7 +46,7 @@ pub struct Fields {
 impl Fields {
     pub(crate) fn new(request: bool) -> Fields {
         Fields {
-            headers: Vec::new(),
+            headers: take_header_list(),
             content_length: None,
             chunked: false,
             transfer_encoding: false,
@@ -56,6 +56,25 @@ impl Fields {
             upgrade_header: false,
             request,
         }
+    }
+}
+
+thread_local! {
+    /// A spare header list per thread: a request's list goes back here when
+    /// its message is dropped, and the next head parsed takes it instead of
+    /// allocating one.
+    static SPARE: std::cell::Cell<Vec<RawHeader>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+fn take_header_list() -> Vec<RawHeader> {
+    SPARE.with(std::cell::Cell::take)
+}
+
+/// Gives a header list back for the next head (kept if it is small).
+pub(crate) fn give_header_list(mut v: Vec<RawHeader>) {
+    if v.capacity() > 0 && v.capacity() <= 64 {
+        v.clear();
+        SPARE.with(|s| s.set(v));
     }
 }
 
@@ -129,9 +148,7 @@ fn header_lines(c: &mut Cursor<'_>, f: &mut Fields) -> Step<()> {
         }
         let name_start = c.i;
         c.open = Some(name_start);
-        while TOKEN[c.peek()? as usize] {
-            c.i += 1;
-        }
+        c.skip_while(&TOKEN)?;
         let name = name_start..c.i;
         let kind = special(&c.buf[name.clone()]);
         match c.peek()? {
@@ -233,10 +250,7 @@ fn header_value(c: &mut Cursor<'_>, f: &mut Fields, kind: Special) -> Step<Range
 }
 
 fn general_value(c: &mut Cursor<'_>) -> Step<()> {
-    while HEADER_VALUE[c.peek()? as usize] {
-        c.i += 1;
-    }
-    Ok(())
+    c.skip_while(&HEADER_VALUE)
 }
 
 fn content_length(c: &mut Cursor<'_>, f: &mut Fields) -> Step<()> {

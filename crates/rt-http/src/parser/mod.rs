@@ -11,7 +11,7 @@
 //! values against `max_header_size`; whitespace and blank lines between
 //! messages are not counted, so a server also caps what it buffers.
 
-mod chars;
+pub(crate) mod chars;
 mod chunked;
 mod cursor;
 mod error;
@@ -24,5 +24,6 @@ pub use chunked::{ChunkEvent, ChunkedDecoder, MAX_CHUNK_EXTENSIONS};
 pub use cursor::Parsed;
 pub use error::{HpeCode, ParseError};
 pub use fields::{Fields, RawHeader};
+pub(crate) use fields::give_header_list;
 pub use request::{BodyKind, DEFAULT_MAX_HEADER_SIZE, RequestHead, parse_request};
 pub use response::{ResponseBody, ResponseHead, parse_response};
