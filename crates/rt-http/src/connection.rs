@@ -22,10 +22,11 @@ use crate::outgoing::{OutValue, has_token};
 use crate::parser::{BodyKind, ChunkEvent, ChunkedDecoder, HpeCode, ParseError, Parsed, parse_request};
 use crate::response::ServerResponse;
 use crate::response_core::{RequestFacts, ResponseCore};
-use crate::server::{
-    CHECK_CONTINUE, CHECK_EXPECTATION, CLIENT_ERROR, CONNECT, ClientError, ConnShared, DROP_REQUEST,
-    Exchange, ORDER_CLOSE_IDLE, ORDER_CLOSE_NOW, REQUEST, ServerInner, UPGRADE, Upgrade,
+use crate::server_events::{
+    CHECK_CONTINUE, CHECK_EXPECTATION, CLIENT_ERROR, CONNECT, ClientError, DROP_REQUEST, Exchange, REQUEST,
+    UPGRADE, Upgrade,
 };
+use crate::server_inner::{BoxFuture, ConnShared, ORDER_CLOSE_IDLE, ORDER_CLOSE_NOW, ServerInner};
 
 /// Node's `HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER`: an idle keep-alive
 /// socket closes this long after the advertised timeout.
@@ -80,7 +81,7 @@ pub(crate) async fn serve(server: Arc<ServerInner>, io: Io) {
     server.unregister(id);
 }
 
-async fn run_handler(fut: &mut Option<crate::server::BoxFuture>) {
+async fn run_handler(fut: &mut Option<BoxFuture>) {
     match fut {
         Some(f) => f.await,
         None => pending().await,
@@ -451,7 +452,7 @@ impl Conn {
         }
     }
 
-    fn dispatch(&self, req: &IncomingMessage, res: &ServerResponse) -> Option<crate::server::BoxFuture> {
+    fn dispatch(&self, req: &IncomingMessage, res: &ServerResponse) -> Option<BoxFuture> {
         let fut = match &self.server.handler {
             Some(h) => h(req.clone(), res.clone()),
             None => None,
@@ -618,7 +619,7 @@ fn keep_alive_until_closed(socket: &rt_net::Socket) {
 }
 
 /// A handler still running after its response ended goes on in its own task.
-fn spawn_rest(fut: Option<crate::server::BoxFuture>) {
+fn spawn_rest(fut: Option<BoxFuture>) {
     if let Some(f) = fut {
         tokio::spawn(f);
     }

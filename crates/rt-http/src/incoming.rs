@@ -35,9 +35,9 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
+use bytes::Bytes;
 use rt_events::Event;
 use rt_stream::{Buffer, Error, Pusher, Readable, ReadableOptions, Source, StreamBase, StreamCore, Void};
-use bytes::Bytes;
 use tokio::sync::Notify;
 
 use crate::headers::Headers;
@@ -135,7 +135,6 @@ impl RawHead {
             .iter()
             .map(|h| (&self.buf[h.name.clone()], &self.buf[h.value.clone()]))
     }
-
 }
 
 /// A message's head: owned strings, or the received bytes with ranges.
@@ -381,9 +380,12 @@ impl IncomingMessage {
                 if ascii {
                     // Straight from the received bytes: no rawHeaders strings.
                     return Headers::from_raw(
-                        raw.pairs()
-                            .take(lines)
-                            .map(|(n, v)| (std::str::from_utf8(n).unwrap_or(""), std::str::from_utf8(v).unwrap_or(""))),
+                        raw.pairs().take(lines).map(|(n, v)| {
+                            (
+                                std::str::from_utf8(n).unwrap_or(""),
+                                std::str::from_utf8(v).unwrap_or(""),
+                            )
+                        }),
                         join,
                     );
                 }
@@ -412,7 +414,9 @@ impl IncomingMessage {
     pub fn raw_headers(&self) -> &[String] {
         match &self.inner.head {
             Head::Owned(h) => &h.raw_headers,
-            Head::Raw { raw, strings, .. } => strings.get_or_init(|| IncomingMessage::raw_strings(raw.pairs())),
+            Head::Raw { raw, strings, .. } => {
+                strings.get_or_init(|| IncomingMessage::raw_strings(raw.pairs()))
+            }
         }
     }
 

@@ -50,6 +50,9 @@ pub mod request_core;
 pub mod response;
 pub mod response_core;
 pub mod server;
+mod server_events;
+mod server_inner;
+mod server_options;
 pub mod status;
 
 pub use client::{

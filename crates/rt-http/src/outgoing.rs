@@ -480,9 +480,9 @@ impl Outgoing {
             }
             None => {
                 let headers = std::mem::take(&mut self.headers);
-                let r = headers.iter().try_for_each(|e| {
-                    self.process_header(&mut head, &mut seen, e.name(), &e.value, false)
-                });
+                let r = headers
+                    .iter()
+                    .try_for_each(|e| self.process_header(&mut head, &mut seen, e.name(), &e.value, false));
                 self.headers = headers;
                 r?;
             }

@@ -1,120 +1,24 @@
 //! `http.Server`: an rt-net server whose accepted connections each run one
 //! task (connection.rs) that parses requests in place on the transport.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
-use std::time::Duration;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 
-use rt_events::{Emitter, Event, EventEmitter};
+use rt_events::{Emitter, EventEmitter};
 use rt_net::transport::Io;
-use rt_net::{ListenOptions, ServerAddress, Socket};
-use rt_stream::{Buffer, Error};
-use tokio::sync::Notify;
+use rt_net::{ListenOptions, ServerAddress};
+use rt_stream::Error;
 
 use crate::incoming::IncomingMessage;
 use crate::response::ServerResponse;
+use crate::server_inner::{BoxFuture, Handler, ORDER_CLOSE_IDLE, ORDER_CLOSE_NOW, ServerInner};
 
-/// `'request'`: a request and its response (Node: `server.on('request', (req, res) => ..)`).
-pub static REQUEST: Event<Exchange> = Event::new("request");
-/// `'checkContinue'`: a request with `Expect: 100-continue`; the listener
-/// decides (`res.write_continue()` or a final status).
-pub static CHECK_CONTINUE: Event<Exchange> = Event::new("checkContinue");
-/// `'checkExpectation'`: a request with another `Expect` value (without a
-/// listener Node answers 417).
-pub static CHECK_EXPECTATION: Event<Exchange> = Event::new("checkExpectation");
-/// `'dropRequest'`: a request past `max_requests_per_socket` (answered 503).
-pub static DROP_REQUEST: Event<IncomingMessage> = Event::new("dropRequest");
-/// `'upgrade'`: a request with `Connection: upgrade`; the socket and the
-/// bytes read after the head are the listener's.
-pub static UPGRADE: Event<Upgrade> = Event::new("upgrade");
-/// `'connect'`: a `CONNECT` request; the socket and the bytes read after
-/// the head are the listener's.
-pub static CONNECT: Event<Upgrade> = Event::new("connect");
-/// `'clientError'`: the parser refused the bytes (or a timeout hit); the
-/// socket is the listener's (Node's default: a canned 400 / 408 / 413 / 431,
-/// then close).
-pub static CLIENT_ERROR: Event<ClientError> = Event::new("clientError");
-
-/// A request and its response (the payload of `'request'`).
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    /// The request.
-    pub req: IncomingMessage,
-    /// The response to write.
-    pub res: ServerResponse,
-}
-
-/// The payload of `'upgrade'` and `'connect'`: `(req, socket, head)`.
-#[derive(Debug, Clone)]
-pub struct Upgrade {
-    /// The request.
-    pub req: IncomingMessage,
-    /// The connection, now the listener's.
-    pub socket: Socket,
-    /// Bytes read after the request's head (Node's `head`).
-    pub head: Buffer,
-}
-
-/// The payload of `'clientError'`: `(err, socket)`.
-#[derive(Debug, Clone)]
-pub struct ClientError {
-    /// `HPE_*` (with `bytes_parsed` in the message's place: see
-    /// [`ClientError::bytes_parsed`]) or `ERR_HTTP_REQUEST_TIMEOUT`.
-    pub error: Error,
-    /// Node's `err.bytesParsed`.
-    pub bytes_parsed: usize,
-    /// Node's `err.rawPacket`: the bytes being parsed.
-    pub raw_packet: Buffer,
-    /// The connection, now the listener's.
-    pub socket: Socket,
-}
-
-/// Options of `http.createServer(options)`, Node's names and defaults.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ServerOptions {
-    /// `maxHeaderSize` (16 KiB): a longer head gets 431.
-    pub max_header_size: usize,
-    /// `headersTimeout` (60 s; 0: none): a head not complete by then gets 408.
-    pub headers_timeout: Duration,
-    /// `requestTimeout` (300 s; 0: none): a request not received whole by then gets 408.
-    pub request_timeout: Duration,
-    /// `keepAliveTimeout` (5 s; 0: none): an idle keep-alive connection
-    /// closes after this (plus Node's 1 s buffer).
-    pub keep_alive_timeout: Duration,
-    /// `maxRequestsPerSocket` (0: no limit).
-    pub max_requests_per_socket: u64,
-    /// `maxHeadersCount` (2000): headers past it are dropped.
-    pub max_headers_count: usize,
-    /// `requireHostHeader` (true): HTTP/1.1 without Host gets 400.
-    pub require_host_header: bool,
-    /// `joinDuplicateHeaders` (false).
-    pub join_duplicate_headers: bool,
-    /// `noDelay` (true).
-    pub no_delay: bool,
-}
-
-impl Default for ServerOptions {
-    fn default() -> ServerOptions {
-        ServerOptions {
-            max_header_size: crate::parser::DEFAULT_MAX_HEADER_SIZE,
-            headers_timeout: Duration::from_secs(60),
-            request_timeout: Duration::from_secs(300),
-            keep_alive_timeout: Duration::from_secs(5),
-            max_requests_per_socket: 0,
-            max_headers_count: 2000,
-            require_host_header: true,
-            join_duplicate_headers: false,
-            no_delay: true,
-        }
-    }
-}
-
-pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
-pub(crate) type Handler = Arc<dyn Fn(IncomingMessage, ServerResponse) -> Option<BoxFuture> + Send + Sync>;
+pub use crate::server_events::{
+    CHECK_CONTINUE, CHECK_EXPECTATION, CLIENT_ERROR, CONNECT, ClientError, DROP_REQUEST, Exchange, REQUEST,
+    UPGRADE, Upgrade,
+};
+pub use crate::server_options::ServerOptions;
 
 /// A request handler: a closure `(req, res)` that returns `()` (sync) or a
 /// future (async). The marker type parameter only tells the two apart.
@@ -160,50 +64,6 @@ where
 pub struct Server {
     pub(crate) inner: Arc<ServerInner>,
 }
-
-pub(crate) struct ServerInner {
-    pub(crate) net: rt_net::Server,
-    pub(crate) options: ServerOptions,
-    pub(crate) handler: Option<Handler>,
-    conns: Mutex<HashMap<u64, Arc<ConnShared>>>,
-    next_id: AtomicU64,
-    live: AtomicUsize,
-    all_gone: Notify,
-    /// The timeouts' clock: milliseconds since `epoch`, kept by the sweeper.
-    epoch: std::time::Instant,
-    clock_ms: AtomicU64,
-    sweeper: AtomicBool,
-}
-
-/// What the server knows of one connection task.
-pub(crate) struct ConnShared {
-    /// 0: run; 1: close if idle; 2: close now.
-    pub(crate) order: AtomicU8,
-    /// 1 while the connection waits for a request with nothing in flight.
-    pub(crate) idle: AtomicU8,
-    pub(crate) kick: Notify,
-    /// When the current wait times out (the server's clock, ms); 0: never.
-    deadline: AtomicU64,
-    /// Set by the sweeper when `deadline` passed.
-    expired: AtomicBool,
-}
-
-impl ConnShared {
-    /// Sets (or clears) the connection's deadline: one atomic store; the
-    /// server's sweeper kicks the connection when it passes (no timer per
-    /// request).
-    pub(crate) fn set_deadline(&self, at: Option<u64>) {
-        self.deadline.store(at.map_or(0, |d| d.max(1)), Ordering::Release);
-    }
-
-    /// Whether the deadline passed (clears the mark).
-    pub(crate) fn take_expired(&self) -> bool {
-        self.expired.load(Ordering::Acquire) && self.expired.swap(false, Ordering::AcqRel)
-    }
-}
-
-pub(crate) const ORDER_CLOSE_IDLE: u8 = 1;
-pub(crate) const ORDER_CLOSE_NOW: u8 = 2;
 
 impl Emitter for Server {
     fn emitter(&self) -> &EventEmitter {
@@ -251,18 +111,7 @@ impl Server {
 
     fn build(options: ServerOptions, handler: Option<Handler>) -> Server {
         let net = rt_net::Server::new();
-        let inner = Arc::new(ServerInner {
-            net: net.clone(),
-            options,
-            handler,
-            conns: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(0),
-            live: AtomicUsize::new(0),
-            all_gone: Notify::new(),
-            epoch: std::time::Instant::now(),
-            clock_ms: AtomicU64::new(0),
-            sweeper: AtomicBool::new(false),
-        });
+        let inner = Arc::new(ServerInner::new(net.clone(), options, handler));
         let weak: Weak<ServerInner> = Arc::downgrade(&inner);
         net.on_raw_connection(move |io: Io| {
             let Some(server) = weak.upgrade() else {
@@ -374,97 +223,5 @@ impl Server {
 impl Default for Server {
     fn default() -> Server {
         Server::new()
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl ServerInner {
-    fn snapshot(&self) -> Vec<Arc<ConnShared>> {
-        lock(&self.conns).values().cloned().collect()
-    }
-
-    /// The timeouts' clock (coarse: advanced by the sweeper each tick).
-    pub(crate) fn now_ms(&self) -> u64 {
-        self.clock_ms.load(Ordering::Acquire)
-    }
-
-    fn tick_clock(&self) -> u64 {
-        let now = self.epoch.elapsed().as_millis() as u64;
-        self.clock_ms.fetch_max(now, Ordering::AcqRel);
-        now
-    }
-
-    /// How often the sweeper looks at deadlines: an eighth of the shortest
-    /// timeout, between 5 ms and 1 s (Node checks headers and request
-    /// timeouts every `connectionsCheckingInterval`, 30 s).
-    fn sweep_every(&self) -> std::time::Duration {
-        let o = &self.options;
-        let ka = if o.keep_alive_timeout.is_zero() {
-            Duration::ZERO
-        } else {
-            o.keep_alive_timeout + Duration::from_secs(1)
-        };
-        let shortest = [o.headers_timeout, o.request_timeout, ka]
-            .into_iter()
-            .filter(|d| !d.is_zero())
-            .min()
-            .unwrap_or(Duration::from_secs(8));
-        (shortest / 8).clamp(Duration::from_millis(5), Duration::from_secs(1))
-    }
-
-    fn start_sweeper(self: &Arc<Self>) {
-        if self.sweeper.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let weak = Arc::downgrade(self);
-        let every = self.sweep_every();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                let Some(server) = weak.upgrade() else {
-                    return;
-                };
-                let now = server.tick_clock();
-                for c in lock(&server.conns).values() {
-                    let d = c.deadline.load(Ordering::Acquire);
-                    if d != 0 && now >= d && !c.expired.swap(true, Ordering::AcqRel) {
-                        c.deadline.store(0, Ordering::Release);
-                        c.kick.notify_one();
-                    }
-                }
-            }
-        });
-    }
-
-    pub(crate) fn register(self: &Arc<Self>) -> (u64, Arc<ConnShared>) {
-        self.start_sweeper();
-        self.tick_clock();
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let shared = Arc::new(ConnShared {
-            order: AtomicU8::new(if self.net.listening() { 0 } else { ORDER_CLOSE_IDLE }),
-            idle: AtomicU8::new(0),
-            kick: Notify::new(),
-            deadline: AtomicU64::new(0),
-            expired: AtomicBool::new(false),
-        });
-        self.live.fetch_add(1, Ordering::AcqRel);
-        lock(&self.conns).insert(id, shared.clone());
-        (id, shared)
-    }
-
-    pub(crate) fn unregister(&self, id: u64) {
-        lock(&self.conns).remove(&id);
-        if self.live.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.all_gone.notify_waiters();
-        }
-    }
-
-    pub(crate) fn emitter(&self) -> &EventEmitter {
-        self.net.emitter()
     }
 }

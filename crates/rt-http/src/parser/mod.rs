@@ -23,7 +23,7 @@ mod response;
 pub use chunked::{ChunkEvent, ChunkedDecoder, MAX_CHUNK_EXTENSIONS};
 pub use cursor::Parsed;
 pub use error::{HpeCode, ParseError};
-pub use fields::{Fields, RawHeader};
 pub(crate) use fields::give_header_list;
+pub use fields::{Fields, RawHeader};
 pub use request::{BodyKind, DEFAULT_MAX_HEADER_SIZE, RequestHead, parse_request};
 pub use response::{ResponseBody, ResponseHead, parse_response};

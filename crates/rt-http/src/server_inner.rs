@@ -1,0 +1,171 @@
+//! What the server and its connection tasks share: the server's state
+//! (options, handler, live connections, the timeouts' clock and sweeper)
+//! and one record per connection (close orders, deadline, kick).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rt_events::{Emitter, EventEmitter};
+use tokio::sync::Notify;
+
+use crate::incoming::IncomingMessage;
+use crate::response::ServerResponse;
+use crate::server_options::ServerOptions;
+
+pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+pub(crate) type Handler = Arc<dyn Fn(IncomingMessage, ServerResponse) -> Option<BoxFuture> + Send + Sync>;
+
+pub(crate) struct ServerInner {
+    pub(crate) net: rt_net::Server,
+    pub(crate) options: ServerOptions,
+    pub(crate) handler: Option<Handler>,
+    conns: Mutex<HashMap<u64, Arc<ConnShared>>>,
+    next_id: AtomicU64,
+    pub(crate) live: AtomicUsize,
+    pub(crate) all_gone: Notify,
+    /// The timeouts' clock: milliseconds since `epoch`, kept by the sweeper.
+    epoch: std::time::Instant,
+    clock_ms: AtomicU64,
+    sweeper: AtomicBool,
+}
+
+/// What the server knows of one connection task.
+pub(crate) struct ConnShared {
+    /// 0: run; 1: close if idle; 2: close now.
+    pub(crate) order: AtomicU8,
+    /// 1 while the connection waits for a request with nothing in flight.
+    pub(crate) idle: AtomicU8,
+    pub(crate) kick: Notify,
+    /// When the current wait times out (the server's clock, ms); 0: never.
+    deadline: AtomicU64,
+    /// Set by the sweeper when `deadline` passed.
+    expired: AtomicBool,
+}
+
+impl ConnShared {
+    /// Sets (or clears) the connection's deadline: one atomic store; the
+    /// server's sweeper kicks the connection when it passes (no timer per
+    /// request).
+    pub(crate) fn set_deadline(&self, at: Option<u64>) {
+        self.deadline.store(at.map_or(0, |d| d.max(1)), Ordering::Release);
+    }
+
+    /// Whether the deadline passed (clears the mark).
+    pub(crate) fn take_expired(&self) -> bool {
+        self.expired.load(Ordering::Acquire) && self.expired.swap(false, Ordering::AcqRel)
+    }
+}
+
+pub(crate) const ORDER_CLOSE_IDLE: u8 = 1;
+pub(crate) const ORDER_CLOSE_NOW: u8 = 2;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl ServerInner {
+    pub(crate) fn new(net: rt_net::Server, options: ServerOptions, handler: Option<Handler>) -> ServerInner {
+        ServerInner {
+            net,
+            options,
+            handler,
+            conns: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
+            live: AtomicUsize::new(0),
+            all_gone: Notify::new(),
+            epoch: std::time::Instant::now(),
+            clock_ms: AtomicU64::new(0),
+            sweeper: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<Arc<ConnShared>> {
+        lock(&self.conns).values().cloned().collect()
+    }
+
+    /// The timeouts' clock (coarse: advanced by the sweeper each tick).
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.clock_ms.load(Ordering::Acquire)
+    }
+
+    fn tick_clock(&self) -> u64 {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        self.clock_ms.fetch_max(now, Ordering::AcqRel);
+        now
+    }
+
+    /// How often the sweeper looks at deadlines: an eighth of the shortest
+    /// timeout, between 5 ms and 1 s (Node checks headers and request
+    /// timeouts every `connectionsCheckingInterval`, 30 s).
+    fn sweep_every(&self) -> std::time::Duration {
+        let o = &self.options;
+        let ka = if o.keep_alive_timeout.is_zero() {
+            Duration::ZERO
+        } else {
+            o.keep_alive_timeout + Duration::from_secs(1)
+        };
+        let shortest = [o.headers_timeout, o.request_timeout, ka]
+            .into_iter()
+            .filter(|d| !d.is_zero())
+            .min()
+            .unwrap_or(Duration::from_secs(8));
+        (shortest / 8).clamp(Duration::from_millis(5), Duration::from_secs(1))
+    }
+
+    fn start_sweeper(self: &Arc<Self>) {
+        if self.sweeper.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let weak = Arc::downgrade(self);
+        let every = self.sweep_every();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(server) = weak.upgrade() else {
+                    return;
+                };
+                let now = server.tick_clock();
+                for c in lock(&server.conns).values() {
+                    let d = c.deadline.load(Ordering::Acquire);
+                    if d != 0 && now >= d && !c.expired.swap(true, Ordering::AcqRel) {
+                        c.deadline.store(0, Ordering::Release);
+                        c.kick.notify_one();
+                    }
+                }
+            }
+        });
+    }
+
+    pub(crate) fn register(self: &Arc<Self>) -> (u64, Arc<ConnShared>) {
+        self.start_sweeper();
+        self.tick_clock();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let shared = Arc::new(ConnShared {
+            order: AtomicU8::new(if self.net.listening() { 0 } else { ORDER_CLOSE_IDLE }),
+            idle: AtomicU8::new(0),
+            kick: Notify::new(),
+            deadline: AtomicU64::new(0),
+            expired: AtomicBool::new(false),
+        });
+        self.live.fetch_add(1, Ordering::AcqRel);
+        lock(&self.conns).insert(id, shared.clone());
+        (id, shared)
+    }
+
+    pub(crate) fn unregister(&self, id: u64) {
+        lock(&self.conns).remove(&id);
+        if self.live.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.all_gone.notify_waiters();
+        }
+    }
+
+    pub(crate) fn emitter(&self) -> &EventEmitter {
+        self.net.emitter()
+    }
+}
