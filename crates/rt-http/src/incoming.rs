@@ -555,6 +555,61 @@ mod tests {
         }
     }
 
+    /// The same request as received bytes (the server's lazy head) and as
+    /// owned strings: every accessor answers the same, non-ASCII (Latin-1)
+    /// url and values, duplicates and the headers limit included.
+    #[test]
+    fn raw_head_answers_as_the_owned_head() {
+        let latin: &[u8] = b"PUT /a%C3?x=1 HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nx-a: caf\xe9\r\nCookie: a=1\r\ncookie: b=2\r\nSet-Cookie: s\r\nset-cookie: t\r\nTE: trailers\r\nExpect: 100-continue\r\n\r\n";
+        let ascii: &[u8] = b"PUT /a%C3?x=1 HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nx-a: cafe\r\nCookie: a=1\r\ncookie: b=2\r\nSet-Cookie: s\r\nset-cookie: t\r\nTE: trailers\r\nExpect: 100-continue\r\n\r\n";
+        let cases = [(false, None), (true, None), (false, Some(3)), (false, Some(5))];
+        for (bytes, (join, limit)) in [latin, ascii].into_iter().flat_map(|b| cases.map(|c| (b, c))) {
+            let Ok(crate::parser::Parsed::Complete(h)) = crate::parser::parse_request(bytes, 16 * 1024)
+            else {
+                panic!("the request parses");
+            };
+            let buf = Bytes::copy_from_slice(&bytes[..h.len]);
+            let owned = MessageHead {
+                method: h.method.to_string(),
+                url: latin1(&buf[h.url.clone()]),
+                version: h.version,
+                raw_headers: IncomingMessage::raw_strings(
+                    h.fields
+                        .headers
+                        .iter()
+                        .map(|r| (&buf[r.name.clone()], &buf[r.value.clone()])),
+                ),
+                join_duplicate_headers: join,
+                headers_limit: limit,
+                ..MessageHead::default()
+            };
+            let raw = RawHead {
+                buf: buf.clone(),
+                method: h.method,
+                url: h.url.clone(),
+                version: h.version,
+                headers: h.fields.headers.clone(),
+                join_duplicate_headers: join,
+                headers_limit: limit,
+            };
+            let facts = raw.facts();
+            assert!(facts.host);
+            assert_eq!(facts.te.as_deref(), Some("trailers"));
+            assert_eq!(facts.expect.as_deref(), Some("100-continue"));
+            let a = IncomingMessage::from_raw(raw, BodyState::Empty, SocketInfo::default());
+            let b = IncomingMessage::new(owned, BodyState::Empty, SocketInfo::default());
+            assert_eq!(a.method(), "PUT");
+            assert_eq!(a.url(), "/a%C3?x=1");
+            assert_eq!(a.url(), b.url());
+            assert_eq!(a.version(), b.version());
+            assert_eq!(a.raw_headers(), b.raw_headers());
+            let cafe = if bytes == latin { "caf\u{e9}" } else { "cafe" };
+            assert_eq!(a.raw_headers()[5], cafe);
+            assert_eq!(a.headers(), b.headers(), "join {join} limit {limit:?}");
+            assert_eq!(a.status_code(), 0);
+        }
+    }
+
     #[tokio::test]
     async fn head_fields_and_an_empty_body() {
         let m = IncomingMessage::new(head(), BodyState::Empty, SocketInfo::default());
