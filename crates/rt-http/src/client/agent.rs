@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::conn::{self, Job};
+use super::conn;
+use super::job::{self, Job, PoolLink, Release};
 
 /// Which free socket a request gets (Node's `scheduling`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -92,23 +93,6 @@ struct Pool {
 struct Free {
     id: u64,
     tx: UnboundedSender<Job>,
-}
-
-/// What a connection does after its request (answer of [`Agent::release`]).
-pub(crate) enum Release {
-    /// Serve this queued request next.
-    Next(Job),
-    /// Wait in the pool, closing after this idle time (if any).
-    Idle(Option<Duration>),
-    /// Close.
-    Close,
-}
-
-/// A connection's place in its agent.
-pub(crate) struct PoolLink {
-    pub(crate) agent: Agent,
-    pub(crate) name: String,
-    pub(crate) id: u64,
 }
 
 /// The pool a request's connection comes from: its origin (Node's
@@ -269,7 +253,7 @@ impl Agent {
     fn spawn(&self, name: String, job: Job) {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let link = PoolLink {
-            agent: self.clone(),
+            agent: Box::new(self.clone()),
             name,
             id,
         };
@@ -356,5 +340,26 @@ impl Agent {
                 self.spawn(name.to_string(), job);
             }
         }
+    }
+}
+
+impl job::Pool for Agent {
+    fn add_request(&self, job: Job) {
+        Agent::add_request(self, job);
+    }
+
+    fn release(
+        &self,
+        name: &str,
+        id: u64,
+        tx: UnboundedSender<Job>,
+        keep: bool,
+        hint: Option<u64>,
+    ) -> Release {
+        Agent::release(self, name, id, tx, keep, hint)
+    }
+
+    fn closed(&self, name: &str, id: u64) {
+        Agent::closed(self, name, id);
     }
 }

@@ -6,70 +6,22 @@
 //! socket so that a connection the server closed is never reused.
 
 use std::io::{self, ErrorKind};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use rt_buffer::Buffer;
 use rt_events::Emitter;
 use rt_net::transport::{Io, Transport};
 use rt_net::{Family, NetErrorExt, Socket, SocketOptions};
-use rt_stream::{Code, Completion, Error};
+use rt_stream::{Code, Error};
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 use tokio::time::Instant;
 
-use super::agent::{PoolLink, Release};
 use super::events::{CONNECT, ClientSocket, INFORMATION, Information, UPGRADE, Upgrade};
-use super::request::ClientRequest;
+use super::job::{Job, PoolLink, Release, Target};
+use super::request::{ClientRequest, Out};
 use crate::headers::Headers;
 use crate::incoming::{BodyState, IncomingMessage, MessageHead, SocketInfo};
 use crate::parser::{ChunkEvent, ChunkedDecoder, Parsed, ResponseBody, parse_response};
-
-/// Where a request connects (Node's `host`, `port`, `socketPath`...).
-#[derive(Debug, Clone)]
-pub(crate) struct Target {
-    pub(crate) host: String,
-    pub(crate) port: u16,
-    pub(crate) socket_path: Option<PathBuf>,
-    pub(crate) local_address: Option<String>,
-    pub(crate) family: Option<Family>,
-}
-
-impl Target {
-    /// Node's `agent.getName(options)`: `host:port:localAddress[:family]`,
-    /// or the socket path.
-    pub(crate) fn name(&self) -> String {
-        if let Some(p) = &self.socket_path {
-            return format!("{}:", p.display());
-        }
-        let mut name = format!(
-            "{}:{}:{}",
-            self.host,
-            self.port,
-            self.local_address.as_deref().unwrap_or("")
-        );
-        match self.family {
-            Some(Family::IPv4) => name.push_str(":4"),
-            Some(Family::IPv6) => name.push_str(":6"),
-            None => {}
-        }
-        name
-    }
-}
-
-/// A request waiting for, or given to, a connection.
-pub(crate) struct Job {
-    pub(crate) req: ClientRequest,
-    pub(crate) target: Target,
-}
-
-/// A request body piece on its way to the connection.
-pub(crate) struct Out {
-    pub(crate) bytes: Vec<u8>,
-    /// Completes the stream's write once the bytes are on the socket.
-    pub(crate) done: Option<Completion>,
-    /// The request's last bytes.
-    pub(crate) end: bool,
-}
 
 async fn connect(target: &Target) -> Result<Transport, Error> {
     if let Some(path) = &target.socket_path {

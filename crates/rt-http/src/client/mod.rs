@@ -31,11 +31,14 @@
 
 mod agent;
 mod conn;
+mod create;
 pub mod events;
+mod job;
 mod options;
 mod request;
 
 pub use agent::{Agent, AgentOptions, Scheduling};
+pub use create::{get, request, request_with};
 pub use events::{ClientSocket, Information, Upgrade};
 pub use options::{AgentChoice, RequestInput, RequestOptions};
-pub use request::{ClientRequest, get, request, request_with};
+pub use request::ClientRequest;

@@ -11,19 +11,25 @@ use std::time::Duration;
 use rt_buffer::Buffer;
 use rt_events::Emitter;
 use rt_stream::{
-    Error, Sink, StreamBase, StreamCore, Void, Writable, WritableOptions, WritableSide, WriteOutcome,
+    Completion, Error, Sink, StreamBase, StreamCore, Void, Writable, WritableOptions, WritableSide,
+    WriteOutcome,
 };
 use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
-use super::agent::Agent;
-use super::conn::{self, Job, Out, Target};
 use super::events::{ClientSocket, RESPONSE, SOCKET, TIMEOUT};
-use super::options::{AgentChoice, RequestInput, RequestOptions};
 use crate::incoming::IncomingMessage;
 use crate::outgoing::{Message, OutValue};
-use crate::parser::DEFAULT_MAX_HEADER_SIZE;
-use crate::request_core::{RequestCore, RequestHeadOptions};
+use crate::request_core::RequestCore;
+
+/// A request body piece on its way to the connection.
+pub(crate) struct Out {
+    pub(crate) bytes: Vec<u8>,
+    /// Completes the stream's write once the bytes are on the socket.
+    pub(crate) done: Option<Completion>,
+    /// The request's last bytes.
+    pub(crate) end: bool,
+}
 
 /// Node's `http.ClientRequest`: the request being written (a writable
 /// stream of its body) and, once it arrives, its response.
@@ -139,70 +145,17 @@ impl std::fmt::Debug for ClientRequest {
     }
 }
 
-/// `http.request(url | options)`: a request, connecting through its agent.
-/// Write the body and `end()` it; the response comes as `'response'` or
-/// from [`ClientRequest::response`].
-///
-/// Errors Node throws at once come back here: `ERR_INVALID_URL`,
-/// `ERR_INVALID_PROTOCOL`, `ERR_UNESCAPED_CHARACTERS`,
-/// `ERR_INVALID_HTTP_TOKEN`, `ERR_INVALID_CHAR`. Connection errors
-/// (`ECONNREFUSED`, `ECONNRESET` "socket hang up", `HPE_*`) are the
-/// request's `'error'`.
-#[doc(alias = "http.request")]
-pub fn request(input: impl Into<RequestInput>) -> Result<ClientRequest, Error> {
-    ClientRequest::new(input.into().into_options()?)
-}
-
-/// `http.request(url, options)`: the URL, with `options` over it.
-pub fn request_with(url: &str, options: RequestOptions) -> Result<ClientRequest, Error> {
-    ClientRequest::new(RequestOptions::from_url(url)?.merge(options))
-}
-
-/// `http.get(url | options)`: a `GET` request, already ended.
-#[doc(alias = "http.get")]
-pub fn get(input: impl Into<RequestInput>) -> Result<ClientRequest, Error> {
-    let req = request(input)?;
-    req.end()?;
-    Ok(req)
-}
-
 impl ClientRequest {
     rt_stream::stream_methods!();
 
-    /// `new ClientRequest(options)` (what `http.request` does).
-    pub fn new(opts: RequestOptions) -> Result<ClientRequest, Error> {
-        opts.check_protocol()?;
-        let agent: Option<Agent> = match &opts.agent {
-            AgentChoice::Global => Some(Agent::global().clone()),
-            AgentChoice::Agent(a) => Some(a.clone()),
-            AgentChoice::None => None,
-        };
-        let keep_alive = agent.as_ref().is_some_and(Agent::request_keep_alive);
-        let head = RequestHeadOptions {
-            method: opts.method.clone(),
-            path: opts.path.clone(),
-            hostname: opts.hostname.clone(),
-            host: opts.host.clone(),
-            port: opts.port,
-            default_port: opts.default_port,
-            set_host: opts.set_host,
-            auth: opts.auth.clone(),
-            headers: opts.headers.clone(),
-            agent_keep_alive: Some(keep_alive),
-        };
-        let mut msg = RequestCore::new(head)?;
-        // With `Expect` the head is already out (Node sends it at once).
-        let early = msg.out.take_output();
-        let target = Target {
-            host: msg.host().to_string(),
-            port: opts.port.or(opts.default_port).unwrap_or(80),
-            socket_path: opts.socket_path.clone(),
-            local_address: opts.local_address.clone(),
-            family: opts.family,
-        };
-        let timeout = opts
-            .timeout
-            .or_else(|| agent.as_ref().and_then(|a| a.options().timeout));
+    /// The request's stream and state around its framed head (`early`:
+    /// bytes already due, the head when `Expect` sends it at once).
+    pub(crate) fn from_parts(
+        msg: RequestCore,
+        early: Vec<u8>,
+        timeout: Option<Duration>,
+        max_header_size: usize,
+    ) -> ClientRequest {
         let (tx, rx) = mpsc::unbounded_channel();
         if !early.is_empty() {
             let _ = tx.send(Out {
@@ -231,18 +184,9 @@ impl ClientRequest {
             changed: Notify::new(),
             aborted: AtomicBool::new(false),
             timeout_ms: AtomicU64::new(timeout.map_or(0, |d| d.as_millis().max(1) as u64)),
-            max_header_size: opts.max_header_size.unwrap_or(DEFAULT_MAX_HEADER_SIZE),
+            max_header_size,
         });
-        let req = ClientRequest { inner };
-        let job = Job {
-            req: req.clone(),
-            target,
-        };
-        match agent {
-            Some(a) => a.add_request(job),
-            None => conn::spawn(job, None, None),
-        }
-        Ok(req)
+        ClientRequest { inner }
     }
 
     // ----- the head -------------------------------------------------------
