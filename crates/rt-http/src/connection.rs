@@ -121,6 +121,9 @@ impl Conn {
         let mut parts: Vec<(usize, Buffer)> = Vec::new();
         let mut requests: u64 = 0;
         let mut first = true;
+        // The request before was an upgrade nobody listened to: llhttp
+        // stopped there, and a parse error in this message is swallowed.
+        let mut after_upgrade = false;
         loop {
             // ---- the head ----
             // Heads are small: a small read buffer while waiting for one (a
@@ -137,6 +140,7 @@ impl Conn {
                     match parse_request(t.data(), opts.max_header_size) {
                         Ok(Parsed::Complete(h)) => break h,
                         Ok(Parsed::Partial) => {}
+                        Err(_) if after_upgrade => return self.ignore_until_end(t).await,
                         Err(e) => return self.client_error(t, Fault::Parse(e), false).await,
                     }
                 }
@@ -227,7 +231,13 @@ impl Conn {
                 if connect {
                     return; // no 'connect' listener: destroyed
                 }
+                // No 'upgrade' listener: a normal request (Node v20's
+                // parserOnIncoming), but the parser stopped at the upgrade:
+                // the rest of the read that completed the head is dropped
+                // (later reads are parsed as HTTP again).
+                t.buffer().clear();
             }
+            after_upgrade = body_kind == BodyKind::Upgrade;
 
             let is_11 = version == (1, 1);
             let facts = mh.facts();
@@ -400,10 +410,15 @@ impl Conn {
                 }
                 let reading = !body_done && (req.dumped() || req.wants_more());
                 // The request is whole but its response is not: the socket is
-                // still watched (a bounded read-ahead) for the peer's EOF or
-                // reset, so that a handler that never ends its response does
-                // not hold the connection forever.
-                let watching = body_done && !finished && !peer_gone && t.data().len() < opts.max_header_size;
+                // still watched (a read-ahead bounded at twice
+                // max_header_size, enough for the look-ahead to see a head
+                // past the limit) for the peer's EOF or reset, so that a
+                // handler that never ends its response does not hold the
+                // connection forever.
+                let watching = body_done
+                    && !finished
+                    && !peer_gone
+                    && t.data().len() < opts.max_header_size.saturating_mul(2);
                 let want = if body_done { None } else { req_deadline };
                 if want.is_some() != deadline_set {
                     self.shared.set_deadline(want);
@@ -415,6 +430,10 @@ impl Conn {
                     r = read_some(&mut t), if reading || watching => {
                         if body_done {
                             peer_gone = matches!(r, Ok(0) | Err(_));
+                            // Node parses each read as it arrives: what
+                            // came is looked at again (a bad or over-size
+                            // head behind this response ends the connection).
+                            looked_ahead = false;
                         } else if matches!(r, Ok(0) | Err(_)) {
                             req.abort();
                             res.detach();
@@ -468,6 +487,24 @@ impl Conn {
             );
         }
         fut
+    }
+
+    /// After a swallowed parse error (see `after_upgrade`): what arrives is
+    /// read and dropped, unanswered, until the peer ends the connection
+    /// (or the server destroys it), as Node's parser left in error does.
+    async fn ignore_until_end(&self, mut t: Transport) {
+        loop {
+            t.buffer().clear();
+            tokio::select! {
+                biased;
+                r = read_some(&mut t) => {
+                    if matches!(r, Ok(0) | Err(_)) {
+                        return;
+                    }
+                }
+                _ = self.killed() => return,
+            }
+        }
     }
 
     async fn killed(&self) {

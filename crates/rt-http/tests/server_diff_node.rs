@@ -95,6 +95,36 @@ fn feature_cases() -> Vec<Vec<u8>> {
         b"GET / HTTP/1.1\r\nHost: h\r\n\r\nGARBAGE\r\n\r\n",
     ];
     v.extend(more.iter().map(|c| c.to_vec()));
+    // An Upgrade request with no 'upgrade' listener (Node v20 answers it as
+    // a normal request; the rest of the read that ended its head is dropped;
+    // a later read is parsed as HTTP; a parse error right after it gets no
+    // answer). Each case is as long again as the upgrade head, so split in
+    // three the head ends exactly at the last segment's start.
+    let up = b"GET /up HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: foo\r\n\r\n".to_vec();
+    let pad = |start: &str, end: &str| {
+        let mut x = start.to_string();
+        while x.len() + end.len() < up.len() {
+            x.push('p');
+        }
+        x.push_str(end);
+        assert_eq!(x.len(), up.len(), "the second half as long as the head");
+        x.into_bytes()
+    };
+    for second in [
+        pad("GET /2 HTTP/1.1\r\nHost: h\r\nX-Pad: ", "\r\n\r\n"),
+        pad("garbage", "\r\n\r\n"),
+        pad(
+            "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nX: ",
+            "\r\n\r\nabc",
+        ),
+    ] {
+        let mut c = up.clone();
+        c.extend_from_slice(&second);
+        v.push(c);
+    }
+    let mut c = up.clone();
+    c.extend_from_slice(b"GET /dropped HTTP/1.1\r\nHost: h\r\n\r\n");
+    v.push(c);
     v
 }
 

@@ -260,3 +260,82 @@ async fn ten_thousand_idle_keep_alive_connections_then_close_idle() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A pipelined head past max_header_size behind a response that never ends
+/// (Node parses every read at once): Node answers the canned 431 when the
+/// pending response sent nothing yet, and closes the connection either way;
+/// the rt server must do the same, not stop reading and hang. The same Node
+/// client drives a Node twin and the rt server; 2 variants compared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversize_pipelined_head_behind_a_never_ending_response_as_node() {
+    let Some(node) =
+        rt_tests::node::node_or_skip("oversize_pipelined_head_behind_a_never_ending_response_as_node")
+    else {
+        return;
+    };
+    let server = Server::with_options(
+        ServerOptions::default(),
+        Some(|req: IncomingMessage, res: ServerResponse| {
+            if req.url() == "/hang-head" {
+                let _ = res.flush_headers();
+            } else if req.url() != "/hang" {
+                let _ = res.end_with("ok");
+            }
+        }),
+    );
+    let port = within(10, "listen", server.listen(("127.0.0.1", 0)))
+        .await
+        .expect("listen")
+        .port()
+        .expect("port");
+    let script = r#"
+const http = require('http'); const net = require('net');
+const rtPort = Number(require('fs').readFileSync(0, 'utf8'));
+const srv = http.createServer((req, res) => {
+  if (req.url === '/hang-head') { res.flushHeaders(); return; }
+  if (req.url === '/hang') return;
+  res.end('ok');
+});
+function run(port, path) {
+  return new Promise((resolve) => {
+    const s = net.connect(port); let got = ''; let done = false;
+    const finish = (closed) => { if (done) return; done = true; s.destroy();
+      resolve({ got: got.replace(/Date: [^\r]*\r\n/g, 'Date: X\r\n'), closed }); };
+    s.on('data', (d) => { got += d.toString('latin1'); });
+    s.on('close', () => finish(true));
+    s.on('error', () => {});
+    s.on('connect', () => {
+      s.write('GET ' + path + ' HTTP/1.1\r\nHost: h\r\n\r\n');
+      setTimeout(() => s.write('GET / HTTP/1.1\r\nHost: h\r\nX: ' + 'a'.repeat(20000) + '\r\n\r\n'), 200);
+      setTimeout(() => finish(false), 5000);
+    });
+  });
+}
+srv.listen(0, '127.0.0.1', async () => {
+  const out = [];
+  for (const path of ['/hang', '/hang-head']) {
+    out.push({ path, node: await run(srv.address().port, path), rt: await run(rtPort, path) });
+  }
+  console.log(JSON.stringify(out));
+  srv.close();
+});
+"#;
+    let out = tokio::task::spawn_blocking(move || node.run_script(script, port.to_string().as_bytes()))
+        .await
+        .expect("node ran");
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("node printed JSON");
+    let cases = v.as_array().expect("a list");
+    assert_eq!(cases.len(), 2, "two variants compared");
+    for c in cases {
+        assert_eq!(c["node"]["closed"], true, "node closes: {c}");
+        assert_eq!(c["rt"], c["node"], "rt answers as node: {c}");
+    }
+    assert!(
+        cases[0]["node"]["got"]
+            .as_str()
+            .is_some_and(|g| g.starts_with("HTTP/1.1 431 Request Header Fields Too Large")),
+        "the canned 431 when nothing was sent: {}",
+        cases[0]
+    );
+    println!("compared {} variants with node", cases.len());
+}
