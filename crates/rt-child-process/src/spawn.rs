@@ -31,6 +31,13 @@ pub(crate) const SERIALIZATION_MODE: &str = "NODE_CHANNEL_SERIALIZATION_MODE";
 /// Listeners added right after `spawn` returns see every event in
 /// practice; [`spawn_with`] guarantees it.
 ///
+/// Known issue: an output stream nobody has taken when the child exits is
+/// drained so that `'close'` comes (Node's flushStdio). Called from the
+/// `block_on` thread of a multi-thread runtime, a child that exits at once
+/// can be seen exiting before the next line takes its stdout, and that
+/// output is lost. Take the streams in [`spawn_with`]'s setup, as below,
+/// when the child may exit quickly.
+///
 /// Failures Node reports as an `'error'` event (`ENOENT`, `EACCES`,
 /// `EAGAIN`, `EMFILE`, `ENFILE`, a `cwd` that does not exist) come the same
 /// way here, followed by `'close'`, and from [`ChildProcess::wait`]; the
@@ -38,10 +45,13 @@ pub(crate) const SERIALIZATION_MODE: &str = "NODE_CHANNEL_SERIALIZATION_MODE";
 /// bad options, other errors of the spawn itself) is `Err`.
 ///
 /// ```
-/// use rt_child_process::{spawn, SpawnOptions};
+/// use rt_child_process::{spawn_with, SpawnOptions};
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-/// let ls = spawn("ls", ["-lh", "/usr"], SpawnOptions::new())?;
-/// let out = ls.stdout().unwrap().read_all().await?;
+/// let mut stdout = None;
+/// let ls = spawn_with("ls", ["-lh", "/usr"], SpawnOptions::new(), |c| {
+///     stdout = c.stdout().cloned();
+/// })?;
+/// let out = stdout.unwrap().read_all().await?;
 /// let status = ls.closed().await?;
 /// assert_eq!(status.code, Some(0));
 /// assert!(!out.is_empty());
