@@ -229,13 +229,7 @@ pub trait WritableSide: StreamBase {
     where
         Self: StreamBase<Write = Buffer>,
     {
-        let enc = self
-            .stream_core()
-            .lock()
-            .w
-            .as_ref()
-            .map(|w| w.default_encoding)
-            .unwrap_or_default();
+        let enc = default_encoding(self);
         self.write(Buffer::from_str(s, enc))
     }
 
@@ -251,13 +245,7 @@ pub trait WritableSide: StreamBase {
     where
         Self: StreamBase<Write = Buffer>,
     {
-        let enc = self
-            .stream_core()
-            .lock()
-            .w
-            .as_ref()
-            .map(|w| w.default_encoding)
-            .unwrap_or_default();
+        let enc = default_encoding(self);
         self.write_cb(Buffer::from_str(s, enc), cb)
     }
 
@@ -271,4 +259,15 @@ pub trait WritableSide: StreamBase {
         let enc = crate::writable::encoding(encoding)?;
         self.write(Buffer::from_str(s, enc))
     }
+}
+
+/// The writable side's default encoding (Node: `_writableState.defaultEncoding`),
+/// utf8 for a stream without a writable side.
+fn default_encoding<S: StreamBase + ?Sized>(s: &S) -> rt_buffer::Encoding {
+    s.stream_core()
+        .lock()
+        .w
+        .as_ref()
+        .map(|w| w.default_encoding)
+        .unwrap_or_default()
 }
