@@ -276,7 +276,7 @@ impl RoundRobin {
         });
         let msg = fields(json!({"act": "newconn", "key": self.key}));
         if cluster
-            .proto
+            .proto()
             .send(channel, id, msg, Some(fd.clone()), Some(reply))
             .is_err()
         {

@@ -19,7 +19,7 @@ use crate::events::{self, worker as wev};
 use crate::handles::Handle;
 use crate::protocol::{Sender, fields, is_cluster, js, lock};
 use crate::settings::{SchedulingPolicy, Settings};
-use crate::worker::{State, Worker};
+use crate::worker::{Primary, State, Worker};
 
 /// The primary's side of a cluster (Node: the `cluster` module in the
 /// primary process). A cheap `Clone` handle; several may exist in one
@@ -39,8 +39,8 @@ pub(crate) struct ClusterInner {
     policy: Mutex<SchedulingPolicy>,
     ids: AtomicU32,
     workers: Mutex<BTreeMap<u32, Worker>>,
-    pub(crate) handles: Mutex<HashMap<String, Handle>>,
-    pub(crate) proto: Sender,
+    handles: Mutex<HashMap<String, Handle>>,
+    proto: Sender,
     /// Notified when the last worker is removed (Node: `intercom`'s `'disconnect'`).
     all_gone: Notify,
     runtime: tokio::runtime::Handle,
@@ -161,7 +161,7 @@ impl Cluster {
         let weak_cluster = Arc::downgrade(&self.inner);
         let mut made: Option<Worker> = None;
         spawn_with(&program, args, options, |child| {
-            let worker = Worker::new(id, child.clone(), weak_cluster.clone());
+            let worker = Worker::new(id, child.clone(), weak_cluster.clone() as Weak<dyn Primary>);
             wire(&worker, child, &weak_cluster);
             made = Some(worker);
         })?;
@@ -258,6 +258,17 @@ fn wire(worker: &Worker, child: &rt_child_process::ChildProcess, cluster: &Weak<
         worker.emit(&wev::DISCONNECT, ());
         Cluster { inner }.emit(&events::DISCONNECT, worker);
     });
+}
+
+impl Primary for ClusterInner {
+    fn proto(&self) -> &Sender {
+        &self.proto
+    }
+
+    fn detach(&self, worker: &Worker) {
+        self.remove_handles_for(worker);
+        self.remove_worker(worker);
+    }
 }
 
 impl ClusterInner {

@@ -8,8 +8,7 @@ use rt_events::{Emitter, EventEmitter};
 use rt_stream::Error;
 use serde_json::json;
 
-use crate::primary::ClusterInner;
-use crate::protocol::{fields, lock};
+use crate::protocol::{Sender, fields, lock};
 
 /// A worker's state (Node: `worker.state`), in the order it moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,6 +38,16 @@ impl State {
     }
 }
 
+/// What a worker needs of the primary that forked it. The primary's state
+/// implements it, so this file does not depend on the primary's.
+pub(crate) trait Primary: Send + Sync {
+    /// The primary's cluster-message sender (one `seq` counter for all
+    /// its workers).
+    fn proto(&self) -> &Sender;
+    /// Takes the worker out of the primary's handles and worker list.
+    fn detach(&self, worker: &Worker);
+}
+
 /// One worker process, as the primary sees it (Node: `cluster.Worker`).
 /// A cheap `Clone` handle.
 ///
@@ -55,7 +64,7 @@ pub(crate) struct WorkerInner {
     pub(crate) process: ChildProcess,
     pub(crate) emitter: EventEmitter,
     pub(crate) st: Mutex<WorkerState>,
-    pub(crate) cluster: Weak<ClusterInner>,
+    pub(crate) cluster: Weak<dyn Primary>,
 }
 
 pub(crate) struct WorkerState {
@@ -86,7 +95,7 @@ impl PartialEq for Worker {
 }
 
 impl Worker {
-    pub(crate) fn new(id: u32, process: ChildProcess, cluster: Weak<ClusterInner>) -> Worker {
+    pub(crate) fn new(id: u32, process: ChildProcess, cluster: Weak<dyn Primary>) -> Worker {
         Worker {
             inner: Arc::new(WorkerInner {
                 id,
@@ -175,11 +184,10 @@ impl Worker {
         if let Some(c) = self.inner.cluster.upgrade() {
             if let Some(ch) = self.inner.process.channel() {
                 let _ = c
-                    .proto
+                    .proto()
                     .send(ch, self.id(), fields(json!({"act": "disconnect"})), None, None);
             }
-            c.remove_handles_for(self);
-            c.remove_worker(self);
+            c.detach(self);
         }
         self
     }
