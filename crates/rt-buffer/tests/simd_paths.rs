@@ -161,6 +161,60 @@ process.stdout.write(JSON.stringify(out));
     eprintln!("long_texts_match_node: {} cases compared", cases.len());
 }
 
+/// `toString('base64' | 'base64url')` of random bytes of lengths around the
+/// AVX-512 encoder's 48-byte block (and long ones) against node.
+#[test]
+fn base64_encode_matches_node() {
+    let Some(node) = node_or_skip("base64_encode_matches_node") else {
+        return;
+    };
+    const SCRIPT: &str = r#"
+const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const out = input.map(([enc, h]) => Buffer.from(h, 'hex').toString(enc));
+process.stdout.write(JSON.stringify(out));
+"#;
+    let mut rng = Rng::new(0xb64e);
+    let mut cases: Vec<(Encoding, Vec<u8>)> = Vec::new();
+    for k in 0..600 {
+        let len = match k % 3 {
+            0 => rng.below(200) as usize,
+            1 => (48 * rng.below(60) as i64 + rng.range(-3, 3)).max(0) as usize,
+            _ => rng.below(20_000) as usize,
+        };
+        let enc = if k % 2 == 0 {
+            Encoding::Base64
+        } else {
+            Encoding::Base64url
+        };
+        cases.push((enc, rng.bytes(len)));
+    }
+    let input = json!(
+        cases
+            .iter()
+            .map(|(e, b)| json!([e.name(), hex(b)]))
+            .collect::<Vec<_>>()
+    );
+    let out = node_json(&node, SCRIPT, &input);
+    let out = out.as_array().expect("array");
+    assert_eq!(out.len(), cases.len(), "node answered every case");
+    assert_eq!(cases.len(), 600);
+    let mut failures = Vec::new();
+    for ((enc, bytes), want) in cases.iter().zip(out) {
+        let ours = Buffer::from(bytes.as_slice()).to_string(*enc);
+        if ours != want.as_str().expect("string") {
+            failures.push(format!("{enc} of {} bytes: rt {:.60}...", bytes.len(), ours));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures[..failures.len().min(15)].join("\n")
+    );
+    eprintln!("base64_encode_matches_node: {} cases compared", cases.len());
+}
+
 /// Every encoding over sub-slices at every alignment of a few long inputs:
 /// no panic, and each result agrees with the same call on a fresh copy
 /// (so a kernel reading out of its slice would show as a difference).

@@ -4,7 +4,7 @@ use super::{ascii_to_string, low_bytes};
 
 /// `buf.toString('hex')`: two lowercase digits per byte.
 pub(crate) fn encode_hex(bytes: &[u8]) -> String {
-    let mut out = vec![0u8; bytes.len() * 2];
+    let mut out = super::zeroed(bytes.len() * 2);
     // Cannot fail: the output is exactly twice the input.
     if faster_hex::hex_encode(bytes, &mut out).is_err() {
         return String::new();
@@ -34,7 +34,7 @@ pub(crate) fn decode_hex(s: &str) -> Vec<u8> {
 pub(crate) fn decode_hex_bytes(src: &[u8]) -> Vec<u8> {
     let pairs = src.len() / 2;
     let src = &src[..pairs * 2];
-    let mut out = vec![0u8; pairs];
+    let mut out = super::zeroed(pairs);
     if faster_hex::hex_decode(src, &mut out).is_ok() {
         return out;
     }

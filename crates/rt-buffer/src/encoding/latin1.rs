@@ -9,7 +9,7 @@ pub(crate) fn encode_latin1(s: &str) -> Vec<u8> {
     }
     // Exact capacity: a Vec whose length is its capacity becomes `Bytes`
     // without another allocation.
-    let mut out = vec![0u8; super::utf16_len(s)];
+    let mut out = super::zeroed(super::utf16_len(s));
     // The Latin-1-only prefix (usually all of it) through the SIMD kernel.
     let (read, mut o) = crate::raw::latin1_from_utf8_prefix(s.as_bytes(), &mut out);
     let mut at = read.min(s.len());

@@ -24,7 +24,7 @@ pub(crate) fn utf16_len(s: &str) -> usize {
 /// `Buffer.from(s, 'utf16le')`.
 pub(crate) fn encode_utf16le(s: &str) -> Vec<u8> {
     if s.is_ascii() {
-        let mut out = vec![0u8; s.len() * 2];
+        let mut out = super::zeroed(s.len() * 2);
         for (d, &b) in out.chunks_exact_mut(2).zip(s.as_bytes()) {
             d[0] = b;
         }
@@ -32,7 +32,7 @@ pub(crate) fn encode_utf16le(s: &str) -> Vec<u8> {
     }
     // Exact length: a Vec whose length is its capacity becomes `Bytes`
     // without another allocation.
-    let mut out = vec![0u8; utf16_len(s) * 2];
+    let mut out = super::zeroed(utf16_len(s) * 2);
     let (mut read, mut o) = (0, 0);
     while read < s.len() {
         // Blocks without four-byte characters through the SIMD kernel, the
