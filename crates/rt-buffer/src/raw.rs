@@ -63,6 +63,54 @@ fn low_mask(n: u32) -> u64 {
     if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
 }
 
+/// Stores the first `n` bytes of `v` at `dst`, which may be written for
+/// `room` bytes (`n <= room`): one whole 64-byte store when there is room
+/// for it (the bytes past `n` are scratch, which the next store overwrites or
+/// the caller cuts off), a byte-masked store only near the end.
+///
+/// Why (perf, issue 9): on this machine's AMD EPYC (Zen 4) a byte-masked
+/// store stalls when it overlaps recent stores: 75% of the utf16le encode
+/// kernel's samples sat on it at 64 B, 82% of the latin1 decode kernel's.
+///
+/// # Safety
+/// `dst` is valid for writes of `room` bytes, and `n <= room`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
+unsafe fn store_prefix(dst: *mut u8, room: usize, n: usize, v: std::arch::x86_64::__m512i) {
+    use std::arch::x86_64::*;
+    // SAFETY: a whole store only when 64 <= room; else `n` <= room bytes.
+    unsafe {
+        if room >= 64 {
+            _mm512_storeu_epi8(dst.cast(), v);
+        } else {
+            _mm512_mask_storeu_epi8(dst.cast(), low_mask(n as u32), v);
+        }
+    }
+}
+
+/// Runs `kernel` on the spare capacity of `out` and appends the bytes it
+/// wrote there; returns how many input bytes it read. The codecs' outputs
+/// are allocated uninitialised this way rather than zeroed first: a zeroing
+/// `memset` followed by the kernel's stores to the same bytes stalled (perf,
+/// issue 9: most of a 64 B utf16le encode).
+///
+/// # Safety
+/// `kernel` returns `(read, written)` where `written` is at most the length
+/// of the slice it was given and it initialised that slice's first
+/// `written` bytes.
+unsafe fn append(
+    out: &mut Vec<u8>,
+    kernel: impl FnOnce(&mut [std::mem::MaybeUninit<u8>]) -> (usize, usize),
+) -> usize {
+    let start = out.len();
+    let (read, written) = kernel(out.spare_capacity_mut());
+    // SAFETY: the caller's promise: the first `written` bytes of the spare
+    // capacity are initialised, and they fit in it.
+    unsafe { out.set_len(start + written) };
+    read
+}
+
 // ---------------------------------------------------------------------------
 // UTF-16 length of UTF-8 text
 
@@ -112,20 +160,22 @@ unsafe fn utf16_len_avx512(src: &[u8]) -> usize {
 // ---------------------------------------------------------------------------
 // UTF-8 (Latin-1 characters only) -> latin1
 
-/// Narrows the Latin-1-only prefix of the UTF-8 text `src` into `out`:
-/// returns `(read, written)`. `read` is where the kernel stopped (it may be
-/// just after a two-byte character's lead: skip continuation bytes there);
-/// `out[..written]` holds one byte per character of `src[..read]`. Stops
-/// before a 64-byte block holding a byte >= 0xC4 (a character above U+00FF)
-/// or one whose characters do not fit in `out`.
-pub(crate) fn latin1_from_utf8_prefix(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+/// Narrows the Latin-1-only prefix of the UTF-8 text `src`, appending one
+/// byte per character of `src[..read]` to `out` (in its spare capacity: it
+/// never grows `out`); returns `read`, where the kernel stopped (it may be
+/// just after a two-byte character's lead: skip continuation bytes there).
+/// Stops before a 64-byte block holding a byte >= 0xC4 (a character above
+/// U+00FF) or one whose characters do not fit in the spare capacity.
+pub(crate) fn latin1_from_utf8_prefix(src: &[u8], out: &mut Vec<u8>) -> usize {
     #[cfg(target_arch = "x86_64")]
     if avx512() {
-        // SAFETY: the CPU has the features the kernel is compiled for (checked above).
-        return unsafe { latin1_from_utf8_avx512(src, out) };
+        // SAFETY: the CPU has the features the kernel is compiled for
+        // (checked above); the kernel returns how many bytes it wrote at the
+        // start of the slice it is given, within it.
+        return unsafe { append(out, |spare| latin1_from_utf8_avx512(src, spare)) };
     }
     let _ = (src, out);
-    (0, 0)
+    0
 }
 
 /// # Safety
@@ -133,7 +183,7 @@ pub(crate) fn latin1_from_utf8_prefix(src: &[u8], out: &mut [u8]) -> (usize, usi
 /// `avx512()` first. Every memory access inside stays within the slices given.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-unsafe fn latin1_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+unsafe fn latin1_from_utf8_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<u8>]) -> (usize, usize) {
     use std::arch::x86_64::*;
     let (mut i, mut o) = (0usize, 0usize);
     let c4 = _mm512_set1_epi8(0xc4u8 as i8);
@@ -177,8 +227,8 @@ unsafe fn latin1_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) 
             break;
         }
         let packed = _mm512_maskz_compress_epi8(keep, bytes);
-        // SAFETY: o + n <= out.len(): the masked store writes only out[o..o + n].
-        unsafe { _mm512_mask_storeu_epi8(out.as_mut_ptr().add(o).cast(), low_mask(n), packed) };
+        // SAFETY: o + n <= out.len(): out[o..] has room for the n bytes.
+        unsafe { store_prefix(out.as_mut_ptr().add(o).cast(), out.len() - o, n as usize, packed) };
         i = (i + 64).min(len);
         o += n as usize;
     }
@@ -188,18 +238,21 @@ unsafe fn latin1_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) 
 // ---------------------------------------------------------------------------
 // UTF-8 -> UTF-16LE
 
-/// Widens a prefix of the UTF-8 text `src` into UTF-16LE bytes in `out`:
-/// returns `(read, written)`. `read` may fall inside a character whose
-/// units were written (skip continuation bytes there). Stops before a
-/// 32-byte block holding a four-byte character, or whose units do not fit.
-pub(crate) fn utf16le_from_utf8_prefix(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+/// Widens a prefix of the UTF-8 text `src`, appending its UTF-16LE bytes
+/// to `out` (in its spare capacity: it never grows `out`); returns how many
+/// bytes it read, which may fall inside a character whose units were
+/// written (skip continuation bytes there). Stops before a 32-byte block
+/// holding a four-byte character, or whose units do not fit.
+pub(crate) fn utf16le_from_utf8_prefix(src: &[u8], out: &mut Vec<u8>) -> usize {
     #[cfg(target_arch = "x86_64")]
     if avx512() {
-        // SAFETY: the CPU has the features the kernel is compiled for (checked above).
-        return unsafe { utf16le_from_utf8_avx512(src, out) };
+        // SAFETY: the CPU has the features the kernel is compiled for
+        // (checked above); the kernel returns how many bytes it wrote at the
+        // start of the slice it is given, within it.
+        return unsafe { append(out, |spare| utf16le_from_utf8_avx512(src, spare)) };
     }
     let _ = (src, out);
-    (0, 0)
+    0
 }
 
 /// # Safety
@@ -207,7 +260,7 @@ pub(crate) fn utf16le_from_utf8_prefix(src: &[u8], out: &mut [u8]) -> (usize, us
 /// `avx512()` first. Every memory access inside stays within the slices given.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-unsafe fn utf16le_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+unsafe fn utf16le_from_utf8_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<u8>]) -> (usize, usize) {
     use std::arch::x86_64::*;
     let (mut i, mut o) = (0usize, 0usize);
     let len = src.len();
@@ -259,9 +312,9 @@ unsafe fn utf16le_from_utf8_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize)
             break;
         }
         let packed = _mm512_maskz_compress_epi16(starts, units);
-        // SAFETY: o + 2n <= out.len(): the store writes only out[o..o + 2n]
+        // SAFETY: o + 2n <= out.len(): out[o..] has room for the 2n bytes
         // (n 16-bit lanes, little-endian: utf16le).
-        unsafe { _mm512_mask_storeu_epi8(out.as_mut_ptr().add(o).cast(), low_mask(2 * n as u32), packed) };
+        unsafe { store_prefix(out.as_mut_ptr().add(o).cast(), out.len() - o, 2 * n, packed) };
         i += rem;
         o += 2 * n;
     }
@@ -277,32 +330,29 @@ pub(crate) fn utf8_from_latin1(src: &[u8]) -> String {
     if high == 0 {
         return into_string(src.to_vec());
     }
-    let mut out = crate::encoding::zeroed(src.len() + high);
-    let (mut i, mut o) = (0, 0);
+    // 64 bytes of slack: the kernel then stores whole vectors only (a
+    // String need not fill its allocation), see `store_prefix`.
+    let mut out = Vec::with_capacity(src.len() + high + 64);
+    #[allow(unused_mut)]
+    let mut i = 0;
     #[cfg(target_arch = "x86_64")]
     if avx512() {
-        // SAFETY: the CPU has the features the kernel is compiled for (checked above).
-        (i, o) = unsafe { utf8_from_latin1_avx512(src, &mut out) };
+        // SAFETY: the CPU has the features the kernel is compiled for
+        // (checked above); the kernel returns how many bytes it wrote at the
+        // start of the slice it is given, within it.
+        i = unsafe { append(&mut out, |spare| utf8_from_latin1_avx512(src, spare)) };
     }
-    utf8_from_latin1_scalar(&src[i..], &mut out[o..]);
+    utf8_from_latin1_scalar(&src[i..], &mut out);
     into_string(out)
 }
 
-/// The scalar twin: writes `src` as UTF-8 into `out` (exactly the right length).
-pub(crate) fn utf8_from_latin1_scalar(src: &[u8], out: &mut [u8]) {
-    let mut o = 0;
+/// The scalar twin: appends `src` as UTF-8 to `out`.
+pub(crate) fn utf8_from_latin1_scalar(src: &[u8], out: &mut Vec<u8>) {
     for &b in src {
         if b < 0x80 {
-            if let Some(d) = out.get_mut(o) {
-                *d = b;
-            }
-            o += 1;
+            out.push(b);
         } else {
-            if let Some(d) = out.get_mut(o..o + 2) {
-                d[0] = 0xc0 | (b >> 6);
-                d[1] = 0x80 | (b & 0x3f);
-            }
-            o += 2;
+            out.extend_from_slice(&[0xc0 | (b >> 6), 0x80 | (b & 0x3f)]);
         }
     }
 }
@@ -312,7 +362,7 @@ pub(crate) fn utf8_from_latin1_scalar(src: &[u8], out: &mut [u8]) {
 /// `avx512()` first. Every memory access inside stays within the slices given.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-unsafe fn utf8_from_latin1_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+unsafe fn utf8_from_latin1_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<u8>]) -> (usize, usize) {
     use std::arch::x86_64::*;
     let (mut i, mut o) = (0usize, 0usize);
     let x80 = _mm512_set1_epi16(0x80);
@@ -345,8 +395,8 @@ unsafe fn utf8_from_latin1_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) 
             break;
         }
         let packed = _mm512_maskz_compress_epi8(keep, words);
-        // SAFETY: o + n <= out.len(): the store writes only out[o..o + n].
-        unsafe { _mm512_mask_storeu_epi8(out.as_mut_ptr().add(o).cast(), low_mask(n), packed) };
+        // SAFETY: o + n <= out.len(): out[o..] has room for the n bytes.
+        unsafe { store_prefix(out.as_mut_ptr().add(o).cast(), out.len() - o, n as usize, packed) };
         i += rem;
         o += n as usize;
     }
@@ -359,16 +409,19 @@ unsafe fn utf8_from_latin1_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) 
 /// `buf.toString('utf16le')` (an odd last byte dropped; a lone surrogate becomes U+FFFD).
 pub(crate) fn utf8_from_utf16le(src: &[u8]) -> String {
     let src = &src[..src.len() & !1];
-    // At most 3 bytes per unit (a pair's 4 bytes come from 2 units).
-    let mut out = crate::encoding::zeroed(src.len() / 2 * 3);
-    let (mut i, mut o) = (0, 0);
+    // At most 3 bytes per unit (a pair's 4 bytes come from 2 units), and 64
+    // bytes of slack: the kernel then stores whole vectors only (a String
+    // need not fill its allocation), see `store_prefix`.
+    let mut out = Vec::with_capacity(src.len() / 2 * 3 + 64);
+    let mut i = 0;
     loop {
         #[cfg(target_arch = "x86_64")]
         if avx512() {
-            // SAFETY: the CPU has the features the kernel is compiled for (checked above).
-            let (di, d_o) = unsafe { utf8_from_utf16le_avx512(&src[i..], &mut out[o..]) };
-            i += di;
-            o += d_o;
+            let rest = &src[i..];
+            // SAFETY: the CPU has the features the kernel is compiled for
+            // (checked above); the kernel returns how many bytes it wrote at
+            // the start of the slice it is given, within it.
+            i += unsafe { append(&mut out, |spare| utf8_from_utf16le_avx512(rest, spare)) };
         }
         if i >= src.len() {
             break;
@@ -376,20 +429,17 @@ pub(crate) fn utf8_from_utf16le(src: &[u8]) -> String {
         // A block with a surrogate (or the tail): 16 units the slow way, and
         // the low half of a pair that straddles the block's end.
         let end = (i + 32).min(src.len());
-        let (di, d_o) = utf8_from_utf16le_scalar(&src[i..], end - i, &mut out[o..]);
-        i += di;
-        o += d_o;
+        i += utf8_from_utf16le_scalar(&src[i..], end - i, &mut out);
     }
-    out.truncate(o);
     into_string(out)
 }
 
 /// The scalar twin: decodes at least `min_bytes` bytes of `src` (whole
-/// units, plus the low half of a pair that starts before `min_bytes`) into
-/// `out`; returns `(read, written)`.
-pub(crate) fn utf8_from_utf16le_scalar(src: &[u8], min_bytes: usize, out: &mut [u8]) -> (usize, usize) {
+/// units, plus the low half of a pair that starts before `min_bytes`),
+/// appending the UTF-8 to `out`; returns how many bytes it read.
+pub(crate) fn utf8_from_utf16le_scalar(src: &[u8], min_bytes: usize, out: &mut Vec<u8>) -> usize {
     let unit = |i: usize| u16::from_le_bytes([src[i], src[i + 1]]);
-    let (mut i, mut o) = (0, 0);
+    let mut i = 0;
     while i + 1 < src.len() && i < min_bytes {
         let u = unit(i);
         i += 2;
@@ -403,13 +453,9 @@ pub(crate) fn utf8_from_utf16le_scalar(src: &[u8], min_bytes: usize, out: &mut [
             u32::from(u)
         };
         let ch = char::from_u32(c).unwrap_or('\u{fffd}');
-        let n = ch.len_utf8();
-        if let Some(d) = out.get_mut(o..o + n) {
-            ch.encode_utf8(d);
-        }
-        o += n;
+        out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
     }
-    (i, o)
+    i
 }
 
 /// # Safety
@@ -417,7 +463,7 @@ pub(crate) fn utf8_from_utf16le_scalar(src: &[u8], min_bytes: usize, out: &mut [
 /// `avx512()` first. Every memory access inside stays within the slices given.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi2,popcnt")]
-unsafe fn utf8_from_utf16le_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize) {
+unsafe fn utf8_from_utf16le_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<u8>]) -> (usize, usize) {
     use std::arch::x86_64::*;
     let (mut i, mut o) = (0usize, 0usize);
     let x80 = _mm512_set1_epi32(0x80);
@@ -469,8 +515,8 @@ unsafe fn utf8_from_utf16le_avx512(src: &[u8], out: &mut [u8]) -> (usize, usize)
             break;
         }
         let packed = _mm512_maskz_compress_epi8(keep, lanes);
-        // SAFETY: o + n <= out.len(): the store writes only out[o..o + n].
-        unsafe { _mm512_mask_storeu_epi8(out.as_mut_ptr().add(o).cast(), low_mask(n), packed) };
+        // SAFETY: o + n <= out.len(): out[o..] has room for the n bytes.
+        unsafe { store_prefix(out.as_mut_ptr().add(o).cast(), out.len() - o, n as usize, packed) };
         i += rem;
         o += n as usize;
     }
@@ -579,8 +625,10 @@ unsafe fn base64_decode_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<u8>]
         }
         let merged = _mm512_madd_epi16(_mm512_maddubs_epi16(t, pairs), quads);
         let packed = _mm512_permutexvar_epi8(pack, merged);
-        // SAFETY: o + 48 <= out.len(): the masked store writes only out[o..o + 48].
-        unsafe { _mm512_mask_storeu_epi8(out.as_mut_ptr().add(o).cast(), low_mask(48), packed) };
+        // SAFETY: o + 48 <= out.len(): out[o..] has room for the 48 bytes
+        // (writing spare capacity, which `set_len` later counts only up to
+        // what was written, is allowed for `MaybeUninit` bytes).
+        unsafe { store_prefix(out.as_mut_ptr().add(o).cast(), out.len() - o, 48, packed) };
         i += 64;
         o += 48;
     }
@@ -688,7 +736,8 @@ fn into_string(v: Vec<u8>) -> String {
     // pair [0xC2 | 0xC3, 0x80..=0xBF]; the utf16le kernel takes only blocks
     // without surrogates and writes each unit's 1-, 2- or 3-byte encoding;
     // the scalar utf16le path writes `char::encode_utf8` of a `char` (U+FFFD
-    // for a lone surrogate); and `out` is cut to exactly what was written.
+    // for a lone surrogate); and `out` holds exactly what was written
+    // (`append` counts only the bytes a kernel reports).
     // The kernels are checked against their scalar twins and node in tests,
     // where the debug assertion above also runs.
     unsafe { String::from_utf8_unchecked(v) }
@@ -720,8 +769,9 @@ mod tests {
             let len = n % 300;
             let src: Vec<u8> = (0..len).map(|_| rng(&mut seed) as u8).collect();
             let high = src.iter().filter(|&&b| b >= 0x80).count();
-            let mut want = vec![0u8; len + high];
+            let mut want = Vec::new();
             utf8_from_latin1_scalar(&src, &mut want);
+            assert_eq!(want.len(), len + high);
             assert_eq!(utf8_from_latin1(&src).as_bytes(), &want[..]);
             let std: String = src.iter().map(|&b| char::from(b)).collect();
             assert_eq!(utf8_from_latin1(&src), std);
@@ -746,9 +796,8 @@ mod tests {
                 })
                 .chain((n % 3 == 0).then_some(0x41))
                 .collect();
-            let mut want = vec![0u8; src.len() / 2 * 3];
-            let (_, w) = utf8_from_utf16le_scalar(&src, src.len(), &mut want);
-            want.truncate(w);
+            let mut want = Vec::new();
+            utf8_from_utf16le_scalar(&src, src.len(), &mut want);
             assert_eq!(utf8_from_utf16le(&src).as_bytes(), &want[..]);
             let units: Vec<u16> = src
                 .chunks_exact(2)
@@ -776,9 +825,10 @@ mod tests {
                     }
                 })
                 .collect();
-            let mut out = vec![0u8; s.chars().count()];
-            let (read, written) = latin1_from_utf8_prefix(s.as_bytes(), &mut out);
-            assert!(read <= s.len() && written <= out.len());
+            let mut out = Vec::with_capacity(s.chars().count());
+            let read = latin1_from_utf8_prefix(s.as_bytes(), &mut out);
+            let written = out.len();
+            assert!(read <= s.len() && written <= s.chars().count());
             let mut at = read;
             while at < s.len() && !s.is_char_boundary(at) {
                 at += 1;
@@ -804,9 +854,10 @@ mod tests {
                     }
                 })
                 .collect();
-            let mut out = vec![0u8; s.encode_utf16().count() * 2];
-            let (read, written) = utf16le_from_utf8_prefix(s.as_bytes(), &mut out);
-            assert!(read <= s.len() && written <= out.len());
+            let mut out = Vec::with_capacity(s.encode_utf16().count() * 2);
+            let read = utf16le_from_utf8_prefix(s.as_bytes(), &mut out);
+            let written = out.len();
+            assert!(read <= s.len() && written <= s.encode_utf16().count() * 2);
             let mut at = read;
             while at < s.len() && !s.is_char_boundary(at) {
                 at += 1;

@@ -8,28 +8,21 @@ pub(crate) fn encode_latin1(s: &str) -> Vec<u8> {
         return s.as_bytes().to_vec();
     }
     // Exact capacity: a Vec whose length is its capacity becomes `Bytes`
-    // without another allocation.
-    let mut out = super::zeroed(super::utf16_len(s));
+    // without another allocation. Not zeroed: the kernel writes into it.
+    let mut out = Vec::with_capacity(super::utf16_len(s));
     // The Latin-1-only prefix (usually all of it) through the SIMD kernel.
-    let (read, mut o) = crate::raw::latin1_from_utf8_prefix(s.as_bytes(), &mut out);
+    let read = crate::raw::latin1_from_utf8_prefix(s.as_bytes(), &mut out);
     let mut at = read.min(s.len());
     while !s.is_char_boundary(at) {
         at += 1;
     }
-    let mut put = |b: u8| {
-        if let Some(d) = out.get_mut(o) {
-            *d = b;
-        }
-        o += 1;
-    };
     for c in s[at..].chars() {
         let c = c as u32;
         if c < 0x1_0000 {
-            put(c as u8);
+            out.push(c as u8);
         } else {
             let v = c - 0x1_0000;
-            put((0xd800 + (v >> 10)) as u8);
-            put((0xdc00 + (v & 0x3ff)) as u8);
+            out.extend_from_slice(&[(0xd800 + (v >> 10)) as u8, (0xdc00 + (v & 0x3ff)) as u8]);
         }
     }
     out
@@ -58,6 +51,11 @@ mod tests {
             vec![0x61, 0xe9, 0xac, 0xff, 0xff, 0x62]
         );
         assert_eq!(encode_latin1("é😀"), vec![0xe9, 0x3d, 0x00]);
+        // Exactly as long as its allocation (so `Bytes::from` takes it as is).
+        for s in ["é", "aé€😀", &"Größe, café ".repeat(40)] {
+            let v = encode_latin1(s);
+            assert_eq!(v.len(), v.capacity(), "{s}");
+        }
         assert_eq!(decode_latin1(&[0x61, 0xe9, 0xff]), "aéÿ");
         assert_eq!(decode_ascii(&[0x61, 0xe9, 0xff]), "ai\u{7f}");
     }

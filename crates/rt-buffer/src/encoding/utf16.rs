@@ -30,16 +30,14 @@ pub(crate) fn encode_utf16le(s: &str) -> Vec<u8> {
         }
         return out;
     }
-    // Exact length: a Vec whose length is its capacity becomes `Bytes`
-    // without another allocation.
-    let mut out = super::zeroed(utf16_len(s) * 2);
-    let (mut read, mut o) = (0, 0);
+    // Exact capacity: a Vec whose length is its capacity becomes `Bytes`
+    // without another allocation. Not zeroed: the kernel writes into it.
+    let mut out = Vec::with_capacity(utf16_len(s) * 2);
+    let mut read = 0;
     while read < s.len() {
         // Blocks without four-byte characters through the SIMD kernel, the
         // others (and the whole text without AVX-512) on the scalar path.
-        let (r, w) = crate::raw::utf16le_from_utf8_prefix(&s.as_bytes()[read..], &mut out[o..]);
-        read += r;
-        o += w;
+        read += crate::raw::utf16le_from_utf8_prefix(&s.as_bytes()[read..], &mut out);
         while !s.is_char_boundary(read) {
             read += 1;
         }
@@ -52,10 +50,7 @@ pub(crate) fn encode_utf16le(s: &str) -> Vec<u8> {
             next = read + at + c.len_utf8();
             let mut units = [0u16; 2];
             for u in c.encode_utf16(&mut units) {
-                if let Some(d) = out.get_mut(o..o + 2) {
-                    d.copy_from_slice(&u.to_le_bytes());
-                }
-                o += 2;
+                out.extend_from_slice(&u.to_le_bytes());
             }
         }
         read = next.max(end.min(s.len()));
@@ -86,6 +81,9 @@ mod tests {
         for s in ["", "abc", "h€llo", "😀x", "\u{ffff}\u{10000}"] {
             assert_eq!(utf16_len(s), s.encode_utf16().count());
             assert_eq!(decode_utf16le(&encode_utf16le(s)), s);
+            // Exactly as long as its allocation (so `Bytes::from` takes it as is).
+            let v = encode_utf16le(s);
+            assert_eq!(v.len(), v.capacity(), "{s}");
         }
         assert_eq!(decode_utf16le(&[0x61, 0, 0x62]), "a");
         assert_eq!(decode_utf16le(&[0x3d, 0xd8, 0x61, 0]), "\u{fffd}a");
