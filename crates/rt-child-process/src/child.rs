@@ -1,7 +1,7 @@
 //! [`ChildProcess`]: a started (or failed) child, its stdio streams, its
 //! state and its events.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use rt_events::{Emitter, EventEmitter};
 use rt_net::Socket;
@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use crate::events::ExitInfo;
 use crate::ipc::Channel;
+use crate::pipes::Slot;
 use crate::signals::Signal;
 
 /// A child process (Node: `ChildProcess`, what `spawn`, `exec`, `execFile`
@@ -21,10 +22,13 @@ use crate::signals::Signal;
 /// (and the channel) closed too. A child that could not start emits
 /// `error` then `close(-errno, None)`, and has no pid.
 ///
-/// At exit, output streams nobody took (with [`stdout`](Self::stdout),
-/// [`stderr`](Self::stderr), [`stdio`](Self::stdio)) are drained so that
-/// `close` comes (Node's `flushStdio`); a stream you took is yours to read
-/// to its end, and `close` waits for that.
+/// Output streams nobody took yet (with [`stdout`](Self::stdout),
+/// [`stderr`](Self::stderr), [`stdio`](Self::stdio)) are read ahead and, once
+/// the child exited, to their end so that `close` comes (Node's
+/// `flushStdio`); what was read is kept for a later taker (up to 1 MiB
+/// after exit, past which it is thrown away as in Node), so a stream taken
+/// after `wait()` or even `closed()` still has all its data. A stream you
+/// took is yours to read to its end, and `close` waits for that.
 #[doc(alias = "child_process.ChildProcess")]
 #[derive(Clone)]
 pub struct ChildProcess {
@@ -36,9 +40,13 @@ pub(crate) struct Inner {
     pub(crate) pid: Option<u32>,
     pub(crate) spawnfile: String,
     pub(crate) spawnargs: Vec<String>,
-    pub(crate) stdio: Vec<Option<Socket>>,
-    /// Per fd: the user took the stream (`stdout()`...): it is theirs to read.
-    pub(crate) taken: Vec<std::sync::atomic::AtomicBool>,
+    /// Per fd: the parent's end of the child's pipe, made a stream when
+    /// taken (`stdout()`...); from then on it is the program's to read.
+    pub(crate) slots: Vec<Arc<Slot>>,
+    /// Every fd's stream, once `stdio()` took them all.
+    pub(crate) all: OnceLock<Vec<Option<Socket>>>,
+    /// Where the pipes' sockets are registered.
+    pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) channel: Option<Channel>,
     pub(crate) state: Mutex<State>,
     pub(crate) phase: watch::Sender<Phase>,
@@ -119,17 +127,15 @@ impl ChildProcess {
 
     /// The parent's end of every child fd that is a pipe, by fd (Node: `stdio`).
     pub fn stdio(&self) -> &[Option<Socket>] {
-        for t in &self.inner.taken {
-            t.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-        &self.inner.stdio
+        self.inner.all.get_or_init(|| {
+            (0..self.inner.slots.len())
+                .map(|i| self.stdio_at(i).cloned())
+                .collect()
+        })
     }
 
     fn stdio_at(&self, i: usize) -> Option<&Socket> {
-        if let Some(t) = self.inner.taken.get(i) {
-            t.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-        self.inner.stdio.get(i).and_then(Option::as_ref)
+        self.inner.slots.get(i)?.take(&self.inner.runtime)
     }
 
     /// The exit code once the child exited (Node: `exitCode`); the negative

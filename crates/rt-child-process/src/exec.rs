@@ -263,8 +263,8 @@ where
         gid: options.gid,
         ..SpawnOptions::default()
     };
-    // The output listeners go on before the child's task can run (it
-    // drains unread output at exit).
+    // The output readers take the streams in the setup: before the child's
+    // task runs, so the pipes are never read ahead into a side buffer.
     let acc = Arc::new(Mutex::new(Collected::default()));
     let (max, signal) = (options.max_buffer, options.kill_signal);
     let mut readers = Vec::new();

@@ -105,8 +105,8 @@
 //!   handle was dropped: no zombies) and emits its events in Node's order:
 //!   `spawn` on the next turn, `exit` when reaped, `close` once stdout,
 //!   stderr and the channel closed too. Like Node's `flushStdio`, output
-//!   nobody reads is drained at exit so that `close` comes: read it before
-//!   awaiting `wait()`.
+//!   nobody took is read to its end at exit so that `close` comes; unlike
+//!   Node it is kept (up to 1 MiB) for a later taker.
 //! - **Stdio on the fd pump.** The parent's ends are pipes adopted by
 //!   `rt_net::transport::Io` and wrapped as `rt_net::Socket`s: real rt
 //!   streams with Node's backpressure (a child writing faster than the
@@ -136,9 +136,16 @@
 //!   descheduled between `spawn` and its `on(&EXIT, ..)`: [`spawn_with`]
 //!   rules that out (its setup runs before any event can fire), and
 //!   [`ChildProcess::wait`] / [`ChildProcess::closed`] never miss.
-//! - At exit Node resumes every unread output stream; rt drains only those
-//!   the program never took (a taken stream may be pulled with `read()`,
-//!   which resuming would starve).
+//! - At exit Node resumes every unread output stream, throwing its data
+//!   away; rt reads only those the program never took (a taken stream may
+//!   be pulled with `read()`, which resuming would starve) and keeps what
+//!   it read, up to 1 MiB after exit, for a later `stdout()` / `stderr()`:
+//!   in Node the code that takes a stream always runs before the exit can
+//!   be seen, here the caller's next line may run after the child's whole
+//!   life (a multi-thread runtime's `block_on` thread). Untaken output
+//!   pipes are read by a small task per pipe (at most 64 KiB ahead while
+//!   the child runs, as Node's socket reads ahead) and become sockets when
+//!   taken.
 //! - As in Node v20, a parent that called `disconnect()` itself gets no
 //!   `'close'` (Node counts the channel's close only when it reads the
 //!   peer's end of file: nodejs/node#19433); [`ChildProcess::closed`]
@@ -175,6 +182,7 @@ mod fork;
 mod gate;
 pub mod ipc;
 mod options;
+mod pipes;
 mod signals;
 mod spawn;
 mod stdio;

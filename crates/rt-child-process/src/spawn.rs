@@ -3,11 +3,10 @@
 //! Node's events.
 
 use std::os::unix::process::CommandExt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use rt_events::EventEmitter;
-use rt_net::Socket;
 use rt_stream::Error;
 use tokio::sync::watch;
 
@@ -17,6 +16,7 @@ use crate::events::{CLOSE, ERROR, EXIT, ExitInfo, SPAWN};
 use crate::gate::SpawnGate;
 use crate::ipc::Channel;
 use crate::options::{Shell, SpawnOptions};
+use crate::pipes::Slot;
 use crate::signals::{Signal, name_of};
 use crate::stdio::PrepareError;
 
@@ -31,12 +31,8 @@ pub(crate) const SERIALIZATION_MODE: &str = "NODE_CHANNEL_SERIALIZATION_MODE";
 /// Listeners added right after `spawn` returns see every event in
 /// practice; [`spawn_with`] guarantees it.
 ///
-/// Known issue: an output stream nobody has taken when the child exits is
-/// drained so that `'close'` comes (Node's flushStdio). Called from the
-/// `block_on` thread of a multi-thread runtime, a child that exits at once
-/// can be seen exiting before the next line takes its stdout, and that
-/// output is lost. Take the streams in [`spawn_with`]'s setup, as below,
-/// when the child may exit quickly.
+/// Output streams may be taken at any time, even after the child exited:
+/// what it wrote waits for the taker (see [`ChildProcess`]).
 ///
 /// Failures Node reports as an `'error'` event (`ENOENT`, `EACCES`,
 /// `EAGAIN`, `EMFILE`, `ENFILE`, a `cwd` that does not exist) come the same
@@ -45,13 +41,10 @@ pub(crate) const SERIALIZATION_MODE: &str = "NODE_CHANNEL_SERIALIZATION_MODE";
 /// bad options, other errors of the spawn itself) is `Err`.
 ///
 /// ```
-/// use rt_child_process::{spawn_with, SpawnOptions};
+/// use rt_child_process::{spawn, SpawnOptions};
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-/// let mut stdout = None;
-/// let ls = spawn_with("ls", ["-lh", "/usr"], SpawnOptions::new(), |c| {
-///     stdout = c.stdout().cloned();
-/// })?;
-/// let out = stdout.unwrap().read_all().await?;
+/// let ls = spawn("ls", ["-lh", "/usr"], SpawnOptions::new())?;
+/// let out = ls.stdout().unwrap().read_all().await?;
 /// let status = ls.closed().await?;
 /// assert_eq!(status.code, Some(0));
 /// assert!(!out.is_empty());
@@ -73,7 +66,7 @@ where
 /// listeners, added in the same tick as `spawn()`, never miss them either).
 ///
 /// ```
-/// use std::sync::{Arc, Mutex};
+/// use std::sync::{Arc, Mutex, OnceLock};
 /// use rt_child_process::{spawn_with, events::{CLOSE, ERROR}, Emitter, SpawnOptions};
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let seen = Arc::new(Mutex::new(Vec::new()));
@@ -225,14 +218,16 @@ pub(crate) fn spawn_with_emitter(
     };
     let pid = child.as_ref().and_then(|c| c.id());
 
-    let mut stdio: Vec<Option<Socket>> = Vec::new();
+    let mut slots = Vec::new();
     let mut ipc = None;
     if let Some(prepared) = prepared {
-        for end in prepared.parent_ends {
-            stdio.push(match end {
-                Some(fd) => Some(crate::stdio::socket_of(fd)?),
-                None => None,
-            });
+        for (i, end) in prepared.parent_ends.into_iter().enumerate() {
+            slots.push(Arc::new(match end {
+                // stdin: the parent writes; a stream from the start.
+                Some(fd) if i == 0 => Slot::made(crate::stdio::socket_of(fd)?),
+                Some(fd) => Slot::output(fd),
+                None => Slot::none(),
+            }));
         }
         ipc = prepared.ipc;
     }
@@ -249,11 +244,9 @@ pub(crate) fn spawn_with_emitter(
         pid,
         spawnfile: file,
         spawnargs,
-        taken: stdio
-            .iter()
-            .map(|_| std::sync::atomic::AtomicBool::new(false))
-            .collect(),
-        stdio,
+        slots,
+        all: OnceLock::new(),
+        runtime: runtime.clone(),
         channel,
         state: Mutex::new(State::default()),
         phase,
@@ -302,6 +295,11 @@ pub(crate) fn spawn_with_emitter(
         });
     }
     setup(&cp);
+    // Output pipes the setup did not take are read ahead from now on (Node's
+    // socket reads ahead too); what is read waits for the taker.
+    for slot in &cp.inner.slots {
+        slot.start_reading(&runtime);
+    }
     let driver = cp.clone();
     let timeout = options.timeout.filter(|t| !t.is_zero());
     runtime.spawn(drive(
@@ -424,25 +422,21 @@ async fn drive(
     if let Some(c) = &inner.channel {
         c.settle_after_peer_exit().await;
     }
-    if let Some(stdin) = inner.stdio.first().and_then(Option::as_ref) {
+    if let Some(stdin) = inner.slots.first().and_then(|s| s.taken()) {
         stdin.destroy(None);
     }
     open_gate();
     inner.emitter.emit(&EXIT, info);
     inner.phase.send_replace(Phase::Exited);
 
-    // Node's flushStdio: streams nobody took are drained so they end. (Node
-    // resumes every stream; a stream taken with `stdout()` may be read with
-    // `read()` here, which resuming would starve, so it is left to its reader.)
-    for (i, s) in inner.stdio.iter().enumerate().skip(1) {
-        if let Some(s) = s {
-            if !inner.taken[i].load(std::sync::atomic::Ordering::Relaxed) {
-                s.resume();
-            }
-        }
+    // Node's flushStdio: output nobody took is read to its end (and kept for
+    // a later taker, see pipes.rs) so that 'close' comes; a stream taken is
+    // its reader's, and 'close' waits until it closed.
+    for slot in inner.slots.iter().skip(1) {
+        slot.set_exited();
     }
-    for s in inner.stdio.iter().skip(1).flatten() {
-        s.wait_closed().await;
+    for slot in inner.slots.iter().skip(1) {
+        slot.settled().await;
     }
     let mut emit_close = true;
     if let Some(c) = &inner.channel {

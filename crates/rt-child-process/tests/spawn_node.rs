@@ -116,16 +116,10 @@ async fn events_and_errors_match_node() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stdout_is_a_stream_and_stdin_writes_reach_the_child() {
-    // The streams are taken in spawn_with's setup, before the child runs: a
-    // child that exits before this thread calls stdout() has its untaken
-    // output drained (Node's flushStdio), a known race on a multi-thread
-    // runtime's block_on thread (failed 1 run in 20 under load).
-    let mut ls_out = None;
-    let ls = spawn_with("ls", ["-lh", "/usr"], SpawnOptions::new(), |c| {
-        ls_out = c.stdout().cloned();
-    })
-    .unwrap();
-    let out = within(20, "ls output", ls_out.unwrap().read_all()).await.unwrap();
+    let ls = spawn("ls", ["-lh", "/usr"], SpawnOptions::new()).unwrap();
+    let out = within(20, "ls output", ls.stdout().unwrap().read_all())
+        .await
+        .unwrap();
     let out: Vec<u8> = out.iter().flat_map(|b| b.to_vec()).collect();
     let expected = std::process::Command::new("ls")
         .args(["-lh", "/usr"])
@@ -138,15 +132,11 @@ async fn stdout_is_a_stream_and_stdin_writes_reach_the_child() {
     assert_eq!(ls.spawnargs(), ["ls", "-lh", "/usr"]);
     assert_eq!(ls.spawnfile(), "ls");
 
-    let mut cat_out = None;
-    let cat = spawn_with("cat", Vec::<String>::new(), SpawnOptions::new(), |c| {
-        cat_out = c.stdout().cloned();
-    })
-    .unwrap();
+    let cat = spawn("cat", Vec::<String>::new(), SpawnOptions::new()).unwrap();
     let stdin = cat.stdin().unwrap();
     assert!(stdin.write("hello ").unwrap());
     stdin.end_with("cat").unwrap();
-    let out = within(20, "cat output", cat_out.unwrap().read_all())
+    let out = within(20, "cat output", cat.stdout().unwrap().read_all())
         .await
         .unwrap();
     let out: Vec<u8> = out.iter().flat_map(|b| b.to_vec()).collect();

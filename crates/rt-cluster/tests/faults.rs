@@ -338,22 +338,19 @@ async fn sigterm_shuts_down_gracefully() {
 async fn a_worker_that_did_not_start_its_cluster_side_cannot_listen() {
     let cluster = Cluster::new().unwrap();
     cluster.setup_primary(Settings::new().exec(WORKER).args(vec![]).silent(true));
-    // The report comes through a file, not the worker's stderr: a worker that
-    // exits at once can have its untaken stderr drained (Node's flushStdio)
-    // before this thread takes it (a known rt-child-process race on a
-    // multi-thread runtime's block_on thread; see the closing note).
-    let dir = rt_tests::temp::TempDir::new("cluster-nostart");
-    let report = dir.path().join("report.json");
     let w = cluster
-        .fork([
-            ("RT_WORKER_MODE", "nostart"),
-            ("PORT", "0"),
-            ("REPORT_FILE", report.to_str().unwrap()),
-        ])
+        .fork([("RT_WORKER_MODE", "nostart"), ("PORT", "0")])
         .unwrap();
+    let stderr = w.process().stderr().unwrap().clone();
+    let out = within(20, "the worker's stderr", stderr.read_all())
+        .await
+        .unwrap();
+    let text: String = out
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
     let info = within(20, "the worker's exit", w.process().wait()).await.unwrap();
     assert_eq!(info.code, Some(1));
-    let text = std::fs::read_to_string(&report).expect("the worker wrote its listen report");
     assert!(text.contains("ERR_CLUSTER_WORKER_NOT_STARTED"), "{text}");
     // The cluster's 'exit' comes with (not before) the process's.
     let w2 = w.clone();

@@ -9,8 +9,7 @@
 //! `{listenError: {code, errno, syscall, address, port, message}}`, then
 //! the worker exits with 1 (as an uncaught `'error'` does in Node).
 //!
-//! `BODY` replaces the answer (the bench answers `Hello World\n`). `REPORT_FILE`: a failed
-//! listen's report is also written to that file.
+//! `BODY` replaces the answer (the bench answers `Hello World\n`).
 //!
 //! Primary: `WORKERS` (default 2) supervised workers (restarted when they
 //! crash), `NODE_CLUSTER_SCHED_POLICY`, events printed as JSON lines
@@ -78,9 +77,6 @@ async fn run() {
             "address": e.address(), "port": e.port(), "message": e.message(),
         }});
         eprintln!("{report}");
-        if let Some(path) = env("REPORT_FILE") {
-            let _ = std::fs::write(path, report.to_string());
-        }
         if let Some(w) = rt_cluster::worker_side::current() {
             let _ = w.send(&report);
             // Let the message go before exiting.
