@@ -68,14 +68,22 @@ impl Buffer {
     /// # Ok::<(), rt_buffer::Error>(())
     /// ```
     #[doc(alias = "allocUnsafe")]
+    #[inline]
     pub fn alloc_unsafe(size: usize) -> Result<Buffer> {
         if size >= POOL_SIZE >> 1 {
-            check_size(size)?;
-            return Ok(Buffer::from_recycled(Recycled::new(size)));
+            return Self::alloc_large(size);
         }
         Ok(Buffer::from_unique(
             POOL.with(|pool| pool.borrow_mut().take(size)),
         ))
+    }
+
+    /// A large `alloc_unsafe` (out of line: the small path above is inlined
+    /// into callers, so its result is built in their registers).
+    #[inline(never)]
+    fn alloc_large(size: usize) -> Result<Buffer> {
+        check_size(size)?;
+        Ok(Buffer::from_recycled(Recycled::new(size)))
     }
 
     /// `Buffer.allocUnsafeSlow(size)`: like [`alloc_unsafe`](Buffer::alloc_unsafe),

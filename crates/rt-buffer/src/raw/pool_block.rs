@@ -49,6 +49,7 @@ impl PoolBlock {
 
     /// A private piece of `size` bytes (`size <= BLOCK_SIZE`) of old data or
     /// zeros; the next piece starts 8-byte aligned, as in Node.
+    #[inline]
     pub(crate) fn take(&mut self, size: usize) -> BytesMut {
         if self.rest.len() < size {
             self.refill();
@@ -77,6 +78,8 @@ impl PoolBlock {
 
     /// A full block again: the current one when no piece of it is alive,
     /// else a fresh zeroed one.
+    #[cold]
+    #[inline(never)]
     fn refill(&mut self) {
         self.rest.clear();
         if self.base != 0
