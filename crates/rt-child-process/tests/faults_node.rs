@@ -5,20 +5,16 @@
 //! child forked by an rt parent and by a Node parent), and a peer that
 //! never reads.
 
-use std::sync::{Arc, Mutex};
+mod common;
 
-use rt_child_process::events::{CLOSE, DISCONNECT, ERROR, EXIT, MESSAGE, SPAWN};
+use std::sync::Mutex;
+
+use rt_child_process::events::{DISCONNECT, ERROR, MESSAGE};
 use rt_child_process::{ChildProcess, Emitter, ForkOptions, SpawnOptions, Stdio, fork_with, ipc, spawn_with};
 use rt_tests::node::node_or_skip;
 use rt_tests::temp::TempDir;
 use rt_tests::wait::within;
 use serde_json::{Value, json};
-
-fn write(dir: &TempDir, name: &str, text: &str) -> String {
-    let p = dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_string()
-}
 
 /// A Node parent that records what the parent of `two node processes`
 /// sees: `{kind: 'fork', module}` or `{kind: 'spawn', file, args}` (with
@@ -43,10 +39,10 @@ c.on('close', (a, b) => { ev.push(['close', a, b]); print(); });
 
 /// The same listeners in rt; the log goes out once `closed()` returns
 /// (after 'close', or without it where Node has none).
-fn record(c: &ChildProcess, disconnect_on_message: bool) -> Arc<Mutex<Vec<Value>>> {
-    let log = Arc::new(Mutex::new(Vec::<Value>::new()));
-    let l = log.clone();
-    c.on(&SPAWN, move |_| l.lock().unwrap().push(json!(["spawn"])));
+fn record(c: &ChildProcess, disconnect_on_message: bool) -> common::Log {
+    let log = common::Log::default();
+    common::log_spawn_and_exit(c, &log);
+    common::log_disconnect(c, &log);
     let (l, me) = (log.clone(), c.clone());
     c.on(&MESSAGE, move |m| {
         l.lock().unwrap().push(json!(["message", m]));
@@ -58,18 +54,7 @@ fn record(c: &ChildProcess, disconnect_on_message: bool) -> Arc<Mutex<Vec<Value>
     c.on(&ERROR, move |e| {
         l.lock().unwrap().push(json!(["error", e.code()]))
     });
-    let l = log.clone();
-    c.on(&DISCONNECT, move |_| {
-        l.lock().unwrap().push(json!(["disconnect"]))
-    });
-    let l = log.clone();
-    c.on(&EXIT, move |i| {
-        l.lock().unwrap().push(json!(["exit", i.code, i.signal]))
-    });
-    let l = log.clone();
-    c.on(&CLOSE, move |i| {
-        l.lock().unwrap().push(json!(["close", i.code, i.signal]))
-    });
+    drop(common::log_close(c, &log, |_| Value::Null));
     log
 }
 
@@ -79,7 +64,7 @@ fn quiet() -> Vec<Stdio> {
 
 /// Runs the scenario `o` in node and in rt, and compares the logs.
 async fn compare(node: &rt_tests::node::Node, dir: &TempDir, o: Value, what: &str) -> Value {
-    let parent_js = write(dir, "parent.cjs", NODE_PARENT);
+    let parent_js = common::write(dir, "parent.cjs", NODE_PARENT);
     let expected: Value =
         serde_json::from_slice(&node.run_file(parent_js.as_ref(), &[&o.to_string()], b"")).unwrap();
     let dm = o["disconnectOnMessage"].as_bool().unwrap_or(false);
@@ -123,7 +108,7 @@ async fn a_child_dying_in_the_middle_of_a_message_is_seen_as_node_sees_it() {
         return;
     };
     let dir = TempDir::new("rt-faults");
-    let child_js = write(
+    let child_js = common::write(
         &dir,
         "cut.cjs",
         r#"require('fs').writeSync(3, '{"a":1}\n{"cut": ');
@@ -168,7 +153,7 @@ async fn after_the_parents_own_disconnect_close_does_not_come_as_in_node() {
         return;
     };
     let dir = TempDir::new("rt-faults");
-    let child_js = write(
+    let child_js = common::write(
         &dir,
         "child.cjs",
         r#"process.on('message', () => {});
@@ -319,14 +304,14 @@ fn a_child_whose_parent_dies_sees_disconnect_and_exits() {
     let dir = TempDir::new("rt-faults");
     let me = std::env::current_exe().unwrap();
     let me = me.to_str().unwrap();
-    let child_js = write(
+    let child_js = common::write(
         &dir,
         "child.cjs",
         r#"const fs = require('fs');
 process.on('disconnect', () => { fs.writeFileSync(process.env.RT_ORPHAN_LOG, JSON.stringify(['disconnect', process.connected])); process.exit(0); });
 process.send({ready: process.pid});"#,
     );
-    let node_parent = write(
+    let node_parent = common::write(
         &dir,
         "parent.cjs",
         r#"const o = JSON.parse(process.argv[2]);
@@ -431,7 +416,7 @@ async fn a_grandchild_does_not_keep_the_channel_open() {
         return;
     };
     let dir = TempDir::new("rt-faults");
-    let child_js = write(
+    let child_js = common::write(
         &dir,
         "gp.cjs",
         r#"require('child_process').spawn('sleep', ['3'], {stdio: 'ignore', detached: true}).unref();

@@ -3,6 +3,8 @@
 //! on them), and a server sent by a Node parent to an rt child (this test
 //! binary, re-executed), which serves on it.
 
+mod common;
+
 use rt_child_process::ipc::{self, ReceivedHandle, SendHandle};
 use rt_child_process::{ForkOptions, fork};
 use rt_net::{Server, connect};
@@ -10,12 +12,6 @@ use rt_tests::node::node_or_skip;
 use rt_tests::temp::TempDir;
 use rt_tests::wait::within;
 use serde_json::json;
-
-fn write(dir: &TempDir, name: &str, text: &str) -> String {
-    let p = dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_string()
-}
 
 async fn read_all(port: u16) -> String {
     let c = connect(("127.0.0.1", port)).await.expect("connect");
@@ -45,7 +41,7 @@ async fn rt_parent_sends_a_server_and_a_socket_to_a_node_child() {
         return;
     };
     let dir = TempDir::new("rt-handles");
-    let child_js = write(&dir, "child.cjs", NODE_CHILD);
+    let child_js = common::write(&dir, "child.cjs", NODE_CHILD);
     let child = fork(&child_js, Vec::<String>::new(), ForkOptions::new().silent(true)).unwrap();
 
     // A listening server: the child serves on it once ours is closed.
@@ -129,7 +125,7 @@ async fn node_parent_sends_a_server_to_an_rt_child() {
     };
     let dir = TempDir::new("rt-handles");
     let me = std::env::current_exe().unwrap();
-    let parent = write(
+    let parent = common::write(
         &dir,
         "parent.cjs",
         r#"

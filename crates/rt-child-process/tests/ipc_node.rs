@@ -3,9 +3,11 @@
 //! child, event order compared with two Node processes, volume (10,000
 //! messages in order, a 6 MB message), bad input and closed channels.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
-use rt_child_process::events::{CLOSE, DISCONNECT, ERROR, EXIT, MESSAGE, SPAWN};
+use rt_child_process::events::{CLOSE, DISCONNECT, ERROR, EXIT, MESSAGE};
 use rt_child_process::{ChildProcess, Emitter, ForkOptions, fork, fork_with, ipc};
 use rt_tests::node::node_or_skip;
 use rt_tests::temp::TempDir;
@@ -32,24 +34,17 @@ c.on('exit', (a, b) => ev.push(['exit', a, b]));
 c.on('close', (a, b) => { ev.push(['close', a, b]); console.log(JSON.stringify(ev)); });
 "#;
 
-fn write(dir: &TempDir, name: &str, text: &str) -> String {
-    let p = dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_string()
-}
-
 /// The rt parent: the same script as NODE_PARENT, with rt's fork.
 fn rt_parent(module: &str) -> (ChildProcess, tokio::sync::oneshot::Receiver<Value>) {
-    let log = Arc::new(Mutex::new(Vec::<Value>::new()));
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let tx = Mutex::new(Some(tx));
+    let log = common::Log::default();
+    let mut rx = None;
     let child = fork_with(
         module,
         Vec::<String>::new(),
         ForkOptions::new().silent(true),
         |c| {
-            let l = log.clone();
-            c.on(&SPAWN, move |_| l.lock().unwrap().push(json!(["spawn"])));
+            common::log_spawn_and_exit(c, &log);
+            common::log_disconnect(c, &log);
             let (l, me) = (log.clone(), c.clone());
             c.on(&MESSAGE, move |m| {
                 l.lock().unwrap().push(json!(["message", m]));
@@ -60,26 +55,11 @@ fn rt_parent(module: &str) -> (ChildProcess, tokio::sync::oneshot::Receiver<Valu
                 };
                 me.send(&reply).expect("reply sent");
             });
-            let l = log.clone();
-            c.on(&DISCONNECT, move |_| {
-                l.lock().unwrap().push(json!(["disconnect"]))
-            });
-            let l = log.clone();
-            c.on(&EXIT, move |i| {
-                l.lock().unwrap().push(json!(["exit", i.code, i.signal]))
-            });
-            let l = log.clone();
-            c.on(&CLOSE, move |i| {
-                let mut l = l.lock().unwrap();
-                l.push(json!(["close", i.code, i.signal]));
-                if let Some(tx) = tx.lock().unwrap().take() {
-                    let _ = tx.send(Value::Array(l.clone()));
-                }
-            });
+            rx = Some(common::log_close(c, &log, |l| Value::Array(l.to_vec())));
         },
     )
     .expect("fork");
-    (child, rx)
+    (child, rx.expect("setup ran"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,8 +68,8 @@ async fn rt_parent_and_node_child_match_two_node_processes() {
         return;
     };
     let dir = TempDir::new("rt-ipc");
-    let child_js = write(&dir, "child.cjs", ECHO_CHILD);
-    let parent_js = write(&dir, "parent.cjs", NODE_PARENT);
+    let child_js = common::write(&dir, "child.cjs", ECHO_CHILD);
+    let parent_js = common::write(&dir, "parent.cjs", NODE_PARENT);
     let arg = json!({"module": child_js, "args": []}).to_string();
     let expected: Value = serde_json::from_slice(&node.run_file(parent_js.as_ref(), &[&arg], b"")).unwrap();
 
@@ -116,8 +96,8 @@ async fn node_parent_forks_an_rt_child_like_a_node_child() {
         return;
     };
     let dir = TempDir::new("rt-ipc");
-    let child_js = write(&dir, "child.cjs", ECHO_CHILD);
-    let parent_js = write(&dir, "parent.cjs", NODE_PARENT);
+    let child_js = common::write(&dir, "child.cjs", ECHO_CHILD);
+    let parent_js = common::write(&dir, "parent.cjs", NODE_PARENT);
     let node_child = json!({"module": child_js, "args": []}).to_string();
     let expected: Value =
         serde_json::from_slice(&node.run_file(parent_js.as_ref(), &[&node_child], b"")).unwrap();
@@ -130,7 +110,7 @@ async fn node_parent_forks_an_rt_child_like_a_node_child() {
                           "execPath": me.to_str().unwrap()})
     .to_string();
     let script = format!("process.env.RT_IPC_CHILD = '1';\n{NODE_PARENT}");
-    let parent2 = write(&dir, "parent_rt.cjs", &script);
+    let parent2 = common::write(&dir, "parent_rt.cjs", &script);
     let got: Value = serde_json::from_slice(&node.run_file(parent2.as_ref(), &[&rt_child], b"")).unwrap();
     assert_eq!(got, expected);
     assert_eq!(got.as_array().unwrap().len(), 6, "{got}");
@@ -162,7 +142,7 @@ async fn ten_thousand_messages_in_order_and_a_6mb_message() {
         return;
     };
     let dir = TempDir::new("rt-ipc");
-    let child_js = write(&dir, "child.cjs", ECHO_CHILD);
+    let child_js = common::write(&dir, "child.cjs", ECHO_CHILD);
     let child = fork(&child_js, Vec::<String>::new(), ForkOptions::new().silent(true)).unwrap();
     let hello = within(20, "hello", child.recv()).await.unwrap();
     assert_eq!(hello, json!({"hello": "from child"}));
@@ -198,7 +178,7 @@ async fn bad_lines_are_errors_with_the_bytes_and_a_cut_message_is_dropped() {
         return;
     };
     let dir = TempDir::new("rt-ipc");
-    let child_js = write(
+    let child_js = common::write(
         &dir,
         "bad.cjs",
         r#"const fs = require('fs');
@@ -239,7 +219,7 @@ async fn disconnect_closes_and_twice_is_an_error() {
         return;
     };
     let dir = TempDir::new("rt-ipc");
-    let child_js = write(&dir, "child.cjs", ECHO_CHILD);
+    let child_js = common::write(&dir, "child.cjs", ECHO_CHILD);
     let child = fork(&child_js, Vec::<String>::new(), ForkOptions::new().silent(true)).unwrap();
     assert!(child.connected());
     assert_eq!(
@@ -280,8 +260,8 @@ async fn messages_then_disconnect_then_exit_as_node_orders_them() {
         return;
     };
     let dir = TempDir::new("rt-ipc");
-    let child_js = write(&dir, "burst.cjs", BURST_CHILD);
-    let parent_js = write(
+    let child_js = common::write(&dir, "burst.cjs", BURST_CHILD);
+    let parent_js = common::write(
         &dir,
         "pburst.cjs",
         r#"const c = require('child_process').fork(process.argv[2]);
@@ -337,7 +317,7 @@ async fn internal_messages_go_to_the_hook_only() {
         return;
     };
     let dir = TempDir::new("ipc-internal");
-    let module = write(
+    let module = common::write(
         &dir,
         "worker.js",
         r#"

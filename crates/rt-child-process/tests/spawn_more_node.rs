@@ -3,48 +3,16 @@
 //! abort handle, a socket as a child's stdio, and 'spawn' for a listener
 //! added right after spawn(), each against what node does.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use rt_child_process::events::{CLOSE, ERROR, EXIT, SPAWN};
-use rt_child_process::{
-    AbortController, ChildProcess, Emitter, Signal, SpawnOptions, Stdio, spawn, spawn_with,
-};
+use rt_child_process::{AbortController, Emitter, Signal, SpawnOptions, Stdio, spawn, spawn_with};
 use rt_tests::node::node_or_skip;
 use rt_tests::temp::TempDir;
 use rt_tests::wait::within;
 use serde_json::{Value, json};
-
-fn error_json(e: &rt_child_process::Error) -> Value {
-    json!({"code": e.code(), "errno": e.errno(), "syscall": e.syscall(), "path": e.path(),
-           "spawnargs": e.spawnargs(), "message": e.message()})
-}
-
-/// Node's listeners of the error cases, as rt listeners; the log goes out
-/// at 'close'.
-fn record(child: &ChildProcess) -> tokio::sync::oneshot::Receiver<Value> {
-    let log = Arc::new(Mutex::new(Vec::<Value>::new()));
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let tx = Mutex::new(Some(tx));
-    let l = log.clone();
-    child.on(&SPAWN, move |_| l.lock().unwrap().push(json!(["spawn"])));
-    let l = log.clone();
-    child.on(&EXIT, move |i| {
-        l.lock().unwrap().push(json!(["exit", i.code, i.signal]))
-    });
-    let l = log.clone();
-    child.on(&ERROR, move |e| {
-        l.lock().unwrap().push(json!(["error", error_json(e)]))
-    });
-    let pid = child.pid();
-    child.on(&CLOSE, move |i| {
-        let mut l = log.lock().unwrap();
-        l.push(json!(["close", i.code, i.signal]));
-        if let Some(tx) = tx.lock().unwrap().take() {
-            let _ = tx.send(json!({"pid": pid.is_some(), "ev": l.clone()}));
-        }
-    });
-    rx
-}
 
 const NODE_LISTENERS: &str = r#"
 const listen = (c, done) => {
@@ -117,8 +85,10 @@ fn scenario_child() {
             other => panic!("unknown scenario {other}"),
         };
         let mut log = None;
-        let _child = spawn_with(file, args, SpawnOptions::new(), |c| log = Some(record(c)))
-            .expect("a run-time error is an event, not Err");
+        let _child = spawn_with(file, args, SpawnOptions::new(), |c| {
+            log = Some(common::record_spawn(c, "ev"))
+        })
+        .expect("a run-time error is an event, not Err");
         let got = within(20, "the failed child's close", log.unwrap())
             .await
             .unwrap();

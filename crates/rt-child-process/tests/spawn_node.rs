@@ -2,16 +2,16 @@
 //! (node is run for the expectations), stdio as rt streams, kill, timeout,
 //! no zombies.
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rt_child_process::events::{CLOSE, ERROR, EXIT, SPAWN};
-use rt_child_process::{ChildProcess, Emitter, Signal, SpawnOptions, Stdio, spawn, spawn_with};
+use rt_child_process::{Signal, SpawnOptions, Stdio, spawn, spawn_with};
 use rt_tests::node::node_or_skip;
 use rt_tests::temp::TempDir;
 use rt_tests::wait::within;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The cases: label, file, args, cwd.
 fn cases(dir: &str) -> Vec<(&'static str, String, Vec<String>, Option<String>)> {
@@ -25,38 +25,6 @@ fn cases(dir: &str) -> Vec<(&'static str, String, Vec<String>, Option<String>)> 
         ("directory", s("/tmp"), vec![], None),
         ("badcwd", s("ls"), vec![s("-l")], Some(s("/nope/not/here"))),
     ]
-}
-
-fn error_json(e: &rt_child_process::Error) -> Value {
-    json!({"code": e.code(), "errno": e.errno(), "syscall": e.syscall(), "path": e.path(),
-           "spawnargs": e.spawnargs(), "message": e.message()})
-}
-
-/// Records the child's events as Node's listener script below does, and
-/// sends the log out when 'close' comes.
-fn record(child: &ChildProcess) -> tokio::sync::oneshot::Receiver<Value> {
-    let log = Arc::new(Mutex::new(Vec::<Value>::new()));
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let tx = Mutex::new(Some(tx));
-    let l = log.clone();
-    child.on(&SPAWN, move |_| l.lock().unwrap().push(json!(["spawn"])));
-    let l = log.clone();
-    child.on(&EXIT, move |i| {
-        l.lock().unwrap().push(json!(["exit", i.code, i.signal]))
-    });
-    let l = log.clone();
-    child.on(&ERROR, move |e| {
-        l.lock().unwrap().push(json!(["error", error_json(e)]))
-    });
-    let pid = child.pid();
-    child.on(&CLOSE, move |i| {
-        let mut l = log.lock().unwrap();
-        l.push(json!(["close", i.code, i.signal]));
-        if let Some(tx) = tx.lock().unwrap().take() {
-            let _ = tx.send(json!({"pid": pid.is_some(), "events": l.clone()}));
-        }
-    });
-    rx
 }
 
 const NODE_SCRIPT: &str = r#"
@@ -100,8 +68,10 @@ async fn events_and_errors_match_node() {
             o = o.cwd(c);
         }
         let mut log = None;
-        let _child =
-            spawn_with(file, args.clone(), o, |c| log = Some(record(c))).expect("spawn returns a child");
+        let _child = spawn_with(file, args.clone(), o, |c| {
+            log = Some(common::record_spawn(c, "events"))
+        })
+        .expect("spawn returns a child");
         let log = log.expect("setup ran");
         let got = within(20, &format!("'close' of {label}"), log)
             .await

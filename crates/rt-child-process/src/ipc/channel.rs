@@ -697,6 +697,34 @@ async fn write_handle(inner: &Shared, sent: Sent, mut data: Bytes) -> io::Result
     write_batch(inner, &mut [data]).await
 }
 
+/// One `recvmsg`. A short read that brought no fds emptied the socket
+/// (without `SO_PASSCRED` the kernel joins every queued segment into one
+/// read and stops early only after a segment that carried fds), so the
+/// reactor's readiness is cleared at once (tokio keeps it if a newer event
+/// came): this saves the `recvmsg` that would only say `EAGAIN`, which sat
+/// on the reply's path (the task waiting for the message runs after it).
+fn recv_now(io: &Io, buf: &mut [u8], fds: &mut VecDeque<OwnedFd>) -> io::Result<usize> {
+    let Io::Unix(s) = io else {
+        return io.try_recv_with_fds(buf, fds).map(|r| r.bytes);
+    };
+    let want = buf.len();
+    let mut got = None;
+    let result = s.try_io(tokio::io::Interest::READABLE, || {
+        let r = io.try_recv_with_fds(buf, fds)?;
+        got = Some(r.bytes);
+        if r.bytes > 0 && r.bytes < want && r.fds == 0 {
+            Err(io::ErrorKind::WouldBlock.into())
+        } else {
+            Ok(())
+        }
+    });
+    match (got, result) {
+        (Some(n), _) => Ok(n),
+        (None, Err(e)) => Err(e),
+        (None, Ok(())) => Err(io::ErrorKind::WouldBlock.into()),
+    }
+}
+
 /// Reads lines until end of file, delivering messages in order.
 async fn read_loop(inner: Arc<Shared>) {
     let mut buf = BytesMut::new();
@@ -709,9 +737,9 @@ async fn read_loop(inner: Arc<Shared>) {
             report(&inner, Error::syscall_failed(&e, "read"));
             break;
         }
-        let n = match inner.io.try_recv_with_fds(&mut scratch, &mut fds) {
-            Ok(r) if r.bytes == 0 => break,
-            Ok(r) => r.bytes,
+        let n = match recv_now(&inner.io, &mut scratch, &mut fds) {
+            Ok(0) => break,
+            Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) if e.raw_os_error() == Some(libc::ECONNRESET) => break,
