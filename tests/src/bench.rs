@@ -11,6 +11,16 @@
 //! carry `"who":"tokio"` (or `"cp"`...) for a reference measured by the Rust
 //! side; the xtask shows it as an extra column. Everything else a benchmark
 //! prints is passed through untouched.
+//!
+//! For servers under load (the http, cluster and web suites): [`server`]
+//! starts a server in a process of its own and reads its port, [`wrk`] runs
+//! the load generator and reads its report, [`procstat`] reads a process's
+//! CPU time and memory from `/proc`, so that the figure is the server's CPU
+//! per request (on a small box the load generator shares the CPU).
+
+pub mod procstat;
+pub mod server;
+pub mod wrk;
 
 use std::time::{Duration, Instant};
 

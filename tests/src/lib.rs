@@ -15,7 +15,9 @@
 //!   inputs, on every machine).
 //! - [`bench`](mod@bench): timing loops and the `BENCH {...}` line format that
 //!   `cargo xtask bench` reads from a Rust benchmark and from its Node twin
-//!   (`tests/node/bench.js` is the Node side of the same format).
+//!   (`tests/node/bench.js` is the Node side of the same format), and the
+//!   harness for servers under load (a server process, `wrk`, its CPU and
+//!   memory from `/proc`).
 //!
 //! The crate's own `tests/` folder holds the cross-crate integration tests.
 #![forbid(unsafe_code)]

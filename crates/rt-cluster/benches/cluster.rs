@@ -19,6 +19,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use rt_tests::bench::procstat;
+use rt_tests::bench::wrk::{self, Load, Wrk};
 use rt_tests::bench::{Better, report_as};
 
 const NODE_CLUSTER: &str = r#"
@@ -103,32 +105,11 @@ impl Cluster {
 
     /// utime + stime of the primary and the workers, in seconds.
     fn cpu_secs(&self) -> f64 {
-        let ticks = clock_ticks();
-        self.pids
-            .iter()
-            .map(|pid| {
-                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-                let after = stat.rsplit(')').next().unwrap_or("");
-                let f: Vec<&str> = after.split_whitespace().collect();
-                let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-                (t(11) + t(12)) / ticks
-            })
-            .sum()
+        procstat::cpu_secs_of(&self.pids)
     }
 
     fn rss_bytes(&self) -> f64 {
-        self.pids
-            .iter()
-            .map(|pid| {
-                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-                status
-                    .lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .map_or(0.0, |kb| kb * 1024.0)
-            })
-            .sum()
+        procstat::rss_bytes_of(&self.pids)
     }
 }
 
@@ -153,69 +134,13 @@ impl Drop for Cluster {
     }
 }
 
-fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-struct Load {
-    requests: f64,
-    secs: f64,
-    p99_ms: f64,
-    errors: String,
-}
-
-fn wrk(port: u16, conns: usize, secs: u64, close: bool) -> Result<Load, String> {
-    let mut cmd = Command::new("wrk");
-    cmd.args(["-t1", &format!("-c{conns}"), &format!("-d{secs}s"), "--latency"]);
+/// wrk against the cluster's `/`, `conns` connections (`close`: one request each).
+fn load(port: u16, conns: usize, secs: u64, close: bool) -> Result<Load, String> {
+    let mut w = Wrk::new(port).conns(conns).secs(secs);
     if close {
-        cmd.args(["-H", "Connection: close"]);
+        w = w.header("Connection: close");
     }
-    cmd.arg(format!("http://127.0.0.1:{port}/"));
-    let out = cmd.output().map_err(|e| format!("wrk: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let mut load = Load {
-        requests: 0.0,
-        secs: secs as f64,
-        p99_ms: 0.0,
-        errors: String::new(),
-    };
-    for line in text.lines() {
-        let t = line.trim();
-        if let Some(v) = t.strip_prefix("99%") {
-            load.p99_ms = duration_ms(v.trim());
-        }
-        if let Some((n, rest)) = t.split_once(" requests in ") {
-            load.requests = n.trim().parse().unwrap_or(0.0);
-            load.secs = duration_ms(rest.split(',').next().unwrap_or("").trim()) / 1000.0;
-        }
-        if t.starts_with("Socket errors") || t.starts_with("Non-2xx") {
-            load.errors = t.to_string();
-        }
-    }
-    if load.requests == 0.0 {
-        return Err(format!("wrk served no requests:\n{text}"));
-    }
-    Ok(load)
-}
-
-fn duration_ms(v: &str) -> f64 {
-    let num: String = v
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    let n: f64 = num.parse().unwrap_or(0.0);
-    match &v[num.len()..] {
-        "us" => n / 1000.0,
-        "ms" => n,
-        "s" => n * 1000.0,
-        "m" => n * 60_000.0,
-        _ => n,
-    }
+    w.run()
 }
 
 fn secs() -> u64 {
@@ -226,7 +151,7 @@ fn secs() -> u64 {
 }
 
 fn bench() -> Result<(), String> {
-    if Command::new("wrk").arg("--version").output().is_err() {
+    if !wrk::available() {
         return Err("wrk is missing (Debian package `wrk`)".into());
     }
     let have_node = Command::new("node")
@@ -239,34 +164,21 @@ fn bench() -> Result<(), String> {
             continue;
         }
         let c = Cluster::start(who)?;
-        let _ = wrk(c.port, 64, 1, false); // warm-up
+        let _ = load(c.port, 64, 1, false); // warm-up
         let before = c.cpu_secs();
-        let load = wrk(c.port, 64, secs(), false)?;
+        let run = load(c.port, 64, secs(), false)?;
         let cpu = c.cpu_secs() - before;
-        if !load.errors.is_empty() {
-            eprintln!("   {who} keep-alive: {}", load.errors);
+        if let Some(e) = run.errors.last() {
+            eprintln!("   {who} keep-alive: {e}");
         }
         let fig = "hello, 2 workers, 64 keep-alive conns";
-        report_as(
-            who,
-            &format!("{fig}: CPU (primary + workers)"),
-            "µs/req",
-            Better::Lower,
-            cpu * 1e6 / load.requests,
-        );
-        report_as(
-            who,
-            &format!("{fig}: req/s"),
-            "req/s",
-            Better::Higher,
-            load.requests / load.secs,
-        );
-        report_as(who, &format!("{fig}: p99"), "ms", Better::Lower, load.p99_ms);
+        run.report_cpu_and_rate(who, fig, "CPU (primary + workers)", cpu);
+        report_as(who, &format!("{fig}: p99"), "ms", Better::Lower, run.p99_ms);
         let before = c.cpu_secs();
-        let load = wrk(c.port, 16, secs(), true)?;
+        let run = load(c.port, 16, secs(), true)?;
         let cpu = c.cpu_secs() - before;
-        if !load.errors.is_empty() {
-            eprintln!("   {who} hand-off: {}", load.errors);
+        if let Some(e) = run.errors.last() {
+            eprintln!("   {who} hand-off: {e}");
         }
         let fig = "hand-off, 1 request per connection, 16 clients";
         report_as(
@@ -274,14 +186,14 @@ fn bench() -> Result<(), String> {
             &format!("{fig}: conns/s"),
             "conn/s",
             Better::Higher,
-            load.requests / load.secs,
+            run.requests / run.secs,
         );
         report_as(
             who,
             &format!("{fig}: CPU"),
             "µs/conn",
             Better::Lower,
-            cpu * 1e6 / load.requests,
+            cpu * 1e6 / run.requests,
         );
         report_as(
             who,

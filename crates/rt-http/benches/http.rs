@@ -14,12 +14,13 @@
 //! `wrk` comes from Debian's packages: installed with apt-get when missing
 //! and possible, otherwise the bench says so and reports nothing.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use rt_tests::bench::server::{ServerProcess, pinned_cores};
+use rt_tests::bench::wrk::{self, Wrk};
 use rt_tests::bench::{Better, report_as};
 
 fn main() {
@@ -127,170 +128,14 @@ async fn hyper_server() {
 
 // ---- the driver ----
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(who: &str, pin: Option<usize>) -> Result<Server, String> {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/support/node_server.js");
-        let mut cmd = match pin {
-            Some(core) => {
-                let mut c = Command::new("taskset");
-                c.args(["-c", &core.to_string()]);
-                c
-            }
-            None => Command::new("env"),
-        };
-        match who {
-            "node" => cmd.arg("node").arg(script),
-            other => cmd.arg(exe).args(["--serve", other]),
-        };
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("starting the {who} server: {e}"))?;
-        let mut line = String::new();
-        let out = child.stdout.take().ok_or("no stdout")?;
-        BufReader::new(out)
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        let port = line
-            .trim()
-            .parse()
-            .map_err(|_| format!("the {who} server printed {line:?}, not a port"))?;
-        Ok(Server { child, port })
-    }
-
-    /// utime + stime of the server process, in seconds.
-    fn cpu_secs(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // Fields after the ")" closing the command name: state is field 3.
-        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        // utime is field 14, stime 15: indices 11 and 12 after the ")".
-        (ticks(11) + ticks(12)) / clock_ticks()
-    }
-
-    fn rss_bytes(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb * 1024.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-fn ensure_wrk() -> Result<(), String> {
-    let have = || Command::new("wrk").arg("--version").output().is_ok();
-    if have() {
-        return Ok(());
-    }
-    eprintln!("-- wrk not found: installing it from Debian's packages (apt-get install -y wrk)");
-    let _ = Command::new("apt-get")
-        .args(["install", "-y", "-qq", "wrk"])
-        .status();
-    if !have() {
-        let _ = Command::new("apt-get").args(["update", "-qq"]).status();
-        let _ = Command::new("apt-get")
-            .args(["install", "-y", "-qq", "wrk"])
-            .status();
-    }
-    if have() {
-        Ok(())
-    } else {
-        Err("wrk is missing and could not be installed".into())
-    }
-}
-
-struct Load {
-    requests: f64,
-    secs: f64,
-    p99_ms: f64,
-}
-
-fn wrk(
-    port: u16,
-    path: &str,
-    conns: usize,
-    secs: u64,
-    pin: Option<usize>,
-    script: Option<&str>,
-) -> Result<Load, String> {
-    let mut cmd = match pin {
-        Some(core) => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", &core.to_string(), "wrk"]);
-            c
+fn start(who: &str, core: Option<usize>) -> Result<ServerProcess, String> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/support/node_server.js");
+    match who {
+        "node" => ServerProcess::start(who, "node", &[script], core),
+        other => {
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            ServerProcess::start(who, exe, &["--serve", other], core)
         }
-        None => Command::new("wrk"),
-    };
-    cmd.args(["-t1", &format!("-c{conns}"), &format!("-d{secs}s"), "--latency"]);
-    if let Some(s) = script {
-        cmd.args(["-s", s]);
-    }
-    cmd.arg(format!("http://127.0.0.1:{port}{path}"));
-    let out = cmd.output().map_err(|e| format!("wrk: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let mut load = Load {
-        requests: 0.0,
-        secs: secs as f64,
-        p99_ms: 0.0,
-    };
-    for line in text.lines() {
-        let t = line.trim();
-        if let Some(v) = t.strip_prefix("99%") {
-            load.p99_ms = duration_ms(v.trim());
-        }
-        if let Some((n, rest)) = t.split_once(" requests in ") {
-            load.requests = n.trim().parse().unwrap_or(0.0);
-            let d = rest.split(',').next().unwrap_or("");
-            load.secs = duration_ms(d.trim()) / 1000.0;
-        }
-    }
-    if load.requests == 0.0 {
-        return Err(format!("wrk served no requests:\n{text}"));
-    }
-    Ok(load)
-}
-
-fn duration_ms(v: &str) -> f64 {
-    let num: String = v
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    let unit = &v[num.len()..];
-    let n: f64 = num.parse().unwrap_or(0.0);
-    match unit {
-        "us" => n / 1000.0,
-        "ms" => n,
-        "s" => n * 1000.0,
-        "m" => n * 60_000.0,
-        _ => n,
     }
 }
 
@@ -304,36 +149,22 @@ fn secs() -> u64 {
 const WHO: [&str; 3] = ["rt", "hyper", "node"];
 
 fn bench() -> Result<(), String> {
-    ensure_wrk()?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let modes: Vec<(Option<(usize, usize)>, &str)> = if cores >= 2 {
-        vec![(Some((0, 1)), ", pinned"), (None, "")]
-    } else {
-        vec![(None, "")]
+    wrk::ensure()?;
+    let modes: Vec<(Option<(usize, usize)>, &str)> = match pinned_cores() {
+        Some(cores) => vec![(Some(cores), ", pinned"), (None, "")],
+        None => vec![(None, "")],
     };
     for (pin, label) in &modes {
         for who in WHO {
-            let server = Server::start(who, pin.map(|p| p.0))?;
+            let server = start(who, pin.map(|p| p.0))?;
+            let hello = Wrk::new(server.port()).conns(64).core(pin.map(|p| p.1));
             // warm-up
-            let _ = wrk(server.port, "/", 64, 1, pin.map(|p| p.1), None);
+            let _ = hello.clone().secs(1).run();
             let before = server.cpu_secs();
-            let load = wrk(server.port, "/", 64, secs(), pin.map(|p| p.1), None)?;
+            let load = hello.secs(secs()).run()?;
             let cpu = server.cpu_secs() - before;
             let figure = format!("hello, 64 keep-alive conns{label}");
-            report_as(
-                who,
-                &format!("{figure}: server CPU"),
-                "µs/req",
-                Better::Lower,
-                cpu * 1e6 / load.requests,
-            );
-            report_as(
-                who,
-                &format!("{figure}: req/s"),
-                "req/s",
-                Better::Higher,
-                load.requests / load.secs,
-            );
+            load.report_cpu_and_rate(who, &figure, "server CPU", cpu);
             report_as(who, &format!("{figure}: p99"), "ms", Better::Lower, load.p99_ms);
         }
     }
@@ -347,9 +178,14 @@ fn bench() -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     for who in WHO {
-        let server = Server::start(who, None)?;
+        let server = start(who, None)?;
         let before = server.cpu_secs();
-        let load = wrk(server.port, "/echo", 8, secs(), None, lua.to_str())?;
+        let load = Wrk::new(server.port())
+            .path("/echo")
+            .conns(8)
+            .secs(secs())
+            .script(&lua)
+            .run()?;
         let cpu = server.cpu_secs() - before;
         let mb = load.requests * 1.048576;
         report_as(
@@ -374,13 +210,13 @@ fn bench() -> Result<(), String> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
     for who in WHO {
-        let server = Server::start(who, None)?;
+        let server = start(who, None)?;
         // One connection first, so the baseline has the first-request state.
-        let mut held = vec![one_request(server.port)?];
+        let mut held = vec![one_request(server.port())?];
         std::thread::sleep(Duration::from_millis(200));
         let before = server.rss_bytes();
         for _ in 1..conns {
-            held.push(one_request(server.port)?);
+            held.push(one_request(server.port())?);
         }
         std::thread::sleep(Duration::from_millis(500));
         let after = server.rss_bytes();

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rt_http::{Agent, AgentOptions, RequestOptions};
+use rt_tests::bench::procstat;
 use rt_tests::bench::{Better, report_as};
 
 const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: keep-alive\r\n\r\nHello World\n";
@@ -76,14 +77,9 @@ fn serve() {
     });
 }
 
+/// utime + stime of this process so far, in seconds.
 fn cpu_secs() -> f64 {
-    // utime + stime of this process, in clock ticks (fields 14 and 15).
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    ticks / 100.0
+    procstat::cpu_secs(std::process::id())
 }
 
 struct Server(Child, u16);

@@ -14,12 +14,13 @@
 //! `wrk` comes from Debian's packages (installed with apt-get when missing
 //! and possible; otherwise the bench says so and reports nothing).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rt_tests::bench::server::{ServerProcess, pinned_cores};
+use rt_tests::bench::wrk::{self, Wrk};
 use rt_tests::bench::{Better, report_as};
 
 const ROUTES: usize = 100;
@@ -117,134 +118,14 @@ async fn upload_server(dir: PathBuf) -> u16 {
 
 // ---- the driver ----
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(who: &str, extra: &[&str], pin: Option<usize>) -> Result<Server, String> {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+fn start(who: &str, extra: &[&str], core: Option<usize>) -> Result<ServerProcess, String> {
+    if who == "node" {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/support/node_router.js");
-        let mut cmd = match pin {
-            Some(core) => {
-                let mut c = Command::new("taskset");
-                c.args(["-c", &core.to_string()]);
-                c
-            }
-            None => Command::new("env"),
-        };
-        match who {
-            "node" => cmd.arg("node").arg(script),
-            other => cmd.arg(exe).args(["--serve", other]).args(extra),
-        };
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("starting the {who} server: {e}"))?;
-        let mut line = String::new();
-        let out = child.stdout.take().ok_or("no stdout")?;
-        BufReader::new(out)
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        let port = line
-            .trim()
-            .parse()
-            .map_err(|_| format!("the {who} server printed {line:?}, not a port"))?;
-        Ok(Server { child, port })
+        return ServerProcess::start(who, "node", &[script], core);
     }
-
-    fn cpu_secs(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        (ticks(11) + ticks(12)) / clock_ticks()
-    }
-
-    /// Peak resident set (VmHWM), bytes.
-    fn peak_rss(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb * 1024.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-fn ensure_wrk() -> Result<(), String> {
-    let have = || Command::new("wrk").arg("--version").output().is_ok();
-    if !have() {
-        eprintln!("-- wrk not found: installing it from Debian's packages (apt-get install -y wrk)");
-        let _ = Command::new("apt-get")
-            .args(["install", "-y", "-qq", "wrk"])
-            .status();
-    }
-    if have() {
-        Ok(())
-    } else {
-        Err("wrk is missing and could not be installed".into())
-    }
-}
-
-/// Runs wrk; returns (requests, seconds). Fails on any non-2xx answer.
-fn wrk(port: u16, conns: usize, secs: u64, pin: Option<usize>, script: &str) -> Result<(f64, f64), String> {
-    let mut cmd = match pin {
-        Some(core) => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", &core.to_string(), "wrk"]);
-            c
-        }
-        None => Command::new("wrk"),
-    };
-    cmd.args(["-t1", &format!("-c{conns}"), &format!("-d{secs}s"), "-s", script]);
-    cmd.arg(format!("http://127.0.0.1:{port}/"));
-    let out = cmd.output().map_err(|e| format!("wrk: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    if text.contains("Non-2xx") {
-        return Err(format!("wrk saw error answers:\n{text}"));
-    }
-    for line in text.lines() {
-        if let Some((n, rest)) = line.trim().split_once(" requests in ") {
-            let requests: f64 = n.trim().parse().unwrap_or(0.0);
-            let d = rest.split(',').next().unwrap_or("").trim();
-            let num: String = d
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.')
-                .collect();
-            let v: f64 = num.parse().unwrap_or(0.0);
-            let secs = match &d[num.len()..] {
-                "ms" => v / 1000.0,
-                "m" => v * 60.0,
-                _ => v,
-            };
-            if requests > 0.0 {
-                return Ok((requests, secs));
-            }
-        }
-    }
-    Err(format!("wrk served no requests:\n{text}"))
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let args: Vec<&str> = ["--serve", who].iter().chain(extra).copied().collect();
+    ServerProcess::start(who, exe, &args, core)
 }
 
 fn bench() -> Result<(), String> {
@@ -256,7 +137,7 @@ fn bench() -> Result<(), String> {
 }
 
 fn run(dir: &std::path::Path) -> Result<(), String> {
-    ensure_wrk()?;
+    wrk::ensure()?;
     let secs: u64 = std::env::var("RT_WEB_BENCH_SECS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -269,42 +150,34 @@ fn run(dir: &std::path::Path) -> Result<(), String> {
         ),
     )
     .map_err(|e| e.to_string())?;
-    let lua = lua.to_str().ok_or("temp path")?.to_string();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let pin = (cores >= 2).then_some((0usize, 1usize));
+    let pin = pinned_cores();
     for who in ["rt", "node"] {
         let kind = if who == "rt" { "router" } else { "node" };
-        let server = Server::start(kind, &[], pin.map(|p| p.0))?;
+        let server = start(kind, &[], pin.map(|p| p.0))?;
         // Check one answer of each kind first.
-        check_route(server.port, 42)?;
-        let _ = wrk(server.port, 32, 1, pin.map(|p| p.1), &lua);
+        check_route(server.port(), 42)?;
+        let routes = Wrk::new(server.port())
+            .conns(32)
+            .core(pin.map(|p| p.1))
+            .script(&lua);
+        let _ = routes.clone().secs(1).run();
         let before = server.cpu_secs();
-        let (requests, took) = wrk(server.port, 32, secs, pin.map(|p| p.1), &lua)?;
+        let load = routes.secs(secs).run()?;
         let cpu = server.cpu_secs() - before;
-        report_as(
-            who,
-            "100 routes + JSON, 32 conns: server CPU",
-            "µs/req",
-            Better::Lower,
-            cpu * 1e6 / requests,
-        );
-        report_as(
-            who,
-            "100 routes + JSON, 32 conns: req/s",
-            "req/s",
-            Better::Higher,
-            requests / took,
-        );
+        if load.non_2xx() {
+            return Err(format!("wrk saw error answers:\n{}", load.output));
+        }
+        load.report_cpu_and_rate(who, "100 routes + JSON, 32 conns", "server CPU", cpu);
     }
     // The upload.
     let updir = dir.join("uploads");
     std::fs::create_dir_all(&updir).map_err(|e| e.to_string())?;
-    let server = Server::start("upload", &[updir.to_str().ok_or("path")?], None)?;
-    let (mbps, answer) = upload(server.port)?;
+    let server = start("upload", &[updir.to_str().ok_or("path")?], None)?;
+    let (mbps, answer) = upload(server.port())?;
     if answer != UPLOAD_BYTES.to_string() {
         return Err(format!("the upload server answered {answer:?}"));
     }
-    let peak = server.peak_rss();
+    let peak = server.peak_rss_bytes();
     report_as(
         "rt",
         "multipart upload of 100 MB to disk",
