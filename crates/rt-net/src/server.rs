@@ -3,7 +3,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
 use std::time::Duration;
@@ -31,8 +30,8 @@ pub static DROP: Event<DropInfo> = Event::new("drop");
 pub mod cluster;
 mod raw;
 
-type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
-type Handler = Arc<dyn Fn(Socket) -> BoxFuture + Send + Sync>;
+/// Calls the user's handler with a connection and spawns its future.
+type Handler = Arc<dyn Fn(Socket) + Send + Sync>;
 
 /// What a connection handler may return: `()` or a `Result` (an error is
 /// reported by destroying the socket with it when it is a [`Error`], and
@@ -172,15 +171,17 @@ impl Server {
         Fut: Future + Send + 'static,
         Fut::Output: HandlerOutput,
     {
+        // The handler's future is spawned as it is (not boxed): one
+        // allocation per connection, the task, sized to the future.
         let handler = handler.map(|f| {
             let f = Arc::new(f);
-            Arc::new(move |s: Socket| -> BoxFuture {
+            Arc::new(move |s: Socket| {
                 let f = f.clone();
-                Box::pin(async move {
+                tokio::spawn(async move {
                     let keep = s.clone();
                     let out = f(s).await;
                     out.finish(&keep);
-                })
+                });
             }) as Handler
         });
         Self::build(options, handler)
@@ -531,7 +532,7 @@ impl Server {
         }));
         let heard = self.inner.events.emit(&CONNECTION, socket.clone());
         if let Some(h) = &self.inner.handler {
-            tokio::spawn(h(socket));
+            h(socket);
         } else if !heard {
             lock(&self.inner.st).pending.push_back(socket);
             self.inner.changed.notify_waiters();

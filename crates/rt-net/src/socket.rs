@@ -17,7 +17,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -80,15 +80,16 @@ pub(crate) type CloseHook = Box<dyn FnOnce() + Send + Sync>;
 pub(crate) struct Inner {
     /// The stream: both sides' state machines and the socket's one emitter.
     stream: Duplex,
-    conn: RwLock<Option<Arc<Conn>>>,
     st: Mutex<State>,
     bytes_read: AtomicU64,
     /// Bytes the kernel took (the queued rest is the stream's `writable_length`).
     bytes_sent: AtomicU64,
     /// Pipes into this socket (for the half-open policy).
     pipes_in: AtomicUsize,
-    /// The idle timer (`set_timeout`): one per socket, re-armed in place.
-    timer: IdleTimer,
+    /// The idle timer (`set_timeout`): one per socket, re-armed in place,
+    /// made by the first `set_timeout` (an idle socket without a timeout
+    /// holds none).
+    timer: std::sync::OnceLock<IdleTimer>,
     /// Woken when the connection is let go (stops the reader and the writer)
     /// and on changes waiters care about (connect, end, close).
     changed: Notify,
@@ -99,6 +100,11 @@ pub(crate) struct Inner {
 
 /// What the socket adds to the stream's state: the connection's.
 pub(crate) struct State {
+    /// The OS connection, until it is let go.
+    conn: Option<Arc<Conn>>,
+    /// The reader task's waker while it waits for readability (woken when
+    /// the connection is let go or reading stops).
+    reader_waker: Option<std::task::Waker>,
     connecting: bool,
     connected: bool,
     /// The connection was let go (the stream was destroyed or closed): the
@@ -118,7 +124,8 @@ pub(crate) struct State {
     want_read: bool,
     /// A write (or its remainder) waiting for the connection or for the
     /// kernel to take more.
-    pending_write: Option<(Bytes, Completion, u64)>,
+    /// (Boxed: rare, and an idle socket's state stays small.)
+    pending_write: Option<Box<(Bytes, Completion, u64)>>,
     writer_running: bool,
     /// `_final` waiting for the connection.
     pending_final: Option<Completion>,
@@ -126,8 +133,9 @@ pub(crate) struct State {
     allow_half_open: bool,
     no_delay: Option<bool>,
     keep_alive: Option<(bool, Duration)>,
-    local: Option<SocketAddr>,
-    remote: Option<SocketAddr>,
+    /// The local and remote addresses, once read from the connection (see
+    /// `Socket::addrs`; boxed: an idle socket nobody asked holds none).
+    addrs: Option<Box<(Option<SocketAddr>, Option<SocketAddr>)>>,
     path: Option<String>,
     close_hook: Option<CloseHook>,
 }
@@ -248,8 +256,9 @@ impl Socket {
             stream.set_hooks(SocketHooks { inner: weak.clone() });
             Inner {
                 stream,
-                conn: RwLock::new(None),
                 st: Mutex::new(State {
+                    conn: None,
+                    reader_waker: None,
                     connecting: false,
                     connected: false,
                     released: false,
@@ -266,15 +275,14 @@ impl Socket {
                     allow_half_open: options.allow_half_open,
                     no_delay: None,
                     keep_alive: None,
-                    local: None,
-                    remote: None,
+                    addrs: None,
                     path: None,
                     close_hook: None,
                 }),
                 bytes_read: AtomicU64::new(0),
                 bytes_sent: AtomicU64::new(0),
                 pipes_in: AtomicUsize::new(0),
-                timer: IdleTimer::new(),
+                timer: std::sync::OnceLock::new(),
                 changed: Notify::new(),
                 runtime: tokio::runtime::Handle::try_current().ok(),
                 read_rest: Mutex::new(None),
@@ -334,12 +342,7 @@ impl Socket {
     }
 
     pub(crate) fn conn(&self) -> Option<Arc<Conn>> {
-        rt_stream::counters::count_lock();
-        self.inner
-            .conn
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        lock(&self.inner.st).conn.clone()
     }
 
     fn spawn<F: std::future::Future<Output = ()> + Send + 'static>(&self, f: F) {
@@ -486,7 +489,11 @@ impl Socket {
     /// writing goes on.
     #[doc(alias = "readStop")]
     pub fn read_stop(&self) {
-        lock(&self.inner.st).read_stopped = true;
+        {
+            let mut st = lock(&self.inner.st);
+            st.read_stopped = true;
+            Socket::wake_reader(&mut st);
+        }
         // A reader task waiting for readability looks again and stops.
         self.inner.changed.notify_waiters();
     }
@@ -499,24 +506,21 @@ impl Socket {
     /// Lets go of the OS socket (the fd closes once in-flight reads and
     /// writes, woken here, have dropped their handles).
     pub(crate) fn release(&self) {
-        let pending = {
+        let (pending, conn) = {
             let mut st = lock(&self.inner.st);
             if !st.released {
                 st.released = true;
                 st.connecting = false;
-                self.inner.timer.close();
+                if let Some(t) = self.inner.timer.get() {
+                    t.close();
+                }
             }
-            (st.pending_write.take(), st.pending_final.take())
+            Socket::wake_reader(&mut st);
+            ((st.pending_write.take(), st.pending_final.take()), st.conn.take())
         };
-        let conn = self
-            .inner
-            .conn
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
         drop(conn);
         self.inner.changed.notify_waiters();
-        if let Some((_, c, _)) = pending.0 {
+        if let Some((_, c, _)) = pending.0.map(|b| *b) {
             c.complete(Err(destroyed_error("write")));
         }
         if let Some(c) = pending.1 {
@@ -567,7 +571,9 @@ impl Socket {
 impl Drop for Inner {
     fn drop(&mut self) {
         // Ends the timer's task, if one was started.
-        self.timer.close();
+        if let Some(t) = self.timer.get() {
+            t.close();
+        }
         // The last handle went away without a close: run the server's hook
         // so its connection count stays right.
         let st = self.st.get_mut().unwrap_or_else(PoisonError::into_inner);

@@ -4,7 +4,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 
 use rt_events::Emitter;
 use rt_stream::StreamBase;
@@ -161,8 +161,6 @@ impl Socket {
     pub(super) fn attach(&self, conn: Conn) {
         let (no_delay, keep_alive) = {
             let mut st = lock(&self.inner.st);
-            st.local = conn.local_addr();
-            st.remote = conn.peer_addr();
             st.connected = true;
             st.connecting = false;
             (st.no_delay, st.keep_alive)
@@ -175,7 +173,7 @@ impl Socket {
                 super::options::apply_keep_alive(&conn, on, delay);
             }
         }
-        *self.inner.conn.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(conn));
+        lock(&self.inner.st).conn = Some(Arc::new(conn));
         self.touch();
     }
 

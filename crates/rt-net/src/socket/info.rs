@@ -9,6 +9,29 @@ use crate::address::{AddressInfo, Family};
 use crate::error::Error;
 
 impl Socket {
+    /// The connection's local and remote addresses, asked of the OS the
+    /// first time they are wanted (Node reads them lazily too: an accept
+    /// costs no `getsockname` / `getpeername`) and kept from then on, also
+    /// after the socket closed. Never asked before the socket closed: none,
+    /// as Node's `remoteAddress` is then `undefined`.
+    fn addrs(&self) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+        let mut st = lock(&self.inner.st);
+        if st.addrs.is_none() {
+            if let Some(conn) = st.conn.clone() {
+                st.addrs = Some(Box::new((conn.local_addr(), conn.peer_addr())));
+            }
+        }
+        st.addrs.as_deref().copied().unwrap_or((None, None))
+    }
+
+    fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        self.addrs().0
+    }
+
+    fn remote_addr(&self) -> Option<std::net::SocketAddr> {
+        self.addrs().1
+    }
+
     /// Bytes received. Node: `socket.bytesRead`.
     #[doc(alias = "bytesRead")]
     pub fn bytes_read(&self) -> u64 {
@@ -30,43 +53,43 @@ impl Socket {
 
     /// The local address. Node: `socket.address()`.
     pub fn address(&self) -> Option<AddressInfo> {
-        lock(&self.inner.st).local.map(AddressInfo::from)
+        self.local_addr().map(AddressInfo::from)
     }
 
     /// Node: `socket.localAddress`.
     #[doc(alias = "localAddress")]
     pub fn local_address(&self) -> Option<String> {
-        lock(&self.inner.st).local.map(|a| a.ip().to_string())
+        self.local_addr().map(|a| a.ip().to_string())
     }
 
     /// Node: `socket.localPort`.
     #[doc(alias = "localPort")]
     pub fn local_port(&self) -> Option<u16> {
-        lock(&self.inner.st).local.map(|a| a.port())
+        self.local_addr().map(|a| a.port())
     }
 
     /// Node: `socket.localFamily`.
     #[doc(alias = "localFamily")]
     pub fn local_family(&self) -> Option<Family> {
-        lock(&self.inner.st).local.map(|a| Family::of(&a.ip()))
+        self.local_addr().map(|a| Family::of(&a.ip()))
     }
 
     /// Node: `socket.remoteAddress`.
     #[doc(alias = "remoteAddress")]
     pub fn remote_address(&self) -> Option<String> {
-        lock(&self.inner.st).remote.map(|a| a.ip().to_string())
+        self.remote_addr().map(|a| a.ip().to_string())
     }
 
     /// Node: `socket.remotePort`.
     #[doc(alias = "remotePort")]
     pub fn remote_port(&self) -> Option<u16> {
-        lock(&self.inner.st).remote.map(|a| a.port())
+        self.remote_addr().map(|a| a.port())
     }
 
     /// Node: `socket.remoteFamily`.
     #[doc(alias = "remoteFamily")]
     pub fn remote_family(&self) -> Option<Family> {
-        lock(&self.inner.st).remote.map(|a| Family::of(&a.ip()))
+        self.remote_addr().map(|a| Family::of(&a.ip()))
     }
 
     /// The Unix socket path this socket connected to, if any.

@@ -13,6 +13,7 @@
 use std::io::{self, IoSlice};
 use std::sync::Weak;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 
 use bytes::{Buf, Bytes, BytesMut};
 use rt_buffer::Buffer;
@@ -82,6 +83,53 @@ impl Sink<Buffer> for SocketSink {
     }
 }
 
+/// The reader task: waits for readability on the connection's own
+/// read-waker slot (no waiter list, no notifier), then pumps. Letting go of
+/// the connection or `read_stop` wakes it through the waker it leaves in
+/// the state (see [`Socket::wake_reader`]). Written out by hand so that the
+/// task of an idle connection is as small as tokio makes one (two handles,
+/// no async state machine).
+struct Reader {
+    socket: Socket,
+    conn: std::sync::Arc<Conn>,
+}
+
+impl std::future::Future for Reader {
+    type Output = ();
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        let me = &*self;
+        let inner = &me.socket.inner;
+        loop {
+            let size = {
+                let mut st = lock(&inner.st);
+                if st.released || st.read_stopped {
+                    st.reader_running = false;
+                    st.reader_waker = None;
+                    return Poll::Ready(());
+                }
+                match &st.reader_waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => st.reader_waker = Some(cx.waker().clone()),
+                }
+                st.read_size
+            };
+            match me.conn.poll_read_ready(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => {
+                    lock(&inner.st).reader_running = false;
+                    me.socket.destroy_with(Some(Error::syscall_failed(&e, "read")));
+                    return Poll::Ready(());
+                }
+                Poll::Ready(Ok(())) => {}
+            }
+            if let Pump::Stop = me.socket.pump(&me.conn, size) {
+                return Poll::Ready(());
+            }
+        }
+    }
+}
+
 enum Pump {
     /// The kernel has nothing more now: wait for readability.
     Wait,
@@ -92,7 +140,7 @@ enum Pump {
 impl Socket {
     /// `_read`: reads now what the kernel has, then waits for more in a task.
     pub(super) fn source_read(&self) {
-        {
+        let (conn, size) = {
             let mut st = lock(&self.inner.st);
             if st.released || st.read_eof || st.read_stopped {
                 return;
@@ -106,40 +154,37 @@ impl Socket {
                 st.read_wanted = true;
                 return;
             }
+            let Some(conn) = st.conn.clone() else {
+                return;
+            };
             st.reader_running = true;
             st.read_wanted = false;
-        }
-        let Some(conn) = self.conn() else {
-            lock(&self.inner.st).reader_running = false;
-            return;
+            (conn, st.read_size)
         };
-        if let Pump::Wait = self.pump(&conn) {
-            let me = self.clone();
-            self.spawn(async move { me.reader(conn).await });
+        if let Pump::Wait = self.pump(&conn, size) {
+            self.spawn(Reader {
+                socket: self.clone(),
+                conn,
+            });
         }
     }
 
     /// Reads and pushes until the kernel has nothing (`Wait`) or the reader
-    /// must stop (`Stop`, with `reader_running` cleared).
-    fn pump(&self, conn: &Conn) -> Pump {
-        let size = {
-            let mut st = lock(&self.inner.st);
-            if st.read_stopped {
-                st.reader_running = false;
-                return Pump::Stop;
-            }
-            st.read_size
-        };
+    /// must stop (`Stop`, with `reader_running` cleared). Only the holder
+    /// of `reader_running` calls it, so it is the one writer of `bytes_read`.
+    fn pump(&self, conn: &Conn, size: usize) -> Pump {
         loop {
             match read_into_thread_buffer(conn, size) {
                 Ok(Some(bytes)) => {
-                    self.inner
-                        .bytes_read
-                        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    let read = &self.inner.bytes_read;
+                    read.store(
+                        read.load(Ordering::Relaxed) + bytes.len() as u64,
+                        Ordering::Relaxed,
+                    );
                     self.touch();
                     if !rt_stream::ReadableSide::push(self, Buffer::from(bytes)) {
                         let mut st = lock(&self.inner.st);
-                        if st.read_wanted && !st.released {
+                        if st.read_wanted && !st.released && !st.read_stopped {
                             st.read_wanted = false;
                             continue;
                         }
@@ -167,32 +212,11 @@ impl Socket {
         }
     }
 
-    async fn reader(self, conn: std::sync::Arc<Conn>) {
-        loop {
-            let closed = self.inner.changed.notified();
-            tokio::pin!(closed);
-            closed.as_mut().enable();
-            {
-                let mut st = lock(&self.inner.st);
-                if st.released || st.read_stopped {
-                    st.reader_running = false;
-                    return;
-                }
-            }
-            tokio::select! {
-                biased;
-                r = conn.readable() => {
-                    if let Err(e) = r {
-                        lock(&self.inner.st).reader_running = false;
-                        self.destroy_with(Some(Error::syscall_failed(&e, "read")));
-                        return;
-                    }
-                }
-                _ = closed => continue,
-            }
-            if let Pump::Stop = self.pump(&conn) {
-                return;
-            }
+    /// Wakes a reader task waiting for readability, so that it sees
+    /// `released` / `read_stopped` (set under the same lock) and ends.
+    pub(super) fn wake_reader(st: &mut super::State) {
+        if let Some(w) = st.reader_waker.take() {
+            w.wake();
         }
     }
 
@@ -211,8 +235,7 @@ impl Socket {
                 drop(st);
                 return self.defer_rest(bytes, len);
             }
-            drop(st);
-            match self.conn() {
+            match st.conn.clone() {
                 Some(c) => c,
                 None => return WriteOutcome::Done(Err(destroyed_error("write"))),
             }
@@ -222,7 +245,7 @@ impl Socket {
                 Ok(n) => {
                     bytes.advance(n);
                     if bytes.is_empty() {
-                        self.inner.bytes_sent.fetch_add(len, Ordering::Relaxed);
+                        self.add_sent(len);
                         self.touch_if_timed();
                         return WriteOutcome::ok();
                     }
@@ -255,8 +278,7 @@ impl Socket {
                 drop(st);
                 return self.defer_rest(concat(&chunks, 0), total as u64);
             }
-            drop(st);
-            match self.conn() {
+            match st.conn.clone() {
                 Some(c) => c,
                 None => return WriteOutcome::Done(Err(destroyed_error("write"))),
             }
@@ -272,7 +294,7 @@ impl Socket {
             }
         }
         if done == total {
-            self.inner.bytes_sent.fetch_add(total as u64, Ordering::Relaxed);
+            self.add_sent(total as u64);
             self.touch_if_timed();
             return WriteOutcome::ok();
         }
@@ -281,6 +303,14 @@ impl Socket {
 
     fn write_failed(&self, e: &io::Error) -> Error {
         Error::syscall_failed(e, "write")
+    }
+
+    /// Writes are serialised by the stream (one `_write` at a time, the
+    /// writer task only while one is pending): a plain add, no locked
+    /// read-modify-write.
+    fn add_sent(&self, n: u64) {
+        let sent = &self.inner.bytes_sent;
+        sent.store(sent.load(Ordering::Relaxed) + n, Ordering::Relaxed);
     }
 
     fn touch_if_timed(&self) {
@@ -294,7 +324,7 @@ impl Socket {
         let (c, out) = WriteOutcome::deferred();
         let start = {
             let mut st = lock(&self.inner.st);
-            st.pending_write = Some((rest, c, len));
+            st.pending_write = Some(Box::new((rest, c, len)));
             let start = st.connected && !st.writer_running;
             if start {
                 st.writer_running = true;
@@ -333,7 +363,7 @@ impl Socket {
                 }
                 _ = closed => continue,
             }
-            let Some((mut rest, c, len)) = lock(&self.inner.st).pending_write.take() else {
+            let Some((mut rest, c, len)) = lock(&self.inner.st).pending_write.take().map(|b| *b) else {
                 lock(&self.inner.st).writer_running = false;
                 return;
             };
@@ -367,7 +397,7 @@ impl Socket {
                 c.complete(Ok(()));
                 return;
             }
-            lock(&self.inner.st).pending_write = Some((rest, c, len));
+            lock(&self.inner.st).pending_write = Some(Box::new((rest, c, len)));
         }
     }
 

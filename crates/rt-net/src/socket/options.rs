@@ -7,10 +7,13 @@ use std::time::Duration;
 use super::events::TIMEOUT;
 use super::{Socket, lock};
 use crate::conn::Conn;
+use crate::transport::IdleTimer;
 
 impl Socket {
     pub(crate) fn touch(&self) {
-        self.inner.timer.touch();
+        if let Some(t) = self.inner.timer.get() {
+            t.touch();
+        }
     }
 
     /// Emits `'timeout'` once after `timeout` without reads or writes (again
@@ -23,7 +26,16 @@ impl Socket {
     /// task that waits for it (it ends when the socket closes).
     #[doc(alias = "setTimeout")]
     pub fn set_timeout(&self, timeout: Duration) {
-        let timer = &self.inner.timer;
+        if timeout.is_zero() && self.inner.timer.get().is_none() {
+            // Off, and never armed: nothing to make.
+            return;
+        }
+        let timer = self.inner.timer.get_or_init(IdleTimer::new);
+        // Letting go of the connection closes the timer it finds; one made
+        // just then is closed here (checked after it is in place).
+        if lock(&self.inner.st).released {
+            timer.close();
+        }
         timer.set_timeout(timeout);
         if timeout.is_zero() || timer.is_closed() || !timer.claim_driver() {
             return;
@@ -40,7 +52,7 @@ impl Socket {
 
     /// The idle timeout set by `set_timeout` (zero: none). Node: `socket.timeout`.
     pub fn timeout(&self) -> Duration {
-        self.inner.timer.timeout()
+        self.inner.timer.get().map_or(Duration::ZERO, IdleTimer::timeout)
     }
 
     /// Disables (`true`) or enables Nagle's algorithm. Node: `socket.setNoDelay(noDelay)`.

@@ -128,6 +128,9 @@ impl Transport {
     pub fn try_read(&mut self) -> io::Result<usize> {
         let n = match &mut self.fd_inbox {
             None => {
+                if self.buf.capacity() == 0 {
+                    self.buf = spare::take();
+                }
                 self.buf.reserve(self.read_size);
                 self.io.try_read_buf(&mut self.buf)?
             }
@@ -150,7 +153,7 @@ impl Transport {
             match self.io.poll_read_ready(cx) {
                 Poll::Pending => {
                     if self.buf.is_empty() && self.buf.capacity() > 0 {
-                        self.buf = BytesMut::new();
+                        spare::put(std::mem::take(&mut self.buf));
                     }
                     return Poll::Pending;
                 }
@@ -254,5 +257,41 @@ impl Transport {
     pub fn into_parts(self) -> (Io, BytesMut) {
         self.timer.close();
         (self.io, self.buf)
+    }
+}
+
+/// One empty read buffer kept per thread: a transport lets go of its empty
+/// buffer while it waits (an idle connection holds none) and takes this one
+/// back before its next read, so a busy connection does not allocate and
+/// free its read buffer on every wait.
+mod spare {
+    use std::cell::Cell;
+
+    use bytes::BytesMut;
+
+    thread_local! {
+        static SPARE: Cell<BytesMut> = Cell::new(BytesMut::new());
+    }
+
+    /// The thread's spare buffer (empty, maybe with capacity), or a new empty one.
+    pub(super) fn take() -> BytesMut {
+        SPARE.try_with(Cell::take).unwrap_or_default()
+    }
+
+    /// Keeps `buf` (empty) as the thread's spare if the slot is free.
+    pub(super) fn put(buf: BytesMut) {
+        debug_assert!(buf.is_empty());
+        let _ = SPARE.try_with(|slot| {
+            let old = slot.replace(buf);
+            if old.capacity() > 0 {
+                // The slot was taken: keep the larger one, drop the other.
+                let kept = slot.take();
+                slot.set(if kept.capacity() >= old.capacity() {
+                    kept
+                } else {
+                    old
+                });
+            }
+        });
     }
 }
