@@ -5,7 +5,7 @@
 //! Why it is here (perf profiles of `cargo xtask bench buffer`, issue 9):
 //! latin1 encode ran a per-character scalar loop, latin1 / utf16le decode
 //! went through encoding_rs's per-character paths and std's scalar UTF-8
-//! check, base64 decode ran base64-simd's AVX2 against Node's AVX-512
+//! check, base64 decode and encode ran base64-simd's AVX2 against Node's
 //! simdutf. Rust's `std::arch` kernels need `unsafe` for their loads and
 //! stores.
 //!
