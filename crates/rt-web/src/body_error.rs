@@ -87,7 +87,8 @@ impl BodyError {
         }
         res.set_status_code(self.status);
         let _ = res.set_header("Content-Type", "text/plain; charset=utf-8");
-        if self.status == 413 || self.kind == "request.aborted" {
+        // The rest of the body is unread after these: close rather than read it.
+        if self.status == 413 || self.kind == "request.aborted" || self.kind == "encoding.failed" {
             let _ = res.set_header("Connection", "close");
         }
         let _ = res.end_with(format!("{}\n", self.message));

@@ -32,16 +32,19 @@
 //! The body readers follow Node's `body-parser`, not the notes: a body past
 //! its limit is answered **413 Payload Too Large** (the notes' examples
 //! answer 400), a malformed body 400 with a message saying what is wrong, an
-//! unsupported charset or `Content-Encoding` 415. Reading stops at the first
+//! unsupported charset or `Content-Encoding` 415; `gzip` / `deflate` bodies are
+//! inflated (the limit counts inflated bytes) and JSON may come in UTF-16. Reading stops at the first
 //! byte past a limit (a declared `Content-Length` past it is refused before
 //! reading), and the 413 closes the connection so the rest is never read.
 #![forbid(unsafe_code)]
 
 pub mod basic_auth;
 pub mod body_error;
+pub mod charset;
 pub mod content_type;
 pub mod cookie;
 mod error;
+pub mod inflate;
 pub mod json;
 pub mod mime_types;
 pub mod multipart;

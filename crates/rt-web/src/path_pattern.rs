@@ -1,7 +1,10 @@
 //! [`PathPattern`]: express 4's route paths (path-to-regexp 0.1 semantics, the parts the
 //! notes use): literal segments, `:name` parameters (one segment, `[^/]+`), `:name?`
-//! optional ones, and `*` / `*name` wildcards (one or more segments, slashes included;
-//! unlike express 4, `/files/*` does not match `/files/`).
+//! optional ones, and `*` / `*name` wildcards as express 4's `(.*)`: any rest of the path,
+//! slashes included, even empty — `/files/*` matches `/files/` (`""`) and `/files/a/b/`
+//! (`"a/b/"`), not `/files`; a pattern starting with `*` takes the path's leading `/` too
+//! (`*` on `/a` gives `"/a"`). rt refuses a path with an empty segment inside (`/a//b`),
+//! which express's `*` would match.
 //! Matching is case-insensitive and a trailing slash is allowed, as express's defaults
 //! (`caseSensitive: false`, `strict: false`).
 
@@ -72,14 +75,15 @@ impl PathPattern {
     #[doc(alias = "regexp.exec")]
     pub fn matches(&self, path: &str) -> Result<Option<Vec<(String, String)>>, HttpError> {
         match split_path(path) {
-            Some(parts) => self.matches_parts(&parts),
+            Some(split) => self.matches_split(&split),
             None => Ok(None),
         }
     }
 
     /// [`PathPattern::matches`] on a path already split with [`split_path`] (a router splits
     /// each request's path once for all its routes).
-    pub fn matches_parts(&self, parts: &[&str]) -> Result<Option<Vec<(String, String)>>, HttpError> {
+    pub fn matches_split(&self, split: &SplitPath<'_>) -> Result<Option<Vec<(String, String)>>, HttpError> {
+        let parts = &split.parts;
         let mut params = Vec::new();
         let mut i = 0usize;
         for (si, seg) in self.segments.iter().enumerate() {
@@ -100,12 +104,26 @@ impl PathPattern {
                     // The rest, unless later segments must match after it: take as much as
                     // leaves enough parts for them.
                     let after = self.segments.len() - si - 1;
-                    // At least one segment: `/files/*` does not match `/files`.
-                    if parts.len() < i + 1 + after {
+                    // express's `(.*)` after the pattern's `/`: at the end it may be empty
+                    // when the path ends with that `/` (`/files/` for `/files/*`, not
+                    // `/files`); before more segments it needs one at least.
+                    let leading = si == 0 && !self.source.starts_with('/');
+                    let least = if after == 0 && (split.trailing_slash || leading) {
+                        0
+                    } else {
+                        1
+                    };
+                    if parts.len() < i + least + after {
                         return Ok(None);
                     }
                     let end = parts.len() - after;
-                    let rest = parts[i..end].join("/");
+                    let mut rest = parts[i..end].join("/");
+                    if after == 0 && split.trailing_slash && end > i {
+                        rest.push('/');
+                    }
+                    if leading {
+                        rest.insert(0, '/');
+                    }
                     params.push((name.clone(), decode_param(&rest)?));
                     i = end;
                 }
@@ -133,14 +151,27 @@ impl PathPattern {
     }
 }
 
+/// A request path cut into its segments by [`split_path`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitPath<'a> {
+    /// The segments, without empty ones (`/api/users/` is `["api", "users"]`).
+    pub parts: Vec<&'a str>,
+    /// Whether the path ends with `/` (`/` itself does): a `*` at the end of a pattern may
+    /// then match nothing.
+    pub trailing_slash: bool,
+}
+
 /// A request path's segments, `None` when it has an empty segment inside (`/a//b`): express's
 /// non-strict mode allows one trailing slash only.
-pub fn split_path(path: &str) -> Option<Vec<&str>> {
+pub fn split_path(path: &str) -> Option<SplitPath<'_>> {
     let inner = path.trim_start_matches('/').trim_end_matches('/');
-    if inner.contains("//") {
+    if inner.contains("//") || path.ends_with("//") {
         return None;
     }
-    Some(inner.split('/').filter(|s| !s.is_empty()).collect())
+    Some(SplitPath {
+        parts: inner.split('/').filter(|s| !s.is_empty()).collect(),
+        trailing_slash: path.ends_with('/'),
+    })
 }
 
 fn decode_param(raw: &str) -> Result<String, HttpError> {

@@ -1,9 +1,10 @@
 //! [`Request`]: express's `req` — rt-http's [`IncomingMessage`] plus what routing adds:
-//! the path, the query, the route's parameters and values that middleware attach
-//! (a session, the authenticated user).
+//! the path, the query, the route's parameters, the mount point (`req.baseUrl`) and
+//! values that middleware attach (a session, the authenticated user).
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rt_http::IncomingMessage;
@@ -11,8 +12,15 @@ use rt_http::IncomingMessage;
 use crate::querystring::{self, ParsedQuery};
 
 /// express's `req`: the [`IncomingMessage`] (reachable through `Deref`: `req.method()`,
-/// `req.headers()`, reading the body) with `req.path`, `req.query`, `req.params` and typed
-/// values middleware attach ([`Request::insert`], [`Request::get`]).
+/// `req.headers()`, reading the body) with `req.path`, `req.query`, `req.params`,
+/// `req.baseUrl` / `req.originalUrl` and typed values middleware attach
+/// ([`Request::insert`], [`Request::get`]).
+///
+/// Inside a router or middleware mounted at a path (`app.use('/api', router)`), as in
+/// express 4: [`Request::url`] and [`Request::path`] are relative to the mount point
+/// (`/users` for `/api/users`), [`Request::base_url`] is the mount point as the request
+/// wrote it (`/api`, or `/API` for `/API/users`), [`Request::original_url`] is the URL as
+/// received; leaving the mounted router (its `next`) restores them.
 ///
 /// Cheap to clone: clones are the same request.
 #[doc(alias = "req")]
@@ -23,8 +31,11 @@ pub struct Request {
 }
 
 struct Inner {
+    /// The whole path as received (percent-encoded, without the query).
     path: String,
     query: String,
+    /// How many bytes of `path` the mount points have taken (`req.baseUrl`'s length).
+    mount: AtomicUsize,
     params: Mutex<Vec<(String, String)>>,
     values: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
 }
@@ -43,6 +54,7 @@ impl Request {
             inner: Arc::new(Inner {
                 path,
                 query,
+                mount: AtomicUsize::new(0),
                 params: Mutex::new(Vec::new()),
                 values: Mutex::new(HashMap::new()),
             }),
@@ -55,10 +67,54 @@ impl Request {
         &self.message
     }
 
-    /// The URL's path, without the query (still percent-encoded). express: `req.path`.
+    /// The URL's path, without the query (still percent-encoded), relative to the mount
+    /// point: `/users` for `/api/users` in a router mounted at `/api`, `/` for `/api`
+    /// itself. express: `req.path`.
     #[doc(alias = "req.path")]
     pub fn path(&self) -> &str {
+        let rest = &self.inner.path[self.mount().min(self.inner.path.len())..];
+        if rest.is_empty() { "/" } else { rest }
+    }
+
+    /// The URL relative to the mount point, with its query: `/users?x=1` for
+    /// `/api/users?x=1` in a router mounted at `/api`. express: `req.url` (which express
+    /// rewrites while a mounted router runs). The URL as received is
+    /// [`Request::original_url`].
+    #[doc(alias = "req.url")]
+    pub fn url(&self) -> String {
+        if self.message.url().contains('?') {
+            format!("{}?{}", self.path(), self.inner.query)
+        } else {
+            self.path().to_owned()
+        }
+    }
+
+    /// The path of the mount point(s) the request is under, as the request wrote it, without
+    /// a trailing slash: `/api` in a router mounted at `/api`, `/api/v1` one level further,
+    /// empty at the top. express: `req.baseUrl`.
+    #[doc(alias = "req.baseUrl")]
+    pub fn base_url(&self) -> &str {
+        let base = &self.inner.path[..self.mount().min(self.inner.path.len())];
+        base.strip_suffix('/').unwrap_or(base)
+    }
+
+    /// The request's URL as received, whatever the mount point. express: `req.originalUrl`.
+    #[doc(alias = "req.originalUrl")]
+    pub fn original_url(&self) -> &str {
+        self.message.url()
+    }
+
+    /// The whole path as received (without the query), whatever the mount point.
+    pub fn original_path(&self) -> &str {
         &self.inner.path
+    }
+
+    pub(crate) fn mount(&self) -> usize {
+        self.inner.mount.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_mount(&self, bytes: usize) {
+        self.inner.mount.store(bytes, Ordering::Relaxed);
     }
 
     /// The raw query string after `?` (empty without one). Node: `url.parse(req.url).query`.
@@ -122,6 +178,7 @@ impl std::fmt::Debug for Request {
         f.debug_struct("Request")
             .field("method", &self.message.method())
             .field("path", &self.inner.path)
+            .field("base_url", &self.base_url())
             .field("query", &self.inner.query)
             .finish()
     }

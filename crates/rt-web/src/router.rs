@@ -2,7 +2,9 @@
 //! wildcards), middleware run in the order added (`app.use` with `next`), async handlers,
 //! 404 for an unknown path, 405 with `Allow` for a known path asked with another method
 //! (and an automatic `OPTIONS` answer), and every error a handler returns — or a panic —
-//! answered as a response ([`HttpError`]) instead of a dropped connection.
+//! answered as a response ([`HttpError`]) instead of a dropped connection. Routers mount
+//! under a path ([`Router::use_router`], express's `app.use('/api', router)`), with
+//! `req.baseUrl` / `req.originalUrl` / a relative `req.url` as in express 4.
 //!
 //! ```no_run
 //! use rt_web::router::{Next, Router};
@@ -92,6 +94,10 @@ enum Layer {
         prefix: String,
         middleware: Arc<dyn Middleware>,
     },
+    Mount {
+        prefix: String,
+        layers: Arc<[Layer]>,
+    },
     Route {
         /// Upper-case method; `None` for `all`.
         method: Option<String>,
@@ -144,12 +150,30 @@ impl Router {
     }
 
     /// Adds a middleware for `prefix` and the paths under it (`/api` covers `/api/users`, not
-    /// `/apis`). express: `app.use(path, fn)`. Unlike express, `req.path()` keeps the prefix.
+    /// `/apis`; case-insensitive). express: `app.use(path, fn)`: inside it
+    /// [`Request::path`] and [`Request::url`] are relative to `prefix` and
+    /// [`Request::base_url`] is the prefix, as the request wrote it; its `next` restores them.
     #[doc(alias = "app.use")]
     pub fn use_at(&mut self, prefix: &str, middleware: impl Middleware) -> &mut Self {
         self.layers.push(Layer::Use {
             prefix: prefix.to_owned(),
             middleware: Arc::new(middleware),
+        });
+        self
+    }
+
+    /// Mounts `router` at `prefix`: requests for `prefix` and the paths under it go through
+    /// its middleware and routes with [`Request::path`] / [`Request::url`] relative to
+    /// `prefix` and [`Request::base_url`] set (nested mounts add up: `/api` + `/v1` is
+    /// `/api/v1`); when nothing in it answers, the request goes on to the layers after the
+    /// mount here with the URL restored. express 4: `app.use('/api', router)`. Only this
+    /// (outer) router's [`Router::on_error`] answers errors; the mounted one's is not used.
+    #[doc(alias = "app.use")]
+    #[doc(alias = "router.use")]
+    pub fn use_router(&mut self, prefix: &str, router: Router) -> &mut Self {
+        self.layers.push(Layer::Mount {
+            prefix: prefix.to_owned(),
+            layers: router.layers.into(),
         });
         self
     }
@@ -229,11 +253,11 @@ impl Shared {
     async fn handle(&self, msg: IncomingMessage, res: ServerResponse) {
         let req = Request::new(msg);
         let next = Next {
-            chain: Arc::new(Chain {
-                layers: self.layers.clone(),
-                allowed: Mutex::new(Vec::new()),
-            }),
+            layers: self.layers.clone(),
             index: 0,
+            mount: 0,
+            allowed: Arc::new(Mutex::new(Vec::new())),
+            parent: None,
         };
         let outcome = AssertUnwindSafe(next.run(req.clone(), res.clone()))
             .catch_unwind()
@@ -286,22 +310,27 @@ pub fn send_error(err: &HttpError, req: &Request, res: &ServerResponse) {
     let _ = res.end_with(body);
 }
 
-struct Chain {
-    layers: Arc<[Layer]>,
-    /// Methods of routes whose path matched but whose method did not (for 405 / `Allow`).
-    allowed: Mutex<Vec<String>>,
-}
-
 /// The rest of the chain after a middleware. express: the `next` argument.
 #[doc(alias = "next")]
 pub struct Next {
-    chain: Arc<Chain>,
+    /// The router's layers this `next` goes on in.
+    layers: Arc<[Layer]>,
     index: usize,
+    /// The request's mount length (`req.baseUrl`) at this router's level.
+    mount: usize,
+    /// Methods of routes whose path matched but whose method did not (for 405 / `Allow`),
+    /// shared by every router the request goes through.
+    allowed: Arc<Mutex<Vec<String>>>,
+    /// Where to go on when this (mounted) router's layers are done.
+    parent: Option<Box<Next>>,
 }
 
 impl std::fmt::Debug for Next {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Next").field("index", &self.index).finish()
+        f.debug_struct("Next")
+            .field("index", &self.index)
+            .field("mount", &self.mount)
+            .finish()
     }
 }
 
@@ -313,7 +342,9 @@ impl Next {
     #[doc(alias = "next()")]
     pub fn run(self, req: Request, res: ServerResponse) -> BoxFuture {
         Box::pin(async move {
-            let layers = &self.chain.layers;
+            let layers = &self.layers;
+            // Back at this router's level: express restores req.url / req.baseUrl.
+            req.set_mount(self.mount);
             let method = req.method().to_ascii_uppercase();
             let path = req.path().to_owned();
             let parts = split_path(&path);
@@ -321,11 +352,21 @@ impl Next {
                 match &layers[i] {
                     Layer::Use { prefix, middleware } => {
                         if PathPattern::is_prefix_of(prefix, &path) {
-                            let next = Next {
-                                chain: self.chain.clone(),
-                                index: i + 1,
-                            };
+                            let next = self.at(i + 1);
+                            req.set_mount(self.mount + mounted_len(prefix, &path));
                             return middleware.call(req, res, next).await;
+                        }
+                    }
+                    Layer::Mount { prefix, layers } => {
+                        if PathPattern::is_prefix_of(prefix, &path) {
+                            let inner = Next {
+                                layers: layers.clone(),
+                                index: 0,
+                                mount: self.mount + mounted_len(prefix, &path),
+                                allowed: self.allowed.clone(),
+                                parent: Some(Box::new(self.at(i + 1))),
+                            };
+                            return inner.run(req, res).await;
                         }
                     }
                     Layer::Route {
@@ -333,10 +374,10 @@ impl Next {
                         pattern,
                         handler,
                     } => {
-                        let Some(parts) = parts.as_deref() else {
+                        let Some(parts) = parts.as_ref() else {
                             continue;
                         };
-                        let Some(params) = pattern.matches_parts(parts)? else {
+                        let Some(params) = pattern.matches_split(parts)? else {
                             continue;
                         };
                         let fits = match want {
@@ -348,8 +389,7 @@ impl Next {
                             return handler.call(req, res).await;
                         }
                         if let Some(m) = want {
-                            let mut allowed =
-                                self.chain.allowed.lock().unwrap_or_else(PoisonError::into_inner);
+                            let mut allowed = self.allowed.lock().unwrap_or_else(PoisonError::into_inner);
                             if !allowed.contains(m) {
                                 allowed.push(m.clone());
                             }
@@ -360,8 +400,11 @@ impl Next {
                     }
                 }
             }
-            let allowed =
-                std::mem::take(&mut *self.chain.allowed.lock().unwrap_or_else(PoisonError::into_inner));
+            if let Some(parent) = self.parent {
+                return parent.run(req, res).await;
+            }
+            let path = req.original_path().to_owned();
+            let allowed = std::mem::take(&mut *self.allowed.lock().unwrap_or_else(PoisonError::into_inner));
             if allowed.is_empty() {
                 return Err(HttpError::new(404, format!("Cannot {} {}", req.method(), path)));
             }
@@ -378,4 +421,23 @@ impl Next {
             )
         })
     }
+}
+
+impl Next {
+    /// This router's chain from layer `index` on.
+    fn at(&self, index: usize) -> Next {
+        Next {
+            layers: self.layers.clone(),
+            index,
+            mount: self.mount,
+            allowed: self.allowed.clone(),
+            parent: self.parent.as_ref().map(|p| Box::new(p.at(p.index))),
+        }
+    }
+}
+
+/// How many bytes of `path` (relative to the current mount) a matching `prefix` takes:
+/// the prefix without its trailing slash (express keeps the rest's leading `/`).
+fn mounted_len(prefix: &str, path: &str) -> usize {
+    prefix.trim_end_matches('/').len().min(path.len())
 }

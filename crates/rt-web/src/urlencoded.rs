@@ -5,9 +5,11 @@
 use rt_http::IncomingMessage;
 
 use crate::body_error::BodyError;
+use crate::charset::{self, Charset};
 use crate::content_type;
+use crate::inflate::Coding;
 use crate::querystring::{ParseOptions, ParsedQuery, parse_with};
-use crate::raw_body::{DEFAULT_LIMIT, read_limited};
+use crate::raw_body::{DEFAULT_LIMIT, read_coded};
 
 /// Options of [`read_urlencoded`]. Node: `bodyParser.urlencoded({ limit, parameterLimit })`.
 #[derive(Debug, Clone)]
@@ -17,6 +19,9 @@ pub struct UrlencodedOptions {
     pub limit: u64,
     /// Most parameters (default 1000); more is a 413. Node: `parameterLimit`.
     pub parameter_limit: usize,
+    /// Inflate `gzip` / `deflate` bodies (default `true`); off, a coded body is a 415.
+    /// Node: `inflate`.
+    pub inflate: bool,
 }
 
 impl Default for UrlencodedOptions {
@@ -24,6 +29,7 @@ impl Default for UrlencodedOptions {
         UrlencodedOptions {
             limit: DEFAULT_LIMIT,
             parameter_limit: 1000,
+            inflate: true,
         }
     }
 }
@@ -32,6 +38,12 @@ impl UrlencodedOptions {
     /// Sets `limit` in bytes. Node: `limit`.
     pub fn limit(mut self, limit: u64) -> Self {
         self.limit = limit;
+        self
+    }
+
+    /// Sets `inflate`. Node: `inflate`.
+    pub fn inflate(mut self, inflate: bool) -> Self {
+        self.inflate = inflate;
         self
     }
 
@@ -46,8 +58,10 @@ impl UrlencodedOptions {
 /// Reads a form body. `Ok(None)` when the request is not
 /// `application/x-www-form-urlencoded` (body-parser calls `next()`); an
 /// empty body is an empty form. Past `limit` bytes or `parameter_limit`
-/// parameters: 413; a charset other than UTF-8: 415. Bytes that are not
-/// UTF-8 become U+FFFD, as body-parser's decoding makes them.
+/// parameters (counted after inflating a `gzip` / `deflate` body): 413; a
+/// charset other than UTF-8, or another `Content-Encoding`: 415. Bytes that
+/// are not UTF-8 become U+FFFD and a leading BOM is dropped, as body-parser's
+/// decoding (iconv-lite) does.
 ///
 /// ```
 /// # async fn handler(req: rt_http::IncomingMessage, res: rt_http::ServerResponse) {
@@ -73,14 +87,15 @@ pub async fn read_urlencoded(
     {
         return Err(BodyError::charset(cs));
     }
-    let body = read_limited(req, opts.limit, "a urlencoded body").await?;
+    let coding = Coding::from_header(req.header("content-encoding").as_deref(), opts.inflate)?;
+    let body = read_coded(req, coding, opts.limit, "a urlencoded body").await?;
     parse_form(&body, opts.parameter_limit).map(Some)
 }
 
 /// Parses a form body as body-parser does: more than `parameter_limit`
 /// `&`-separated parameters is a 413 (`parameters.too.many`).
 pub fn parse_form(body: &[u8], parameter_limit: usize) -> Result<ParsedQuery, BodyError> {
-    let text = String::from_utf8_lossy(body);
+    let text = charset::decode(body, Charset::Utf8);
     if text.is_empty() {
         return Ok(ParsedQuery::new());
     }
