@@ -161,11 +161,8 @@ pub(crate) fn spawn_with_emitter(
     if let Some(env) = &options.env {
         cmd.env_clear();
         cmd.envs(env.iter().map(|(k, v)| (k, v)));
-    } else if crate::ipc::claimed() {
-        // This process was forked with a channel and could not delete the
-        // two variables from its own environment (that needs `unsafe` in
-        // Rust 2024): its children do not inherit them, as in Node.
-        cmd.env_remove(CHANNEL_FD).env_remove(SERIALIZATION_MODE);
+    } else {
+        crate::inherit::apply(&mut cmd);
     }
     cmd.envs(options.env_extra.iter().map(|(k, v)| (k, v)));
     if options.detached {

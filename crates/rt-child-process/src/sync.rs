@@ -161,9 +161,8 @@ where
     if let Some(env) = &options.env {
         cmd.env_clear();
         cmd.envs(env.iter().map(|(k, v)| (k, v)));
-    } else if crate::ipc::claimed() {
-        cmd.env_remove(crate::spawn::CHANNEL_FD)
-            .env_remove(crate::spawn::SERIALIZATION_MODE);
+    } else {
+        crate::inherit::apply(&mut cmd);
     }
     let std_stdio = |s: StdioSync, piped: bool| match s {
         StdioSync::Pipe if piped => std::process::Stdio::piped(),

@@ -98,6 +98,11 @@ fn install() {
 /// before listening; later calls return the same worker. Not a worker
 /// (no `NODE_UNIQUE_ID`, or no channel): an error.
 ///
+/// Programs this process spawns (through rt-child-process, without an
+/// explicit `env`) do not get `NODE_UNIQUE_ID`, so they do not take
+/// themselves for workers (Node deletes it from `process.env`; here it
+/// stays in this process's own environment).
+///
 /// When the channel closes, the process exits with code 0 (Node: a worker
 /// whose primary went away exits; one that disconnected has nothing left
 /// to run). [`ThisWorker::set_exit_on_disconnect`] turns that off.
@@ -117,6 +122,9 @@ pub fn start() -> Result<ThisWorker, Error> {
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(not_worker)?;
     let channel = ipc::from_env()?.ok_or_else(not_worker)?;
+    // Node deletes it from process.env so that this worker's own children
+    // do not take themselves for workers.
+    rt_child_process::hide_env_from_children("NODE_UNIQUE_ID");
     install();
     let side = Arc::new(Side {
         id,

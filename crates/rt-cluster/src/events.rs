@@ -45,4 +45,7 @@ pub mod worker {
     pub static EXIT: Event<ExitInfo> = Event::new("exit");
     /// It sent a message (Node: `'message'`).
     pub static MESSAGE: Event<Value> = Event::new("message");
+    /// Its process could not be spawned, killed or sent to (Node:
+    /// `'error'`, re-emitted from `worker.process`).
+    pub use rt_child_process::events::ERROR;
 }

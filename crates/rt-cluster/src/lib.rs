@@ -11,10 +11,10 @@
 //! | Node | rt |
 //! |---|---|
 //! | `cluster.isPrimary` / `isWorker` | [`is_primary`] (in a worker it also starts the worker side), [`is_worker`] |
-//! | `cluster.setupPrimary({ exec, args, execArgv, silent, cwd })`, `cluster.settings` | [`Cluster::setup_primary`] with [`Settings`], [`Cluster::settings`] |
+//! | `cluster.setupPrimary({ exec, args, execArgv, silent, stdio, cwd, uid, gid, inspectPort })`, `cluster.settings` | [`Cluster::setup_primary`] with [`Settings`] ([`WorkerStdio`]), [`Cluster::settings`] |
 //! | `cluster.schedulingPolicy`, `NODE_CLUSTER_SCHED_POLICY` | [`Cluster::set_scheduling_policy`], [`SchedulingPolicy`] |
 //! | `cluster.fork([env])`, `cluster.workers`, `cluster.disconnect([cb])` | [`Cluster::fork`], [`Cluster::workers`] / [`Cluster::worker`], [`Cluster::disconnect`] |
-//! | `'fork'`, `'online'`, `'listening'`, `'message'`, `'disconnect'`, `'exit'`, `'setup'` | [`events`] |
+//! | `'fork'`, `'online'`, `'listening'`, `'message'`, `'disconnect'`, `'exit'`, `'setup'`; `worker.on('error')` | [`events`], [`events::worker`] |
 //! | `worker.id`, `process`, `state`, `send`, `kill`, `disconnect`, `isDead`, `isConnected`, `exitedAfterDisconnect` | [`Worker`] |
 //! | `cluster.worker` inside a worker, `worker.disconnect()` | [`worker_side::start`] / [`worker_side::current`] -> [`worker_side::ThisWorker`] |
 //! | `server.listen()` in a worker | rt-net's / rt-http's `listen`, unchanged: it asks the primary |
@@ -55,7 +55,15 @@
 //!   directly, or under [`Settings::exec_path`] (`"node"` for Node workers).
 //! - After its channel closed a worker process exits (Node lets its event
 //!   loop run dry); [`worker_side::ThisWorker::set_exit_on_disconnect`] keeps it.
-//! - Only json serialization; no `inspectPort`, `uid` / `gid`, `windowsHide`.
+//! - Only json serialization; no `windowsHide`.
+//! - `'setup'` and `'fork'` come after `setup_primary` / `fork` return
+//!   (Node: next tick) when called from a task or on a current-thread
+//!   runtime; from a multi-thread runtime's `block_on` thread they may come
+//!   before the call returns (as rt-child-process's `'spawn'`), but always
+//!   before any other event of the worker.
+//! - A worker does not remove `NODE_UNIQUE_ID` from its own environment
+//!   (Rust 2024 needs `unsafe` for that); programs it spawns without an
+//!   explicit `env` do not get it, as in Node.
 #![forbid(unsafe_code)]
 
 mod address;
@@ -73,7 +81,7 @@ pub use child::{is_primary, is_worker};
 pub use primary::Cluster;
 pub use rt_child_process::{ExitInfo, Signal};
 pub use rt_events::Emitter;
-pub use settings::{SchedulingPolicy, Settings};
+pub use settings::{SchedulingPolicy, Settings, WorkerStdio};
 pub use worker::{State, Worker};
 
 /// The worker's side: this process as a cluster worker (Node: `cluster.worker`).

@@ -2,13 +2,17 @@
 //! workers, answers their `queryServer` with a round-robin or shared
 //! handle, and turns their messages and exits into events.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use rt_child_process::events::{DISCONNECT as CP_DISCONNECT, EXIT as CP_EXIT, MESSAGE as CP_MESSAGE};
+use rt_child_process::events::{
+    CLOSE as CP_CLOSE, DISCONNECT as CP_DISCONNECT, ERROR as CP_ERROR, EXIT as CP_EXIT,
+    MESSAGE as CP_MESSAGE, SPAWN as CP_SPAWN,
+};
 use rt_child_process::ipc::InternalMessage;
-use rt_child_process::{SpawnOptions, Stdio, spawn_with};
+use rt_child_process::{SpawnOptions, spawn_with};
 use rt_events::{Emitter, EventEmitter};
 use rt_stream::Error;
 use serde_json::{Map, Value, json};
@@ -43,6 +47,11 @@ pub(crate) struct ClusterInner {
     proto: Sender,
     /// Notified when the last worker is removed (Node: `intercom`'s `'disconnect'`).
     all_gone: Notify,
+    /// `'setup'` and `'fork'` events not emitted yet, in order.
+    pending: Mutex<VecDeque<Announce>>,
+    /// Held while emitting them: an event of the worker on another thread
+    /// waits until its `'fork'` listeners ran.
+    announcing: Mutex<()>,
     runtime: tokio::runtime::Handle,
 }
 
@@ -82,6 +91,8 @@ impl Cluster {
                 handles: Mutex::new(HashMap::new()),
                 proto: Sender::default(),
                 all_gone: Notify::new(),
+                pending: Mutex::new(VecDeque::new()),
+                announcing: Mutex::new(()),
                 runtime,
             }),
         })
@@ -105,14 +116,8 @@ impl Cluster {
     #[doc(alias = "setupMaster")]
     pub fn setup_primary(&self, settings: Settings) {
         *lock(&self.inner.settings) = settings.clone();
-        self.emit_setup(settings);
-    }
-
-    fn emit_setup(&self, settings: Settings) {
-        let me = self.clone();
-        self.inner.runtime.spawn(async move {
-            me.emit(&events::SETUP, settings);
-        });
+        self.inner.queue(Announce::Setup(settings));
+        self.inner.announce_later();
     }
 
     /// The settings (Node: `cluster.settings`).
@@ -137,45 +142,59 @@ impl Cluster {
     }
 
     /// Forks a worker with `env` added to this process's environment and
-    /// `NODE_UNIQUE_ID` set (Node: `cluster.fork([env])`). `'fork'` is
-    /// emitted before this returns (Node: on the next tick; here before any
-    /// of the worker's messages is handled: add cluster listeners first),
-    /// `'online'` when the worker says so.
+    /// `NODE_UNIQUE_ID` set (Node: `cluster.fork([env])`). As in Node,
+    /// `'setup'` and then `'fork'` come after this returns (Node: on the
+    /// next tick; here when the child's `'spawn'` (or spawn `'error'`) is
+    /// emitted, which rt-child-process emits after the calling code), and
+    /// always before any other event of the worker, `'online'` when the
+    /// worker says so. A spawn that fails is the worker's `'error'`
+    /// ([`events::worker::ERROR`]), as in Node.
     pub fn fork<K: Into<String>, V: Into<String>>(
         &self,
         env: impl IntoIterator<Item = (K, V)>,
     ) -> Result<Worker, Error> {
         let settings = self.settings();
-        self.emit_setup(settings.clone());
+        // Node's fork() calls setupPrimary(): its 'setup' comes first.
+        self.inner.queue(Announce::Setup(settings.clone()));
+        let made = self.spawn_worker(&settings, env);
+        if made.is_err() {
+            self.inner.announce_later();
+        }
+        made
+    }
+
+    fn spawn_worker<K: Into<String>, V: Into<String>>(
+        &self,
+        settings: &Settings,
+        env: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Worker, Error> {
         let id = self.inner.ids.fetch_add(1, Ordering::Relaxed) + 1;
         let (program, args) = settings.command();
         let mut options = SpawnOptions::new();
         options.cwd = settings.cwd.clone();
+        options.uid = settings.uid;
+        options.gid = settings.gid;
         options.env_extra = env.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         options.env_extra.push(("NODE_UNIQUE_ID".into(), id.to_string()));
-        options.stdio = if settings.silent {
-            vec![Stdio::Pipe, Stdio::Pipe, Stdio::Pipe, Stdio::Ipc]
-        } else {
-            vec![Stdio::Inherit, Stdio::Inherit, Stdio::Inherit, Stdio::Ipc]
-        };
+        options.stdio = settings.spawn_stdio()?;
         let weak_cluster = Arc::downgrade(&self.inner);
         let mut made: Option<Worker> = None;
         spawn_with(&program, args, options, |child| {
             let worker = Worker::new(id, child.clone(), weak_cluster.clone() as Weak<dyn Primary>);
+            // Queued before any event of the child can be seen.
+            self.inner.queue(Announce::Fork(worker.clone()));
             wire(&worker, child, &weak_cluster);
             made = Some(worker);
         })?;
         let worker = made.ok_or_else(|| Error::new(rt_stream::Code::custom("ERR_FORK"), "fork failed"))?;
         lock(&self.inner.workers).insert(id, worker.clone());
-        // 'fork' before anything the worker says: its cluster messages wait
-        // in the channel until the receiver is set, after the event.
-        self.emit(&events::FORK, worker.clone());
         if let Some(channel) = worker.process().channel() {
             let (w, c) = (worker.downgrade(), weak_cluster);
             channel.on_internal(move |m: InternalMessage| {
                 let (Some(worker), Some(inner)) = (Worker::upgrade(&w), c.upgrade()) else {
                     return;
                 };
+                inner.announce(Some(&worker));
                 inner.on_message(&worker, m);
             });
         }
@@ -217,21 +236,37 @@ impl Cluster {
 /// Listens to a new worker's process: its exit, its channel's close, its
 /// messages and its cluster messages.
 fn wire(worker: &Worker, child: &rt_child_process::ChildProcess, cluster: &Weak<ClusterInner>) {
-    let w = worker.downgrade();
-    let c = cluster.clone();
-    child.on(&CP_MESSAGE, move |m| {
-        if let Some(worker) = Worker::upgrade(&w) {
-            worker.emit(&wev::MESSAGE, m.clone());
-            if let Some(inner) = c.upgrade() {
-                Cluster { inner }.emit(&events::MESSAGE, (worker, m.clone()));
-            }
+    let (w, c) = (worker.downgrade(), cluster.clone());
+    child.on(&CP_SPAWN, move |_| {
+        if let (Some(worker), Some(inner)) = (Worker::upgrade(&w), c.upgrade()) {
+            inner.announce(Some(&worker));
         }
+    });
+    let (w, c) = (worker.downgrade(), cluster.clone());
+    child.on(&CP_ERROR, move |e| {
+        let (Some(worker), Some(inner)) = (Worker::upgrade(&w), c.upgrade()) else {
+            return;
+        };
+        // Node: the worker re-emits its process's 'error'; a failed spawn's
+        // comes before 'fork'.
+        let _ = worker.emitter().emit_error(&wev::ERROR, e.clone());
+        inner.announce(Some(&worker));
+    });
+    let (w, c) = (worker.downgrade(), cluster.clone());
+    child.on(&CP_MESSAGE, move |m| {
+        let (Some(worker), Some(inner)) = (Worker::upgrade(&w), c.upgrade()) else {
+            return;
+        };
+        inner.announce(Some(&worker));
+        worker.emit(&wev::MESSAGE, m.clone());
+        Cluster { inner }.emit(&events::MESSAGE, (worker, m.clone()));
     });
     let (w, c) = (worker.downgrade(), cluster.clone());
     child.on(&CP_EXIT, move |info| {
         let (Some(worker), Some(inner)) = (Worker::upgrade(&w), c.upgrade()) else {
             return;
         };
+        inner.announce(Some(&worker));
         if !worker.is_connected() {
             inner.remove_handles_for(&worker);
             inner.remove_worker(&worker);
@@ -245,19 +280,38 @@ fn wire(worker: &Worker, child: &rt_child_process::ChildProcess, cluster: &Weak<
     });
     let (w, c) = (worker.downgrade(), cluster.clone());
     child.on(&CP_DISCONNECT, move |_| {
+        if let (Some(worker), Some(inner)) = (Worker::upgrade(&w), c.upgrade()) {
+            disconnected(inner, worker);
+        }
+    });
+    let (w, c) = (worker.downgrade(), cluster.clone());
+    child.on(&CP_CLOSE, move |_| {
+        // A fork that could not be spawned: Node's channel closes after
+        // 'close' ('disconnect'); rt-child-process's does not say so.
         let (Some(worker), Some(inner)) = (Worker::upgrade(&w), c.upgrade()) else {
             return;
         };
-        inner.remove_handles_for(&worker);
-        if worker.is_dead() {
-            inner.remove_worker(&worker);
+        if worker.process().pid().is_none() {
+            disconnected(inner, worker);
         }
-        let ead = worker.exited_after_disconnect().unwrap_or(false);
-        worker.set_exited_after_disconnect(Some(ead));
-        worker.set_state(State::Disconnected);
-        worker.emit(&wev::DISCONNECT, ());
-        Cluster { inner }.emit(&events::DISCONNECT, worker);
     });
+}
+
+/// The worker's channel closed (Node: the process's `'disconnect'`).
+fn disconnected(inner: Arc<ClusterInner>, worker: Worker) {
+    if !worker.first_disconnect() {
+        return;
+    }
+    inner.announce(Some(&worker));
+    inner.remove_handles_for(&worker);
+    if worker.is_dead() {
+        inner.remove_worker(&worker);
+    }
+    let ead = worker.exited_after_disconnect().unwrap_or(false);
+    worker.set_exited_after_disconnect(Some(ead));
+    worker.set_state(State::Disconnected);
+    worker.emit(&wev::DISCONNECT, ());
+    Cluster { inner }.emit(&events::DISCONNECT, worker);
 }
 
 impl Primary for ClusterInner {
@@ -271,7 +325,65 @@ impl Primary for ClusterInner {
     }
 }
 
+/// A `'setup'` or `'fork'` event waiting for its turn.
+enum Announce {
+    Setup(Settings),
+    Fork(Worker),
+}
+
+thread_local! {
+    /// This thread is emitting announcements (a listener's own events
+    /// must not wait for the lock it holds).
+    static ANNOUNCING: Cell<bool> = const { Cell::new(false) };
+}
+
 impl ClusterInner {
+    fn queue(&self, a: Announce) {
+        lock(&self.pending).push_back(a);
+    }
+
+    /// Emits the pending `'setup'` / `'fork'` events in order: with a
+    /// worker, up to and including its `'fork'` (returns once that was
+    /// emitted, by this thread or another); without, the `'setup'`s before
+    /// the first pending `'fork'` (Node: each is its own tick, and a
+    /// fork's comes after its child's `'spawn'` or `'error'`).
+    fn announce(self: &Arc<Self>, upto: Option<&Worker>) {
+        if upto.is_some_and(Worker::announced) || ANNOUNCING.get() {
+            return;
+        }
+        let _held = lock(&self.announcing);
+        ANNOUNCING.set(true);
+        loop {
+            let next = {
+                let mut pending = lock(&self.pending);
+                match (pending.front(), upto) {
+                    (None, _) | (Some(Announce::Fork(_)), None) => None,
+                    (Some(_), _) => pending.pop_front(),
+                }
+            };
+            match next {
+                None => break,
+                Some(Announce::Setup(s)) => {
+                    self.cluster().emit(&events::SETUP, s);
+                }
+                Some(Announce::Fork(w)) => {
+                    self.cluster().emit(&events::FORK, w.clone());
+                    w.set_announced();
+                    if upto == Some(&w) {
+                        break;
+                    }
+                }
+            };
+        }
+        ANNOUNCING.set(false);
+    }
+
+    /// Announces on a later turn (Node's `process.nextTick`).
+    fn announce_later(self: &Arc<Self>) {
+        let me = self.clone();
+        self.runtime.spawn(async move { me.announce(None) });
+    }
+
     fn on_message(self: &Arc<Self>, worker: &Worker, m: InternalMessage) {
         if !is_cluster(&m.message) {
             return;

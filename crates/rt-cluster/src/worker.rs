@@ -70,6 +70,10 @@ pub(crate) struct WorkerInner {
 pub(crate) struct WorkerState {
     pub(crate) state: State,
     pub(crate) exited_after_disconnect: Option<bool>,
+    /// The primary emitted its `'fork'`.
+    pub(crate) announced: bool,
+    /// Its `'disconnect'` was emitted.
+    pub(crate) disconnect_emitted: bool,
 }
 
 impl Emitter for Worker {
@@ -104,6 +108,8 @@ impl Worker {
                 st: Mutex::new(WorkerState {
                     state: State::None,
                     exited_after_disconnect: None,
+                    announced: false,
+                    disconnect_emitted: false,
                 }),
                 cluster,
             }),
@@ -132,6 +138,19 @@ impl Worker {
     /// The state (Node: `worker.state`).
     pub fn state(&self) -> State {
         lock(&self.inner.st).state
+    }
+
+    pub(crate) fn announced(&self) -> bool {
+        lock(&self.inner.st).announced
+    }
+
+    pub(crate) fn set_announced(&self) {
+        lock(&self.inner.st).announced = true;
+    }
+
+    /// Marks `'disconnect'` as emitted; false if it already was.
+    pub(crate) fn first_disconnect(&self) -> bool {
+        !std::mem::replace(&mut lock(&self.inner.st).disconnect_emitted, true)
     }
 
     pub(crate) fn set_state(&self, state: State) {

@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{NODE_PRIMARY, NODE_WORKER, WORKER, get, logged, of_worker};
+use common::{
+    NODE_PRIMARY, NODE_WORKER, WORKER, assert_disconnected_life, get, logged, of_worker, run_node_primary,
+};
 use rt_cluster::{SchedulingPolicy, Settings, Signal, Worker};
 use rt_tests::node::node_or_skip;
 use rt_tests::temp::TempDir;
@@ -79,20 +81,7 @@ async fn rt_primary_spreads(settings: Settings, policy: SchedulingPolicy) {
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let log = l.log.lock().unwrap().clone();
     for id in [1, 2] {
-        let names: Vec<Value> = of_worker(&log, id).iter().map(|e| e[0].clone()).collect();
-        assert_eq!(
-            names,
-            vec![
-                json!("fork"),
-                json!("online"),
-                json!("listening"),
-                json!("disconnect"),
-                json!("exit")
-            ],
-            "{log:?}"
-        );
-        let exit = of_worker(&log, id).pop().unwrap();
-        assert_eq!(exit, json!(["exit", id, 0, null, "dead", true]));
+        assert_disconnected_life(&log, id);
     }
     assert!(l.cluster.workers().is_empty());
 }
@@ -140,16 +129,7 @@ async fn rt_primary_node_workers_shared_handle() {
 
 /// Runs the Node primary script with `cfg`; its `{log, bodies}`.
 async fn node_primary(cfg: Value) -> Value {
-    let node = node_or_skip("node_primary").expect("checked by the caller");
-    let out = tokio::task::spawn_blocking(move || {
-        let dir = TempDir::new("cluster-node-primary");
-        let file = dir.path().join("primary.js");
-        std::fs::write(&file, NODE_PRIMARY).unwrap();
-        node.run_file(&file, &[&cfg.to_string()], b"")
-    })
-    .await
-    .unwrap();
-    serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
+    run_node_primary(NODE_PRIMARY, cfg).await
 }
 
 async fn node_primary_spreads(policy: SchedulingPolicy) {
@@ -177,22 +157,7 @@ async fn node_primary_spreads(policy: SchedulingPolicy) {
     );
     let log = got["log"].as_array().unwrap();
     for id in [1, 2] {
-        let names: Vec<Value> = of_worker(log, id).iter().map(|e| e[0].clone()).collect();
-        assert_eq!(
-            names,
-            vec![
-                json!("fork"),
-                json!("online"),
-                json!("listening"),
-                json!("disconnect"),
-                json!("exit")
-            ],
-            "{log:?}"
-        );
-        assert_eq!(
-            of_worker(log, id).pop().unwrap(),
-            json!(["exit", id, 0, null, "dead", true])
-        );
+        assert_disconnected_life(log, id);
     }
 }
 

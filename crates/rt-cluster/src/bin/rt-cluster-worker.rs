@@ -5,11 +5,15 @@
 //! Worker, by `RT_WORKER_MODE`: `http` (default: listen on `PORT`, default
 //! 0, on `HOST` if set), `exit` (exit with `EXIT_CODE`, after `EXIT_DELAY_MS` if set), `nostart`
 //! (listen without starting the worker side: reports the error), `slow`
-//! (answers after `SLOW_MS`). A failed listen is sent to the primary as
+//! (answers after `SLOW_MS`), `net` (an rt-net server
+//! speaking just enough HTTP, for `MAX_CONNECTIONS`), `child_env` (sends
+//! `{childEnv, isWorker}`: what a program it spawns sees of `NODE_UNIQUE_ID`). A failed listen is sent to the primary as
 //! `{listenError: {code, errno, syscall, address, port, message}}`, then
 //! the worker exits with 1 (as an uncaught `'error'` does in Node).
 //!
-//! `BODY` replaces the answer (the bench answers `Hello World\n`).
+//! `MAX_CONNECTIONS` sets the server's `maxConnections` (an rt-http server does not
+//! count its connections there yet: see `net`). `BODY` replaces the answer (the bench
+//! answers `Hello World\n`).
 //!
 //! Primary: `WORKERS` (default 2) supervised workers (restarted when they
 //! crash), `NODE_CLUSTER_SCHED_POLICY`, events printed as JSON lines
@@ -42,6 +46,10 @@ async fn run() {
         primary().await;
         return;
     }
+    if mode == "child_env" {
+        report_child_env().await;
+        return;
+    }
     if mode == "exit" {
         if let Some(ms) = env("EXIT_DELAY_MS").and_then(|c| c.parse().ok()) {
             tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -56,6 +64,12 @@ async fn run() {
     };
     let id = env("NODE_UNIQUE_ID").unwrap_or_default();
     let body = env("BODY").unwrap_or_else(|| format!("pid {} worker {}", std::process::id(), id));
+    let port: u16 = env("PORT").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let max = env("MAX_CONNECTIONS").and_then(|m| m.parse().ok());
+    if mode == "net" {
+        serve_net(body, port, max).await;
+        return;
+    }
     let server = create_server(move |_req: IncomingMessage, res: ServerResponse| {
         let body = body.clone();
         async move {
@@ -66,7 +80,7 @@ async fn run() {
             let _ = res.end_with(body);
         }
     });
-    let port: u16 = env("PORT").and_then(|p| p.parse().ok()).unwrap_or(0);
+    server.net().set_max_connections(max);
     let result = match env("HOST") {
         Some(h) => server.listen((h.as_str(), port)).await,
         None => server.listen(port).await,
@@ -85,6 +99,51 @@ async fn run() {
         std::process::exit(1);
     }
     std::future::pending::<()>().await;
+}
+
+/// `net` mode: an rt-net server (no rt-http) answering each request on a
+/// connection with `body`, keeping the connection open unless the request
+/// says `Connection: close`.
+async fn serve_net(body: String, port: u16, max: Option<usize>) {
+    let server = rt_net::create_server(move |socket: rt_net::Socket| {
+        let body = body.clone();
+        async move {
+            while let Some(Ok(chunk)) = socket.read().await {
+                let close = String::from_utf8_lossy(&chunk)
+                    .to_ascii_lowercase()
+                    .contains("connection: close");
+                let extra = if close { "Connection: close\r\n" } else { "" };
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n{extra}\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write(answer.into_bytes());
+                if close {
+                    let _ = socket.end();
+                    break;
+                }
+            }
+        }
+    });
+    server.set_max_connections(max);
+    if let Err(e) = server.listen(port).await {
+        eprintln!("listen: {e}");
+        std::process::exit(1);
+    }
+    std::future::pending::<()>().await;
+}
+
+/// `child_env` mode: what a program this worker spawns sees of
+/// `NODE_UNIQUE_ID`, sent to the primary as `{childEnv, isWorker}`.
+async fn report_child_env() {
+    let seen = rt_child_process::exec("echo ${NODE_UNIQUE_ID-unset}", Default::default())
+        .await
+        .map(|o| o.stdout.to_text().trim().to_string())
+        .unwrap_or_else(|e| format!("exec failed: {e}"));
+    if let Some(w) = rt_cluster::worker_side::current() {
+        let _ = w.send(&json!({"childEnv": seen, "isWorker": rt_cluster::is_worker()}));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn primary() {

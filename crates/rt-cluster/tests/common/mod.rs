@@ -6,17 +6,21 @@
 use std::sync::{Arc, Mutex};
 
 use rt_cluster::{Cluster, Emitter, SchedulingPolicy, Settings, Worker, events};
+use rt_tests::node::node_or_skip;
+use rt_tests::temp::TempDir;
 use serde_json::{Value, json};
 
 /// The rt worker program (`src/bin/rt-cluster-worker.rs`).
 pub(crate) const WORKER: &str = env!("CARGO_BIN_EXE_rt-cluster-worker");
 
 /// A Node worker: `http.createServer().listen(PORT)` answering
-/// `pid <pid> worker <id>`, reporting a failed listen to the primary.
+/// `pid <pid> worker <id>` (`maxConnections` from `MAX_CONNECTIONS`),
+/// reporting a failed listen to the primary.
 pub(crate) const NODE_WORKER: &str = r#"
 const http = require('http');
 const cluster = require('cluster');
 const s = http.createServer((q, r) => r.end('pid ' + process.pid + ' worker ' + cluster.worker.id));
+if (process.env.MAX_CONNECTIONS) s.maxConnections = +process.env.MAX_CONNECTIONS;
 s.on('error', e => {
   process.send({listenError: {code: e.code, errno: e.errno, syscall: e.syscall, address: e.address, port: e.port, message: e.message}});
   setTimeout(() => process.exit(1), 100);
@@ -136,3 +140,39 @@ function act() {
   }
 }
 "#;
+
+/// Asserts a worker's whole life in `log` ([`logged`]'s or
+/// [`NODE_PRIMARY`]'s): fork, online, listening, disconnect, exit, ending
+/// with code 0, no signal, `'dead'` and `exitedAfterDisconnect` true.
+#[track_caller]
+pub(crate) fn assert_disconnected_life(log: &[Value], id: u32) {
+    let entries = of_worker(log, id);
+    let names: Vec<Value> = entries.iter().map(|e| e[0].clone()).collect();
+    assert_eq!(
+        names,
+        vec![
+            json!("fork"),
+            json!("online"),
+            json!("listening"),
+            json!("disconnect"),
+            json!("exit")
+        ],
+        "{log:?}"
+    );
+    assert_eq!(entries.last(), Some(&json!(["exit", id, 0, null, "dead", true])));
+}
+
+/// Runs the Node primary `script` with `cfg` (JSON, its first argument);
+/// what it prints, parsed as JSON. Call after `node_or_skip`.
+pub(crate) async fn run_node_primary(script: &'static str, cfg: Value) -> Value {
+    let node = node_or_skip("run_node_primary").expect("checked by the caller");
+    let out = tokio::task::spawn_blocking(move || {
+        let dir = TempDir::new("cluster-node-primary");
+        let file = dir.path().join("primary.js");
+        std::fs::write(&file, script).unwrap();
+        node.run_file(&file, &[&cfg.to_string()], b"")
+    })
+    .await
+    .unwrap();
+    serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
+}
