@@ -105,6 +105,9 @@ struct SupInner {
     /// worker id -> slot.
     by_worker: Mutex<HashMap<u32, usize>>,
     stopping: AtomicBool,
+    /// Held from a fork until its worker is in `by_worker`: an exit seen
+    /// on another thread in between waits for it.
+    forking: Mutex<()>,
     /// Serializes reloads.
     reloading: tokio::sync::Mutex<()>,
 }
@@ -133,6 +136,7 @@ impl Supervisor {
             slots: Mutex::new(Vec::new()),
             by_worker: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
+            forking: Mutex::new(()),
             reloading: tokio::sync::Mutex::new(()),
         });
         let weak = Arc::downgrade(&inner);
@@ -279,6 +283,9 @@ impl Supervisor {
 
 fn fork_into(inner: &Arc<SupInner>, slot: usize) -> Result<Worker, Error> {
     let env = lock(&inner.slots)[slot].env.clone();
+    // A worker that exits at once can be reaped (and its 'exit' handled on
+    // another thread) before fork() returns here.
+    let _forking = lock(&inner.forking);
     let worker = inner.cluster.fork(env)?;
     lock(&inner.by_worker).insert(worker.id(), slot);
     lock(&inner.slots)[slot].worker = Some(worker.clone());
@@ -288,6 +295,8 @@ fn fork_into(inner: &Arc<SupInner>, slot: usize) -> Result<Worker, Error> {
 /// A worker exited: restart it unless it was asked to leave, the cluster
 /// is stopping, or its slot restarted too often.
 fn on_exit(inner: &Arc<SupInner>, worker: &Worker, _info: ExitInfo) {
+    // A fork still registering its worker (this one, perhaps) ends first.
+    drop(lock(&inner.forking));
     let Some(slot) = lock(&inner.by_worker).remove(&worker.id()) else {
         return; // Not ours, or replaced by a reload.
     };
