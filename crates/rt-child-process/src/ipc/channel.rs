@@ -9,13 +9,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::{Buf, Bytes, BytesMut};
 use rt_events::{Emitter, EventEmitter, NEW_LISTENER};
-use rt_net::transport::Io;
 use rt_net::{ListenHandle, Server, Socket, SocketOptions};
 use rt_stream::{Code, Error};
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
 
 use super::framing::{LineSplitter, decode, encode, is_internal};
+use super::sock::Sock;
 use crate::events::{DISCONNECT, ERROR, MESSAGE};
 use crate::gate::SpawnGate;
 
@@ -46,7 +46,7 @@ pub struct Channel {
 }
 
 struct Shared {
-    io: Io,
+    sock: Sock,
     emitter: EventEmitter,
     out: Mutex<Out>,
     inbox: Mutex<Inbox>,
@@ -221,10 +221,10 @@ impl Channel {
                 "an IPC channel must open inside a tokio runtime",
             )
         })?;
-        let io = Io::from_fd(fd).map_err(|e| Error::syscall_failed(&e, "open"))?;
+        let sock = Sock::new(fd).map_err(|e| Error::syscall_failed(&e, "open"))?;
         let (closed, _) = watch::channel(false);
         let inner = Arc::new(Shared {
-            io,
+            sock,
             emitter,
             out: Mutex::new(Out::default()),
             inbox: Mutex::new(Inbox::default()),
@@ -407,7 +407,7 @@ impl Channel {
             }
             let mut probe = [0u8; 1];
             let flags = rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT;
-            match rustix::net::recv(&self.inner.io, &mut probe[..], flags) {
+            match rustix::net::recv(&self.inner.sock, &mut probe[..], flags) {
                 // End of file pending: the reader sees it next.
                 Ok((0, _)) => return self.wait_closed().await,
                 // Data before it: let the reader work, then look again.
@@ -453,10 +453,8 @@ fn send_line(
     let mut start = 0;
     if !out.writer_running && out.queue.is_empty() && out.urgent.is_empty() && out.awaiting.is_none() {
         let wrote = match &handle {
-            None => write_now(&inner.io, &line),
-            Some(h) => inner
-                .io
-                .try_send_with_fds(&[IoSlice::new(&line)], &[h.fd.as_fd()]),
+            None => write_now(&inner.sock, &line),
+            Some(h) => inner.sock.send_now(&[IoSlice::new(&line)], &[h.fd.as_fd()]),
         };
         match wrote {
             Ok(n) => start = n,
@@ -506,10 +504,10 @@ fn send_line(
 /// through the reactor's readiness, which a new socket (or one whose
 /// readiness the reactor has not seen yet) does not have, so that a
 /// message goes out at once whenever the kernel has room.
-fn write_now(io: &Io, data: &[u8]) -> io::Result<usize> {
+fn write_now(sock: &Sock, data: &[u8]) -> io::Result<usize> {
     use rustix::net::SendFlags;
     Ok(rustix::net::send(
-        io,
+        sock,
         data,
         SendFlags::DONTWAIT | SendFlags::NOSIGNAL,
     )?)
@@ -522,7 +520,7 @@ fn send_urgent(inner: &Arc<Shared>, line: &'static [u8]) {
         return;
     }
     if !out.writer_running && out.urgent.is_empty() {
-        match write_now(&inner.io, line) {
+        match write_now(&inner.sock, line) {
             Ok(n) if n == line.len() => return,
             Ok(n) => out.urgent.push_back(Bytes::from_static(&line[n..])),
             Err(_) => out.urgent.push_back(Bytes::from_static(line)),
@@ -542,7 +540,7 @@ fn start_writer(inner: &Arc<Shared>, out: &mut Out) {
 }
 
 fn shut_down(inner: &Shared) {
-    let _ = inner.io.sock().shutdown(std::net::Shutdown::Both);
+    inner.sock.shutdown();
 }
 
 /// Emits queued messages once a listener exists.
@@ -658,7 +656,7 @@ async fn write_batch(inner: &Shared, batch: &mut [Bytes]) -> io::Result<()> {
             return Ok(());
         }
         let slices: Vec<IoSlice<'_>> = batch[idx..].iter().take(64).map(|b| IoSlice::new(b)).collect();
-        match inner.io.try_write_vectored(&slices) {
+        match inner.sock.send_now(&slices, &[]) {
             Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero)),
             Ok(mut n) => {
                 while n > 0 {
@@ -672,7 +670,7 @@ async fn write_batch(inner: &Shared, batch: &mut [Bytes]) -> io::Result<()> {
                     }
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => inner.io.writable().await?,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => inner.sock.writable().await?,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
@@ -682,12 +680,9 @@ async fn write_batch(inner: &Shared, batch: &mut [Bytes]) -> io::Result<()> {
 /// Sends a `NODE_HANDLE` line with its fd on the first byte, then the rest.
 async fn write_handle(inner: &Shared, sent: Sent, mut data: Bytes) -> io::Result<()> {
     let n = loop {
-        match inner
-            .io
-            .try_send_with_fds(&[IoSlice::new(&data)], &[sent.fd.as_fd()])
-        {
+        match inner.sock.send_now(&[IoSlice::new(&data)], &[sent.fd.as_fd()]) {
             Ok(n) => break n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => inner.io.writable().await?,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => inner.sock.writable().await?,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
@@ -695,34 +690,6 @@ async fn write_handle(inner: &Shared, sent: Sent, mut data: Bytes) -> io::Result
     lock(&inner.out).awaiting = Some(sent);
     data.advance(n);
     write_batch(inner, &mut [data]).await
-}
-
-/// One `recvmsg`. A short read that brought no fds emptied the socket
-/// (without `SO_PASSCRED` the kernel joins every queued segment into one
-/// read and stops early only after a segment that carried fds), so the
-/// reactor's readiness is cleared at once (tokio keeps it if a newer event
-/// came): this saves the `recvmsg` that would only say `EAGAIN`, which sat
-/// on the reply's path (the task waiting for the message runs after it).
-fn recv_now(io: &Io, buf: &mut [u8], fds: &mut VecDeque<OwnedFd>) -> io::Result<usize> {
-    let Io::Unix(s) = io else {
-        return io.try_recv_with_fds(buf, fds).map(|r| r.bytes);
-    };
-    let want = buf.len();
-    let mut got = None;
-    let result = s.try_io(tokio::io::Interest::READABLE, || {
-        let r = io.try_recv_with_fds(buf, fds)?;
-        got = Some(r.bytes);
-        if r.bytes > 0 && r.bytes < want && r.fds == 0 {
-            Err(io::ErrorKind::WouldBlock.into())
-        } else {
-            Ok(())
-        }
-    });
-    match (got, result) {
-        (Some(n), _) => Ok(n),
-        (None, Err(e)) => Err(e),
-        (None, Ok(())) => Err(io::ErrorKind::WouldBlock.into()),
-    }
 }
 
 /// Reads lines until end of file, delivering messages in order.
@@ -733,15 +700,9 @@ async fn read_loop(inner: Arc<Shared>) {
     let mut scratch = vec![0u8; READ_SIZE].into_boxed_slice();
     let mut fds: VecDeque<OwnedFd> = VecDeque::new();
     loop {
-        if let Err(e) = inner.io.readable().await {
-            report(&inner, Error::syscall_failed(&e, "read"));
-            break;
-        }
-        let n = match recv_now(&inner.io, &mut scratch, &mut fds) {
+        let n = match inner.sock.recv(&mut scratch, &mut fds).await {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) if e.raw_os_error() == Some(libc::ECONNRESET) => break,
             Err(e) => {
                 report(&inner, Error::syscall_failed(&e, "read"));

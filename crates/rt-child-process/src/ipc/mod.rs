@@ -9,6 +9,7 @@
 mod channel;
 mod child_side;
 mod framing;
+mod sock;
 
 pub use channel::{
     BACKPRESSURE_BYTES, Channel, InternalMessage, MAX_QUEUE_BYTES, ReceivedHandle, SendHandle,

@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::net::{
     RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, ReturnFlags, SendAncillaryBuffer,
@@ -37,6 +37,68 @@ pub struct Received {
     pub fds_truncated: bool,
 }
 
+/// One non-blocking `sendmsg` of `bufs` on the Unix stream socket `fd`,
+/// with `fds` (may be empty) attached to their first byte (SCM_RIGHTS),
+/// `MSG_NOSIGNAL`: how many bytes the kernel took. For a socket this
+/// process registers its own way; [`Io::try_send_with_fds`] is this through
+/// the reactor's readiness. At most [`MAX_FDS`] fds and at least one byte
+/// (`EINVAL`).
+#[doc(alias = "sendmsg")]
+pub fn send_with_fds(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
+    if fds.len() > MAX_FDS || bufs.iter().all(|b| b.is_empty()) {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    if !fds.is_empty() && !control.push(SendAncillaryMessage::ScmRights(fds)) {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    Ok(rustix::net::sendmsg(
+        fd,
+        bufs,
+        &mut control,
+        SendFlags::NOSIGNAL | SendFlags::DONTWAIT,
+    )?)
+}
+
+/// One non-blocking `recvmsg` on the Unix stream socket `fd` into `buf`
+/// (initialised bytes); received fds are appended to `fds` in arrival
+/// order, close-on-exec. For a socket this process registers its own way;
+/// [`Io::try_recv_with_fds`] is this through the reactor's readiness.
+#[doc(alias = "recvmsg")]
+pub fn recv_with_fds(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    fds: &mut VecDeque<OwnedFd>,
+) -> io::Result<Received> {
+    if buf.is_empty() {
+        return Ok(Received {
+            bytes: 0,
+            fds: 0,
+            fds_truncated: false,
+        });
+    }
+    let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let mut iov = [IoSliceMut::new(buf)];
+    let flags = RecvFlags::CMSG_CLOEXEC | RecvFlags::DONTWAIT;
+    let msg = rustix::net::recvmsg(fd, &mut iov, &mut control, flags)?;
+    let mut got = 0;
+    for m in control.drain() {
+        if let RecvAncillaryMessage::ScmRights(received) = m {
+            for fd in received {
+                fds.push_back(fd);
+                got += 1;
+            }
+        }
+    }
+    Ok(Received {
+        bytes: msg.bytes,
+        fds: got,
+        fds_truncated: msg.flags.contains(ReturnFlags::CTRUNC),
+    })
+}
+
 impl Io {
     /// One non-blocking `sendmsg` of `bufs` with `fds` attached (SCM_RIGHTS)
     /// to their first byte: how many bytes the kernel took. The fds went if
@@ -51,14 +113,7 @@ impl Io {
         if fds.len() > MAX_FDS || bufs.iter().all(|b| b.is_empty()) {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
-        s.try_io(Interest::WRITABLE, || {
-            let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS))];
-            let mut control = SendAncillaryBuffer::new(&mut space);
-            if !fds.is_empty() && !control.push(SendAncillaryMessage::ScmRights(fds)) {
-                return Err(io::Error::from_raw_os_error(libc::EINVAL));
-            }
-            Ok(rustix::net::sendmsg(s, bufs, &mut control, SendFlags::NOSIGNAL)?)
-        })
+        s.try_io(Interest::WRITABLE, || send_with_fds(s.as_fd(), bufs, fds))
     }
 
     /// One non-blocking `recvmsg` into `buf` (initialised bytes: callers
@@ -76,25 +131,6 @@ impl Io {
                 fds_truncated: false,
             });
         }
-        s.try_io(Interest::READABLE, || {
-            let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS))];
-            let mut control = RecvAncillaryBuffer::new(&mut space);
-            let mut iov = [IoSliceMut::new(buf)];
-            let msg = rustix::net::recvmsg(s, &mut iov, &mut control, RecvFlags::CMSG_CLOEXEC)?;
-            let mut got = 0;
-            for m in control.drain() {
-                if let RecvAncillaryMessage::ScmRights(received) = m {
-                    for fd in received {
-                        fds.push_back(fd);
-                        got += 1;
-                    }
-                }
-            }
-            Ok(Received {
-                bytes: msg.bytes,
-                fds: got,
-                fds_truncated: msg.flags.contains(ReturnFlags::CTRUNC),
-            })
-        })
+        s.try_io(Interest::READABLE, || recv_with_fds(s.as_fd(), buf, fds))
     }
 }

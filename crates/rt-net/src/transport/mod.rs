@@ -39,6 +39,6 @@ mod io;
 mod timer;
 
 pub use conn::{DEFAULT_READ_SIZE, Transport};
-pub use fd_passing::{MAX_FDS, Received};
+pub use fd_passing::{MAX_FDS, Received, recv_with_fds, send_with_fds};
 pub use io::Io;
 pub use timer::IdleTimer;
