@@ -44,15 +44,27 @@ pub(crate) struct RState<R> {
     pub(crate) chunk_clone: Option<fn(&R) -> R>,
     pub(crate) auto_destroy: bool,
     /// The delivery token: the thread handing chunks to `'data'` listeners
-    /// and pipes right now. Node's code runs on one thread; on a
-    /// multi-thread runtime only the holder delivers, so chunks leave in
-    /// buffer order.
+    /// and pipes, or emitting `'readable'`, right now. Node's code runs on
+    /// one thread; on a multi-thread runtime only the holder delivers, so
+    /// chunks leave in buffer order and a stream's `'readable'` listeners
+    /// never run on two threads at once.
     pub(crate) emitting_on: Option<std::thread::ThreadId>,
     /// Another thread wanted to flow (or buffered a chunk) while the token
     /// was held: the holder flows again before it lets go.
     pub(crate) flow_again: bool,
     /// `'end'` was due while another thread was still delivering a chunk.
     pub(crate) end_again: bool,
+    /// `'readable'` was due while another thread held the token: the holder
+    /// emits it before it lets go.
+    pub(crate) readable_again: bool,
+}
+
+/// What other threads left to the token's holder when it lets go.
+#[derive(Clone, Copy, Default)]
+struct Owed {
+    flow: bool,
+    end: bool,
+    readable: bool,
 }
 
 thread_local! {
@@ -161,6 +173,7 @@ impl<R> RState<R> {
             emitting_on: None,
             flow_again: false,
             end_again: false,
+            readable_again: false,
         }
     }
 
@@ -393,31 +406,37 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// Lets go of the delivery token; delivers what other threads left to it.
     fn release_delivery(self: &Arc<Self>) {
         let mut st = self.lock();
-        let (again, end) = self.release_locked(&mut st);
+        let owed = self.release_locked(&mut st);
         drop(st);
-        self.after_release(again, end);
+        self.after_release(owed);
     }
 
-    /// Lets go of the token under the lock; says whether to flow again and
-    /// whether an `'end'` was queued (hand both to `after_release`).
-    fn release_locked(self: &Arc<Self>, st: &mut Guard<'_, R, W>) -> (bool, bool) {
+    /// Lets go of the token under the lock; says what other threads left
+    /// to do (an `'end'` is queued here; hand the rest to `after_release`).
+    fn release_locked(self: &Arc<Self>, st: &mut Guard<'_, R, W>) -> Owed {
         let Some(r) = st.r.as_mut() else {
-            return (false, false);
+            return Owed::default();
         };
         r.emitting_on = None;
-        let again = std::mem::take(&mut r.flow_again);
-        let end = std::mem::take(&mut r.end_again);
-        if end {
+        let owed = Owed {
+            flow: std::mem::take(&mut r.flow_again),
+            end: std::mem::take(&mut r.end_again),
+            readable: std::mem::take(&mut r.readable_again),
+        };
+        if owed.end {
             self.schedule(st, Tick::EndReadable);
         }
-        (again, end)
+        owed
     }
 
-    fn after_release(self: &Arc<Self>, again: bool, end: bool) {
-        if again {
+    fn after_release(self: &Arc<Self>, owed: Owed) {
+        if owed.readable {
+            self.emit_readable_now();
+        }
+        if owed.flow {
             self.flow();
         }
-        if end {
+        if owed.end {
             self.settle();
         }
     }
@@ -547,10 +566,10 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             guard.disarm();
             st = self.lock();
             if claim == Claim::Acquired {
-                let (again, end) = self.release_locked(&mut st);
-                if again || end {
+                let owed = self.release_locked(&mut st);
+                if owed.flow || owed.end || owed.readable {
                     drop(st);
-                    self.after_release(again, end);
+                    self.after_release(owed);
                     st = self.lock();
                 }
             }
@@ -606,21 +625,47 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         }
     }
 
+    /// Node's `emitReadable_`. The emitting thread holds the delivery
+    /// token: when another thread holds it (emitting `'readable'` or
+    /// delivering chunks), that thread emits once it is done, so a stream's
+    /// listeners never run on two threads at once (Node's one thread).
     pub(crate) fn emit_readable_now(self: &Arc<Self>) {
-        let mut st = self.lock();
-        let ok = !st.destroyed && st.errored.is_none();
-        let r = rs!(st);
-        if ok && (r.length > 0 || r.ended) {
-            drop(st);
-            self.ev.emit(StreamEvent::Readable);
-            st = self.lock();
+        // A loop, not recursion: other threads may leave emission after
+        // emission to this one.
+        loop {
+            let mut st = self.lock();
+            let ok = !st.destroyed && st.errored.is_none();
             let r = rs!(st);
-            r.emitted_readable = false;
+            let claim = r.claim();
+            if claim == Claim::Busy {
+                r.readable_again = true;
+                return;
+            }
+            let mut guard = DeliveryGuard::new(self, claim);
+            if ok && (r.length > 0 || r.ended) {
+                drop(st);
+                self.ev.emit(StreamEvent::Readable);
+                st = self.lock();
+                if let Some(r) = st.r.as_mut() {
+                    r.emitted_readable = false;
+                }
+            }
+            guard.disarm();
+            let mut owed = Owed::default();
+            if claim == Claim::Acquired {
+                owed = self.release_locked(&mut st);
+            }
+            if let Some(r) = st.r.as_mut() {
+                r.need_readable = r.flowing != Some(true) && !r.ended && r.length <= r.hwm;
+            }
+            drop(st);
+            let again = std::mem::take(&mut owed.readable);
+            self.after_release(owed);
+            self.flow();
+            if !again {
+                return;
+            }
         }
-        let r = rs!(st);
-        r.need_readable = r.flowing != Some(true) && !r.ended && r.length <= r.hwm;
-        drop(st);
-        self.flow();
     }
 
     /// Node's `flow`: reads while flowing. It holds the delivery token for

@@ -408,6 +408,10 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         let need_drain = !w.ending && w.need_drain && !destroyed && w.length == 0;
         if need_drain {
             w.need_drain = false;
+            // `write_all` waits for exactly this change: wake it here. The
+            // wake-up at the write's completion (`onwrite_g`) came before
+            // it, and a waiter that looked in between is parked again.
+            st.wake();
             drop(st);
             self.ev.emit(StreamEvent::Drain);
             st = self.lock();
