@@ -338,6 +338,13 @@ impl Conn {
             let mut wrote = false;
             let mut looked_ahead = false;
             let mut peer_gone = false;
+            // The body's consumer asked for more (its `_read`) and nothing
+            // was pushed since: push the next body bytes whatever its
+            // buffer holds, as Node's IncomingMessage resumes its socket on
+            // every `_read`. (A reader that asked and then `unshift`ed what
+            // it read leaves the buffer at its mark and asks no more until
+            // a push: a level check here would stall the body forever.)
+            let mut owed = false;
             let last = loop {
                 let (finished, last) = res.take_output(&mut out, &mut parts);
                 if peer_gone && !finished && fut.is_none() && out.is_empty() && parts.is_empty() {
@@ -370,7 +377,7 @@ impl Conn {
                     if finished && !req.consuming() {
                         req.dump();
                     }
-                    if let Err(e) = feed(&mut body, &mut t, &req) {
+                    if let Err(e) = feed(&mut body, &mut t, &req, &mut owed) {
                         res.detach();
                         req.abort();
                         spawn_rest(fut);
@@ -408,7 +415,7 @@ impl Conn {
                         req.dump();
                     }
                 }
-                let reading = !body_done && (req.dumped() || req.wants_more());
+                let reading = !body_done && (req.dumped() || owed || req.wants_more());
                 // The request is whole but its response is not: the socket is
                 // still watched (a read-ahead bounded at twice
                 // max_header_size, enough for the look-ahead to see a head
@@ -444,7 +451,7 @@ impl Conn {
                             return self.client_error(t, Fault::EofState, wrote).await;
                         }
                     }
-                    _ = req.demand(), if !body_done && !reading => {}
+                    _ = req.demand(), if !body_done && !reading => owed = true,
                     _ = self.shared.kick.notified() => {
                         if self.shared.take_expired() && !body_done {
                             req.abort();
@@ -663,14 +670,20 @@ fn spawn_rest(fut: Option<BoxFuture>) {
 }
 
 /// Feeds the body bytes in the buffer to the request (or drops them when it
-/// is being dumped), up to its high-water mark.
-fn feed(body: &mut Body, t: &mut Transport, req: &IncomingMessage) -> Result<(), ParseError> {
+/// is being dumped), up to its high-water mark, or one push past it when
+/// the consumer's `_read` is `owed` a push (cleared by the push).
+fn feed(
+    body: &mut Body,
+    t: &mut Transport,
+    req: &IncomingMessage,
+    owed: &mut bool,
+) -> Result<(), ParseError> {
     if let Body::Failed(e) = body {
         return Err(e.clone());
     }
     loop {
         let dumping = req.dumped();
-        if !dumping && !req.wants_more() {
+        if !dumping && !*owed && !req.wants_more() {
             return Ok(());
         }
         let buf = t.buffer();
@@ -685,6 +698,7 @@ fn feed(body: &mut Body, t: &mut Transport, req: &IncomingMessage) -> Result<(),
                     buf.advance(n);
                 } else {
                     req.push(Buffer::from(buf.split_to(n)));
+                    *owed = false;
                 }
                 *left -= n as u64;
                 if *left == 0 {
@@ -702,6 +716,7 @@ fn feed(body: &mut Body, t: &mut Transport, req: &IncomingMessage) -> Result<(),
                         } else {
                             let taken = buf.split_to(consumed).freeze();
                             req.push(Buffer::from(taken.slice(r)));
+                            *owed = false;
                         }
                     }
                     Some(ChunkEvent::End(trailers)) => {
