@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use crate::core::Core;
 use crate::error::Error;
-use crate::writable_core::WState;
+use crate::state::WState;
 
 impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// The next chunk (one buffered chunk at a time, never a concatenation).

@@ -25,8 +25,10 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 use crate::core::{Core, lock};
 use crate::error::Error;
-use crate::readable::{Pusher, ReadableOptions, Source};
-use crate::writable::{Sink, WritableOptions, WriteOutcome};
+use crate::readable::ReadableOptions;
+use crate::sink::{Sink, WriteOutcome};
+use crate::source::{Pusher, Source};
+use crate::writable::WritableOptions;
 use crate::{Duplex, Readable, Writable};
 
 fn io_err(e: io::Error, syscall: &str) -> Error {

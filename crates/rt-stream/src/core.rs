@@ -25,8 +25,9 @@ use std::task::Waker;
 
 use crate::error::Error;
 use crate::listeners::{Listeners, StreamEvent};
-use crate::readable_core::RState;
-use crate::writable_core::{EndCb, WState, WriteCb};
+use crate::sink::Sink;
+use crate::source::Source;
+use crate::state::{RState, State, Tick, WState};
 
 pub(crate) use crate::locking::lock;
 
@@ -41,49 +42,6 @@ impl<R: Send + 'static, W: Send + 'static> crate::tick::Ticker for Core<R, W> {
 }
 
 pub(crate) type Guard<'a, R, W> = MutexGuard<'a, State<R, W>>;
-
-/// Work deferred to the stream's tick queue (Node's `process.nextTick`).
-pub(crate) enum Tick {
-    EmitReadable,
-    MaybeReadMore,
-    Resume,
-    EndReadable,
-    ReadZero,
-    UpdateReadableListening,
-    AfterWrite(Option<WriteCb>),
-    OnWriteError(Error, Option<WriteCb>),
-    FinishMaybe,
-    Finish,
-    ErrorBuffer,
-    EmitErrorClose(Error),
-    EmitClose,
-    EmitError(Error),
-    WriteCb(WriteCb, Result<(), Error>),
-    EndCb(EndCb, Result<(), Error>),
-    EndWritable,
-    PipeEnd,
-}
-
-/// Both sides' state plus what they share (destruction, errors, ticks).
-pub(crate) struct State<R, W> {
-    pub(crate) r: Option<RState<R>>,
-    pub(crate) w: Option<WState<W>>,
-    pub(crate) destroyed: bool,
-    pub(crate) closed: bool,
-    pub(crate) close_emitted: bool,
-    pub(crate) error_emitted: bool,
-    pub(crate) errored: Option<Error>,
-    pub(crate) auto_destroy: bool,
-    pub(crate) emit_close: bool,
-    pub(crate) allow_half_open: bool,
-    /// The implementor's sink; taken out (None) while one of its hooks runs.
-    pub(crate) sink: Option<Box<dyn crate::writable::Sink<W>>>,
-    ticks: VecDeque<Tick>,
-    tick_scheduled: bool,
-    inline_pending: bool,
-    flushing: bool,
-    wakers: Vec<Waker>,
-}
 
 impl<R, W> State<R, W> {
     pub(crate) fn new(r: Option<RState<R>>, w: Option<WState<W>>) -> Self {
@@ -146,7 +104,7 @@ impl<R, W> State<R, W> {
 /// [`StreamBase::stream_core`](crate::StreamBase::stream_core).
 pub struct Core<R, W> {
     pub(crate) st: Mutex<State<R, W>>,
-    pub(crate) source: Mutex<Option<Box<dyn crate::readable::Source<R>>>>,
+    pub(crate) source: Mutex<Option<Box<dyn Source<R>>>>,
     pub(crate) ev: Listeners<R>,
     handle: Option<tokio::runtime::Handle>,
     /// The source pushes on its own ([`Source::push_driven`](crate::Source::push_driven)).
@@ -162,8 +120,8 @@ pub struct Core<R, W> {
 impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     pub(crate) fn new(
         mut state: State<R, W>,
-        source: Option<Box<dyn crate::readable::Source<R>>>,
-        sink: Option<Box<dyn crate::writable::Sink<W>>>,
+        source: Option<Box<dyn Source<R>>>,
+        sink: Option<Box<dyn Sink<W>>>,
     ) -> Arc<Self> {
         state.sink = sink;
         let type_name = match (state.r.is_some(), state.w.is_some()) {

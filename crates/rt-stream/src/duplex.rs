@@ -4,9 +4,12 @@
 use std::sync::Arc;
 
 use crate::chunk::{byte_ops, object_ops};
-use crate::core::{Core, State};
-use crate::readable::{ReadableOptions, Source, readable_state};
-use crate::writable::{Sink, WritableOptions, writable_state};
+use crate::core::Core;
+use crate::readable::{ReadableOptions, readable_state};
+use crate::sink::Sink;
+use crate::source::Source;
+use crate::state::State;
+use crate::writable::{WritableOptions, writable_state};
 use rt_buffer::Buffer;
 
 /// Options of a duplex stream (Node's `new Duplex(options)`).

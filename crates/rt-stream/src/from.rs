@@ -4,9 +4,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use crate::core::lock;
 use crate::error::Error;
-use crate::readable::{Pusher, Source};
+use crate::locking::lock;
+use crate::source::{Pusher, Source};
 
 /// Pulls items from a `futures::Stream` on a task while the readable wants more.
 pub(crate) struct StreamSource<S> {

@@ -19,8 +19,10 @@ use rt_buffer::Buffer;
 
 use crate::core::lock;
 use crate::error::Error;
-use crate::readable::{Pusher, ReadableOptions, Source};
-use crate::writable::{Completion, Sink, WritableOptions, WriteOutcome};
+use crate::readable::ReadableOptions;
+use crate::sink::{Completion, Sink, WriteOutcome};
+use crate::source::{Pusher, Source};
+use crate::writable::WritableOptions;
 use crate::{Readable, Writable};
 
 /// Default chunk size of file read streams: 64 KiB (Node's fs streams).

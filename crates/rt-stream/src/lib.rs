@@ -293,6 +293,7 @@ pub mod counters {
 mod duplex;
 pub mod errno;
 mod error;
+mod event_key;
 pub mod events;
 mod from;
 pub mod fs;
@@ -301,11 +302,15 @@ mod listeners;
 mod locking;
 mod methods;
 mod pipe;
+mod pipe_dest;
 mod pipeline;
 mod readable;
 mod readable_core;
 mod readable_side;
 pub mod runtime;
+mod sink;
+mod source;
+mod state;
 mod stream;
 mod tick;
 mod transform;
@@ -317,19 +322,22 @@ pub use crate::bridge::StreamReader;
 pub use crate::core::Core as StreamCore;
 pub use crate::duplex::{Duplex, DuplexOptions, NullSink};
 pub use crate::error::{Code, Error};
+pub use crate::event_key::EventKey;
 pub use crate::hooks::StreamHooks;
-pub use crate::listeners::{EventKey, ListenerId, Named, StreamEvent};
+pub use crate::listeners::{ListenerId, Named, StreamEvent};
 #[doc(hidden)]
 pub use crate::methods::__emitter_support;
 pub use crate::pipe::{PipeOptions, PipeTarget, WritableStream};
 pub use crate::pipeline::{Control, Pipeline, ReadableStream, StreamHandle, closed, finished, pipeline};
 pub use crate::readable::{
-    DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK, Pusher, Readable, ReadableOptions, Source, Void,
+    DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK, Readable, ReadableOptions, Void,
 };
 pub use crate::readable_side::ReadableSide;
+pub use crate::sink::{Completion, Deferred, Sink, WriteFuture, WriteOutcome};
+pub use crate::source::{Pusher, Source};
 pub use crate::stream::StreamBase;
 pub use crate::transform::{PassThrough, Transform};
-pub use crate::writable::{Completion, Deferred, Sink, Writable, WritableOptions, WriteFuture, WriteOutcome};
+pub use crate::writable::{Writable, WritableOptions};
 pub use crate::writable_side::WritableSide;
 pub use rt_buffer::Buffer;
 

@@ -7,9 +7,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::core::{Core, lock};
 use crate::error::Error;
 use crate::hooks::StreamHooks;
+use crate::locking::lock;
 
 /// Identifies one registered listener, for [`off`](crate::Readable::off).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,82 +76,6 @@ pub enum StreamEvent {
     Pipe,
     /// `'unpipe'`: a source stopped piping into this writable.
     Unpipe,
-}
-
-/// What [`StreamBase::on`](crate::StreamBase::on) and `once` take: a
-/// [`StreamEvent`] with a payload-less `Fn()` listener (the stream's typed
-/// lists, the fast path), or an rt-events key `&Event<T>` with an `Fn(&T)`
-/// listener (the stream's emitter: `&events::END`, `&events::DATA`, or a
-/// subtype's own events such as a socket's `&CONNECT`). Either way the
-/// listener has Node's side effects (`'data'` starts the flow).
-pub trait EventKey<F>: Sized {
-    /// The id `on` returns, for removing the listener: a stream
-    /// [`ListenerId`] for a [`StreamEvent`], an `rt_events::ListenerId` for a key.
-    type Id;
-    /// Adds `f` to `core`.
-    #[doc(hidden)]
-    fn listen<R: Send + 'static, W: Send + 'static>(
-        self,
-        core: &Arc<Core<R, W>>,
-        once: bool,
-        f: F,
-    ) -> Self::Id;
-}
-
-impl<F: Fn() + Send + Sync + 'static> EventKey<F> for StreamEvent {
-    type Id = ListenerId;
-    fn listen<R: Send + 'static, W: Send + 'static>(
-        self,
-        core: &Arc<Core<R, W>>,
-        once: bool,
-        f: F,
-    ) -> ListenerId {
-        match self {
-            // These carry a payload: `on_data` / `on_error` get it. A
-            // payload-less listener still works, it just ignores it.
-            StreamEvent::Data => {
-                let id = core.ev.on_data_unit(once, Arc::new(f));
-                core.data_listener_added();
-                core.settle();
-                id
-            }
-            StreamEvent::Error => core.ev.on_error(once, Arc::new(move |_: &Error| f())),
-            other => {
-                let id = core.ev.on(other, once, Arc::new(move |_: &()| f()));
-                if other == StreamEvent::Readable {
-                    core.readable_listener_added();
-                    core.settle();
-                }
-                id
-            }
-        }
-    }
-}
-
-impl<T, F> EventKey<F> for &rt_events::Event<T>
-where
-    T: Send + Sync + 'static,
-    F: Fn(&T) + Send + Sync + 'static,
-{
-    type Id = rt_events::ListenerId;
-    fn listen<R: Send + 'static, W: Send + 'static>(
-        self,
-        core: &Arc<Core<R, W>>,
-        once: bool,
-        f: F,
-    ) -> rt_events::ListenerId {
-        let em = core.emitter();
-        // 'newListener' runs before the add: what it queues (the flow a
-        // 'data' listener starts) is held until the listener is in, on
-        // every thread (see `Marked`).
-        let id = {
-            let _section = crate::runtime::Marked::begin();
-            if once { em.once(self, f) } else { em.on(self, f) }
-        };
-        // Without a runtime, run what the listener's side effects queued.
-        core.settle();
-        id
-    }
 }
 
 /// An event named for [`StreamBase::listener_count`](crate::StreamBase::listener_count):

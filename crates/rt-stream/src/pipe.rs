@@ -16,9 +16,11 @@
 
 use std::sync::{Arc, Weak};
 
-use crate::core::{Core, Tick};
+use crate::core::Core;
 use crate::error::Error;
 use crate::listeners::{ListenerId, StreamEvent};
+use crate::pipe_dest::{PipeDest, Target};
+use crate::state::Tick;
 
 /// Options of `pipe` (Node's `readable.pipe(dest, { end })`).
 #[derive(Debug, Clone)]
@@ -37,16 +39,6 @@ impl Default for PipeOptions {
     fn default() -> Self {
         PipeOptions { end: true }
     }
-}
-
-pub(crate) trait Target<T>: Send + Sync {
-    fn write_chunk(self: Arc<Self>, chunk: T) -> Result<bool, Error>;
-    fn end_writable(self: Arc<Self>);
-    fn emit_event(&self, ev: StreamEvent);
-    fn needs_drain(&self) -> bool;
-    fn listen(&self, ev: StreamEvent, once: bool, f: Arc<dyn Fn() + Send + Sync>) -> ListenerId;
-    fn unlisten(&self, id: ListenerId);
-    fn target_id(&self) -> usize;
 }
 
 impl<R: Send + 'static, W: Send + 'static> Target<W> for Core<R, W> {
@@ -111,25 +103,6 @@ impl<S: crate::WritableSide> WritableStream<S::Write> for S {
     }
     fn pipe_id(&self) -> usize {
         Arc::as_ptr(self.stream_core()) as *const () as usize
-    }
-}
-
-pub(crate) struct PipeDest<T> {
-    pub(crate) target: Arc<dyn Target<T>>,
-    pub(crate) end: bool,
-    pub(crate) id: usize,
-    listeners: Vec<ListenerId>,
-    drain_listener: Option<ListenerId>,
-}
-
-impl<T> PipeDest<T> {
-    fn cleanup(&self) {
-        for l in &self.listeners {
-            self.target.unlisten(*l);
-        }
-        if let Some(l) = self.drain_listener {
-            self.target.unlisten(l);
-        }
     }
 }
 

@@ -8,7 +8,8 @@ use std::task::{Context, Poll};
 
 use crate::core::Core;
 use crate::error::Error;
-use crate::pipe::{PipeOptions, Target, WritableStream};
+use crate::pipe::{PipeOptions, WritableStream};
+use crate::pipe_dest::Target;
 
 pub(crate) trait ControlInner: Send + Sync {
     fn poll_done(self: Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>>;

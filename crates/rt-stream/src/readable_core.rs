@@ -5,59 +5,11 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::chunk::ChunkOps;
-use crate::core::{Core, Guard, Tick};
+use crate::core::{Core, Guard};
 use crate::error::Error;
 use crate::listeners::StreamEvent;
-use crate::pipe::PipeDest;
-use crate::readable::Pusher;
-
-/// Turns pushed chunks into text chunks after `set_encoding` (Node's StringDecoder step).
-pub(crate) trait Decode<R>: Send {
-    fn write(&mut self, chunk: R) -> R;
-    fn end(&mut self) -> Option<R>;
-}
-
-pub(crate) struct RState<R> {
-    pub(crate) buffer: VecDeque<R>,
-    pub(crate) length: usize,
-    pub(crate) hwm: usize,
-    pub(crate) ops: ChunkOps<R>,
-    pub(crate) object_mode: bool,
-    pub(crate) ended: bool,
-    pub(crate) end_emitted: bool,
-    pub(crate) reading: bool,
-    pub(crate) sync: bool,
-    pub(crate) need_readable: bool,
-    pub(crate) emitted_readable: bool,
-    pub(crate) readable_listening: bool,
-    pub(crate) data_listening: bool,
-    pub(crate) resume_scheduled: bool,
-    pub(crate) has_paused: bool,
-    pub(crate) paused: bool,
-    pub(crate) flowing: Option<bool>,
-    pub(crate) reading_more: bool,
-    pub(crate) data_emitted: bool,
-    pub(crate) decoder: Option<Box<dyn Decode<R>>>,
-    pub(crate) encoding: Option<String>,
-    pub(crate) pipes: Vec<PipeDest<R>>,
-    pub(crate) await_drain: Vec<usize>,
-    pub(crate) chunk_clone: Option<fn(&R) -> R>,
-    pub(crate) auto_destroy: bool,
-    /// The delivery token: the thread handing chunks to `'data'` listeners
-    /// and pipes, or emitting `'readable'`, right now. Node's code runs on
-    /// one thread; on a multi-thread runtime only the holder delivers, so
-    /// chunks leave in buffer order and a stream's `'readable'` listeners
-    /// never run on two threads at once.
-    pub(crate) emitting_on: Option<std::thread::ThreadId>,
-    /// Another thread wanted to flow (or buffered a chunk) while the token
-    /// was held: the holder flows again before it lets go.
-    pub(crate) flow_again: bool,
-    /// `'end'` was due while another thread was still delivering a chunk.
-    pub(crate) end_again: bool,
-    /// `'readable'` was due while another thread held the token: the holder
-    /// emits it before it lets go.
-    pub(crate) readable_again: bool,
-}
+use crate::source::Pusher;
+use crate::state::{RState, Tick};
 
 /// What other threads left to the token's holder when it lets go.
 #[derive(Clone, Copy, Default)]

@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use crate::core::Core as StreamCore;
 use crate::error::Error;
+use crate::event_key::EventKey;
 use crate::hooks::StreamHooks;
-use crate::listeners::{EventKey, ListenerId, Named};
+use crate::listeners::{ListenerId, Named};
 
 /// Every stream: listeners, destruction and status, provided over
 /// [`stream_core`](Self::stream_core) (the model is rt-events'

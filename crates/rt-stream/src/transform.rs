@@ -6,11 +6,11 @@ use crate::chunk::{ChunkOps, byte_ops, object_ops};
 use crate::core::{Core, lock};
 use crate::duplex::{Duplex, DuplexOptions};
 use crate::error::Error;
-use crate::readable::{Pusher, Source};
-use crate::writable::{Completion, Sink, WriteOutcome};
+use crate::sink::{Completion, Sink, WriteOutcome};
+use crate::source::{Pusher, Source};
 use rt_buffer::Buffer;
 
-use crate::writable::WriteFuture;
+use crate::sink::WriteFuture;
 
 type SyncTransform<R, W> = Box<dyn FnMut(W, &Pusher<R>) -> Result<(), Error> + Send>;
 type AsyncTransform<R, W> = Box<dyn FnMut(W, Pusher<R>) -> WriteFuture + Send>;

@@ -5,47 +5,11 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::chunk::ChunkOps;
-use crate::core::{Core, Guard, Tick};
+use crate::core::{Core, Guard};
 use crate::error::Error;
 use crate::listeners::StreamEvent;
-use crate::writable::{WriteOutcome, Writing};
-
-/// A write's completion callback (Node's `write(chunk, cb)`).
-pub(crate) type WriteCb = Box<dyn FnOnce(Result<(), Error>) + Send>;
-/// An `end(cb)` callback.
-pub(crate) type EndCb = Box<dyn FnOnce(Result<(), Error>) + Send>;
-
-pub(crate) struct Entry<W> {
-    pub(crate) chunk: W,
-    pub(crate) cb: Option<WriteCb>,
-}
-
-pub(crate) struct WState<W> {
-    pub(crate) buffered: VecDeque<Entry<W>>,
-    pub(crate) length: usize,
-    pub(crate) hwm: usize,
-    pub(crate) ops: ChunkOps<W>,
-    pub(crate) object_mode: bool,
-    pub(crate) writing: bool,
-    pub(crate) writelen: usize,
-    pub(crate) writecb: Option<WriteCb>,
-    pub(crate) sync: bool,
-    pub(crate) corked: u32,
-    pub(crate) ending: bool,
-    pub(crate) ended: bool,
-    pub(crate) finished: bool,
-    pub(crate) final_called: bool,
-    pub(crate) prefinished: bool,
-    pub(crate) need_drain: bool,
-    pub(crate) buffer_processing: bool,
-    pub(crate) after_write_pending: bool,
-    pub(crate) pendingcb: i64,
-    pub(crate) on_finished: Vec<EndCb>,
-    pub(crate) has_writev: bool,
-    pub(crate) auto_destroy: bool,
-    pub(crate) completed: u64,
-    pub(crate) default_encoding: rt_buffer::Encoding,
-}
+use crate::sink::{WriteOutcome, Writing};
+use crate::state::{EndCb, Entry, Tick, WState, WriteCb};
 
 impl<W> WState<W> {
     pub(crate) fn new(hwm: usize, object_mode: bool, ops: ChunkOps<W>, has_writev: bool) -> Self {
@@ -96,7 +60,7 @@ macro_rules! ws_ok {
     };
 }
 
-fn need_finish<R, W>(st: &crate::core::State<R, W>) -> bool {
+fn need_finish<R, W>(st: &crate::state::State<R, W>) -> bool {
     match st.w.as_ref() {
         Some(w) => {
             w.ending

@@ -1,0 +1,39 @@
+//! What a source's readable state keeps of each pipe destination: the
+//! destination as a [`Target`] (writes, `end`, its listeners) and the
+//! listeners the pipe put on it. A leaf, below the stream core.
+
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::listeners::{ListenerId, StreamEvent};
+
+/// A pipe destination, as the source's state machine calls it.
+pub(crate) trait Target<T>: Send + Sync {
+    fn write_chunk(self: Arc<Self>, chunk: T) -> Result<bool, Error>;
+    fn end_writable(self: Arc<Self>);
+    fn emit_event(&self, ev: StreamEvent);
+    fn needs_drain(&self) -> bool;
+    fn listen(&self, ev: StreamEvent, once: bool, f: Arc<dyn Fn() + Send + Sync>) -> ListenerId;
+    fn unlisten(&self, id: ListenerId);
+    fn target_id(&self) -> usize;
+}
+
+/// One destination of a source's pipes.
+pub(crate) struct PipeDest<T> {
+    pub(crate) target: Arc<dyn Target<T>>,
+    pub(crate) end: bool,
+    pub(crate) id: usize,
+    pub(crate) listeners: Vec<ListenerId>,
+    pub(crate) drain_listener: Option<ListenerId>,
+}
+
+impl<T> PipeDest<T> {
+    pub(crate) fn cleanup(&self) {
+        for l in &self.listeners {
+            self.target.unlisten(*l);
+        }
+        if let Some(l) = self.drain_listener {
+            self.target.unlisten(l);
+        }
+    }
+}
