@@ -85,7 +85,7 @@ fn text_piece(rng: &mut Rng) -> String {
 /// What body-parser answers for a case, from Node: `[status, body]`.
 fn node_answers(node: &rt_tests::node::Node, script: &str, cases: &[Value]) -> Vec<(u16, String)> {
     let input = serde_json::to_vec(cases).expect("json");
-    let out = node.run_script(script, &input);
+    let out = node.run_script(&format!("{JSON_PARSE_JS}{script}"), &input);
     let v: Value = serde_json::from_slice(&out)
         .unwrap_or_else(|e| panic!("node said {}: {e}", String::from_utf8_lossy(&out)));
     if v.get("missing").is_some() {
@@ -103,6 +103,18 @@ fn node_answers(node: &rt_tests::node::Node, script: &str, cases: &[Value]) -> V
         .collect()
 }
 
+/// body-parser's json `parse` on decoded text (empty is `{}`, strict first
+/// character, `JSON.parse`), as `[status, JSON.stringify(value)]`; prefixed to
+/// both Node scripts.
+const JSON_PARSE_JS: &str = r#"
+function jsonParse(text) {
+  if (text.length === 0) return [200, '{}'];
+  const first = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d])/.exec(text);
+  if (!first || (first[1] !== '{' && first[1] !== '[')) return [400, ''];
+  try { return [200, JSON.stringify(JSON.parse(text))]; } catch (e) { return [400, '']; }
+}
+"#;
+
 const INFLATE_JS: &str = r#"
 const zlib = require('zlib');
 const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
@@ -112,10 +124,7 @@ const out = cases.map(([coding, b64]) => {
   try {
     text = (coding === 'gzip' ? zlib.gunzipSync(buf) : zlib.inflateSync(buf)).toString('utf8');
   } catch (e) { return [400, '']; }
-  if (text.length === 0) return [200, '{}'];
-  const first = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d])/.exec(text);
-  if (!first || (first[1] !== '{' && first[1] !== '[')) return [400, ''];
-  try { return [200, JSON.stringify(JSON.parse(text))]; } catch (e) { return [400, '']; }
+  return jsonParse(text);
 });
 process.stdout.write(JSON.stringify(out));
 "#;
@@ -254,10 +263,7 @@ const out = cases.map(([charset, b64]) => {
   const cs = charset.toLowerCase();
   if (cs.slice(0, 4) !== 'utf-' || !iconv.encodingExists(cs)) return [415, ''];
   const text = iconv.decode(Buffer.from(b64, 'base64'), cs);
-  if (text.length === 0) return [200, '{}'];
-  const first = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d])/.exec(text);
-  if (!first || (first[1] !== '{' && first[1] !== '[')) return [400, ''];
-  try { return [200, JSON.stringify(JSON.parse(text))]; } catch (e) { return [400, '']; }
+  return jsonParse(text);
 });
 process.stdout.write(JSON.stringify(out));
 "#;

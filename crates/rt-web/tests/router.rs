@@ -4,9 +4,8 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{exchange, get};
+use common::{exchange, get, serve};
 use rt_http::ServerResponse;
-use rt_tests::wait::within;
 use rt_web::router::{Next, Router};
 use rt_web::{HttpError, Request};
 
@@ -18,14 +17,6 @@ fn text(res: &ServerResponse, body: String) -> Result<(), HttpError> {
 
 #[derive(Clone)]
 struct Who(String);
-
-async fn serve(app: Router) -> (rt_http::Server, u16) {
-    let server = within(10, "listen", app.listen(("127.0.0.1", 0)))
-        .await
-        .expect("listen");
-    let port = server.address().and_then(|a| a.port()).expect("port");
-    (server, port)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routes_params_wildcards_404_405() {

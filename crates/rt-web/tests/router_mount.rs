@@ -9,9 +9,8 @@
 
 mod common;
 
-use common::get;
+use common::{get, serve};
 use rt_http::ServerResponse;
-use rt_tests::wait::within;
 use rt_web::router::{Next, Router};
 use rt_web::{HttpError, Request};
 
@@ -26,14 +25,6 @@ fn show(req: &Request, res: &ServerResponse, who: &str) -> Result<(), HttpError>
     res.set_header("Content-Type", "text/plain")?;
     res.end_with(body)?;
     Ok(())
-}
-
-async fn serve(app: Router) -> (rt_http::Server, u16) {
-    let server = within(10, "listen", app.listen(("127.0.0.1", 0)))
-        .await
-        .expect("listen");
-    let port = server.address().and_then(|a| a.port()).expect("port");
-    (server, port)
 }
 
 fn app() -> Router {

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Reply, exchange};
+use common::{Reply, exchange, serve};
 use rt_http::ServerResponse;
 use rt_tests::rng::Rng;
 use rt_tests::wait::{wait_until_async, within};
@@ -50,14 +50,6 @@ fn app(sessions: &Sessions) -> Router {
         Ok::<(), HttpError>(())
     });
     app
-}
-
-async fn serve(app: Router) -> (rt_http::Server, u16) {
-    let server = within(10, "listen", app.listen(("127.0.0.1", 0)))
-        .await
-        .expect("listen");
-    let port = server.address().and_then(|a| a.port()).expect("port");
-    (server, port)
 }
 
 /// The `connect.sid=...` pair of the reply's Set-Cookie, for the next request's Cookie.

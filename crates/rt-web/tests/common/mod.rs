@@ -95,3 +95,12 @@ fn dechunk(mut s: &str) -> String {
 pub async fn get(port: u16, path: &str) -> Reply {
     exchange(port, "GET", path, &[], "").await
 }
+
+/// Serves `app` on a free loopback port (bounded: 10 s); returns the server and its port.
+pub async fn serve(app: rt_web::Router) -> (rt_http::Server, u16) {
+    let server = within(10, "listen", app.listen(("127.0.0.1", 0)))
+        .await
+        .expect("listen");
+    let port = server.address().and_then(|a| a.port()).expect("port");
+    (server, port)
+}
