@@ -141,7 +141,7 @@
 //!   everything, and only a remainder waits for writability in a task;
 //!   `write` returns `false` once the buffered data reaches the mark.
 //! - **One read buffer per thread**, not per socket: an idle connection
-//!   holds no buffer (about 3.9 KB per idle connection in the bench, most
+//!   holds no buffer (about 2.9 KB per idle connection in the bench, most
 //!   of it the stream's state, against about 6.8 KB for Node: see the
 //!   README's bench table).
 //!
