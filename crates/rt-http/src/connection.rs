@@ -22,11 +22,14 @@ use crate::outgoing::{OutValue, has_token};
 use crate::parser::{BodyKind, ChunkEvent, ChunkedDecoder, HpeCode, ParseError, Parsed, parse_request};
 use crate::response::ServerResponse;
 use crate::response_core::{RequestFacts, ResponseCore};
+use crate::server_connection::{CONNECTION, ServerConnection, TIMEOUT};
 use crate::server_events::{
     CHECK_CONTINUE, CHECK_EXPECTATION, CLIENT_ERROR, CONNECT, ClientError, DROP_REQUEST, Exchange, REQUEST,
     UPGRADE, Upgrade,
 };
-use crate::server_inner::{BoxFuture, ConnShared, ORDER_CLOSE_IDLE, ORDER_CLOSE_NOW, ServerInner};
+use crate::server_inner::{
+    BoxFuture, ConnShared, IDLE_KEEP_ALIVE, ORDER_CLOSE_IDLE, ORDER_CLOSE_NOW, ServerInner,
+};
 
 /// Node's `HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER`: an idle keep-alive
 /// socket closes this long after the advertised timeout.
@@ -61,6 +64,8 @@ struct Conn {
     server: Arc<ServerInner>,
     shared: Arc<ConnShared>,
     info: SocketInfo,
+    /// What `'connection'` and `'timeout'` listeners get.
+    handle: ServerConnection,
 }
 
 pub(crate) async fn serve(server: Arc<ServerInner>, io: Io) {
@@ -72,12 +77,25 @@ pub(crate) async fn serve(server: Arc<ServerInner>, io: Io) {
         local: io.local_addr(),
     };
     let (id, shared) = server.register();
+    let t = Transport::new(io);
+    let handle = ServerConnection::new(info, shared.clone(), t.timer().clone(), Arc::downgrade(&server));
+    // Node's connectionListenerInternal: `socket.setTimeout(server.timeout)`.
+    let timeout = server.timeout();
+    if !timeout.is_zero() {
+        handle.set_timeout(timeout);
+    }
+    let em = server.emitter();
+    if em.listener_count(&CONNECTION) > 0 {
+        em.emit(&CONNECTION, handle.clone());
+    }
     let conn = Conn {
         server: server.clone(),
         shared,
         info,
+        handle: handle.clone(),
     };
-    conn.run(Transport::new(io)).await;
+    conn.run(t).await;
+    handle.timer().close();
     server.unregister(id);
 }
 
@@ -132,6 +150,9 @@ impl Conn {
             t.set_read_size(HEAD_READ_SIZE);
             let mut msg_start = if first { Some(self.server.now_ms()) } else { None };
             let mut idle_since: Option<u64> = None;
+            // The keep-alive timeout passed and a 'timeout' listener heard
+            // it: the connection stays, with no deadline, until bytes come.
+            let mut keep_alive_heard = false;
             let head = loop {
                 if !t.data().is_empty() {
                     if msg_start.is_none() {
@@ -145,12 +166,18 @@ impl Conn {
                     }
                 }
                 let idle = msg_start.is_none();
-                self.shared.idle.store(u8::from(idle), Ordering::Release);
+                let idle_state = match (idle, first || kat_ms == 0) {
+                    (false, _) => 0,
+                    (true, true) => 1,
+                    (true, false) => IDLE_KEEP_ALIVE,
+                };
+                self.shared.idle.store(idle_state, Ordering::Release);
                 let order = self.order();
                 if order == ORDER_CLOSE_NOW || (order == ORDER_CLOSE_IDLE && idle) {
                     return;
                 }
                 let deadline = match msg_start {
+                    None if keep_alive_heard => None,
                     None => {
                         let since = *idle_since.get_or_insert_with(|| self.server.now_ms());
                         after(since, opts.keep_alive_timeout).map(|d| d + KEEP_ALIVE_BUFFER_MS)
@@ -175,9 +202,18 @@ impl Conn {
                     _ = self.shared.kick.notified() => {
                         if self.shared.take_expired() {
                             if msg_start.is_none() {
-                                return; // keep-alive timeout: destroyed silently
+                                // Keep-alive timeout: Node's socketOnTimeout
+                                // (the server's 'timeout' if heard, which
+                                // keeps the connection; else destroyed).
+                                let em = self.server.emitter();
+                                if em.listener_count(&TIMEOUT) == 0 {
+                                    return;
+                                }
+                                keep_alive_heard = true;
+                                em.emit(&TIMEOUT, self.handle.clone());
+                            } else {
+                                return self.client_error(t, Fault::Timeout, false).await;
                             }
-                            return self.client_error(t, Fault::Timeout, false).await;
                         }
                     }
                 }
@@ -186,6 +222,15 @@ impl Conn {
             self.shared.set_deadline(None);
             self.shared.take_expired();
             let msg_start = msg_start.unwrap_or_else(|| self.server.now_ms());
+            // Node's resetSocketTimeout: a request after a wait under the
+            // keep-alive timeout sets the socket's timeout back to
+            // `server.timeout`.
+            if !first && kat_ms > 0 {
+                let st = self.server.timeout();
+                if !st.is_zero() || self.handle.timer().is_armed() {
+                    self.handle.set_timeout(st);
+                }
+            }
 
             // ---- the request ----
             // An invalid Transfer-Encoding is found after the head is
@@ -608,6 +653,17 @@ const POOL_MAX: usize = 256;
 /// Reads once more into the transport's buffer (waiting for data); while
 /// it waits with nothing buffered, its buffer goes back to the pool.
 async fn read_some(t: &mut Transport) -> std::io::Result<usize> {
+    std::future::poll_fn(|cx| poll_read_some(t, cx)).await
+}
+
+/// [`read_some`] as a poll: the wait is the transport's readiness poll (the
+/// waker is stored in the socket's registration), not a `readable()` future
+/// linked into tokio's waiter list and unlinked again on every request.
+fn poll_read_some(
+    t: &mut Transport,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<std::io::Result<usize>> {
+    use std::task::Poll;
     loop {
         if t.buffer().capacity() == 0 {
             if let Some(b) = POOL.with(|p| p.borrow_mut().pop()) {
@@ -617,7 +673,7 @@ async fn read_some(t: &mut Transport) -> std::io::Result<usize> {
         match t.try_read() {
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            r => return r,
+            r => return Poll::Ready(r),
         }
         if t.data().is_empty() && t.buffer().capacity() > 0 {
             let b = std::mem::take(t.buffer());
@@ -630,7 +686,11 @@ async fn read_some(t: &mut Transport) -> std::io::Result<usize> {
                 });
             }
         }
-        t.readable().await?;
+        match t.io().poll_read_ready(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Ready(Ok(())) => {}
+        }
     }
 }
 

@@ -50,6 +50,7 @@ pub mod request_core;
 pub mod response;
 pub mod response_core;
 pub mod server;
+mod server_connection;
 mod server_events;
 mod server_inner;
 mod server_options;
@@ -64,5 +65,7 @@ pub use outgoing::{Message, OutValue, Outgoing};
 pub use request_core::{RequestCore, RequestHeadOptions, RequestHeaders};
 pub use response::ServerResponse;
 pub use response_core::{RequestFacts, ResponseCore};
-pub use server::{ClientError, Exchange, IntoHandler, Server, ServerOptions, Upgrade, create_server};
+pub use server::{
+    ClientError, Exchange, IntoHandler, Server, ServerConnection, ServerOptions, Upgrade, create_server,
+};
 pub use status::status_text;

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use rt_events::{Emitter, EventEmitter};
 use rt_net::transport::Io;
@@ -14,6 +15,7 @@ use crate::incoming::IncomingMessage;
 use crate::response::ServerResponse;
 use crate::server_inner::{BoxFuture, Handler, ORDER_CLOSE_IDLE, ORDER_CLOSE_NOW, ServerInner};
 
+pub use crate::server_connection::{CONNECTION, ServerConnection, TIMEOUT};
 pub use crate::server_events::{
     CHECK_CONTINUE, CHECK_EXPECTATION, CLIENT_ERROR, CONNECT, ClientError, DROP_REQUEST, Exchange, REQUEST,
     UPGRADE, Upgrade,
@@ -206,11 +208,26 @@ impl Server {
     #[doc(alias = "closeIdleConnections")]
     pub fn close_idle_connections(&self) {
         for c in self.inner.snapshot() {
-            if c.idle.load(Ordering::Acquire) == 1 {
+            if c.idle.load(Ordering::Acquire) != 0 {
                 c.order.store(ORDER_CLOSE_NOW, Ordering::Release);
                 c.kick.notify_one();
             }
         }
+    }
+
+    /// `server.setTimeout(msecs)`: a connection accepted from now on that is
+    /// idle (no byte read or written) this long gets [`TIMEOUT`]; without a
+    /// listener it is destroyed. Zero (the default) turns it off. Node's
+    /// callback argument is `server.on(&TIMEOUT, ..)`.
+    #[doc(alias = "setTimeout")]
+    pub fn set_timeout(&self, timeout: Duration) -> &Server {
+        self.inner.set_timeout(timeout);
+        self
+    }
+
+    /// `server.timeout` (zero: none).
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout()
     }
 
     /// Open connections (those served by this server's tasks).

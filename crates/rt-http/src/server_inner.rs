@@ -31,13 +31,16 @@ pub(crate) struct ServerInner {
     epoch: std::time::Instant,
     clock_ms: AtomicU64,
     sweeper: AtomicBool,
+    /// `server.timeout` in milliseconds (0: none).
+    timeout_ms: AtomicU64,
 }
 
 /// What the server knows of one connection task.
 pub(crate) struct ConnShared {
     /// 0: run; 1: close if idle; 2: close now.
     pub(crate) order: AtomicU8,
-    /// 1 while the connection waits for a request with nothing in flight.
+    /// 1 while the connection waits for a request with nothing in flight;
+    /// [`IDLE_KEEP_ALIVE`] when that wait is under the keep-alive timeout.
     pub(crate) idle: AtomicU8,
     pub(crate) kick: Notify,
     /// When the current wait times out (the server's clock, ms); 0: never.
@@ -62,6 +65,9 @@ impl ConnShared {
 
 pub(crate) const ORDER_CLOSE_IDLE: u8 = 1;
 pub(crate) const ORDER_CLOSE_NOW: u8 = 2;
+/// `ConnShared::idle`: idle after a response, under the keep-alive timeout
+/// (Node has swapped the socket's timeout for the keep-alive one).
+pub(crate) const IDLE_KEEP_ALIVE: u8 = 2;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -80,11 +86,26 @@ impl ServerInner {
             epoch: std::time::Instant::now(),
             clock_ms: AtomicU64::new(0),
             sweeper: AtomicBool::new(false),
+            timeout_ms: AtomicU64::new(0),
         }
     }
 
     pub(crate) fn snapshot(&self) -> Vec<Arc<ConnShared>> {
         lock(&self.conns).values().cloned().collect()
+    }
+
+    /// `server.timeout`.
+    pub(crate) fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms.load(Ordering::Acquire))
+    }
+
+    pub(crate) fn set_timeout(&self, timeout: Duration) {
+        let ms = if timeout.is_zero() {
+            0
+        } else {
+            u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX).max(1)
+        };
+        self.timeout_ms.store(ms, Ordering::Release);
     }
 
     /// The timeouts' clock (coarse: advanced by the sweeper each tick).
@@ -99,8 +120,9 @@ impl ServerInner {
     }
 
     /// How often the sweeper looks at deadlines: an eighth of the shortest
-    /// timeout, between 5 ms and 1 s (Node checks headers and request
-    /// timeouts every `connectionsCheckingInterval`, 30 s).
+    /// timeout, between 5 ms and 1 s, and at most `connections_check_interval`
+    /// (Node checks headers and request timeouts every
+    /// `connectionsCheckingInterval`, 30 s: rt checks at least as often).
     fn sweep_every(&self) -> std::time::Duration {
         let o = &self.options;
         let ka = if o.keep_alive_timeout.is_zero() {
@@ -113,7 +135,9 @@ impl ServerInner {
             .filter(|d| !d.is_zero())
             .min()
             .unwrap_or(Duration::from_secs(8));
-        (shortest / 8).clamp(Duration::from_millis(5), Duration::from_secs(1))
+        (shortest / 8)
+            .clamp(Duration::from_millis(5), Duration::from_secs(1))
+            .min(o.connections_check_interval.max(Duration::from_millis(1)))
     }
 
     fn start_sweeper(self: &Arc<Self>) {

@@ -26,6 +26,11 @@ pub struct ServerOptions {
     pub join_duplicate_headers: bool,
     /// `noDelay` (true).
     pub no_delay: bool,
+    /// `connectionsCheckingInterval` (30 s): the longest time between two
+    /// checks of the headers and request timeouts (rt also checks every
+    /// eighth of the shortest timeout, so a timeout is never later than
+    /// Node's).
+    pub connections_check_interval: Duration,
 }
 
 impl Default for ServerOptions {
@@ -40,6 +45,7 @@ impl Default for ServerOptions {
             require_host_header: true,
             join_duplicate_headers: false,
             no_delay: true,
+            connections_check_interval: Duration::from_secs(30),
         }
     }
 }

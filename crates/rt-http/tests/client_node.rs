@@ -753,3 +753,76 @@ fn socket_path_reaches_a_unix_server() {
     let _ = child.wait();
     assert_eq!(String::from_utf8_lossy(&body), "unix localhost /over-unix");
 }
+
+/// `lookup` resolves a name only the request knows (called once, with the
+/// request's host), its error is the request's; `createConnection` makes
+/// the connection for a host and port that lead nowhere themselves.
+#[test]
+fn lookup_and_create_connection_options() {
+    use rt_http::client::{CreateConnection, Lookup};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let Some(node) = node_or_skip("lookup_and_create_connection_options") else {
+        return;
+    };
+    rt().block_on(async {
+        let srv = NodeServer::start(&node);
+        let looked_up = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = looked_up.clone();
+        let mut o = RequestOptions::default()
+            .host("rt-test.invalid")
+            .port(srv.port)
+            .path("/hello")
+            .agent(AgentChoice::None);
+        o.lookup = Some(Lookup::new(move |host, _family| {
+            seen.lock().expect("lock").push(host.clone());
+            async move {
+                match host.as_str() {
+                    "rt-test.invalid" => Ok(([127, 0, 0, 1].into(), rt_net::Family::IPv4)),
+                    _ => Err(Error::new("ENOTFOUND", format!("getaddrinfo ENOTFOUND {host}"))),
+                }
+            }
+        }));
+        let req = rt_http::get(o.clone()).expect("request");
+        let res = response(&req)
+            .await
+            .expect("the response through the custom lookup");
+        assert_eq!(body_of(&res).await, b"hello");
+        assert_eq!(*looked_up.lock().expect("lock"), ["rt-test.invalid"]);
+
+        let req = rt_http::get(o.host("elsewhere.invalid")).expect("request");
+        let err = response(&req).await.expect_err("the lookup's error");
+        assert_eq!(err.code(), "ENOTFOUND");
+        assert_eq!(
+            looked_up.lock().expect("lock").len(),
+            2,
+            "one lookup per connection"
+        );
+
+        let made = Arc::new(AtomicUsize::new(0));
+        let asked = Arc::new(Mutex::new(None));
+        let (m, a, port) = (made.clone(), asked.clone(), srv.port);
+        let mut o = RequestOptions::default()
+            .host("unused.invalid")
+            .port(1)
+            .path("/hello")
+            .agent(AgentChoice::None);
+        o.create_connection = Some(CreateConnection::new(move |host, p| {
+            m.fetch_add(1, Ordering::SeqCst);
+            *a.lock().expect("lock") = Some((host, p));
+            async move {
+                let s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .map_err(|e| Error::new("ECONNREFUSED", e.to_string()))?;
+                Ok(rt_net::transport::Io::from(s))
+            }
+        }));
+        let req = rt_http::get(o).expect("request");
+        let res = response(&req).await.expect("the response on the made connection");
+        assert_eq!(body_of(&res).await, b"hello");
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            asked.lock().expect("lock").clone(),
+            Some(("unused.invalid".to_string(), 1))
+        );
+    });
+}

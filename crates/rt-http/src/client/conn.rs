@@ -24,6 +24,9 @@ use crate::incoming::{BodyState, IncomingMessage, MessageHead, SocketInfo};
 use crate::parser::{ChunkEvent, ChunkedDecoder, Parsed, ResponseBody, parse_response};
 
 async fn connect(target: &Target) -> Result<Transport, Error> {
+    if let Some(create) = &target.create_connection {
+        return Ok(Transport::new(create.connect(&target.host, target.port).await?));
+    }
     if let Some(path) = &target.socket_path {
         let shown = path.to_string_lossy().to_string();
         let s = tokio::net::UnixStream::connect(path)
@@ -31,7 +34,10 @@ async fn connect(target: &Target) -> Result<Transport, Error> {
             .map_err(|e| Error::connect(&e, &shown, None))?;
         return Ok(Transport::new(Io::from(s)));
     }
-    let (ip, family) = rt_net::lookup(&target.host, target.family).await?;
+    let (ip, family) = match &target.lookup {
+        Some(lookup) => lookup.resolve(&target.host, target.family).await?,
+        None => rt_net::lookup(&target.host, target.family).await?,
+    };
     let addr = std::net::SocketAddr::new(ip, target.port);
     let shown = ip.to_string();
     let sock = match family {

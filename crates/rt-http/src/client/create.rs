@@ -69,6 +69,8 @@ impl ClientRequest {
             socket_path: opts.socket_path.clone(),
             local_address: opts.local_address.clone(),
             family: opts.family,
+            lookup: opts.lookup.clone(),
+            create_connection: opts.create_connection.clone(),
         };
         let timeout = opts
             .timeout

@@ -10,6 +10,7 @@ use std::time::Duration;
 use rt_net::Family;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::connector::{CreateConnection, Lookup};
 use super::request::ClientRequest;
 
 /// Where a request connects (Node's `host`, `port`, `socketPath`...).
@@ -20,6 +21,8 @@ pub(crate) struct Target {
     pub(crate) socket_path: Option<PathBuf>,
     pub(crate) local_address: Option<String>,
     pub(crate) family: Option<Family>,
+    pub(crate) lookup: Option<Lookup>,
+    pub(crate) create_connection: Option<CreateConnection>,
 }
 
 impl Target {

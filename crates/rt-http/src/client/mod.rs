@@ -31,6 +31,7 @@
 
 mod agent;
 mod conn;
+mod connector;
 mod create;
 pub mod events;
 mod job;
@@ -38,6 +39,7 @@ mod options;
 mod request;
 
 pub use agent::{Agent, AgentOptions, Scheduling};
+pub use connector::{CreateConnection, Lookup};
 pub use create::{get, request, request_with};
 pub use events::{ClientSocket, Information, Upgrade};
 pub use options::{AgentChoice, RequestInput, RequestOptions};

@@ -8,6 +8,7 @@ use rt_net::Family;
 use rt_stream::Error;
 
 use super::agent::Agent;
+use super::connector::{CreateConnection, Lookup};
 use crate::request_core::RequestHeaders;
 
 /// Which agent a request goes through (Node's `options.agent`).
@@ -80,6 +81,10 @@ pub struct RequestOptions {
     pub family: Option<Family>,
     /// `maxHeaderSize` for the response head (default 16 KiB).
     pub max_header_size: Option<usize>,
+    /// `lookup`: resolves the host instead of the system resolver.
+    pub lookup: Option<Lookup>,
+    /// `createConnection`: makes the connection instead of the agent.
+    pub create_connection: Option<CreateConnection>,
 }
 
 impl RequestOptions {
@@ -111,7 +116,9 @@ impl RequestOptions {
             socket_path,
             local_address,
             family,
-            max_header_size
+            max_header_size,
+            lookup,
+            create_connection
         );
         if with.headers != RequestHeaders::default() {
             self.headers = with.headers;
