@@ -9,7 +9,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     type Step<'a> = (&'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>);
-    let steps: [Step<'_>; 4] = [
+    let steps: [Step<'_>; 5] = [
         ("fmt", vec!["fmt", "--all", "--check"], vec![]),
         (
             "clippy",
@@ -17,6 +17,21 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             vec![],
         ),
         ("test", vec!["test", "--workspace"], vec![]),
+        // rt-stream's shuttle models (the state mutexes become shuttle's, so
+        // the feature builds rt-stream apart and only this test runs with it).
+        (
+            "model",
+            vec![
+                "test",
+                "-p",
+                "rt-stream",
+                "--features",
+                "model",
+                "--test",
+                "model",
+            ],
+            vec![],
+        ),
         (
             "doc",
             vec!["doc", "--workspace", "--no-deps"],

@@ -20,7 +20,9 @@
 //! observed after each step has settled, is Node's.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use crate::locking::{Mutex, MutexGuard};
 use std::task::Waker;
 
 use crate::error::Error;

@@ -312,6 +312,7 @@ mod sink;
 mod source;
 mod state;
 mod stream;
+mod thread_ident;
 mod tick;
 mod transform;
 mod writable;

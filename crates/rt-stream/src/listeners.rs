@@ -5,7 +5,9 @@
 //! listeners with no lock held, so a listener may add or remove listeners,
 //! write, pause or destroy re-entrantly.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::locking::Mutex;
 
 use crate::error::Error;
 use crate::hooks::StreamHooks;

@@ -1,11 +1,70 @@
 //! The crate's one way to take a mutex (a leaf: it imports nothing of the
 //! crate but the counters, so the tick queue and the core share it without
 //! importing each other).
+//!
+//! The mutexes of a stream's own state ([`Mutex`] here: the core's state and
+//! source, the listener lists, a write's completion slot, a transform's
+//! callback) are std's, or shuttle's under the `model` feature: then the
+//! model tests (`tests/model.rs`) let shuttle choose which thread runs at
+//! every lock, to check the core's locking and delivery order under
+//! interleavings a test run on real threads rarely meets. The tick queue and
+//! the fs / bridge helpers keep std's mutexes either way.
 
-use std::sync::{Mutex, MutexGuard};
+#[cfg(not(feature = "model"))]
+pub(crate) use std::sync::{Mutex, MutexGuard};
+
+#[cfg(feature = "model")]
+pub(crate) use shuttle::sync::{Mutex, MutexGuard};
+
+/// A mutex [`lock`] can take: std's, and shuttle's under `model`.
+pub(crate) trait Lock {
+    /// What the mutex guards.
+    type Target: ?Sized;
+    /// The guard `lock` returns.
+    type Guard<'a>: std::ops::DerefMut<Target = Self::Target>
+    where
+        Self: 'a;
+    /// Locks, ignoring poisoning.
+    fn lock_now(&self) -> Self::Guard<'_>;
+}
+
+impl<T: ?Sized> Lock for std::sync::Mutex<T> {
+    type Target = T;
+    type Guard<'a>
+        = std::sync::MutexGuard<'a, T>
+    where
+        Self: 'a;
+    fn lock_now(&self) -> Self::Guard<'_> {
+        self.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(feature = "model")]
+impl<T: ?Sized> Lock for shuttle::sync::Mutex<T> {
+    type Target = T;
+    type Guard<'a>
+        = shuttle::sync::MutexGuard<'a, T>
+    where
+        Self: 'a;
+    fn lock_now(&self) -> Self::Guard<'_> {
+        self.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Through an `Arc` (so `lock(&arc)` works as `lock(&*arc)` did).
+impl<L: Lock + ?Sized> Lock for std::sync::Arc<L> {
+    type Target = L::Target;
+    type Guard<'a>
+        = L::Guard<'a>
+    where
+        Self: 'a;
+    fn lock_now(&self) -> Self::Guard<'_> {
+        (**self).lock_now()
+    }
+}
 
 /// Locks `m`, ignoring poisoning (a panicking listener must not wedge a stream).
-pub(crate) fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<M: Lock + ?Sized>(m: &M) -> M::Guard<'_> {
     crate::counter_cells::count_lock();
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock_now()
 }

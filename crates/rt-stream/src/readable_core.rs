@@ -19,13 +19,6 @@ struct Owed {
     readable: bool,
 }
 
-thread_local! {
-    /// The streams whose source `read` runs on this thread right now.
-    static IN_READ: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// This thread's id, without `thread::current()`'s reference count.
-    static THREAD_ID: std::thread::ThreadId = std::thread::current().id();
-}
-
 /// What a thread may do about delivering chunks.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Claim {
@@ -75,7 +68,7 @@ struct InRead(usize);
 
 impl InRead {
     fn enter(p: usize) -> Self {
-        IN_READ.with(|r| r.borrow_mut().push(p));
+        crate::thread_ident::in_read(|r| r.borrow_mut().push(p));
         InRead(p)
     }
 }
@@ -83,7 +76,7 @@ impl InRead {
 impl Drop for InRead {
     fn drop(&mut self) {
         let p = self.0;
-        IN_READ.with(|r| {
+        crate::thread_ident::in_read(|r| {
             let mut r = r.borrow_mut();
             if let Some(i) = r.iter().rposition(|x| *x == p) {
                 r.swap_remove(i);
@@ -130,7 +123,7 @@ impl<R> RState<R> {
     }
 
     fn claim(&mut self) -> Claim {
-        let me = THREAD_ID.with(|id| *id);
+        let me = crate::thread_ident::current();
         match self.emitting_on {
             None => {
                 self.emitting_on = Some(me);
@@ -399,7 +392,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         // A source already busy on this thread (a push from inside `read`
         // that re-entered `read`) is not asked again: it is still
         // "reading", as in Node.
-        if IN_READ.with(|r| r.borrow().contains(&me)) {
+        if crate::thread_ident::in_read(|r| r.borrow().contains(&me)) {
             return;
         }
         let pusher = Pusher::new(self.clone());
@@ -695,7 +688,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         if !(ok && !r.end_emitted && r.length == 0) {
             return;
         }
-        if r.emitting_on.is_some_and(|t| t != std::thread::current().id()) {
+        if r.emitting_on.is_some_and(|t| t != crate::thread_ident::current()) {
             // The last chunk is still on its way on another thread.
             r.end_again = true;
             return;

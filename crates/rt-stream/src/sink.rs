@@ -4,7 +4,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::locking::Mutex;
 
 use crate::error::Error;
 use crate::locking::lock;

@@ -92,7 +92,7 @@ pub(crate) struct RState<R> {
     /// one thread; on a multi-thread runtime only the holder delivers, so
     /// chunks leave in buffer order and a stream's `'readable'` listeners
     /// never run on two threads at once.
-    pub(crate) emitting_on: Option<std::thread::ThreadId>,
+    pub(crate) emitting_on: Option<crate::thread_ident::ThreadId>,
     /// Another thread wanted to flow (or buffered a chunk) while the token
     /// was held: the holder flows again before it lets go.
     pub(crate) flow_again: bool,

@@ -1,6 +1,8 @@
 //! `Transform` and `PassThrough`: duplexes whose output is computed from their input.
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
+
+use crate::locking::Mutex;
 
 use crate::chunk::{ChunkOps, byte_ops, object_ops};
 use crate::core::{Core, lock};

@@ -1,0 +1,424 @@
+//! Shuttle models of the stream core's locking and delivery order.
+//!
+//! Built only with `--features model`: the mutexes of a stream's state (the
+//! core's state and source, the listener lists, a write's completion slot,
+//! a transform's callback) are then shuttle's, so shuttle decides which
+//! thread runs at every lock and explores thousands of interleavings per
+//! scenario (random and PCT schedules, each reproducible from the seed it
+//! prints on failure). The streams run outside any runtime: their ticks run
+//! before the public call that queued them returns, on the caller's thread.
+//!
+//! What every scenario checks is what Node's one thread guarantees: a
+//! stream's listeners never run on two threads at once, chunks are delivered
+//! once each and in order, `'end'` / `'finish'` come once, after the data,
+//! and no schedule deadlocks (shuttle fails a schedule in which every thread
+//! is blocked).
+//!
+//! Run: `cargo test -p rt-stream --features model --test model` (`cargo xtask ci` does).
+#![cfg(feature = "model")]
+#![allow(missing_docs)]
+
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rt_stream::*;
+use shuttle::thread;
+
+/// Schedules per scenario and strategy.
+const ITERATIONS: usize = 20_000;
+
+/// Runs `f` under shuttle's random and PCT schedulers, on a thread of its
+/// own so that a real hang (a std lock held across a shuttle switch) fails
+/// the test instead of stalling it; returns the schedules run.
+fn explore(name: &'static str, f: fn()) -> usize {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = {
+            let runs = runs.clone();
+            move || {
+                runs.fetch_add(1, SeqCst);
+                f();
+            }
+        };
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            shuttle::check_random(counted.clone(), ITERATIONS);
+            shuttle::check_pct(counted, ITERATIONS, 3);
+        }));
+        let _ = tx.send(r.map(|_| runs.load(SeqCst)));
+    });
+    match rx.recv_timeout(Duration::from_secs(300)) {
+        Ok(Ok(n)) => {
+            println!("{name}: {n} schedules explored");
+            n
+        }
+        Ok(Err(p)) => std::panic::resume_unwind(p),
+        Err(_) => panic!("{name}: the schedules did not finish within 300 s (a real hang)"),
+    }
+}
+
+/// Counts listener calls that start while another is still running.
+#[derive(Default)]
+struct Overlap {
+    inside: AtomicUsize,
+    overlapped: AtomicUsize,
+}
+
+impl Overlap {
+    fn enter(&self) {
+        if self.inside.fetch_add(1, SeqCst) > 0 {
+            self.overlapped.fetch_add(1, SeqCst);
+        }
+        // A listener's body is user code: let shuttle switch inside it.
+        thread::yield_now();
+    }
+    fn leave(&self) {
+        self.inside.fetch_sub(1, SeqCst);
+    }
+    fn overlapped(&self) -> usize {
+        self.overlapped.load(SeqCst)
+    }
+}
+
+/// Flowing mode: one thread pushes 0..5 then the end, another pauses and
+/// resumes. Every chunk reaches the 'data' listener once, in order, one call
+/// at a time; 'end' comes once, after the last chunk.
+fn flowing_with_pause_resume() {
+    let opts = ReadableOptions::default().high_water_mark(2);
+    let r: Readable<u32> = Readable::objects(opts);
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let ends = Arc::new(AtomicUsize::new(0));
+    let at_end = Arc::new(Mutex::new(None));
+    let overlap = Arc::new(Overlap::default());
+    {
+        let (got, overlap) = (got.clone(), overlap.clone());
+        r.on_data(move |v: &u32| {
+            overlap.enter();
+            got.lock().unwrap().push(*v);
+            overlap.leave();
+        });
+    }
+    {
+        let (got, ends, at_end) = (got.clone(), ends.clone(), at_end.clone());
+        r.on(StreamEvent::End, move || {
+            ends.fetch_add(1, SeqCst);
+            *at_end.lock().unwrap() = Some(got.lock().unwrap().len());
+        });
+    }
+    let producer = {
+        let r = r.clone();
+        thread::spawn(move || {
+            for i in 0..5u32 {
+                r.push(i);
+            }
+            r.push_end();
+        })
+    };
+    let toggler = {
+        let r = r.clone();
+        thread::spawn(move || {
+            r.pause();
+            r.resume();
+            r.pause();
+            r.resume();
+        })
+    };
+    producer.join().unwrap();
+    toggler.join().unwrap();
+    // Whatever the toggles left, a last resume lets the rest flow.
+    r.resume();
+    assert_eq!(
+        *got.lock().unwrap(),
+        vec![0, 1, 2, 3, 4],
+        "chunks once each, in order"
+    );
+    assert_eq!(ends.load(SeqCst), 1, "'end' once");
+    assert_eq!(*at_end.lock().unwrap(), Some(5), "'end' after the last chunk");
+    assert_eq!(overlap.overlapped(), 0, "'data' listener calls overlapped");
+}
+
+/// Paused mode: two producers push while a 'readable' listener drains with
+/// read(). Never two 'readable' calls at once, every chunk read once, each
+/// producer's chunks in its order, 'end' once after everything.
+fn readable_with_two_producers() {
+    let r: Readable<u32> = Readable::objects(ReadableOptions::default());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let ends = Arc::new(AtomicUsize::new(0));
+    let overlap = Arc::new(Overlap::default());
+    {
+        let (got, overlap, me) = (got.clone(), overlap.clone(), r.clone());
+        r.on(StreamEvent::Readable, move || {
+            overlap.enter();
+            while let Some(v) = me.read_now(None) {
+                got.lock().unwrap().push(v);
+            }
+            overlap.leave();
+        });
+    }
+    {
+        let ends = ends.clone();
+        r.on(StreamEvent::End, move || {
+            ends.fetch_add(1, SeqCst);
+        });
+    }
+    let producers: Vec<_> = (0..2u32)
+        .map(|p| {
+            let r = r.clone();
+            thread::spawn(move || {
+                for i in 0..3u32 {
+                    r.push(p * 10 + i);
+                }
+            })
+        })
+        .collect();
+    for p in producers {
+        p.join().unwrap();
+    }
+    r.push_end();
+    // A chunk left in the buffer after the last 'readable' is read here.
+    while let Some(v) = r.read_now(None) {
+        got.lock().unwrap().push(v);
+    }
+    let got = got.lock().unwrap().clone();
+    let mut sorted = got.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        vec![0, 1, 2, 10, 11, 12],
+        "every chunk read once: {got:?}"
+    );
+    for p in 0..2 {
+        let mine: Vec<_> = got.iter().filter(|v| **v / 10 == p).copied().collect();
+        assert_eq!(
+            mine,
+            vec![p * 10, p * 10 + 1, p * 10 + 2],
+            "producer {p}'s order: {got:?}"
+        );
+    }
+    assert_eq!(overlap.overlapped(), 0, "'readable' listener calls overlapped");
+    assert_eq!(ends.load(SeqCst), 1, "'end' once");
+}
+
+/// Schedules of `deferred_writes_completed_elsewhere` in which a write said
+/// `false` (so the 'drain' checks were not vacuous).
+static SCHEDULES_WITH_BACKPRESSURE: AtomicUsize = AtomicUsize::new(0);
+
+/// A sink whose writes complete later, from another thread.
+struct LaterSink {
+    seen: Arc<Mutex<Vec<u32>>>,
+    pending: Arc<Mutex<Vec<Completion>>>,
+}
+
+impl Sink<u32> for LaterSink {
+    fn write(&mut self, chunk: u32) -> WriteOutcome {
+        self.seen.lock().unwrap().push(chunk);
+        let (c, out) = WriteOutcome::deferred();
+        self.pending.lock().unwrap().push(c);
+        out
+    }
+}
+
+/// A writer thread writes 0..4 (high-water mark 2) with callbacks and ends;
+/// a completer thread completes the sink's writes as they come. The sink
+/// sees every chunk once in order, each callback runs once and in order,
+/// one 'drain' follows each write that returned false (the writer waits for
+/// it before writing on), and 'finish' comes once, after the last callback.
+fn deferred_writes_completed_elsewhere() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let pending = Arc::new(Mutex::new(Vec::new()));
+    let opts = WritableOptions::default().high_water_mark(2);
+    let w: Writable<u32> = Writable::objects(
+        LaterSink {
+            seen: seen.clone(),
+            pending: pending.clone(),
+        },
+        opts,
+    );
+    let callbacks = Arc::new(Mutex::new(Vec::new()));
+    let drains = Arc::new(AtomicUsize::new(0));
+    let finishes = Arc::new(AtomicUsize::new(0));
+    let at_finish = Arc::new(Mutex::new(None));
+    {
+        let drains = drains.clone();
+        w.on(StreamEvent::Drain, move || {
+            drains.fetch_add(1, SeqCst);
+        });
+    }
+    {
+        let (finishes, at_finish, callbacks) = (finishes.clone(), at_finish.clone(), callbacks.clone());
+        w.on(StreamEvent::Finish, move || {
+            finishes.fetch_add(1, SeqCst);
+            *at_finish.lock().unwrap() = Some(callbacks.lock().unwrap().len());
+        });
+    }
+    let writer = {
+        let (w, callbacks, drains) = (w.clone(), callbacks.clone(), drains.clone());
+        thread::spawn(move || {
+            // A writer that respects backpressure, as Node code does: after a
+            // `false`, it waits for 'drain' (bounded; the completer gets turns).
+            let mut falses = 0;
+            for i in 0..4u32 {
+                let callbacks = callbacks.clone();
+                let ok = w
+                    .write_cb(i, move |r| {
+                        assert!(r.is_ok(), "write {i} failed: {r:?}");
+                        callbacks.lock().unwrap().push(i);
+                    })
+                    .expect("write accepted");
+                if !ok {
+                    falses += 1;
+                    for _ in 0..400 {
+                        if drains.load(SeqCst) >= falses {
+                            break;
+                        }
+                        thread::yield_now();
+                    }
+                    assert_eq!(
+                        drains.load(SeqCst),
+                        falses,
+                        "one 'drain' after write {i} said false"
+                    );
+                }
+            }
+            w.end().expect("end accepted");
+            falses
+        })
+    };
+    let completer = {
+        let pending = pending.clone();
+        thread::spawn(move || {
+            let mut done = 0;
+            // Bounded: four writes, and each schedule gives the writer a turn.
+            for _ in 0..400 {
+                if done == 4 {
+                    break;
+                }
+                let next = {
+                    let mut p = pending.lock().unwrap();
+                    if p.is_empty() { None } else { Some(p.remove(0)) }
+                };
+                match next {
+                    Some(c) => {
+                        c.complete(Ok(()));
+                        done += 1;
+                    }
+                    None => thread::yield_now(),
+                }
+            }
+            done
+        })
+    };
+    let falses = writer.join().unwrap();
+    let completed = completer.join().unwrap();
+    assert_eq!(completed, 4, "the completer saw all four writes reach the sink");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![0, 1, 2, 3],
+        "the sink got each chunk once, in order"
+    );
+    assert_eq!(
+        *callbacks.lock().unwrap(),
+        vec![0, 1, 2, 3],
+        "callbacks once each, in order"
+    );
+    if falses > 0 {
+        SCHEDULES_WITH_BACKPRESSURE.fetch_add(1, SeqCst);
+    }
+    assert_eq!(
+        drains.load(SeqCst),
+        falses,
+        "one 'drain' per write that said false"
+    );
+    assert_eq!(finishes.load(SeqCst), 1, "'finish' once");
+    assert_eq!(
+        *at_finish.lock().unwrap(),
+        Some(4),
+        "'finish' after every callback"
+    );
+}
+
+/// A transform fed by one thread and read (flowing) while another thread
+/// pipes nothing but pauses and resumes it: output in input order, once.
+fn transform_under_pause_resume() {
+    let t = Transform::objects(DuplexOptions::default(), |v: u32, push: &Pusher<u32>| {
+        push.push(v * 2);
+        Ok(())
+    });
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let overlap = Arc::new(Overlap::default());
+    {
+        let (got, overlap) = (got.clone(), overlap.clone());
+        t.on_data(move |v: &u32| {
+            overlap.enter();
+            got.lock().unwrap().push(*v);
+            overlap.leave();
+        });
+    }
+    let writer = {
+        let t = t.clone();
+        thread::spawn(move || {
+            for i in 0..4u32 {
+                t.write(i).expect("write accepted");
+            }
+            t.end().expect("end accepted");
+        })
+    };
+    let toggler = {
+        let t = t.clone();
+        thread::spawn(move || {
+            t.pause();
+            t.resume();
+        })
+    };
+    writer.join().unwrap();
+    toggler.join().unwrap();
+    t.resume();
+    assert_eq!(
+        *got.lock().unwrap(),
+        vec![0, 2, 4, 6],
+        "transformed chunks once each, in order"
+    );
+    assert_eq!(overlap.overlapped(), 0, "'data' listener calls overlapped");
+}
+
+#[test]
+fn model_flowing_with_pause_resume() {
+    assert_eq!(
+        explore("flowing_with_pause_resume", flowing_with_pause_resume),
+        2 * ITERATIONS
+    );
+}
+
+#[test]
+fn model_readable_with_two_producers() {
+    assert_eq!(
+        explore("readable_with_two_producers", readable_with_two_producers),
+        2 * ITERATIONS
+    );
+}
+
+#[test]
+fn model_deferred_writes_completed_elsewhere() {
+    assert_eq!(
+        explore(
+            "deferred_writes_completed_elsewhere",
+            deferred_writes_completed_elsewhere
+        ),
+        2 * ITERATIONS
+    );
+    let with = SCHEDULES_WITH_BACKPRESSURE.load(SeqCst);
+    println!("deferred_writes_completed_elsewhere: {with} schedules with a write that said false");
+    assert!(
+        with > ITERATIONS / 10,
+        "too few schedules met backpressure: {with}"
+    );
+}
+
+#[test]
+fn model_transform_under_pause_resume() {
+    assert_eq!(
+        explore("transform_under_pause_resume", transform_under_pause_resume),
+        2 * ITERATIONS
+    );
+}
