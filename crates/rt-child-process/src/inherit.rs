@@ -26,8 +26,8 @@ pub(crate) fn apply(cmd: &mut Command) {
     if crate::ipc::claimed() {
         // This process was forked with a channel: its children do not
         // inherit the channel's variables, as in Node.
-        cmd.env_remove(crate::spawn::CHANNEL_FD)
-            .env_remove(crate::spawn::SERIALIZATION_MODE);
+        cmd.env_remove(crate::channel_env::CHANNEL_FD)
+            .env_remove(crate::channel_env::SERIALIZATION_MODE);
     }
     for name in HIDDEN.lock().unwrap_or_else(PoisonError::into_inner).iter() {
         cmd.env_remove(name);

@@ -175,6 +175,7 @@
 #![forbid(unsafe_code)]
 
 mod abort;
+mod channel_env;
 mod child;
 pub mod events;
 mod exec;

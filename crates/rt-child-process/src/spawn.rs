@@ -11,6 +11,7 @@ use rt_stream::Error;
 use tokio::sync::watch;
 
 use crate::abort::AbortSignal;
+use crate::channel_env::{CHANNEL_FD, SERIALIZATION_MODE};
 use crate::child::{ChildProcess, Inner, Phase, State, lock};
 use crate::events::{CLOSE, ERROR, EXIT, ExitInfo, SPAWN};
 use crate::gate::SpawnGate;
@@ -19,10 +20,6 @@ use crate::options::{Shell, SpawnOptions};
 use crate::pipes::Slot;
 use crate::signals::{Signal, name_of};
 use crate::stdio::PrepareError;
-
-/// The variables that tell a child where its IPC channel is.
-pub(crate) const CHANNEL_FD: &str = "NODE_CHANNEL_FD";
-pub(crate) const SERIALIZATION_MODE: &str = "NODE_CHANNEL_SERIALIZATION_MODE";
 
 /// Starts `command` with `args` (Node: `child_process.spawn(command, args,
 /// options)`). Must be called inside a tokio runtime (the child's pipes

@@ -10,7 +10,7 @@ use rt_events::EventEmitter;
 use rt_stream::Error;
 
 use super::Channel;
-use crate::spawn::{CHANNEL_FD, SERIALIZATION_MODE};
+use crate::channel_env::{CHANNEL_FD, SERIALIZATION_MODE};
 
 static CLAIMED: AtomicBool = AtomicBool::new(false);
 
