@@ -148,18 +148,18 @@ function act() {
 pub(crate) fn assert_disconnected_life(log: &[Value], id: u32) {
     let entries = of_worker(log, id);
     let names: Vec<Value> = entries.iter().map(|e| e[0].clone()).collect();
-    assert_eq!(
-        names,
-        vec![
-            json!("fork"),
-            json!("online"),
-            json!("listening"),
-            json!("disconnect"),
-            json!("exit")
-        ],
-        "{log:?}"
-    );
-    assert_eq!(entries.last(), Some(&json!(["exit", id, 0, null, "dead", true])));
+    // A Node primary sees the worker's channel end of file and its SIGCHLD
+    // race each other: with a worker that exits right after disconnecting
+    // (rt's, and Node's own under load: seen in events_disconnect_all_as_node)
+    // it reports 'exit' before 'disconnect' now and then. Both orders are
+    // Node's; what must hold is the life and the clean, disconnected exit.
+    let (life, end) = names.split_at(names.len().min(3));
+    assert_eq!(life, [json!("fork"), json!("online"), json!("listening")], "{log:?}");
+    let mut end = end.to_vec();
+    end.sort_by_key(|v| v.to_string());
+    assert_eq!(end, [json!("disconnect"), json!("exit")], "{log:?}");
+    let exit = entries.iter().find(|e| e[0] == json!("exit"));
+    assert_eq!(exit, Some(&json!(["exit", id, 0, null, "dead", true])));
 }
 
 /// Runs the Node primary `script` with `cfg` (JSON, its first argument);
