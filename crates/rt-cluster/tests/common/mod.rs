@@ -154,7 +154,11 @@ pub(crate) fn assert_disconnected_life(log: &[Value], id: u32) {
     // it reports 'exit' before 'disconnect' now and then. Both orders are
     // Node's; what must hold is the life and the clean, disconnected exit.
     let (life, end) = names.split_at(names.len().min(3));
-    assert_eq!(life, [json!("fork"), json!("online"), json!("listening")], "{log:?}");
+    assert_eq!(
+        life,
+        [json!("fork"), json!("online"), json!("listening")],
+        "{log:?}"
+    );
     let mut end = end.to_vec();
     end.sort_by_key(|v| v.to_string());
     assert_eq!(end, [json!("disconnect"), json!("exit")], "{log:?}");
