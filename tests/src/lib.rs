@@ -11,6 +11,7 @@
 //! - [`wait`]: bounded waits that fail saying what did not happen.
 //! - [`temp`]: temporary folders removed on drop.
 //! - [`mariadb`]: a real MariaDB server per test (own port, own data folder).
+//! - [`diff`]: the end of a differential test (none of N cases differ, N printed).
 //! - [`rng`]: a small seeded generator for differential tests (same seed, same
 //!   inputs, on every machine).
 //! - [`bench`](mod@bench): timing loops and the `BENCH {...}` line format that
@@ -23,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod diff;
 pub mod mariadb;
 pub mod node;
 pub mod redis;

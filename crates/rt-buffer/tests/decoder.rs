@@ -143,12 +143,5 @@ fn every_split_matches_node() {
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures[..failures.len().min(15)].join("\n")
-    );
-    println!("compared {} cases with node", cases.len());
+    rt_tests::diff::assert_none_differ("every_split_matches_node", &failures, cases.len());
 }

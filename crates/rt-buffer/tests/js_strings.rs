@@ -96,14 +96,7 @@ process.stdout.write(JSON.stringify(out));
             failures.push(format!("{enc} {units:x?}: rt {} node {}", hex(&ours), hex(&want)));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures[..failures.len().min(15)].join("\n")
-    );
-    eprintln!("from_utf16_matches_node: {} cases compared", cases.len());
+    rt_tests::diff::assert_none_differ("from_utf16_matches_node", &failures, cases.len());
 }
 
 #[test]
@@ -160,14 +153,7 @@ process.stdout.write(JSON.stringify(out));
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures[..failures.len().min(15)].join("\n")
-    );
-    eprintln!("to_utf16_range_matches_node: {} cases compared", cases.len());
+    rt_tests::diff::assert_none_differ("to_utf16_range_matches_node", &failures, cases.len());
 }
 
 /// Feeds `chunks` to a decoder in units mode; the last chunk through
@@ -269,14 +255,7 @@ process.stdout.write(JSON.stringify(out));
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures[..failures.len().min(15)].join("\n")
-    );
-    eprintln!("string_decoder_units_match_node: {} cases compared", cases.len());
+    rt_tests::diff::assert_none_differ("string_decoder_units_match_node", &failures, cases.len());
 }
 
 const NAMES: &[&str] = &[
@@ -405,15 +384,5 @@ process.stdout.write(JSON.stringify(out));
             failures.push(format!("{case:?}: rt {ours} node {want}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures[..failures.len().min(15)].join("\n")
-    );
-    eprintln!(
-        "encoding_name_fallbacks_match_node: {} cases compared",
-        cases.len()
-    );
+    rt_tests::diff::assert_none_differ("encoding_name_fallbacks_match_node", &failures, cases.len());
 }

@@ -151,14 +151,7 @@ process.stdout.write(JSON.stringify(out));
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures[..failures.len().min(15)].join("\n")
-    );
-    eprintln!("long_texts_match_node: {} cases compared", cases.len());
+    rt_tests::diff::assert_none_differ("long_texts_match_node", &failures, cases.len());
 }
 
 /// `toString('base64' | 'base64url')` of random bytes of lengths around the
@@ -205,14 +198,7 @@ process.stdout.write(JSON.stringify(out));
             failures.push(format!("{enc} of {} bytes: rt {:.60}...", bytes.len(), ours));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures[..failures.len().min(15)].join("\n")
-    );
-    eprintln!("base64_encode_matches_node: {} cases compared", cases.len());
+    rt_tests::diff::assert_none_differ("base64_encode_matches_node", &failures, cases.len());
 }
 
 /// Every encoding over sub-slices at every alignment of a few long inputs:
