@@ -12,23 +12,15 @@
 
 use std::time::Duration;
 
-use rt_buffer::Buffer;
 use rt_http::RequestOptions;
 use rt_http::client::AgentChoice;
 use rt_stream::StreamEvent;
 use rt_tests::wait::within;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Bytes a frame of the peeking parser needs: four times the 16 KiB mark,
-/// so the parser always unshifts a buffer at the mark first.
-const FRAME: usize = 64 * 1024;
-/// Frames in the body (1 MiB).
-const FRAMES: usize = 16;
+mod peeking;
 
-/// The body's byte at `i` (so a frame's bytes can be checked).
-fn byte_at(i: usize) -> u8 {
-    (i % 251) as u8
-}
+use peeking::{FRAME, FRAMES, byte_at, read_frames};
 
 #[test]
 fn a_peeking_parser_gets_every_frame_of_a_paused_response() {
@@ -67,33 +59,7 @@ fn a_peeking_parser_gets_every_frame_of_a_paused_response() {
             .expect("response");
         let (frames_tx, mut frames_rx) = tokio::sync::mpsc::unbounded_channel::<Result<usize, String>>();
         let (end_tx, mut end_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-        let parser = res.clone();
-        let taken = std::sync::Mutex::new(0usize);
-        res.on(StreamEvent::Readable, move || {
-            // Everything buffered; a frame when there is one, else put it
-            // back and wait for more (Node: readable.unshift(chunk)).
-            // (Held across read and unshift: 'readable' can be emitted from
-            // two workers at once on a multi-thread runtime.)
-            let mut taken = taken.lock().unwrap();
-            let Some(mut data) = parser.read_now(None) else {
-                return;
-            };
-            while data.len() >= FRAME {
-                let frame = data.slice(0, FRAME as i64);
-                let from = *taken * FRAME;
-                let ok = frame.iter().enumerate().all(|(i, &b)| b == byte_at(from + i));
-                let _ = frames_tx.send(if ok {
-                    Ok(*taken)
-                } else {
-                    Err(format!("frame {} has wrong bytes", *taken))
-                });
-                *taken += 1;
-                data = data.slice(FRAME as i64, data.len() as i64);
-            }
-            if !data.is_empty() {
-                parser.unshift(Buffer::from(data.to_vec()));
-            }
-        });
+        read_frames(&res, frames_tx);
         res.on(StreamEvent::End, move || {
             let _ = end_tx.send(());
         });

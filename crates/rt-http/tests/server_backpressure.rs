@@ -10,24 +10,14 @@
 //! sees it full, stays paused, and nobody asks again (the stream is still
 //! "reading"): the body stalls. (The client's twin: client_backpressure.rs.)
 
-use std::sync::Mutex;
-
-use rt_buffer::Buffer;
 use rt_http::{IncomingMessage, ServerResponse};
 use rt_stream::StreamEvent;
 use rt_tests::wait::within;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Bytes a frame of the peeking parser needs: four times the 16 KiB mark,
-/// so the parser always unshifts a buffer at the mark first.
-const FRAME: usize = 64 * 1024;
-/// Frames in the body (1 MiB).
-const FRAMES: usize = 16;
+mod peeking;
 
-/// The body's byte at `i` (so a frame's bytes can be checked).
-fn byte_at(i: usize) -> u8 {
-    (i % 251) as u8
-}
+use peeking::{FRAME, FRAMES, byte_at, read_frames};
 
 #[test]
 fn a_peeking_parser_gets_every_frame_of_a_request_body() {
@@ -39,32 +29,7 @@ fn a_peeking_parser_gets_every_frame_of_a_request_body() {
     rt_stream::runtime::block_on(&rt, async {
         let (frames_tx, mut frames_rx) = tokio::sync::mpsc::unbounded_channel::<Result<usize, String>>();
         let server = rt_http::create_server(move |req: IncomingMessage, res: ServerResponse| {
-            let parser = req.clone();
-            let frames_tx = frames_tx.clone();
-            let taken = Mutex::new(0usize);
-            req.on(StreamEvent::Readable, move || {
-                // Everything buffered; a frame when there is one, else put
-                // it back and wait for more (Node: readable.unshift(chunk)).
-                let mut taken = taken.lock().unwrap();
-                let Some(mut data) = parser.read_now(None) else {
-                    return;
-                };
-                while data.len() >= FRAME {
-                    let frame = data.slice(0, FRAME as i64);
-                    let from = *taken * FRAME;
-                    let ok = frame.iter().enumerate().all(|(i, &b)| b == byte_at(from + i));
-                    let _ = frames_tx.send(if ok {
-                        Ok(*taken)
-                    } else {
-                        Err(format!("frame {} has wrong bytes", *taken))
-                    });
-                    *taken += 1;
-                    data = data.slice(FRAME as i64, data.len() as i64);
-                }
-                if !data.is_empty() {
-                    parser.unshift(Buffer::from(data.to_vec()));
-                }
-            });
+            read_frames(&req, frames_tx.clone());
             req.on(StreamEvent::End, move || {
                 let _ = res.end_with("all frames");
             });
