@@ -28,28 +28,26 @@ pub(crate) trait Lock {
     fn lock_now(&self) -> Self::Guard<'_>;
 }
 
-impl<T: ?Sized> Lock for std::sync::Mutex<T> {
-    type Target = T;
-    type Guard<'a>
-        = std::sync::MutexGuard<'a, T>
-    where
-        Self: 'a;
-    fn lock_now(&self) -> Self::Guard<'_> {
-        self.lock().unwrap_or_else(|e| e.into_inner())
-    }
+/// `Lock` for a std-shaped mutex type (its `lock()` returns a poisonable
+/// guard): std's, and shuttle's under `model`.
+macro_rules! lock_for {
+    ($mutex:ident, $guard:ident in $($path:ident)::+) => {
+        impl<T: ?Sized> Lock for $($path)::+::$mutex<T> {
+            type Target = T;
+            type Guard<'a>
+                = $($path)::+::$guard<'a, T>
+            where
+                Self: 'a;
+            fn lock_now(&self) -> Self::Guard<'_> {
+                self.lock().unwrap_or_else(|e| e.into_inner())
+            }
+        }
+    };
 }
 
+lock_for!(Mutex, MutexGuard in std::sync);
 #[cfg(feature = "model")]
-impl<T: ?Sized> Lock for shuttle::sync::Mutex<T> {
-    type Target = T;
-    type Guard<'a>
-        = shuttle::sync::MutexGuard<'a, T>
-    where
-        Self: 'a;
-    fn lock_now(&self) -> Self::Guard<'_> {
-        self.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
+lock_for!(Mutex, MutexGuard in shuttle::sync);
 
 /// Through an `Arc` (so `lock(&arc)` works as `lock(&*arc)` did).
 impl<L: Lock + ?Sized> Lock for std::sync::Arc<L> {
