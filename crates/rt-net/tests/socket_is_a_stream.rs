@@ -135,3 +135,39 @@ async fn same_named_methods_have_one_shape() {
     assert_eq!(err.code(), "ERR_STREAM_WRITE_AFTER_END");
     server.close().unwrap();
 }
+
+/// Node: `writable.on('pipe', (src) => src === socket)` when a socket is piped
+/// into it, and `src.constructor.name` is `'Socket'`; a socket piped into a
+/// socket hears 'pipe' with the source too.
+#[tokio::test]
+async fn a_socket_is_the_source_a_pipe_listener_receives() {
+    let (server, client) = pair().await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let sink = rt_stream::Writable::from_fn(Default::default(), |_c: Buffer| Ok(()));
+    let c = client.clone();
+    sink.on_pipe(move |src| {
+        if let Some(tx) = tx.lock().unwrap().take() {
+            let _ = tx.send((*src == c, src.type_name()));
+        }
+    });
+    client.pipe(&sink);
+    let (same, name) = within(10, "'pipe' on the writable", rx).await.unwrap();
+    assert!(same, "the source is the socket");
+    assert_eq!(name, "Socket");
+
+    // A socket as the destination: the source is the other socket.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let src = rt_stream::PassThrough::new(Default::default());
+    let s2 = src.clone();
+    client.on_pipe(move |from| {
+        if let Some(tx) = tx.lock().unwrap().take() {
+            let _ = tx.send(*from == s2);
+        }
+    });
+    src.pipe(&client);
+    assert!(within(10, "'pipe' on the socket", rx).await.unwrap());
+    client.destroy(None);
+    server.close().unwrap();
+}

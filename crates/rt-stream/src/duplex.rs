@@ -149,6 +149,14 @@ impl<T: Send + 'static> Sink<T> for NullSink {
 }
 
 impl<R: Send + 'static, W: Send + 'static> Duplex<R, W> {
+    /// The [`Duplex`] (or transform) a `'pipe'` / `'unpipe'` listener's
+    /// source is, if it is one with these chunk types (`None` for any other
+    /// stream). Node: the `src` argument used as the stream it is.
+    pub fn from_pipe_source(src: &crate::PipeSource) -> Option<Self> {
+        let core = src.inner.clone().core_any().downcast::<Core<R, W>>().ok()?;
+        Some(Duplex { core })
+    }
+
     pub(crate) fn build(
         opts: &DuplexOptions,
         r_object: bool,

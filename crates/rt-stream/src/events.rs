@@ -43,6 +43,7 @@ use rt_buffer::Buffer;
 use rt_events::Event;
 
 use crate::error::Error;
+use crate::pipe_source::PipeSource;
 
 /// `'data'` of a byte stream.
 pub static DATA: Event<Buffer> = Event::new("data");
@@ -64,10 +65,11 @@ pub static DRAIN: Event<()> = Event::new("drain");
 pub static FINISH: Event<()> = Event::new("finish");
 /// `'prefinish'`.
 pub static PREFINISH: Event<()> = Event::new("prefinish");
-/// `'pipe'`.
-pub static PIPE: Event<()> = Event::new("pipe");
-/// `'unpipe'`.
-pub static UNPIPE: Event<()> = Event::new("unpipe");
+/// `'pipe'`, with the source that started piping into the stream
+/// (Node: `dest.on('pipe', (src) => ..)`).
+pub static PIPE: Event<PipeSource> = Event::new("pipe");
+/// `'unpipe'`, with the source that stopped piping into the stream.
+pub static UNPIPE: Event<PipeSource> = Event::new("unpipe");
 
 /// Whether `name` is one of the two meta events each stream listens to
 /// itself (to give `'data'` / `'readable'` listeners Node's side effects).

@@ -303,6 +303,7 @@ mod locking;
 mod methods;
 mod pipe;
 mod pipe_dest;
+mod pipe_source;
 mod pipeline;
 mod readable;
 mod readable_core;
@@ -329,6 +330,7 @@ pub use crate::listeners::{ListenerId, Named, StreamEvent};
 #[doc(hidden)]
 pub use crate::methods::__emitter_support;
 pub use crate::pipe::{PipeOptions, PipeTarget, WritableStream};
+pub use crate::pipe_source::PipeSource;
 pub use crate::pipeline::{Control, Pipeline, ReadableStream, StreamHandle, closed, finished, pipeline};
 pub use crate::readable::{
     DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK, Readable, ReadableOptions, Void,

@@ -12,6 +12,7 @@ use crate::locking::Mutex;
 use crate::error::Error;
 use crate::hooks::StreamHooks;
 use crate::locking::lock;
+use crate::pipe_source::PipeSource;
 
 /// Identifies one registered listener, for [`off`](crate::Readable::off).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,8 +124,13 @@ pub(crate) struct Lists<R> {
     next_id: u64,
     pub(crate) data: List<R>,
     pub(crate) error: List<Error>,
-    pub(crate) simple: [List<()>; 10],
+    pub(crate) simple: [List<()>; 8],
+    /// `'pipe'` and `'unpipe'`: their listeners receive the source.
+    pub(crate) piping: [List<PipeSource>; 2],
 }
+
+/// Slots 0..8 are `simple`, 8 and 9 `piping`.
+const SIMPLE: usize = 8;
 
 fn slot(ev: StreamEvent) -> usize {
     match ev {
@@ -170,8 +176,8 @@ fn key(ev: StreamEvent) -> &'static rt_events::Event<()> {
         StreamEvent::Drain => &DRAIN,
         StreamEvent::Finish => &FINISH,
         StreamEvent::Prefinish => &PREFINISH,
-        StreamEvent::Pipe => &PIPE,
-        StreamEvent::Unpipe => &UNPIPE,
+        // Emitted with their payload by `emit_piping`.
+        StreamEvent::Pipe | StreamEvent::Unpipe => &END,
         StreamEvent::Data | StreamEvent::Error => &END,
     }
 }
@@ -206,6 +212,7 @@ impl<R> Listeners<R> {
                 data: List::default(),
                 error: List::default(),
                 simple: Default::default(),
+                piping: Default::default(),
             }),
             data_on_emitter: std::sync::atomic::AtomicUsize::new(0),
             hooks: Mutex::new(None),
@@ -292,9 +299,21 @@ impl<R> Listeners<R> {
         let id = l.next_id;
         l.next_id += 1;
         let s = slot(ev);
-        if s < 10 {
+        if s < SIMPLE {
             add(&mut l.simple[s], id, once, f);
+        } else if s < SIMPLE + 2 {
+            // One list per event, so both kinds of listener keep Node's order.
+            add(&mut l.piping[s - SIMPLE], id, once, Arc::new(move |_: &PipeSource| f(&())));
         }
+        ListenerId(id)
+    }
+
+    /// A `'pipe'` (`added`) or `'unpipe'` listener that receives the source.
+    pub(crate) fn on_piping(&self, added: bool, once: bool, f: Callback<PipeSource>) -> ListenerId {
+        let mut l = lock(&self.lists);
+        let id = l.next_id;
+        l.next_id += 1;
+        add(&mut l.piping[usize::from(!added)], id, once, f);
         ListenerId(id)
     }
 
@@ -307,7 +326,7 @@ impl<R> Listeners<R> {
         if remove(&mut l.error, id.0) {
             return Some(StreamEvent::Error);
         }
-        const ALL: [StreamEvent; 10] = [
+        const ALL: [StreamEvent; 8] = [
             StreamEvent::End,
             StreamEvent::Readable,
             StreamEvent::Pause,
@@ -316,10 +335,13 @@ impl<R> Listeners<R> {
             StreamEvent::Drain,
             StreamEvent::Finish,
             StreamEvent::Prefinish,
-            StreamEvent::Pipe,
-            StreamEvent::Unpipe,
         ];
-        ALL.into_iter().find(|&ev| remove(&mut l.simple[slot(ev)], id.0))
+        if let Some(ev) = ALL.into_iter().find(|&ev| remove(&mut l.simple[slot(ev)], id.0)) {
+            return Some(ev);
+        }
+        [StreamEvent::Pipe, StreamEvent::Unpipe]
+            .into_iter()
+            .find(|&ev| remove(&mut l.piping[slot(ev) - SIMPLE], id.0))
     }
 
     /// The rt-events face, if anyone used it yet.
@@ -349,6 +371,7 @@ impl<R> Listeners<R> {
         match ev {
             StreamEvent::Data => l.data.len(),
             StreamEvent::Error => l.error.len(),
+            StreamEvent::Pipe | StreamEvent::Unpipe => l.piping[slot(ev) - SIMPLE].len(),
             other => l.simple[slot(other)].len(),
         }
     }
@@ -402,7 +425,8 @@ impl<R> Listeners<R> {
 
     pub(crate) fn emit(&self, ev: StreamEvent) -> bool {
         let s = slot(ev);
-        if s >= 10 {
+        if s >= SIMPLE {
+            // 'data' / 'error' / 'pipe' / 'unpipe' carry a payload.
             return false;
         }
         let snap = snapshot(&mut lock(&self.lists).simple[s]);
@@ -416,17 +440,32 @@ impl<R> Listeners<R> {
             None => false,
         };
         let owner = self.hooks_owner.get();
-        if let Some(h) = owner {
-            match ev {
-                StreamEvent::Pipe => h.piped(true),
-                StreamEvent::Unpipe => h.piped(false),
-                _ => {}
-            }
-        }
         let theirs = self.emitter_if_any().is_some_and(|em| em.emit(key(ev), ()));
         if let (Some(h), StreamEvent::End) = (owner, ev) {
             h.end();
         }
+        mine || theirs
+    }
+
+    /// `'pipe'` (`added`) or `'unpipe'` with the source (Node:
+    /// `dest.emit('pipe', src)`), to the stream's own listeners, the
+    /// owner's hook, then the emitter's.
+    pub(crate) fn emit_piping(&self, added: bool, src: &PipeSource) -> bool {
+        let snap = snapshot(&mut lock(&self.lists).piping[usize::from(!added)]);
+        let mine = match snap {
+            Some(s) => {
+                for e in s.iter() {
+                    (e.f)(src);
+                }
+                true
+            }
+            None => false,
+        };
+        if let Some(h) = self.hooks_owner.get() {
+            h.piped(added);
+        }
+        let key = if added { &crate::events::PIPE } else { &crate::events::UNPIPE };
+        let theirs = self.emitter_if_any().is_some_and(|em| em.emit(key, src.clone()));
         mine || theirs
     }
 

@@ -262,6 +262,22 @@ macro_rules! writable_methods {
             <Self as $crate::WritableSide>::write_all(self, chunk).await
         }
 
+        /// Adds a `'pipe'` listener, called with the source. Node: `writable.on('pipe', (src) => ..)`.
+        pub fn on_pipe(
+            &self,
+            f: impl Fn(&$crate::PipeSource) + Send + Sync + 'static,
+        ) -> $crate::ListenerId {
+            <Self as $crate::WritableSide>::on_pipe(self, f)
+        }
+
+        /// Adds an `'unpipe'` listener, called with the source. Node: `writable.on('unpipe', (src) => ..)`.
+        pub fn on_unpipe(
+            &self,
+            f: impl Fn(&$crate::PipeSource) + Send + Sync + 'static,
+        ) -> $crate::ListenerId {
+            <Self as $crate::WritableSide>::on_unpipe(self, f)
+        }
+
         /// Ends the writable side. Node: `writable.end()`.
         pub fn end(&self) -> Result<(), $crate::Error> {
             <Self as $crate::WritableSide>::end(self)

@@ -20,6 +20,7 @@ use crate::core::Core;
 use crate::error::Error;
 use crate::listeners::{ListenerId, StreamEvent};
 use crate::pipe_dest::{PipeDest, Target};
+use crate::pipe_source::{PipeSource, SourceOps};
 use crate::state::Tick;
 
 /// Options of `pipe` (Node's `readable.pipe(dest, { end })`).
@@ -53,8 +54,8 @@ impl<R: Send + 'static, W: Send + 'static> Target<W> for Core<R, W> {
         let _ = self.end_inner(None, None);
         self.settle();
     }
-    fn emit_event(&self, ev: StreamEvent) {
-        self.ev.emit(ev);
+    fn emit_piping(&self, added: bool, src: &PipeSource) {
+        self.ev.emit_piping(added, src);
     }
     fn needs_drain(&self) -> bool {
         // Node's `dest.writableNeedDrain`: false once ending or destroyed.
@@ -152,7 +153,7 @@ where
     if flowing != Some(false) {
         src.resume();
     }
-    target.emit_event(StreamEvent::Pipe);
+    target.emit_piping(true, &PipeSource { inner: src.clone() });
     if target.needs_drain() {
         src.pipe_pause(id);
     } else if src.lock().r.as_ref().and_then(|r| r.flowing) != Some(true) {
@@ -182,9 +183,10 @@ pub(crate) fn unpipe<R: Send + 'static, W: Send + 'static>(src: &Arc<Core<R, W>>
     if now_empty {
         src.pause();
     }
+    let source = PipeSource { inner: src.clone() };
     for d in removed {
         d.cleanup();
-        d.target.emit_event(StreamEvent::Unpipe);
+        d.target.emit_piping(false, &source);
     }
     src.settle();
 }
@@ -300,5 +302,120 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 unpipe(self, Some(id));
             }
         }
+    }
+}
+
+/// A [`PipeSource`] works the stream behind it, whatever its chunk types.
+impl<R: Send + 'static, W: Send + 'static> SourceOps for Core<R, W> {
+    fn source_id(&self) -> usize {
+        self as *const Self as *const () as usize
+    }
+    fn core_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync> {
+        self
+    }
+    fn type_name(&self) -> &'static str {
+        self.ev
+            .hooks_owner
+            .get()
+            .and_then(|h| h.type_name())
+            .unwrap_or(self.ev.type_name)
+    }
+    fn pause(self: Arc<Self>) {
+        Core::pause(&self);
+        self.settle();
+    }
+    fn resume(self: Arc<Self>) {
+        Core::resume(&self);
+        self.settle();
+    }
+    fn is_paused(&self) -> bool {
+        Core::is_paused(self)
+    }
+    fn readable_flowing(&self) -> Option<bool> {
+        self.lock().r.as_ref().and_then(|r| r.flowing)
+    }
+    fn readable_length(&self) -> usize {
+        self.lock().r.as_ref().map_or(0, |r| r.length)
+    }
+    fn readable_ended(&self) -> bool {
+        self.lock().r.as_ref().is_some_and(|r| r.end_emitted)
+    }
+    fn unpipe(self: Arc<Self>, dest: Option<usize>) {
+        unpipe(&self, dest);
+    }
+    fn destroy(self: Arc<Self>, err: Option<Error>) {
+        Core::destroy(&self, err);
+    }
+    fn destroyed(&self) -> bool {
+        self.lock().destroyed
+    }
+    fn listen(self: Arc<Self>, name: &'static str, once: bool, f: Box<dyn Fn() + Send + Sync>) -> u64 {
+        let Some(ev) = crate::listeners::by_name(name) else {
+            return 0;
+        };
+        crate::EventKey::listen(ev, &self, once, f).0
+    }
+    fn listen_error(&self, f: Box<dyn Fn(&Error) + Send + Sync>) -> u64 {
+        self.ev.on_error(false, Arc::from(f)).0
+    }
+    fn unlisten(self: Arc<Self>, id: u64) {
+        if let Some(ev) = self.ev.off(ListenerId(id)) {
+            self.listener_removed(ev);
+            self.settle();
+        }
+    }
+    fn count(&self, name: &str) -> usize {
+        crate::listeners::user_count(&self.ev, name)
+    }
+}
+
+/// The source as a stream: listeners, unpiping, identity.
+impl PipeSource {
+    /// Adds a listener to the source (a `'data'` listener starts its flow,
+    /// as in Node). Node: `src.on(name, fn)`.
+    #[doc(alias = "addListener")]
+    pub fn on(&self, event: StreamEvent, f: impl Fn() + Send + Sync + 'static) -> ListenerId {
+        ListenerId(self.inner.clone().listen(event.name(), false, Box::new(f)))
+    }
+
+    /// Like [`on`](Self::on), removed after the first call. Node: `src.once(name, fn)`.
+    pub fn once(&self, event: StreamEvent, f: impl Fn() + Send + Sync + 'static) -> ListenerId {
+        ListenerId(self.inner.clone().listen(event.name(), true, Box::new(f)))
+    }
+
+    /// Adds an `'error'` listener to the source. Node: `src.on('error', fn)`.
+    pub fn on_error(&self, f: impl Fn(&Error) + Send + Sync + 'static) -> ListenerId {
+        ListenerId(self.inner.listen_error(Box::new(f)))
+    }
+
+    /// Removes a listener added through this handle (or the source's own).
+    /// Node: `src.off(name, fn)`.
+    #[doc(alias = "removeListener")]
+    pub fn off(&self, id: ListenerId) {
+        self.inner.clone().unlisten(id.0);
+    }
+
+    /// How many listeners the source has for `event`. Node: `src.listenerCount(name)`.
+    #[doc(alias = "listenerCount")]
+    pub fn listener_count(&self, event: impl crate::Named) -> usize {
+        self.inner.count(event.name_of())
+    }
+
+    /// Stops the source piping into `dest` (every destination with
+    /// `None`). Node: `src.unpipe(dest)`.
+    pub fn unpipe<T, D: WritableStream<T>>(&self, dest: Option<&D>) {
+        self.inner.clone().unpipe(dest.map(|d| d.pipe_id()));
+    }
+
+    /// Whether `stream` is this source (Node: `src === stream`).
+    pub fn is<S: crate::StreamBase>(&self, stream: &S) -> bool {
+        Arc::as_ptr(stream.stream_core()) as *const () as usize == self.inner.source_id()
+    }
+}
+
+/// `src == stream`: the same stream (Node: `src === stream`).
+impl<S: crate::StreamBase> PartialEq<S> for PipeSource {
+    fn eq(&self, other: &S) -> bool {
+        self.is(other)
     }
 }

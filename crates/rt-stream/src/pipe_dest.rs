@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::listeners::{ListenerId, StreamEvent};
+use crate::pipe_source::PipeSource;
 
 /// A pipe destination, as the source's state machine calls it.
 pub(crate) trait Target<T>: Send + Sync {
     fn write_chunk(self: Arc<Self>, chunk: T) -> Result<bool, Error>;
     fn end_writable(self: Arc<Self>);
-    fn emit_event(&self, ev: StreamEvent);
+    /// `'pipe'` (`added`) / `'unpipe'` with the source.
+    fn emit_piping(&self, added: bool, src: &PipeSource);
     fn needs_drain(&self) -> bool;
     fn listen(&self, ev: StreamEvent, once: bool, f: Arc<dyn Fn() + Send + Sync>) -> ListenerId;
     fn unlisten(&self, id: ListenerId);

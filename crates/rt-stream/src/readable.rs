@@ -130,6 +130,14 @@ pub(crate) fn readable_state<T>(
 }
 
 impl<T: Send + 'static> Readable<T> {
+    /// The [`Readable`] a `'pipe'` / `'unpipe'` listener's source is, if it
+    /// is one with chunks of `T` (`None` for any other stream). Node: the
+    /// `src` argument used as the stream it is.
+    pub fn from_pipe_source(src: &crate::PipeSource) -> Option<Self> {
+        let core = src.inner.clone().core_any().downcast::<Core<T, Void>>().ok()?;
+        Some(Readable { core })
+    }
+
     fn build(
         opts: ReadableOptions,
         object_mode: bool,

@@ -47,8 +47,6 @@ const DEFAULT_SCENARIOS: usize = 2500;
 /// only when the future is polled, and resolves before they are paused and
 /// closed; Node wires every stage at the call and calls back after.
 const EXCLUDE_PIPELINE: bool = true;
-/// The source a 'pipe' / 'unpipe' listener receives is not compared: rt's
-/// listeners get no argument (Node passes the source stream).
 /// `finished(stream)`: rt reports ERR_STREAM_PREMATURE_CLOSE for some
 /// streams Node reports as finished (a stream destroyed after 'finish' /
 /// 'end' were emitted).
@@ -447,7 +445,17 @@ macro_rules! any {
     };
 }
 
-fn watch(log: &Log, id: &str, s: &S) {
+/// The streams of a scenario by id, for naming the source a 'pipe' /
+/// 'unpipe' listener receives (cleared at the end of the scenario).
+type Names = Arc<Mutex<Vec<(String, S)>>>;
+
+fn name_of(names: &Names, src: &PipeSource) -> String {
+    let names = names.lock().unwrap();
+    let hit = names.iter().find(|(_, s)| any!(s, x => src == x));
+    hit.map_or_else(|| "?".to_string(), |(n, _)| n.clone())
+}
+
+fn watch(log: &Log, id: &str, s: &S, names: &Names) {
     let evs = [
         StreamEvent::End,
         StreamEvent::Close,
@@ -456,13 +464,18 @@ fn watch(log: &Log, id: &str, s: &S) {
         StreamEvent::Pause,
         StreamEvent::Resume,
         StreamEvent::Prefinish,
-        StreamEvent::Pipe,
-        StreamEvent::Unpipe,
     ];
     for e in evs {
         let l = log.clone();
         let name = format!("{id} {}", e.name());
         any!(s, x => { x.on(e, move || ev(&l, name.clone())); });
+    }
+    // 'pipe' / 'unpipe' carry the source: logged by its id, as gen.js does.
+    if let S::W(_) | S::D(_) = s {
+        let (l, n, i) = (log.clone(), names.clone(), id.to_string());
+        wr!(s, x => x.on_pipe(move |src| ev(&l, format!("{i} pipe {}", name_of(&n, src)))));
+        let (l, n, i) = (log.clone(), names.clone(), id.to_string());
+        wr!(s, x => x.on_unpipe(move |src| ev(&l, format!("{i} unpipe {}", name_of(&n, src)))));
     }
     let l = log.clone();
     let id = id.to_string();
@@ -535,6 +548,7 @@ async fn settle(pending: &mut Pending, late: &mut Vec<String>, step: &str) {
 
 async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
     let mut streams: HashMap<String, S> = HashMap::new();
+    let names: Names = Arc::default();
     let mut sinks: HashMap<String, Arc<Mutex<VecDeque<Completion>>>> = HashMap::new();
     let mut pending: Pending = Vec::new();
     let log: Log = Arc::new(Mutex::new(Vec::new()));
@@ -621,7 +635,8 @@ async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
                     }
                     k => panic!("unknown kind {k}"),
                 };
-                watch(&log, &id, &s);
+                watch(&log, &id, &s, &names);
+                names.lock().unwrap().push((id.clone(), s.clone()));
                 streams.insert(id.clone(), s);
                 "ok".into()
             }
@@ -815,6 +830,8 @@ async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
         step.extend(late);
         steps.push(step);
     }
+    // The listeners hold the registry: let go of the streams.
+    names.lock().unwrap().clear();
     steps
 }
 
@@ -927,10 +944,20 @@ fn run_flavour(multi_thread: bool, mode: Mode) {
     .unwrap();
     let failures = compare(&rt, &scenarios, &expected, mode);
     let steps: usize = expected.iter().map(|s| s.len()).sum();
+    // 'pipe' / 'unpipe' events compared, each naming its source.
+    let piping = expected
+        .iter()
+        .flatten()
+        .flatten()
+        .filter(|l| {
+            let w: Vec<&str> = l.split(' ').collect();
+            w.len() == 3 && (w[1] == "pipe" || w[1] == "unpipe")
+        })
+        .count();
     let default_run = count == DEFAULT_SCENARIOS && seed == DEFAULT_SEED;
     let known: &[usize] = if default_run { KNOWN_DIFFERENCES } else { &[] };
     println!(
-        "rt-stream generated differential ({flavour}): {} scenarios, {steps} steps compared, {} differ ({} known)",
+        "rt-stream generated differential ({flavour}): {} scenarios, {steps} steps compared ({piping} 'pipe' / 'unpipe' events with their source), {} differ ({} known)",
         scenarios.len(),
         failures.len(),
         known.len()
@@ -942,6 +969,7 @@ fn run_flavour(multi_thread: bool, mode: Mode) {
     if default_run {
         assert_eq!(scenarios.len(), DEFAULT_SCENARIOS);
         assert!(steps > 30_000, "only {steps} steps compared");
+        assert!(piping > 400, "only {piping} 'pipe' / 'unpipe' events compared");
     }
     let unexpected: Vec<&str> = failures
         .iter()

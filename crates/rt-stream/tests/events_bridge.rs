@@ -29,20 +29,18 @@ fn seen(l: &Log) -> Vec<String> {
     l.lock().unwrap().clone()
 }
 
-fn key(ev: StreamEvent) -> &'static Event<()> {
-    match ev {
-        StreamEvent::End => &END,
-        StreamEvent::Close => &CLOSE,
-        StreamEvent::Finish => &FINISH,
-        StreamEvent::Prefinish => &PREFINISH,
-        StreamEvent::Drain => &DRAIN,
-        StreamEvent::Pause => &PAUSE,
-        StreamEvent::Resume => &RESUME,
-        StreamEvent::Readable => &READABLE,
-        StreamEvent::Pipe => &PIPE,
-        StreamEvent::Unpipe => &UNPIPE,
-        StreamEvent::Data | StreamEvent::Error => unreachable!("payload events are watched apart"),
-    }
+/// The rt-events key of a stream event ('pipe' / 'unpipe' carry the source).
+macro_rules! key {
+    (End) => { &END };
+    (Close) => { &CLOSE };
+    (Finish) => { &FINISH };
+    (Prefinish) => { &PREFINISH };
+    (Drain) => { &DRAIN };
+    (Pause) => { &PAUSE };
+    (Resume) => { &RESUME };
+    (Readable) => { &READABLE };
+    (Pipe) => { &PIPE };
+    (Unpipe) => { &UNPIPE };
 }
 
 /// Registers, for each event, a listener on the stream's own face (logging
@@ -53,7 +51,7 @@ macro_rules! watch {
             let l = $own.clone();
             $s.on(StreamEvent::$ev, move || push(&l, StreamEvent::$ev.name()));
             let l = $em.clone();
-            Emitter::on(&$s, key(StreamEvent::$ev), move |_| push(&l, StreamEvent::$ev.name()));
+            Emitter::on(&$s, key!($ev), move |_| push(&l, StreamEvent::$ev.name()));
         })*
     }};
 }

@@ -33,6 +33,18 @@ fn logging_sink(l: &Log) -> impl Sink<Buffer> {
     S(l.clone())
 }
 
+/// A sink that takes every chunk at once and logs it as text after `name`.
+fn logging_text_sink(l: &Log, name: &'static str) -> impl Sink<Buffer> {
+    struct S(Log, &'static str);
+    impl Sink<Buffer> for S {
+        fn write(&mut self, chunk: Buffer) -> WriteOutcome {
+            push_log(&self.0, format!("{} {}", self.1, String::from_utf8_lossy(&chunk)));
+            WriteOutcome::ok()
+        }
+    }
+    S(l.clone(), name)
+}
+
 fn cb_logger(l: &Log, name: &'static str) -> impl FnOnce(Result<(), Error>) + Send + 'static {
     let l = l.clone();
     move |r| {
@@ -234,4 +246,117 @@ async fn async_transform_error_reaches_the_callback_then_error() {
         .await
         .expect("close");
     assert_eq!(taken(&l), ["cb EBAD", "error EBAD", "close"]);
+}
+
+/// node (v20 prints exactly these lines):
+/// ```js
+/// const r = new Readable({ read() {} });
+/// const w = new Writable({ write(c, e, cb) { log('_write ' + c); cb(); } });
+/// w.on('pipe', (src) => { log(`pipe same=${src === r} flowing=${src.readableFlowing} type=${src.constructor.name}`);
+///   src.unpipe(w); log(`after unpipe flowing=${src.readableFlowing} paused=${src.isPaused()}`); });
+/// w.on('unpipe', (src) => log(`unpipe same=${src === r}`));
+/// r.pipe(w); r.push('a');
+/// const t = new PassThrough(); const w2 = new Writable({ write(c, e, cb) { log('w2 _write ' + c); cb(); } });
+/// w2.once('pipe', (src) => { log(`w2 pipe same=${src === t}`); src.on('end', () => log('src end')); });
+/// w2.on('unpipe', (src) => log(`w2 unpipe same=${src === t}`));
+/// t.pipe(w2); t.end('x');
+/// ```
+/// rt's 'pipe' / 'unpipe' listeners got no argument: the source could not be
+/// identified, unpiped or listened to from the destination.
+#[tokio::test(flavor = "current_thread")]
+async fn pipe_and_unpipe_listeners_receive_the_source() {
+    let l = log();
+    let r = Readable::new(ReadableOptions::default());
+    let w = Writable::new(logging_text_sink(&l, "_write"), WritableOptions::default());
+    {
+        let (l, r, w2) = (l.clone(), r.clone(), w.clone());
+        w.on_pipe(move |src| {
+            push_log(
+                &l,
+                format!(
+                    "pipe same={} flowing={} type={}",
+                    *src == r,
+                    src.readable_flowing() == Some(true),
+                    src.type_name()
+                ),
+            );
+            src.unpipe(Some(&w2));
+            push_log(
+                &l,
+                format!(
+                    "after unpipe flowing={} paused={}",
+                    src.readable_flowing() == Some(true),
+                    src.is_paused()
+                ),
+            );
+        });
+    }
+    {
+        let (l, r) = (l.clone(), r.clone());
+        w.on_unpipe(move |src| push_log(&l, format!("unpipe same={}", src.is(&r))));
+    }
+    r.pipe(&w);
+    r.push("a");
+
+    let t = PassThrough::new(DuplexOptions::default());
+    let w2 = Writable::new(logging_text_sink(&l, "w2 _write"), WritableOptions::default());
+    {
+        let (l, t) = (l.clone(), t.clone());
+        // The emitter face: `once(&events::PIPE, |src| ..)` gets the source too.
+        w2.once(&events::PIPE, move |src: &PipeSource| {
+            push_log(&l, format!("w2 pipe same={}", *src == t));
+            let l = l.clone();
+            src.on(StreamEvent::End, move || push_log(&l, "src end"));
+        });
+    }
+    {
+        let (l, t) = (l.clone(), t.clone());
+        w2.on_unpipe(move |src| push_log(&l, format!("w2 unpipe same={}", *src == t)));
+    }
+    t.pipe(&w2);
+    t.end_with("x").unwrap();
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(
+        taken(&l),
+        [
+            "pipe same=true flowing=true type=Readable",
+            "unpipe same=true",
+            "after unpipe flowing=false paused=true",
+            "w2 pipe same=true",
+            "w2 _write x",
+            "src end",
+            "w2 unpipe same=true",
+        ]
+    );
+}
+
+/// The source handle is the stream: it converts back to the concrete handle
+/// when the chunk types match, and to nothing otherwise; two handles of one
+/// source are equal, of two sources not.
+#[test]
+fn a_pipe_source_converts_back_to_its_stream() {
+    let seen: Arc<Mutex<Vec<PipeSource>>> = Arc::default();
+    let w = Writable::new(NullSink, WritableOptions::default());
+    let s = seen.clone();
+    w.on_pipe(move |src| s.lock().unwrap().push(src.clone()));
+    let r = Readable::new(ReadableOptions::default());
+    let t = PassThrough::new(DuplexOptions::default());
+    r.pipe(&w);
+    t.pipe(&w);
+    r.pipe(&w);
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen[0], seen[2]);
+    assert_ne!(seen[0], seen[1]);
+    assert!(Readable::<Buffer>::from_pipe_source(&seen[0]).unwrap().same_stream(&r));
+    assert!(Readable::<String>::from_pipe_source(&seen[0]).is_none());
+    assert!(Duplex::<Buffer, Buffer>::from_pipe_source(&seen[0]).is_none());
+    let d = Duplex::<Buffer, Buffer>::from_pipe_source(&seen[1]).unwrap();
+    assert!(d.same_stream(&t));
+    assert_eq!(seen[1].type_name(), "Duplex");
+    // Used as the stream: destroying through the handle destroys the source.
+    seen[1].destroy(None);
+    assert!(t.destroyed() && seen[1].destroyed());
 }

@@ -26,9 +26,9 @@ async function runScenario(sc) {
     for (const name of ['end', 'close', 'finish', 'drain', 'pause', 'resume', 'prefinish']) {
       s.on(name, () => ev(`${id} ${name}`));
     }
-    // Not compared yet: the source stream 'pipe' / 'unpipe' listeners
-    // receive (rt's listeners get no argument).
-    for (const name of ['pipe', 'unpipe']) s.on(name, () => ev(`${id} ${name}`));
+    // 'pipe' / 'unpipe' listeners receive the source: logged by its id.
+    const nameOf = (src) => Object.keys(streams).find((k) => streams[k] === src) || '?';
+    for (const name of ['pipe', 'unpipe']) s.on(name, (src) => ev(`${id} ${name} ${nameOf(src)}`));
     s.on('error', (e) => ev(`${id} error ${e.code}`));
   };
   const sinkDone = (id, op, cb) => { if (op.sink === 'manual') pending[id].push(cb); else cb(); };
