@@ -303,7 +303,12 @@ impl<R> Listeners<R> {
             add(&mut l.simple[s], id, once, f);
         } else if s < SIMPLE + 2 {
             // One list per event, so both kinds of listener keep Node's order.
-            add(&mut l.piping[s - SIMPLE], id, once, Arc::new(move |_: &PipeSource| f(&())));
+            add(
+                &mut l.piping[s - SIMPLE],
+                id,
+                once,
+                Arc::new(move |_: &PipeSource| f(&())),
+            );
         }
         ListenerId(id)
     }
@@ -464,7 +469,11 @@ impl<R> Listeners<R> {
         if let Some(h) = self.hooks_owner.get() {
             h.piped(added);
         }
-        let key = if added { &crate::events::PIPE } else { &crate::events::UNPIPE };
+        let key = if added {
+            &crate::events::PIPE
+        } else {
+            &crate::events::UNPIPE
+        };
         let theirs = self.emitter_if_any().is_some_and(|em| em.emit(key, src.clone()));
         mine || theirs
     }

@@ -263,10 +263,7 @@ macro_rules! writable_methods {
         }
 
         /// Adds a `'pipe'` listener, called with the source. Node: `writable.on('pipe', (src) => ..)`.
-        pub fn on_pipe(
-            &self,
-            f: impl Fn(&$crate::PipeSource) + Send + Sync + 'static,
-        ) -> $crate::ListenerId {
+        pub fn on_pipe(&self, f: impl Fn(&$crate::PipeSource) + Send + Sync + 'static) -> $crate::ListenerId {
             <Self as $crate::WritableSide>::on_pipe(self, f)
         }
 

@@ -58,13 +58,17 @@ pub trait WritableSide: StreamBase {
     /// Adds a `'pipe'` listener, called with the source that starts piping
     /// into this stream. Node: `writable.on('pipe', (src) => ..)`.
     fn on_pipe(&self, f: impl Fn(&crate::PipeSource) + Send + Sync + 'static) -> crate::ListenerId {
-        self.stream_core().ev.on_piping(true, false, std::sync::Arc::new(f))
+        self.stream_core()
+            .ev
+            .on_piping(true, false, std::sync::Arc::new(f))
     }
 
     /// Adds an `'unpipe'` listener, called with the source that stops
     /// piping into this stream. Node: `writable.on('unpipe', (src) => ..)`.
     fn on_unpipe(&self, f: impl Fn(&crate::PipeSource) + Send + Sync + 'static) -> crate::ListenerId {
-        self.stream_core().ev.on_piping(false, false, std::sync::Arc::new(f))
+        self.stream_core()
+            .ev
+            .on_piping(false, false, std::sync::Arc::new(f))
     }
 
     /// Ends the writable side: `'finish'` follows once every write is done.

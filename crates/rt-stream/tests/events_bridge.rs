@@ -31,16 +31,36 @@ fn seen(l: &Log) -> Vec<String> {
 
 /// The rt-events key of a stream event ('pipe' / 'unpipe' carry the source).
 macro_rules! key {
-    (End) => { &END };
-    (Close) => { &CLOSE };
-    (Finish) => { &FINISH };
-    (Prefinish) => { &PREFINISH };
-    (Drain) => { &DRAIN };
-    (Pause) => { &PAUSE };
-    (Resume) => { &RESUME };
-    (Readable) => { &READABLE };
-    (Pipe) => { &PIPE };
-    (Unpipe) => { &UNPIPE };
+    (End) => {
+        &END
+    };
+    (Close) => {
+        &CLOSE
+    };
+    (Finish) => {
+        &FINISH
+    };
+    (Prefinish) => {
+        &PREFINISH
+    };
+    (Drain) => {
+        &DRAIN
+    };
+    (Pause) => {
+        &PAUSE
+    };
+    (Resume) => {
+        &RESUME
+    };
+    (Readable) => {
+        &READABLE
+    };
+    (Pipe) => {
+        &PIPE
+    };
+    (Unpipe) => {
+        &UNPIPE
+    };
 }
 
 /// Registers, for each event, a listener on the stream's own face (logging

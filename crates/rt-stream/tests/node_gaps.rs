@@ -350,7 +350,11 @@ fn a_pipe_source_converts_back_to_its_stream() {
     assert_eq!(seen.len(), 3);
     assert_eq!(seen[0], seen[2]);
     assert_ne!(seen[0], seen[1]);
-    assert!(Readable::<Buffer>::from_pipe_source(&seen[0]).unwrap().same_stream(&r));
+    assert!(
+        Readable::<Buffer>::from_pipe_source(&seen[0])
+            .unwrap()
+            .same_stream(&r)
+    );
     assert!(Readable::<String>::from_pipe_source(&seen[0]).is_none());
     assert!(Duplex::<Buffer, Buffer>::from_pipe_source(&seen[0]).is_none());
     let d = Duplex::<Buffer, Buffer>::from_pipe_source(&seen[1]).unwrap();
