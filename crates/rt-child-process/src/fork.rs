@@ -2,44 +2,42 @@
 //! default) and `NODE_CHANNEL_FD` / `NODE_CHANNEL_SERIALIZATION_MODE` set
 //! as Node sets them.
 
-use std::path::PathBuf;
-
 use rt_stream::{Code, Error};
 
 use crate::child::ChildProcess;
-use crate::options::{SpawnOptions, Stdio};
-use crate::signals::Signal;
+use crate::options::{Shell, SpawnOptions, Stdio};
 
-/// Options of [`fork`] (Node's names in snake case).
+/// Options of [`fork`] (Node's names in snake case): fork's own three, and
+/// everything [`spawn`](crate::spawn) takes in [`ForkOptions::spawn`].
+///
+/// ```
+/// use rt_child_process::{ForkOptions, SpawnOptions, Stdio};
+/// let o = ForkOptions::new()
+///     .exec_path("/usr/bin/node")
+///     .exec_argv(["--no-warnings"])
+///     .spawn_options(SpawnOptions::new().cwd("/tmp").detached(true));
+/// assert_eq!(o.exec_argv, ["--no-warnings"]);
+/// assert!(o.spawn.detached);
+/// ```
 #[derive(Debug, Default)]
 pub struct ForkOptions {
     /// The program that runs `module` (Node: `execPath`); default `node`,
     /// so `fork("child.js", ..)` runs `node child.js`. An rt program (or
     /// anything speaking the protocol) works as well.
     pub exec_path: Option<String>,
-    /// Arguments before the module (Node: `execArgv`).
+    /// Arguments before the module (Node: `execArgv`): the child runs
+    /// `exec_path ...exec_argv module ...args`.
     pub exec_argv: Vec<String>,
     /// Pipes for stdin, stdout and stderr instead of this process's
-    /// (Node: `silent`).
+    /// (Node: `silent`); ignored when `spawn.stdio` is given.
     pub silent: bool,
-    /// All of the child's fds; must contain [`Stdio::Ipc`] (Node: `stdio`).
-    pub stdio: Option<Vec<Stdio>>,
-    /// Working directory (Node: `cwd`).
-    pub cwd: Option<PathBuf>,
-    /// The child's whole environment (Node: `env`).
-    pub env: Option<Vec<(String, String)>>,
-    /// Variables set on top of the environment.
-    pub env_extra: Vec<(String, String)>,
-    /// `argv[0]` (Node: `argv0`).
-    pub argv0: Option<String>,
-    /// New process group (Node: `detached`).
-    pub detached: bool,
-    /// The signal `timeout` sends (Node: `killSignal`).
-    pub kill_signal: Signal,
-    /// Kill the child after this long (Node: `timeout`).
-    pub timeout: Option<std::time::Duration>,
-    /// Abort handle (Node: `signal`), as [`SpawnOptions::signal`].
-    pub signal: Option<crate::AbortSignal>,
+    /// Every option spawn takes (Node: fork's `options` are spawn's):
+    /// `cwd`, `env`, `argv0`, `detached`, `uid`, `gid`, `killSignal`,
+    /// `timeout`, `signal`, and `stdio`, which must then contain
+    /// [`Stdio::Ipc`] (empty: this process's stdio, or pipes when
+    /// `silent`, and the channel on fd 3). `shell` is ignored: fork never
+    /// uses one, as in Node.
+    pub spawn: SpawnOptions,
 }
 
 impl ForkOptions {
@@ -49,8 +47,16 @@ impl ForkOptions {
     }
 
     /// Sets `execPath`.
+    #[doc(alias = "execPath")]
     pub fn exec_path(mut self, path: impl Into<String>) -> ForkOptions {
         self.exec_path = Some(path.into());
+        self
+    }
+
+    /// Sets `execArgv`.
+    #[doc(alias = "execArgv")]
+    pub fn exec_argv<S: Into<String>>(mut self, argv: impl IntoIterator<Item = S>) -> ForkOptions {
+        self.exec_argv = argv.into_iter().map(Into::into).collect();
         self
     }
 
@@ -60,15 +66,28 @@ impl ForkOptions {
         self
     }
 
+    /// Sets spawn's options (`cwd`, `env`, `stdio`, `detached`, ...).
+    pub fn spawn_options(mut self, options: SpawnOptions) -> ForkOptions {
+        self.spawn = options;
+        self
+    }
+
+    /// Sets `stdio` (see [`ForkOptions::spawn`]).
+    pub fn stdio(mut self, stdio: impl IntoIterator<Item = Stdio>) -> ForkOptions {
+        self.spawn = self.spawn.stdio(stdio);
+        self
+    }
+
     /// Sets `signal`, the abort handle.
+    #[doc(alias = "AbortSignal")]
     pub fn signal(mut self, signal: crate::AbortSignal) -> ForkOptions {
-        self.signal = Some(signal);
+        self.spawn = self.spawn.signal(signal);
         self
     }
 
     /// Sets one environment variable on top of the environment.
     pub fn env_set(mut self, key: impl Into<String>, value: impl Into<String>) -> ForkOptions {
-        self.env_extra.push((key.into(), value.into()));
+        self.spawn = self.spawn.env_set(key, value);
         self
     }
 }
@@ -113,34 +132,28 @@ where
             "The argument 'modulePath' cannot be empty. Received ''",
         )
     })?;
-    let stdio = match options.stdio {
-        Some(s) => {
-            if !s.iter().any(|e| matches!(e, Stdio::Ipc)) {
-                return Err(Error::new(
-                    Code::ERR_CHILD_PROCESS_IPC_REQUIRED,
-                    "Forked processes must have an IPC channel, missing value 'ipc' in options.stdio",
-                ));
-            }
-            s
-        }
-        None if options.silent => vec![Stdio::Pipe, Stdio::Pipe, Stdio::Pipe, Stdio::Ipc],
-        None => vec![Stdio::Inherit, Stdio::Inherit, Stdio::Inherit, Stdio::Ipc],
-    };
-    let exec_path = options.exec_path.unwrap_or_else(|| "node".to_string());
-    let mut argv = options.exec_argv;
+    let ForkOptions {
+        exec_path,
+        exec_argv,
+        silent,
+        spawn: mut spawn_options,
+    } = options;
+    if spawn_options.stdio.is_empty() {
+        spawn_options.stdio = match silent {
+            true => vec![Stdio::Pipe, Stdio::Pipe, Stdio::Pipe, Stdio::Ipc],
+            false => vec![Stdio::Inherit, Stdio::Inherit, Stdio::Inherit, Stdio::Ipc],
+        };
+    } else if !spawn_options.stdio.iter().any(|e| matches!(e, Stdio::Ipc)) {
+        return Err(Error::new(
+            Code::ERR_CHILD_PROCESS_IPC_REQUIRED,
+            "Forked processes must have an IPC channel, missing value 'ipc' in options.stdio",
+        ));
+    }
+    // Node: `{ ...options, shell: false }`.
+    spawn_options.shell = Shell::None;
+    let exec_path = exec_path.unwrap_or_else(|| "node".to_string());
+    let mut argv = exec_argv;
     argv.push(module.to_string());
     argv.extend(args.into_iter().map(Into::into));
-    let spawn_options = SpawnOptions {
-        cwd: options.cwd,
-        env: options.env,
-        env_extra: options.env_extra,
-        argv0: options.argv0,
-        stdio,
-        detached: options.detached,
-        kill_signal: options.kill_signal,
-        timeout: options.timeout,
-        signal: options.signal,
-        ..SpawnOptions::default()
-    };
     crate::spawn_with(&exec_path, argv, spawn_options, setup)
 }

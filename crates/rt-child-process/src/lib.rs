@@ -18,7 +18,7 @@
 //! | `'spawn'`, `'exit'(code, signal)`, `'close'(code, signal)`, `'error'` | [`events::SPAWN`], [`events::EXIT`], [`events::CLOSE`], [`events::ERROR`]; [`ChildProcess::wait`] (exit), [`ChildProcess::closed`] (close) |
 //! | `child_process.exec(command, options, callback)` | `exec(command, options).await` -> `Result<`[`ExecOutput`]`, `[`ExecError`]`>` |
 //! | `child_process.execFile(file, args, options, callback)` | [`exec_file`] |
-//! | `child_process.fork(modulePath, args, options)` (`execPath`, `execArgv`, `silent`, `stdio`) | [`fork`] with [`ForkOptions`] |
+//! | `child_process.fork(modulePath, args, options)` (`execPath`, `execArgv`, `silent`, and spawn's options) | [`fork`] with [`ForkOptions`] (its [`spawn`](ForkOptions::spawn) field is a [`SpawnOptions`]) |
 //! | `err.code`, `err.signal`, `err.killed`, `err.cmd`, `err.stdout`, `err.stderr` | [`ExecError`]'s fields |
 //! | `spawnSync`, `execSync`, `execFileSync` (`input`, `timeout`, `maxBuffer`...) | [`spawn_sync`] -> [`SpawnSyncResult`], [`exec_sync`], [`exec_file_sync`] with [`SpawnSyncOptions`]: no runtime needed |
 //! | `subprocess.send(message)`, `'message'`, `disconnect()`, `'disconnect'` | [`ChildProcess::send`], [`events::MESSAGE`] or [`ChildProcess::recv`], [`ChildProcess::disconnect`], [`events::DISCONNECT`] |
@@ -100,7 +100,11 @@
 //! - **fork+exec, never a forked runtime.** Children start through the
 //!   standard library's `Command` (posix_spawn or fork+exec); fds above 2
 //!   (the IPC channel, extra stdio) are placed by the `command-fds` crate.
-//!   The crate has no `unsafe` of its own.
+//!   The crate has no `unsafe` of its own. `detached` makes the child
+//!   call `setsid()` as libuv does (through the `process-wrap` crate's
+//!   hook). Spawns are serialised from the making of a child's fds to its
+//!   exec (libuv holds a lock over the same stretch): no sibling forked by
+//!   this crate holds another child's ends.
 //! - **One task per child** owns the OS process, reaps it (also when every
 //!   handle was dropped: no zombies) and emits its events in Node's order:
 //!   `spawn` on the next turn, `exit` when reaped, `close` once stdout,
@@ -111,7 +115,8 @@
 //!   `rt_net::transport::Io` and wrapped as `rt_net::Socket`s: real rt
 //!   streams with Node's backpressure (a child writing faster than the
 //!   parent reads blocks on its pipe). Node uses socketpairs here; a child
-//!   sees a FIFO instead, as from a shell.
+//!   sees a FIFO on fds 0-2 instead, as from a shell. Fds above 2 get a
+//!   socketpair, read and written by both sides, as Node's `stdio[3]`.
 //!
 //! - **The IPC channel** is a socketpair on the child's `'ipc'` fd (3 for
 //!   `fork`), `NODE_CHANNEL_FD` / `NODE_CHANNEL_SERIALIZATION_MODE=json` in its
@@ -122,7 +127,12 @@
 //!   messages in order, as `'message'` events or to [`ChildProcess::recv`];
 //!   internal `NODE_*` messages never reach them; a line that is not JSON is
 //!   an `'error'` carrying the line. After the peer exits, `'exit'` waits for
-//!   the end of file its exit left, so `'disconnect'` comes first, as in Node.
+//!   the end of file its exit left, so `'disconnect'` comes first, as in Node;
+//!   when another process still holds the child's end (a grandchild), it
+//!   does not wait, and `'exit'` comes first, as in Node. A fork made by
+//!   other code of this process (std's `Command`) holds a copy too, for the
+//!   instant until its exec: a child whose whole life fits in that instant
+//!   then gets `'exit'` first.
 //!
 //! ## Differences from Node
 //!
@@ -170,6 +180,10 @@
 //!   to a close-on-exec copy (`pidfd_getfd`, Linux 5.6+) and closes the
 //!   inherited fd, and children it spawns get neither variable nor the
 //!   channel.
+//! - A message serde cannot serialize is a `TypeError` with code
+//!   `ERR_INVALID_ARG_TYPE` (Node's code for a message its check refuses,
+//!   a BigInt); for a value inside an object Node throws JSON.stringify's
+//!   `TypeError`, which has no code.
 //! - `exec`'s `maxBuffer` counts bytes before decoding (Node counts the
 //!   decoded chunk's byte length: the same for whole characters).
 #![forbid(unsafe_code)]
@@ -185,8 +199,11 @@ mod inherit;
 pub mod ipc;
 mod options;
 mod pipes;
+mod reactor;
+mod session;
 mod signals;
 mod spawn;
+mod spawn_lock;
 mod stdio;
 mod sync;
 

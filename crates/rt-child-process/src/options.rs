@@ -14,6 +14,8 @@ use crate::signals::Signal;
 pub enum Stdio {
     /// A new pipe; the parent's end is an rt-net `Socket` (an rt-stream
     /// duplex on the fd pump) in `child.stdio()[i]` (Node: `'pipe'`).
+    /// Fds 0-2 get a one-way pipe, fds above 2 a socketpair, which the
+    /// child and the parent both read and write (Node's `stdio[3]`).
     Pipe,
     /// The parent's own fd of the same number (Node: `'inherit'`, or `0`,
     /// `1`, `2`). Only for fds 0, 1 and 2.
@@ -66,11 +68,14 @@ pub struct SpawnOptions {
     /// One entry per child fd from 0 (Node: `stdio`); missing entries of
     /// 0-2 are [`Stdio::Pipe`].
     pub stdio: Vec<Stdio>,
-    /// The child leads a new process group (Node: `detached`).
+    /// The child leads a new session and process group (Node: `detached`;
+    /// `setsid()`, as libuv does).
     pub detached: bool,
-    /// User id of the child (Node: `uid`).
+    /// User id of the child (Node: `uid`). A parent that may not switch
+    /// gets `Err` with `EPERM` (Node throws `spawn EPERM`).
     pub uid: Option<u32>,
-    /// Group id of the child (Node: `gid`).
+    /// Group id of the child (Node: `gid`). With either id set the child
+    /// has no supplementary groups, as libuv sets them.
     pub gid: Option<u32>,
     /// Run through a shell (Node: `shell`).
     pub shell: Shell,
@@ -123,9 +128,23 @@ impl SpawnOptions {
         self
     }
 
-    /// Sets `detached`.
+    /// Sets `detached` (a new session: `setsid()`).
     pub fn detached(mut self, detached: bool) -> SpawnOptions {
         self.detached = detached;
+        self
+    }
+
+    /// Sets `uid`: the child runs as this user (this process must be
+    /// allowed to switch: else spawn fails with `EPERM`, as in Node).
+    pub fn uid(mut self, uid: u32) -> SpawnOptions {
+        self.uid = Some(uid);
+        self
+    }
+
+    /// Sets `gid`: the child runs with this group and no supplementary
+    /// groups (as libuv sets them for Node).
+    pub fn gid(mut self, gid: u32) -> SpawnOptions {
+        self.gid = Some(gid);
         self
     }
 

@@ -25,7 +25,8 @@ use bytes::BytesMut;
 use rt_buffer::Buffer;
 use rt_net::{Socket, SocketOptions};
 use rt_stream::Error;
-use tokio::net::unix::pipe;
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
 use tokio::sync::Notify;
 
 /// Bytes read ahead from an untaken pipe while the child runs.
@@ -54,7 +55,7 @@ enum State {
     Idle(OwnedFd),
     /// Read ahead by [`read_ahead`]'s task.
     Reading {
-        rx: Arc<pipe::Receiver>,
+        rx: Arc<Reader>,
         kept: BytesMut,
         /// Past [`KEEP_LIMIT`]: nothing is kept any more.
         discarding: bool,
@@ -101,7 +102,7 @@ impl Slot {
                     State::Done => None,
                     State::Idle(fd) => Some(socket_with(runtime, Ok(fd), BytesMut::new())),
                     State::Reading { rx, kept, .. } => {
-                        let fd = rustix::io::fcntl_dupfd_cloexec(&*rx, 0).map_err(io::Error::from);
+                        let fd = rustix::io::fcntl_dupfd_cloexec(rx.0.get_ref(), 0).map_err(io::Error::from);
                         Some(socket_with(runtime, fd, kept))
                     }
                     State::Ended(kept) => Some(socket_with(runtime, ended_pipe(), kept)),
@@ -195,7 +196,7 @@ async fn read_ahead(slot: Arc<Slot>) {
         let State::Idle(fd) = std::mem::replace(&mut *st, State::Done) else {
             return;
         };
-        match pipe::Receiver::from_owned_fd(fd) {
+        match Reader::new(fd) {
             Ok(rx) => {
                 let rx = Arc::new(rx);
                 *st = State::Reading {
@@ -246,6 +247,37 @@ async fn read_ahead(slot: Arc<Slot>) {
         if slot.read_now(&mut scratch) {
             return;
         }
+    }
+}
+
+/// The parent's end of an output pipe, or of a socketpair (fds above 2,
+/// duplex as in Node), read without blocking on this runtime's reactor.
+struct Reader(AsyncFd<OwnedFd>);
+
+impl Reader {
+    fn new(fd: OwnedFd) -> io::Result<Reader> {
+        rustix::io::ioctl_fionbio(&fd, true)?;
+        Ok(Reader(crate::reactor::register(fd, Interest::READABLE)?))
+    }
+
+    /// Waits until a read may find something (readiness is cleared by a
+    /// read that finds nothing).
+    async fn readable(&self) -> io::Result<()> {
+        self.0.readable().await.map(|mut g| g.retain_ready())
+    }
+
+    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0
+            .try_io(Interest::READABLE, |fd| Ok(rustix::io::read(fd, &mut *buf)?))
+    }
+
+    /// Reads at most one [`READ_SIZE`] onto the end of `buf`.
+    fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
+        let start = buf.len();
+        buf.resize(start + READ_SIZE, 0);
+        let r = self.try_read(&mut buf[start..]);
+        buf.truncate(start + r.as_ref().map_or(0, |n| *n));
+        r
     }
 }
 

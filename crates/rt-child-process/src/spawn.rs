@@ -163,13 +163,18 @@ pub(crate) fn spawn_with_emitter(
     }
     cmd.envs(options.env_extra.iter().map(|(k, v)| (k, v)));
     if options.detached {
-        cmd.process_group(0);
-    }
-    if let Some(uid) = options.uid {
-        cmd.uid(uid);
+        crate::session::new_session(&mut cmd);
     }
     if let Some(gid) = options.gid {
         cmd.gid(gid);
+    }
+    // libuv drops the supplementary groups when either id is set; std only
+    // when the uid is: setting our own uid (a no-op switch) makes std do it.
+    if let Some(uid) = options
+        .uid
+        .or(options.gid.map(|_| rustix::process::getuid().as_raw()))
+    {
+        cmd.uid(uid);
     }
     // Node's run-time errors: an 'error' event (then 'close'), not a throw.
     let reported = |e: &std::io::Error, thrown_otherwise: &[i32]| -> Result<Error, Error> {
@@ -181,7 +186,11 @@ pub(crate) fn spawn_with_emitter(
             Err(Error::syscall_failed(e, "spawn"))
         }
     };
-    let (child, spawn_error, prepared) = match crate::stdio::prepare(&mut cmd, options.stdio) {
+    // No other spawn of this process forks while this child's ends are
+    // open here: a sibling forked now would hold them until its exec, and
+    // the child's exit would not close its channel (see spawn_lock.rs).
+    let spawning = crate::spawn_lock::hold();
+    let made = match crate::stdio::prepare(&mut cmd, options.stdio) {
         Err(PrepareError::Invalid(e)) => return Err(e),
         // No fds for the pipes: Node's uv_spawn fails the same way.
         Err(PrepareError::Sys(e)) => (None, Some(reported(&e, &[libc::EMFILE, libc::ENFILE])?), None),
@@ -210,6 +219,8 @@ pub(crate) fn spawn_with_emitter(
             }
         }
     };
+    drop(spawning);
+    let (child, spawn_error, prepared) = made;
     let pid = child.as_ref().and_then(|c| c.id());
 
     let mut slots = Vec::new();

@@ -72,6 +72,12 @@ pub(crate) fn prepare(
     let mut ipc = None;
     for (i, entry) in stdio.into_iter().enumerate() {
         let child_end: Option<OwnedFd> = match entry {
+            // Above fd 2 both ways, as Node's `stdio[3]` (a socketpair).
+            Stdio::Pipe if i > 2 => {
+                let (parent, child) = socketpair().map_err(sys)?;
+                parent_ends.push(Some(parent));
+                Some(child)
+            }
             Stdio::Pipe => {
                 let (r, w) = pipe().map_err(sys)?;
                 let (parent, child) = if i == 0 { (w, r) } else { (r, w) };

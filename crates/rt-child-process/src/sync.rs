@@ -180,7 +180,13 @@ where
             .with_path(file.clone())
             .with_spawnargs(arg_refs.clone())
     };
-    let mut child = match cmd.spawn() {
+    // std makes the pipes inside spawn(): no async spawn of this process
+    // forks while their child ends are open here (see spawn_lock.rs).
+    let spawned = {
+        let _spawning = crate::spawn_lock::hold();
+        cmd.spawn()
+    };
+    let mut child = match spawned {
         Ok(c) => c,
         Err(e) => {
             return Ok(SpawnSyncResult {

@@ -70,10 +70,7 @@ async fn compare(node: &rt_tests::node::Node, dir: &TempDir, o: Value, what: &st
     let dm = o["disconnectOnMessage"].as_bool().unwrap_or(false);
     let mut log = None;
     let child = if o["kind"] == "fork" {
-        let opts = ForkOptions {
-            stdio: Some(quiet()),
-            ..ForkOptions::new()
-        };
+        let opts = ForkOptions::new().stdio(quiet());
         fork_with(o["module"].as_str().unwrap(), Vec::<String>::new(), opts, |c| {
             log = Some(record(c, dm))
         })
@@ -413,12 +410,10 @@ fn rt_dying_parent() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let me = std::env::current_exe().unwrap();
-        let opts = ForkOptions {
-            stdio: Some(quiet()),
-            ..ForkOptions::new()
-                .exec_path(me.to_str().unwrap())
-                .env_set("RT_ORPHAN_CHILD", "1")
-        };
+        let opts = ForkOptions::new()
+            .exec_path(me.to_str().unwrap())
+            .env_set("RT_ORPHAN_CHILD", "1")
+            .stdio(quiet());
         let child = rt_child_process::fork("rt_orphan_child", ["--exact", "--nocapture"], opts).unwrap();
         let ready = child.recv().await.expect("ready");
         println!("{}", ready["ready"]);
@@ -462,12 +457,10 @@ process.send('bye'); setTimeout(() => process.exit(0), 50);"#,
     );
     // The same with an rt child (this binary as `rt_grandparent_child`).
     let me = std::env::current_exe().unwrap();
-    let opts = ForkOptions {
-        stdio: Some(quiet()),
-        ..ForkOptions::new()
-            .exec_path(me.to_str().unwrap())
-            .env_set("RT_GRANDPARENT_CHILD", "1")
-    };
+    let opts = ForkOptions::new()
+        .exec_path(me.to_str().unwrap())
+        .env_set("RT_GRANDPARENT_CHILD", "1")
+        .stdio(quiet());
     let mut log = None;
     let child = fork_with("rt_grandparent_child", ["--exact"], opts, |c| {
         log = Some(record(c, false))

@@ -398,10 +398,12 @@ impl Channel {
 
     /// After the peer process was reaped: lets the reader reach the end of
     /// file its exit left (Node reports `'disconnect'` before `'exit'`).
-    /// Returns after a short grace (25 ms) when the socket is still open
-    /// elsewhere (a grandchild holding the fd), so `'exit'` never waits for it.
+    /// Returns at once when the socket is still open elsewhere (a
+    /// grandchild holding the fd: `'exit'` comes first, as in Node). No
+    /// sibling being spawned holds it: spawns are serialised from the
+    /// making of a child's fds to its exec (spawn_lock.rs), so an exited
+    /// child's end is closed unless one of its own descendants holds it.
     pub(crate) async fn settle_after_peer_exit(&self) {
-        let mut grace = PEER_END_GRACE_MS;
         loop {
             if *self.inner.closed.borrow() {
                 return;
@@ -414,19 +416,12 @@ impl Channel {
                 // Data before it: let the reader work, then look again.
                 Ok(_) => tokio::task::yield_now().await,
                 Err(rustix::io::Errno::INTR) => {}
-                // Nothing to read and no end of file: someone else holds the
-                // peer's end. Usually a grandchild that inherited it (then
-                // 'exit' comes first, as in Node); but a child this process
-                // is forking at the same moment holds a copy of every fd
-                // until its exec closes it, for as long as the scheduler
-                // delays it. Give such a copy a short grace (bounded, 1 ms
-                // steps) so concurrent spawns do not reorder Node's
-                // 'disconnect' before 'exit'.
-                Err(_) if grace > 0 => {
-                    grace -= 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-                }
-                Err(_) => return,
+                // Nothing to read and no end of file: a descendant of the
+                // child holds its end.
+                Err(rustix::io::Errno::AGAIN) => return,
+                // A reset (the peer died with our bytes unread): the reader
+                // ends on it too.
+                Err(_) => return self.wait_closed().await,
             }
         }
     }
@@ -444,10 +439,6 @@ impl Channel {
         let _ = rx.wait_for(|c| *c).await;
     }
 }
-
-/// How long (ms) a child's exit waits for the channel's end of file when
-/// another process still holds the child's end (see `settle_after_peer_exit`).
-const PEER_END_GRACE_MS: u32 = 25;
 
 /// Writes one line now if nothing is queued, else queues it for the writer.
 fn send_line(

@@ -13,6 +13,8 @@ use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rt_net::transport::{recv_with_fds, send_with_fds};
+
+use crate::reactor::register;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
@@ -86,17 +88,4 @@ impl Sock {
     pub(crate) fn shutdown(&self) {
         let _ = rustix::net::shutdown(self, rustix::net::Shutdown::Both);
     }
-}
-
-/// Registers `fd` with the current reactor for `interest` only.
-///
-/// `AsyncFd::with_interest` is deprecated as unsound for fd holders that
-/// may close or swap their fd while registered (tokio#8587); its
-/// replacement only moves that promise to an `unsafe` call, which this
-/// crate forbids. The promise holds for an `OwnedFd` given to the `AsyncFd`:
-/// the fd stays open and the same until the `AsyncFd` is dropped (which
-/// deregisters it first).
-#[allow(deprecated)]
-fn register(fd: OwnedFd, interest: Interest) -> io::Result<AsyncFd<OwnedFd>> {
-    AsyncFd::with_interest(fd, interest)
 }
