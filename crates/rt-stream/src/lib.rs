@@ -55,11 +55,14 @@
 //! | `readable.on('data' / 'end' / ...)` | [`Readable::on_data`], [`Readable::on`] + [`StreamEvent`], [`Readable::on_error`]; or `readable.emitter().on(&events::END, ..)` |
 //! | `pause / resume / isPaused / unshift / setEncoding` | [`Readable::pause`], [`Readable::resume`], [`Readable::is_paused`], [`Readable::unshift`], [`Readable::set_encoding`] |
 //! | `readableLength / readableFlowing / readableEnded` | [`Readable::readable_length`], [`Readable::readable_flowing`], [`Readable::readable_ended`] |
+//! | `readableAborted / readableDidRead` | [`Readable::readable_aborted`], [`Readable::readable_did_read`] |
 //! | `new Writable({ write, writev, final, destroy })` | [`Writable::new`] + [`Sink`], [`Writable::from_fn`], [`Writable::from_async_fn`] |
 //! | `writable.write(chunk[, cb])` | [`Writable::write`] (`Result<bool>`), [`Writable::write_cb`], [`Writable::write_all`]`.await` |
 //! | `writable.end([chunk][, cb])` | [`Writable::end`], [`Writable::end_with`], [`Writable::end_cb`], [`Writable::end_and_wait`] |
 //! | `cork / uncork` | [`Writable::cork`], [`Writable::uncork`] |
 //! | `write(string[, enc])`, `setDefaultEncoding` | [`Writable::write_str`], [`Writable::write_str_in`], [`Writable::set_default_encoding`] |
+//! | `new Writable({ decodeStrings: false, write(chunk, encoding, cb) })` | [`Writable::encoded`] with [`WritableOptions::decode_strings`]`(false)`: the sink gets [`EncodedChunk`]s (a string with its encoding, or bytes) |
+//! | `writable.on('pipe' / 'unpipe', (src) => ..)` | [`Writable::on_pipe`], [`Writable::on_unpipe`] (or `&events::PIPE`): the source as a [`PipeSource`] |
 //! | `fs.createReadStream / createWriteStream` | [`fs::create_read_stream`], [`fs::create_write_stream`] |
 //! | `Readable.from(asyncRead)` / `AsyncRead`, `AsyncWrite`, `Stream`, `Sink` | [`Readable::from_async_read`], [`Writable::from_async_write`], [`Readable::into_async_read`]; `Writable` is `AsyncWrite` and `Sink`, `Readable` is `Stream` |
 //! | `writableLength / writableNeedDrain / writableFinished` | [`Writable::writable_length`], [`Writable::writable_need_drain`], [`Writable::writable_finished`] |
@@ -291,6 +294,7 @@ pub mod counters {
     pub use crate::tick::idle_drainers_here as idle_drainers;
 }
 mod duplex;
+mod encoded;
 pub mod errno;
 mod error;
 mod event_key;
@@ -323,6 +327,7 @@ mod writable_side;
 pub use crate::bridge::StreamReader;
 pub use crate::core::Core as StreamCore;
 pub use crate::duplex::{Duplex, DuplexOptions, NullSink};
+pub use crate::encoded::EncodedChunk;
 pub use crate::error::{Code, Error};
 pub use crate::event_key::EventKey;
 pub use crate::hooks::StreamHooks;

@@ -159,6 +159,18 @@ macro_rules! readable_methods {
             <Self as $crate::ReadableSide>::readable_ended(self)
         }
 
+        /// Whether the stream was destroyed or failed before `'end'`. Node: `readable.readableAborted`.
+        #[doc(alias = "readableAborted")]
+        pub fn readable_aborted(&self) -> bool {
+            <Self as $crate::ReadableSide>::readable_aborted(self)
+        }
+
+        /// Whether `'data'` was emitted (or a chunk read). Node: `readable.readableDidRead`.
+        #[doc(alias = "readableDidRead")]
+        pub fn readable_did_read(&self) -> bool {
+            <Self as $crate::ReadableSide>::readable_did_read(self)
+        }
+
         /// Node's `readable.readableFlowing`.
         #[doc(alias = "readableFlowing")]
         pub fn readable_flowing(&self) -> Option<bool> {

@@ -123,6 +123,24 @@ pub trait ReadableSide: StreamBase {
             .unwrap_or(false)
     }
 
+    /// Whether the stream was destroyed or failed before emitting `'end'`.
+    /// Node: `readable.readableAborted`.
+    #[doc(alias = "readableAborted")]
+    fn readable_aborted(&self) -> bool {
+        let st = self.stream_core().lock();
+        (st.destroyed || st.errored.is_some()) && st.r.as_ref().is_some_and(|r| !r.end_emitted)
+    }
+
+    /// Whether a chunk was handed out (`'data'`, or `read()`). Node: `readable.readableDidRead`.
+    #[doc(alias = "readableDidRead")]
+    fn readable_did_read(&self) -> bool {
+        self.stream_core()
+            .lock()
+            .r
+            .as_ref()
+            .is_some_and(|r| r.data_emitted)
+    }
+
     /// Node's `readable.readableFlowing`: `None` (no mechanism yet), `Some(true)`, `Some(false)`.
     #[doc(alias = "readableFlowing")]
     fn readable_flowing(&self) -> Option<bool> {

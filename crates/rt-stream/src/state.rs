@@ -138,4 +138,6 @@ pub(crate) struct WState<W> {
     pub(crate) auto_destroy: bool,
     pub(crate) completed: u64,
     pub(crate) default_encoding: rt_buffer::Encoding,
+    /// Node's `decodeStrings` (read by `Writable<EncodedChunk>`'s string writes).
+    pub(crate) decode_strings: bool,
 }

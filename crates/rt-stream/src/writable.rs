@@ -48,6 +48,12 @@ pub struct WritableOptions {
     /// Encoding for strings written with `write_str` (default `utf8`).
     /// Node: `defaultEncoding`.
     pub default_encoding: String,
+    /// `false`: strings written stay strings, with their encoding, on
+    /// their way to the sink (default `true`: they are encoded to bytes).
+    /// Takes effect on a writable of [`EncodedChunk`](crate::EncodedChunk)s
+    /// ([`Writable::encoded`]); a `Writable<Buffer>`'s sink takes bytes only.
+    /// Node: `decodeStrings`.
+    pub decode_strings: bool,
     /// Emit `'close'` after destruction (default true). Node: `emitClose`.
     pub emit_close: bool,
     /// Destroy the stream after `'finish'` (default true). Node: `autoDestroy`.
@@ -64,6 +70,9 @@ option_setters!(WritableOptions {
     /// Sets `default_encoding` (Node: `defaultEncoding`).
     #[doc(alias = "defaultEncoding")]
     default_encoding: into(String),
+    /// Sets `decode_strings` (Node: `decodeStrings`).
+    #[doc(alias = "decodeStrings")]
+    decode_strings: (bool),
     /// Sets `emit_close` (Node: `emitClose`).
     #[doc(alias = "emitClose")]
     emit_close: (bool),
@@ -78,6 +87,7 @@ impl Default for WritableOptions {
             high_water_mark: None,
             object_mode: false,
             default_encoding: "utf8".to_string(),
+            decode_strings: true,
             emit_close: true,
             auto_destroy: true,
         }
@@ -137,7 +147,7 @@ pub(crate) fn writable_state<T>(
 }
 
 impl<T: Send + 'static> Writable<T> {
-    fn build(
+    pub(crate) fn build(
         opts: WritableOptions,
         object_mode: bool,
         ops: crate::chunk::ChunkOps<T>,

@@ -38,6 +38,7 @@ impl<W> WState<W> {
             auto_destroy: true,
             completed: 0,
             default_encoding: rt_buffer::Encoding::Utf8,
+            decode_strings: true,
         }
     }
 }

@@ -364,3 +364,73 @@ fn a_pipe_source_converts_back_to_its_stream() {
     seen[1].destroy(None);
     assert!(t.destroyed() && seen[1].destroyed());
 }
+
+/// node v20 (`readableAborted` / `readableDidRead` after each step):
+/// fresh false/false; push('a') false/false; read() false/true; destroy()
+/// true/true; destroy(err) at once true/false; push(null) then destroy()
+/// true/false; a PassThrough with a 'data' listener after write('x')
+/// false/true; at 'end' false/true and destroyed after 'end' false/true.
+/// rt had neither property.
+#[tokio::test(flavor = "current_thread")]
+async fn readable_aborted_and_did_read_follow_node() {
+    fn st<S: ReadableSide>(name: &str, r: &S) -> String {
+        format!(
+            "{name} aborted={} didRead={}",
+            r.readable_aborted(),
+            r.readable_did_read()
+        )
+    }
+    let l = log();
+    let r = Readable::new(ReadableOptions::default());
+    push_log(&l, st("fresh", &r));
+    r.push("a");
+    push_log(&l, st("pushed", &r));
+    r.read_now(None);
+    push_log(&l, st("read", &r));
+    r.destroy(None);
+    push_log(&l, st("destroyed", &r));
+    let r2 = Readable::new(ReadableOptions::default());
+    r2.on_error(|_| {});
+    r2.destroy(Some(Error::new("ERR_TEST", "x")));
+    push_log(&l, st("errored", &r2));
+    let r3 = Readable::new(ReadableOptions::default());
+    r3.push_end();
+    r3.destroy(None);
+    push_log(&l, st("push(null) then destroy", &r3));
+    let p = PassThrough::new(DuplexOptions::default());
+    p.on_data(|_| {});
+    p.write("x").unwrap();
+    push_log(&l, st("passthrough data", &p));
+    let r = Readable::new(ReadableOptions::default());
+    r.push("a");
+    r.push_end();
+    r.on_data(|_| {});
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let tx = Mutex::new(Some(tx));
+    let (l2, r2) = (l.clone(), r.clone());
+    r.on(StreamEvent::End, move || {
+        push_log(&l2, st("at end", &r2));
+        r2.destroy(None);
+        push_log(&l2, st("destroyed after end", &r2));
+        if let Some(tx) = tx.lock().unwrap().take() {
+            let _ = tx.send(());
+        }
+    });
+    rt_tests::wait::within(10, "'end' of the flowing readable", rx)
+        .await
+        .expect("end");
+    assert_eq!(
+        taken(&l),
+        [
+            "fresh aborted=false didRead=false",
+            "pushed aborted=false didRead=false",
+            "read aborted=false didRead=true",
+            "destroyed aborted=true didRead=true",
+            "errored aborted=true didRead=false",
+            "push(null) then destroy aborted=true didRead=false",
+            "passthrough data aborted=false didRead=true",
+            "at end aborted=false didRead=true",
+            "destroyed after end aborted=false didRead=true",
+        ]
+    );
+}
