@@ -10,6 +10,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::encoding::Encoding;
 use crate::error::{Error, Result};
+use crate::raw::pool_block::Piece;
 use crate::recycle::Recycled;
 
 /// Node's `buffer.constants.MAX_LENGTH` (v20, 64-bit): the largest buffer Node creates.
@@ -46,8 +47,11 @@ pub struct Buffer {
 pub(crate) enum Repr {
     /// Reference-counted, possibly shared memory.
     Shared(Bytes),
-    /// Memory no other handle can reach (a fresh pooled buffer).
+    /// Memory no other handle can reach (written in place).
     Unique(BytesMut),
+    /// A fresh piece of the `alloc_unsafe` pool, which no other handle can
+    /// reach.
+    Pooled(Piece),
     /// A view on a large `alloc_unsafe` block, which goes back to the
     /// per-thread cache when its last handle is dropped.
     Recycled(Recycled),
@@ -67,9 +71,10 @@ impl Buffer {
         }
     }
 
-    pub(crate) fn from_unique(b: BytesMut) -> Buffer {
+    #[inline]
+    pub(crate) fn from_piece(p: Piece) -> Buffer {
         Buffer {
-            repr: Repr::Unique(b),
+            repr: Repr::Pooled(p),
         }
     }
 
@@ -102,6 +107,7 @@ impl Buffer {
         match &self.repr {
             Repr::Shared(b) => b,
             Repr::Unique(b) => b,
+            Repr::Pooled(p) => p.as_slice(),
             Repr::Recycled(r) => r.as_slice(),
         }
     }
@@ -110,9 +116,8 @@ impl Buffer {
     /// O(1). Only a still-private buffer fresh from the `alloc_unsafe` pool
     /// needs it; for every other buffer it does nothing.
     pub fn freeze(&mut self) {
-        if let Repr::Unique(b) = &mut self.repr {
-            let b = std::mem::take(b);
-            self.repr = Repr::Shared(b.freeze());
+        if matches!(self.repr, Repr::Pooled(_) | Repr::Unique(_)) {
+            self.repr = Repr::Shared(Bytes::from(std::mem::take(self)));
         }
     }
 
@@ -132,6 +137,7 @@ impl Buffer {
         self.unshare_recycled();
         match &mut self.repr {
             Repr::Unique(b) => f(b),
+            Repr::Pooled(p) => f(p.as_mut_slice()),
             // The only handle on its block (`unshare_recycled`).
             Repr::Recycled(r) => f(r.as_mut_slice().unwrap_or_default()),
             Repr::Shared(b) => {
@@ -162,6 +168,7 @@ impl Buffer {
         }
         match &mut self.repr {
             Repr::Unique(b) => b,
+            Repr::Pooled(p) => p.as_mut_slice(),
             // The only handle on its block (`unshare_recycled`).
             Repr::Recycled(r) => r.as_mut_slice().unwrap_or_default(),
             // Just made unique above.
@@ -255,6 +262,7 @@ impl Buffer {
                 repr: Repr::Shared(b.slice(start..end)),
             },
             Repr::Unique(b) => Buffer::from(&b[start..end]),
+            Repr::Pooled(p) => Buffer::from(&p.as_slice()[start..end]),
             Repr::Recycled(r) => Buffer::from_recycled(r.view(start, end)),
         }
     }
@@ -313,6 +321,7 @@ impl Buffer {
         match &self.repr {
             Repr::Shared(b) => b.clone(),
             Repr::Unique(b) => Bytes::copy_from_slice(b),
+            Repr::Pooled(p) => Bytes::copy_from_slice(p.as_slice()),
             Repr::Recycled(r) => r.clone().into_bytes(),
         }
     }
@@ -337,6 +346,7 @@ impl Clone for Buffer {
                 repr: Repr::Shared(b.clone()),
             },
             Repr::Unique(b) => Buffer::from(&b[..]),
+            Repr::Pooled(p) => Buffer::from(p.as_slice()),
             Repr::Recycled(r) => Buffer::from_recycled(r.clone()),
         }
     }
@@ -531,6 +541,8 @@ impl From<Buffer> for Bytes {
         match b.repr {
             Repr::Shared(b) => b,
             Repr::Unique(b) => b.freeze(),
+            // Shares the piece (its block stays allocated while the `Bytes` lives).
+            Repr::Pooled(p) => Bytes::from_owner(p),
             Repr::Recycled(r) => r.into_bytes(),
         }
     }
@@ -541,11 +553,10 @@ impl From<Buffer> for BytesMut {
     /// (a fresh pooled buffer is copied while its pool block is in use).
     fn from(b: Buffer) -> BytesMut {
         match b.repr {
-            // Through `Bytes`, which copies unless this is the only handle on
-            // the memory: a piece of the `alloc_unsafe` pool must not leave
-            // as a `BytesMut` while the pool still holds its block (its spare
-            // capacity could be de-initialised, see `raw::pool_block`).
-            Repr::Unique(b) => BytesMut::from(b.freeze()),
+            Repr::Unique(b) => b,
+            // A piece of the `alloc_unsafe` pool is copied: its block is the
+            // pool's, not an allocation a `BytesMut` could own.
+            Repr::Pooled(p) => BytesMut::from(p.as_slice()),
             Repr::Recycled(r) => BytesMut::from(r.as_slice()),
             Repr::Shared(b) => match b.try_into_mut() {
                 Ok(m) => m,
@@ -560,7 +571,8 @@ impl From<Buffer> for Vec<u8> {
     fn from(b: Buffer) -> Vec<u8> {
         match b.repr {
             Repr::Shared(b) => Vec::from(b),
-            Repr::Unique(b) => b.to_vec(),
+            Repr::Unique(b) => b.into(),
+            Repr::Pooled(p) => p.as_slice().to_vec(),
             Repr::Recycled(r) => r.into_vec(),
         }
     }

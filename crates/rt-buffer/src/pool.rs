@@ -1,20 +1,14 @@
 //! `alloc`, `alloc_unsafe` and Node's 8 KiB allocation pool.
 
-use std::cell::RefCell;
-
 use crate::buffer::{Buffer, MAX_LENGTH};
 use crate::error::{Error, Result};
 use crate::ops::format_received;
-use crate::raw::pool_block::{BLOCK_SIZE, PoolBlock};
+use crate::raw::pool_block::{self, BLOCK_SIZE};
 use crate::recycle::Recycled;
 
 /// Node's `Buffer.poolSize`: the size of the slab small buffers are carved from.
 #[doc(alias = "poolSize")]
 pub const POOL_SIZE: usize = BLOCK_SIZE;
-
-thread_local! {
-    static POOL: RefCell<PoolBlock> = RefCell::new(PoolBlock::new());
-}
 
 pub(crate) fn check_size(size: usize) -> Result<()> {
     if size > MAX_LENGTH {
@@ -73,9 +67,7 @@ impl Buffer {
         if size >= POOL_SIZE >> 1 {
             return Self::alloc_large(size);
         }
-        Ok(Buffer::from_unique(
-            POOL.with(|pool| pool.borrow_mut().take(size)),
-        ))
+        Ok(Buffer::from_piece(pool_block::take(size)))
     }
 
     /// A large `alloc_unsafe` (out of line: the small path above is inlined
@@ -106,7 +98,7 @@ mod tests {
     #[test]
     fn small_buffers_come_from_one_pool() {
         // Start from a fresh pool so the pieces below are neighbours.
-        POOL.with(|p| *p.borrow_mut() = PoolBlock::new());
+        pool_block::fresh_thread_pool();
         let a = Buffer::alloc_unsafe(16).unwrap();
         let b = Buffer::alloc_unsafe(10).unwrap();
         let c = Buffer::alloc_unsafe(8).unwrap();
