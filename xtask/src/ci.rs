@@ -85,9 +85,11 @@ fn report_skips(log: &std::path::Path) {
 }
 
 /// rt-buffer's unit tests (they cover `raw.rs`, its one module with `unsafe`:
-/// the kernels' safe wrappers, and `raw/pool_block.rs`, the pool refill
-/// without zeroing, whose differential test reads every reused byte) run under
-/// `valgrind --error-exitcode=1`. Valgrind cannot execute AVX-512, so the
+/// the kernels' safe wrappers, and `raw/pool_block.rs`, the `alloc_unsafe`
+/// pool: refill without zeroing, whose differential test reads every reused
+/// byte, and biased reference counting, with pieces dropped on other threads
+/// and during thread teardown) run under `valgrind --error-exitcode=1`, with
+/// definitely lost memory counted as an error. Valgrind cannot execute AVX-512, so the
 /// step sets `RT_BUFFER_NO_AVX512=1` and the wrappers take their scalar
 /// paths; the kernels themselves are checked natively by the same tests
 /// against their scalar twins and by the differential tests against node.
@@ -139,7 +141,16 @@ fn valgrind_unsafe_tests(cargo: &str) -> Result<(), String> {
         .ok_or_else(|| format!("step `{name}`: cargo named no rt-buffer test binary"))?;
     eprintln!("==> xtask ci: {name}: valgrind --error-exitcode=1 {exe}");
     let status = Command::new("valgrind")
-        .args(["--error-exitcode=1", "--quiet", &exe, "--test-threads=1"])
+        // A definitely lost block is an error too: the pool's blocks are
+        // freed by whichever piece or pool lets go of them last.
+        .args([
+            "--error-exitcode=1",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--quiet",
+            &exe,
+            "--test-threads=1",
+        ])
         .env("RT_BUFFER_NO_AVX512", "1")
         .current_dir(crate::root())
         .status()

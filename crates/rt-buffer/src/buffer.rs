@@ -645,6 +645,18 @@ mod tests {
     }
 
     #[test]
+    fn buffers_cross_threads() {
+        // A pooled piece inside is `Send + Sync` too (its drop on another
+        // thread takes the atomic path, see `raw::pool_block`).
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<Buffer>();
+        let mut pooled = Buffer::alloc_unsafe(8).unwrap();
+        pooled.as_mut_slice().fill(4);
+        let back = std::thread::scope(|s| s.spawn(move || pooled.to_vec()).join());
+        assert_eq!(back.ok(), Some(vec![4u8; 8]));
+    }
+
+    #[test]
     fn conversions_are_free() {
         let v = vec![1u8, 2, 3];
         let p = v.as_ptr();

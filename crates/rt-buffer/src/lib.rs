@@ -91,8 +91,8 @@
 //! | Node | rt | why |
 //! | --- | --- | --- |
 //! | views share *mutable* memory: a write through one is seen by all | views share memory until written; a write is in place when the handle is the only one on its memory, else copy-on-write: **other views existing at that moment do not see it** | safe Rust cannot give several live handles unsynchronised shared mutation |
-//! | `allocUnsafe` returns old memory, possibly never initialised | under 4 KiB zeros (the 8 KiB pool is zeroed once, when made); from 4 KiB on the old bytes of a large `allocUnsafe` buffer this thread dropped (zeros the first time) | no uninitialised memory is handed out, and no live buffer's memory |
-//! | a fresh pooled buffer is just another view | it is private (written in place) until shared; cloning or slicing it copies its < 4 KiB until [`Buffer::freeze`] | a `BytesMut` carved from the pool cannot be shared from `&self` |
+//! | `allocUnsafe` returns old memory, possibly never initialised | under 4 KiB zeros or the old bytes of dropped pooled buffers (the 8 KiB pool is zeroed once, when made, and reused in place once all its pieces are dropped); from 4 KiB on the old bytes of a large `allocUnsafe` buffer this thread dropped (zeros the first time) | no uninitialised memory is handed out, and no live buffer's memory |
+//! | a fresh pooled buffer is just another view | it is private (written in place) until shared; cloning or slicing it copies its < 4 KiB until [`Buffer::freeze`] | a piece carved from the pool cannot be shared from `&self` |
 //! | strings may hold lone surrogates (utf16le decode of half a pair) | `String` results hold U+FFFD; the UTF-16 forms are lossless: [`Buffer::to_utf16_range`] and [`Buffer::from_utf16`] both ways | a Rust `String` cannot hold one |
 //! | `StringDecoder('utf16le').write` may return a lone high surrogate | [`StringDecoder::write`] holds it back until its low half comes (the concatenated output is Node's); [`StringDecoder::write_utf16`] returns Node's units exactly | same |
 //! | encodings are names: `Buffer.from(s, '')` is utf8, `byteLength(s, 'utf9')` the utf8 length, `indexOf(97, 'utf9')` ignores the name | typed [`Encoding`]s; the `*_named` functions ([`Buffer::from_str_named`], [`Buffer::byte_length`], [`Buffer::index_of_named`]...) take names with Node's fallbacks; [`Encoding::from_name`]`("")` is `ERR_UNKNOWN_ENCODING`, as `Buffer.isEncoding('')` is false | a Rust enum has no unknown value |
@@ -101,7 +101,7 @@
 //! | `TextDecoder` (ICU) maps some legacy bytes to the Private Use Area | encoding_rs follows the WHATWG Encoding Standard, as browsers do | iconv-lite's job done the standard way |
 // `deny`, not `forbid`: the one module with `unsafe` (`raw`: AVX-512
 // kernels, each behind a safe function, and `raw::pool_block`, the
-// alloc_unsafe pool's refill without zeroing)
+// alloc_unsafe pool: refill without zeroing, biased reference counts)
 // allows it for itself; everywhere else it stays an error.
 #![deny(unsafe_code)]
 

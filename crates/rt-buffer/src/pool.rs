@@ -45,7 +45,8 @@ impl Buffer {
     ///   dropped, so these pieces hold zeros or the old bytes of dropped
     ///   pooled buffers. A pooled buffer is private
     ///   (written in place) until it is first shared, see [`Buffer`]'s notes
-    ///   on mutation.
+    ///   on mutation. Making and dropping one on the same thread takes no
+    ///   atomic operation; it may be sent to and dropped on any thread.
     /// - A larger one reuses the memory of a large `alloc_unsafe` buffer this
     ///   thread dropped before (up to 4 blocks and 8 MiB are kept per thread,
     ///   and a block is reused for requests of half its size or more), so

@@ -1,6 +1,7 @@
 //! The crate's only `unsafe` code: AVX-512 transcoding kernels, each behind
-//! a safe function, and ([`pool_block`]) the refill of `alloc_unsafe`'s
-//! pool without zeroing.
+//! a safe function, and ([`pool_block`]) `alloc_unsafe`'s pool: blocks
+//! refilled without zeroing, pieces counted without atomics on their own
+//! thread (biased reference counting).
 //!
 //! Why it is here (perf profiles of `cargo xtask bench buffer`, issue 9):
 //! latin1 encode ran a per-character scalar loop, latin1 / utf16le decode

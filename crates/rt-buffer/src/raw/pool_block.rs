@@ -39,6 +39,7 @@
 //! (or zeros), Node's `allocUnsafe` contract, never memory a live buffer can
 //! reach, and never uninitialised. A piece has no spare capacity to hand out.
 
+use std::alloc::{Layout, alloc_zeroed, dealloc, handle_alloc_error};
 use std::cell::{Cell, UnsafeCell};
 use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
@@ -64,11 +65,16 @@ struct Block {
 
 /// A zeroed block its pool owns (`shared == OWNED`).
 fn new_block() -> NonNull<Block> {
-    // SAFETY: all-zero bytes are a valid `Block`: an `AtomicUsize` of 0,
-    // zero bytes (and in tests an `owner` of 0).
-    let block = unsafe { Box::<Block>::new_zeroed().assume_init() };
-    block.shared.store(OWNED, Ordering::Relaxed);
-    NonNull::from(Box::leak(block))
+    let layout = Layout::new::<Block>();
+    // SAFETY: `Block` is not zero-sized.
+    let Some(block) = NonNull::new(unsafe { alloc_zeroed(layout) }.cast::<Block>()) else {
+        handle_alloc_error(layout)
+    };
+    // SAFETY: all-zero bytes are a valid `Block` (an `AtomicUsize` of 0,
+    // zero bytes, and in tests an `owner` of 0), allocated with its layout;
+    // a reference to the `shared` field alone.
+    unsafe { (*block.as_ptr()).shared.store(OWNED, Ordering::Relaxed) };
+    block
 }
 
 /// Frees `block`.
@@ -81,8 +87,9 @@ unsafe fn free_block(block: NonNull<Block>) {
     #[cfg(test)]
     // SAFETY: the block is still allocated (freed below).
     test_stats::update(unsafe { (*block.as_ptr()).owner }, |s| s.freed += 1);
-    // SAFETY: the caller's promise: the last handle on a `Box` made by `new_block`.
-    drop(unsafe { Box::from_raw(block.as_ptr()) });
+    // SAFETY: the caller's promise: the last handle on an allocation
+    // `new_block` made with this layout (`Block` has no drop glue).
+    unsafe { dealloc(block.as_ptr().cast(), Layout::new::<Block>()) };
 }
 
 /// A piece dropped anywhere but on its block's owning pool's thread while
@@ -384,7 +391,9 @@ mod test_stats {
 
     pub(crate) fn of(pool: u64) -> Stats {
         let all = STATS.lock().unwrap_or_else(|e| e.into_inner());
-        all.as_ref().and_then(|m| m.get(&pool).copied()).unwrap_or_default()
+        all.as_ref()
+            .and_then(|m| m.get(&pool).copied())
+            .unwrap_or_default()
     }
 }
 
@@ -460,7 +469,11 @@ mod tests {
             // Drop most pieces soon, some late (they keep their block alive).
             while live.len() > rng.below(4) as usize {
                 let (p, bytes) = live.remove(rng.below(live.len() as u64) as usize);
-                assert_eq!(p.as_slice(), &bytes[..], "step {step}: a live piece kept its bytes");
+                assert_eq!(
+                    p.as_slice(),
+                    &bytes[..],
+                    "step {step}: a live piece kept its bytes"
+                );
             }
         }
         (compared, fresh_blocks)
@@ -500,7 +513,10 @@ mod tests {
             );
             assert!(compared > STEPS / 2, "{compared} pieces compared");
             assert!(reused > 10, "blocks were reused in place ({reused})");
-            assert!(fresh_blocks > 1, "fresh blocks were made while pieces lived ({fresh_blocks})");
+            assert!(
+                fresh_blocks > 1,
+                "fresh blocks were made while pieces lived ({fresh_blocks})"
+            );
             if on_thread_pool {
                 assert!(local > STEPS as u64 / 2, "most drops were plain ({local})");
             } else {
@@ -528,7 +544,11 @@ mod tests {
                 for (tag, piece) in rx {
                     let want = tag.to_le_bytes();
                     assert!(
-                        piece.as_slice().iter().enumerate().all(|(i, &b)| b == want[i % 8]),
+                        piece
+                            .as_slice()
+                            .iter()
+                            .enumerate()
+                            .all(|(i, &b)| b == want[i % 8]),
                         "piece {tag} kept its bytes on the other thread"
                     );
                     drop(piece);
@@ -545,9 +565,15 @@ mod tests {
             for tag in 0..PIECES {
                 let size = 1 + rng.below(300) as usize;
                 let mut piece = take(size);
-                let (lo, hi) = (piece.as_slice().as_ptr() as usize, piece.as_slice().as_ptr() as usize + size);
+                let (lo, hi) = (
+                    piece.as_slice().as_ptr() as usize,
+                    piece.as_slice().as_ptr() as usize + size,
+                );
                 for (t, p) in &kept {
-                    let (s, e) = (p.as_slice().as_ptr() as usize, p.as_slice().as_ptr() as usize + p.as_slice().len());
+                    let (s, e) = (
+                        p.as_slice().as_ptr() as usize,
+                        p.as_slice().as_ptr() as usize + p.as_slice().len(),
+                    );
                     assert!(hi <= s || e <= lo, "piece {tag} overlaps the live piece {t}");
                 }
                 let bytes = tag.to_le_bytes();
@@ -556,11 +582,13 @@ mod tests {
                 }
                 match rng.below(4) {
                     0 => {
-                        to_a.send((tag, piece)).unwrap_or_else(|_| panic!("thread a is gone"));
+                        to_a.send((tag, piece))
+                            .unwrap_or_else(|_| panic!("thread a is gone"));
                         sent += 1;
                     }
                     1 => {
-                        to_b.send((tag, piece)).unwrap_or_else(|_| panic!("thread b is gone"));
+                        to_b.send((tag, piece))
+                            .unwrap_or_else(|_| panic!("thread b is gone"));
                         sent += 1;
                     }
                     _ => kept.push((tag, piece)),
@@ -583,23 +611,21 @@ mod tests {
             }
             (with_thread_pool(|pool| pool.id()), sent, here)
         });
-        fn wait<T>(t: &std::thread::JoinHandle<T>, what: &str) {
-            let start = std::time::Instant::now();
-            while !t.is_finished() {
-                assert!(start.elapsed().as_secs() < 120, "{what} did not finish in 120 s");
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-        }
-        wait(&owner, "the owner thread");
+        rt_tests::wait::wait_until(120, "the owner thread to finish", || owner.is_finished());
         let (owner_id, sent, here) = owner.join().expect("the owner thread panicked");
-        wait(&a, "dropping thread a");
-        wait(&b, "dropping thread b");
+        rt_tests::wait::wait_until(120, "dropping thread a to finish", || a.is_finished());
+        rt_tests::wait::wait_until(120, "dropping thread b to finish", || b.is_finished());
         let dropped = a.join().expect("thread a panicked") + b.join().expect("thread b panicked");
         let stats = test_stats::of(owner_id);
-        println!("pool_block threads: {PIECES} pieces, {sent} dropped on other threads, {here} on their own; {stats:?}");
+        println!(
+            "pool_block threads: {PIECES} pieces, {sent} dropped on other threads, {here} on their own; {stats:?}"
+        );
         assert_eq!(dropped, sent, "every piece sent was dropped there");
         assert_eq!(sent + here, PIECES);
-        assert!(here > PIECES / 4 && sent > PIECES / 4, "both paths ran ({here} / {sent})");
+        assert!(
+            here > PIECES / 4 && sent > PIECES / 4,
+            "both paths ran ({here} / {sent})"
+        );
         assert!(stats.made > 10, "the owner made blocks ({})", stats.made);
         assert_eq!(stats.made, stats.freed, "every block was freed exactly once");
         assert!(stats.local_drops > 0, "some drops on the owner thread were plain");
@@ -635,12 +661,18 @@ mod tests {
         let c = pool.take(1);
         assert_ne!(pool.base(), base);
         assert_eq!(c.as_slice(), [0]);
-        assert!(kept.as_slice().iter().all(|&b| b == 7), "the live piece kept its bytes");
+        assert!(
+            kept.as_slice().iter().all(|&b| b == 7),
+            "the live piece kept its bytes"
+        );
         for size in [0, 1, 7, 8, 9, 4095, 4096, usize::MAX] {
             assert_eq!(pool.take(size).as_slice().len(), size.min(BLOCK_SIZE));
         }
         drop(pool);
-        assert!(kept.as_slice().iter().all(|&b| b == 7), "a piece outlives its pool");
+        assert!(
+            kept.as_slice().iter().all(|&b| b == 7),
+            "a piece outlives its pool"
+        );
         drop((kept, c));
 
         // Pieces made and dropped from another thread-local's destructor
@@ -667,24 +699,31 @@ mod tests {
             LATE.with(|l| l.borrow_mut().0 = Some(take(16)));
             with_thread_pool(|pool| pool.id())
         });
-        let start = std::time::Instant::now();
-        while !t.is_finished() {
-            assert!(start.elapsed().as_secs() < 60, "the teardown thread did not finish in 60 s");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        rt_tests::wait::wait_until(60, "the teardown thread to finish", || t.is_finished());
         let id = t.join().expect("the teardown thread panicked");
         let pools = LATE_POOLS.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        assert_eq!(pools.len(), 2, "LATE's destructor ran and made a piece ({pools:?})");
+        assert_eq!(
+            pools.len(),
+            2,
+            "LATE's destructor ran and made a piece ({pools:?})"
+        );
         assert_eq!(pools[1], id, "the kept piece came from the thread's pool");
         // (Thread-local destruction order is not promised: say which path ran.)
         println!(
             "pool_block teardown: LATE's new piece came from {}",
-            if pools[0] == id { "the thread's pool (still alive)" } else { "a pool of its own (the thread's was gone)" }
+            if pools[0] == id {
+                "the thread's pool (still alive)"
+            } else {
+                "a pool of its own (the thread's was gone)"
+            }
         );
         for pool in pools {
             let stats = test_stats::of(pool);
             assert!(stats.made >= 1);
-            assert_eq!(stats.made, stats.freed, "blocks made in teardown were freed ({stats:?})");
+            assert_eq!(
+                stats.made, stats.freed,
+                "blocks made in teardown were freed ({stats:?})"
+            );
         }
     }
 }
