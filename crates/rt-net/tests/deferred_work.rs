@@ -4,13 +4,23 @@
 //! and writers) must be 0 per round trip in the steady state, and, with the
 //! `counters` feature (`cargo test -p rt-net --features counters --test
 //! deferred_work -- --nocapture`), the stream and socket mutex acquisitions
-//! per round trip are printed.
+//! per round trip are printed: through the rt client and server, and for
+//! the server alone (the same round trips from a bare tokio client: the
+//! server's read path, kernel read -> push -> pipe -> write -> kernel).
 
 use rt_net::{Socket, connect, create_server};
 use rt_stream::counters;
 use rt_tests::wait::within;
 
 const TRIPS: u64 = 2_000;
+
+/// The counters are process-wide: one measurement at a time (the test
+/// harness runs the tests on parallel threads).
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 async fn trip(c: &Socket, payload: &[u8]) {
     c.write(payload.to_vec()).expect("the write");
@@ -56,12 +66,70 @@ async fn measure() -> (f64, Option<f64>) {
     (spawns, locks)
 }
 
+/// How the server echoes.
+#[derive(Clone, Copy, Debug)]
+enum Echo {
+    /// `s.pipe(s)`.
+    Pipe,
+    /// `s.on('data', chunk => s.write(chunk))`.
+    DataListener,
+}
+
+/// The round trips from a bare tokio client: what is counted is the rt
+/// server's alone.
+async fn measure_server_only(echo: Echo) -> (f64, Option<f64>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = create_server(move |s: Socket| async move {
+        match echo {
+            Echo::Pipe => {
+                s.pipe(&s);
+            }
+            Echo::DataListener => {
+                let w = s.clone();
+                s.on(&rt_net::events::DATA, move |chunk| {
+                    let _ = w.write(chunk.clone());
+                });
+            }
+        }
+        s.wait_end().await
+    });
+    let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
+    let mut c = within(10, "the connection", tokio::net::TcpStream::connect(("127.0.0.1", port)))
+        .await
+        .unwrap();
+    let payload = [7u8; 64];
+    let mut back = [0u8; 64];
+    let mut trips = async |n: u64| {
+        for _ in 0..n {
+            c.write_all(&payload).await.expect("the write");
+            c.read_exact(&mut back).await.expect("the echo");
+        }
+    };
+    within(30, "the warm-up round trips", trips(200)).await;
+    let (s0, l0) = (counters::spawns(), counters::locks());
+    within(60, "the measured round trips", trips(TRIPS)).await;
+    let spawns = (counters::spawns() - s0) as f64 / TRIPS as f64;
+    let locks = counters::locks()
+        .zip(l0)
+        .map(|(l, l0)| (l - l0) as f64 / TRIPS as f64);
+    server.close().unwrap();
+    (spawns, locks)
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn echo_round_trips_spawn_no_tasks_current_thread() {
+    let _one = one_at_a_time();
     let (spawns, locks) = measure().await;
     println!(
         "current_thread: {TRIPS} round trips: {spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {locks:?}"
     );
+    for echo in [Echo::Pipe, Echo::DataListener] {
+        let (server_spawns, server_locks) = measure_server_only(echo).await;
+        println!(
+            "current_thread, server alone ({echo:?}): {server_spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {server_locks:?}"
+        );
+        assert!(server_spawns < 0.005, "{server_spawns} rt task spawns per round trip ({echo:?} server)");
+    }
     // Before the parked tick drainer and push-driven sources: 2.48 per trip.
     // A socket task restarted once in a few thousand trips is allowed.
     assert!(spawns < 0.005, "{spawns} rt task spawns per round trip");
@@ -69,10 +137,18 @@ async fn echo_round_trips_spawn_no_tasks_current_thread() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echo_round_trips_spawn_no_tasks_multi_thread() {
+    let _one = one_at_a_time();
     let (spawns, locks) = measure().await;
     println!(
         "multi_thread: {TRIPS} round trips: {spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {locks:?}"
     );
+    for echo in [Echo::Pipe, Echo::DataListener] {
+        let (server_spawns, server_locks) = measure_server_only(echo).await;
+        println!(
+            "multi_thread, server alone ({echo:?}): {server_spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {server_locks:?}"
+        );
+        assert!(server_spawns < 0.05, "{server_spawns} rt task spawns per round trip ({echo:?} server)");
+    }
     // The drainer of each worker thread's queue is spawned once; the reader
     // may be restarted when a worker steals it mid-read. Far below one per trip.
     assert!(spawns < 0.05, "{spawns} rt task spawns per round trip");

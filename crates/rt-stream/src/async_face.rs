@@ -21,8 +21,11 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 };
                 // Pull one chunk: count the front chunk like flowing mode does.
                 let front = r.buffer.front().map(|c| (r.ops.len)(c));
+                let hwm = r.hwm;
                 drop(st);
                 let got = match front {
+                    // Within the mark, `read(n)` leaves the mark alone.
+                    Some(n) if n > 0 && n <= hwm => self.read_inner(Some(n)),
                     Some(n) if n > 0 => self.read_exact_front(n),
                     _ => self.read_inner(None),
                 };

@@ -232,6 +232,15 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         }
     }
 
+    /// [`deliver_to_pipes`](Self::deliver_to_pipes) for the one
+    /// destination `target` (taken by the caller under the state lock it
+    /// held anyway): the chunk moves into the write.
+    pub(crate) fn deliver_to_one_pipe(self: &Arc<Self>, target: Arc<dyn Target<R>>, id: usize, chunk: R) {
+        if !matches!(target.write_chunk(chunk), Ok(true)) {
+            self.pipe_pause(id);
+        }
+    }
+
     /// Node's pipe `pause()`: wait for `id`'s `'drain'`.
     fn pipe_pause(self: &Arc<Self>, id: usize) {
         let need_listener = {

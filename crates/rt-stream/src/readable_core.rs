@@ -500,13 +500,25 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             r.await_drain.clear();
             r.data_emitted = true;
             let (listeners, pipes) = (r.data_listening, !r.pipes.is_empty());
+            // One destination and no 'data' listener (a socket piped into
+            // itself, a source piped into one writable): the destination is
+            // taken under this lock and the chunk moves into its `write`
+            // (no second lock to look the pipes up, no clone of the chunk).
+            let one = match r.pipes.as_slice() {
+                [d] if !listeners => Some((d.target.clone(), d.id)),
+                _ => None,
+            };
             drop(st);
             let mut guard = DeliveryGuard::new(self, claim);
-            if listeners {
-                self.ev.emit_data(&c);
-            }
-            if pipes {
-                self.deliver_to_pipes(&c);
+            if let Some((target, id)) = one {
+                self.deliver_to_one_pipe(target, id, c);
+            } else {
+                if listeners {
+                    self.ev.emit_data(&c);
+                }
+                if pipes {
+                    self.deliver_to_pipes(&c);
+                }
             }
             guard.disarm();
             st = self.lock();

@@ -126,6 +126,13 @@ impl std::future::Future for Reader {
             if let Pump::Stop = me.socket.pump(&me.conn, size) {
                 return Poll::Ready(());
             }
+            // The kernel said "would block": most often nothing came since,
+            // and the waker left in the state above is this one, so the wait
+            // starts without taking the lock again. Data (or an error) that
+            // came meanwhile goes round the checks above first.
+            if me.conn.poll_read_ready(cx).is_pending() {
+                return Poll::Pending;
+            }
         }
     }
 }
