@@ -19,7 +19,9 @@ const TRIPS: u64 = 2_000;
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 async fn trip(c: &Socket, payload: &[u8]) {
@@ -94,9 +96,13 @@ async fn measure_server_only(echo: Echo) -> (f64, Option<f64>) {
         s.wait_end().await
     });
     let port = server.listen(("127.0.0.1", 0)).await.unwrap().port().unwrap();
-    let mut c = within(10, "the connection", tokio::net::TcpStream::connect(("127.0.0.1", port)))
-        .await
-        .unwrap();
+    let mut c = within(
+        10,
+        "the connection",
+        tokio::net::TcpStream::connect(("127.0.0.1", port)),
+    )
+    .await
+    .unwrap();
     let payload = [7u8; 64];
     let mut back = [0u8; 64];
     let mut trips = async |n: u64| {
@@ -128,7 +134,10 @@ async fn echo_round_trips_spawn_no_tasks_current_thread() {
         println!(
             "current_thread, server alone ({echo:?}): {server_spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {server_locks:?}"
         );
-        assert!(server_spawns < 0.005, "{server_spawns} rt task spawns per round trip ({echo:?} server)");
+        assert!(
+            server_spawns < 0.005,
+            "{server_spawns} rt task spawns per round trip ({echo:?} server)"
+        );
     }
     // Before the parked tick drainer and push-driven sources: 2.48 per trip.
     // A socket task restarted once in a few thousand trips is allowed.
@@ -147,7 +156,10 @@ async fn echo_round_trips_spawn_no_tasks_multi_thread() {
         println!(
             "multi_thread, server alone ({echo:?}): {server_spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {server_locks:?}"
         );
-        assert!(server_spawns < 0.05, "{server_spawns} rt task spawns per round trip ({echo:?} server)");
+        assert!(
+            server_spawns < 0.05,
+            "{server_spawns} rt task spawns per round trip ({echo:?} server)"
+        );
     }
     // The drainer of each worker thread's queue is spawned once; the reader
     // may be restarted when a worker steals it mid-read. Far below one per trip.
