@@ -15,14 +15,8 @@ use rt_tests::wait::within;
 const TRIPS: u64 = 2_000;
 
 /// The counters are process-wide: one measurement at a time (the test
-/// harness runs the tests on parallel threads).
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+/// harness runs the tests on parallel threads, each on its own runtime).
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn trip(c: &Socket, payload: &[u8]) {
     c.write(payload.to_vec()).expect("the write");
@@ -124,7 +118,7 @@ async fn measure_server_only(echo: Echo) -> (f64, Option<f64>) {
 
 #[tokio::test(flavor = "current_thread")]
 async fn echo_round_trips_spawn_no_tasks_current_thread() {
-    let _one = one_at_a_time();
+    let _one = ONE_AT_A_TIME.lock().await;
     let (spawns, locks) = measure().await;
     println!(
         "current_thread: {TRIPS} round trips: {spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {locks:?}"
@@ -146,7 +140,7 @@ async fn echo_round_trips_spawn_no_tasks_current_thread() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echo_round_trips_spawn_no_tasks_multi_thread() {
-    let _one = one_at_a_time();
+    let _one = ONE_AT_A_TIME.lock().await;
     let (spawns, locks) = measure().await;
     println!(
         "multi_thread: {TRIPS} round trips: {spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {locks:?}"
