@@ -5,10 +5,10 @@ use std::collections::VecDeque;
 use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex, Weak};
 
-use rt_net::transport::Io;
-use rt_net::{ListenOptions, ServerAddress};
 use serde_json::{Map, Value, json};
 
+use crate::acceptor::Acceptor;
+use crate::bind::{Where, bind};
 use crate::protocol::{Reply, fields, lock};
 use crate::settings::SchedulingPolicy;
 use crate::worker::Worker;
@@ -54,52 +54,6 @@ impl Handle {
     }
 }
 
-/// The address of a `queryServer`.
-struct Where {
-    address: Option<String>,
-    port: i64,
-    address_type: i64,
-    backlog: Option<i32>,
-    ipv6_only: bool,
-}
-
-impl Where {
-    fn from_message(m: &Value) -> Where {
-        Where {
-            address: m.get("address").and_then(Value::as_str).map(str::to_string),
-            port: m.get("port").and_then(Value::as_i64).unwrap_or(0),
-            address_type: m.get("addressType").and_then(Value::as_i64).unwrap_or(4),
-            backlog: m
-                .get("backlog")
-                .and_then(Value::as_i64)
-                .filter(|b| *b > 0)
-                .map(|b| b.min(i64::from(i32::MAX)) as i32),
-            // libuv's UV_TCP_IPV6ONLY.
-            ipv6_only: m.get("flags").and_then(Value::as_i64).unwrap_or(0) & 1 == 1,
-        }
-    }
-
-    fn listen_options(&self) -> Result<ListenOptions, i64> {
-        let mut o = if self.address_type == -1 {
-            ListenOptions::path(self.address.clone().unwrap_or_default())
-        } else {
-            let port = u16::try_from(self.port).map_err(|_| -i64::from(libc::EINVAL))?;
-            let mut o = ListenOptions::from(port);
-            o.host = self.address.clone();
-            o
-        };
-        o.backlog = self.backlog;
-        o.ipv6_only = self.ipv6_only;
-        // The primary binds itself, even if it is some cluster's worker.
-        o.exclusive = true;
-        Ok(o)
-    }
-}
-
-fn errno_of(e: &rt_stream::Error) -> i64 {
-    i64::from(e.errno().unwrap_or(-libc::EINVAL))
-}
-
 /// Node's `RoundRobinHandle`: the primary listens and accepts; each
 /// connection goes to the next free worker as a `newconn` handle; a worker
 /// is free again once it answered.
@@ -110,7 +64,7 @@ pub(crate) struct RoundRobin {
 
 #[derive(Default)]
 struct RrState {
-    server: Option<rt_net::Server>,
+    acceptor: Option<Acceptor>,
     /// None: still binding; then the sockname (None for a Unix path) or the errno.
     bound: Option<Result<Option<Value>, i64>>,
     waiting: Vec<(Worker, Answer)>,
@@ -128,29 +82,23 @@ impl RoundRobin {
         });
         let weak = Arc::downgrade(&rr);
         rt.spawn(async move {
-            let outcome = match where_.listen_options() {
+            let outcome = match crate::bind::listen(&where_).await {
                 Err(errno) => Err(errno),
-                Ok(options) => {
-                    let server = rt_net::Server::new();
+                Ok(listening) => {
+                    let sockname = listening.sockname.clone();
                     let w: Weak<RoundRobin> = weak.clone();
-                    server.on_raw_connection(move |io: Io| {
+                    match Acceptor::start(listening, move |fd| {
                         if let Some(rr) = w.upgrade() {
-                            if let Ok(fd) = io.into_fd() {
-                                rr.distribute(Arc::new(fd));
-                            }
+                            rr.distribute(Arc::new(fd));
                         }
-                        None
-                    });
-                    // An 'error' listener: the failure is answered, not thrown.
-                    rt_events::Emitter::on(&server, &rt_net::events::ERROR, |_| {});
-                    match server.listen(options).await {
-                        Ok(address) => {
+                    }) {
+                        Ok(acceptor) => {
                             if let Some(rr) = weak.upgrade() {
-                                lock(&rr.st).server = Some(server);
+                                lock(&rr.st).acceptor = Some(acceptor);
                             }
-                            Ok(sockname(&address))
+                            Ok(sockname)
                         }
-                        Err(e) => Err(errno_of(&e)),
+                        Err(e) => Err(-i64::from(e.raw_os_error().unwrap_or(libc::EINVAL))),
                     }
                 }
             };
@@ -159,8 +107,8 @@ impl RoundRobin {
                 let mut st = lock(&rr.st);
                 st.bound = Some(outcome);
                 if st.closed {
-                    if let Some(s) = st.server.take() {
-                        let _ = s.close();
+                    if let Some(a) = st.acceptor.take() {
+                        a.close();
                     }
                 }
                 std::mem::take(&mut st.waiting)
@@ -204,7 +152,7 @@ impl RoundRobin {
 
     /// Node's `remove`: true when no worker is left (the server closes).
     fn remove(&self, id: u32) -> bool {
-        let server = {
+        let acceptor = {
             let mut st = lock(&self.st);
             let before = st.all.len();
             st.all.retain(|w| w.id() != id);
@@ -217,10 +165,10 @@ impl RoundRobin {
             }
             st.closed = true;
             st.pending.clear();
-            st.server.take()
+            st.acceptor.take()
         };
-        if let Some(s) = server {
-            let _ = s.close();
+        if let Some(a) = acceptor {
+            a.close();
         }
         true
     }
@@ -274,10 +222,9 @@ impl RoundRobin {
             }
             rr.handoff(id);
         });
-        let msg = fields(json!({"act": "newconn", "key": self.key}));
         if cluster
             .proto()
-            .send(channel, id, msg, Some(fd.clone()), Some(reply))
+            .send_newconn(channel, id, &self.key, fd.clone(), reply)
             .is_err()
         {
             // The channel closed: the connection waits for another worker.
@@ -286,17 +233,6 @@ impl RoundRobin {
                 st.pending.push_front(fd);
             }
         }
-    }
-}
-
-fn sockname(address: &ServerAddress) -> Option<Value> {
-    match address {
-        ServerAddress::Inet(a) => Some(json!({
-            "address": a.address,
-            "family": a.family.to_string(),
-            "port": a.port,
-        })),
-        ServerAddress::Path(_) => None,
     }
 }
 
@@ -339,43 +275,5 @@ impl Shared {
         }
         lock(&self.socket).take();
         true
-    }
-}
-
-/// Node's `_createServerHandle`: a bound, not listening, non-blocking
-/// socket (`::` dual-stack when no address, falling back to `0.0.0.0`).
-fn bind(w: &Where) -> std::io::Result<OwnedFd> {
-    use socket2::{Domain, Protocol, SockAddr, Socket, Type};
-    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-    if w.address_type == -1 {
-        let path = w.address.clone().unwrap_or_default();
-        let s = Socket::new(Domain::UNIX, Type::STREAM, None)?;
-        s.bind(&SockAddr::unix(path)?)?;
-        s.set_nonblocking(true)?;
-        return Ok(s.into());
-    }
-    let port = u16::try_from(w.port).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-    let tcp = |addr: SocketAddr, v6only: bool| -> std::io::Result<OwnedFd> {
-        let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-        s.set_reuse_address(true)?;
-        if addr.is_ipv6() {
-            s.set_only_v6(v6only)?;
-        }
-        s.bind(&addr.into())?;
-        s.set_nonblocking(true)?;
-        Ok(s.into())
-    };
-    match &w.address {
-        None => tcp(
-            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
-            w.ipv6_only,
-        )
-        .or_else(|_| tcp(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port), false)),
-        Some(a) => {
-            let ip: IpAddr = a
-                .parse()
-                .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-            tcp(SocketAddr::new(ip, port), w.ipv6_only)
-        }
     }
 }

@@ -66,7 +66,9 @@
 //!   explicit `env` do not get it, as in Node.
 #![forbid(unsafe_code)]
 
+mod acceptor;
 mod address;
+mod bind;
 mod child;
 pub mod events;
 mod handles;

@@ -62,6 +62,28 @@ impl Sender {
         sent
     }
 
+    /// Sends `newconn` with an accepted connection to `peer` (Node:
+    /// `RoundRobinHandle`'s `handoff`): `{"cmd":"NODE_CLUSTER","act":"newconn",
+    /// "key":key,"seq":N}` as a `'net.Native'` handle, serialized straight
+    /// into its line (the bytes a Node primary writes, with no JSON value
+    /// built); `reply` runs on the worker's answer.
+    pub(crate) fn send_newconn(
+        &self,
+        channel: &Channel,
+        peer: u32,
+        key: &str,
+        fd: Arc<OwnedFd>,
+        reply: Reply,
+    ) -> Result<bool, Error> {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        lock(&self.callbacks).insert(seq, (peer, reply));
+        let sent = channel.send_handle(&NewConn { key, seq }, SendHandle::Native(fd));
+        if sent.is_err() {
+            lock(&self.callbacks).remove(&seq);
+        }
+        sent
+    }
+
     /// The callback waiting for `ack`, if any.
     pub(crate) fn take(&self, ack: u64) -> Option<Reply> {
         lock(&self.callbacks).remove(&ack).map(|(_, r)| r)
@@ -70,6 +92,24 @@ impl Sender {
     /// Forgets the callbacks of a peer that went away.
     pub(crate) fn forget(&self, peer: u32) {
         lock(&self.callbacks).retain(|_, (p, _)| *p != peer);
+    }
+}
+
+/// A `newconn` message, fields in Node's order.
+struct NewConn<'a> {
+    key: &'a str,
+    seq: u64,
+}
+
+impl serde::Serialize for NewConn<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("NewConn", 4)?;
+        m.serialize_field("cmd", CMD)?;
+        m.serialize_field("act", "newconn")?;
+        m.serialize_field("key", self.key)?;
+        m.serialize_field("seq", &self.seq)?;
+        m.end()
     }
 }
 
@@ -95,4 +135,31 @@ pub(crate) fn js(v: Option<&Value>) -> String {
 /// The message is a cluster message.
 pub(crate) fn is_cluster(m: &Value) -> bool {
     m.get("cmd").and_then(Value::as_str) == Some(CMD)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newconn_is_the_message_node_sends() {
+        // A Node v20 primary's `msg` of its newconn NODE_HANDLE line, read
+        // off the channel by a raw worker.
+        const NODE: &str = r#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"null:0:4:undefined:0","seq":1}"#;
+        let ours = serde_json::to_string(&NewConn {
+            key: "null:0:4:undefined:0",
+            seq: 1,
+        })
+        .unwrap();
+        assert_eq!(ours, NODE);
+        let quoted = serde_json::to_string(&NewConn {
+            key: "/tmp/a\"b:-1",
+            seq: 7,
+        })
+        .unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&quoted).unwrap()["key"],
+            "/tmp/a\"b:-1"
+        );
+    }
 }

@@ -100,6 +100,66 @@ async fn rt_primary_rt_workers_shared_handle() {
     rt_primary_spreads(Settings::new().exec(WORKER).args(vec![]), SchedulingPolicy::None).await;
 }
 
+/// One request over a Unix socket; the body.
+async fn get_path(path: &std::path::Path) -> Result<String, rt_stream::Error> {
+    let socket = rt_net::connect(path).await?;
+    socket.write(&b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"[..])?;
+    let got: Vec<u8> = socket.read_all().await?.iter().flat_map(|c| c.to_vec()).collect();
+    let text = String::from_utf8_lossy(&got).into_owned();
+    assert!(text.starts_with("HTTP/1.1 200"), "not a 200: {text:?}");
+    Ok(text.split("\r\n\r\n").nth(1).unwrap_or("").to_string())
+}
+
+/// Round-robin on a Unix socket path: the primary listens there and hands
+/// the connections to both workers; once the last worker is gone the path
+/// is removed, as a Node primary's (libuv unlinks a pipe server's path when
+/// it closes; checked with node v20: the path exists while the workers
+/// listen, not after they disconnected).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rt_primary_round_robin_on_a_unix_path() {
+    let dir = TempDir::new("cluster-rr-path");
+    let path = dir.path().join("rr.sock");
+    let shown = path.to_string_lossy().into_owned();
+    let mut l = logged(
+        Settings::new().exec(WORKER).args(vec![]),
+        SchedulingPolicy::RoundRobin,
+    );
+    let w1 = l.cluster.fork([("LISTEN_PATH", shown.as_str())]).unwrap();
+    let w2 = l.cluster.fork([("LISTEN_PATH", shown.as_str())]).unwrap();
+    for n in ["first", "second"] {
+        within(20, &format!("the {n} worker's 'listening'"), l.ports.recv())
+            .await
+            .unwrap();
+    }
+    assert!(path.exists(), "the primary listens on {shown}");
+    let mut bodies = Vec::new();
+    for _ in 0..6 {
+        bodies.push(
+            within(10, "a response over the Unix socket", get_path(&path))
+                .await
+                .unwrap(),
+        );
+    }
+    let wanted: std::collections::BTreeSet<String> = [&w1, &w2]
+        .iter()
+        .map(|w| w.process().pid().unwrap().to_string())
+        .collect();
+    assert_eq!(bodies.len(), 6);
+    assert_eq!(
+        pids(&bodies),
+        wanted,
+        "round-robin reaches both workers: {bodies:?}"
+    );
+    println!(
+        "unix path: {} requests over {shown}, both workers answered",
+        bodies.len()
+    );
+    within(20, "cluster.disconnect()", l.cluster.disconnect()).await;
+    within(20, "worker 1's exit", w1.process().wait()).await.unwrap();
+    within(20, "worker 2's exit", w2.process().wait()).await.unwrap();
+    rt_tests::wait::wait_until_async(10, "the socket's path removed", || !path.exists()).await;
+}
+
 fn node_worker_settings(dir: &TempDir) -> Settings {
     let path = dir.path().join("worker.js");
     std::fs::write(&path, NODE_WORKER).unwrap();

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -14,7 +14,7 @@ use rt_stream::{Code, Error};
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
 
-use super::framing::{LineSplitter, decode, encode, is_internal};
+use super::framing::{LineSplitter, decode, encode, encode_handle, is_internal};
 use super::sock::Sock;
 use crate::events::{DISCONNECT, ERROR, MESSAGE};
 use crate::gate::SpawnGate;
@@ -95,9 +95,11 @@ pub enum SendHandle {
     /// `'net.Socket'`); it is destroyed here once the receiver acknowledged.
     Socket(Socket),
     /// A raw socket fd (Node: `'net.Native'`, what cluster sends: an
-    /// accepted connection, or a bound listening socket); the fd is closed
-    /// here once the receiver acknowledged (a shared `Arc` is duplicated
-    /// first, so other holders keep theirs).
+    /// accepted connection, or a bound listening socket). The channel
+    /// holds this `Arc` (no `dup`) until the receiver acknowledged, or
+    /// until it gave up retrying; the fd closes when the last holder lets
+    /// it go (as Node, which leaves a native handle open after the ACK for
+    /// its sender to close).
     Native(Arc<OwnedFd>),
 }
 
@@ -122,10 +124,26 @@ struct Item {
 /// A handle on its way: the fd, the socket to destroy on ACK, the line to
 /// send again on NACK.
 struct Sent {
-    fd: OwnedFd,
+    fd: HandleFd,
     socket: Option<Socket>,
     line: Bytes,
     retries: u32,
+}
+
+/// The fd of a handle on its way: a duplicate made for the send (a
+/// server's or a socket's), or the caller's own, shared (a native handle).
+enum HandleFd {
+    Owned(OwnedFd),
+    Shared(Arc<OwnedFd>),
+}
+
+impl AsFd for HandleFd {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            HandleFd::Owned(fd) => fd.as_fd(),
+            HandleFd::Shared(fd) => fd.as_fd(),
+        }
+    }
 }
 
 /// Node retransmits a handle this many times on NACK.
@@ -298,23 +316,13 @@ impl Channel {
         message: &T,
         handle: SendHandle,
     ) -> Result<bool, Error> {
-        let msg = serde_json::to_value(message).map_err(|e| {
-            Error::new(
-                Code::ERR_INVALID_ARG_TYPE,
-                format!("The \"message\" argument cannot be serialized as JSON: {e}"),
-            )
-        })?;
         let (kind, fd, socket) = match handle {
-            SendHandle::Server(s) => ("net.Server", s.dup_fd()?, None),
-            SendHandle::Socket(s) => ("net.Socket", s.dup_fd()?, Some(s)),
-            SendHandle::Native(fd) => {
-                let fd = Arc::try_unwrap(fd)
-                    .or_else(|shared| shared.try_clone())
-                    .map_err(|e| Error::syscall_failed(&e, "dup"))?;
-                ("net.Native", fd, None)
-            }
+            SendHandle::Server(s) => ("net.Server", HandleFd::Owned(s.dup_fd()?), None),
+            SendHandle::Socket(s) => ("net.Socket", HandleFd::Owned(s.dup_fd()?), Some(s)),
+            SendHandle::Native(fd) => ("net.Native", HandleFd::Shared(fd), None),
         };
-        let line = encode(&serde_json::json!({"cmd": "NODE_HANDLE", "type": kind, "msg": msg}))?;
+        // The message is serialized once, straight into the line.
+        let line = encode_handle(kind, message)?;
         send_line(&self.inner, line, Some((fd, socket)))
     }
 
@@ -444,7 +452,7 @@ impl Channel {
 fn send_line(
     inner: &Arc<Shared>,
     line: Vec<u8>,
-    handle: Option<(OwnedFd, Option<Socket>)>,
+    handle: Option<(HandleFd, Option<Socket>)>,
 ) -> Result<bool, Error> {
     let mut out = lock(&inner.out);
     if out.disconnecting || out.shut {
@@ -776,6 +784,13 @@ async fn read_loop(inner: Arc<Shared>) {
 
 /// One line from the peer: an internal message, a message, or an error.
 fn handle_line(inner: &Arc<Shared>, line: &[u8], fds: &mut VecDeque<OwnedFd>) {
+    // The handle answers, as Node (and this channel) write them, need no
+    // JSON value; other spellings go the general way.
+    match line {
+        b"{\"cmd\":\"NODE_HANDLE_ACK\"}" => return handle_acked(inner),
+        b"{\"cmd\":\"NODE_HANDLE_NACK\"}" => return handle_refused(inner),
+        _ => {}
+    }
     match decode(line) {
         Ok(m) if is_internal(&m) => internal(inner, m, fds),
         Ok(m) => deliver(inner, m),
@@ -854,31 +869,8 @@ fn internal(inner: &Arc<Shared>, message: Value, fds: &mut VecDeque<OwnedFd>) {
             };
             deliver_with_handle(inner, msg, handle);
         }
-        Some("NODE_HANDLE_ACK") => {
-            let mut out = lock(&inner.out);
-            let sent = out.awaiting.take();
-            start_writer(inner, &mut out);
-            maybe_shut(inner, out);
-            if let Some(socket) = sent.and_then(|s| s.socket) {
-                socket.destroy(None);
-            }
-        }
-        Some("NODE_HANDLE_NACK") => {
-            let mut out = lock(&inner.out);
-            if let Some(mut sent) = out.awaiting.take() {
-                if sent.retries < MAX_HANDLE_RETRANSMISSIONS {
-                    sent.retries += 1;
-                    let data = sent.line.clone();
-                    out.queued += data.len();
-                    out.queue.push_front(Item {
-                        data,
-                        handle: Some(sent),
-                    });
-                }
-            }
-            start_writer(inner, &mut out);
-            maybe_shut(inner, out);
-        }
+        Some("NODE_HANDLE_ACK") => handle_acked(inner),
+        Some("NODE_HANDLE_NACK") => handle_refused(inner),
         _ => to_internal(
             inner,
             InternalMessage {
@@ -888,6 +880,36 @@ fn internal(inner: &Arc<Shared>, message: Value, fds: &mut VecDeque<OwnedFd>) {
             },
         ),
     }
+}
+
+/// `NODE_HANDLE_ACK`: the handle in flight arrived; a sent socket is
+/// destroyed, the queue moves on.
+fn handle_acked(inner: &Arc<Shared>) {
+    let mut out = lock(&inner.out);
+    let sent = out.awaiting.take();
+    start_writer(inner, &mut out);
+    maybe_shut(inner, out);
+    if let Some(socket) = sent.and_then(|s| s.socket) {
+        socket.destroy(None);
+    }
+}
+
+/// `NODE_HANDLE_NACK`: the handle in flight goes again (3 times at most).
+fn handle_refused(inner: &Arc<Shared>) {
+    let mut out = lock(&inner.out);
+    if let Some(mut sent) = out.awaiting.take() {
+        if sent.retries < MAX_HANDLE_RETRANSMISSIONS {
+            sent.retries += 1;
+            let data = sent.line.clone();
+            out.queued += data.len();
+            out.queue.push_front(Item {
+                data,
+                handle: Some(sent),
+            });
+        }
+    }
+    start_writer(inner, &mut out);
+    maybe_shut(inner, out);
 }
 
 /// Hands an internal message to the receiver set with `on_internal`, or

@@ -16,16 +16,32 @@ pub fn is_internal(message: &Value) -> bool {
     }
 }
 
+fn not_serializable(e: serde_json::Error) -> Error {
+    Error::new(
+        Code::ERR_INVALID_ARG_TYPE,
+        format!("The \"message\" argument cannot be serialized as JSON: {e}"),
+    )
+    .with_name("TypeError")
+}
+
 /// One message as a line.
 pub(crate) fn encode<T: serde::Serialize + ?Sized>(message: &T) -> Result<Vec<u8>, Error> {
-    let mut line = serde_json::to_vec(message).map_err(|e| {
-        Error::new(
-            Code::ERR_INVALID_ARG_TYPE,
-            format!("The \"message\" argument cannot be serialized as JSON: {e}"),
-        )
-        .with_name("TypeError")
-    })?;
+    let mut line = serde_json::to_vec(message).map_err(not_serializable)?;
     line.push(b'\n');
+    Ok(line)
+}
+
+/// A message with a handle as its `NODE_HANDLE` line, the bytes Node
+/// writes (`{"cmd":"NODE_HANDLE","type":<kind>,"msg":<message>}`, keys in
+/// that order): the message is serialized once, in place.
+pub(crate) fn encode_handle<T: serde::Serialize + ?Sized>(kind: &str, message: &T) -> Result<Vec<u8>, Error> {
+    const HEAD: &[u8] = b"{\"cmd\":\"NODE_HANDLE\",\"type\":";
+    let mut line = Vec::with_capacity(128);
+    line.extend_from_slice(HEAD);
+    serde_json::to_writer(&mut line, kind).map_err(not_serializable)?;
+    line.extend_from_slice(b",\"msg\":");
+    serde_json::to_writer(&mut line, message).map_err(not_serializable)?;
+    line.extend_from_slice(b"}\n");
     Ok(line)
 }
 
@@ -90,5 +106,37 @@ mod tests {
         assert!(is_internal(&serde_json::json!({"cmd": "NODE_HANDLE_ACK"})));
         assert!(!is_internal(&serde_json::json!({"cmd": "NODE_"})));
         assert!(!is_internal(&serde_json::json!("NODE_HANDLE")));
+    }
+
+    #[test]
+    fn handle_lines_are_the_bytes_node_writes() {
+        // A Node v20 primary's newconn, as read off the channel by a raw
+        // worker (keys in Node's order).
+        const NODE: &[u8] = b"{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{\"cmd\":\"NODE_CLUSTER\",\"act\":\"newconn\",\"key\":\"null:0:4:undefined:0\",\"seq\":1}}\n";
+        struct NewConn;
+        impl serde::Serialize for NewConn {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                let mut m = s.serialize_struct("NewConn", 4)?;
+                m.serialize_field("cmd", "NODE_CLUSTER")?;
+                m.serialize_field("act", "newconn")?;
+                m.serialize_field("key", "null:0:4:undefined:0")?;
+                m.serialize_field("seq", &1u64)?;
+                m.end()
+            }
+        }
+        let m = NewConn;
+        assert_eq!(encode_handle("net.Native", &m).unwrap(), NODE);
+        let line = encode_handle("net.Socket", &serde_json::json!({"a": [1, "\n"]})).unwrap();
+        assert_eq!(
+            line,
+            b"{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Socket\",\"msg\":{\"a\":[1,\"\\n\"]}}\n"
+        );
+        let mut bad = std::collections::HashMap::new();
+        bad.insert((1, 2), 3);
+        assert_eq!(
+            encode_handle("net.Native", &bad).unwrap_err().code(),
+            "ERR_INVALID_ARG_TYPE"
+        );
     }
 }

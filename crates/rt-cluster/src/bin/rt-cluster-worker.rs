@@ -3,7 +3,7 @@
 //! as a primary, a cluster of itself.
 //!
 //! Worker, by `RT_WORKER_MODE`: `http` (default: listen on `PORT`, default
-//! 0, on `HOST` if set), `exit` (exit with `EXIT_CODE`, after `EXIT_DELAY_MS` if set), `nostart`
+//! 0, on `HOST` if set; on the Unix socket `LISTEN_PATH` if set), `exit` (exit with `EXIT_CODE`, after `EXIT_DELAY_MS` if set), `nostart`
 //! (listen without starting the worker side: reports the error), `slow`
 //! (answers after `SLOW_MS`), `net` (an rt-net server
 //! speaking just enough HTTP, for `MAX_CONNECTIONS`), `child_env` (sends
@@ -81,9 +81,10 @@ async fn run() {
         }
     });
     server.net().set_max_connections(max);
-    let result = match env("HOST") {
-        Some(h) => server.listen((h.as_str(), port)).await,
-        None => server.listen(port).await,
+    let result = match (env("LISTEN_PATH"), env("HOST")) {
+        (Some(path), _) => server.listen(std::path::PathBuf::from(path)).await,
+        (None, Some(h)) => server.listen((h.as_str(), port)).await,
+        (None, None) => server.listen(port).await,
     };
     if let Err(e) = result {
         let report = json!({"listenError": {
