@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use rt_child_process::Channel;
 use rt_child_process::events::DISCONNECT;
@@ -105,7 +106,8 @@ fn install() {
 ///
 /// When the channel closes, the process exits with code 0 (Node: a worker
 /// whose primary went away exits; one that disconnected has nothing left
-/// to run). [`ThisWorker::set_exit_on_disconnect`] turns that off.
+/// to run); after this worker's own disconnect, once the primary has let
+/// go of its end (so the primary sees `'disconnect'` before `'exit'`). [`ThisWorker::set_exit_on_disconnect`] turns that off.
 #[doc(alias = "_setupWorker")]
 pub fn start() -> Result<ThisWorker, Error> {
     if let Some(side) = SIDE.get() {
@@ -154,11 +156,34 @@ pub fn start() -> Result<ThisWorker, Error> {
         let Some(side) = weak.upgrade() else { return };
         lock(&side.replies).clear();
         if side.exit_on_disconnect.load(Ordering::Acquire) {
-            std::process::exit(0);
+            exit_when_let_go(&side.channel);
         }
     });
     side.send(fields(json!({"act": "online"})))?;
     Ok(ThisWorker { side })
+}
+
+/// How long a worker that disconnected waits for the primary to let go of
+/// the channel before it exits anyway.
+const LET_GO_WAIT: Duration = Duration::from_secs(2);
+
+/// Exits (code 0) once the primary has let go of the channel: at once when
+/// the primary closed it (or went away); after this worker's own
+/// `disconnect()`, when the primary has read the end of file and closed its
+/// end (a Node primary does so in the tick it emits this worker's
+/// `'disconnect'`), at most [`LET_GO_WAIT`] later. So the primary sees
+/// `'disconnect'` before `'exit'`, as with a Node worker, whose process
+/// ends after its channel closed; exiting at once raced the primary's
+/// end of file with its SIGCHLD.
+fn exit_when_let_go(channel: &Channel) {
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        std::process::exit(0);
+    };
+    let channel = channel.clone();
+    rt.spawn(async move {
+        let _ = tokio::time::timeout(LET_GO_WAIT, channel.wait_closed()).await;
+        std::process::exit(0);
+    });
 }
 
 /// This process's worker, once started (Node: `cluster.worker`).

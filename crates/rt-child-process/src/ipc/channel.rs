@@ -52,6 +52,9 @@ struct Shared {
     inbox: Mutex<Inbox>,
     inbox_changed: Notify,
     closed: watch::Sender<bool>,
+    /// This side's `disconnect()` shut the writing half: the reader ends
+    /// the channel for this process and waits for the peer's end.
+    shut_here: Notify,
     runtime: tokio::runtime::Handle,
     internal: Mutex<InternalSink>,
     /// The child's `'spawn'` gate: opened before this channel emits.
@@ -248,6 +251,7 @@ impl Channel {
             inbox: Mutex::new(Inbox::default()),
             inbox_changed: Notify::new(),
             closed,
+            shut_here: Notify::new(),
             runtime: runtime.clone(),
             internal: Mutex::new(InternalSink::default()),
             gate,
@@ -349,7 +353,10 @@ impl Channel {
 
     /// Closes the channel once queued messages are written (Node:
     /// `disconnect()`); `'disconnect'` follows. A second call is
-    /// `ERR_IPC_DISCONNECTED`.
+    /// `ERR_IPC_DISCONNECTED`. The socket's writing half is shut (the peer
+    /// reads end of file); nothing more is delivered here, and
+    /// [`wait_closed`](Channel::wait_closed) resolves once the peer has
+    /// closed its end too.
     #[doc(alias = "process.disconnect")]
     pub fn disconnect(&self) -> Result<(), Error> {
         let inner = &self.inner;
@@ -441,7 +448,10 @@ impl Channel {
         lock(&self.inner.out).disconnected_here
     }
 
-    /// Waits until the channel closed (both ways).
+    /// Waits until the channel closed (both ways): the peer's end of file
+    /// came. After this side's [`disconnect`](Channel::disconnect), that is
+    /// when the peer has let go of its end too (a Node peer closes it as
+    /// soon as it read ours; a peer that exits lets go with its exit).
     pub async fn wait_closed(&self) {
         let mut rx = self.inner.closed.subscribe();
         let _ = rx.wait_for(|c| *c).await;
@@ -656,8 +666,17 @@ fn maybe_shut(inner: &Shared, mut out: MutexGuard<'_, Out>) {
         && out.awaiting.is_none()
     {
         out.shut = true;
+        let here = out.disconnected_here;
         drop(out);
-        shut_down(inner);
+        if here {
+            // Only the writing half: the peer reads the end of file, and
+            // this side still sees the peer let go (Node's peer closes its
+            // end once it read ours), for `wait_closed`.
+            inner.sock.shutdown_write();
+            inner.shut_here.notify_one();
+        } else {
+            shut_down(inner);
+        }
     }
 }
 
@@ -714,16 +733,38 @@ async fn read_loop(inner: Arc<Shared>) {
     // recvmsg needs initialised memory; fds arrive in order with the bytes.
     let mut scratch = vec![0u8; READ_SIZE].into_boxed_slice();
     let mut fds: VecDeque<OwnedFd> = VecDeque::new();
+    // This side's `disconnect()` shut the writing half.
+    let mut shut_here = false;
     loop {
-        let n = match inner.sock.recv(&mut scratch, &mut fds).await {
+        let read = tokio::select! {
+            biased;
+            _ = inner.shut_here.notified(), if !shut_here => None,
+            r = inner.sock.recv(&mut scratch, &mut fds) => Some(r),
+        };
+        let Some(read) = read else {
+            // The channel is closed for this process now ('disconnect');
+            // the reader stays until the peer's end of file, dropping
+            // whatever still comes, so that `wait_closed` says when the
+            // peer has let go too.
+            shut_here = true;
+            end(&inner, false);
+            continue;
+        };
+        let n = match read {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.raw_os_error() == Some(libc::ECONNRESET) => break,
+            Err(_) if shut_here => break,
             Err(e) => {
                 report(&inner, Error::syscall_failed(&e, "read"));
                 break;
             }
         };
+        if shut_here {
+            buf.clear();
+            fds.clear();
+            continue;
+        }
         if buf.is_empty() {
             // Nothing pending (the usual case): the complete lines are
             // decoded where they were read, only a cut tail is kept.
@@ -740,7 +781,19 @@ async fn read_loop(inner: Arc<Shared>) {
             handle_line(&inner, &line, &mut fds);
         }
     }
-    // End of file: the peer went away, or we shut the socket down.
+    // End of file: the peer went away (or let go after our disconnect).
+    if !shut_here {
+        end(&inner, true);
+    }
+    shut_down(&inner);
+    inner.closed.send_replace(true);
+}
+
+/// The channel ends for this process: nothing more goes out, handles in
+/// flight are let go, `'disconnect'` is emitted (once). `shut`: shut the
+/// socket down first (the peer's end of file; after this side's own
+/// `disconnect()` only the writing half is, already).
+fn end(inner: &Arc<Shared>, shut: bool) {
     {
         let mut out = lock(&inner.out);
         out.disconnecting = true;
@@ -768,7 +821,9 @@ async fn read_loop(inner: Arc<Shared>) {
         drop(pending);
         drop(handles);
     }
-    shut_down(&inner);
+    if shut {
+        shut_down(inner);
+    }
     let emit = {
         let mut inbox = lock(&inner.inbox);
         inbox.ended = true;
@@ -776,10 +831,9 @@ async fn read_loop(inner: Arc<Shared>) {
     };
     inner.inbox_changed.notify_waiters();
     if emit {
-        open_gate(&inner);
+        open_gate(inner);
         inner.emitter.emit(&DISCONNECT, ());
     }
-    inner.closed.send_replace(true);
 }
 
 /// One line from the peer: an internal message, a message, or an error.

@@ -88,4 +88,10 @@ impl Sock {
     pub(crate) fn shutdown(&self) {
         let _ = rustix::net::shutdown(self, rustix::net::Shutdown::Both);
     }
+
+    /// Shuts the writing half down: the peer reads end of file, this side
+    /// still reads what the peer sends, and its end of file.
+    pub(crate) fn shutdown_write(&self) {
+        let _ = rustix::net::shutdown(self, rustix::net::Shutdown::Write);
+    }
 }
