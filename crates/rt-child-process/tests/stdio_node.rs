@@ -1,6 +1,6 @@
 //! spawn's stdio per fd and the process options, each compared with what
 //! node does for the same child: fds above 2 ('pipe' both ways, Node's
-//! `stdio[3]`), an existing fd, `detached` (the child's process group and
+//! `stdio[3]`), an existing fd, an rt-net socket, `detached` (the child's process group and
 //! session), and `uid` / `gid` (the ids a root parent gives the child, and
 //! the error a parent that may not switch gets).
 
@@ -8,7 +8,7 @@ mod common;
 
 use std::os::fd::OwnedFd;
 
-use rt_child_process::{SpawnOptions, Stdio, spawn};
+use rt_child_process::{Emitter, SpawnOptions, Stdio, spawn};
 use rt_tests::node::node_or_skip;
 use rt_tests::temp::TempDir;
 use rt_tests::wait::within;
@@ -381,3 +381,85 @@ catch (e) { console.log(JSON.stringify(['throw', e.code, e.errno, e.syscall, e.m
     assert_eq!(expected[1], "EPERM", "node: {expected}");
     assert_eq!(got, expected);
 }
+
+/// Node's `stdio: [socket, socket, 'inherit']`: the child reads and writes
+/// the connection itself, the parent's `stdio[0]` and `[1]` are null, and
+/// the peer gets what the child wrote. (That this process then reads
+/// nothing of it, also with a 'data' listener, is spawn_more_node's
+/// `a_socket_as_stdio_is_the_childs_connection`: a node parent with a
+/// flowing socket given as stdio hangs, its socket made blocking for the
+/// child.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_as_stdio_is_the_childs_as_in_node() {
+    let Some(node) = node_or_skip("a_socket_as_stdio_is_the_childs_as_in_node") else {
+        return;
+    };
+    let script = format!(
+        r#"
+const net = require('net'), cp = require('child_process');
+let peer, got = '', shape, code, left = 2;
+const done = () => {{ if (--left === 0) {{ console.log(JSON.stringify([shape, got, code])); srv.close(); }} }};
+const srv = net.createServer(p => {{ peer = p; p.on('data', d => got += d); p.on('end', done); }});
+srv.listen(0, '127.0.0.1', () => {{
+  const sock = net.connect(srv.address().port, '127.0.0.1', () => {{
+    const c = cp.spawn('sh', ['-c', {child}], {{stdio: [sock, sock, 'inherit']}});
+    shape = c.stdio.map(s => s !== null);
+    c.on('spawn', () => peer.write('hello\n'));
+    c.on('close', x => {{ code = x; sock.destroy(); done(); }});
+  }});
+}});
+"#,
+        child = json!(SOCKET_CHILD)
+    );
+    let expected: Value = serde_json::from_slice(&node.run_script(&script, b"")).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (go, started) = std::sync::mpsc::channel::<()>();
+    let peer = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        started
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the child started");
+        s.write_all(b"hello\n").unwrap();
+        let mut got = Vec::new();
+        let _ = s.read_to_end(&mut got);
+        got
+    });
+    let socket = within(20, "connect", rt_net::connect(("127.0.0.1", port)))
+        .await
+        .unwrap();
+    let child = rt_child_process::spawn_with(
+        "sh",
+        ["-c", SOCKET_CHILD],
+        SpawnOptions::new().stdio([
+            Stdio::Socket(socket.clone()),
+            Stdio::Socket(socket.clone()),
+            Stdio::Inherit,
+        ]),
+        |c| {
+            c.on(&rt_child_process::events::SPAWN, move |_| {
+                let _ = go.send(());
+            });
+        },
+    )
+    .unwrap();
+    let shape = streams(&child);
+    let info = within(20, "the child's close", child.closed()).await.unwrap();
+    socket.destroy(None);
+    let got = within(
+        20,
+        "the peer's read",
+        tokio::task::spawn_blocking(move || peer.join().unwrap()),
+    )
+    .await
+    .unwrap();
+    let got = json!([shape, String::from_utf8_lossy(&got), info.code]);
+    println!("node {expected}\nrt   {got}");
+    assert_eq!(expected[1], "got hello\n", "node: {expected}");
+    assert_eq!(got, expected);
+}
+
+const SOCKET_CHILD: &str = r#"read l; echo "got $l""#;
