@@ -102,7 +102,9 @@ async fn exec_results_and_errors_match_node() {
             "exec",
             "echo before; sleep 5".into(),
             vec![],
-            json!({"timeout": 200}),
+            // Long enough for 'before' to be written on a loaded machine
+            // (node's own run missed it at 200 ms under load).
+            json!({"timeout": 1000}),
         ),
         (
             "timeout_sigkill".into(),
