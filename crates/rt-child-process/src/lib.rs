@@ -195,6 +195,7 @@ pub mod events;
 mod exec;
 mod fork;
 mod gate;
+mod ids;
 mod inherit;
 pub mod ipc;
 mod options;

@@ -165,17 +165,7 @@ pub(crate) fn spawn_with_emitter(
     if options.detached {
         crate::session::new_session(&mut cmd);
     }
-    if let Some(gid) = options.gid {
-        cmd.gid(gid);
-    }
-    // libuv drops the supplementary groups when either id is set; std only
-    // when the uid is: setting our own uid (a no-op switch) makes std do it.
-    if let Some(uid) = options
-        .uid
-        .or(options.gid.map(|_| rustix::process::getuid().as_raw()))
-    {
-        cmd.uid(uid);
-    }
+    crate::ids::apply(&mut cmd, options.uid, options.gid);
     // Node's run-time errors: an 'error' event (then 'close'), not a throw.
     let reported = |e: &std::io::Error, thrown_otherwise: &[i32]| -> Result<Error, Error> {
         let raw = e.raw_os_error().unwrap_or(0);

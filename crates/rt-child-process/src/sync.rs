@@ -53,6 +53,12 @@ pub struct SpawnSyncOptions {
     pub argv0: Option<String>,
     /// stdin, stdout, stderr (Node: `stdio`).
     pub stdio: [StdioSync; 3],
+    /// User id of the child (Node: `uid`); a parent that may not switch
+    /// gets the result's `error` `EPERM`, as in Node.
+    pub uid: Option<u32>,
+    /// Group id of the child (Node: `gid`); with either id set the child
+    /// has no supplementary groups, as libuv sets them.
+    pub gid: Option<u32>,
 }
 
 impl Default for SpawnSyncOptions {
@@ -68,6 +74,8 @@ impl Default for SpawnSyncOptions {
             shell: Shell::None,
             argv0: None,
             stdio: [StdioSync::Pipe; 3],
+            uid: None,
+            gid: None,
         }
     }
 }
@@ -99,6 +107,18 @@ impl SpawnSyncOptions {
     /// Sets `encoding` (`None`: Buffers).
     pub fn encoding(mut self, e: Option<Encoding>) -> SpawnSyncOptions {
         self.encoding = e;
+        self
+    }
+
+    /// Sets `uid`.
+    pub fn uid(mut self, uid: u32) -> SpawnSyncOptions {
+        self.uid = Some(uid);
+        self
+    }
+
+    /// Sets `gid`.
+    pub fn gid(mut self, gid: u32) -> SpawnSyncOptions {
+        self.gid = Some(gid);
         self
     }
 
@@ -164,6 +184,7 @@ where
     } else {
         crate::inherit::apply(&mut cmd);
     }
+    crate::ids::apply(&mut cmd, options.uid, options.gid);
     let std_stdio = |s: StdioSync, piped: bool| match s {
         StdioSync::Pipe if piped => std::process::Stdio::piped(),
         StdioSync::Pipe | StdioSync::Ignore => std::process::Stdio::null(),

@@ -8,7 +8,7 @@ mod common;
 
 use std::os::fd::OwnedFd;
 
-use rt_child_process::{Emitter, SpawnOptions, Stdio, spawn};
+use rt_child_process::{Emitter, SpawnOptions, SpawnSyncOptions, Stdio, spawn, spawn_sync};
 use rt_tests::node::node_or_skip;
 use rt_tests::temp::TempDir;
 use rt_tests::wait::within;
@@ -217,6 +217,17 @@ fn ids_scenario_child() {
             let info = within(20, "the child's close", child.closed()).await.unwrap();
             got.push(json!([text(out), info.code]));
         }
+        for (uid, gid) in ID_CASES {
+            let mut o = SpawnSyncOptions::new().cwd("/");
+            if let Some(u) = uid {
+                o = o.uid(u);
+            }
+            if let Some(g) = gid {
+                o = o.gid(g);
+            }
+            let r = spawn_sync("sh", ["-c", IDS], o).unwrap();
+            got.push(json!([r.stdout.map(|o| o.to_text()), r.status]));
+        }
         println!("RESULT {}", Value::Array(got));
     });
 }
@@ -287,7 +298,12 @@ const run = o => new Promise(res => {{
   let out = ''; const c = cp.spawn('sh', ['-c', {child}], {{...o, cwd: '/', stdio: ['ignore', 'pipe', 'inherit']}});
   c.stdout.on('data', d => out += d); c.on('close', code => res([out, code]));
 }});
-(async () => {{ const r = []; for (const o of {cases}) r.push(await run(o)); console.log(JSON.stringify(r)); }})();
+(async () => {{
+  const r = [];
+  for (const o of {cases}) r.push(await run(o));
+  for (const o of {cases}) {{ const s = cp.spawnSync('sh', ['-c', {child}], {{...o, cwd: '/'}}); r.push([s.stdout.toString(), s.status]); }}
+  console.log(JSON.stringify(r));
+}})();
 "#,
             child = json!(IDS),
             cases = json!(cases)
@@ -302,12 +318,16 @@ const run = o => new Promise(res => {{
     c.args(["ids_scenario_child", "--exact", "--nocapture", "--test-threads=1"])
         .env("RT_IDS_SCENARIO", "1");
     let got = scenario_result(c);
-    println!("compared {} cases\nnode {expected}\nrt   {got}", ID_CASES.len());
-    assert_eq!(expected.as_array().map(Vec::len), Some(ID_CASES.len()));
+    println!(
+        "compared {} cases (spawn, spawnSync)\nnode {expected}\nrt   {got}",
+        2 * ID_CASES.len()
+    );
+    assert_eq!(expected.as_array().map(Vec::len), Some(2 * ID_CASES.len()));
     assert_eq!(
         expected[1][0], "0 65534 65534\n",
         "node drops the groups for gid alone: {expected}"
     );
+    assert_eq!(expected[4][0], "0 65534 65534\n", "spawnSync too: {expected}");
     assert_eq!(got, expected);
 }
 
@@ -323,7 +343,7 @@ fn uid_scenario_child() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let got = match spawn("true", Vec::<String>::new(), SpawnOptions::new().uid(0)) {
+        let thrown = match spawn("true", Vec::<String>::new(), SpawnOptions::new().uid(0)) {
             Ok(_) => json!(["spawned"]),
             Err(e) => json!([
                 "throw",
@@ -335,12 +355,24 @@ fn uid_scenario_child() {
                 e.spawnargs()
             ]),
         };
-        println!("RESULT {got}");
+        let r = spawn_sync("true", ["x"], SpawnSyncOptions::new().uid(0)).unwrap();
+        let e = r.error.as_ref().map(|e| {
+            json!([
+                e.code(),
+                e.errno(),
+                e.syscall(),
+                e.message(),
+                e.path(),
+                e.spawnargs()
+            ])
+        });
+        println!("RESULT {}", json!([thrown, [r.pid, r.status, r.signal, e]]));
     });
 }
 
 /// A parent that may not switch to uid 0: Node throws `spawn EPERM` (no
-/// 'error' event: EPERM is not one of the run-time errors it reports).
+/// 'error' event: EPERM is not one of the run-time errors it reports), and
+/// spawnSync's result has the `error` `spawnSync true EPERM`.
 /// Run as nobody when the test runs as root.
 #[test]
 fn uid_switch_refused_as_in_node() {
@@ -359,8 +391,12 @@ fn uid_switch_refused_as_in_node() {
         &dir,
         "uid.js",
         r#"
-try { require('child_process').spawn('true', [], {uid: 0}); console.log(JSON.stringify(['spawned'])); }
-catch (e) { console.log(JSON.stringify(['throw', e.code, e.errno, e.syscall, e.message, e.path ?? null, e.spawnargs ?? null])); }
+const cp = require('child_process');
+let thrown;
+try { cp.spawn('true', [], {uid: 0}); thrown = ['spawned']; }
+catch (e) { thrown = ['throw', e.code, e.errno, e.syscall, e.message, e.path ?? null, e.spawnargs ?? null]; }
+const r = cp.spawnSync('true', ['x'], {uid: 0}), e = r.error;
+console.log(JSON.stringify([thrown, [r.pid, r.status, r.signal, e ? [e.code, e.errno, e.syscall, e.message, e.path, e.spawnargs] : null]]));
 "#,
     );
     use std::os::unix::fs::PermissionsExt;
@@ -377,8 +413,9 @@ catch (e) { console.log(JSON.stringify(['throw', e.code, e.errno, e.syscall, e.m
         .env("RT_UID_SCENARIO", "1");
     unprivileged(&mut c);
     let got = scenario_result(c);
-    println!("node {expected}\nrt   {got}");
-    assert_eq!(expected[1], "EPERM", "node: {expected}");
+    println!("compared 2 cases (spawn, spawnSync)\nnode {expected}\nrt   {got}");
+    assert_eq!(expected[0][1], "EPERM", "node: {expected}");
+    assert_eq!(expected[1][3][0], "EPERM", "node: {expected}");
     assert_eq!(got, expected);
 }
 
