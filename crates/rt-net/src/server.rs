@@ -84,6 +84,9 @@ struct ServerInner {
     changed: Notify,
     /// Takes accepted connections before a Socket is built (server/raw.rs).
     raw_hook: RwLock<Option<raw::RawHook>>,
+    /// What each socket of the server runs at its close, with its id: one
+    /// closure for all of them.
+    socket_closed: Arc<dyn Fn(u64) + Send + Sync>,
 }
 
 #[derive(Default)]
@@ -189,7 +192,17 @@ impl Server {
 
     fn build(options: ServerOptions, handler: Option<Handler>) -> Server {
         Server {
-            inner: Arc::new(ServerInner {
+            inner: Arc::new_cyclic(|weak: &Weak<ServerInner>| ServerInner {
+                socket_closed: {
+                    let weak = weak.clone();
+                    Arc::new(move |id| {
+                        if let Some(inner) = weak.upgrade() {
+                            lock(&inner.st).sockets.remove(&id);
+                            inner.connections.fetch_sub(1, Ordering::AcqRel);
+                            Server { inner }.maybe_emit_close();
+                        }
+                    })
+                },
                 events: EventEmitter::with_type_name("Server"),
                 handler,
                 options,
@@ -522,14 +535,7 @@ impl Server {
         self.inner.connections.fetch_add(1, Ordering::AcqRel);
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         lock(&self.inner.st).sockets.insert(id, socket.downgrade());
-        let weak = Arc::downgrade(&self.inner);
-        socket.set_close_hook(Box::new(move || {
-            if let Some(inner) = weak.upgrade() {
-                lock(&inner.st).sockets.remove(&id);
-                inner.connections.fetch_sub(1, Ordering::AcqRel);
-                Server { inner }.maybe_emit_close();
-            }
-        }));
+        socket.set_close_hook((self.inner.socket_closed.clone(), id));
         let heard = self.inner.events.emit(&CONNECTION, socket.clone());
         if let Some(h) = &self.inner.handler {
             h(socket);

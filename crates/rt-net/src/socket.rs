@@ -75,7 +75,10 @@ pub struct Socket {
     pub(crate) inner: Arc<Inner>,
 }
 
-pub(crate) type CloseHook = Box<dyn FnOnce() + Send + Sync>;
+/// What a server runs when one of its sockets closes: its one closure
+/// (shared by every socket of the server, so a connection allocates
+/// nothing for it) and the socket's id there.
+pub(crate) type CloseHook = (Arc<dyn Fn(u64) + Send + Sync>, u64);
 
 pub(crate) struct Inner {
     /// The stream: both sides' state machines and the socket's one emitter.
@@ -306,7 +309,7 @@ impl Socket {
         let mut st = lock(&self.inner.st);
         if st.close_done {
             drop(st);
-            hook();
+            (hook.0)(hook.1);
         } else {
             st.close_hook = Some(hook);
         }
@@ -553,8 +556,8 @@ impl Socket {
         // The server counts the connection gone (and may emit its own
         // 'close') before the socket's 'close', as Node does: it
         // decrements in `_destroy`, the socket's 'close' comes later.
-        if let Some(h) = hook {
-            h();
+        if let Some((h, id)) = hook {
+            h(id);
         }
         let em = self.stream_core().emitter_if_used();
         if let Some(em) = em {
@@ -577,8 +580,8 @@ impl Drop for Inner {
         // The last handle went away without a close: run the server's hook
         // so its connection count stays right.
         let st = self.st.get_mut().unwrap_or_else(PoisonError::into_inner);
-        if let Some(h) = st.close_hook.take() {
-            h();
+        if let Some((h, id)) = st.close_hook.take() {
+            h(id);
         }
     }
 }

@@ -103,7 +103,10 @@ impl DuplexOptions {
                 object_mode: self.object_mode || self.writable_object_mode,
                 emit_close: self.emit_close,
                 auto_destroy: self.auto_destroy,
-                ..WritableOptions::default()
+                // Unused by a duplex (its default encoding is set apart);
+                // an empty string allocates nothing per stream.
+                default_encoding: String::new(),
+                decode_strings: true,
             },
         )
     }

@@ -37,8 +37,11 @@ impl<A: ?Sized> Clone for Entry<A> {
 }
 
 /// One event's listeners; `None` until the first one is added, so a stream
-/// nobody listens to allocates nothing for its lists.
-pub(crate) struct List<A: ?Sized>(Option<Arc<Vec<Entry<A>>>>);
+/// nobody listens to allocates nothing for its lists. A list is one
+/// allocation (`Arc<[_]>`), rebuilt when a listener comes or goes (rare
+/// next to emits, which share it): a connection's few lists cost one
+/// allocation each, not two.
+pub(crate) struct List<A: ?Sized>(Option<Arc<[Entry<A>]>>);
 
 impl<A: ?Sized> Default for List<A> {
     fn default() -> Self {
@@ -223,23 +226,26 @@ impl<R> Listeners<R> {
 
 fn add<A: ?Sized>(list: &mut List<A>, id: u64, once: bool, f: Arc<dyn Fn(&A) + Send + Sync>) {
     let entry = Entry { id, once, f };
-    match &mut list.0 {
-        Some(v) => Arc::make_mut(v).push(entry),
-        None => list.0 = Some(Arc::new(vec![entry])),
-    }
+    // Exact-size iterators: one allocation for the new list.
+    list.0 = Some(match list.0.take() {
+        Some(v) => v.iter().cloned().chain(std::iter::once(entry)).collect(),
+        None => Arc::from([entry]),
+    });
 }
 
-/// Drops the list's `Arc` once its last listener is gone.
+/// Keeps the listeners `keep` accepts; drops the list's `Arc` once its
+/// last listener is gone.
 fn retain<A: ?Sized>(list: &mut List<A>, keep: impl Fn(&Entry<A>) -> bool) {
-    if let Some(v) = &mut list.0 {
-        Arc::make_mut(v).retain(keep);
-        if v.is_empty() {
-            list.0 = None;
+    if let Some(v) = &list.0 {
+        let kept = v.iter().filter(|e| keep(e)).count();
+        if kept == v.len() {
+            return;
         }
+        list.0 = (kept > 0).then(|| v.iter().filter(|e| keep(e)).cloned().collect());
     }
 }
 
-fn snapshot<A: ?Sized>(list: &mut List<A>) -> Option<Arc<Vec<Entry<A>>>> {
+fn snapshot<A: ?Sized>(list: &mut List<A>) -> Option<Arc<[Entry<A>]>> {
     let snap = list.0.clone().filter(|v| !v.is_empty())?;
     if snap.iter().any(|e| e.once) {
         retain(list, |e| !e.once);
@@ -287,10 +293,10 @@ impl<R> Listeners<R> {
         let id = l.next_id;
         l.next_id += 1;
         let entry = Entry { id, once, f };
-        match &mut l.error.0 {
-            Some(v) => Arc::make_mut(v).insert(0, entry),
-            None => l.error.0 = Some(Arc::new(vec![entry])),
-        }
+        l.error.0 = Some(match l.error.0.take() {
+            Some(v) => std::iter::once(entry).chain(v.iter().cloned()).collect(),
+            None => Arc::from([entry]),
+        });
         ListenerId(id)
     }
 

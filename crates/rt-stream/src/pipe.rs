@@ -71,6 +71,15 @@ impl<R: Send + 'static, W: Send + 'static> Target<W> for Core<R, W> {
             self.ev.on(ev, once, Arc::new(move |_: &()| f()))
         }
     }
+    fn listen_unpipe(&self, f: crate::listeners::Callback<()>) -> [ListenerId; 3] {
+        // Two closures for the three lists ('close' and 'finish' share
+        // `f`): a pipe costs a connection as few allocations as it can.
+        let g = f.clone();
+        let on_error = self.ev.prepend_error(true, Arc::new(move |_: &Error| g(&())));
+        let on_close = self.ev.on(StreamEvent::Close, true, f.clone());
+        let on_finish = self.ev.on(StreamEvent::Finish, true, f);
+        [on_error, on_close, on_finish]
+    }
     fn unlisten(&self, id: ListenerId) {
         self.ev.off(id);
     }
@@ -116,19 +125,12 @@ where
     let target = dest.pipe_target().inner;
     let id = target.target_id();
     // dest's 'finish' / 'close' / 'error' unpipe it (Node's onfinish / onclose / onerror).
-    let mut listeners = Vec::with_capacity(3);
-    for ev in [StreamEvent::Error, StreamEvent::Close, StreamEvent::Finish] {
-        let weak: Weak<Core<R, W>> = Arc::downgrade(src);
-        listeners.push(target.listen(
-            ev,
-            true,
-            Arc::new(move || {
-                if let Some(s) = weak.upgrade() {
-                    unpipe(&s, Some(id));
-                }
-            }),
-        ));
-    }
+    let weak: Weak<Core<R, W>> = Arc::downgrade(src);
+    let listeners = target.listen_unpipe(Arc::new(move |_: &()| {
+        if let Some(s) = weak.upgrade() {
+            unpipe(&s, Some(id));
+        }
+    }));
     let (end_emitted, flowing) = {
         let mut st = src.lock();
         let Some(r) = st.r.as_mut() else { return };
@@ -163,28 +165,30 @@ where
 }
 
 pub(crate) fn unpipe<R: Send + 'static, W: Send + 'static>(src: &Arc<Core<R, W>>, id: Option<usize>) {
-    let (removed, now_empty) = {
+    // One destination (no allocation), or all of them.
+    let (one, all, now_empty) = {
         let mut st = src.lock();
         let Some(r) = st.r.as_mut() else { return };
-        let removed: Vec<PipeDest<R>> = match id {
-            None => std::mem::take(&mut r.pipes),
+        let (one, all): (Option<PipeDest<R>>, Vec<PipeDest<R>>) = match id {
+            None => (None, std::mem::take(&mut r.pipes)),
             // Node's indexOf + splice: one entry of a destination piped twice.
-            Some(id) => match r.pipes.iter().position(|d| d.id == id) {
-                Some(i) => vec![r.pipes.remove(i)],
-                None => Vec::new(),
-            },
+            Some(id) => (
+                r.pipes.iter().position(|d| d.id == id).map(|i| r.pipes.remove(i)),
+                Vec::new(),
+            ),
         };
-        r.await_drain.retain(|d| removed.iter().all(|x| x.id != *d));
-        (removed, r.pipes.is_empty())
+        r.await_drain
+            .retain(|d| one.iter().chain(all.iter()).all(|x| x.id != *d));
+        (one, all, r.pipes.is_empty())
     };
-    if removed.is_empty() {
+    if one.is_none() && all.is_empty() {
         return;
     }
     if now_empty {
         src.pause();
     }
     let source = PipeSource { inner: src.clone() };
-    for d in removed {
+    for d in one.into_iter().chain(all) {
         d.cleanup();
         d.target.emit_piping(false, &source);
     }
@@ -297,14 +301,23 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// The source emitted `'end'`: end each destination (Node's `onend`), or
     /// unpipe it when piped with `end: false`.
     pub(crate) fn pipe_source_ended(self: &Arc<Self>) {
-        let dests: Vec<(Arc<dyn Target<R>>, bool, usize)> = {
+        type Dest<R> = (Arc<dyn Target<R>>, bool, usize);
+        // One destination (the common case) without a snapshot allocation.
+        let (one, more): (Option<Dest<R>>, Vec<Dest<R>>) = {
             let st = self.lock();
             match st.r.as_ref() {
-                Some(r) => r.pipes.iter().map(|d| (d.target.clone(), d.end, d.id)).collect(),
+                Some(r) if r.pipes.len() == 1 => {
+                    let d = &r.pipes[0];
+                    (Some((d.target.clone(), d.end, d.id)), Vec::new())
+                }
+                Some(r) => (
+                    None,
+                    r.pipes.iter().map(|d| (d.target.clone(), d.end, d.id)).collect(),
+                ),
                 None => return,
             }
         };
-        for (t, end, id) in dests {
+        for (t, end, id) in one.into_iter().chain(more) {
             if end {
                 t.end_writable();
             } else {

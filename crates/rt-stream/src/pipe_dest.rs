@@ -16,6 +16,10 @@ pub(crate) trait Target<T>: Send + Sync {
     fn emit_piping(&self, added: bool, src: &PipeSource);
     fn needs_drain(&self) -> bool;
     fn listen(&self, ev: StreamEvent, once: bool, f: Arc<dyn Fn() + Send + Sync>) -> ListenerId;
+    /// Adds pipe's `'error'`, `'close'` and `'finish'` listeners (Node's
+    /// onerror, onclose, onfinish) running `f`: one closure for all three
+    /// ('error' first, before the destination's own).
+    fn listen_unpipe(&self, f: crate::listeners::Callback<()>) -> [ListenerId; 3];
     fn unlisten(&self, id: ListenerId);
     fn target_id(&self) -> usize;
 }
@@ -25,7 +29,7 @@ pub(crate) struct PipeDest<T> {
     pub(crate) target: Arc<dyn Target<T>>,
     pub(crate) end: bool,
     pub(crate) id: usize,
-    pub(crate) listeners: Vec<ListenerId>,
+    pub(crate) listeners: [ListenerId; 3],
     pub(crate) drain_listener: Option<ListenerId>,
 }
 
