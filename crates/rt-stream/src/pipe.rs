@@ -62,6 +62,9 @@ impl<R: Send + 'static, W: Send + 'static> Target<W> for Core<R, W> {
         let st = self.lock();
         !st.destroyed && st.w.as_ref().is_some_and(|w| w.need_drain && !w.ending)
     }
+    fn need_drain_raw(&self) -> bool {
+        self.lock().w.as_ref().is_some_and(|w| w.need_drain)
+    }
     fn listen(&self, ev: StreamEvent, once: bool, f: Arc<dyn Fn() + Send + Sync>) -> ListenerId {
         if ev == StreamEvent::Error {
             // pipe's error handler runs first (Node prepends it): the source
@@ -166,9 +169,10 @@ where
 
 pub(crate) fn unpipe<R: Send + 'static, W: Send + 'static>(src: &Arc<Core<R, W>>, id: Option<usize>) {
     // One destination (no allocation), or all of them.
-    let (one, all, now_empty) = {
+    let (one, all, now_empty, awaiting) = {
         let mut st = src.lock();
         let Some(r) = st.r.as_mut() else { return };
+        let awaiting = !r.await_drain.is_empty();
         let (one, all): (Option<PipeDest<R>>, Vec<PipeDest<R>>) = match id {
             None => (None, std::mem::take(&mut r.pipes)),
             // Node's indexOf + splice: one entry of a destination piped twice.
@@ -179,7 +183,7 @@ pub(crate) fn unpipe<R: Send + 'static, W: Send + 'static>(src: &Arc<Core<R, W>>
         };
         r.await_drain
             .retain(|d| one.iter().chain(all.iter()).all(|x| x.id != *d));
-        (one, all, r.pipes.is_empty())
+        (one, all, r.pipes.is_empty(), awaiting)
     };
     if one.is_none() && all.is_empty() {
         return;
@@ -189,8 +193,16 @@ pub(crate) fn unpipe<R: Send + 'static, W: Send + 'static>(src: &Arc<Core<R, W>>
     }
     let source = PipeSource { inner: src.clone() };
     for d in one.into_iter().chain(all) {
+        // Node's cleanup() calls the pipe's ondrain when the source waited
+        // for a drain and the destination still needs one: the source
+        // resumes if something else still reads it ('data' listeners,
+        // other pipes).
+        let ondrain = d.drain_listener.is_some() && awaiting && d.target.need_drain_raw();
         d.cleanup();
         d.target.emit_piping(false, &source);
+        if ondrain {
+            src.pipe_on_drain(d.id);
+        }
     }
     src.settle();
 }

@@ -15,6 +15,9 @@ pub(crate) trait Target<T>: Send + Sync {
     /// `'pipe'` (`added`) / `'unpipe'` with the source.
     fn emit_piping(&self, added: bool, src: &PipeSource);
     fn needs_drain(&self) -> bool;
+    /// The writable state's own `needDrain` (not the getter's: true even
+    /// when ending or destroyed).
+    fn need_drain_raw(&self) -> bool;
     fn listen(&self, ev: StreamEvent, once: bool, f: Arc<dyn Fn() + Send + Sync>) -> ListenerId;
     /// Adds pipe's `'error'`, `'close'` and `'finish'` listeners (Node's
     /// onerror, onclose, onfinish) running `f`: one closure for all three
