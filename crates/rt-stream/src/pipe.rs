@@ -134,9 +134,16 @@ where
             unpipe(&s, Some(id));
         }
     }));
+    // Node's src.on('data', ondata) marks the source readable-listening
+    // when it has 'readable' listeners (even ones added after its 'end'),
+    // so the resume below leaves it paused.
+    let readable_listeners = src.ev.count(StreamEvent::Readable) > 0;
     let (end_emitted, flowing) = {
         let mut st = src.lock();
         let Some(r) = st.r.as_mut() else { return };
+        if readable_listeners {
+            r.readable_listening = true;
+        }
         r.chunk_clone = Some(<R as Clone>::clone);
         // Most streams pipe into one destination: room for exactly one
         // (a first push would make room for four).
