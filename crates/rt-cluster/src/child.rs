@@ -19,7 +19,7 @@ use rt_stream::{Code, Error};
 use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 
-use crate::protocol::{CMD, fields, is_cluster, js, lock};
+use crate::protocol::{CMD, NewConnAnswer, fields, is_cluster, js, lock};
 
 /// This process as a cluster worker (Node: `cluster.worker` inside a
 /// worker): its id, its channel to the primary, `disconnect()`.
@@ -250,8 +250,13 @@ impl Side {
         let server = lock(&self.servers).get(&key).cloned();
         let server = server.filter(|s| s.max_connections().is_none_or(|max| s.get_connections() < max));
         let accepted = server.is_some() && fd.is_some();
-        let seq = m.get("seq").cloned().unwrap_or(Value::Null);
-        let _ = self.send(fields(json!({"ack": seq, "accepted": accepted})));
+        // Node's fields in Node's order, serialized straight into the line.
+        let answer = NewConnAnswer {
+            ack: m.get("seq").unwrap_or(&Value::Null),
+            accepted,
+            seq: self.next_seq(),
+        };
+        let _ = self.channel.send(&answer);
         if let (Some(server), Some(fd)) = (server, fd) {
             if let Ok(io) = Io::from_fd(fd) {
                 server.feed_connection(io);

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::acceptor::Acceptor;
 use crate::bind::{Where, bind};
-use crate::protocol::{Reply, fields, lock};
+use crate::protocol::{NewConn, Reply, fields, lock};
 use crate::settings::SchedulingPolicy;
 use crate::worker::Worker;
 
@@ -58,7 +58,8 @@ impl Handle {
 /// connection goes to the next free worker as a `newconn` handle; a worker
 /// is free again once it answered.
 pub(crate) struct RoundRobin {
-    key: String,
+    /// The `newconn` message for this handle's key, made once.
+    newconn: NewConn,
     st: Mutex<RrState>,
 }
 
@@ -77,7 +78,7 @@ struct RrState {
 impl RoundRobin {
     fn new(key: String, where_: Where, rt: &tokio::runtime::Handle) -> Arc<RoundRobin> {
         let rr = Arc::new(RoundRobin {
-            key,
+            newconn: NewConn::new(&key),
             st: Mutex::new(RrState::default()),
         });
         let weak = Arc::downgrade(&rr);
@@ -214,9 +215,9 @@ impl RoundRobin {
         };
         let weak = Arc::downgrade(self);
         let mine = fd.clone();
-        let reply: Reply = Box::new(move |reply: Value, _| {
+        let reply: Reply = Box::new(move |accepted: bool| {
             let Some(rr) = weak.upgrade() else { return };
-            if reply.get("accepted").and_then(Value::as_bool) != Some(true) {
+            if !accepted {
                 // The worker is closing: another one takes it.
                 rr.distribute(mine);
             }
@@ -224,7 +225,7 @@ impl RoundRobin {
         });
         if cluster
             .proto()
-            .send_newconn(channel, id, &self.key, fd.clone(), reply)
+            .send_newconn(channel, id, &self.newconn, fd.clone(), reply)
             .is_err()
         {
             // The channel closed: the connection waits for another worker.

@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 use crate::address::Address;
 use crate::events::{self, worker as wev};
 use crate::handles::Handle;
-use crate::protocol::{Sender, fields, is_cluster, js, lock};
+use crate::protocol::{Sender, fields, is_cluster, js, lock, newconn_answer};
 use crate::settings::{SchedulingPolicy, Settings};
 use crate::worker::{Primary, State, Worker};
 
@@ -189,13 +189,30 @@ impl Cluster {
         let worker = made.ok_or_else(|| Error::new(rt_stream::Code::custom("ERR_FORK"), "fork failed"))?;
         lock(&self.inner.workers).insert(id, worker.clone());
         if let Some(channel) = worker.process().channel() {
-            let (w, c) = (worker.downgrade(), weak_cluster);
+            let (w, c) = (worker.downgrade(), weak_cluster.clone());
             channel.on_internal(move |m: InternalMessage| {
                 let (Some(worker), Some(inner)) = (Worker::upgrade(&w), c.upgrade()) else {
                     return;
                 };
                 inner.announce(Some(&worker));
                 inner.on_message(&worker, m);
+            });
+            // A worker's answer to a handed-over connection, round-robin's
+            // one message per connection, is read without a JSON value.
+            let (w, c) = (worker.downgrade(), weak_cluster);
+            channel.filter_internal_lines(move |line| {
+                let Some((ack, accepted)) = newconn_answer(line) else {
+                    return false;
+                };
+                let (Some(worker), Some(inner)) = (Worker::upgrade(&w), c.upgrade()) else {
+                    return false;
+                };
+                let Some(reply) = inner.proto.take(ack) else {
+                    return false;
+                };
+                inner.announce(Some(&worker));
+                reply(accepted);
+                true
             });
         }
         Ok(worker)
@@ -390,7 +407,7 @@ impl ClusterInner {
         }
         if let Some(ack) = m.message.get("ack").and_then(Value::as_u64) {
             if let Some(reply) = self.proto.take(ack) {
-                reply(m.message, m.handle);
+                reply(m.message.get("accepted").and_then(Value::as_bool) == Some(true));
                 return;
             }
         }
@@ -436,7 +453,7 @@ impl ClusterInner {
         handle: Option<Arc<std::os::fd::OwnedFd>>,
     ) {
         if let Some(ch) = worker.process().channel() {
-            let _ = self.proto.send(ch, worker.id(), fields, handle, None);
+            let _ = self.proto.send(ch, fields, handle);
         }
     }
 

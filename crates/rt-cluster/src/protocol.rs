@@ -16,9 +16,9 @@ use serde_json::{Map, Value};
 /// The `cmd` of every cluster message.
 pub(crate) const CMD: &str = "NODE_CLUSTER";
 
-/// What runs when the reply to a message comes: the reply and the fd that
-/// came with it.
-pub(crate) type Reply = Box<dyn FnOnce(Value, Option<OwnedFd>) + Send>;
+/// What runs when a worker answers a `newconn`: whether it accepted the
+/// connection.
+pub(crate) type Reply = Box<dyn FnOnce(bool) + Send>;
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -33,33 +33,23 @@ pub(crate) struct Sender {
 }
 
 impl Sender {
-    /// Sends `{cmd: NODE_CLUSTER, ...fields, seq}` to `peer` over
-    /// `channel`, with a raw fd as a `'net.Native'` handle when given;
-    /// `reply` runs when the answer (`ack` = this seq) comes.
+    /// Sends `{cmd: NODE_CLUSTER, ...fields, seq}` over `channel`, with a
+    /// raw fd as a `'net.Native'` handle when given.
     pub(crate) fn send(
         &self,
         channel: &Channel,
-        peer: u32,
         fields: Map<String, Value>,
         handle: Option<Arc<OwnedFd>>,
-        reply: Option<Reply>,
     ) -> Result<bool, Error> {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         let mut message = Map::with_capacity(fields.len() + 2);
         message.insert("cmd".into(), Value::from(CMD));
         message.extend(fields);
         message.insert("seq".into(), Value::from(seq));
-        if let Some(r) = reply {
-            lock(&self.callbacks).insert(seq, (peer, r));
-        }
-        let sent = match handle {
+        match handle {
             Some(fd) => channel.send_handle(&message, SendHandle::Native(fd)),
             None => channel.send(&message),
-        };
-        if sent.is_err() {
-            lock(&self.callbacks).remove(&seq);
         }
-        sent
     }
 
     /// Sends `newconn` with an accepted connection to `peer` (Node:
@@ -71,13 +61,13 @@ impl Sender {
         &self,
         channel: &Channel,
         peer: u32,
-        key: &str,
+        message: &NewConn,
         fd: Arc<OwnedFd>,
         reply: Reply,
     ) -> Result<bool, Error> {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         lock(&self.callbacks).insert(seq, (peer, reply));
-        let sent = channel.send_handle(&NewConn { key, seq }, SendHandle::Native(fd));
+        let sent = channel.send_handle_json(&message.with_seq(seq), SendHandle::Native(fd));
         if sent.is_err() {
             lock(&self.callbacks).remove(&seq);
         }
@@ -95,21 +85,71 @@ impl Sender {
     }
 }
 
-/// A `newconn` message, fields in Node's order.
-struct NewConn<'a> {
-    key: &'a str,
-    seq: u64,
+/// A worker's answer to a `newconn` as Node's workers and rt's write it
+/// (`{"cmd":"NODE_CLUSTER","ack":A,"accepted":B,"seq":S}`): `(ack,
+/// accepted)`, read without a JSON value; `None` for any other line.
+pub(crate) fn newconn_answer(line: &[u8]) -> Option<(u64, bool)> {
+    // A JSON integer as Node writes a seq (up to 2^53): digits, no sign.
+    fn number(s: &[u8]) -> Option<(u64, &[u8])> {
+        let end = s.iter().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
+        if end == 0 || end > 16 {
+            return None;
+        }
+        let n = s[..end].iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+        Some((n, &s[end..]))
+    }
+    let rest = line.strip_prefix(b"{\"cmd\":\"NODE_CLUSTER\",\"ack\":")?;
+    let (ack, rest) = number(rest)?;
+    let (accepted, rest) = match rest.strip_prefix(b",\"accepted\":true,\"seq\":") {
+        Some(r) => (true, r),
+        None => (false, rest.strip_prefix(b",\"accepted\":false,\"seq\":")?),
+    };
+    let (_, rest) = number(rest)?;
+    (rest == b"}").then_some((ack, accepted))
 }
 
-impl serde::Serialize for NewConn<'_> {
+/// A worker's answer to a `newconn`, fields in Node's order.
+pub(crate) struct NewConnAnswer<'a> {
+    pub(crate) ack: &'a Value,
+    pub(crate) accepted: bool,
+    pub(crate) seq: u64,
+}
+
+impl serde::Serialize for NewConnAnswer<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut m = s.serialize_struct("NewConn", 4)?;
+        let mut m = s.serialize_struct("NewConnAnswer", 4)?;
         m.serialize_field("cmd", CMD)?;
-        m.serialize_field("act", "newconn")?;
-        m.serialize_field("key", self.key)?;
+        m.serialize_field("ack", self.ack)?;
+        m.serialize_field("accepted", &self.accepted)?;
         m.serialize_field("seq", &self.seq)?;
         m.end()
+    }
+}
+
+/// A round-robin handle's `newconn` message, made once: the JSON text
+/// `{"cmd":"NODE_CLUSTER","act":"newconn","key":<key>,"seq":` (fields in
+/// Node's order) that each connection's seq completes.
+pub(crate) struct NewConn {
+    head: Vec<u8>,
+}
+
+impl NewConn {
+    pub(crate) fn new(key: &str) -> NewConn {
+        let mut head = br#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"#.to_vec();
+        // A string always serializes.
+        let _ = serde_json::to_writer(&mut head, key);
+        head.extend_from_slice(br#","seq":"#);
+        NewConn { head }
+    }
+
+    /// The message with `seq`.
+    fn with_seq(&self, seq: u64) -> Vec<u8> {
+        use std::io::Write;
+        let mut m = Vec::with_capacity(self.head.len() + 21);
+        m.extend_from_slice(&self.head);
+        let _ = write!(m, "{seq}}}");
+        m
     }
 }
 
@@ -146,20 +186,43 @@ mod tests {
         // A Node v20 primary's `msg` of its newconn NODE_HANDLE line, read
         // off the channel by a raw worker.
         const NODE: &str = r#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"null:0:4:undefined:0","seq":1}"#;
-        let ours = serde_json::to_string(&NewConn {
-            key: "null:0:4:undefined:0",
-            seq: 1,
+        let ours = NewConn::new("null:0:4:undefined:0").with_seq(1);
+        assert_eq!(String::from_utf8_lossy(&ours), NODE);
+        let quoted = NewConn::new("/tmp/a\"b:-1").with_seq(u64::MAX);
+        let back: Value = serde_json::from_slice(&quoted).unwrap();
+        assert_eq!(back["key"], "/tmp/a\"b:-1");
+        assert_eq!(back["seq"], u64::MAX);
+        assert_eq!(back.as_object().map(|o| o.len()), Some(4));
+    }
+
+    #[test]
+    fn newconn_answers_are_read_as_node_writes_them() {
+        // A Node v20 worker's answer, read off the channel.
+        const NODE: &[u8] = br#"{"cmd":"NODE_CLUSTER","ack":1,"accepted":true,"seq":3}"#;
+        assert_eq!(newconn_answer(NODE), Some((1, true)));
+        let ours = serde_json::to_vec(&NewConnAnswer {
+            ack: &Value::from(1),
+            accepted: true,
+            seq: 3,
         })
         .unwrap();
         assert_eq!(ours, NODE);
-        let quoted = serde_json::to_string(&NewConn {
-            key: "/tmp/a\"b:-1",
-            seq: 7,
-        })
-        .unwrap();
-        assert_eq!(
-            serde_json::from_str::<Value>(&quoted).unwrap()["key"],
-            "/tmp/a\"b:-1"
-        );
+        let refused = br#"{"cmd":"NODE_CLUSTER","ack":12,"accepted":false,"seq":40}"#;
+        assert_eq!(newconn_answer(refused), Some((12, false)));
+        // Anything else goes the general way.
+        let others: [&[u8]; 8] = [
+            br#"{"cmd":"NODE_CLUSTER","ack":1,"accepted":true,"seq":3,"x":1}"#,
+            br#"{"cmd":"NODE_CLUSTER","ack":-1,"accepted":true,"seq":3}"#,
+            br#"{"cmd":"NODE_CLUSTER","ack":1.5,"accepted":true,"seq":3}"#,
+            br#"{"cmd":"NODE_CLUSTER","ack":,"accepted":true,"seq":3}"#,
+            br#"{"cmd":"NODE_CLUSTER","ack":99999999999999999999,"accepted":true,"seq":3}"#,
+            br#"{"cmd":"NODE_CLUSTER","act":"online","seq":0}"#,
+            br#"{"accepted":true,"ack":1,"cmd":"NODE_CLUSTER","seq":3}"#,
+            b"",
+        ];
+        for other in others {
+            assert_eq!(newconn_answer(other), None, "{}", String::from_utf8_lossy(other));
+        }
+        println!("{} lines that are not a newconn answer left alone", others.len());
     }
 }

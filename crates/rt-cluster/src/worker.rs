@@ -202,9 +202,7 @@ impl Worker {
         self.set_exited_after_disconnect(Some(true));
         if let Some(c) = self.inner.cluster.upgrade() {
             if let Some(ch) = self.inner.process.channel() {
-                let _ = c
-                    .proto()
-                    .send(ch, self.id(), fields(json!({"act": "disconnect"})), None, None);
+                let _ = c.proto().send(ch, fields(json!({"act": "disconnect"})), None);
             }
             c.detach(self);
         }

@@ -14,7 +14,7 @@ use rt_stream::{Code, Error};
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
 
-use super::framing::{LineSplitter, decode, encode, encode_handle, is_internal};
+use super::framing::{LineSplitter, decode, encode, encode_handle, encode_handle_json, is_internal};
 use super::sock::Sock;
 use crate::events::{DISCONNECT, ERROR, MESSAGE};
 use crate::gate::SpawnGate;
@@ -85,7 +85,11 @@ type InternalHandler = Arc<dyn Fn(InternalMessage) + Send + Sync>;
 struct InternalSink {
     handler: Option<InternalHandler>,
     waiting: VecDeque<InternalMessage>,
+    /// Takes raw internal lines before they are parsed.
+    lines: Option<LineFilter>,
 }
+
+type LineFilter = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
 
 /// A handle to send with a message (Node: `send(message, handle)`).
 #[derive(Debug, Clone)]
@@ -310,6 +314,22 @@ impl Channel {
         }
     }
 
+    /// Looks at internal lines before they are parsed: `filter` gets each
+    /// line that begins as a `NODE_*` message (`{"cmd":"NODE_`) other than
+    /// the handle lines, raw (without its `\n`), on the reader task, in
+    /// order with the messages [`on_internal`](Channel::on_internal)'s
+    /// receiver gets; `true` takes the line (it is neither parsed nor
+    /// handed on), `false` lets it go on as usual. Consulted only while
+    /// that receiver is set and nothing waits for it. rt-cluster's
+    /// primary reads its workers' answers to handed-over connections
+    /// this way, without a JSON value for each. One filter; a second call
+    /// replaces it. (Node has no such hook: its `'internalMessage'`
+    /// listeners get parsed messages.)
+    #[doc(alias = "internalMessage")]
+    pub fn filter_internal_lines(&self, filter: impl Fn(&[u8]) -> bool + Send + Sync + 'static) {
+        lock(&self.inner.internal).lines = Some(Arc::new(filter));
+    }
+
     /// Sends a message with a handle (Node: `send(message, handle)`): the
     /// line `{"cmd":"NODE_HANDLE","type":..,"msg":message}` with the handle's
     /// fd attached (SCM_RIGHTS). Later messages wait until the receiver
@@ -320,13 +340,27 @@ impl Channel {
         message: &T,
         handle: SendHandle,
     ) -> Result<bool, Error> {
-        let (kind, fd, socket) = match handle {
-            SendHandle::Server(s) => ("net.Server", HandleFd::Owned(s.dup_fd()?), None),
-            SendHandle::Socket(s) => ("net.Socket", HandleFd::Owned(s.dup_fd()?), Some(s)),
-            SendHandle::Native(fd) => ("net.Native", HandleFd::Shared(fd), None),
-        };
+        let (kind, fd, socket) = handle_parts(handle)?;
         // The message is serialized once, straight into the line.
         let line = encode_handle(kind, message)?;
+        send_line(&self.inner, line, Some((fd, socket)))
+    }
+
+    /// [`send_handle`](Channel::send_handle) with the message given as its
+    /// JSON text: one JSON value as `JSON.stringify` writes it, for a
+    /// message made once and sent many times with a counter spliced in
+    /// (rt-cluster's `newconn`). It is not parsed; a line break in it
+    /// (which would cut the line in two) is `ERR_INVALID_ARG_VALUE`.
+    #[doc(alias = "send")]
+    pub fn send_handle_json(&self, message_json: &[u8], handle: SendHandle) -> Result<bool, Error> {
+        if memchr::memchr2(b'\n', b'\r', message_json).is_some() {
+            return Err(Error::new(
+                Code::ERR_INVALID_ARG_VALUE,
+                "The message's JSON text must not contain a line break",
+            ));
+        }
+        let (kind, fd, socket) = handle_parts(handle)?;
+        let line = encode_handle_json(kind, message_json);
         send_line(&self.inner, line, Some((fd, socket)))
     }
 
@@ -456,6 +490,17 @@ impl Channel {
         let mut rx = self.inner.closed.subscribe();
         let _ = rx.wait_for(|c| *c).await;
     }
+}
+
+/// A handle's type as Node names it, its fd for the send (a duplicate of a
+/// server's or a socket's; a native handle's own, shared), and the socket
+/// to destroy on ACK.
+fn handle_parts(handle: SendHandle) -> Result<(&'static str, HandleFd, Option<Socket>), Error> {
+    Ok(match handle {
+        SendHandle::Server(s) => ("net.Server", HandleFd::Owned(s.dup_fd()?), None),
+        SendHandle::Socket(s) => ("net.Socket", HandleFd::Owned(s.dup_fd()?), Some(s)),
+        SendHandle::Native(fd) => ("net.Native", HandleFd::Shared(fd), None),
+    })
 }
 
 /// Writes one line now if nothing is queued, else queues it for the writer.
@@ -845,6 +890,18 @@ fn handle_line(inner: &Arc<Shared>, line: &[u8], fds: &mut VecDeque<OwnedFd>) {
         b"{\"cmd\":\"NODE_HANDLE_NACK\"}" => return handle_refused(inner),
         _ => {}
     }
+    if line.starts_with(b"{\"cmd\":\"NODE_") && !line.starts_with(b"{\"cmd\":\"NODE_HANDLE") {
+        let filter = {
+            let sink = lock(&inner.internal);
+            match (&sink.lines, &sink.handler) {
+                (Some(f), Some(_)) if sink.waiting.is_empty() => Some(f.clone()),
+                _ => None,
+            }
+        };
+        if filter.is_some_and(|f| f(line)) {
+            return;
+        }
+    }
     match decode(line) {
         Ok(m) if is_internal(&m) => internal(inner, m, fds),
         Ok(m) => deliver(inner, m),
@@ -890,7 +947,7 @@ fn deliver_with_handle(inner: &Shared, message: Value, handle: ReceivedHandle) {
 
 /// `NODE_*` messages: handles and their answers (the rest are Node's own
 /// business, cluster's, and are dropped).
-fn internal(inner: &Arc<Shared>, message: Value, fds: &mut VecDeque<OwnedFd>) {
+fn internal(inner: &Arc<Shared>, mut message: Value, fds: &mut VecDeque<OwnedFd>) {
     match message.get("cmd").and_then(Value::as_str) {
         Some("NODE_HANDLE") => {
             let Some(fd) = fds.pop_front() else {
@@ -898,7 +955,7 @@ fn internal(inner: &Arc<Shared>, message: Value, fds: &mut VecDeque<OwnedFd>) {
                 return;
             };
             send_urgent(inner, b"{\"cmd\":\"NODE_HANDLE_ACK\"}\n");
-            let msg = message.get("msg").cloned().unwrap_or(Value::Null);
+            let msg = message.get_mut("msg").map(Value::take).unwrap_or(Value::Null);
             if is_internal(&msg) {
                 let handle_type = message.get("type").and_then(Value::as_str).map(str::to_string);
                 to_internal(

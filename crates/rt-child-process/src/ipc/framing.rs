@@ -34,15 +34,33 @@ pub(crate) fn encode<T: serde::Serialize + ?Sized>(message: &T) -> Result<Vec<u8
 /// A message with a handle as its `NODE_HANDLE` line, the bytes Node
 /// writes (`{"cmd":"NODE_HANDLE","type":<kind>,"msg":<message>}`, keys in
 /// that order): the message is serialized once, in place.
-pub(crate) fn encode_handle<T: serde::Serialize + ?Sized>(kind: &str, message: &T) -> Result<Vec<u8>, Error> {
-    const HEAD: &[u8] = b"{\"cmd\":\"NODE_HANDLE\",\"type\":";
-    let mut line = Vec::with_capacity(128);
-    line.extend_from_slice(HEAD);
-    serde_json::to_writer(&mut line, kind).map_err(not_serializable)?;
-    line.extend_from_slice(b",\"msg\":");
+pub(crate) fn encode_handle<T: serde::Serialize + ?Sized>(
+    kind: &'static str,
+    message: &T,
+) -> Result<Vec<u8>, Error> {
+    let mut line = handle_head(kind, 64);
     serde_json::to_writer(&mut line, message).map_err(not_serializable)?;
     line.extend_from_slice(b"}\n");
     Ok(line)
+}
+
+/// [`encode_handle`] for a message given as its JSON text.
+pub(crate) fn encode_handle_json(kind: &'static str, message_json: &[u8]) -> Vec<u8> {
+    let mut line = handle_head(kind, message_json.len() + 2);
+    line.extend_from_slice(message_json);
+    line.extend_from_slice(b"}\n");
+    line
+}
+
+/// `{"cmd":"NODE_HANDLE","type":"<kind>","msg":` (`kind` is one of the
+/// handle types, nothing to escape), with room for `more` bytes.
+fn handle_head(kind: &'static str, more: usize) -> Vec<u8> {
+    const HEAD: &[u8] = b"{\"cmd\":\"NODE_HANDLE\",\"type\":\"";
+    let mut line = Vec::with_capacity(HEAD.len() + kind.len() + 9 + more);
+    line.extend_from_slice(HEAD);
+    line.extend_from_slice(kind.as_bytes());
+    line.extend_from_slice(b"\",\"msg\":");
+    line
 }
 
 /// Splits complete lines off the front of a read buffer.
@@ -127,6 +145,8 @@ mod tests {
         }
         let m = NewConn;
         assert_eq!(encode_handle("net.Native", &m).unwrap(), NODE);
+        let json = br#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"null:0:4:undefined:0","seq":1}"#;
+        assert_eq!(encode_handle_json("net.Native", json), NODE);
         let line = encode_handle("net.Socket", &serde_json::json!({"a": [1, "\n"]})).unwrap();
         assert_eq!(
             line,
