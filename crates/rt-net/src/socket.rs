@@ -16,7 +16,7 @@
 //! - [`tokio_io`]: tokio's `AsyncRead` / `AsyncWrite`.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
@@ -89,6 +89,9 @@ pub(crate) struct Inner {
     bytes_sent: AtomicU64,
     /// Pipes into this socket (for the half-open policy).
     pipes_in: AtomicUsize,
+    /// `State::released`, readable without the lock (set under it, in the
+    /// same step): the sink's fast path checks it.
+    released: AtomicBool,
     /// The idle timer (`set_timeout`): one per socket, re-armed in place,
     /// made by the first `set_timeout` (an idle socket without a timeout
     /// holds none).
@@ -254,7 +257,10 @@ impl Socket {
                     // end it themselves).
                     .allow_half_open(true),
                 Some(io_impl::SocketSource { inner: weak.clone() }),
-                Some(io_impl::SocketSink { inner: weak.clone() }),
+                Some(io_impl::SocketSink {
+                    inner: weak.clone(),
+                    conn: Weak::new(),
+                }),
             );
             stream.set_hooks(SocketHooks { inner: weak.clone() });
             Inner {
@@ -285,6 +291,7 @@ impl Socket {
                 bytes_read: AtomicU64::new(0),
                 bytes_sent: AtomicU64::new(0),
                 pipes_in: AtomicUsize::new(0),
+                released: AtomicBool::new(false),
                 timer: std::sync::OnceLock::new(),
                 changed: Notify::new(),
                 runtime: tokio::runtime::Handle::try_current().ok(),
@@ -513,6 +520,7 @@ impl Socket {
             let mut st = lock(&self.inner.st);
             if !st.released {
                 st.released = true;
+                self.inner.released.store(true, Ordering::Release);
                 st.connecting = false;
                 if let Some(t) = self.inner.timer.get() {
                     t.close();

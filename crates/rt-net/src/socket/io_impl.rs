@@ -49,13 +49,37 @@ impl Source<Buffer> for SocketSource {
 
 pub(crate) struct SocketSink {
     pub(crate) inner: Weak<Inner>,
+    /// The connection the last write went to (a weak handle: the fd still
+    /// closes when the socket lets go of it). While the socket is not let
+    /// go, a write goes there without the socket's state lock.
+    pub(crate) conn: Weak<Conn>,
 }
 
 impl Sink<Buffer> for SocketSink {
     fn write(&mut self, chunk: Buffer) -> WriteOutcome {
-        match self.inner.upgrade() {
-            Some(inner) => Socket { inner }.sink_write(chunk.into()),
-            None => WriteOutcome::Done(Err(destroyed_error("write"))),
+        let Some(inner) = self.inner.upgrade() else {
+            return WriteOutcome::Done(Err(destroyed_error("write")));
+        };
+        let socket = Socket { inner };
+        if !socket.inner.released.load(Ordering::Acquire) {
+            if let Some(conn) = self.conn.upgrade() {
+                return socket.write_to(&conn, chunk.into());
+            }
+        }
+        let bytes: Bytes = chunk.into();
+        if bytes.is_empty() {
+            return WriteOutcome::ok();
+        }
+        match socket.connected_conn() {
+            Ok(conn) => {
+                self.conn = std::sync::Arc::downgrade(&conn);
+                socket.write_to(&conn, bytes)
+            }
+            Err(None) => {
+                let len = bytes.len() as u64;
+                socket.defer_rest(bytes, len)
+            }
+            Err(Some(e)) => WriteOutcome::Done(Err(e)),
         }
     }
 
@@ -227,26 +251,26 @@ impl Socket {
         }
     }
 
-    /// `_write`: straight to the kernel; `Done` when it took everything.
-    fn sink_write(&self, mut bytes: Bytes) -> WriteOutcome {
+    /// The connection to write to: `Err(None)` while it is not up yet (the
+    /// write waits for it), `Err(Some(_))` once the socket let go of it.
+    fn connected_conn(&self) -> Result<std::sync::Arc<Conn>, Option<Error>> {
+        let st = lock(&self.inner.st);
+        if st.released {
+            return Err(Some(destroyed_error("write")));
+        }
+        if !st.connected {
+            return Err(None);
+        }
+        st.conn.clone().ok_or_else(|| Some(destroyed_error("write")))
+    }
+
+    /// `_write` on the connection: straight to the kernel; `Done` when it
+    /// took everything.
+    fn write_to(&self, conn: &Conn, mut bytes: Bytes) -> WriteOutcome {
         let len = bytes.len() as u64;
         if bytes.is_empty() {
             return WriteOutcome::ok();
         }
-        let conn = {
-            let st = lock(&self.inner.st);
-            if st.released {
-                return WriteOutcome::Done(Err(destroyed_error("write")));
-            }
-            if !st.connected {
-                drop(st);
-                return self.defer_rest(bytes, len);
-            }
-            match st.conn.clone() {
-                Some(c) => c,
-                None => return WriteOutcome::Done(Err(destroyed_error("write"))),
-            }
-        };
         loop {
             match conn.try_write(&bytes) {
                 Ok(n) => {
