@@ -18,6 +18,7 @@ use rt_net::transport::{Io, Transport};
 use rt_stream::{Buffer, Error};
 
 use crate::incoming::{BodyState, IncomingMessage, RawHead, SocketInfo};
+use crate::message_timeout::{Hear, Slot};
 use crate::outgoing::{OutValue, has_token};
 use crate::parser::{BodyKind, ChunkEvent, ChunkedDecoder, HpeCode, ParseError, Parsed, parse_request};
 use crate::response::ServerResponse;
@@ -95,7 +96,7 @@ pub(crate) async fn serve(server: Arc<ServerInner>, io: Io) {
         handle: handle.clone(),
     };
     conn.run(t).await;
-    handle.timer().close();
+    handle.close();
     server.unregister(id);
 }
 
@@ -142,229 +143,169 @@ impl Conn {
         // The request before was an upgrade nobody listened to: llhttp
         // stopped there, and a parse error in this message is swallowed.
         let mut after_upgrade = false;
+        let mut line = Line::default();
         loop {
-            // ---- the head ----
-            // Heads are small: a small read buffer while waiting for one (a
-            // 64 KiB buffer freed and taken again per request costs malloc
-            // a consolidation each time), the full size while a body flows.
-            t.set_read_size(HEAD_READ_SIZE);
-            let mut msg_start = if first { Some(self.server.now_ms()) } else { None };
-            let mut idle_since: Option<u64> = None;
-            // The keep-alive timeout passed and a 'timeout' listener heard
-            // it: the connection stays, with no deadline, until bytes come.
-            let mut keep_alive_heard = false;
-            let head = loop {
-                if !t.data().is_empty() {
-                    if msg_start.is_none() {
-                        msg_start = Some(self.server.now_ms());
-                    }
-                    match parse_request(t.data(), opts.max_header_size) {
-                        Ok(Parsed::Complete(h)) => break h,
-                        Ok(Parsed::Partial) => {}
-                        Err(_) if after_upgrade => return self.ignore_until_end(t).await,
-                        Err(e) => return self.client_error(t, Fault::Parse(e), false).await,
-                    }
-                }
-                let idle = msg_start.is_none();
-                let idle_state = match (idle, first || kat_ms == 0) {
-                    (false, _) => 0,
-                    (true, true) => 1,
-                    (true, false) => IDLE_KEEP_ALIVE,
-                };
-                self.shared.idle.store(idle_state, Ordering::Release);
-                let order = self.order();
-                if order == ORDER_CLOSE_NOW || (order == ORDER_CLOSE_IDLE && idle) {
-                    return;
-                }
-                let deadline = match msg_start {
-                    None if keep_alive_heard => None,
-                    None => {
-                        let since = *idle_since.get_or_insert_with(|| self.server.now_ms());
-                        after(since, opts.keep_alive_timeout).map(|d| d + KEEP_ALIVE_BUFFER_MS)
-                    }
-                    Some(s) => min_deadline(after(s, opts.headers_timeout), after(s, opts.request_timeout)),
-                };
-                self.shared.set_deadline(deadline);
-                tokio::select! {
-                    // Bytes already there are read without registering a
-                    // waiter for the server's kick (a pending kick is still
-                    // seen: the loop comes back here until a head is whole).
-                    biased;
-                    r = read_some(&mut t) => match r {
-                        Ok(0) | Err(_) => {
-                            if t.data().iter().any(|&b| b != b'\r' && b != b'\n') {
-                                return self.client_error(t, Fault::EofState, false).await;
+            let (req, res, mut fut, body_kind, body_error, keep_alive, msg_start) =
+                if let Some(q) = line.0.pop_front() {
+                    // A pipelined request dispatched while the response before
+                    // it was open: its turn to be written.
+                    after_upgrade = false;
+                    (
+                        q.req,
+                        q.res,
+                        q.fut,
+                        BodyKind::None,
+                        None,
+                        q.keep_alive,
+                        self.server.now_ms(),
+                    )
+                } else {
+                    // ---- the head ----
+                    // Heads are small: a small read buffer while waiting for one (a
+                    // 64 KiB buffer freed and taken again per request costs malloc
+                    // a consolidation each time), the full size while a body flows.
+                    t.set_read_size(HEAD_READ_SIZE);
+                    let mut msg_start = if first { Some(self.server.now_ms()) } else { None };
+                    let mut idle_since: Option<u64> = None;
+                    // The keep-alive timeout passed and a 'timeout' listener heard
+                    // it: the connection stays, with no deadline, until bytes come.
+                    let mut keep_alive_heard = false;
+                    let head = loop {
+                        if !t.data().is_empty() {
+                            if msg_start.is_none() {
+                                msg_start = Some(self.server.now_ms());
                             }
+                            match parse_request(t.data(), opts.max_header_size) {
+                                Ok(Parsed::Complete(h)) => break h,
+                                Ok(Parsed::Partial) => {}
+                                Err(_) if after_upgrade => return self.ignore_until_end(t).await,
+                                Err(e) => return self.client_error(t, Fault::Parse(e), false).await,
+                            }
+                        }
+                        let idle = msg_start.is_none();
+                        let idle_state = match (idle, first || kat_ms == 0) {
+                            (false, _) => 0,
+                            (true, true) => 1,
+                            (true, false) => IDLE_KEEP_ALIVE,
+                        };
+                        self.shared.idle.store(idle_state, Ordering::Release);
+                        let order = self.order();
+                        if order == ORDER_CLOSE_NOW || (order == ORDER_CLOSE_IDLE && idle) {
                             return;
                         }
-                        Ok(_) => {}
-                    },
-                    _ = self.shared.kick.notified() => {
-                        if self.shared.take_expired() {
-                            if msg_start.is_none() {
-                                // Keep-alive timeout: Node's socketOnTimeout
-                                // (the server's 'timeout' if heard, which
-                                // keeps the connection; else destroyed).
-                                let em = self.server.emitter();
-                                if em.listener_count(&TIMEOUT) == 0 {
+                        let deadline = match msg_start {
+                            None if keep_alive_heard => None,
+                            None => {
+                                let since = *idle_since.get_or_insert_with(|| self.server.now_ms());
+                                after(since, opts.keep_alive_timeout).map(|d| d + KEEP_ALIVE_BUFFER_MS)
+                            }
+                            Some(s) => {
+                                min_deadline(after(s, opts.headers_timeout), after(s, opts.request_timeout))
+                            }
+                        };
+                        self.shared.set_deadline(deadline);
+                        tokio::select! {
+                            // Bytes already there are read without registering a
+                            // waiter for the server's kick (a pending kick is still
+                            // seen: the loop comes back here until a head is whole).
+                            biased;
+                            r = read_some(&mut t) => match r {
+                                Ok(0) | Err(_) => {
+                                    if t.data().iter().any(|&b| b != b'\r' && b != b'\n') {
+                                        return self.client_error(t, Fault::EofState, false).await;
+                                    }
                                     return;
                                 }
-                                keep_alive_heard = true;
-                                em.emit(&TIMEOUT, self.handle.clone());
-                            } else {
-                                return self.client_error(t, Fault::Timeout, false).await;
+                                Ok(_) => {}
+                            },
+                            _ = self.shared.kick.notified() => {
+                                if self.shared.take_expired() {
+                                    if msg_start.is_none() {
+                                        // Keep-alive timeout: Node's socketOnTimeout
+                                        // (the server's 'timeout' if heard, which
+                                        // keeps the connection; else destroyed).
+                                        let em = self.server.emitter();
+                                        if em.listener_count(&TIMEOUT) == 0 {
+                                            return;
+                                        }
+                                        keep_alive_heard = true;
+                                        em.emit(&TIMEOUT, self.handle.clone());
+                                    } else {
+                                        return self.client_error(t, Fault::Timeout, false).await;
+                                    }
+                                }
                             }
                         }
+                    };
+                    self.shared.idle.store(0, Ordering::Release);
+                    self.shared.set_deadline(None);
+                    self.shared.take_expired();
+                    let msg_start = msg_start.unwrap_or_else(|| self.server.now_ms());
+                    // Node's resetSocketTimeout: a request after a wait under the
+                    // keep-alive timeout sets the socket's timeout back to
+                    // `server.timeout`.
+                    if !first && kat_ms > 0 {
+                        let st = self.server.timeout();
+                        if !st.is_zero() || self.handle.timer().is_armed() {
+                            self.handle.set_timeout(st);
+                        }
                     }
-                }
-            };
-            self.shared.idle.store(0, Ordering::Release);
-            self.shared.set_deadline(None);
-            self.shared.take_expired();
-            let msg_start = msg_start.unwrap_or_else(|| self.server.now_ms());
-            // Node's resetSocketTimeout: a request after a wait under the
-            // keep-alive timeout sets the socket's timeout back to
-            // `server.timeout`.
-            if !first && kat_ms > 0 {
-                let st = self.server.timeout();
-                if !st.is_zero() || self.handle.timer().is_armed() {
-                    self.handle.set_timeout(st);
-                }
-            }
 
-            // ---- the request ----
-            // An invalid Transfer-Encoding is found after the head is
-            // complete (llhttp's after_headers_complete): the request is
-            // emitted first, then the parse error ends the connection.
-            let (body_kind, body_error) = match head.body() {
-                Ok(k) => (k, None),
-                Err(e) => (BodyKind::Chunked, Some(e)),
-            };
-            let version = head.version;
-            let method = head.method;
-            let keep_alive = head.should_keep_alive();
-            // The head stays as the bytes received (split off the read
-            // buffer, no copy); strings are built only if the handler asks.
-            let mh = RawHead {
-                buf: t.buffer().split_to(head.len).freeze(),
-                method,
-                url: head.url,
-                version,
-                headers: head.fields.headers,
-                join_duplicate_headers: opts.join_duplicate_headers,
-                headers_limit: (opts.max_headers_count > 0).then_some(opts.max_headers_count),
-            };
+                    // ---- the request ----
+                    // An invalid Transfer-Encoding is found after the head is
+                    // complete (llhttp's after_headers_complete): the request is
+                    // emitted first, then the parse error ends the connection.
+                    let (body_kind, body_error) = match head.body() {
+                        Ok(k) => (k, None),
+                        Err(e) => (BodyKind::Chunked, Some(e)),
+                    };
+                    let version = head.version;
+                    let method = head.method;
+                    let keep_alive = head.should_keep_alive();
+                    // The head stays as the bytes received (split off the read
+                    // buffer, no copy); strings are built only if the handler asks.
+                    let mh = RawHead {
+                        buf: t.buffer().split_to(head.len).freeze(),
+                        method,
+                        url: head.url,
+                        version,
+                        headers: head.fields.headers,
+                        join_duplicate_headers: opts.join_duplicate_headers,
+                        headers_limit: (opts.max_headers_count > 0).then_some(opts.max_headers_count),
+                    };
 
-            if body_kind == BodyKind::Upgrade {
-                let connect = method == "CONNECT";
-                let ev = if connect { &CONNECT } else { &UPGRADE };
-                if self.server.emitter().listener_count(ev) > 0 {
-                    let rest = Buffer::from(t.buffer().split());
-                    let req = IncomingMessage::from_raw(mh, BodyState::Empty, self.info);
-                    let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
-                    keep_alive_until_closed(&socket);
-                    self.server.emitter().emit(
-                        ev,
-                        Upgrade {
-                            req,
-                            socket,
-                            head: rest,
-                        },
-                    );
-                    return;
-                }
-                if connect {
-                    return; // no 'connect' listener: destroyed
-                }
-                // No 'upgrade' listener: a normal request (Node v20's
-                // parserOnIncoming), but the parser stopped at the upgrade:
-                // the rest of the read that completed the head is dropped
-                // (later reads are parsed as HTTP again).
-                t.buffer().clear();
-            }
-            after_upgrade = body_kind == BodyKind::Upgrade;
-
-            let is_11 = version == (1, 1);
-            let facts = mh.facts();
-            let host_missing = is_11 && opts.require_host_header && !facts.host;
-            let max_req = opts.max_requests_per_socket;
-            let mut dropped = false;
-            let mut reached = false;
-            if is_11 && !host_missing && max_req > 0 {
-                requests += 1;
-                reached = max_req <= requests;
-                dropped = max_req < requests;
-            }
-            let expect = if is_11 { facts.expect } else { None };
-            let expect_continue =
-                !host_missing && !dropped && expect.as_deref().is_some_and(|e| has_token(e, "100-continue"));
-            let te = facts.te;
-            let core = ResponseCore::new(
-                RequestFacts {
-                    method,
-                    version,
-                    te: te.as_deref(),
-                    keep_alive,
-                    expect_continue,
-                },
-                kat_ms,
-                max_req,
-            );
-            let body_state = match body_kind {
-                BodyKind::Length(_) | BodyKind::Chunked => BodyState::Streaming,
-                BodyKind::None | BodyKind::Upgrade => BodyState::Empty,
-            };
-            let req = IncomingMessage::from_raw(mh, body_state, self.info);
-            let mut core = core;
-            // The connection's output buffer (with its capacity) goes to the
-            // response and comes back with the bytes: no allocation per response.
-            core.out.swap_output(&mut out);
-            let res = ServerResponse::new(core);
-            if reached {
-                res.set_max_requests_reached();
-            }
-            let mut fut = None;
-            if host_missing {
-                let _ = res.write_head_with(
-                    400,
-                    None,
-                    Some(vec![("Connection".to_string(), OutValue::from("close"))]),
-                );
-                let _ = res.end();
-            } else if dropped {
-                self.server.emitter().emit(&DROP_REQUEST, req.clone());
-                let _ = res.write_head(503);
-                let _ = res.end();
-            } else if let Some(expect) = expect {
-                if expect_continue {
-                    if self.server.emitter().listener_count(&CHECK_CONTINUE) > 0 {
-                        self.server.emitter().emit(
-                            &CHECK_CONTINUE,
-                            Exchange {
-                                req: req.clone(),
-                                res: res.clone(),
-                            },
-                        );
-                    } else {
-                        res.write_continue();
-                        fut = self.dispatch(&req, &res);
+                    if body_kind == BodyKind::Upgrade {
+                        let connect = method == "CONNECT";
+                        let ev = if connect { &CONNECT } else { &UPGRADE };
+                        if self.server.emitter().listener_count(ev) > 0 {
+                            let rest = Buffer::from(t.buffer().split());
+                            let req = IncomingMessage::from_raw(mh, BodyState::Empty, self.info, None);
+                            let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
+                            keep_alive_until_closed(&socket);
+                            self.server.emitter().emit(
+                                ev,
+                                Upgrade {
+                                    req,
+                                    socket,
+                                    head: rest,
+                                },
+                            );
+                            return;
+                        }
+                        if connect {
+                            return; // no 'connect' listener: destroyed
+                        }
+                        // No 'upgrade' listener: a normal request (Node v20's
+                        // parserOnIncoming), but the parser stopped at the upgrade:
+                        // the rest of the read that completed the head is dropped
+                        // (later reads are parsed as HTTP again).
+                        t.buffer().clear();
                     }
-                } else if self.server.emitter().listener_count(&CHECK_EXPECTATION) > 0 {
-                    let _ = expect;
-                    self.server.emitter().emit(
-                        &CHECK_EXPECTATION,
-                        Exchange {
-                            req: req.clone(),
-                            res: res.clone(),
-                        },
-                    );
-                } else {
-                    let _ = res.write_head(417);
-                    let _ = res.end();
-                }
-            } else {
-                fut = self.dispatch(&req, &res);
-            }
+                    after_upgrade = body_kind == BodyKind::Upgrade;
+
+                    let (req, res, fut) = self.begin(mh, body_kind, keep_alive, &mut requests, &mut out);
+                    (req, res, fut, body_kind, body_error, keep_alive, msg_start)
+                };
 
             // ---- the body and the response ----
             let mut body = match body_error {
@@ -390,7 +331,19 @@ impl Conn {
             // it read leaves the buffer at its mark and asks no more until
             // a push: a level check here would stall the body forever.)
             let mut owed = false;
+            // This response and request are recorded for a timeout once
+            // one is set on the connection (a message's `set_timeout` kicks
+            // the connection round this loop).
+            let mut recorded = false;
             let last = loop {
+                if !recorded && self.handle.tracking() {
+                    recorded = true;
+                    // Node's `socket._httpMessage` and `parser.incoming`.
+                    self.handle.record(Slot::Message, Some(Box::new(res.clone())));
+                    if !matches!(body, Body::Done) {
+                        self.handle.record(Slot::Incoming, Some(Box::new(req.clone())));
+                    }
+                }
                 let (finished, last) = res.take_output(&mut out, &mut parts);
                 if peer_gone && !finished && fut.is_none() && out.is_empty() && parts.is_empty() {
                     // The peer hung up and the handler is done without
@@ -431,11 +384,16 @@ impl Conn {
                 }
                 let body_done = matches!(body, Body::Done);
                 if !finished && !looked_ahead && body_done {
-                    // Node parses everything it read at once: a later
-                    // message's error ends the connection before this
-                    // response is written.
+                    // Node parses everything it read at once: the pipelined
+                    // requests already read are dispatched now (their
+                    // responses wait in line), and a later message's error
+                    // ends the connection before this response is written.
                     looked_ahead = true;
-                    if let Some(e) = look_ahead(t.data(), keep_alive, opts.max_header_size) {
+                    let mut ka = line.0.back().map_or(keep_alive, |q| q.keep_alive);
+                    if !after_upgrade {
+                        ka = self.dispatch_ahead(&mut t, &mut line, ka, &mut requests);
+                    }
+                    if let Some(e) = look_ahead(t.data(), ka, opts.max_header_size) {
                         res.detach();
                         spawn_rest(fut);
                         return self.client_error(t, Fault::Parse(e), wrote).await;
@@ -478,6 +436,7 @@ impl Conn {
                 }
                 tokio::select! {
                     _ = run_handler(&mut fut) => fut = None,
+                    _ = line.run_handlers(), if line.running() => {}
                     _ = res.inner.wake.notified() => {}
                     r = read_some(&mut t), if reading || watching => {
                         if body_done {
@@ -515,12 +474,166 @@ impl Conn {
             };
             spawn_rest(fut);
             res.done();
+            if recorded {
+                self.handle.record(Slot::Message, None);
+            }
             if last {
                 let _ = t.shutdown_write();
                 return;
             }
             first = false;
         }
+    }
+
+    /// Dispatches the complete pipelined requests in the read buffer behind
+    /// the open response, as Node's parser does, up to [`MAX_QUEUED`]
+    /// waiting; stops at a request with a body or an upgrade (those wait
+    /// until the responses before them are done), at a request that closes
+    /// the connection, and at anything not a complete head. Returns whether
+    /// the last request seen keeps the connection alive.
+    fn dispatch_ahead(
+        &self,
+        t: &mut Transport,
+        line: &mut Line,
+        mut keep_alive: bool,
+        requests: &mut u64,
+    ) -> bool {
+        let opts = &self.server.options;
+        while keep_alive && line.0.len() < MAX_QUEUED {
+            let Ok(Parsed::Complete(head)) = parse_request(t.data(), opts.max_header_size) else {
+                break;
+            };
+            if !matches!(head.body(), Ok(BodyKind::None)) {
+                break;
+            }
+            keep_alive = head.should_keep_alive();
+            let mh = RawHead {
+                buf: t.buffer().split_to(head.len).freeze(),
+                method: head.method,
+                url: head.url,
+                version: head.version,
+                headers: head.fields.headers,
+                join_duplicate_headers: opts.join_duplicate_headers,
+                headers_limit: (opts.max_headers_count > 0).then_some(opts.max_headers_count),
+            };
+            let mut out = Vec::new();
+            let (req, res, fut) = self.begin(mh, BodyKind::None, keep_alive, requests, &mut out);
+            line.0.push_back(Queued {
+                req,
+                res,
+                fut,
+                keep_alive,
+            });
+        }
+        keep_alive
+    }
+
+    /// Node's `parserOnIncoming` for one request head: counts it against
+    /// max_requests_per_socket and answers what Node answers itself (a
+    /// missing Host, a dropped request, an Expect), else dispatches it.
+    fn begin(
+        &self,
+        mh: RawHead,
+        body_kind: BodyKind,
+        keep_alive: bool,
+        requests: &mut u64,
+        out: &mut Vec<u8>,
+    ) -> (IncomingMessage, ServerResponse, Option<BoxFuture>) {
+        let opts = &self.server.options;
+        let kat_ms = opts.keep_alive_timeout.as_millis() as u64;
+        let version = mh.version;
+        let method = mh.method;
+
+        let is_11 = version == (1, 1);
+        let facts = mh.facts();
+        let host_missing = is_11 && opts.require_host_header && !facts.host;
+        let max_req = opts.max_requests_per_socket;
+        let mut dropped = false;
+        let mut reached = false;
+        if is_11 && !host_missing && max_req > 0 {
+            *requests += 1;
+            reached = max_req <= *requests;
+            dropped = max_req < *requests;
+        }
+        let expect = if is_11 { facts.expect } else { None };
+        let expect_continue =
+            !host_missing && !dropped && expect.as_deref().is_some_and(|e| has_token(e, "100-continue"));
+        let te = facts.te;
+        let core = ResponseCore::new(
+            RequestFacts {
+                method,
+                version,
+                te: te.as_deref(),
+                keep_alive,
+                expect_continue,
+            },
+            kat_ms,
+            max_req,
+        );
+        let body_state = match body_kind {
+            BodyKind::Length(_) | BodyKind::Chunked => BodyState::Streaming,
+            BodyKind::None | BodyKind::Upgrade => BodyState::Empty,
+        };
+        let req = IncomingMessage::from_raw(mh, body_state, self.info, Some(self.handle.link()));
+        if self.handle.tracking() {
+            // Node's `parser.incoming`, for a timeout while it is received.
+            let receiving = body_state == BodyState::Streaming;
+            self.handle.record(
+                Slot::Incoming,
+                receiving.then(|| Box::new(req.clone()) as Box<dyn Hear>),
+            );
+        }
+        let mut core = core;
+        // The connection's output buffer (with its capacity) goes to the
+        // response and comes back with the bytes: no allocation per response.
+        core.out.swap_output(out);
+        let res = ServerResponse::new(core, Some(self.handle.link()));
+        if reached {
+            res.set_max_requests_reached();
+        }
+        let mut fut = None;
+        if host_missing {
+            let _ = res.write_head_with(
+                400,
+                None,
+                Some(vec![("Connection".to_string(), OutValue::from("close"))]),
+            );
+            let _ = res.end();
+        } else if dropped {
+            self.server.emitter().emit(&DROP_REQUEST, req.clone());
+            let _ = res.write_head(503);
+            let _ = res.end();
+        } else if let Some(expect) = expect {
+            if expect_continue {
+                if self.server.emitter().listener_count(&CHECK_CONTINUE) > 0 {
+                    self.server.emitter().emit(
+                        &CHECK_CONTINUE,
+                        Exchange {
+                            req: req.clone(),
+                            res: res.clone(),
+                        },
+                    );
+                } else {
+                    res.write_continue();
+                    fut = self.dispatch(&req, &res);
+                }
+            } else if self.server.emitter().listener_count(&CHECK_EXPECTATION) > 0 {
+                let _ = expect;
+                self.server.emitter().emit(
+                    &CHECK_EXPECTATION,
+                    Exchange {
+                        req: req.clone(),
+                        res: res.clone(),
+                    },
+                );
+            } else {
+                let _ = res.write_head(417);
+                let _ = res.end();
+            }
+        } else {
+            fut = self.dispatch(&req, &res);
+        }
+        (req, res, fut)
     }
 
     fn dispatch(&self, req: &IncomingMessage, res: &ServerResponse) -> Option<BoxFuture> {
@@ -636,6 +749,61 @@ fn look_ahead(mut buf: &[u8], mut keep_alive: bool, max_header_size: usize) -> O
                 keep_alive = h.should_keep_alive();
                 buf = &buf[h.len..];
             }
+        }
+    }
+}
+
+/// At most this many pipelined requests are dispatched ahead of their turn
+/// (Node has no count limit: it stops reading when the waiting responses
+/// hold a socket's high-water mark of output).
+const MAX_QUEUED: usize = 128;
+
+/// A pipelined request dispatched while a response before it is open (Node
+/// emits `'request'` for each request as its parser reads it); its response
+/// waits in line (Node's `state.outgoing`), its output kept in the response
+/// until its turn.
+struct Queued {
+    req: IncomingMessage,
+    res: ServerResponse,
+    fut: Option<BoxFuture>,
+    keep_alive: bool,
+}
+
+/// The requests waiting for their turn, in request order. Those still in
+/// line when the connection ends are aborted (Node's `abortIncoming`),
+/// their handlers left to finish on their own.
+#[derive(Default)]
+struct Line(std::collections::VecDeque<Queued>);
+
+impl Line {
+    /// Whether a waiting request's handler is still running.
+    fn running(&self) -> bool {
+        self.0.iter().any(|q| q.fut.is_some())
+    }
+
+    /// Runs the waiting requests' handlers (never resolves; a handler that
+    /// finishes is dropped).
+    async fn run_handlers(&mut self) {
+        std::future::poll_fn(|cx| {
+            for q in &mut self.0 {
+                if let Some(f) = q.fut.as_mut() {
+                    if f.as_mut().poll(cx).is_ready() {
+                        q.fut = None;
+                    }
+                }
+            }
+            std::task::Poll::<()>::Pending
+        })
+        .await
+    }
+}
+
+impl Drop for Line {
+    fn drop(&mut self) {
+        for q in self.0.drain(..) {
+            q.req.abort();
+            q.res.detach();
+            spawn_rest(q.fut);
         }
     }
 }

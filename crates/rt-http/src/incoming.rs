@@ -35,12 +35,15 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use rt_events::Event;
 use rt_stream::{Buffer, Error, Pusher, Readable, ReadableOptions, Source, StreamBase, StreamCore, Void};
 use tokio::sync::Notify;
 
 use crate::headers::Headers;
+use crate::message_timeout::{ConnTimeout, Hear, MESSAGE_TIMEOUT, Slot};
 use crate::parser::RawHeader;
 
 /// `'aborted'`: the peer closed the connection before the message was
@@ -190,6 +193,9 @@ pub struct IncomingMessage {
 struct Inner {
     head: Head,
     socket: SocketInfo,
+    /// The server connection a request arrived on (none for a client's
+    /// response): what `set_timeout` sets.
+    conn: Option<Arc<dyn ConnTimeout>>,
     headers: OnceLock<Headers>,
     /// Built on first use (a message whose body nobody touches never has one).
     core: OnceLock<Arc<StreamCore<Buffer, Void>>>,
@@ -241,6 +247,21 @@ impl StreamBase for IncomingMessage {
 }
 
 impl rt_stream::ReadableSide for IncomingMessage {}
+
+/// The connection's timer fired while this request was the one being
+/// received: `'timeout'` to its listeners unless it is complete.
+impl Hear for IncomingMessage {
+    fn hear(&self) -> bool {
+        if self.complete()
+            || self.inner.core.get().is_none()
+            || rt_events::Emitter::listener_count(self, &MESSAGE_TIMEOUT) == 0
+        {
+            return false;
+        }
+        rt_events::Emitter::emit(self, &MESSAGE_TIMEOUT, ());
+        true
+    }
+}
 rt_stream::impl_emitter!(IncomingMessage);
 
 impl std::fmt::Debug for IncomingMessage {
@@ -267,12 +288,17 @@ impl IncomingMessage {
     /// A message with this head, arriving on a connection with `socket`'s
     /// addresses; see the module docs for how the connection feeds it.
     pub fn new(head: MessageHead, body: BodyState, socket: SocketInfo) -> IncomingMessage {
-        IncomingMessage::with_head(Head::Owned(head), body, socket)
+        IncomingMessage::with_head(Head::Owned(head), body, socket, None)
     }
 
     /// A request built from the head's received bytes (the server's path):
     /// no string is built until asked for.
-    pub(crate) fn from_raw(raw: RawHead, body: BodyState, socket: SocketInfo) -> IncomingMessage {
+    pub(crate) fn from_raw(
+        raw: RawHead,
+        body: BodyState,
+        socket: SocketInfo,
+        conn: Option<Arc<dyn ConnTimeout>>,
+    ) -> IncomingMessage {
         IncomingMessage::with_head(
             Head::Raw {
                 raw,
@@ -281,14 +307,21 @@ impl IncomingMessage {
             },
             body,
             socket,
+            conn,
         )
     }
 
-    fn with_head(head: Head, body: BodyState, socket: SocketInfo) -> IncomingMessage {
+    fn with_head(
+        head: Head,
+        body: BodyState,
+        socket: SocketInfo,
+        conn: Option<Arc<dyn ConnTimeout>>,
+    ) -> IncomingMessage {
         IncomingMessage {
             inner: Arc::new(Inner {
                 head,
                 socket,
+                conn,
                 headers: OnceLock::new(),
                 core: OnceLock::new(),
                 body,
@@ -489,6 +522,21 @@ impl IncomingMessage {
         }
     }
 
+    /// `message.setTimeout(ms)` on a request a server received: the
+    /// connection's idle timeout (as `socket.setTimeout(ms)`), and while
+    /// this request is still being received a timeout is reported to its
+    /// [`MESSAGE_TIMEOUT`] listeners first (then the response's,
+    /// then the server's; the connection is destroyed when nobody listens).
+    /// Zero turns the timeout off. On a client's response it does nothing
+    /// (use [`ClientRequest::set_timeout`](crate::ClientRequest::set_timeout)).
+    #[doc(alias = "setTimeout")]
+    pub fn set_timeout(&self, timeout: Duration) -> &Self {
+        if let Some(c) = &self.inner.conn {
+            c.set_timeout_for(timeout, Slot::Incoming, Box::new(self.clone()));
+        }
+        self
+    }
+
     /// Connection side: resolves when the consumer asks for more data after
     /// a `push` returned `false` (or at once if it already did).
     pub async fn demand(&self) {
@@ -596,7 +644,7 @@ mod tests {
             assert!(facts.host);
             assert_eq!(facts.te.as_deref(), Some("trailers"));
             assert_eq!(facts.expect.as_deref(), Some("100-continue"));
-            let a = IncomingMessage::from_raw(raw, BodyState::Empty, SocketInfo::default());
+            let a = IncomingMessage::from_raw(raw, BodyState::Empty, SocketInfo::default(), None);
             let b = IncomingMessage::new(owned, BodyState::Empty, SocketInfo::default());
             assert_eq!(a.method(), "PUT");
             assert_eq!(a.url(), "/a%C3?x=1");

@@ -44,6 +44,7 @@ mod connection;
 mod date;
 pub mod headers;
 pub mod incoming;
+mod message_timeout;
 pub mod outgoing;
 pub mod parser;
 pub mod request_core;
@@ -61,6 +62,7 @@ pub use client::{
 };
 pub use headers::{HeaderValue, Headers};
 pub use incoming::{BodyState, IncomingMessage, MessageHead, SocketInfo};
+pub use message_timeout::MESSAGE_TIMEOUT;
 pub use outgoing::{Message, OutValue, Outgoing};
 pub use request_core::{RequestCore, RequestHeadOptions, RequestHeaders};
 pub use response::ServerResponse;

@@ -15,6 +15,7 @@ use rt_stream::{
 };
 use tokio::sync::Notify;
 
+use crate::message_timeout::{ConnTimeout, Hear, MESSAGE_TIMEOUT, Slot};
 use crate::outgoing::{Message, OutValue};
 use crate::response_core::ResponseCore;
 
@@ -40,6 +41,8 @@ pub(crate) struct ResInner {
     drained: Notify,
     /// The connection went away: writes are dropped.
     detached: AtomicBool,
+    /// The connection: what `set_timeout` sets.
+    conn: Option<Arc<dyn ConnTimeout>>,
 }
 
 struct ResState {
@@ -82,6 +85,20 @@ impl StreamBase for ServerResponse {
 }
 
 impl WritableSide for ServerResponse {}
+
+/// The connection's timer fired while this response was the one being
+/// sent: `'timeout'` to its listeners.
+impl Hear for ServerResponse {
+    fn hear(&self) -> bool {
+        if self.inner.stream.get().is_none()
+            || rt_events::Emitter::listener_count(self, &MESSAGE_TIMEOUT) == 0
+        {
+            return false;
+        }
+        rt_events::Emitter::emit(self, &MESSAGE_TIMEOUT, ());
+        true
+    }
+}
 rt_stream::impl_emitter!(ServerResponse);
 
 impl std::fmt::Debug for ServerResponse {
@@ -96,7 +113,7 @@ impl std::fmt::Debug for ServerResponse {
 impl ServerResponse {
     rt_stream::stream_methods!();
 
-    pub(crate) fn new(core: ResponseCore) -> ServerResponse {
+    pub(crate) fn new(core: ResponseCore, conn: Option<Arc<dyn ConnTimeout>>) -> ServerResponse {
         ServerResponse {
             inner: Arc::new(ResInner {
                 state: Mutex::new(ResState {
@@ -107,6 +124,7 @@ impl ServerResponse {
                 wake: Notify::new(),
                 drained: Notify::new(),
                 detached: AtomicBool::new(false),
+                conn,
             }),
         }
     }
@@ -283,6 +301,19 @@ impl ServerResponse {
             return WritableSide::end(self);
         }
         self.end_direct(chunk.as_ref())
+    }
+
+    /// `res.setTimeout(ms)`: the connection's idle timeout (as
+    /// `socket.setTimeout(ms)`); while this response is the one being sent,
+    /// a timeout is reported to its [`MESSAGE_TIMEOUT`] listeners (after
+    /// an incomplete request's, before the server's; the connection is
+    /// destroyed when nobody listens). Zero turns the timeout off.
+    #[doc(alias = "setTimeout")]
+    pub fn set_timeout(&self, timeout: std::time::Duration) -> &Self {
+        if let Some(c) = &self.inner.conn {
+            c.set_timeout_for(timeout, Slot::Message, Box::new(self.clone()));
+        }
+        self
     }
 
     /// Resolves when the connection has sent what was queued (the async
