@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rt_events::{Emitter, EventEmitter};
 use rt_net::transport::Io;
-use rt_net::{ListenOptions, ServerAddress};
+use rt_net::{DropInfo, Family, ListenOptions, ServerAddress};
 use rt_stream::Error;
 
 use crate::incoming::IncomingMessage;
@@ -119,6 +119,26 @@ impl Server {
             let Some(server) = weak.upgrade() else {
                 return Some(io);
             };
+            if !server.admit() {
+                // Node's net `onconnection` past `maxConnections`: the
+                // connection is closed at once and `'drop'` emitted.
+                let info = match (io.local_addr(), io.peer_addr()) {
+                    (Some(l), Some(r)) => Some(DropInfo {
+                        local_address: l.ip().to_string(),
+                        local_port: l.port(),
+                        local_family: Family::of(&l.ip()),
+                        remote_address: r.ip().to_string(),
+                        remote_port: r.port(),
+                        remote_family: Family::of(&r.ip()),
+                    }),
+                    _ => None,
+                };
+                drop(io);
+                if let Some(info) = info {
+                    server.emitter().emit(&rt_net::events::DROP, info);
+                }
+                return None;
+            }
             tokio::spawn(crate::connection::serve(server, io));
             None
         });
@@ -234,6 +254,23 @@ impl Server {
     #[doc(alias = "getConnections")]
     pub fn connections(&self) -> usize {
         self.inner.live.load(Ordering::Acquire)
+    }
+
+    /// `server.maxConnections = max`: connections accepted past `max` open
+    /// ones are closed at once, with rt-net's [`DROP`](rt_net::events::DROP)
+    /// event on this server (Node's `'drop'`); `None` (or 0, as in Node)
+    /// removes the limit. The same setting as the rt-net server's
+    /// [`set_max_connections`](rt_net::Server::set_max_connections), counted
+    /// against this server's [`connections`](Server::connections).
+    #[doc(alias = "maxConnections")]
+    pub fn set_max_connections(&self, max: Option<usize>) {
+        self.inner.net.set_max_connections(max);
+    }
+
+    /// `server.maxConnections` (`None`: no limit).
+    #[doc(alias = "maxConnections")]
+    pub fn max_connections(&self) -> Option<usize> {
+        self.inner.net.max_connections()
     }
 }
 

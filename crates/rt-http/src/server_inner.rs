@@ -166,6 +166,19 @@ impl ServerInner {
         });
     }
 
+    /// Counts an accepted connection (before its task starts, so that a
+    /// burst of accepts cannot pass the limit); `false` when it would pass
+    /// the rt-net server's `max_connections`.
+    pub(crate) fn admit(&self) -> bool {
+        let max = self.net.max_connections().unwrap_or(usize::MAX);
+        self.live
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Registers an admitted connection's task.
     pub(crate) fn register(self: &Arc<Self>) -> (u64, Arc<ConnShared>) {
         self.start_sweeper();
         self.tick_clock();
@@ -177,7 +190,6 @@ impl ServerInner {
             deadline: AtomicU64::new(0),
             expired: AtomicBool::new(false),
         });
-        self.live.fetch_add(1, Ordering::AcqRel);
         lock(&self.conns).insert(id, shared.clone());
         (id, shared)
     }
