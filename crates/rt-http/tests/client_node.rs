@@ -826,3 +826,68 @@ fn lookup_and_create_connection_options() {
         );
     });
 }
+
+/// Responses nobody will read (Node: no 'response' listener; rt: the
+/// request dropped without asking for its response) are dumped, so the one
+/// socket of a `maxSockets: 1` agent goes back to the pool and serves the
+/// next request: three unread 256 KiB responses (the first dropped only
+/// after its socket is known), then a read one, through Node's client and
+/// rt's, compared (status, body, `reusedSocket`: false for a queued request
+/// handed the freed socket, the first's socket serving the fourth).
+#[test]
+fn unread_responses_are_dumped_and_the_socket_reused_as_node() {
+    let Some(node) = node_or_skip("unread_responses_are_dumped_and_the_socket_reused_as_node") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    let script = r#"
+const http = require('http');
+const port = Number(require('fs').readFileSync(0, 'utf8'));
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+let first;
+for (let i = 0; i < 3; i++) {
+  const r = http.get({ host: '127.0.0.1', port, path: '/big?n=262144', agent });
+  if (i === 0) r.on('socket', (s) => { first = s; });
+}
+const req = http.get({ host: '127.0.0.1', port, path: '/hello', agent }, (res) => {
+  let body = '';
+  res.on('data', (d) => { body += d; });
+  res.on('end', () => {
+    console.log(JSON.stringify({ status: res.statusCode, body, reused: req.reusedSocket, firstSocket: req.socket === first }));
+    agent.destroy();
+  });
+});
+"#;
+    let out = node.run_script(script, srv.port.to_string().as_bytes());
+    let node_saw: Value = serde_json::from_slice(&out).expect("node printed JSON");
+    let rt_saw = rt().block_on(async {
+        let agent = keep_alive(1, Scheduling::Lifo);
+        let mut first = None;
+        for i in 0..3 {
+            let r = rt_http::get(srv.opts("/big?n=262144").agent(&agent)).expect("request");
+            if i == 0 {
+                rt_tests::wait::wait_until_async(20, "the first request's socket", || r.socket().is_some())
+                    .await;
+                first = r.socket().map(|s| s.id);
+            }
+            drop(r);
+        }
+        let req = rt_http::get(srv.opts("/hello").agent(&agent)).expect("request");
+        let res = response(&req)
+            .await
+            .expect("the response after three unread ones");
+        let body = String::from_utf8(body_of(&res).await).expect("utf8");
+        serde_json::json!({
+            "status": res.status_code(),
+            "body": body,
+            "reused": req.reused_socket(),
+            "firstSocket": req.socket().map(|s| s.id) == first,
+        })
+    });
+    println!("node: {node_saw}; rt: {rt_saw}");
+    assert_eq!(
+        node_saw["firstSocket"], true,
+        "node's fourth request ran on the first's socket"
+    );
+    assert_eq!(rt_saw, node_saw);
+}

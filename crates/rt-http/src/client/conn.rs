@@ -66,7 +66,7 @@ async fn connect(target: &Target) -> Result<Transport, Error> {
 pub(crate) fn spawn(job: Job, link: Option<PoolLink>, keep_alive_ms: Option<u64>) {
     let mut guard = Guard {
         link,
-        req: Some(job.req.clone()),
+        req: Some(job.req.handle()),
     };
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         // No runtime to run the connection on: the request fails (Node has
@@ -144,21 +144,24 @@ async fn run(mut t: Transport, guard: &mut Guard, mut job: Job) {
     let mut reused = false;
     let mut requeue = None;
     loop {
-        guard.req = Some(job.req.clone());
+        guard.req = Some(job.req.handle());
         let served = serve(&mut t, info, &job.req, id, reused).await;
         guard.req = None;
         match served {
             Served::Done { keep, hint } => {
                 let Some(l) = &guard.link else { break };
                 let (tx, new_rx) = mpsc::unbounded_channel::<Job>();
-                let next = match l.agent.release(&l.name, l.id, tx, keep, hint) {
-                    Release::Next(j) => Some(j),
-                    Release::Close => None,
-                    Release::Idle(timeout) => idle(&mut t, rx.insert(new_rx), timeout).await,
+                // Node's `req.reusedSocket` is set only when a request finds
+                // the socket free in the pool (`agent.reuseSocket`); a queued
+                // request handed the socket as it is freed gets `false`.
+                let (next, from_pool) = match l.agent.release(&l.name, l.id, tx, keep, hint) {
+                    Release::Next(j) => (Some(j), false),
+                    Release::Close => (None, false),
+                    Release::Idle(timeout) => (idle(&mut t, rx.insert(new_rx), timeout).await, true),
                 };
                 let Some(next) = next else { break };
                 job = next;
-                reused = true;
+                reused = from_pool;
                 if stale(&mut t) {
                     requeue = Some(job);
                     break;
@@ -528,6 +531,15 @@ async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64
                 req.fail(e);
                 return Served::Close;
             }
+        }
+        if x.paused && req.abandoned() {
+            // Nobody can read this body: dumped (read and dropped), so the
+            // socket goes back to the agent, as Node's `res._dump()`.
+            if let Some(res) = &x.res {
+                res.dump();
+            }
+            x.paused = false;
+            continue;
         }
         if matches!(x.phase, Phase::Done) && req_done {
             let keep = x.res_keep_alive && req.should_keep_alive();

@@ -82,7 +82,7 @@ impl ClientRequest {
             opts.max_header_size.unwrap_or(DEFAULT_MAX_HEADER_SIZE),
         );
         let job = Job {
-            req: req.clone(),
+            req: req.handle(),
             target,
         };
         match agent {

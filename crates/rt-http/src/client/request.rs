@@ -4,7 +4,7 @@
 //! (`'response'`, `'socket'`, `'information'`, `'upgrade'`, `'connect'`,
 //! `'timeout'`).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
@@ -36,9 +36,21 @@ pub(crate) struct Out {
 ///
 /// Cheap to clone: clones are the same request.
 #[doc(alias = "http.ClientRequest")]
-#[derive(Clone)]
 pub struct ClientRequest {
     inner: Arc<Inner>,
+    /// A caller's handle (counted in `Inner::users`), not the connection's.
+    user: bool,
+}
+
+/// A clone is a caller's handle, counted.
+impl Clone for ClientRequest {
+    fn clone(&self) -> ClientRequest {
+        self.inner.users.fetch_add(1, Ordering::AcqRel);
+        ClientRequest {
+            inner: self.inner.clone(),
+            user: true,
+        }
+    }
 }
 
 struct Inner {
@@ -53,6 +65,11 @@ struct Inner {
     /// The idle timeout in ms (0: none).
     timeout_ms: AtomicU64,
     max_header_size: usize,
+    /// The response went to a `'response'` listener or to `response()`.
+    claimed: AtomicBool,
+    /// The caller's handles on the request (the connection's are not
+    /// counted): none left and the response unclaimed, nobody can read it.
+    users: AtomicUsize,
 }
 
 struct State {
@@ -124,6 +141,16 @@ impl Sink<Buffer> for ReqSink {
     }
 }
 
+/// The caller's last handle dropped: the connection looks again at a
+/// response it may be holding unread (see [`ClientRequest::abandoned`]).
+impl Drop for ClientRequest {
+    fn drop(&mut self) {
+        if self.user && self.inner.users.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.inner.poke.notify_one();
+        }
+    }
+}
+
 impl StreamBase for ClientRequest {
     type Read = Void;
     type Write = Buffer;
@@ -185,8 +212,19 @@ impl ClientRequest {
             aborted: AtomicBool::new(false),
             timeout_ms: AtomicU64::new(timeout.map_or(0, |d| d.as_millis().max(1) as u64)),
             max_header_size,
+            claimed: AtomicBool::new(false),
+            users: AtomicUsize::new(1),
         });
-        ClientRequest { inner }
+        ClientRequest { inner, user: true }
+    }
+
+    /// The connection's (or the agent's) handle on the request: not a
+    /// caller's, not counted (see [`abandoned`](Self::abandoned)).
+    pub(crate) fn handle(&self) -> ClientRequest {
+        ClientRequest {
+            inner: self.inner.clone(),
+            user: false,
+        }
     }
 
     // ----- the head -------------------------------------------------------
@@ -375,6 +413,7 @@ impl ClientRequest {
             tokio::pin!(changed);
             changed.as_mut().enable();
             if let Some(r) = lock(&self.inner.st).response.clone() {
+                self.inner.claimed.store(true, Ordering::Release);
                 return Ok(r);
             }
             if let Some(e) = self.errored() {
@@ -441,9 +480,19 @@ impl ClientRequest {
     pub(crate) fn deliver(&self, res: IncomingMessage) {
         lock(&self.inner.st).response = Some(res.clone());
         self.inner.changed.notify_waiters();
-        if self.inner.core.emitter_if_used().is_some() {
+        if self.inner.core.emitter_if_used().is_some() && Emitter::listener_count(self, &RESPONSE) > 0 {
+            self.inner.claimed.store(true, Ordering::Release);
             Emitter::emit(self, &RESPONSE, res);
         }
+    }
+
+    /// Whether nobody can ever read the response: no `'response'` listener
+    /// took it, `response()` never returned it, and the caller holds no
+    /// handle on the request. Node dumps a response nobody listens for
+    /// (`res._dump()`), so that its socket goes back to the agent; rt does
+    /// once the request is dropped unread.
+    pub(crate) fn abandoned(&self) -> bool {
+        !self.inner.claimed.load(Ordering::Acquire) && self.inner.users.load(Ordering::Acquire) == 0
     }
 
     /// The exchange is over (response complete, or the connection gone
