@@ -891,3 +891,82 @@ const req = http.get({ host: '127.0.0.1', port, path: '/hello', agent }, (res) =
     );
     assert_eq!(rt_saw, node_saw);
 }
+
+/// `req.setTimeout(ms)` on a client request, as Node's: `'timeout'` once the
+/// socket is idle that long (the request is not ended by it: the listener
+/// destroys it, and the error is Node's "socket hang up"); a timeout turned
+/// off again (`setTimeout(0)`) before it fires lets a slow response arrive.
+/// Two cases through Node's client and rt's, compared.
+#[test]
+fn set_timeout_on_a_request_as_node() {
+    let Some(node) = node_or_skip("set_timeout_on_a_request_as_node") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    let script = r#"
+const http = require('http');
+const port = Number(require('fs').readFileSync(0, 'utf8'));
+function run(path, ms, off) {
+  return new Promise((resolve) => {
+    const seen = [];
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => { seen.push('response ' + res.statusCode + ' ' + body); });
+    });
+    req.setTimeout(ms);
+    if (off) req.setTimeout(0);
+    req.on('timeout', () => { seen.push('timeout'); req.destroy(); });
+    req.on('error', (e) => seen.push('error ' + e.code + ' ' + e.message));
+    req.on('close', () => { seen.push('close'); resolve(seen); });
+  });
+}
+(async () => {
+  const out = [await run('/never', 50, false), await run('/slow?ms=200&tag=late', 50, true)];
+  console.log(JSON.stringify(out));
+})();
+"#;
+    let out = node.run_script(script, srv.port.to_string().as_bytes());
+    let node_saw: Vec<Vec<String>> = serde_json::from_slice(&out).expect("node printed JSON");
+    let rt_saw: Vec<Vec<String>> = rt().block_on(async {
+        let mut all = Vec::new();
+        for (path, off) in [("/never", false), ("/slow?ms=200&tag=late", true)] {
+            let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+            let req = rt_http::get(srv.opts(path).agent(AgentChoice::None)).expect("request");
+            req.set_timeout(Duration::from_millis(50));
+            if off {
+                req.set_timeout(Duration::ZERO);
+            }
+            let (s, r) = (seen.clone(), req.clone());
+            req.on(&TIMEOUT, move |_: &()| {
+                s.lock().unwrap().push("timeout".into());
+                r.destroy(None);
+            });
+            let s = seen.clone();
+            req.on(&rt_stream::events::ERROR, move |e: &Error| {
+                s.lock()
+                    .unwrap()
+                    .push(format!("error {} {}", e.code(), e.message()));
+            });
+            if let Ok(res) = req.response().await {
+                let body = String::from_utf8(body_of(&res).await).expect("utf8");
+                seen.lock()
+                    .unwrap()
+                    .push(format!("response {} {body}", res.status_code()));
+            }
+            within(20, "the request to close", rt_stream::closed(&req)).await;
+            seen.lock().unwrap().push("close".into());
+            all.push(seen.lock().unwrap().clone());
+        }
+        all
+    });
+    println!("node: {node_saw:?}; rt: {rt_saw:?}");
+    assert_eq!(node_saw.len(), 2);
+    assert_eq!(
+        node_saw[0].first().map(String::as_str),
+        Some("timeout"),
+        "node timed out on /never"
+    );
+    assert_eq!(rt_saw, node_saw, "events of both cases");
+    println!("client set_timeout: 2 cases compared with node");
+}
