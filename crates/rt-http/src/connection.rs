@@ -219,6 +219,8 @@ impl Conn {
                                 Ok(_) => {}
                             },
                             _ = self.shared.kick.notified() => {
+                                // A message's `set_timeout` kicks: its timer's driver starts.
+                                self.handle.tracking();
                                 if self.shared.take_expired() {
                                     if msg_start.is_none() {
                                         // Keep-alive timeout: Node's socketOnTimeout
@@ -678,6 +680,8 @@ impl Conn {
                 return;
             }
             self.shared.kick.notified().await;
+            // A message's `set_timeout` kicks: its timer's driver starts.
+            self.handle.tracking();
         }
     }
 

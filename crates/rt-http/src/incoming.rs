@@ -43,7 +43,7 @@ use rt_stream::{Buffer, Error, Pusher, Readable, ReadableOptions, Source, Stream
 use tokio::sync::Notify;
 
 use crate::headers::Headers;
-use crate::message_timeout::{ConnTimeout, Hear, MESSAGE_TIMEOUT, Slot};
+use crate::message_timeout::{ConnLink, Hear, MESSAGE_TIMEOUT, Slot};
 use crate::parser::RawHeader;
 
 /// `'aborted'`: the peer closed the connection before the message was
@@ -195,7 +195,7 @@ struct Inner {
     socket: SocketInfo,
     /// The server connection a request arrived on (none for a client's
     /// response): what `set_timeout` sets.
-    conn: Option<Arc<dyn ConnTimeout>>,
+    conn: Option<Arc<ConnLink>>,
     headers: OnceLock<Headers>,
     /// Built on first use (a message whose body nobody touches never has one).
     core: OnceLock<Arc<StreamCore<Buffer, Void>>>,
@@ -297,7 +297,7 @@ impl IncomingMessage {
         raw: RawHead,
         body: BodyState,
         socket: SocketInfo,
-        conn: Option<Arc<dyn ConnTimeout>>,
+        conn: Option<Arc<ConnLink>>,
     ) -> IncomingMessage {
         IncomingMessage::with_head(
             Head::Raw {
@@ -315,7 +315,7 @@ impl IncomingMessage {
         head: Head,
         body: BodyState,
         socket: SocketInfo,
-        conn: Option<Arc<dyn ConnTimeout>>,
+        conn: Option<Arc<ConnLink>>,
     ) -> IncomingMessage {
         IncomingMessage {
             inner: Arc::new(Inner {

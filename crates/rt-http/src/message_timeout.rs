@@ -1,11 +1,17 @@
 //! Per-message timeouts on the server (`req.setTimeout`, `res.setTimeout`):
-//! what a request or response knows of its connection's idle timer, and
-//! how it is told that the timer fired. A leaf: the connection
-//! implements [`ConnTimeout`], the messages implement [`Hear`].
+//! the part of a connection its request and response hold ([`ConnLink`]:
+//! the idle timer and who hears it), and how a message is told that the
+//! timer fired ([`Hear`]). A leaf: the messages and the connection both use
+//! it, neither through the other.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rt_events::Event;
+use rt_net::transport::IdleTimer;
+
+use crate::conn_shared::ConnShared;
 
 /// `'timeout'` on a server's `IncomingMessage` or `ServerResponse`: the
 /// connection was idle for its timeout (set by
@@ -32,8 +38,79 @@ pub(crate) enum Slot {
     Message,
 }
 
-/// The connection, as its messages see it.
-pub(crate) trait ConnTimeout: Send + Sync {
-    /// `socket.setTimeout(timeout)`, with `who` recorded in its slot.
-    fn set_timeout_for(&self, timeout: Duration, slot: Slot, who: Box<dyn Hear>);
+/// Node's `parser.incoming` and `socket._httpMessage`: who hears a
+/// `'timeout'` before the server does.
+#[derive(Default)]
+pub(crate) struct Current {
+    pub(crate) incoming: Option<Box<dyn Hear>>,
+    pub(crate) message: Option<Box<dyn Hear>>,
+}
+
+/// A server connection's idle timer and the messages that hear it, shared
+/// by the connection, its `ServerConnection` handle and its messages.
+pub(crate) struct ConnLink {
+    pub(crate) timer: IdleTimer,
+    pub(crate) shared: Arc<ConnShared>,
+    /// Whether [`ConnLink::current`] is kept up to date: only once a
+    /// timeout was set on the connection (the request path costs nothing
+    /// before).
+    tracking: AtomicBool,
+    current: Mutex<Current>,
+}
+
+impl ConnLink {
+    pub(crate) fn new(timer: IdleTimer, shared: Arc<ConnShared>) -> ConnLink {
+        ConnLink {
+            timer,
+            shared,
+            tracking: AtomicBool::new(false),
+            current: Mutex::new(Current::default()),
+        }
+    }
+
+    pub(crate) fn current(&self) -> MutexGuard<'_, Current> {
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the current request and response must be recorded (a
+    /// timeout was set on this connection).
+    pub(crate) fn tracking(&self) -> bool {
+        self.tracking.load(Ordering::Acquire)
+    }
+
+    /// `socket.setTimeout(timeout)` (zero: off). The connection's task
+    /// starts the timer's driver when it sees `tracking`.
+    pub(crate) fn set_timeout(&self, timeout: Duration) {
+        self.timer.set_timeout(timeout);
+        if !timeout.is_zero() {
+            self.tracking.store(true, Ordering::Release);
+        }
+    }
+
+    /// `who` is now the request being received ([`Slot::Incoming`]) or the
+    /// response being sent ([`Slot::Message`]); `None` empties the slot.
+    pub(crate) fn record(&self, slot: Slot, who: Option<Box<dyn Hear>>) {
+        let mut c = self.current();
+        match slot {
+            Slot::Incoming => c.incoming = who,
+            Slot::Message => c.message = who,
+        }
+    }
+
+    /// A message's own `set_timeout`: the timeout, the message in its
+    /// slot, and a kick so that the connection's task goes round its loop
+    /// (it records its current response and request, and starts the
+    /// timer's driver).
+    pub(crate) fn set_timeout_for(&self, timeout: Duration, slot: Slot, who: Box<dyn Hear>) {
+        self.set_timeout(timeout);
+        self.record(slot, Some(who));
+        self.shared.kick.notify_one();
+    }
+
+    /// The connection ended: what it recorded goes.
+    pub(crate) fn clear(&self) {
+        if self.tracking() {
+            *self.current() = Current::default();
+        }
+    }
 }

@@ -15,7 +15,7 @@ use rt_stream::{
 };
 use tokio::sync::Notify;
 
-use crate::message_timeout::{ConnTimeout, Hear, MESSAGE_TIMEOUT, Slot};
+use crate::message_timeout::{ConnLink, Hear, MESSAGE_TIMEOUT, Slot};
 use crate::outgoing::{Message, OutValue};
 use crate::response_core::ResponseCore;
 
@@ -42,7 +42,7 @@ pub(crate) struct ResInner {
     /// The connection went away: writes are dropped.
     detached: AtomicBool,
     /// The connection: what `set_timeout` sets.
-    conn: Option<Arc<dyn ConnTimeout>>,
+    conn: Option<Arc<ConnLink>>,
 }
 
 struct ResState {
@@ -113,7 +113,7 @@ impl std::fmt::Debug for ServerResponse {
 impl ServerResponse {
     rt_stream::stream_methods!();
 
-    pub(crate) fn new(core: ResponseCore, conn: Option<Arc<dyn ConnTimeout>>) -> ServerResponse {
+    pub(crate) fn new(core: ResponseCore, conn: Option<Arc<ConnLink>>) -> ServerResponse {
         ServerResponse {
             inner: Arc::new(ResInner {
                 state: Mutex::new(ResState {

@@ -5,15 +5,15 @@
 //! Also the idle timer's driver: Node's `socketOnTimeout`.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use rt_events::Event;
 use rt_net::transport::IdleTimer;
 
 use crate::incoming::SocketInfo;
-use crate::message_timeout::{ConnTimeout, Hear, Slot};
+use crate::message_timeout::{ConnLink, Hear, Slot};
 use crate::server_inner::{ConnShared, IDLE_KEEP_ALIVE, ORDER_CLOSE_NOW, ServerInner};
 
 /// `'connection'`: a connection was accepted, before its first byte is
@@ -38,38 +38,10 @@ pub struct ServerConnection {
 
 struct Handle {
     info: SocketInfo,
-    shared: Arc<ConnShared>,
-    timer: IdleTimer,
+    /// The timer, the shared record and who hears a timeout (also held by
+    /// the connection's request and response).
+    link: Arc<ConnLink>,
     server: Weak<ServerInner>,
-    /// Whether [`Handle::current`] is kept up to date: only once a timeout
-    /// was set on the connection (the request path costs nothing before).
-    tracking: AtomicBool,
-    /// Node's `parser.incoming` (the request being received) and
-    /// `socket._httpMessage` (the response being sent): who hears a
-    /// `'timeout'` before the server does.
-    current: Mutex<Current>,
-    self_ref: Weak<Handle>,
-}
-
-#[derive(Default)]
-struct Current {
-    incoming: Option<Box<dyn Hear>>,
-    message: Option<Box<dyn Hear>>,
-}
-
-impl ConnTimeout for Handle {
-    fn set_timeout_for(&self, timeout: Duration, slot: Slot, who: Box<dyn Hear>) {
-        // The caller holds this handle: the upgrade succeeds.
-        let Some(inner) = self.self_ref.upgrade() else {
-            return;
-        };
-        let conn = ServerConnection { inner };
-        conn.set_timeout(timeout);
-        conn.record(slot, Some(who));
-        // Round the connection's loop: it records its current response
-        // and request now that a timeout is set.
-        self.shared.kick.notify_one();
-    }
 }
 
 impl std::fmt::Debug for ServerConnection {
@@ -89,42 +61,36 @@ impl ServerConnection {
         server: Weak<ServerInner>,
     ) -> ServerConnection {
         ServerConnection {
-            inner: Arc::new_cyclic(|self_ref| Handle {
+            inner: Arc::new(Handle {
                 info,
-                shared,
-                timer,
+                link: Arc::new(ConnLink::new(timer, shared)),
                 server,
-                tracking: AtomicBool::new(false),
-                current: Mutex::new(Current::default()),
-                self_ref: self_ref.clone(),
             }),
         }
     }
 
-    fn current(&self) -> std::sync::MutexGuard<'_, Current> {
-        self.inner.current.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Connection side: whether the current request and response must be
-    /// recorded (a timeout was set on this connection).
+    /// recorded (a timeout was set on this connection); the timer's driver
+    /// is started on the first look (a message's `set_timeout` kicks the
+    /// connection's task to look).
     pub(crate) fn tracking(&self) -> bool {
-        self.inner.tracking.load(Ordering::Acquire)
+        let on = self.inner.link.tracking();
+        if on {
+            self.start_timer();
+        }
+        on
     }
 
-    /// Connection side (and a message's own `set_timeout`): `who` is now
-    /// the request being received ([`Slot::Incoming`]) or the response
-    /// being sent ([`Slot::Message`]); `None` empties the slot.
+    /// Connection side: `who` is now the request being received
+    /// ([`Slot::Incoming`]) or the response being sent ([`Slot::Message`]);
+    /// `None` empties the slot.
     pub(crate) fn record(&self, slot: Slot, who: Option<Box<dyn Hear>>) {
-        let mut c = self.current();
-        match slot {
-            Slot::Incoming => c.incoming = who,
-            Slot::Message => c.message = who,
-        }
+        self.inner.link.record(slot, who);
     }
 
     /// What a request or response holds to set its connection's timeout.
-    pub(crate) fn link(&self) -> Arc<dyn ConnTimeout> {
-        self.inner.clone()
+    pub(crate) fn link(&self) -> Arc<ConnLink> {
+        self.inner.link.clone()
     }
 
     /// `socket.remoteAddress` / `remotePort` (none for a Unix socket).
@@ -149,14 +115,18 @@ impl ServerConnection {
     /// `socket.destroy()`: the connection is closed now (a response in
     /// progress is cut off, its request aborted).
     pub fn destroy(&self) {
-        self.inner.shared.order.store(ORDER_CLOSE_NOW, Ordering::Release);
-        self.inner.shared.kick.notify_one();
+        self.inner
+            .link
+            .shared
+            .order
+            .store(ORDER_CLOSE_NOW, Ordering::Release);
+        self.inner.link.shared.kick.notify_one();
     }
 
     /// Whether the connection has ended (or was handed to an `'upgrade'`,
     /// `'connect'` or `'clientError'` listener as a socket).
     pub fn destroyed(&self) -> bool {
-        self.inner.timer.is_closed()
+        self.inner.link.timer.is_closed()
     }
 
     /// `socket.setTimeout(ms)`: [`TIMEOUT`] after the connection has been
@@ -165,31 +135,30 @@ impl ServerConnection {
     /// arrives on a connection idle under its keep-alive timeout.
     #[doc(alias = "setTimeout")]
     pub fn set_timeout(&self, timeout: Duration) {
-        self.inner.timer.set_timeout(timeout);
+        self.inner.link.set_timeout(timeout);
         if !timeout.is_zero() {
-            self.inner.tracking.store(true, Ordering::Release);
             self.start_timer();
         }
     }
 
     /// `socket.timeout`: the idle timeout set last (zero: none).
     pub fn timeout(&self) -> Duration {
-        self.inner.timer.timeout()
+        self.inner.link.timer.timeout()
     }
 
     /// Starts the task that waits for the idle timer (one per connection,
     /// only once a timeout is set): Node's `socketOnTimeout`.
     pub(crate) fn start_timer(&self) {
-        if self.inner.timer.is_closed() || !self.inner.timer.claim_driver() {
+        if self.inner.link.timer.is_closed() || !self.inner.link.timer.claim_driver() {
             return;
         }
         let conn = self.clone();
         tokio::spawn(async move {
-            while conn.inner.timer.expired().await {
+            while conn.inner.link.timer.expired().await {
                 // Idle under the keep-alive timeout: Node has swapped the
                 // socket's timeout for the keep-alive one (the server's
                 // sweeper ends the connection).
-                if conn.inner.shared.idle.load(Ordering::Acquire) == IDLE_KEEP_ALIVE {
+                if conn.inner.link.shared.idle.load(Ordering::Acquire) == IDLE_KEEP_ALIVE {
                     continue;
                 }
                 let Some(server) = conn.inner.server.upgrade() else {
@@ -201,7 +170,7 @@ impl ServerConnection {
                 // (Taken out of the slots while they hear it: a listener
                 // may set a timeout again, which records into them.)
                 let (req, res) = {
-                    let mut c = conn.current();
+                    let mut c = conn.inner.link.current();
                     (c.incoming.take(), c.message.take())
                 };
                 let mut heard = false;
@@ -212,7 +181,7 @@ impl ServerConnection {
                     heard |= res.hear();
                 }
                 {
-                    let mut c = conn.current();
+                    let mut c = conn.inner.link.current();
                     if c.incoming.is_none() {
                         c.incoming = req;
                     }
@@ -233,14 +202,12 @@ impl ServerConnection {
     }
 
     pub(crate) fn timer(&self) -> &IdleTimer {
-        &self.inner.timer
+        &self.inner.link.timer
     }
 
     /// Connection side: the connection ended; what it recorded goes.
     pub(crate) fn close(&self) {
-        self.inner.timer.close();
-        if self.tracking() {
-            *self.current() = Current::default();
-        }
+        self.inner.link.timer.close();
+        self.inner.link.clear();
     }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use rt_events::{Emitter, EventEmitter};
 use tokio::sync::Notify;
 
+pub(crate) use crate::conn_shared::{ConnShared, IDLE_KEEP_ALIVE, ORDER_CLOSE_IDLE, ORDER_CLOSE_NOW};
 use crate::incoming::IncomingMessage;
 use crate::response::ServerResponse;
 use crate::server_options::ServerOptions;
@@ -34,40 +35,6 @@ pub(crate) struct ServerInner {
     /// `server.timeout` in milliseconds (0: none).
     timeout_ms: AtomicU64,
 }
-
-/// What the server knows of one connection task.
-pub(crate) struct ConnShared {
-    /// 0: run; 1: close if idle; 2: close now.
-    pub(crate) order: AtomicU8,
-    /// 1 while the connection waits for a request with nothing in flight;
-    /// [`IDLE_KEEP_ALIVE`] when that wait is under the keep-alive timeout.
-    pub(crate) idle: AtomicU8,
-    pub(crate) kick: Notify,
-    /// When the current wait times out (the server's clock, ms); 0: never.
-    deadline: AtomicU64,
-    /// Set by the sweeper when `deadline` passed.
-    expired: AtomicBool,
-}
-
-impl ConnShared {
-    /// Sets (or clears) the connection's deadline: one atomic store; the
-    /// server's sweeper kicks the connection when it passes (no timer per
-    /// request).
-    pub(crate) fn set_deadline(&self, at: Option<u64>) {
-        self.deadline.store(at.map_or(0, |d| d.max(1)), Ordering::Release);
-    }
-
-    /// Whether the deadline passed (clears the mark).
-    pub(crate) fn take_expired(&self) -> bool {
-        self.expired.load(Ordering::Acquire) && self.expired.swap(false, Ordering::AcqRel)
-    }
-}
-
-pub(crate) const ORDER_CLOSE_IDLE: u8 = 1;
-pub(crate) const ORDER_CLOSE_NOW: u8 = 2;
-/// `ConnShared::idle`: idle after a response, under the keep-alive timeout
-/// (Node has swapped the socket's timeout for the keep-alive one).
-pub(crate) const IDLE_KEEP_ALIVE: u8 = 2;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
