@@ -142,7 +142,7 @@ impl Sink<Buffer> for ReqSink {
 }
 
 /// The caller's last handle dropped: the connection looks again at a
-/// response it may be holding unread (see [`ClientRequest::abandoned`]).
+/// response it may be holding unread (whether the response is abandoned).
 impl Drop for ClientRequest {
     fn drop(&mut self) {
         if self.user && self.inner.users.fetch_sub(1, Ordering::AcqRel) == 1 {
