@@ -252,23 +252,7 @@ const run = (pre, ks) => new Promise(res => {
 /// connection itself; the parent's `stdio[i]` is null.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_socket_as_stdio_is_the_childs_connection() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (go, started) = std::sync::mpsc::channel::<()>();
-    let peer = std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let (mut s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
-            .unwrap();
-        // Once the child runs: this process stopped reading, it is the child's.
-        started
-            .recv_timeout(std::time::Duration::from_secs(20))
-            .expect("the child started");
-        s.write_all(b"hello\n").unwrap();
-        let mut got = Vec::new();
-        let _ = s.read_to_end(&mut got);
-        got
-    });
+    let (port, go, peer) = common::socket_peer();
     let socket = within(20, "connect", rt_net::connect(("127.0.0.1", port)))
         .await
         .unwrap();

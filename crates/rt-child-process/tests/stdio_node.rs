@@ -449,22 +449,7 @@ srv.listen(0, '127.0.0.1', () => {{
         child = json!(SOCKET_CHILD)
     );
     let expected: Value = serde_json::from_slice(&node.run_script(&script, b"")).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (go, started) = std::sync::mpsc::channel::<()>();
-    let peer = std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let (mut s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
-            .unwrap();
-        started
-            .recv_timeout(std::time::Duration::from_secs(20))
-            .expect("the child started");
-        s.write_all(b"hello\n").unwrap();
-        let mut got = Vec::new();
-        let _ = s.read_to_end(&mut got);
-        got
-    });
+    let (port, go, peer) = common::socket_peer();
     let socket = within(20, "connect", rt_net::connect(("127.0.0.1", port)))
         .await
         .unwrap();

@@ -77,3 +77,29 @@ pub(crate) fn record_spawn(child: &ChildProcess, key: &'static str) -> tokio::sy
     let pid = child.pid().is_some();
     log_close(child, &log, move |l| json!({"pid": pid, key: l}))
 }
+
+/// The far end of a connection handed to a child as its stdio: a loopback
+/// listener on a thread that accepts one connection, waits for the `go`
+/// signal (send it once the child runs: from then on the connection is the
+/// child's), writes `hello\n` and returns everything it reads until the
+/// connection closes (20 s bounds on each wait). Returns the port, the `go`
+/// sender and the thread.
+pub(crate) fn socket_peer() -> (u16, std::sync::mpsc::Sender<()>, std::thread::JoinHandle<Vec<u8>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (go, started) = std::sync::mpsc::channel::<()>();
+    let peer = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        started
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the child started");
+        s.write_all(b"hello\n").unwrap();
+        let mut got = Vec::new();
+        let _ = s.read_to_end(&mut got);
+        got
+    });
+    (port, go, peer)
+}
