@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rt_events::{Emitter, EventEmitter};
 use rt_net::transport::Io;
-use rt_net::{DropInfo, Family, ListenOptions, ServerAddress};
+use rt_net::{DropInfo, ListenOptions, ServerAddress};
 use rt_stream::Error;
 
 use crate::incoming::IncomingMessage;
@@ -123,14 +123,7 @@ impl Server {
                 // Node's net `onconnection` past `maxConnections`: the
                 // connection is closed at once and `'drop'` emitted.
                 let info = match (io.local_addr(), io.peer_addr()) {
-                    (Some(l), Some(r)) => Some(DropInfo {
-                        local_address: l.ip().to_string(),
-                        local_port: l.port(),
-                        local_family: Family::of(&l.ip()),
-                        remote_address: r.ip().to_string(),
-                        remote_port: r.port(),
-                        remote_family: Family::of(&r.ip()),
-                    }),
+                    (Some(l), Some(r)) => Some(DropInfo::new(l, r)),
                     _ => None,
                 };
                 drop(io);

@@ -162,6 +162,23 @@ pub struct DropInfo {
     pub remote_family: Family,
 }
 
+impl DropInfo {
+    /// The `'drop'` data of a connection between `local` and `remote`, as
+    /// Node's `onconnection` builds it from the handle's `getsockname` /
+    /// `getpeername`.
+    #[doc(alias = "drop")]
+    pub fn new(local: SocketAddr, remote: SocketAddr) -> DropInfo {
+        DropInfo {
+            local_address: local.ip().to_string(),
+            local_port: local.port(),
+            local_family: Family::of(&local.ip()),
+            remote_address: remote.ip().to_string(),
+            remote_port: remote.port(),
+            remote_family: Family::of(&remote.ip()),
+        }
+    }
+}
+
 impl fmt::Display for DropInfo {
     /// Node's JSON shape of the `'drop'` event's argument.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

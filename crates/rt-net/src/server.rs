@@ -10,7 +10,7 @@ use std::time::Duration;
 use rt_events::{Emitter, Event, EventEmitter};
 use tokio::sync::Notify;
 
-use crate::address::{DropInfo, Family, ServerAddress};
+use crate::address::{DropInfo, ServerAddress};
 use crate::conn::Conn;
 use crate::error::{Error, NetErrorExt};
 use crate::listener::{Bound, ListenHandle, Listener, adopt, bind};
@@ -495,17 +495,7 @@ impl Server {
             let remote = conn.peer_addr();
             drop(conn);
             if let (Some(l), Some(r)) = (local, remote) {
-                self.inner.events.emit(
-                    &DROP,
-                    DropInfo {
-                        local_address: l.ip().to_string(),
-                        local_port: l.port(),
-                        local_family: Family::of(&l.ip()),
-                        remote_address: r.ip().to_string(),
-                        remote_port: r.port(),
-                        remote_family: Family::of(&r.ip()),
-                    },
-                );
+                self.inner.events.emit(&DROP, DropInfo::new(l, r));
             }
             return;
         }
