@@ -25,6 +25,7 @@ use std::sync::Arc;
 use crate::locking::{Mutex, MutexGuard};
 use std::task::Waker;
 
+use crate::destroy_hook::DestroyCallback;
 use crate::error::Error;
 use crate::listeners::{Listeners, StreamEvent};
 use crate::sink::Sink;
@@ -59,6 +60,7 @@ impl<R, W> State<R, W> {
             emit_close: true,
             allow_half_open: true,
             sink: None,
+            destroy_hook: None,
             ticks: VecDeque::new(),
             tick_scheduled: false,
             inline_pending: false,
@@ -370,9 +372,22 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         st.check_error(&err);
         st.destroyed = true;
         st.wake();
+        let hook = st.destroy_hook.clone();
         drop(st);
         let res = self.call_destroy_hooks(err);
-        self.on_destroy(res);
+        match hook {
+            None => self.on_destroy(res),
+            // Node's `_destroy(err, onDestroy)`: 'close' / 'error' wait for
+            // the callback, which may come later, from any thread.
+            Some(hook) => {
+                let core = self.clone();
+                let cb = DestroyCallback::new(res.clone(), move |err| {
+                    core.on_destroy(err);
+                    core.settle();
+                });
+                hook.run(res, cb);
+            }
+        }
         self.settle();
     }
 

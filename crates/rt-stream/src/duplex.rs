@@ -37,6 +37,10 @@ pub struct DuplexOptions {
     pub emit_close: bool,
     /// Destroy after `'end'` and `'finish'` (default true). Node: `autoDestroy`.
     pub auto_destroy: bool,
+    /// Called when the stream is destroyed; `'close'` waits for its
+    /// callback, which may come later (`None`: the destruction completes at
+    /// once). Node: the `destroy(err, cb)` option (`_destroy`).
+    pub destroy: Option<crate::DestroyHook>,
 }
 
 option_setters!(DuplexOptions {
@@ -69,6 +73,9 @@ option_setters!(DuplexOptions {
     /// Sets `auto_destroy` (Node: `autoDestroy`).
     #[doc(alias = "autoDestroy")]
     auto_destroy: (bool),
+    /// Sets the `destroy` hook (Node: the `destroy(err, cb)` option).
+    #[doc(alias = "_destroy")]
+    destroy: Some (crate::DestroyHook),
 });
 
 impl Default for DuplexOptions {
@@ -84,6 +91,7 @@ impl Default for DuplexOptions {
             encoding: None,
             emit_close: true,
             auto_destroy: true,
+            destroy: None,
         }
     }
 }
@@ -97,6 +105,7 @@ impl DuplexOptions {
                 encoding: self.encoding.clone(),
                 emit_close: self.emit_close,
                 auto_destroy: self.auto_destroy,
+                destroy: None,
             },
             WritableOptions {
                 high_water_mark: self.writable_high_water_mark.or(self.high_water_mark),
@@ -107,6 +116,7 @@ impl DuplexOptions {
                 // an empty string allocates nothing per stream.
                 default_encoding: String::new(),
                 decode_strings: true,
+                destroy: None,
             },
         )
     }
@@ -177,6 +187,7 @@ impl<R: Send + 'static, W: Send + 'static> Duplex<R, W> {
         st.allow_half_open = opts.allow_half_open;
         st.auto_destroy = opts.auto_destroy;
         st.emit_close = opts.emit_close;
+        st.destroy_hook = opts.destroy.clone();
         Duplex {
             core: Core::new(st, source, sink),
         }

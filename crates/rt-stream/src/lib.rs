@@ -67,6 +67,7 @@
 //! | `Readable.from(asyncRead)` / `AsyncRead`, `AsyncWrite`, `Stream`, `Sink` | [`Readable::from_async_read`], [`Writable::from_async_write`], [`Readable::into_async_read`]; `Writable` is `AsyncWrite` and `Sink`, `Readable` is `Stream` |
 //! | `writableLength / writableNeedDrain / writableFinished` | [`Writable::writable_length`], [`Writable::writable_need_drain`], [`Writable::writable_finished`] |
 //! | `stream.destroy(err)` | `destroy(Some(err))` on every handle |
+//! | `new Readable / Writable / Duplex / Transform({ destroy(err, cb) })` | the `destroy` option: [`DestroyHook`] (its [`DestroyCallback`] may be called later) |
 //! | `new Duplex(...)` | [`Duplex::new`], [`DuplexOptions`] (`allow_half_open`) |
 //! | `new Transform({ transform, flush })` | [`Transform::new`], [`Transform::with_flush`], [`Transform::objects`] |
 //! | `new PassThrough()` | [`PassThrough::new`] |
@@ -287,6 +288,7 @@ mod bridge;
 mod chunk;
 mod core;
 mod counter_cells;
+mod destroy_hook;
 /// Counters that tests and profiling read (not part of the API).
 #[doc(hidden)]
 pub mod counters {
@@ -326,6 +328,7 @@ mod writable_side;
 
 pub use crate::bridge::StreamReader;
 pub use crate::core::Core as StreamCore;
+pub use crate::destroy_hook::{DestroyCallback, DestroyHook};
 pub use crate::duplex::{Duplex, DuplexOptions, NullSink};
 pub use crate::encoded::EncodedChunk;
 pub use crate::error::{Code, Error};

@@ -45,6 +45,10 @@ pub struct ReadableOptions {
     pub emit_close: bool,
     /// Destroy the stream after `'end'` (default true). Node: `autoDestroy`.
     pub auto_destroy: bool,
+    /// Called when the stream is destroyed; `'close'` waits for its
+    /// callback, which may come later (`None`: the destruction completes at
+    /// once). Node: the `destroy(err, cb)` option (`_destroy`).
+    pub destroy: Option<crate::DestroyHook>,
 }
 
 option_setters!(ReadableOptions {
@@ -62,6 +66,9 @@ option_setters!(ReadableOptions {
     /// Sets `auto_destroy` (Node: `autoDestroy`).
     #[doc(alias = "autoDestroy")]
     auto_destroy: (bool),
+    /// Sets the `destroy` hook (Node: the `destroy(err, cb)` option).
+    #[doc(alias = "_destroy")]
+    destroy: Some (crate::DestroyHook),
 });
 
 impl Default for ReadableOptions {
@@ -72,6 +79,7 @@ impl Default for ReadableOptions {
             encoding: None,
             emit_close: true,
             auto_destroy: true,
+            destroy: None,
         }
     }
 }
@@ -148,6 +156,7 @@ impl<T: Send + 'static> Readable<T> {
         let mut st = State::new(Some(r), None);
         st.auto_destroy = opts.auto_destroy;
         st.emit_close = opts.emit_close;
+        st.destroy_hook = opts.destroy;
         Readable {
             core: Core::new(st, source, None),
         }

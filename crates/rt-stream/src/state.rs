@@ -48,6 +48,8 @@ pub(crate) struct State<R, W> {
     pub(crate) allow_half_open: bool,
     /// The implementor's sink; taken out (None) while one of its hooks runs.
     pub(crate) sink: Option<Box<dyn Sink<W>>>,
+    /// The `destroy` option (Node's `_destroy` from the options).
+    pub(crate) destroy_hook: Option<crate::destroy_hook::DestroyHook>,
     pub(crate) ticks: VecDeque<Tick>,
     pub(crate) tick_scheduled: bool,
     pub(crate) inline_pending: bool,

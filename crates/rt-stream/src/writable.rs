@@ -58,6 +58,10 @@ pub struct WritableOptions {
     pub emit_close: bool,
     /// Destroy the stream after `'finish'` (default true). Node: `autoDestroy`.
     pub auto_destroy: bool,
+    /// Called when the stream is destroyed; `'close'` waits for its
+    /// callback, which may come later (`None`: the destruction completes at
+    /// once). Node: the `destroy(err, cb)` option (`_destroy`).
+    pub destroy: Option<crate::DestroyHook>,
 }
 
 option_setters!(WritableOptions {
@@ -79,6 +83,9 @@ option_setters!(WritableOptions {
     /// Sets `auto_destroy` (Node: `autoDestroy`).
     #[doc(alias = "autoDestroy")]
     auto_destroy: (bool),
+    /// Sets the `destroy` hook (Node: the `destroy(err, cb)` option).
+    #[doc(alias = "_destroy")]
+    destroy: Some(crate::DestroyHook),
 });
 
 impl Default for WritableOptions {
@@ -90,6 +97,7 @@ impl Default for WritableOptions {
             decode_strings: true,
             emit_close: true,
             auto_destroy: true,
+            destroy: None,
         }
     }
 }
@@ -157,6 +165,7 @@ impl<T: Send + 'static> Writable<T> {
         let mut st = State::new(None, Some(w));
         st.auto_destroy = opts.auto_destroy;
         st.emit_close = opts.emit_close;
+        st.destroy_hook = opts.destroy;
         Writable {
             core: Core::new(st, None, Some(sink)),
         }
