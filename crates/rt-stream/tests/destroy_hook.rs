@@ -270,8 +270,7 @@ async fn run_rt(c: Value) -> Vec<String> {
         settle().await;
         state(&s);
     }
-    let out = log.lock().unwrap().clone();
-    out
+    log.lock().unwrap().clone()
 }
 
 fn compare(multi_thread: bool) {
