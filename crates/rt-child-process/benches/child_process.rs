@@ -5,15 +5,27 @@
 //! - exec('echo hi') to its result, ms per call;
 //! - IPC round trip of a small JSON message, rt parent with an rt child
 //!   (this program, re-executed), µs;
-//! - one-way messages per second, parent to child.
+//! - one-way messages per second, parent to child;
+//! - the IPC round trip again with both processes on one core: this program
+//!   re-executed under `taskset -c <first allowed cpu>` (the issue asks for
+//!   both figures: across cores a trip pays the wake-up of an idle core
+//!   twice, on one core two context switches).
+//!
+//! `RT_CP_BENCH_PROFILE=<n>` runs only `n` round trips, for profilers;
+//! `RT_CP_BENCH_FLAVOR=current` runs them on current-thread runtimes.
 
 use std::time::{Duration, Instant};
 
-use rt_child_process::{ExecOptions, ForkOptions, SpawnOptions, Stdio, exec, fork, ipc, spawn};
+use rt_child_process::{ChildProcess, ExecOptions, ForkOptions, SpawnOptions, Stdio, exec, fork, ipc, spawn};
 use rt_tests::bench::{Better, report, report_as};
 use serde_json::json;
 
 const CHILD_ENV: &str = "RT_CP_BENCH_CHILD";
+/// Set in the re-executed copy that runs under `taskset`.
+const PINNED_ENV: &str = "RT_CP_BENCH_PINNED";
+
+const ROUND_TRIP: &str = "IPC round trip, small JSON message";
+const ROUND_TRIP_ONE_CORE: &str = "IPC round trip, small JSON message, both on one core";
 
 fn main() {
     if let Ok(flavor) = std::env::var(CHILD_ENV) {
@@ -25,7 +37,28 @@ fn main() {
     if let Ok(n) = std::env::var("RT_CP_BENCH_PROFILE") {
         // For profilers (callgrind, perf, strace): only `n` round trips.
         let n: u32 = n.parse().expect("RT_CP_BENCH_PROFILE=<round trips>");
-        runtime("multi").block_on(async { tokio::spawn(round_trips(n)).await.expect("profile task") });
+        let flavor = std::env::var("RT_CP_BENCH_FLAVOR").unwrap_or_else(|_| "multi".into());
+        runtime(&flavor).block_on(async {
+            tokio::spawn(round_trips(n, flavor.clone()))
+                .await
+                .expect("profile task")
+        });
+        return;
+    }
+    if std::env::var_os(PINNED_ENV).is_some() {
+        // Under taskset: parent and child (which inherits the mask) share one core.
+        for (who, flavor) in [("rt", "multi"), ("rt-1thread", "current")] {
+            runtime(flavor).block_on(async {
+                tokio::spawn(async move {
+                    let child = fork_child(flavor);
+                    round_trip(&child, who, ROUND_TRIP_ONE_CORE).await;
+                    child.disconnect().unwrap();
+                    let _ = child.closed().await;
+                })
+                .await
+                .expect("pinned task")
+            });
+        }
         return;
     }
     runtime("multi").block_on(parent());
@@ -35,6 +68,35 @@ fn main() {
             .await
             .expect("ipc task")
     });
+    pinned();
+}
+
+/// Runs this program again under `taskset`, on the first cpu this process
+/// may use (its `BENCH` lines go to the same stdout).
+fn pinned() {
+    let cpu = first_cpu();
+    let me = std::env::current_exe().unwrap();
+    match std::process::Command::new("taskset")
+        .args(["-c", &cpu])
+        .arg(me)
+        .env(PINNED_ENV, "1")
+        .status()
+    {
+        Ok(s) => assert!(s.success(), "the run pinned to cpu {cpu} failed: {s}"),
+        Err(e) => eprintln!("NOTICE: no one-core figure: taskset could not run ({e})"),
+    }
+}
+
+/// The first cpu of this process's affinity (`Cpus_allowed_list`), `0` if unknown.
+fn first_cpu() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+                .map(|l| l.trim().split([',', '-']).next().unwrap_or("0").to_string())
+        })
+        .unwrap_or_else(|| "0".into())
 }
 
 fn runtime(flavor: &str) -> tokio::runtime::Runtime {
@@ -115,12 +177,8 @@ async fn parent() {
 }
 
 /// `n` round trips with an rt child and nothing else (RT_CP_BENCH_PROFILE).
-async fn round_trips(n: u32) {
-    let me = std::env::current_exe().unwrap();
-    let options = ForkOptions::new()
-        .exec_path(me.to_string_lossy().into_owned())
-        .env_set(CHILD_ENV, "multi");
-    let child = fork("child", Vec::<String>::new(), options).unwrap();
+async fn round_trips(n: u32, flavor: String) {
+    let child = fork_child(&flavor);
     let ping = json!({"t": "ping", "payload": "hello"});
     for _ in 0..n {
         child.send(&ping).unwrap();
@@ -130,14 +188,27 @@ async fn round_trips(n: u32) {
     let _ = child.closed().await;
 }
 
-/// The IPC figures for `who`, with an rt child (this program) on a runtime
-/// of the same `flavor`.
-async fn ipc_figures(who: &str, flavor: &str) {
+/// An rt child (this program) on a runtime of `flavor`.
+fn fork_child(flavor: &str) -> ChildProcess {
     let me = std::env::current_exe().unwrap();
     let options = ForkOptions::new()
         .exec_path(me.to_string_lossy().into_owned())
         .env_set(CHILD_ENV, flavor);
-    let child = fork("child", Vec::<String>::new(), options).unwrap();
+    fork("child", Vec::<String>::new(), options).unwrap()
+}
+
+/// The IPC figures for `who`, with an rt child (this program) on a runtime
+/// of the same `flavor`.
+async fn ipc_figures(who: &str, flavor: &str) {
+    let child = fork_child(flavor);
+    round_trip(&child, who, ROUND_TRIP).await;
+    one_way(&child, who).await;
+    child.disconnect().unwrap();
+    let _ = child.closed().await;
+}
+
+/// Round trips of a small message, reported as `figure`.
+async fn round_trip(child: &ChildProcess, who: &str, figure: &str) {
     let ping = json!({"t": "ping", "payload": "hello"});
     for _ in 0..200 {
         child.send(&ping).unwrap();
@@ -150,9 +221,11 @@ async fn ipc_figures(who: &str, flavor: &str) {
         n += 1;
     }
     let us = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
-    report_as(who, "IPC round trip, small JSON message", "µs", Better::Lower, us);
+    report_as(who, figure, "µs", Better::Lower, us);
+}
 
-    // One-way: parent to child, then ask for the count.
+/// One-way: parent to child, then ask for the count.
+async fn one_way(child: &ChildProcess, who: &str) {
     let msg = json!({"i": 1, "payload": "hello"});
     let total = 200_000u64;
     let t0 = Instant::now();
@@ -170,6 +243,4 @@ async fn ipc_figures(who: &str, flavor: &str) {
         Better::Higher,
         total as f64 / secs,
     );
-    child.disconnect().unwrap();
-    let _ = child.closed().await;
 }
