@@ -11,6 +11,11 @@
 //!   both figures: across cores a trip pays the wake-up of an idle core
 //!   twice, on one core two context switches).
 //!
+//! Beside each round trip, `floor`: the same trip as blocking `read` /
+//! `write` on a socketpair between two processes, with no event loop and no
+//! JSON; what is left of a trip there is the kernel's and the hypervisor's
+//! part (waking the other process), which no channel can go below.
+//!
 //! `RT_CP_BENCH_PROFILE=<n>` runs only `n` round trips, for profilers;
 //! `RT_CP_BENCH_FLAVOR=current` runs them on current-thread runtimes.
 
@@ -21,6 +26,8 @@ use rt_tests::bench::{Better, report, report_as};
 use serde_json::json;
 
 const CHILD_ENV: &str = "RT_CP_BENCH_CHILD";
+/// Set (to the socket's fd) in the floor's child.
+const FLOOR_ENV: &str = "RT_CP_BENCH_FLOOR_CHILD";
 /// Set in the re-executed copy that runs under `taskset`.
 const PINNED_ENV: &str = "RT_CP_BENCH_PINNED";
 
@@ -32,6 +39,10 @@ fn main() {
         // As a server would: the work runs in a task, not in block_on.
         let rt = runtime(&flavor);
         rt.block_on(async { tokio::spawn(child()).await.expect("child task") });
+        return;
+    }
+    if let Ok(fd) = std::env::var(FLOOR_ENV) {
+        floor_child(fd.parse().expect("RT_CP_BENCH_FLOOR_CHILD=<fd>"));
         return;
     }
     if let Ok(n) = std::env::var("RT_CP_BENCH_PROFILE") {
@@ -59,6 +70,7 @@ fn main() {
                 .expect("pinned task")
             });
         }
+        floor(ROUND_TRIP_ONE_CORE);
         return;
     }
     runtime("multi").block_on(parent());
@@ -68,7 +80,67 @@ fn main() {
             .await
             .expect("ipc task")
     });
+    floor(ROUND_TRIP);
     pinned();
+}
+
+/// The floor of a round trip (who `floor`): this program as a child that
+/// echoes with blocking `read` / `write` on a socketpair (fd 3), and this
+/// process doing the same, outside any runtime.
+fn floor(figure: &str) {
+    use command_fds::{CommandFdExt, FdMapping};
+    use std::io::{Read, Write};
+    let (mut mine, theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.env(FLOOR_ENV, "3");
+    cmd.fd_mappings(vec![FdMapping {
+        parent_fd: theirs.into(),
+        child_fd: 3,
+    }])
+    .expect("fd 3");
+    let mut child = cmd.spawn().expect("floor child");
+    let ping = b"{\"t\":\"ping\",\"payload\":\"hello\"}\n";
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut trip = || {
+        mine.write_all(ping).expect("floor write");
+        let mut got = 0;
+        while got < ping.len() {
+            match mine.read(&mut buf).expect("floor read") {
+                0 => panic!("the floor's child went away"),
+                n => got += n,
+            }
+        }
+    };
+    for _ in 0..200 {
+        trip();
+    }
+    let (mut n, t0) = (0u32, Instant::now());
+    while t0.elapsed() < budget() || n < 1000 {
+        trip();
+        n += 1;
+    }
+    let us = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
+    report_as("floor", figure, "µs", Better::Lower, us);
+    drop(mine);
+    let status = child.wait().expect("floor child");
+    assert!(status.success(), "the floor's child failed: {status}");
+}
+
+/// The floor's child: echoes what it reads on `fd` until end of file.
+fn floor_child(fd: i32) {
+    use rustix::process::{PidfdFlags, PidfdGetfdFlags, getpid, pidfd_getfd, pidfd_open};
+    use std::io::{Read, Write};
+    // Our own copy of the inherited fd, without `unsafe` (as `ipc::from_env`).
+    let me = pidfd_open(getpid(), PidfdFlags::empty()).expect("pidfd_open");
+    let fd = pidfd_getfd(&me, fd, PidfdGetfdFlags::empty()).expect("pidfd_getfd");
+    let mut sock = std::os::unix::net::UnixStream::from(fd);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match sock.read(&mut buf).expect("floor child read") {
+            0 => return,
+            n => sock.write_all(&buf[..n]).expect("floor child write"),
+        }
+    }
 }
 
 /// Runs this program again under `taskset`, on the first cpu this process
