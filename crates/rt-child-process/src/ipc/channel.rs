@@ -513,18 +513,12 @@ fn send_line(
     if out.disconnecting || out.shut {
         return Err(closed_error());
     }
-    let line = Bytes::from(line);
-    let mut handle = handle.map(|(fd, socket)| Sent {
-        fd,
-        socket,
-        line: line.clone(),
-        retries: 0,
-    });
     let mut start = 0;
-    if !out.writer_running && out.queue.is_empty() && out.urgent.is_empty() && out.awaiting.is_none() {
+    let idle = !out.writer_running && out.queue.is_empty() && out.urgent.is_empty() && out.awaiting.is_none();
+    if idle {
         let wrote = match &handle {
             None => write_now(&inner.sock, &line),
-            Some(h) => inner.sock.send_now(&[IoSlice::new(&line)], &[h.fd.as_fd()]),
+            Some((fd, _)) => inner.sock.send_now(&[IoSlice::new(&line)], &[fd.as_fd()]),
         };
         match wrote {
             Ok(n) => start = n,
@@ -537,20 +531,29 @@ fn send_line(
                 return Err(err);
             }
         }
-        if start > 0 {
-            if let Some(h) = handle.take() {
-                // The fd went with the first byte: the rest of the line
-                // goes first, then everything waits for the answer.
-                out.awaiting = Some(h);
-                if start < line.len() {
-                    out.urgent.push_back(line.slice(start..));
-                    start_writer(inner, &mut out);
-                }
-                return Ok(out.queued < BACKPRESSURE_BYTES);
-            }
-        }
-        if start == line.len() {
+        if start == line.len() && handle.is_none() {
+            // The usual case: the kernel took it all; nothing is kept.
             return Ok(true);
+        }
+    }
+    // Kept (queued, or a handle line kept for a resend): `Bytes` from here.
+    let line = Bytes::from(line);
+    let mut handle = handle.map(|(fd, socket)| Sent {
+        fd,
+        socket,
+        line: line.clone(),
+        retries: 0,
+    });
+    if idle && start > 0 {
+        if let Some(h) = handle.take() {
+            // The fd went with the first byte: the rest of the line
+            // goes first, then everything waits for the answer.
+            out.awaiting = Some(h);
+            if start < line.len() {
+                out.urgent.push_back(line.slice(start..));
+                start_writer(inner, &mut out);
+            }
+            return Ok(out.queued < BACKPRESSURE_BYTES);
         }
     }
     let rest = line.slice(start..);
