@@ -3,8 +3,8 @@
 //! the kick that wakes the task.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-
-use tokio::sync::Notify;
+use std::sync::{Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 /// What the server knows of one connection task.
 pub(crate) struct ConnShared {
@@ -13,7 +13,7 @@ pub(crate) struct ConnShared {
     /// 1 while the connection waits for a request with nothing in flight;
     /// [`IDLE_KEEP_ALIVE`] when that wait is under the keep-alive timeout.
     pub(crate) idle: AtomicU8,
-    pub(crate) kick: Notify,
+    pub(crate) kick: Kick,
     /// When the current wait times out (the server's clock, ms); 0: never.
     pub(crate) deadline: AtomicU64,
     /// Set by the sweeper when `deadline` passed.
@@ -39,3 +39,54 @@ pub(crate) const ORDER_CLOSE_NOW: u8 = 2;
 /// `ConnShared::idle`: idle after a response, under the keep-alive timeout
 /// (Node has swapped the socket's timeout for the keep-alive one).
 pub(crate) const IDLE_KEEP_ALIVE: u8 = 2;
+
+/// Wakes one connection task (its only waiter), as `Notify::notify_one`
+/// does: a kick with nobody waiting is kept for the next wait. The task's
+/// waker sits in one slot, replaced only when it changes: a wait costs a
+/// flag check and an uncontended lock, not a waiter linked into a list and
+/// unlinked again (the connection waits for its head with a kick armed on
+/// every keep-alive request).
+#[derive(Default)]
+pub(crate) struct Kick {
+    kicked: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Kick {
+    /// Kicks the task (kept until its next wait if it is not waiting).
+    pub(crate) fn notify_one(&self) {
+        self.kicked.store(true, Ordering::Release);
+        let waker = self.waker.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    fn take(&self) -> bool {
+        self.kicked.load(Ordering::Acquire) && self.kicked.swap(false, Ordering::AcqRel)
+    }
+
+    /// Ready once kicked (a kick before the wait counts), then consumed.
+    pub(crate) fn poll_kicked(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.take() {
+            return Poll::Ready(());
+        }
+        {
+            let mut slot = self.waker.lock().unwrap_or_else(PoisonError::into_inner);
+            match &*slot {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => *slot = Some(cx.waker().clone()),
+            }
+        }
+        // A kick between the first look and the waker's storing.
+        if self.take() {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+
+    /// The next kick (one kept from before included).
+    pub(crate) async fn notified(&self) {
+        std::future::poll_fn(|cx| self.poll_kicked(cx)).await
+    }
+}

@@ -484,6 +484,8 @@ impl Conn {
                 return;
             }
             first = false;
+            // Their allocations for the next request, if nobody holds them.
+            give_spare(req, res);
         }
     }
 
@@ -576,7 +578,14 @@ impl Conn {
             BodyKind::Length(_) | BodyKind::Chunked => BodyState::Streaming,
             BodyKind::None | BodyKind::Upgrade => BodyState::Empty,
         };
-        let req = IncomingMessage::from_raw(mh, body_state, self.info, Some(self.handle.link()));
+        let (spare_req, spare_res) = take_spare();
+        let req = IncomingMessage::renew_raw(
+            spare_req,
+            mh,
+            body_state,
+            self.info,
+            Some(self.handle.link()),
+        );
         if self.handle.tracking() {
             // Node's `parser.incoming`, for a timeout while it is received.
             let receiving = body_state == BodyState::Streaming;
@@ -589,7 +598,7 @@ impl Conn {
         // The connection's output buffer (with its capacity) goes to the
         // response and comes back with the bytes: no allocation per response.
         core.out.swap_output(out);
-        let res = ServerResponse::new(core, Some(self.handle.link()));
+        let res = ServerResponse::renew(spare_res, core, Some(self.handle.link()));
         if reached {
             res.set_max_requests_reached();
         }
@@ -755,6 +764,42 @@ fn look_ahead(mut buf: &[u8], mut keep_alive: bool, max_header_size: usize) -> O
             }
         }
     }
+}
+
+thread_local! {
+    /// Finished requests and responses nothing holds any more, for the
+    /// next requests on this thread to reuse their allocations (see
+    /// `IncomingMessage::renew_raw`, `ServerResponse::renew`); bounded,
+    /// and kept per thread, not per connection, so an idle connection
+    /// holds none.
+    static SPARES: RefCell<Vec<(IncomingMessage, ServerResponse)>> = const { RefCell::new(Vec::new()) };
+}
+
+const SPARES_MAX: usize = 64;
+
+/// A finished request and its response, kept for reuse when nothing else
+/// holds either (the request lets go of its head's bytes first: they share
+/// the connection's read buffer).
+fn give_spare(req: IncomingMessage, res: ServerResponse) {
+    let Some(req) = req.into_spare() else { return };
+    if !res.is_unique() {
+        return;
+    }
+    let _ = SPARES.try_with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            if s.len() < SPARES_MAX {
+                s.push((req, res));
+            }
+        }
+    });
+}
+
+fn take_spare() -> (Option<IncomingMessage>, Option<ServerResponse>) {
+    SPARES
+        .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop()))
+        .ok()
+        .flatten()
+        .map_or((None, None), |(q, r)| (Some(q), Some(r)))
 }
 
 /// At most this many pipelined requests are dispatched ahead of their turn

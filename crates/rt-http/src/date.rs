@@ -40,6 +40,12 @@ pub(crate) fn imf_fixdate(secs: u64) -> String {
 /// Each thread keeps the value of the current second, so a response takes
 /// no lock and formats at most once a second.
 pub(crate) fn push_utc_date(out: &mut String) {
+    utc_date(|_, date| out.push_str(date));
+}
+
+/// Calls `f` with the current second (since the epoch) and its `Date`
+/// value, formatted at most once a second per thread.
+pub(crate) fn utc_date(f: impl FnOnce(u64, &str)) {
     thread_local! {
         static CACHE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
     }
@@ -47,13 +53,20 @@ pub(crate) fn push_utc_date(out: &mut String) {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    CACHE.with(|c| {
+    let mut f = Some(f);
+    let _ = CACHE.try_with(|c| {
         let mut c = c.borrow_mut();
         if c.0 != now {
             *c = (now, imf_fixdate(now));
         }
-        out.push_str(&c.1);
+        if let Some(f) = f.take() {
+            f(now, &c.1);
+        }
     });
+    // No thread-local left (the thread is ending): formatted here.
+    if let Some(f) = f {
+        f(now, &imf_fixdate(now));
+    }
 }
 
 #[cfg(test)]

@@ -209,6 +209,25 @@ struct Inner {
     parsed_trailers: OnceLock<Headers>,
 }
 
+impl Inner {
+    fn new(head: Head, body: BodyState, socket: SocketInfo, conn: Option<Arc<ConnLink>>) -> Inner {
+        Inner {
+            head,
+            socket,
+            conn,
+            headers: OnceLock::new(),
+            core: OnceLock::new(),
+            body,
+            demand: Notify::new(),
+            complete: AtomicBool::new(body == BodyState::Empty),
+            aborted: AtomicBool::new(false),
+            dumped: AtomicBool::new(false),
+            trailers: Mutex::new(Vec::new()),
+            parsed_trailers: OnceLock::new(),
+        }
+    }
+}
+
 /// The message's `_read`: wakes the connection task waiting on demand.
 struct Demand(Weak<Inner>);
 
@@ -311,6 +330,44 @@ impl IncomingMessage {
         )
     }
 
+    /// [`from_raw`](Self::from_raw) in `spare`'s allocation (the request
+    /// before it on the connection) when nothing else holds that one any
+    /// more: no `Arc` allocated and freed per request.
+    pub(crate) fn renew_raw(
+        spare: Option<IncomingMessage>,
+        raw: RawHead,
+        body: BodyState,
+        socket: SocketInfo,
+        conn: Option<Arc<ConnLink>>,
+    ) -> IncomingMessage {
+        let head = Head::Raw {
+            raw,
+            url: OnceLock::new(),
+            strings: OnceLock::new(),
+        };
+        if let Some(mut msg) = spare {
+            // Unique: no clone, no weak handle (a built stream holds one).
+            if let Some(inner) = Arc::get_mut(&mut msg.inner) {
+                *inner = Inner::new(head, body, socket, conn);
+                return msg;
+            }
+        }
+        IncomingMessage {
+            inner: Arc::new(Inner::new(head, body, socket, conn)),
+        }
+    }
+
+    /// The message kept for [`renew_raw`](Self::renew_raw) if nothing else
+    /// holds it, without its head's bytes (they share the connection's read
+    /// buffer, which must be free for the next read).
+    pub(crate) fn into_spare(mut self) -> Option<IncomingMessage> {
+        let inner = Arc::get_mut(&mut self.inner)?;
+        if let Head::Raw { raw, .. } = &mut inner.head {
+            raw.buf = Bytes::new();
+        }
+        Some(self)
+    }
+
     fn with_head(
         head: Head,
         body: BodyState,
@@ -318,20 +375,7 @@ impl IncomingMessage {
         conn: Option<Arc<ConnLink>>,
     ) -> IncomingMessage {
         IncomingMessage {
-            inner: Arc::new(Inner {
-                head,
-                socket,
-                conn,
-                headers: OnceLock::new(),
-                core: OnceLock::new(),
-                body,
-                demand: Notify::new(),
-                complete: AtomicBool::new(body == BodyState::Empty),
-                aborted: AtomicBool::new(false),
-                dumped: AtomicBool::new(false),
-                trailers: Mutex::new(Vec::new()),
-                parsed_trailers: OnceLock::new(),
-            }),
+            inner: Arc::new(Inner::new(head, body, socket, conn)),
         }
     }
 

@@ -7,11 +7,9 @@
 //! so a connection task can put a response's head and body into one vectored
 //! write. The `ServerResponse` stream is built on it.
 
-use std::io::Write as _;
-
 use rt_stream::Error;
 
-use crate::date::push_utc_date;
+use crate::date::{push_utc_date, utc_date};
 use crate::headers::array_index;
 
 /// A header value as `setHeader` takes it: one value or several lines.
@@ -55,9 +53,15 @@ pub(crate) fn is_token(s: &str) -> bool {
 /// Node's `checkInvalidHeaderChar`: anything but HTAB, SP..~ and U+0080..U+00FF.
 pub(crate) fn has_invalid_char(s: &str) -> bool {
     // Printable ASCII (the usual case) without decoding characters.
-    if s.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
-        return false;
-    }
+    !plain(s) && has_invalid_char_slow(s)
+}
+
+/// Only HTAB and printable ASCII: valid, and the same bytes in Latin-1 and UTF-8.
+pub(crate) fn plain(s: &str) -> bool {
+    s.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+}
+
+fn has_invalid_char_slow(s: &str) -> bool {
     s.chars()
         .any(|c| !(c == '\t' || (' '..='~').contains(&c) || ('\u{80}'..='\u{ff}').contains(&c)))
 }
@@ -79,18 +83,19 @@ fn validate_name(name: &str, label: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn validate_value(name: &str, value: &OutValue) -> Result<(), Error> {
-    let bad = match value {
-        OutValue::One(s) => has_invalid_char(s),
-        OutValue::Many(v) => v.iter().any(|s| has_invalid_char(s)),
+/// `Ok(true)` when the value is [`plain`] ASCII.
+fn validate_value(name: &str, value: &OutValue) -> Result<bool, Error> {
+    let check = |s: &str| if plain(s) { Some(true) } else { (!has_invalid_char_slow(s)).then_some(false) };
+    let ascii = match value {
+        OutValue::One(s) => check(s),
+        OutValue::Many(v) => v.iter().try_fold(true, |all, s| check(s).map(|p| all && p)),
     };
-    if bad {
-        return Err(Error::new(
+    ascii.ok_or_else(|| {
+        Error::new(
             "ERR_INVALID_CHAR",
             format!("Invalid character in header content [\"{name}\"]"),
-        ));
-    }
-    Ok(())
+        )
+    })
 }
 
 /// Body chunks at least this large are sent without a copy.
@@ -115,42 +120,104 @@ pub(crate) fn take_head_buffer() -> String {
 fn give_head_buffer(mut s: String) {
     if s.capacity() > 0 && s.capacity() <= 4096 {
         s.clear();
-        HEAD_BUF.with(|c| c.set(s));
+        let _ = HEAD_BUF.try_with(|c| c.set(s));
     }
 }
 
-/// Appends `n` in decimal (no formatter on the hot path).
-pub(crate) fn push_u64(out: &mut String, mut n: u64) {
-    let digit = |d: u64| char::from(b'0' + (d % 10) as u8);
-    // Status codes, small lengths and timeouts: no loop.
-    if n < 10 {
-        out.push(digit(n));
-        return;
+/// "000" to "999", three characters each.
+const THREE_DIGITS: &str = {
+    const BYTES: [u8; 3000] = {
+        let mut b = [0u8; 3000];
+        let mut i = 0;
+        while i < 1000 {
+            b[3 * i] = b'0' + (i / 100) as u8;
+            b[3 * i + 1] = b'0' + (i / 10 % 10) as u8;
+            b[3 * i + 2] = b'0' + (i % 10) as u8;
+            i += 1;
+        }
+        b
+    };
+    match std::str::from_utf8(&BYTES) {
+        Ok(s) => s,
+        Err(_) => "",
     }
-    if n < 100 {
-        out.push(digit(n / 10));
-        out.push(digit(n));
-        return;
-    }
-    if n < 1000 {
-        out.push(digit(n / 100));
-        out.push(digit(n / 10));
-        out.push(digit(n));
-        return;
-    }
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
+};
+
+/// Appends `n` in decimal (no formatter, no per-digit push on the hot
+/// path: status codes, timeouts and small lengths are one slice of a table).
+pub(crate) fn push_u64(out: &mut String, n: u64) {
+    let (high, low) = (n / 1000, (n % 1000) as usize);
+    let skip = if high > 0 {
+        push_u64(out, high);
+        0
+    } else if low >= 100 {
+        0
+    } else if low >= 10 {
+        1
+    } else {
+        2
+    };
+    out.push_str(THREE_DIGITS.get(3 * low + skip..3 * low + 3).unwrap_or_default());
+}
+
+/// A chunk's size line (`{:x}\r\n`) without the formatter.
+fn push_chunk_size(out: &mut Vec<u8>, n: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut digits = [0u8; 18];
+    let mut i = 16;
+    let mut n = n;
     loop {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
+        digits[i] = HEX[n & 15];
+        n >>= 4;
         if n == 0 {
             break;
         }
     }
-    for &d in &digits[i..] {
-        out.push(d as char);
+    digits[16] = b'\r';
+    digits[17] = b'\n';
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// The `Keep-Alive: timeout=N[, max=M]` line.
+fn push_keep_alive(head: &mut String, secs: u64, max: u64) {
+    head.push_str("Keep-Alive: timeout=");
+    push_u64(head, secs);
+    if max > 0 {
+        head.push_str(", max=");
+        push_u64(head, max);
     }
+    head.push_str("\r\n");
+}
+
+/// `Date`, `Connection: keep-alive` and `Keep-Alive` lines as one string,
+/// kept per thread for the current second (and these two numbers).
+fn push_date_keep_alive(head: &mut String, secs: u64, max: u64) {
+    thread_local! {
+        static LINES: std::cell::RefCell<(u64, u64, u64, String)> =
+            const { std::cell::RefCell::new((u64::MAX, 0, 0, String::new())) };
+    }
+    utc_date(|now, date| {
+        let cached = LINES.try_with(|l| {
+            let mut l = l.borrow_mut();
+            if (l.0, l.1, l.2) != (now, secs, max) {
+                let mut s = String::with_capacity(96);
+                s.push_str("Date: ");
+                s.push_str(date);
+                s.push_str("\r\nConnection: keep-alive\r\n");
+                push_keep_alive(&mut s, secs, max);
+                *l = (now, secs, max, s);
+            }
+            head.push_str(&l.3);
+        });
+        if cached.is_err() {
+            // No thread-local left (the thread is ending): made here.
+            head.push_str("Date: ");
+            head.push_str(date);
+            head.push_str("\r\nConnection: keep-alive\r\n");
+            push_keep_alive(head, secs, max);
+        }
+    });
 }
 
 /// Appends `s` as Latin-1 bytes (every char was validated to be <= U+00FF).
@@ -170,16 +237,24 @@ struct Entry {
     text: String,
     split: usize,
     value: OutValue,
+    /// The value is [`plain`] ASCII.
+    ascii: bool,
 }
 
 impl Entry {
-    fn new(name: &str, value: OutValue) -> Entry {
-        let mut text = String::with_capacity(name.len() * 2);
+    /// `text`: an empty string to fill (a spare one, or new).
+    fn new(mut text: String, name: &str, value: OutValue, ascii: bool) -> Entry {
+        text.reserve(name.len() * 2);
         text.push_str(name);
         text.make_ascii_lowercase();
         let split = text.len();
         text.push_str(name);
-        Entry { text, split, value }
+        Entry {
+            text,
+            split,
+            value,
+            ascii,
+        }
     }
 
     fn key(&self) -> &str {
@@ -227,6 +302,10 @@ fn is_word(b: u8) -> bool {
 pub struct Outgoing {
     /// (lower-cased name, name as set, value), in JS object key order.
     headers: Vec<Entry>,
+    /// Emptied name strings of an earlier message's entries, for this one's.
+    spare_texts: Vec<String>,
+    /// The stored head is [`plain`] ASCII (the same bytes in Latin-1 and UTF-8).
+    head_ascii: bool,
     /// Whether `setHeader` ever ran (removing every header keeps it true).
     touched: bool,
     /// The head as Node's `_header` string (chars <= U+00FF unless a caller
@@ -271,7 +350,7 @@ impl Drop for Outgoing {
         let mut v = std::mem::take(&mut self.headers);
         if v.capacity() > 0 && v.capacity() <= 32 {
             v.clear();
-            ENTRIES.with(|c| c.set(v));
+            let _ = ENTRIES.try_with(|c| c.set(v));
         }
     }
 }
@@ -280,6 +359,8 @@ impl Default for Outgoing {
     fn default() -> Outgoing {
         Outgoing {
             headers: Vec::new(),
+            spare_texts: Vec::new(),
+            head_ascii: false,
             touched: false,
             header: None,
             output: Vec::new(),
@@ -317,15 +398,16 @@ impl Outgoing {
         }
         let value = value.into();
         validate_name(name, "Header name")?;
-        validate_value(name, &value)?;
+        let ascii = validate_value(name, &value)?;
         self.touched = true;
         if self.headers.capacity() == 0 {
             self.headers = ENTRIES.with(std::cell::Cell::take);
         }
+        let text = self.spare_texts.pop().unwrap_or_default();
         match self.headers.iter_mut().find(|e| e.is(name)) {
-            Some(entry) => *entry = Entry::new(name, value),
+            Some(entry) => *entry = Entry::new(text, name, value, ascii),
             None => {
-                let entry = Entry::new(name, value);
+                let entry = Entry::new(text, name, value, ascii);
                 let at = match array_index(entry.key()) {
                     Some(n) => self
                         .headers
@@ -348,10 +430,11 @@ impl Outgoing {
         }
         let value = value.into();
         validate_name(name, "Header name")?;
-        validate_value(name, &value)?;
+        let ascii = validate_value(name, &value)?;
         let Some(entry) = self.headers.iter_mut().find(|e| e.is(name)) else {
             return self.set_header(name, value);
         };
+        entry.ascii &= ascii;
         let mut values = match std::mem::replace(&mut entry.value, OutValue::Many(Vec::new())) {
             OutValue::One(s) => vec![s],
             OutValue::Many(v) => v,
@@ -362,6 +445,22 @@ impl Outgoing {
         }
         entry.value = OutValue::Many(values);
         Ok(())
+    }
+
+    /// Takes `old`'s header name strings, emptied, for this message's
+    /// `setHeader` calls (a keep-alive connection's responses then set the
+    /// same headers without allocating their names again).
+    pub(crate) fn adopt_spares(&mut self, old: &mut Outgoing) {
+        const KEEP: usize = 16;
+        std::mem::swap(&mut self.spare_texts, &mut old.spare_texts);
+        for e in old.headers.drain(..) {
+            if self.spare_texts.len() >= KEEP {
+                break;
+            }
+            let mut text = e.text;
+            text.clear();
+            self.spare_texts.push(text);
+        }
     }
 
     /// `getHeader(name)`.
@@ -461,16 +560,21 @@ impl Outgoing {
     ) -> Result<(), Error> {
         let mut head = take_head_buffer();
         head.push_str(first_line);
-        self.store_header_into(head, explicit)
+        self.store_header_into(head, plain(first_line), explicit)
     }
 
     /// [`store_header`](Self::store_header) with the first line already in `head`.
+    /// `first_ascii`: the first line is [`plain`] ASCII.
     pub(crate) fn store_header_into(
         &mut self,
         mut head: String,
+        first_ascii: bool,
         explicit: Option<&[(String, OutValue)]>,
     ) -> Result<(), Error> {
         let mut seen = Seen::default();
+        // Names are tokens and what is added here ASCII: only the first
+        // line and the values can make the head other than plain ASCII.
+        self.head_ascii = first_ascii;
         match explicit {
             Some(list) => {
                 for (name, value) in list {
@@ -480,42 +584,55 @@ impl Outgoing {
             }
             None => {
                 let headers = std::mem::take(&mut self.headers);
-                let r = headers
-                    .iter()
-                    .try_for_each(|e| self.process_header(&mut head, &mut seen, e.name(), &e.value, false));
+                let r = headers.iter().try_for_each(|e| {
+                    self.head_ascii &= e.ascii;
+                    self.process_header(&mut head, &mut seen, e.name(), &e.value, false)
+                });
                 self.headers = headers;
                 r?;
             }
-        }
-        if self.send_date && !seen.date {
-            head.push_str("Date: ");
-            push_utc_date(&mut head);
-            head.push_str("\r\n");
         }
         // A chunked 204 / 304: no zero chunk, and the connection closes.
         if self.chunked && matches!(self.status_code, 204 | 304) {
             self.chunked = false;
             self.should_keep_alive = false;
         }
+        let date = self.send_date && !seen.date;
+        let send_keep_alive = self.should_keep_alive
+            && (seen.content_length || self.use_chunked_by_default || self.has_agent);
+        // The usual keep-alive response: its `Date`, `Connection` and
+        // `Keep-Alive` lines in one piece, made once a second.
+        let combined = date
+            && send_keep_alive
+            && !self.removed_connection
+            && !seen.connection
+            && !self.max_requests_reached
+            && self.keep_alive_timeout_ms > 0
+            && self.default_keep_alive;
+        if combined {
+            push_date_keep_alive(
+                &mut head,
+                self.keep_alive_timeout_ms / 1000,
+                self.max_requests_per_socket,
+            );
+        } else if date {
+            head.push_str("Date: ");
+            push_utc_date(&mut head);
+            head.push_str("\r\n");
+        }
         if self.removed_connection {
             self.last = !self.should_keep_alive;
-        } else if !seen.connection {
-            let send_keep_alive = self.should_keep_alive
-                && (seen.content_length || self.use_chunked_by_default || self.has_agent);
+        } else if !seen.connection && !combined {
             if send_keep_alive && self.max_requests_reached {
                 head.push_str("Connection: close\r\n");
             } else if send_keep_alive {
                 head.push_str("Connection: keep-alive\r\n");
                 if self.keep_alive_timeout_ms > 0 && self.default_keep_alive {
-                    let secs = self.keep_alive_timeout_ms / 1000;
-                    // Straight into the head: no String per response.
-                    head.push_str("Keep-Alive: timeout=");
-                    push_u64(&mut head, secs);
-                    if self.max_requests_per_socket > 0 {
-                        head.push_str(", max=");
-                        push_u64(&mut head, self.max_requests_per_socket);
-                    }
-                    head.push_str("\r\n");
+                    push_keep_alive(
+                        &mut head,
+                        self.keep_alive_timeout_ms / 1000,
+                        self.max_requests_per_socket,
+                    );
                 }
             } else {
                 self.last = true;
@@ -583,11 +700,14 @@ impl Outgoing {
         value: &str,
         validate: bool,
     ) -> Result<(), Error> {
-        if validate && has_invalid_char(value) {
-            return Err(Error::new(
-                "ERR_INVALID_CHAR",
-                format!("Invalid character in header content [\"{name}\"]"),
-            ));
+        if validate && !plain(value) {
+            self.head_ascii = false;
+            if has_invalid_char_slow(value) {
+                return Err(Error::new(
+                    "ERR_INVALID_CHAR",
+                    format!("Invalid character in header content [\"{name}\"]"),
+                ));
+            }
         }
         head.push_str(name);
         head.push_str(": ");
@@ -636,6 +756,16 @@ impl Outgoing {
     fn flush_head(&mut self, utf8: bool) {
         if !self.header_sent {
             if let Some(h) = &mut self.header {
+                if self.output.is_empty() && self.parts.is_empty() && (utf8 || self.head_ascii) {
+                    // Nothing before it and the same bytes either way: the
+                    // head's buffer becomes the output (no copy), and the
+                    // output's empty buffer is the next head's.
+                    let head = std::mem::take(h).into_bytes();
+                    let spare = std::mem::replace(&mut self.output, head);
+                    self.header_sent = true;
+                    give_head_buffer(String::from_utf8(spare).unwrap_or_default());
+                    return;
+                }
                 if utf8 {
                     self.output.extend_from_slice(h.as_bytes());
                 } else {
@@ -659,7 +789,7 @@ impl Outgoing {
         self.flush_head(false);
         if self.chunked && !chunk.is_empty() {
             // The size line straight into the output (no String per chunk).
-            let _ = write!(self.output, "{:x}\r\n", chunk.len());
+            push_chunk_size(&mut self.output, chunk.len());
             self.output.extend_from_slice(chunk);
             self.output.extend_from_slice(b"\r\n");
         } else {
@@ -676,7 +806,7 @@ impl Outgoing {
         }
         self.flush_head(false);
         if self.chunked {
-            let _ = write!(self.output, "{:x}\r\n", chunk.len());
+            push_chunk_size(&mut self.output, chunk.len());
         }
         self.parts_len += chunk.len();
         self.parts.push((self.output.len(), chunk));
@@ -806,6 +936,15 @@ pub trait Message {
 #[cfg(test)]
 mod tests {
     use super::push_u64;
+
+    #[test]
+    fn chunk_size_lines_as_the_formatter_writes_them() {
+        for n in [0usize, 1, 15, 16, 255, 4096, 65_536, 1 << 20, usize::MAX] {
+            let mut v = b"x".to_vec();
+            super::push_chunk_size(&mut v, n);
+            assert_eq!(v, format!("x{n:x}\r\n").into_bytes());
+        }
+    }
 
     #[test]
     fn push_u64_every_width() {

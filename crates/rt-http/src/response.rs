@@ -129,6 +129,41 @@ impl ServerResponse {
         }
     }
 
+    /// Connection side: the response to the next request on a connection,
+    /// in `spare`'s allocation (the response before it) when nothing else
+    /// holds that one any more: no `Arc` allocated, freed and moved into
+    /// per request on a keep-alive connection.
+    pub(crate) fn renew(
+        spare: Option<ServerResponse>,
+        core: ResponseCore,
+        conn: Option<Arc<ConnLink>>,
+    ) -> ServerResponse {
+        if let Some(mut res) = spare {
+            // Unique: no clone, no weak handle (a built stream holds one).
+            if let Some(inner) = Arc::get_mut(&mut res.inner) {
+                let st = inner.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+                let mut core = core;
+                core.out.adopt_spares(&mut st.core.out);
+                st.core = core;
+                st.need_drain = false;
+                inner.stream = OnceLock::new();
+                // A stored notification of the last response must not
+                // reach this one.
+                inner.wake = Notify::new();
+                inner.drained = Notify::new();
+                *inner.detached.get_mut() = false;
+                inner.conn = conn;
+                return res;
+            }
+        }
+        ServerResponse::new(core, conn)
+    }
+
+    /// Whether this is the only handle on the response (no clone, no stream).
+    pub(crate) fn is_unique(&self) -> bool {
+        Arc::strong_count(&self.inner) == 1 && Arc::weak_count(&self.inner) == 0
+    }
+
     fn with<R>(&self, f: impl FnOnce(&mut ResponseCore) -> R) -> R {
         f(&mut lock(&self.inner.state).core)
     }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use rt_stream::Error;
 
-use crate::outgoing::{Message, OutValue, Outgoing, has_invalid_char, has_token, push_u64};
+use crate::outgoing::{Message, OutValue, Outgoing, has_invalid_char, has_token, plain, push_u64};
 use crate::status::status_text;
 
 /// What a response needs to know about its request.
@@ -131,7 +131,8 @@ impl ResponseCore {
             Some(headers.unwrap_or_default())
         };
         let message = self.status_message.as_deref().unwrap_or_default();
-        if has_invalid_char(message) {
+        let first_ascii = plain(message);
+        if !first_ascii && has_invalid_char(message) {
             return Err(Error::new(
                 "ERR_INVALID_CHAR",
                 "Invalid character in statusMessage",
@@ -150,7 +151,7 @@ impl ResponseCore {
         head.push(' ');
         head.push_str(message);
         head.push_str("\r\n");
-        self.out.store_header_into(head, explicit.as_deref())
+        self.out.store_header_into(head, first_ascii, explicit.as_deref())
     }
 
     /// `writeContinue()`: an interim `100 Continue`.

@@ -153,7 +153,7 @@ impl ServerInner {
         let shared = Arc::new(ConnShared {
             order: AtomicU8::new(if self.net.listening() { 0 } else { ORDER_CLOSE_IDLE }),
             idle: AtomicU8::new(0),
-            kick: Notify::new(),
+            kick: Default::default(),
             deadline: AtomicU64::new(0),
             expired: AtomicBool::new(false),
         });

@@ -74,7 +74,7 @@ fn take_header_list() -> Vec<RawHeader> {
 pub(crate) fn give_header_list(mut v: Vec<RawHeader>) {
     if v.capacity() > 0 && v.capacity() <= 64 {
         v.clear();
-        SPARE.with(|s| s.set(v));
+        let _ = SPARE.try_with(|s| s.set(v));
     }
 }
 
