@@ -579,13 +579,7 @@ impl Conn {
             BodyKind::None | BodyKind::Upgrade => BodyState::Empty,
         };
         let (spare_req, spare_res) = take_spare();
-        let req = IncomingMessage::renew_raw(
-            spare_req,
-            mh,
-            body_state,
-            self.info,
-            Some(self.handle.link()),
-        );
+        let req = IncomingMessage::renew_raw(spare_req, mh, body_state, self.info, Some(self.handle.link()));
         if self.handle.tracking() {
             // Node's `parser.incoming`, for a timeout while it is received.
             let receiving = body_state == BodyState::Streaming;

@@ -85,7 +85,13 @@ fn validate_name(name: &str, label: &str) -> Result<(), Error> {
 
 /// `Ok(true)` when the value is [`plain`] ASCII.
 fn validate_value(name: &str, value: &OutValue) -> Result<bool, Error> {
-    let check = |s: &str| if plain(s) { Some(true) } else { (!has_invalid_char_slow(s)).then_some(false) };
+    let check = |s: &str| {
+        if plain(s) {
+            Some(true)
+        } else {
+            (!has_invalid_char_slow(s)).then_some(false)
+        }
+    };
     let ascii = match value {
         OutValue::One(s) => check(s),
         OutValue::Many(v) => v.iter().try_fold(true, |all, s| check(s).map(|p| all && p)),
@@ -598,8 +604,8 @@ impl Outgoing {
             self.should_keep_alive = false;
         }
         let date = self.send_date && !seen.date;
-        let send_keep_alive = self.should_keep_alive
-            && (seen.content_length || self.use_chunked_by_default || self.has_agent);
+        let send_keep_alive =
+            self.should_keep_alive && (seen.content_length || self.use_chunked_by_default || self.has_agent);
         // The usual keep-alive response: its `Date`, `Connection` and
         // `Keep-Alive` lines in one piece, made once a second.
         let combined = date
