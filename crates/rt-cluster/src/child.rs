@@ -41,12 +41,21 @@ struct Side {
     seq: AtomicU64,
     replies: Mutex<HashMap<u64, oneshot::Sender<Answer>>>,
     /// Servers by the key the primary gave.
-    servers: Mutex<HashMap<String, Server>>,
+    servers: Mutex<HashMap<String, Listening>>,
     /// indexesKey -> next index (Node: `indexes`).
     indexes: Mutex<HashMap<String, u64>>,
     exited_after_disconnect: AtomicBool,
     disconnecting: AtomicBool,
     exit_on_disconnect: AtomicBool,
+}
+
+/// A server of this worker that the primary knows.
+#[derive(Clone)]
+struct Listening {
+    server: Server,
+    /// It listens on TCP (not a Unix path): what the primary hands in is
+    /// an accepted TCP connection.
+    tcp: bool,
 }
 
 /// A reply from the primary and the fd that came with it.
@@ -248,7 +257,10 @@ impl Side {
     fn on_connection(&self, m: &Value, fd: Option<OwnedFd>) {
         let key = js(m.get("key"));
         let server = lock(&self.servers).get(&key).cloned();
-        let server = server.filter(|s| s.max_connections().is_none_or(|max| s.get_connections() < max));
+        let server = server.filter(|l| {
+            let s = &l.server;
+            s.max_connections().is_none_or(|max| s.get_connections() < max)
+        });
         let accepted = server.is_some() && fd.is_some();
         // Node's fields in Node's order, serialized straight into the line.
         let answer = NewConnAnswer {
@@ -257,9 +269,9 @@ impl Side {
             seq: self.next_seq(),
         };
         let _ = self.channel.send(&answer);
-        if let (Some(server), Some(fd)) = (server, fd) {
-            if let Ok(io) = Io::from_fd(fd) {
-                server.feed_connection(io);
+        if let (Some(l), Some(fd)) = (server, fd) {
+            if let Ok(io) = accepted_io(fd, l.tcp) {
+                l.server.feed_connection(io);
             }
         }
     }
@@ -268,7 +280,7 @@ impl Side {
     /// connections), tell the primary when we started it, close the channel.
     async fn disconnect(self: &Arc<Self>, primary_initiated: bool) {
         self.exited_after_disconnect.store(true, Ordering::Release);
-        let servers: Vec<Server> = lock(&self.servers).drain().map(|(_, s)| s).collect();
+        let servers: Vec<Server> = lock(&self.servers).drain().map(|(_, l)| l.server).collect();
         let mut closing = Vec::new();
         for s in servers {
             closing.push(tokio::spawn(async move { close_gracefully(&s).await }));
@@ -431,7 +443,8 @@ async fn listen(server: Server, options: ListenOptions) -> Result<ServerAddress,
             })?
         }
     };
-    lock(&side.servers).insert(key, server);
+    let tcp = matches!(bound, ServerAddress::Inet(_));
+    lock(&side.servers).insert(key, Listening { server, tcp });
     query.insert("act".into(), json!("listening"));
     let actual = match &bound {
         ServerAddress::Inet(a) => i64::from(a.port),
@@ -440,6 +453,27 @@ async fn listen(server: Server, options: ListenOptions) -> Result<ServerAddress,
     query.insert("port".into(), json!(actual));
     let _ = side.send(query);
     Ok(bound)
+}
+
+/// A connection the primary accepted on this worker's server and handed
+/// in (`newconn`), as an [`Io`]: the kind is the server's (a TCP server's
+/// connections are TCP sockets, a Unix path's are Unix sockets), so the fd
+/// is not asked what it is ([`Io::from_fd`]'s `fstat` and three
+/// `getsockopt`s, four system calls per connection); it is only made
+/// non-blocking (a Node primary's libuv and rt's accept non-blocking
+/// already, but the flag is the sender's to keep). The primary is trusted
+/// to send what its key says, as the protocol intends (Node's libuv asks
+/// the fd, with `getsockname` and `getsockopt`). An fd that is not what the server's kind says fails its first read or
+/// write with the kernel's error; it is never a panic.
+fn accepted_io(fd: OwnedFd, tcp: bool) -> std::io::Result<Io> {
+    rustix::io::ioctl_fionbio(&fd, true)?;
+    Ok(if tcp {
+        Io::Tcp(tokio::net::TcpStream::from_std(std::net::TcpStream::from(fd))?)
+    } else {
+        Io::Unix(tokio::net::UnixStream::from_std(
+            std::os::unix::net::UnixStream::from(fd),
+        )?)
+    })
 }
 
 /// Tells the primary when a shared-handle server closes (Node's patched

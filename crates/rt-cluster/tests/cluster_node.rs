@@ -100,6 +100,49 @@ async fn rt_primary_rt_workers_shared_handle() {
     rt_primary_spreads(Settings::new().exec(WORKER).args(vec![]), SchedulingPolicy::None).await;
 }
 
+/// A connection the round-robin primary hands to an rt worker is served
+/// there as the TCP connection it is: the worker sees the client's address
+/// as its remote one and the primary's listening address as its local one,
+/// as a Node worker's `req.socket` does (the primary listens on `::`, so
+/// both are IPv4-mapped: node v20 says `remote ::ffff:127.0.0.1 <client
+/// port> local ::ffff:127.0.0.1 <port>`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handed_in_connection_knows_its_addresses() {
+    let mut l = logged(
+        Settings::new().exec(WORKER).args(vec![]),
+        SchedulingPolicy::RoundRobin,
+    );
+    let w = l.cluster.fork([("PORT", "0"), ("SHOW_ADDRESSES", "1")]).unwrap();
+    let (_, port) = within(20, "the worker's 'listening'", l.ports.recv())
+        .await
+        .unwrap();
+    let socket = within(
+        10,
+        "a connection to the cluster",
+        rt_net::connect(("127.0.0.1", port)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(socket.local_address().as_deref(), Some("127.0.0.1"));
+    let client = socket.local_port().expect("the client's own port");
+    socket
+        .write(&b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"[..])
+        .unwrap();
+    let got = within(10, "the response", socket.read_all()).await.unwrap();
+    let text: Vec<u8> = got.iter().flat_map(|c| c.to_vec()).collect();
+    let text = String::from_utf8_lossy(&text).into_owned();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+    let pid = w.process().pid().unwrap();
+    assert_eq!(
+        body,
+        format!("pid {pid} worker 1 remote [::ffff:127.0.0.1]:{client} local [::ffff:127.0.0.1]:{port}"),
+        "the worker's view of the connection"
+    );
+    println!("worker saw: {body}");
+    within(20, "cluster.disconnect()", l.cluster.disconnect()).await;
+    within(20, "the worker's exit", w.process().wait()).await.unwrap();
+}
+
 /// One request over a Unix socket; the body.
 async fn get_path(path: &std::path::Path) -> Result<String, rt_stream::Error> {
     let socket = rt_net::connect(path).await?;

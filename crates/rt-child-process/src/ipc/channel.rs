@@ -174,6 +174,12 @@ struct Out {
     disconnected_here: bool,
     /// The socket was shut down: nothing more goes out.
     shut: bool,
+    /// The reader is dispatching handle lines: what would be written at
+    /// once (the `NODE_HANDLE_ACK`, the receiver's answer) collects in
+    /// `cork` and goes in one write when the run of handle lines ends.
+    corked: bool,
+    /// Lines held while corked, in the order they would have been written.
+    cork: Vec<u8>,
 }
 
 impl Default for Out {
@@ -188,6 +194,8 @@ impl Default for Out {
             disconnecting: false,
             disconnected_here: false,
             shut: false,
+            corked: false,
+            cork: Vec::new(),
         }
     }
 }
@@ -513,8 +521,17 @@ fn send_line(
     if out.disconnecting || out.shut {
         return Err(closed_error());
     }
+    if out.corked {
+        if handle.is_none() && (!out.cork.is_empty() || direct(&out)) {
+            // It would have been written now: it goes with the cork.
+            out.cork.extend_from_slice(&line);
+            return Ok(out.queued < BACKPRESSURE_BYTES);
+        }
+        // A handle goes with its own first byte: what is held goes first.
+        flush_cork(inner, &mut out);
+    }
     let mut start = 0;
-    let idle = !out.writer_running && out.queue.is_empty() && out.urgent.is_empty() && out.awaiting.is_none();
+    let idle = direct(&out);
     if idle {
         let wrote = match &handle {
             None => write_now(&inner.sock, &line),
@@ -586,10 +603,56 @@ fn write_now(sock: &Sock, data: &[u8]) -> io::Result<usize> {
     )?)
 }
 
+/// Whether a message may be written at once: nothing waits before it.
+fn direct(out: &Out) -> bool {
+    !out.writer_running && out.queue.is_empty() && out.urgent.is_empty() && out.awaiting.is_none()
+}
+
+/// The reader starts dispatching a run of handle lines: writes collect
+/// until [`uncork`].
+fn cork(inner: &Shared) {
+    lock(&inner.out).corked = true;
+}
+
+/// The run of handle lines ended: what collected goes in one write.
+fn uncork(inner: &Arc<Shared>) {
+    let mut out = lock(&inner.out);
+    out.corked = false;
+    flush_cork(inner, &mut out);
+    maybe_shut(inner, out);
+}
+
+/// Writes what the cork holds now; what the kernel does not take goes
+/// first to the writer, before anything queued.
+fn flush_cork(inner: &Arc<Shared>, out: &mut Out) {
+    if out.cork.is_empty() {
+        return;
+    }
+    let data = std::mem::take(&mut out.cork);
+    if out.shut {
+        return;
+    }
+    let mut start = 0;
+    if !out.writer_running && out.urgent.is_empty() {
+        // An error (the peer is gone) is the writer's to find and report.
+        if let Ok(n) = write_now(&inner.sock, &data) {
+            start = n;
+        }
+    }
+    if start < data.len() {
+        out.urgent.push_back(Bytes::from(data).slice(start..));
+        start_writer(inner, out);
+    }
+}
+
 /// Queues an ACK / NACK: it goes before queued messages.
 fn send_urgent(inner: &Arc<Shared>, line: &'static [u8]) {
     let mut out = lock(&inner.out);
     if out.shut {
+        return;
+    }
+    if out.corked && (!out.cork.is_empty() || (!out.writer_running && out.urgent.is_empty())) {
+        out.cork.extend_from_slice(line);
         return;
     }
     if !out.writer_running && out.urgent.is_empty() {
@@ -712,6 +775,7 @@ fn maybe_shut(inner: &Shared, mut out: MutexGuard<'_, Out>) {
         && out.queue.is_empty()
         && out.urgent.is_empty()
         && out.awaiting.is_none()
+        && out.cork.is_empty()
     {
         out.shut = true;
         let here = out.disconnected_here;
@@ -813,20 +877,24 @@ async fn read_loop(inner: Arc<Shared>) {
             fds.clear();
             continue;
         }
+        let mut corked = false;
         if buf.is_empty() {
             // Nothing pending (the usual case): the complete lines are
             // decoded where they were read, only a cut tail is kept.
             let mut rest = &scratch[..n];
             while let Some(i) = memchr::memchr(b'\n', rest) {
-                handle_line(&inner, &rest[..i], &mut fds);
+                dispatch(&inner, &rest[..i], &mut fds, &mut corked);
                 rest = &rest[i + 1..];
             }
             buf.extend_from_slice(rest);
-            continue;
+        } else {
+            buf.extend_from_slice(&scratch[..n]);
+            while let Some(line) = lines.next_line(&mut buf) {
+                dispatch(&inner, &line, &mut fds, &mut corked);
+            }
         }
-        buf.extend_from_slice(&scratch[..n]);
-        while let Some(line) = lines.next_line(&mut buf) {
-            handle_line(&inner, &line, &mut fds);
+        if corked {
+            uncork(&inner);
         }
     }
     // End of file: the peer went away (or let go after our disconnect).
@@ -882,6 +950,23 @@ fn end(inner: &Arc<Shared>, shut: bool) {
         open_gate(inner);
         inner.emitter.emit(&DISCONNECT, ());
     }
+}
+
+/// One line from the peer, [`handle_line`]: a run of `NODE_HANDLE` lines
+/// is dispatched corked, so that each handle's `NODE_HANDLE_ACK` and the
+/// receiver's answer (cluster's `newconn` reply) leave in one write (one
+/// wake-up of the peer instead of two), as Node writes them: same bytes.
+fn dispatch(inner: &Arc<Shared>, line: &[u8], fds: &mut VecDeque<OwnedFd>, corked: &mut bool) {
+    let handle = line.starts_with(b"{\"cmd\":\"NODE_HANDLE\",");
+    if handle != *corked {
+        if handle {
+            cork(inner);
+        } else {
+            uncork(inner);
+        }
+        *corked = handle;
+    }
+    handle_line(inner, line, fds);
 }
 
 /// One line from the peer: an internal message, a message, or an error.

@@ -13,7 +13,8 @@
 //!
 //! `MAX_CONNECTIONS` sets the server's `maxConnections` (an rt-http server does not
 //! count its connections there yet: see `net`). `BODY` replaces the answer (the bench
-//! answers `Hello World\n`).
+//! answers `Hello World\n`). `SHOW_ADDRESSES` adds the connection's addresses as the
+//! worker sees them: ` remote <ip:port> local <ip:port>` (`none` when unknown).
 //!
 //! Primary: `WORKERS` (default 2) supervised workers (restarted when they
 //! crash), `NODE_CLUSTER_SCHED_POLICY`, events printed as JSON lines
@@ -66,12 +67,18 @@ async fn run() {
     let body = env("BODY").unwrap_or_else(|| format!("pid {} worker {}", std::process::id(), id));
     let port: u16 = env("PORT").and_then(|p| p.parse().ok()).unwrap_or(0);
     let max = env("MAX_CONNECTIONS").and_then(|m| m.parse().ok());
+    let show_addresses = env("SHOW_ADDRESSES").is_some();
     if mode == "net" {
         serve_net(body, port, max).await;
         return;
     }
-    let server = create_server(move |_req: IncomingMessage, res: ServerResponse| {
-        let body = body.clone();
+    let server = create_server(move |req: IncomingMessage, res: ServerResponse| {
+        let mut body = body.clone();
+        if show_addresses {
+            let shown = |a: Option<std::net::SocketAddr>| a.map_or("none".to_string(), |a| a.to_string());
+            let info = req.socket_info();
+            body = format!("{body} remote {} local {}", shown(info.remote), shown(info.local));
+        }
         async move {
             if slow > 0 {
                 tokio::time::sleep(Duration::from_millis(slow)).await;

@@ -1,0 +1,94 @@
+//! A handle's `NODE_HANDLE_ACK` and the answer its receiver writes while
+//! handling it (cluster's reply to `newconn`) leave in one write: the ACK
+//! and the answer are held while the receiver runs, and the peer then reads Node's bytes,
+//! ACK then answer, for each handle, in order.
+
+use std::io::{ErrorKind, IoSlice, Read};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rt_child_process::Channel;
+use rt_events::EventEmitter;
+use rt_tests::wait::{recv_async, within};
+use serde_json::json;
+
+const ACK: &str = r#"{"cmd":"NODE_HANDLE_ACK"}"#;
+
+/// What the peer can read now, without waiting.
+fn read_now(peer: &UnixStream) -> Result<Vec<u8>, String> {
+    let mut buf = [0u8; 4096];
+    match (&*peer).read(&mut buf) {
+        Ok(n) => Ok(buf[..n].to_vec()),
+        Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(Vec::new()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[tokio::test]
+async fn a_handles_ack_and_its_answer_leave_in_one_write() {
+    let (ours, peer) = UnixStream::pair().expect("socketpair");
+    peer.set_nonblocking(true).expect("non-blocking peer");
+    let peer = Arc::new(peer);
+    let channel = Channel::open(OwnedFd::from(ours), EventEmitter::new()).expect("channel");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (ch, p) = (channel.clone(), peer.clone());
+    channel.on_internal(move |m| {
+        // Before answering: the ACK must not have gone out on its own.
+        let seen = read_now(&p);
+        let seq = m.message["seq"].clone();
+        let answer = json!({"cmd": "NODE_CLUSTER", "ack": seq, "accepted": true, "seq": 7});
+        let sent = ch.send(&answer);
+        // Nor the answer: both go once the receiver is done, together.
+        let after = read_now(&p);
+        let _ = tx.send((seen, after, m.handle.is_some(), sent.is_ok()));
+    });
+    const HANDLES: u64 = 3;
+    let mut got = Vec::new();
+    for seq in 0..HANDLES {
+        let line = format!(
+            "{{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{{\"cmd\":\"NODE_CLUSTER\",\"act\":\"newconn\",\"key\":\"k\",\"seq\":{seq}}}}}\n"
+        );
+        let (handle, _other) = UnixStream::pair().expect("a socket to send");
+        let n = rt_net::transport::send_with_fds(
+            peer.as_fd(),
+            &[IoSlice::new(line.as_bytes())],
+            &[handle.as_fd()],
+        )
+        .expect("send a handle");
+        assert_eq!(n, line.len(), "the handle line went whole");
+        let (seen, after, had_fd, sent) = recv_async(&mut rx, 5, "the receiver to be given the handle").await;
+        assert_eq!(
+            seen,
+            Ok(Vec::new()),
+            "handle {seq}: the peer read something before the answer"
+        );
+        assert_eq!(
+            after,
+            Ok(Vec::new()),
+            "handle {seq}: something went out while the receiver ran"
+        );
+        assert!(had_fd, "handle {seq} came with its fd");
+        assert!(sent, "handle {seq}: the answer was taken");
+        // Its ACK and answer, before the next handle goes.
+        let lines = 2 * (seq as usize + 1);
+        within(5, "the ACK and the answer", async {
+            while got.iter().filter(|&&b| b == b'\n').count() < lines {
+                got.extend(read_now(&peer).expect("peer read"));
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+    }
+    let got = String::from_utf8(got).expect("text");
+    let want: String = (0..HANDLES)
+        .map(|seq| {
+            let answer = json!({"cmd": "NODE_CLUSTER", "ack": seq, "accepted": true, "seq": 7});
+            format!("{ACK}\n{answer}\n")
+        })
+        .collect();
+    assert_eq!(got, want);
+    let want_lines = 2 * HANDLES;
+    println!("{HANDLES} handles: ACK and answer held together, {want_lines} lines as Node writes them");
+}
