@@ -93,7 +93,14 @@ impl LineSplitter {
 /// One line as a message: a line that is not JSON (or is empty) is an
 /// error carrying the line, where a Node receiver would crash.
 pub(crate) fn decode(line: &[u8]) -> Result<Value, Error> {
-    serde_json::from_slice(line).map_err(|e| {
+    // UTF-8 checked once for the whole line (word at a time while it is
+    // ASCII) instead of string by string; a line that is not UTF-8 goes
+    // the checking way, for the same error as before.
+    let parsed = match std::str::from_utf8(line) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(line),
+    };
+    parsed.map_err(|e| {
         let shown = String::from_utf8_lossy(line);
         Error::new(
             Code::custom("ERR_IPC_INVALID_MESSAGE"),
@@ -124,6 +131,26 @@ mod tests {
         assert!(is_internal(&serde_json::json!({"cmd": "NODE_HANDLE_ACK"})));
         assert!(!is_internal(&serde_json::json!({"cmd": "NODE_"})));
         assert!(!is_internal(&serde_json::json!("NODE_HANDLE")));
+    }
+
+    #[test]
+    fn lines_decode_the_same_whether_utf8_or_not() {
+        let text = "{\"k\":\"é€😀\",\"n\":[1,2.5,null]}";
+        assert_eq!(
+            decode(text.as_bytes()).unwrap(),
+            serde_json::json!({"k": "é€😀", "n": [1, 2.5, null]})
+        );
+        // Not UTF-8 inside a string: serde_json's error, with the bytes shown.
+        let e = decode(b"{\"k\":\"\xff\"}").unwrap_err();
+        assert_eq!(e.code(), "ERR_IPC_INVALID_MESSAGE");
+        assert!(
+            e.message().contains("invalid unicode code point"),
+            "{}",
+            e.message()
+        );
+        // Not UTF-8 outside a string: still not JSON.
+        let e = decode(b"{\"k\":1}\xff").unwrap_err();
+        assert_eq!(e.code(), "ERR_IPC_INVALID_MESSAGE");
     }
 
     #[test]
