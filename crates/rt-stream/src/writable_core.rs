@@ -136,59 +136,68 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// [`write_inner`](Self::write_inner) without a callback into a stream
     /// that is writable and not writing, corked or errored (every write of
     /// a sink that completes at once): Node's `writeOrBuffer` -> `doWrite`
-    /// -> `onwrite` in one function. When the sink completed synchronously
-    /// and nothing is left to do (nothing buffered meanwhile, no 'drain' due,
-    /// not ending), the completion is done inline, as `onwrite_g` would do
-    /// it; anything else goes through `onwrite_g`.
-    #[inline]
+    /// -> `onwrite` in one function, with two lock rounds (the sink runs
+    /// between them, outside the lock). When the sink completed
+    /// synchronously and nothing happened meanwhile that Node's `onwrite`
+    /// would act on (nothing buffered, no 'drain' due, not ending, no
+    /// waiter, no tick to run), the completion is done inline, as
+    /// `onwrite_g` would do it; anything else goes through `onwrite_g`.
+    #[inline(always)]
     fn write_idle<'a>(self: &'a Arc<Self>, mut st: Guard<'a, R, W>, chunk: W) -> Result<bool, Error> {
-        let Some(w) = st.w.as_mut() else {
+        let s = &mut *st;
+        let Some(w) = s.w.as_mut() else {
             return Ok(false);
         };
         w.pendingcb += 1;
         let len = (w.ops.len)(&chunk);
         w.length += len;
         w.writelen = len;
-        w.writecb = None;
+        // Idle: the last write's callback was taken when it completed.
+        debug_assert!(w.writecb.is_none());
         w.writing = true;
         w.sync = true;
         // The sink leaves the state while it runs: no lock is held over user
         // code, and `writing` keeps every other write buffered.
-        let mut sink = st.sink.take();
+        let mut sink = s.sink.take();
         drop(st);
         let outcome = match sink.as_mut() {
             Some(s) => s.write(chunk),
             None => WriteOutcome::Done(Ok(())),
         };
         st = self.lock();
-        if st.sink.is_none() {
-            st.sink = sink;
+        let s = &mut *st;
+        if s.sink.is_none() {
+            s.sink = sink;
         }
-        match outcome {
-            WriteOutcome::Done(Ok(())) => {
-                let done_inline = st.w.as_ref().is_some_and(|w| {
-                    let left = w.length - w.writelen.min(w.length);
-                    w.buffered.is_empty() && !w.ending && !(w.need_drain && left == 0)
-                });
-                if done_inline {
-                    st.wake();
-                    if let Some(w) = st.w.as_mut() {
-                        // onwrite_g's synchronous success without a callback.
-                        w.writing = false;
-                        w.length -= w.writelen.min(w.length);
-                        w.writelen = 0;
-                        w.completed += 1;
-                        w.pendingcb -= 1;
+        if let WriteOutcome::Done(Ok(())) = outcome {
+            let quiet = !s.destroyed && s.errored.is_none() && s.wakers.is_empty() && !s.inline_pending;
+            if let Some(w) = s.w.as_mut() {
+                let left = w.length - w.writelen.min(w.length);
+                if quiet && w.buffered.is_empty() && !w.ending && !(w.need_drain && left == 0) {
+                    // onwrite_g's synchronous success without a callback,
+                    // then the tail of write_inner.
+                    w.writing = false;
+                    w.length = left;
+                    w.writelen = 0;
+                    w.completed += 1;
+                    w.pendingcb -= 1;
+                    w.sync = false;
+                    let ret = left < w.hwm || left == 0;
+                    if !ret {
+                        w.need_drain = true;
                     }
-                } else {
-                    st = self.onwrite_g(st, Ok(()), true);
+                    return Ok(ret);
                 }
             }
-            WriteOutcome::Done(res) => st = self.onwrite_g(st, res, true),
-            other => {
-                drop(st);
-                self.handle_outcome(other, Completing::Write);
-                st = self.lock();
+            st = self.onwrite_g(st, Ok(()), true);
+        } else {
+            match outcome {
+                WriteOutcome::Done(res) => st = self.onwrite_g(st, res, true),
+                other => {
+                    drop(st);
+                    self.handle_outcome(other, Completing::Write);
+                    st = self.lock();
+                }
             }
         }
         let bad = st.destroyed || st.errored.is_some();
