@@ -122,6 +122,7 @@ impl Inner {
     }
 
     /// Bookkeeping after `name`'s list went from empty to non-empty.
+    #[inline]
     pub(super) fn name_added(&mut self, names: &AtomicU64, i: usize, was_new_slot: bool) {
         if !was_new_slot {
             self.empty -= 1;
@@ -143,6 +144,7 @@ impl Inner {
 
     /// Bookkeeping after `name`'s list became empty; drops surplus empty
     /// slots into `garbage`.
+    #[inline]
     pub(super) fn name_removed(&mut self, names: &AtomicU64, i: usize, garbage: &mut Garbage) {
         self.empty += 1;
         let (name, bit) = (self.slots[i].name, self.slots[i].bit);
@@ -164,6 +166,7 @@ impl Inner {
         }
     }
 
+    #[cold]
     pub(super) fn purge_empty(&mut self, garbage: &mut Garbage) {
         let mut i = 0;
         while i < self.slots.len() {
