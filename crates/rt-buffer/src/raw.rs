@@ -137,23 +137,45 @@ unsafe fn utf16_len_avx512(src: &[u8]) -> usize {
     use std::arch::x86_64::*;
     let (mut i, mut n) = (0usize, 0usize);
     let len = src.len();
+    let p = src.as_ptr();
     let c0 = _mm512_set1_epi8(0xc0u8 as i8);
     let f0 = _mm512_set1_epi8(0xf0u8 as i8);
-    while i < len {
-        let rem = (len - i).min(64);
-        // SAFETY: a full load only when i + 64 <= len; else a masked load of src[i..len].
-        let v = unsafe {
-            if rem == 64 {
-                _mm512_loadu_epi8(src.as_ptr().add(i).cast())
-            } else {
-                _mm512_maskz_loadu_epi8(low_mask(rem as u32), src.as_ptr().add(i).cast())
-            }
-        };
-        // Signed: continuation bytes (0x80..=0xBF) are the ones below -64.
+    // Units per byte, indexed by byte >> 2: 1 below 0x80, 0 for a
+    // continuation byte (0x80..=0xBF), 1 for a lead up to 0xEF, 2 from 0xF0.
+    let units = _mm512_set_epi64(
+        0x0202_0202_0101_0101,
+        0x0101_0101_0101_0101,
+        0,
+        0,
+        0x0101_0101_0101_0101,
+        0x0101_0101_0101_0101,
+        0x0101_0101_0101_0101,
+        0x0101_0101_0101_0101,
+    );
+    // Whole blocks: per-byte counters in vector lanes (a lookup and an add
+    // per block: no mask moves or popcounts in the loop), summed every 127
+    // blocks (at most 2 a block, so at most 254 in a byte).
+    while i + 64 <= len {
+        let blocks = ((len - i) / 64).min(127);
+        let mut acc = _mm512_setzero_si512();
+        for _ in 0..blocks {
+            // SAFETY: i + 64 <= len: a full load inside `src`.
+            let v = unsafe { _mm512_loadu_epi8(p.add(i).cast()) };
+            // vpermb reads the low 6 bits of each index byte: byte >> 2
+            // (the bits shifted in from the next byte fall above them).
+            acc = _mm512_add_epi8(acc, _mm512_permutexvar_epi8(_mm512_srli_epi16::<2>(v), units));
+            i += 64;
+        }
+        let sums = _mm512_sad_epu8(acc, _mm512_setzero_si512());
+        n += _mm512_reduce_add_epi64(sums) as usize;
+    }
+    if i < len {
+        let rem = len - i;
+        // SAFETY: a masked load of src[i..len].
+        let v = unsafe { _mm512_maskz_loadu_epi8(low_mask(rem as u32), p.add(i).cast()) };
         let starts = _mm512_cmpge_epi8_mask(v, c0) & low_mask(rem as u32);
         let astral = _mm512_cmpge_epu8_mask(v, f0);
         n += (starts.count_ones() + astral.count_ones()) as usize;
-        i += rem;
     }
     n
 }
@@ -242,8 +264,12 @@ unsafe fn latin1_from_utf8_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<u
 /// Widens a prefix of the UTF-8 text `src`, appending its UTF-16LE bytes
 /// to `out` (in its spare capacity: it never grows `out`); returns how many
 /// bytes it read, which may fall inside a character whose units were
-/// written (skip continuation bytes there). Stops before a 32-byte block
+/// written (skip continuation bytes there). Stops before a 64-byte block
 /// holding a four-byte character, or whose units do not fit.
+///
+/// On bytes that are not UTF-8 it writes some units and stops or goes on
+/// (no panic, never outside the spare capacity); the encoder calls it on a
+/// `&str` only.
 pub(crate) fn utf16le_from_utf8_prefix(src: &[u8], out: &mut Vec<u8>) -> usize {
     #[cfg(target_arch = "x86_64")]
     if avx512() {
@@ -256,6 +282,22 @@ pub(crate) fn utf16le_from_utf8_prefix(src: &[u8], out: &mut Vec<u8>) -> usize {
     0
 }
 
+/// 64 input bytes per step, one load each (the next block, which the
+/// step also needs). The positions of the block's leads are packed to the
+/// front (`vpcompressb` of 0..63); then for each group of 32 characters two
+/// two-source byte permutations (`vpermt2b` over the block and the next)
+/// fetch each character's bytes into its own 16-bit lane (`second | lead <<
+/// 8`, and `third`), where a multiply-add (`vpmaddubsw`), a shift and a
+/// ternary-logic op make its unit. The units come out dense (no compress of
+/// the output), and a block of mostly three-byte characters (CJK) makes its
+/// ~21 units with one group. A character whose lead is near the block's end
+/// takes its other bytes from the next block, so every step advances 64
+/// bytes (no step waits on the previous one's data).
+///
+/// Why (issue 9): the former kernel computed a unit at each of 32 byte
+/// positions from three overlapping loads widened to 16 bits, then packed
+/// the units at the leads: for CJK, 32 lanes of work for ~11 units.
+///
 /// # Safety
 /// Only for a CPU with the target features enabled below: the callers check
 /// `avx512()` first. Every memory access inside stays within the slices given.
@@ -266,58 +308,116 @@ unsafe fn utf16le_from_utf8_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<
     let (mut i, mut o) = (0usize, 0usize);
     let len = src.len();
     let p = src.as_ptr();
-    // 32 bytes from `at` (zeros past the end of `src`).
+    // Byte lane k holds k.
+    let iota = _mm512_set_epi64(
+        0x3f3e_3d3c_3b3a_3938,
+        0x3736_3534_3332_3130,
+        0x2f2e_2d2c_2b2a_2928,
+        0x2726_2524_2322_2120,
+        0x1f1e_1d1c_1b1a_1918,
+        0x1716_1514_1312_1110,
+        0x0f0e_0d0c_0b0a_0908,
+        0x0706_0504_0302_0100,
+    );
+    let xc0 = _mm512_set1_epi8(0xc0u8 as i8);
+    let xf0 = _mm512_set1_epi8(0xf0u8 as i8);
+    // Byte 2j and 2j + 1 take lane j (spread0) or 32 + j (spread1) of `pos`.
+    let spread0 = _mm512_srli_epi16::<1>(_mm512_and_si512(iota, _mm512_set1_epi8(0x7e)));
+    let spread1 = _mm512_add_epi8(spread0, _mm512_set1_epi8(32));
+    // Added to those: [q + 1, q] and [q + 2, -].
+    let next = _mm512_set1_epi16(0x0001);
+    let two = _mm512_set1_epi16(0x0002);
+    let x8000 = _mm512_set1_epi16(0x8000u16 as i16);
+    let xe000 = _mm512_set1_epi16(0xe000u16 as i16);
+    let x1f3f = _mm512_set1_epi16(0x1f3f);
+    // maddubs weights: second * 1 + lead * 64.
+    let x4001 = _mm512_set1_epi16(0x4001);
+    let x3f = _mm512_set1_epi16(0x3f);
+    // 64 bytes from `at` (zeros past the end of `src`; `at` <= len).
     let load = |at: usize| {
-        // SAFETY: a full load only when at + 32 <= len; else a masked load
-        // of src[at..len] (at <= len + 2 is kept by the callers: at most
-        // i + 2 with i < len, and a mask of 0 reads nothing).
+        // SAFETY: a full load only when at + 64 <= len; else a masked load
+        // of src[at..len] (a mask of 0 reads nothing).
         unsafe {
-            if at + 32 <= len {
-                _mm256_loadu_si256(p.add(at.min(len)).cast())
+            if at + 64 <= len {
+                _mm512_loadu_epi8(p.add(at).cast())
             } else {
-                let n = len.saturating_sub(at) as u32;
-                _mm256_maskz_loadu_epi8(low_mask(n) as u32, p.add(at.min(len)).cast())
+                _mm512_maskz_loadu_epi8(low_mask((len - at) as u32), p.add(at).cast())
             }
         }
     };
-    let x80 = _mm512_set1_epi16(0x80);
-    let xc0 = _mm512_set1_epi16(0xc0);
-    let xe0 = _mm512_set1_epi16(0xe0);
-    let x3f = _mm512_set1_epi16(0x3f);
-    let x1f = _mm512_set1_epi16(0x1f);
-    let x0f = _mm512_set1_epi16(0x0f);
+    let mut v = load(0);
     while i < len {
-        let rem = (len - i).min(32);
-        let b0 = _mm512_cvtepu8_epi16(load(i));
+        let rem = (len - i).min(64);
+        let live = low_mask(rem as u32);
         // A four-byte character (lead >= 0xF0): the scalar path takes this block.
-        if _mm512_cmpge_epu16_mask(b0, _mm512_set1_epi16(0xf0)) != 0 {
+        if _mm512_cmpge_epu8_mask(v, xf0) != 0 {
             break;
         }
-        let b1 = _mm512_and_si512(_mm512_cvtepu8_epi16(load(i + 1)), x3f);
-        let b2 = _mm512_and_si512(_mm512_cvtepu8_epi16(load(i + 2)), x3f);
-        let ascii = _mm512_cmplt_epu16_mask(b0, x80);
-        let lead2 = _mm512_cmpge_epu16_mask(b0, xc0) & _mm512_cmplt_epu16_mask(b0, xe0);
-        let lead3 = _mm512_cmpge_epu16_mask(b0, xe0);
-        let u2 = _mm512_or_si512(_mm512_slli_epi16::<6>(_mm512_and_si512(b0, x1f)), b1);
-        let u3 = _mm512_or_si512(
-            _mm512_or_si512(
-                _mm512_slli_epi16::<12>(_mm512_and_si512(b0, x0f)),
-                _mm512_slli_epi16::<6>(b1),
-            ),
-            b2,
-        );
-        let units = _mm512_mask_blend_epi16(lead3, _mm512_mask_blend_epi16(lead2, b0, u2), u3);
-        let starts = (ascii | lead2 | lead3) & (low_mask(rem as u32) as u32);
-        let n = starts.count_ones() as usize;
+        // The bytes after the block: a character whose lead is near its end
+        // takes its other bytes from there.
+        let after = load(i + rem);
+        if _mm512_movepi8_mask(v) == 0 {
+            // ASCII: every byte is its unit.
+            let n = rem;
+            if o + 2 * n > out.len() {
+                break;
+            }
+            let lo = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(v));
+            let hi = _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64::<1>(v));
+            let room = out.len() - o;
+            // SAFETY: o + 2n <= out.len(): out[o..] has room for the 2n
+            // bytes, the first min(2n, 64) from o and the rest from o + 64.
+            unsafe {
+                let at = out.as_mut_ptr().add(o).cast::<u8>();
+                store_prefix(at, room, (2 * n).min(64), lo);
+                if n > 32 {
+                    store_prefix(at.add(64), room - 64, 2 * n - 64, hi);
+                }
+            }
+            i += n;
+            o += 2 * n;
+            v = after;
+            continue;
+        }
+        // Leads: every byte that is not a continuation (signed: those are
+        // below -64).
+        let take = _mm512_cmpge_epi8_mask(v, xc0) & live;
+        let n = take.count_ones() as usize;
         if o + 2 * n > out.len() {
             break;
         }
-        let packed = _mm512_maskz_compress_epi16(starts, units);
-        // SAFETY: o + 2n <= out.len(): out[o..] has room for the 2n bytes
-        // (n 16-bit lanes, little-endian: utf16le).
-        unsafe { store_prefix(out.as_mut_ptr().add(o).cast(), out.len() - o, 2 * n, packed) };
+        // The leads' positions, packed to the front.
+        let pos = _mm512_maskz_compress_epi8(take, iota);
+        let room = out.len() - o;
+        for g in 0..n.div_ceil(32) {
+            // 16-bit lane j: bytes [q + 1, q] where q is the position of the
+            // group's j-th lead, so that the permutation below fetches the
+            // character's [second, lead] bytes; and [q + 2, -] its third.
+            let q = _mm512_permutexvar_epi8(if g == 0 { spread0 } else { spread1 }, pos);
+            // Positions 64 and 65 are the first bytes of `after`.
+            let w = _mm512_permutex2var_epi8(v, _mm512_add_epi8(q, next), after);
+            let c = _mm512_maskz_permutex2var_epi8(0x5555_5555_5555_5555, v, _mm512_add_epi8(q, two), after);
+            // lead << 8 | second: ASCII below 0x8000, three-byte leads from 0xE000.
+            let ascii = _mm512_cmplt_epu16_mask(w, x8000);
+            let lead3 = _mm512_cmpge_epu16_mask(w, xe000);
+            // (lead & 0x1F) << 6 | (second & 0x3F): a two-byte character's
+            // unit, and a three-byte one's top ten bits.
+            let top = _mm512_maddubs_epi16(_mm512_and_si512(w, x1f3f), x4001);
+            // top << 6 | (third & 0x3F)
+            let u3 = _mm512_ternarylogic_epi32::<0xf8>(_mm512_slli_epi16::<6>(top), c, x3f);
+            let units = _mm512_mask_blend_epi16(
+                ascii,
+                _mm512_mask_blend_epi16(lead3, top, u3),
+                _mm512_srli_epi16::<8>(w),
+            );
+            let (k, at) = ((n - 32 * g).min(32), o + 64 * g);
+            // SAFETY: at + 2k <= o + 2n <= out.len() (checked above), and
+            // room - 64g is the room from `at`.
+            unsafe { store_prefix(out.as_mut_ptr().add(at).cast(), room - 64 * g, 2 * k, units) };
+        }
         i += rem;
         o += 2 * n;
+        v = after;
     }
     (i, o)
 }
@@ -866,6 +966,119 @@ mod tests {
             let want: Vec<u8> = s[..at].encode_utf16().flat_map(u16::to_le_bytes).collect();
             assert_eq!(&out[..written], &want[..], "{s:?}");
         }
+    }
+
+    /// Characters of every UTF-8 length, picked by `r`: ASCII, two-byte,
+    /// three-byte (CJK and the edges U+0800 / U+FFFF, the neighbours of the
+    /// surrogate range U+D7FF / U+E000) and four-byte (a surrogate pair in
+    /// UTF-16).
+    fn mixed_char(r: u64) -> char {
+        match r % 12 {
+            0 => '😀',
+            1 => char::from_u32(0x1_0000 + (r >> 8) as u32 % 0xf_ffff).unwrap_or('\u{10ffff}'),
+            2 => char::from_u32(0x80 + (r >> 8) as u32 % 0x780).unwrap_or('é'),
+            3 => ['\u{800}', '\u{ffff}', '\u{d7ff}', '\u{e000}'][(r >> 8) as usize % 4],
+            4..=7 => char::from_u32(0x4e00 + (r >> 8) as u32 % 0x5000).unwrap_or('中'),
+            _ => char::from((r >> 8) as u8 & 0x7f),
+        }
+    }
+
+    #[test]
+    fn utf16_encode_every_length_matches_std() {
+        // Every byte length 0..=400 (every tail of the 64-byte blocks, and
+        // blocks ending inside a character), with and without four-byte
+        // characters, through the whole encoder (kernel + scalar path).
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut compared = 0;
+        for target in 0..=400usize {
+            for astral in [false, true] {
+                let mut s = String::new();
+                while s.len() < target {
+                    let c = match mixed_char(rng(&mut seed)) {
+                        c if c.len_utf8() == 4 && !astral => '中',
+                        c => c,
+                    };
+                    if s.len() + c.len_utf8() > target {
+                        break;
+                    }
+                    s.push(c);
+                }
+                let want: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+                let got = crate::encoding::encode_utf16le(&s);
+                assert_eq!(got.len(), want.len(), "{s:?}");
+                assert_eq!(got, want, "{s:?}");
+                compared += 1;
+            }
+        }
+        println!("utf16le encode: {compared} strings compared with std");
+        assert_eq!(compared, 802);
+    }
+
+    #[test]
+    fn utf16_encode_kernel_stays_in_its_room_on_any_bytes() {
+        // Bytes that are not UTF-8 (lone continuation bytes, cut sequences,
+        // 0xC0 / 0xC1 / 0xF5.. leads, UTF-8-encoded surrogates ED A0 80),
+        // and UTF-8 into too little room: no panic, and nothing written
+        // past the spare capacity (a sentinel past it stays as it was).
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let pieces: [&[u8]; 10] = [
+            b"\x80",
+            b"\xbf\xbf",
+            b"\xe4\xb8",
+            b"\xc0\x80",
+            b"\xed\xa0\x80",
+            b"\xf0\x9f\x98",
+            b"\xff",
+            b"\xe4\xb8\xad",
+            b"a",
+            b"\xc3\xa9",
+        ];
+        let mut runs = 0;
+        for n in 0..600usize {
+            let len = n % 300;
+            let mut src = Vec::with_capacity(len + 3);
+            while src.len() < len {
+                let r = rng(&mut seed);
+                if r.is_multiple_of(3) {
+                    src.push(r as u8);
+                } else {
+                    src.extend_from_slice(pieces[(r >> 8) as usize % pieces.len()]);
+                }
+            }
+            let room = match n % 4 {
+                0 => 2 * src.len(),
+                1 => src.len(),
+                2 => (n * 7) % 97,
+                _ => 2 * src.len() + 64,
+            };
+            // Through the safe wrapper: a vector with exactly `room` spare.
+            let mut out = Vec::with_capacity(room);
+            let read = utf16le_from_utf8_prefix(&src, &mut out);
+            assert!(read <= src.len() && out.len() <= room && out.len().is_multiple_of(2));
+            // And the kernel itself, on a slice with a sentinel after it.
+            #[cfg(target_arch = "x86_64")]
+            if avx512() {
+                let mut buf = vec![std::mem::MaybeUninit::new(0xa5u8); room + 128];
+                // SAFETY: the CPU has the kernel's features (checked above).
+                let (read, written) = unsafe { utf16le_from_utf8_avx512(&src, &mut buf[..room]) };
+                assert!(read <= src.len() && written <= room, "{read} {written} {room}");
+                // SAFETY: every byte of `buf` was initialised (the sentinel, or the kernel).
+                let tail: Vec<u8> = buf[room..].iter().map(|b| unsafe { b.assume_init() }).collect();
+                assert!(tail.iter().all(|&b| b == 0xa5), "wrote past its room: {src:x?}");
+            }
+            // Valid UTF-8 into the same room: what it wrote is right.
+            let s = String::from_utf8_lossy(&src);
+            let mut out = Vec::with_capacity(room);
+            let read = utf16le_from_utf8_prefix(s.as_bytes(), &mut out);
+            let mut at = read;
+            while !s.is_char_boundary(at) {
+                at += 1;
+            }
+            let want: Vec<u8> = s[..at].encode_utf16().flat_map(u16::to_le_bytes).collect();
+            assert_eq!(out, want, "{s:?}");
+            runs += 1;
+        }
+        assert_eq!(runs, 600);
     }
 
     #[test]
