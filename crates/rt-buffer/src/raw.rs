@@ -1096,6 +1096,32 @@ mod tests {
         }
     }
 
+    #[test]
+    fn utf16_len_kernel_long_texts() {
+        // Past the 127 blocks summed at a time, with four-byte characters
+        // only (two units in one byte's counter each block) and mixed text,
+        // at lengths around the flush.
+        let mut checked = 0;
+        for (k, sample) in ["😀", "a😀中é", "中"].iter().enumerate() {
+            for blocks in [126usize, 127, 128, 254, 255, 300] {
+                let n = blocks * 64 + k * 13;
+                let s: String = sample
+                    .chars()
+                    .cycle()
+                    .scan(0, |len, c| {
+                        *len += c.len_utf8();
+                        (*len <= n).then_some(c)
+                    })
+                    .collect();
+                let want = s.encode_utf16().count();
+                assert_eq!(utf16_len(s.as_bytes()).unwrap_or(want), want, "{k} {blocks}");
+                assert_eq!(crate::encoding::utf16_len(&s), want);
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 18);
+    }
+
     /// Base64 the plain way: three bytes to four characters, `alphabet`.
     fn base64_reference(src: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
         let mut out = String::new();
