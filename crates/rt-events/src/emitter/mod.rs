@@ -221,6 +221,28 @@ mod tests {
     }
 
     #[test]
+    fn emptied_names_keep_at_most_a_few_slots() {
+        // `off` of a name's last listener keeps its slot for reuse, but
+        // only KEEP_EMPTY of them: the rest go (`purge_empty`).
+        let e = EventEmitter::new();
+        let events: Vec<Event<u32>> = (0..40)
+            .map(|i| Event::new(Box::leak(format!("name{i}").into_boxed_str())))
+            .collect();
+        let ids: Vec<_> = events.iter().map(|ev| e.on(ev, |_| {})).collect();
+        assert_eq!(e.lock().slots.len(), 40);
+        for (ev, id) in events.iter().zip(ids) {
+            assert!(e.off(ev, id));
+        }
+        let slots = e.lock().slots.len();
+        assert!(slots <= state::KEEP_EMPTY, "{slots} slots kept");
+        assert!(e.event_names().is_empty());
+        // And a name comes back as it was.
+        e.on(&events[39], |_| {});
+        assert!(e.emit(&events[39], 1));
+        assert_eq!(e.event_names(), ["name39"]);
+    }
+
+    #[test]
     fn on_emit_off() {
         let e = EventEmitter::new();
         let log = Arc::new(StdMutex::new(Vec::new()));

@@ -52,10 +52,16 @@ impl EventEmitter {
         if slot.list.len() <= 1 {
             slot.warned = false;
         }
-        let mut garbage = Garbage::default();
+        // Surplus empty slots to drop: rarely any (no `Garbage` to make,
+        // check and drop on the usual path).
+        let mut garbage = None;
         if slot.list.is_empty() {
             let name = slot.name;
-            g.name_removed(&self.shared.names, si, &mut garbage);
+            if g.name_emptied(&self.shared.names, si) {
+                let mut surplus = Garbage::default();
+                g.purge_empty(&mut surplus);
+                garbage = Some(surplus);
+            }
             if g.live() == 0 {
                 // The old table still has this last name.
                 g.replace_table(|_| {
@@ -81,7 +87,9 @@ impl EventEmitter {
         let sweep = removed.in_snapshot();
         drop(removed);
         drop(old_snapshot);
-        garbage.release();
+        if let Some(garbage) = garbage {
+            garbage.release();
+        }
         if sweep {
             cache::released();
         }

@@ -122,7 +122,7 @@ impl Inner {
     }
 
     /// Bookkeeping after `name`'s list went from empty to non-empty.
-    #[inline]
+    #[inline(always)]
     pub(super) fn name_added(&mut self, names: &AtomicU64, i: usize, was_new_slot: bool) {
         if !was_new_slot {
             self.empty -= 1;
@@ -144,8 +144,17 @@ impl Inner {
 
     /// Bookkeeping after `name`'s list became empty; drops surplus empty
     /// slots into `garbage`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn name_removed(&mut self, names: &AtomicU64, i: usize, garbage: &mut Garbage) {
+        if self.name_emptied(names, i) {
+            self.purge_empty(garbage);
+        }
+    }
+
+    /// Bookkeeping after `name`'s list became empty; returns whether
+    /// surplus empty slots are to go ([`purge_empty`](Self::purge_empty)).
+    #[inline(always)]
+    pub(super) fn name_emptied(&mut self, names: &AtomicU64, i: usize) -> bool {
         self.empty += 1;
         let (name, bit) = (self.slots[i].name, self.slots[i].bit);
         let count = &mut self.bit_counts.0[bit.trailing_zeros() as usize];
@@ -161,9 +170,7 @@ impl Inner {
                 self.has_remove_listener = false;
             }
         }
-        if self.empty > KEEP_EMPTY {
-            self.purge_empty(garbage);
-        }
+        self.empty > KEEP_EMPTY
     }
 
     #[cold]
