@@ -292,7 +292,9 @@ pub(crate) fn utf16le_from_utf8_prefix(src: &[u8], out: &mut Vec<u8>) -> usize {
 /// the output), and a block of mostly three-byte characters (CJK) makes its
 /// ~21 units with one group. A character whose lead is near the block's end
 /// takes its other bytes from the next block, so every step advances 64
-/// bytes (no step waits on the previous one's data).
+/// bytes (no step waits on the previous one's data). Four blocks go in one
+/// step while they are whole and have room: one four-byte check for the
+/// four, no tail masks or room checks (~5.4 -> ~4.2 ns a block).
 ///
 /// Why (issue 9): the former kernel computed a unit at each of 32 byte
 /// positions from three overlapping loads widened to 16 bits, then packed
@@ -345,7 +347,71 @@ unsafe fn utf16le_from_utf8_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<
             }
         }
     };
+    // The units of group g (characters 32g.. of the block `x`, `y` the
+    // bytes after it) whose lead positions `pos` holds, packed to the front.
+    let units = |x: __m512i, y: __m512i, pos: __m512i, g: usize| {
+        // 16-bit lane j: bytes [q + 1, q] where q is the position of the
+        // group's j-th lead, so that the permutation below fetches the
+        // character's [second, lead] bytes; and [q + 2, -] its third.
+        let q = _mm512_permutexvar_epi8(if g == 0 { spread0 } else { spread1 }, pos);
+        // Positions 64 and 65 are the first bytes of `y`.
+        let w = _mm512_permutex2var_epi8(x, _mm512_add_epi8(q, next), y);
+        let c = _mm512_maskz_permutex2var_epi8(0x5555_5555_5555_5555, x, _mm512_add_epi8(q, two), y);
+        // lead << 8 | second: ASCII below 0x8000, three-byte leads from 0xE000.
+        let ascii = _mm512_cmplt_epu16_mask(w, x8000);
+        let lead3 = _mm512_cmpge_epu16_mask(w, xe000);
+        // (lead & 0x1F) << 6 | (second & 0x3F): a two-byte character's
+        // unit, and a three-byte one's top ten bits.
+        let top = _mm512_maddubs_epi16(_mm512_and_si512(w, x1f3f), x4001);
+        // top << 6 | (third & 0x3F)
+        let u3 = _mm512_ternarylogic_epi32::<0xf8>(_mm512_slli_epi16::<6>(top), c, x3f);
+        _mm512_mask_blend_epi16(
+            ascii,
+            _mm512_mask_blend_epi16(lead3, top, u3),
+            _mm512_srli_epi16::<8>(w),
+        )
+    };
     let mut v = load(0);
+    // Four blocks a step while they, the block after them and the most
+    // units they can make (128 bytes a block) are whole: no tail masks, no
+    // room checks, one four-byte check for the four. (Unrolled: ~5.4 ->
+    // ~4.2 ns a block on CJK here.)
+    while i + 320 <= len && o + 512 <= out.len() {
+        // SAFETY: i + 320 <= len: full loads inside `src`.
+        let (b, c, d, after) = unsafe {
+            (
+                _mm512_loadu_epi8(p.add(i + 64).cast()),
+                _mm512_loadu_epi8(p.add(i + 128).cast()),
+                _mm512_loadu_epi8(p.add(i + 192).cast()),
+                _mm512_loadu_epi8(p.add(i + 256).cast()),
+            )
+        };
+        let top = _mm512_max_epu8(_mm512_max_epu8(v, b), _mm512_max_epu8(c, d));
+        if _mm512_cmpge_epu8_mask(top, xf0) != 0 {
+            // A four-byte character: the loop below finds its block.
+            break;
+        }
+        for (x, y) in [(v, b), (b, c), (c, d), (d, after)] {
+            let take = _mm512_cmpge_epi8_mask(x, xc0);
+            let n = take.count_ones() as usize;
+            let pos = _mm512_maskz_compress_epi8(take, iota);
+            // SAFETY: o + 512 <= out.len() at the step's start, and each
+            // block moves `o` by at most 128 after storing at most 128
+            // bytes from it: every store ends by the step's o + 512.
+            unsafe {
+                let at = out.as_mut_ptr().add(o).cast::<u8>();
+                _mm512_storeu_epi8(at.cast(), units(x, y, pos, 0));
+                if n > 32 {
+                    _mm512_storeu_epi8(at.add(64).cast(), units(x, y, pos, 1));
+                }
+            }
+            o += 2 * n;
+        }
+        i += 256;
+        v = after;
+    }
+    // One block a step: the last blocks, a block with a four-byte
+    // character (the scalar path takes it), and near the end of the room.
     while i < len {
         let rem = (len - i).min(64);
         let live = low_mask(rem as u32);
@@ -390,30 +456,17 @@ unsafe fn utf16le_from_utf8_avx512(src: &[u8], out: &mut [std::mem::MaybeUninit<
         let pos = _mm512_maskz_compress_epi8(take, iota);
         let room = out.len() - o;
         for g in 0..n.div_ceil(32) {
-            // 16-bit lane j: bytes [q + 1, q] where q is the position of the
-            // group's j-th lead, so that the permutation below fetches the
-            // character's [second, lead] bytes; and [q + 2, -] its third.
-            let q = _mm512_permutexvar_epi8(if g == 0 { spread0 } else { spread1 }, pos);
-            // Positions 64 and 65 are the first bytes of `after`.
-            let w = _mm512_permutex2var_epi8(v, _mm512_add_epi8(q, next), after);
-            let c = _mm512_maskz_permutex2var_epi8(0x5555_5555_5555_5555, v, _mm512_add_epi8(q, two), after);
-            // lead << 8 | second: ASCII below 0x8000, three-byte leads from 0xE000.
-            let ascii = _mm512_cmplt_epu16_mask(w, x8000);
-            let lead3 = _mm512_cmpge_epu16_mask(w, xe000);
-            // (lead & 0x1F) << 6 | (second & 0x3F): a two-byte character's
-            // unit, and a three-byte one's top ten bits.
-            let top = _mm512_maddubs_epi16(_mm512_and_si512(w, x1f3f), x4001);
-            // top << 6 | (third & 0x3F)
-            let u3 = _mm512_ternarylogic_epi32::<0xf8>(_mm512_slli_epi16::<6>(top), c, x3f);
-            let units = _mm512_mask_blend_epi16(
-                ascii,
-                _mm512_mask_blend_epi16(lead3, top, u3),
-                _mm512_srli_epi16::<8>(w),
-            );
             let (k, at) = ((n - 32 * g).min(32), o + 64 * g);
             // SAFETY: at + 2k <= o + 2n <= out.len() (checked above), and
             // room - 64g is the room from `at`.
-            unsafe { store_prefix(out.as_mut_ptr().add(at).cast(), room - 64 * g, 2 * k, units) };
+            unsafe {
+                store_prefix(
+                    out.as_mut_ptr().add(at).cast(),
+                    room - 64 * g,
+                    2 * k,
+                    units(v, after, pos, g),
+                )
+            };
         }
         i += rem;
         o += 2 * n;
@@ -990,7 +1043,10 @@ mod tests {
         // characters, through the whole encoder (kernel + scalar path).
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut compared = 0;
-        for target in 0..=400usize {
+        // And longer ones, through the four-block steps: their ends, and a
+        // four-byte character in each block of a step.
+        let lengths = (0..=400usize).chain((0..40).map(|k| 1000 + 37 * k));
+        for target in lengths {
             for astral in [false, true] {
                 let mut s = String::new();
                 while s.len() < target {
@@ -1010,8 +1066,30 @@ mod tests {
                 compared += 1;
             }
         }
+        // Long text with one four-byte character at a varying place: the
+        // four-block steps run, then stop before it.
+        let base: String = (0..600)
+            .map(|_| match mixed_char(rng(&mut seed)) {
+                c if c.len_utf8() == 4 => 'é',
+                c => c,
+            })
+            .collect();
+        for k in 0..40 {
+            let mut at = (k * 97) % base.len();
+            while !base.is_char_boundary(at) {
+                at += 1;
+            }
+            let s = format!("{}😀{}", &base[..at], &base[at..]);
+            let want: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            assert_eq!(
+                crate::encoding::encode_utf16le(&s),
+                want,
+                "four-byte character at {at}"
+            );
+            compared += 1;
+        }
         println!("utf16le encode: {compared} strings compared with std");
-        assert_eq!(compared, 802);
+        assert_eq!(compared, 922);
     }
 
     #[test]
@@ -1035,7 +1113,9 @@ mod tests {
         ];
         let mut runs = 0;
         for n in 0..600usize {
-            let len = n % 300;
+            // Short (every tail) and long (the four-block steps, and their
+            // room check).
+            let len = if n % 5 == 4 { 300 + n * 3 } else { n % 300 };
             let mut src = Vec::with_capacity(len + 3);
             while src.len() < len {
                 let r = rng(&mut seed);
@@ -1048,7 +1128,7 @@ mod tests {
             let room = match n % 4 {
                 0 => 2 * src.len(),
                 1 => src.len(),
-                2 => (n * 7) % 97,
+                2 => (n * 7) % 97 + (n % 3) * 500,
                 _ => 2 * src.len() + 64,
             };
             // Through the safe wrapper: a vector with exactly `room` spare.
@@ -1079,6 +1159,37 @@ mod tests {
             runs += 1;
         }
         assert_eq!(runs, 600);
+        // Dense units (mostly ASCII: up to 128 output bytes a block) into
+        // exactly the room they need, at lengths around the four-block
+        // steps: the last steps must not store past it.
+        #[cfg(target_arch = "x86_64")]
+        if avx512() {
+            for len in [320usize, 321, 383, 400, 511, 512, 575, 640, 1000, 1024, 1300] {
+                let s: String = (0..len).map(|k| if k % 50 == 7 { 'é' } else { 'a' }).collect();
+                let want: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+                // Exactly the room, and less (the kernel stops short).
+                for room in [want.len(), want.len() - 100, want.len() - 300, want.len() / 2] {
+                    let mut buf = vec![std::mem::MaybeUninit::new(0xa5u8); room + 128];
+                    // SAFETY: the CPU has the kernel's features (checked above).
+                    let (read, written) = unsafe { utf16le_from_utf8_avx512(s.as_bytes(), &mut buf[..room]) };
+                    // SAFETY: every byte of `buf` was initialised (the sentinel, or the kernel).
+                    let all: Vec<u8> = buf.iter().map(|b| unsafe { b.assume_init() }).collect();
+                    assert!(
+                        all[room..].iter().all(|&b| b == 0xa5),
+                        "wrote past its room at {len}, {room}"
+                    );
+                    let mut at = read;
+                    while !s.is_char_boundary(at) {
+                        at += 1;
+                    }
+                    let want: Vec<u8> = s[..at].encode_utf16().flat_map(u16::to_le_bytes).collect();
+                    assert_eq!(&all[..written], &want[..], "{len}, {room}");
+                    assert!(room < 2 * s.len() || read == s.len());
+                    runs += 1;
+                }
+            }
+            assert_eq!(runs, 644);
+        }
     }
 
     #[test]
