@@ -92,3 +92,70 @@ async fn a_handles_ack_and_its_answer_leave_in_one_write() {
     let want_lines = 2 * HANDLES;
     println!("{HANDLES} handles: ACK and answer held together, {want_lines} lines as Node writes them");
 }
+
+/// The raw filter for native handle lines: it gets the `msg` text and the
+/// fd of each, after the ACK; a handle it gives back goes on parsed to the
+/// internal receiver, with its fd, acknowledged once.
+#[tokio::test]
+async fn native_handle_lines_can_be_taken_raw() {
+    let (ours, peer) = UnixStream::pair().expect("socketpair");
+    peer.set_nonblocking(true).expect("non-blocking peer");
+    let channel = Channel::open(OwnedFd::from(ours), EventEmitter::new()).expect("channel");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let parsed = tx.clone();
+    channel.on_internal(move |m| {
+        let _ = parsed.send(format!("parsed {} fd {}", m.message, m.handle.is_some()));
+    });
+    channel.filter_internal_handle_lines(move |msg, fd| {
+        if msg.ends_with(b"\"give back\"}") {
+            return Err(fd);
+        }
+        let _ = tx.send(format!("raw {}", String::from_utf8_lossy(msg)));
+        Ok(())
+    });
+    let msgs = [
+        r#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"k","seq":1}"#,
+        r#"{"cmd":"NODE_CLUSTER","act":"give back"}"#,
+        r#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"k","seq":2}"#,
+    ];
+    let mut got = Vec::new();
+    for msg in msgs {
+        let line = format!("{{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{msg}}}\n");
+        let (handle, _other) = UnixStream::pair().expect("a socket to send");
+        let n = rt_net::transport::send_with_fds(
+            peer.as_fd(),
+            &[IoSlice::new(line.as_bytes())],
+            &[handle.as_fd()],
+        )
+        .expect("send a handle");
+        assert_eq!(n, line.len(), "the handle line went whole");
+        got.push(recv_async(&mut rx, 5, "the handle, raw or parsed").await);
+    }
+    assert_eq!(
+        got,
+        [
+            format!("raw {}", msgs[0]),
+            r#"parsed {"act":"give back","cmd":"NODE_CLUSTER"} fd true"#.to_string(),
+            format!("raw {}", msgs[2]),
+        ]
+    );
+    // One ACK per handle, nothing else.
+    let mut acks = Vec::new();
+    within(5, "three ACKs", async {
+        while acks.iter().filter(|&&b| b == b'\n').count() < 3 {
+            acks.extend(read_now(&peer).expect("peer read"));
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    acks.extend(read_now(&peer).expect("peer read"));
+    assert_eq!(
+        String::from_utf8(acks).expect("text"),
+        format!("{ACK}\n").repeat(3)
+    );
+    println!(
+        "{} handles: 2 taken raw, 1 given back and parsed, 3 ACKs",
+        msgs.len()
+    );
+}

@@ -19,7 +19,7 @@ use rt_stream::{Code, Error};
 use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 
-use crate::protocol::{CMD, NewConnAnswer, fields, is_cluster, js, lock};
+use crate::protocol::{CMD, NewConnAnswer, fields, is_cluster, js, lock, newconn};
 
 /// This process as a cluster worker (Node: `cluster.worker` inside a
 /// worker): its id, its channel to the primary, `disconnect()`.
@@ -160,6 +160,15 @@ pub fn start() -> Result<ThisWorker, Error> {
             side.on_message(m);
         }
     });
+    // The primary's `newconn`s, read without a JSON value.
+    let weak = Arc::downgrade(&side);
+    channel.filter_internal_handle_lines(move |msg, fd| match (weak.upgrade(), newconn(msg)) {
+        (Some(side), Some((key, seq))) => {
+            side.connection(key, seq, Some(fd));
+            Ok(())
+        }
+        _ => Err(fd),
+    });
     let weak = Arc::downgrade(&side);
     channel.on(&DISCONNECT, move |_| {
         let Some(side) = weak.upgrade() else { return };
@@ -253,10 +262,16 @@ impl Side {
         }
     }
 
-    /// Node's `onconnection`: answer, then serve it as if accepted here.
+    /// A `newconn` that came parsed (one the raw filter left alone).
     fn on_connection(&self, m: &Value, fd: Option<OwnedFd>) {
         let key = js(m.get("key"));
-        let server = lock(&self.servers).get(&key).cloned();
+        self.connection(&key, m.get("seq").unwrap_or(&Value::Null), fd);
+    }
+
+    /// Node's `onconnection`: answer (`ack`: the `newconn`'s `seq`), then
+    /// serve the connection as if accepted here.
+    fn connection(&self, key: &str, ack: impl serde::Serialize, fd: Option<OwnedFd>) {
+        let server = lock(&self.servers).get(key).cloned();
         let server = server.filter(|l| {
             let s = &l.server;
             s.max_connections().is_none_or(|max| s.get_connections() < max)
@@ -264,7 +279,7 @@ impl Side {
         let accepted = server.is_some() && fd.is_some();
         // Node's fields in Node's order, serialized straight into the line.
         let answer = NewConnAnswer {
-            ack: m.get("seq").unwrap_or(&Value::Null),
+            ack,
             accepted,
             seq: self.next_seq(),
         };

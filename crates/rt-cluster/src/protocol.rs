@@ -89,15 +89,6 @@ impl Sender {
 /// (`{"cmd":"NODE_CLUSTER","ack":A,"accepted":B,"seq":S}`): `(ack,
 /// accepted)`, read without a JSON value; `None` for any other line.
 pub(crate) fn newconn_answer(line: &[u8]) -> Option<(u64, bool)> {
-    // A JSON integer as Node writes a seq (up to 2^53): digits, no sign.
-    fn number(s: &[u8]) -> Option<(u64, &[u8])> {
-        let end = s.iter().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
-        if end == 0 || end > 16 {
-            return None;
-        }
-        let n = s[..end].iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
-        Some((n, &s[end..]))
-    }
     let rest = line.strip_prefix(b"{\"cmd\":\"NODE_CLUSTER\",\"ack\":")?;
     let (ack, rest) = number(rest)?;
     let (accepted, rest) = match rest.strip_prefix(b",\"accepted\":true,\"seq\":") {
@@ -108,19 +99,44 @@ pub(crate) fn newconn_answer(line: &[u8]) -> Option<(u64, bool)> {
     (rest == b"}").then_some((ack, accepted))
 }
 
-/// A worker's answer to a `newconn`, fields in Node's order.
-pub(crate) struct NewConnAnswer<'a> {
-    pub(crate) ack: &'a Value,
+/// A JSON integer as Node writes a seq (up to 2^53): digits, no sign; the
+/// number and what follows it.
+fn number(s: &[u8]) -> Option<(u64, &[u8])> {
+    let end = s.iter().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
+    if end == 0 || end > 16 {
+        return None;
+    }
+    let n = s[..end].iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    Some((n, &s[end..]))
+}
+
+/// A primary's `newconn` as Node's primaries and rt's write it
+/// (`{"cmd":"NODE_CLUSTER","act":"newconn","key":K,"seq":N}`): `(key, seq)`,
+/// read without a JSON value; `None` for anything else (a key with an
+/// escape in it included: that goes the general way).
+pub(crate) fn newconn(msg: &[u8]) -> Option<(&str, u64)> {
+    let rest = msg.strip_prefix(b"{\"cmd\":\"NODE_CLUSTER\",\"act\":\"newconn\",\"key\":\"")?;
+    let end = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    let (key, rest) = rest.split_at(end);
+    let key = std::str::from_utf8(key).ok()?;
+    let (seq, rest) = number(rest.strip_prefix(b"\",\"seq\":")?)?;
+    (rest == b"}").then_some((key, seq))
+}
+
+/// A worker's answer to a `newconn`, fields in Node's order (`ack` is the
+/// `newconn`'s `seq` as it came).
+pub(crate) struct NewConnAnswer<A> {
+    pub(crate) ack: A,
     pub(crate) accepted: bool,
     pub(crate) seq: u64,
 }
 
-impl serde::Serialize for NewConnAnswer<'_> {
+impl<A: serde::Serialize> serde::Serialize for NewConnAnswer<A> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut m = s.serialize_struct("NewConnAnswer", 4)?;
         m.serialize_field("cmd", CMD)?;
-        m.serialize_field("ack", self.ack)?;
+        m.serialize_field("ack", &self.ack)?;
         m.serialize_field("accepted", &self.accepted)?;
         m.serialize_field("seq", &self.seq)?;
         m.end()
@@ -193,6 +209,30 @@ mod tests {
         assert_eq!(back["key"], "/tmp/a\"b:-1");
         assert_eq!(back["seq"], u64::MAX);
         assert_eq!(back.as_object().map(|o| o.len()), Some(4));
+    }
+
+    #[test]
+    fn newconns_are_read_as_node_writes_them() {
+        // A Node v20 primary's newconn msg, read off the channel.
+        const NODE: &[u8] = br#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"null:0:4:undefined:0","seq":1}"#;
+        assert_eq!(newconn(NODE), Some(("null:0:4:undefined:0", 1)));
+        let ours = NewConn::new("/tmp/a b.sock:-1:-1:undefined:0").with_seq(1234);
+        assert_eq!(newconn(&ours), Some(("/tmp/a b.sock:-1:-1:undefined:0", 1234)));
+        // Anything else goes the general way.
+        let others: [&[u8]; 8] = [
+            br#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"a\"b","seq":1}"#,
+            br#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"a\u0041","seq":1}"#,
+            br#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"k","seq":1,"x":2}"#,
+            br#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"k","seq":-1}"#,
+            br#"{"cmd":"NODE_CLUSTER","act":"newconn","key":"k","seq":99999999999999999999}"#,
+            br#"{"cmd":"NODE_CLUSTER","act":"newconn","seq":1,"key":"k"}"#,
+            br#"{"cmd":"NODE_CLUSTER","ack":1,"errno":0,"key":"k","seq":1}"#,
+            b"",
+        ];
+        for other in others {
+            assert_eq!(newconn(other), None, "{}", String::from_utf8_lossy(other));
+        }
+        println!("{} lines that are not a plain newconn left alone", others.len());
     }
 
     #[test]

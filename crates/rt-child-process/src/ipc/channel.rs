@@ -87,9 +87,18 @@ struct InternalSink {
     waiting: VecDeque<InternalMessage>,
     /// Takes raw internal lines before they are parsed.
     lines: Option<LineFilter>,
+    /// Takes raw `net.Native` handle lines and their fds before they are parsed.
+    handle_lines: Option<HandleLineFilter>,
 }
 
 type LineFilter = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
+
+type HandleLineFilter = Arc<dyn Fn(&[u8], OwnedFd) -> Result<(), OwnedFd> + Send + Sync>;
+
+/// How Node (and this channel) begin a native handle's line; its `msg`
+/// follows, then the closing `}`.
+const NATIVE_HEAD: &[u8] = b"{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":";
+const ACK: &[u8] = b"{\"cmd\":\"NODE_HANDLE_ACK\"}\n";
 
 /// A handle to send with a message (Node: `send(message, handle)`).
 #[derive(Debug, Clone)]
@@ -336,6 +345,26 @@ impl Channel {
     #[doc(alias = "internalMessage")]
     pub fn filter_internal_lines(&self, filter: impl Fn(&[u8]) -> bool + Send + Sync + 'static) {
         lock(&self.inner.internal).lines = Some(Arc::new(filter));
+    }
+
+    /// Looks at native handle lines before they are parsed: `filter` gets
+    /// the `msg` of each `{"cmd":"NODE_HANDLE","type":"net.Native","msg":..}`
+    /// line, raw (its JSON text, as the peer wrote it), with the fd that
+    /// came with it, once the handle was acknowledged (`NODE_HANDLE_ACK`),
+    /// on the reader task, in order with what
+    /// [`on_internal`](Channel::on_internal)'s receiver gets. `Ok` takes the
+    /// handle; `Err(fd)` gives the fd back and the line goes on as usual
+    /// (parsed, to that receiver). Consulted only while that receiver is
+    /// set and nothing waits for it. rt-cluster's workers take the
+    /// primary's `newconn` this way, without a JSON value for each
+    /// connection. One filter; a second call replaces it. (Node has no such
+    /// hook.)
+    #[doc(alias = "internalMessage")]
+    pub fn filter_internal_handle_lines(
+        &self,
+        filter: impl Fn(&[u8], OwnedFd) -> Result<(), OwnedFd> + Send + Sync + 'static,
+    ) {
+        lock(&self.inner.internal).handle_lines = Some(Arc::new(filter));
     }
 
     /// Sends a message with a handle (Node: `send(message, handle)`): the
@@ -990,11 +1019,37 @@ fn handle_line(inner: &Arc<Shared>, line: &[u8], fds: &mut VecDeque<OwnedFd>) {
             return;
         }
     }
+    if let Some(msg) = line.strip_prefix(NATIVE_HEAD).and_then(|r| r.strip_suffix(b"}")) {
+        if let Some((filter, fd)) = take_native(inner, fds) {
+            send_urgent(inner, ACK);
+            if let Err(fd) = filter(msg, fd) {
+                // Not the filter's: the usual way, acknowledged already.
+                match decode(line) {
+                    Ok(m) => received_handle(inner, m, fd),
+                    Err(e) => report(inner, e),
+                }
+            }
+            return;
+        }
+    }
     match decode(line) {
         Ok(m) if is_internal(&m) => internal(inner, m, fds),
         Ok(m) => deliver(inner, m),
         Err(e) => report(inner, e),
     }
+}
+
+/// The handle-line filter and the next fd, when there is a filter to
+/// consult and an fd for it.
+fn take_native(inner: &Shared, fds: &mut VecDeque<OwnedFd>) -> Option<(HandleLineFilter, OwnedFd)> {
+    let filter = {
+        let sink = lock(&inner.internal);
+        match (&sink.handle_lines, &sink.handler) {
+            (Some(f), Some(_)) if sink.waiting.is_empty() => f.clone(),
+            _ => return None,
+        }
+    };
+    fds.pop_front().map(|fd| (filter, fd))
 }
 
 fn report(inner: &Shared, err: Error) {
@@ -1035,38 +1090,15 @@ fn deliver_with_handle(inner: &Shared, message: Value, handle: ReceivedHandle) {
 
 /// `NODE_*` messages: handles and their answers (the rest are Node's own
 /// business, cluster's, and are dropped).
-fn internal(inner: &Arc<Shared>, mut message: Value, fds: &mut VecDeque<OwnedFd>) {
+fn internal(inner: &Arc<Shared>, message: Value, fds: &mut VecDeque<OwnedFd>) {
     match message.get("cmd").and_then(Value::as_str) {
         Some("NODE_HANDLE") => {
             let Some(fd) = fds.pop_front() else {
                 send_urgent(inner, b"{\"cmd\":\"NODE_HANDLE_NACK\"}\n");
                 return;
             };
-            send_urgent(inner, b"{\"cmd\":\"NODE_HANDLE_ACK\"}\n");
-            let msg = message.get_mut("msg").map(Value::take).unwrap_or(Value::Null);
-            if is_internal(&msg) {
-                let handle_type = message.get("type").and_then(Value::as_str).map(str::to_string);
-                to_internal(
-                    inner,
-                    InternalMessage {
-                        message: msg,
-                        handle: Some(fd),
-                        handle_type,
-                    },
-                );
-                return;
-            }
-            let handle = match message.get("type").and_then(Value::as_str) {
-                Some("net.Server") => ReceivedHandle::Server(ListenHandle::Fd(fd)),
-                _ => match rt_net::transport::Io::from_fd(fd) {
-                    Ok(io) => ReceivedHandle::Socket(Socket::from_io(io, SocketOptions::default())),
-                    Err(e) => {
-                        report(inner, Error::syscall_failed(&e, "recvmsg"));
-                        return;
-                    }
-                },
-            };
-            deliver_with_handle(inner, msg, handle);
+            send_urgent(inner, ACK);
+            received_handle(inner, message, fd);
         }
         Some("NODE_HANDLE_ACK") => handle_acked(inner),
         Some("NODE_HANDLE_NACK") => handle_refused(inner),
@@ -1079,6 +1111,36 @@ fn internal(inner: &Arc<Shared>, mut message: Value, fds: &mut VecDeque<OwnedFd>
             },
         ),
     }
+}
+
+/// A `NODE_HANDLE` acknowledged, with its fd: an internal message (with
+/// the raw fd) for the internal receiver, else a server or a socket for
+/// `recv_with_handle`.
+fn received_handle(inner: &Arc<Shared>, mut message: Value, fd: OwnedFd) {
+    let msg = message.get_mut("msg").map(Value::take).unwrap_or(Value::Null);
+    if is_internal(&msg) {
+        let handle_type = message.get("type").and_then(Value::as_str).map(str::to_string);
+        to_internal(
+            inner,
+            InternalMessage {
+                message: msg,
+                handle: Some(fd),
+                handle_type,
+            },
+        );
+        return;
+    }
+    let handle = match message.get("type").and_then(Value::as_str) {
+        Some("net.Server") => ReceivedHandle::Server(ListenHandle::Fd(fd)),
+        _ => match rt_net::transport::Io::from_fd(fd) {
+            Ok(io) => ReceivedHandle::Socket(Socket::from_io(io, SocketOptions::default())),
+            Err(e) => {
+                report(inner, Error::syscall_failed(&e, "recvmsg"));
+                return;
+            }
+        },
+    };
+    deliver_with_handle(inner, msg, handle);
 }
 
 /// `NODE_HANDLE_ACK`: the handle in flight arrived; a sent socket is
