@@ -138,6 +138,7 @@ where
     // when it has 'readable' listeners (even ones added after its 'end'),
     // so the resume below leaves it paused.
     let readable_listeners = src.ev.count(StreamEvent::Readable) > 0;
+    let seq = src.ev.take_id();
     let (end_emitted, flowing) = {
         let mut st = src.lock();
         let Some(r) = st.r.as_mut() else { return };
@@ -152,6 +153,7 @@ where
             target: target.clone(),
             end: opts.end,
             id,
+            seq,
             listeners,
             drain_listener: None,
         });
@@ -253,6 +255,46 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 self.pipe_pause(id);
             }
         }
+    }
+
+    /// A chunk for `'data'` listeners and pipes both: each in the order it
+    /// was added (Node's pipe is a `'data'` listener), so a pipe added
+    /// before a listener writes (and may pause the source) before that
+    /// listener sees the chunk.
+    pub(crate) fn deliver_in_order(self: &Arc<Self>, chunk: &R)
+    where
+        R: 'static,
+    {
+        type Dests<R> = Vec<(Arc<dyn Target<R>>, usize, u64)>;
+        let (dests, clone): (Dests<R>, fn(&R) -> R) = {
+            let st = self.lock();
+            match st.r.as_ref() {
+                Some(r) => match r.chunk_clone {
+                    Some(c) => (
+                        r.pipes.iter().map(|d| (d.target.clone(), d.id, d.seq)).collect(),
+                        c,
+                    ),
+                    None => {
+                        drop(st);
+                        self.ev.emit_data(chunk);
+                        return;
+                    }
+                },
+                None => return,
+            }
+        };
+        let mut next = 0;
+        self.ev.emit_data_ordered(chunk, &mut |upto| {
+            while let Some((t, id, seq)) = dests.get(next) {
+                if *seq >= upto {
+                    break;
+                }
+                next += 1;
+                if !matches!(t.clone().write_chunk(clone(chunk)), Ok(true)) {
+                    self.pipe_pause(*id);
+                }
+            }
+        });
     }
 
     /// [`deliver_to_pipes`](Self::deliver_to_pipes) for the one

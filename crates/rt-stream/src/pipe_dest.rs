@@ -32,6 +32,8 @@ pub(crate) struct PipeDest<T> {
     pub(crate) target: Arc<dyn Target<T>>,
     pub(crate) end: bool,
     pub(crate) id: usize,
+    /// The pipe's place among the source's `'data'` listeners.
+    pub(crate) seq: u64,
     pub(crate) listeners: [ListenerId; 3],
     pub(crate) drain_listener: Option<ListenerId>,
 }

@@ -334,11 +334,13 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         drop(st);
         let mut guard = DeliveryGuard::new(self, claim);
         if let Some(c) = &ret {
-            if to.0 {
-                self.ev.emit_data(c);
-            }
-            if to.1 {
-                self.deliver_to_pipes(c);
+            match to {
+                (true, true) => self.deliver_in_order(c),
+                (true, false) => {
+                    self.ev.emit_data(c);
+                }
+                (false, true) => self.deliver_to_pipes(c),
+                (false, false) => {}
             }
         }
         guard.disarm();
@@ -512,13 +514,12 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             let mut guard = DeliveryGuard::new(self, claim);
             if let Some((target, id)) = one {
                 self.deliver_to_one_pipe(target, id, c);
-            } else {
-                if listeners {
-                    self.ev.emit_data(&c);
-                }
-                if pipes {
-                    self.deliver_to_pipes(&c);
-                }
+            } else if listeners && pipes {
+                self.deliver_in_order(&c);
+            } else if listeners {
+                self.ev.emit_data(&c);
+            } else if pipes {
+                self.deliver_to_pipes(&c);
             }
             guard.disarm();
             st = self.lock();
@@ -612,8 +613,12 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             if claim == Claim::Acquired {
                 owed = self.release_locked(&mut st);
             }
+            // Node v20: `state[kState] |= (...) ? kNeedReadable : 0`: only
+            // sets it (a 'readable' owed from before stays owed).
             if let Some(r) = st.r.as_mut() {
-                r.need_readable = r.flowing != Some(true) && !r.ended && r.length <= r.hwm;
+                if r.flowing != Some(true) && !r.ended && r.length <= r.hwm {
+                    r.need_readable = true;
+                }
             }
             drop(st);
             let again = std::mem::take(&mut owed.readable);

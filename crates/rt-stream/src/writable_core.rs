@@ -173,7 +173,14 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             let quiet = !s.destroyed && s.errored.is_none() && s.wakers.is_empty() && !s.inline_pending;
             if let Some(w) = s.w.as_mut() {
                 let left = w.length - w.writelen.min(w.length);
-                if quiet && w.buffered.is_empty() && !w.ending && !(w.need_drain && left == 0) {
+                // Object mode takes onwrite_g's afterWrite tick unless one
+                // is pending (Node v20's kObjectMode quirk there).
+                if quiet
+                    && w.buffered.is_empty()
+                    && !w.ending
+                    && !(w.need_drain && left == 0)
+                    && (!w.object_mode || w.after_write_pending)
+                {
                     // onwrite_g's synchronous success without a callback,
                     // then the tail of write_inner.
                     w.writing = false;
@@ -336,7 +343,11 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 let Some(w) = st.w.as_mut() else { return st };
                 if sync {
                     let need_drain = w.need_drain && w.length == 0;
-                    let need_tick = need_drain || cb.is_some();
+                    // Node v20 writes `(state[kState] & kDestroyed !== 0)`,
+                    // which is `state[kState] & 1`: kObjectMode. So an
+                    // object-mode write without a callback takes the
+                    // afterWrite tick too (and 'finish' comes a tick later).
+                    let need_tick = need_drain || w.object_mode || cb.is_some();
                     if cb.is_none() {
                         if !w.after_write_pending && need_tick {
                             w.after_write_pending = true;
