@@ -33,6 +33,16 @@ pub struct DuplexOptions {
     pub allow_half_open: bool,
     /// Decode the readable side's data with this encoding. Node: `encoding`.
     pub encoding: Option<String>,
+    /// `false`: strings written stay strings, with their encoding, on their
+    /// way to the sink or `_transform` (default `true`: encoded to bytes).
+    /// Takes effect on a duplex whose writable side carries
+    /// [`EncodedChunk`](crate::EncodedChunk)s ([`Duplex::encoded`],
+    /// [`Transform::encoded`](crate::Transform::encoded)). Node: `decodeStrings`.
+    pub decode_strings: bool,
+    /// Encoding of strings written with `write_str` (default `utf8`), on a
+    /// duplex with an [`EncodedChunk`](crate::EncodedChunk) writable side.
+    /// Node: `defaultEncoding`.
+    pub default_encoding: String,
     /// Emit `'close'` after destruction (default true). Node: `emitClose`.
     pub emit_close: bool,
     /// Destroy after `'end'` and `'finish'` (default true). Node: `autoDestroy`.
@@ -67,6 +77,12 @@ option_setters!(DuplexOptions {
     allow_half_open: (bool),
     /// Sets `encoding` (Node: `encoding`).
     encoding: Some into (String),
+    /// Sets `decode_strings` (Node: `decodeStrings`).
+    #[doc(alias = "decodeStrings")]
+    decode_strings: (bool),
+    /// Sets `default_encoding` (Node: `defaultEncoding`).
+    #[doc(alias = "defaultEncoding")]
+    default_encoding: into (String),
     /// Sets `emit_close` (Node: `emitClose`).
     #[doc(alias = "emitClose")]
     emit_close: (bool),
@@ -89,6 +105,8 @@ impl Default for DuplexOptions {
             writable_object_mode: false,
             allow_half_open: true,
             encoding: None,
+            decode_strings: true,
+            default_encoding: "utf8".to_string(),
             emit_close: true,
             auto_destroy: true,
             destroy: None,

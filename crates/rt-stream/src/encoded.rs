@@ -1,11 +1,17 @@
-//! `decodeStrings: false`: a byte writable whose sink receives strings as
-//! strings, with their encoding ([`EncodedChunk`], [`Writable::encoded`]).
+//! `decodeStrings: false`: a byte writable (or duplex, or transform) whose
+//! sink receives strings as strings, with their encoding ([`EncodedChunk`],
+//! [`Writable::encoded`], [`Duplex::encoded`], `Transform::encoded`).
+
+use std::sync::Arc;
 
 use rt_buffer::{Buffer, Encoding};
 
-use crate::chunk::ChunkOps;
+use crate::chunk::{ChunkOps, byte_ops, object_ops};
+use crate::core::Core;
+use crate::duplex::{Duplex, DuplexOptions};
 use crate::error::Error;
 use crate::sink::Sink;
+use crate::source::Source;
 use crate::writable::{FnSink, Writable, WritableOptions};
 
 /// A chunk as the sink of a [`Writable::encoded`] stream receives it: Node's
@@ -110,6 +116,85 @@ fn string_encoding(name: &str) -> Result<Encoding, Error> {
     crate::writable::encoding(name)
 }
 
+/// The string as a sink of `core` will see it: kept with its encoding, or
+/// encoded when the stream decodes strings.
+fn string_chunk<R: Send + 'static>(
+    core: &Core<R, EncodedChunk>,
+    s: &str,
+    enc: Option<Encoding>,
+) -> EncodedChunk {
+    let (default, decode) = core
+        .lock()
+        .w
+        .as_ref()
+        .map_or((Encoding::Utf8, true), |w| (w.default_encoding, w.decode_strings));
+    let enc = enc.unwrap_or(default);
+    if decode {
+        EncodedChunk::Buffer(Buffer::from_str(s, enc))
+    } else {
+        EncodedChunk::Str(s.to_owned(), enc)
+    }
+}
+
+/// Sets the writable side's `decodeStrings` and default encoding (an
+/// unknown one fails the stream, as Node's constructor throws).
+fn configure<R: Send + 'static>(core: &Arc<Core<R, EncodedChunk>>, decode: bool, default_encoding: &str) {
+    match string_encoding(default_encoding) {
+        Ok(enc) => {
+            if let Some(st) = core.lock().w.as_mut() {
+                st.default_encoding = enc;
+                st.decode_strings = decode;
+            }
+        }
+        Err(e) => core.destroy(Some(e)),
+    }
+    core.settle();
+}
+
+/// The string-writing methods of a stream whose writable side carries
+/// [`EncodedChunk`]s (a Writable's, a Duplex's, a Transform's).
+macro_rules! encoded_write_methods {
+    () => {
+        /// Sets the encoding `write_str` uses; an unknown name is
+        /// `ERR_UNKNOWN_ENCODING`. Node: `writable.setDefaultEncoding(enc)`.
+        #[doc(alias = "setDefaultEncoding")]
+        pub fn set_default_encoding(&self, encoding: &str) -> Result<(), Error> {
+            let enc = crate::writable::encoding(encoding)?;
+            if let Some(w) = self.core.lock().w.as_mut() {
+                w.default_encoding = enc;
+            }
+            Ok(())
+        }
+
+        /// Writes a string in the default encoding. Node: `writable.write(string)`.
+        #[doc(alias = "write")]
+        pub fn write_str(&self, s: &str) -> Result<bool, Error> {
+            let chunk = string_chunk(&self.core, s, None);
+            self.write(chunk)
+        }
+
+        /// Writes a string in the default encoding and calls `cb` when the sink
+        /// has taken it (or failed). Node: `writable.write(string, cb)`.
+        #[doc(alias = "write")]
+        pub fn write_str_cb(
+            &self,
+            s: &str,
+            cb: impl FnOnce(Result<(), Error>) + Send + 'static,
+        ) -> Result<bool, Error> {
+            let chunk = string_chunk(&self.core, s, None);
+            self.write_cb(chunk, cb)
+        }
+
+        /// Writes a string in `encoding` (an unknown name is
+        /// `ERR_UNKNOWN_ENCODING`, nothing written). Node: `writable.write(string, encoding)`.
+        #[doc(alias = "write")]
+        pub fn write_str_in(&self, s: &str, encoding: &str) -> Result<bool, Error> {
+            let chunk = string_chunk(&self.core, s, Some(string_encoding(encoding)?));
+            self.write(chunk)
+        }
+    };
+}
+
 impl Writable<EncodedChunk> {
     /// A byte writable whose sink receives [`EncodedChunk`]s: with
     /// `opts.decode_strings(false)` strings stay strings, with their
@@ -117,18 +202,9 @@ impl Writable<EncodedChunk> {
     #[doc(alias = "decodeStrings")]
     pub fn encoded(sink: impl Sink<EncodedChunk>, opts: WritableOptions) -> Self {
         let decode = opts.decode_strings;
-        let enc = string_encoding(&opts.default_encoding);
+        let default_encoding = opts.default_encoding.clone();
         let w = Self::build(opts, false, encoded_ops(), Box::new(sink));
-        match enc {
-            Ok(enc) => {
-                if let Some(st) = w.core.lock().w.as_mut() {
-                    st.default_encoding = enc;
-                    st.decode_strings = decode;
-                }
-            }
-            // Node's constructor throws; here the stream carries the error.
-            Err(e) => w.destroy(Some(e)),
-        }
+        configure(&w.core, decode, &default_encoding);
         w
     }
 
@@ -141,58 +217,50 @@ impl Writable<EncodedChunk> {
         Self::encoded(FnSink(f), opts)
     }
 
-    /// Sets the encoding `write_str` uses; an unknown name is
-    /// `ERR_UNKNOWN_ENCODING`. Node: `writable.setDefaultEncoding(enc)`.
-    #[doc(alias = "setDefaultEncoding")]
-    pub fn set_default_encoding(&self, encoding: &str) -> Result<(), Error> {
-        let enc = crate::writable::encoding(encoding)?;
-        if let Some(w) = self.core.lock().w.as_mut() {
-            w.default_encoding = enc;
+    encoded_write_methods!();
+}
+
+impl<R: Send + 'static> Duplex<R, EncodedChunk> {
+    encoded_write_methods!();
+}
+
+impl Duplex<Buffer, EncodedChunk> {
+    /// A byte duplex whose sink receives [`EncodedChunk`]s: with
+    /// `opts.decode_strings(false)` strings written stay strings, with
+    /// their encoding. Node: `new Duplex({ decodeStrings: false, read, write(chunk, encoding, cb) })`.
+    #[doc(alias = "decodeStrings")]
+    pub fn encoded(
+        opts: DuplexOptions,
+        source: Option<impl Source<Buffer>>,
+        sink: Option<impl Sink<EncodedChunk>>,
+    ) -> Self {
+        let (ro, _) = opts.sides();
+        let d = Self::build(
+            &opts,
+            ro.object_mode,
+            if ro.object_mode { object_ops() } else { byte_ops() },
+            false,
+            encoded_ops(),
+            source.map(|s| Box::new(s) as Box<dyn Source<Buffer>>),
+            sink.map(|s| Box::new(s) as Box<dyn Sink<EncodedChunk>>),
+        );
+        finish_encoded(&d, &opts);
+        d
+    }
+}
+
+/// The options' `decodeStrings`, `defaultEncoding` and `encoding` on a new
+/// duplex with an encoded writable side.
+pub(crate) fn finish_encoded(d: &Duplex<Buffer, EncodedChunk>, opts: &DuplexOptions) {
+    configure(&d.core, opts.decode_strings, &opts.default_encoding);
+    if let Some(e) = &opts.encoding {
+        if let Err(err) = crate::readable::set_encoding(&d.core, e) {
+            d.destroy(Some(err));
         }
-        Ok(())
     }
+}
 
-    /// The string as the sink will see it: kept with its encoding, or
-    /// encoded when the stream decodes strings.
-    fn string_chunk(&self, s: &str, enc: Option<Encoding>) -> EncodedChunk {
-        let (default, decode) = self
-            .core
-            .lock()
-            .w
-            .as_ref()
-            .map_or((Encoding::Utf8, true), |w| (w.default_encoding, w.decode_strings));
-        let enc = enc.unwrap_or(default);
-        if decode {
-            EncodedChunk::Buffer(Buffer::from_str(s, enc))
-        } else {
-            EncodedChunk::Str(s.to_owned(), enc)
-        }
-    }
-
-    /// Writes a string in the default encoding. Node: `writable.write(string)`.
-    #[doc(alias = "write")]
-    pub fn write_str(&self, s: &str) -> Result<bool, Error> {
-        let chunk = self.string_chunk(s, None);
-        self.write(chunk)
-    }
-
-    /// Writes a string in the default encoding and calls `cb` when the sink
-    /// has taken it (or failed). Node: `writable.write(string, cb)`.
-    #[doc(alias = "write")]
-    pub fn write_str_cb(
-        &self,
-        s: &str,
-        cb: impl FnOnce(Result<(), Error>) + Send + 'static,
-    ) -> Result<bool, Error> {
-        let chunk = self.string_chunk(s, None);
-        self.write_cb(chunk, cb)
-    }
-
-    /// Writes a string in `encoding` (an unknown name is
-    /// `ERR_UNKNOWN_ENCODING`, nothing written). Node: `writable.write(string, encoding)`.
-    #[doc(alias = "write")]
-    pub fn write_str_in(&self, s: &str, encoding: &str) -> Result<bool, Error> {
-        let chunk = self.string_chunk(s, Some(string_encoding(encoding)?));
-        self.write(chunk)
-    }
+/// Byte mode over encoded chunks, for a transform's writable side.
+pub(crate) fn encoded_side() -> (bool, ChunkOps<EncodedChunk>) {
+    (false, encoded_ops())
 }

@@ -62,6 +62,7 @@
 //! | `cork / uncork` | [`Writable::cork`], [`Writable::uncork`] |
 //! | `write(string[, enc])`, `setDefaultEncoding` | [`Writable::write_str`], [`Writable::write_str_in`], [`Writable::set_default_encoding`] |
 //! | `new Writable({ decodeStrings: false, write(chunk, encoding, cb) })` | [`Writable::encoded`] with [`WritableOptions::decode_strings`]`(false)`: the sink gets [`EncodedChunk`]s (a string with its encoding, or bytes) |
+//! | `new Duplex / Transform({ decodeStrings: false, write / transform(chunk, encoding, cb) })` | [`Duplex::encoded`], [`Transform::encoded`] with [`DuplexOptions::decode_strings`]`(false)` |
 //! | `writable.on('pipe' / 'unpipe', (src) => ..)` | [`Writable::on_pipe`], [`Writable::on_unpipe`] (or `&events::PIPE`): the source as a [`PipeSource`] |
 //! | `fs.createReadStream / createWriteStream` | [`fs::create_read_stream`], [`fs::create_write_stream`] |
 //! | `Readable.from(asyncRead)` / `AsyncRead`, `AsyncWrite`, `Stream`, `Sink` | [`Readable::from_async_read`], [`Writable::from_async_write`], [`Readable::into_async_read`]; `Writable` is `AsyncWrite` and `Sink`, `Readable` is `Stream` |

@@ -7,6 +7,7 @@ use crate::locking::Mutex;
 use crate::chunk::{ChunkOps, byte_ops, object_ops};
 use crate::core::{Core, lock};
 use crate::duplex::{Duplex, DuplexOptions};
+use crate::encoded::EncodedChunk;
 use crate::error::Error;
 use crate::sink::{Completion, Sink, WriteOutcome};
 use crate::source::{Pusher, Source};
@@ -385,6 +386,52 @@ impl Transform {
             TransformFn::Async(Box::new(move |c, p| Box::pin(f(c, p)))),
             Some(FlushFn::Async(Box::new(move |p| Box::pin(flush(p))))),
         )
+    }
+}
+
+impl Transform {
+    /// A byte transform whose `f` receives [`EncodedChunk`]s: with
+    /// `opts.decode_strings(false)` a string written with `write_str` /
+    /// `write_str_in` arrives as the string with its encoding, bytes as
+    /// bytes. Node: `new Transform({ decodeStrings: false, transform(chunk, encoding, cb) })`.
+    ///
+    /// ```
+    /// use rt_stream::{Transform, DuplexOptions, EncodedChunk};
+    /// let t = Transform::encoded(DuplexOptions::default().decode_strings(false), |c, push| {
+    ///     if let EncodedChunk::Str(s, enc) = &c {
+    ///         push.push(format!("{s} in {}", enc.name()));
+    ///     }
+    ///     Ok(())
+    /// });
+    /// t.write_str_in("ff", "hex").unwrap();
+    /// assert_eq!(&t.read_now(None).unwrap()[..], b"ff in hex");
+    /// ```
+    #[doc(alias = "decodeStrings")]
+    pub fn encoded(
+        opts: DuplexOptions,
+        f: impl FnMut(EncodedChunk, &Pusher<Buffer>) -> Result<(), Error> + Send + 'static,
+    ) -> Duplex<Buffer, EncodedChunk> {
+        Self::encoded_with_flush(opts, f, |_: &Pusher<Buffer>| Ok(()))
+    }
+
+    /// [`encoded`](Self::encoded) with a flush step run after the last input.
+    /// Node: `new Transform({ decodeStrings: false, transform, flush })`.
+    #[doc(alias = "decodeStrings")]
+    pub fn encoded_with_flush(
+        opts: DuplexOptions,
+        f: impl FnMut(EncodedChunk, &Pusher<Buffer>) -> Result<(), Error> + Send + 'static,
+        flush: impl FnMut(&Pusher<Buffer>) -> Result<(), Error> + Send + 'static,
+    ) -> Duplex<Buffer, EncodedChunk> {
+        let (ro, _) = opts.sides();
+        let d = make(
+            &opts,
+            byte_side(ro.object_mode),
+            crate::encoded::encoded_side(),
+            TransformFn::Sync(Box::new(f)),
+            Some(FlushFn::Sync(Box::new(flush))),
+        );
+        crate::encoded::finish_encoded(&d, &opts);
+        d
     }
 }
 

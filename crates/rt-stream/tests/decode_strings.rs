@@ -221,3 +221,109 @@ fn lengths_and_writev_see_strings() {
         [r#"writev "abc" utf8 | "😀" utf8 | "6263" hex | <64> buffer"#]
     );
 }
+
+/// The same cases through a Duplex (`_write`) and a Transform
+/// (`_transform`) built with `decodeStrings` and `defaultEncoding`.
+const RUNNER_DUPLEX: &str = r#"
+const { Duplex, Transform } = require('stream');
+const canon = (e) => e === 'buffer' ? e : ({ 'utf-8': 'utf8', binary: 'latin1', ucs2: 'utf16le', 'ucs-2': 'utf16le', 'utf-16le': 'utf16le' })[e.toLowerCase()] || e.toLowerCase();
+const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const out = [];
+for (const c of cases) {
+  const seen = [];
+  const take = (chunk, enc, cb) => {
+    seen.push(typeof chunk === 'string' ? `str ${JSON.stringify(chunk)} ${canon(enc)}` : `buf ${chunk.toString('hex')} ${enc}`); cb();
+  };
+  const opts = { decodeStrings: c.decode, defaultEncoding: c.def };
+  const w = c.kind === 'D' ? new Duplex({ ...opts, read() {}, write: take }) : new Transform({ ...opts, transform: take });
+  if (c.set) w.setDefaultEncoding(c.set);
+  w.cork();
+  if (c.hex !== undefined) w.write(Buffer.from(c.hex, 'hex'));
+  else if (c.enc) w.write(c.s, c.enc);
+  else w.write(c.s);
+  const len = w.writableLength;
+  w.uncork();
+  out.push(`${seen.join(';')} len ${len}`);
+}
+console.log(JSON.stringify(out));
+"#;
+
+fn show_encoded(chunk: &EncodedChunk) -> String {
+    match chunk {
+        EncodedChunk::Str(s, _) => format!("str {} {}", json!(s), chunk.encoding()),
+        EncodedChunk::Buffer(b) => format!("buf {} {}", hex(b), chunk.encoding()),
+    }
+}
+
+/// A sink for a duplex: logs what `_write` receives.
+struct Seen(Arc<Mutex<Vec<String>>>);
+
+impl Sink<EncodedChunk> for Seen {
+    fn write(&mut self, chunk: EncodedChunk) -> WriteOutcome {
+        self.0.lock().unwrap().push(show_encoded(&chunk));
+        WriteOutcome::ok()
+    }
+}
+
+fn run_rt_duplex(c: &Value) -> String {
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let opts = DuplexOptions::default()
+        .decode_strings(c["decode"].as_bool().unwrap())
+        .default_encoding(c["def"].as_str().unwrap());
+    let s2 = seen.clone();
+    let w = if c["kind"] == "D" {
+        Duplex::encoded(
+            opts,
+            Some(|_: usize, _: &Pusher<Buffer>| {}),
+            Some(Seen(seen.clone())),
+        )
+    } else {
+        Transform::encoded(opts, move |chunk, _push| {
+            s2.lock().unwrap().push(show_encoded(&chunk));
+            Ok(())
+        })
+    };
+    if let Some(set) = c["set"].as_str() {
+        w.set_default_encoding(set).unwrap();
+    }
+    w.cork();
+    if let Some(h) = c["hex"].as_str() {
+        w.write(Buffer::from(from_hex(h))).unwrap();
+    } else if let Some(enc) = c["enc"].as_str() {
+        w.write_str_in(c["s"].as_str().unwrap(), enc).unwrap();
+    } else {
+        w.write_str(c["s"].as_str().unwrap()).unwrap();
+    }
+    let len = w.writable_length();
+    w.uncork();
+    let seen = seen.lock().unwrap().join(";");
+    format!("{seen} len {len}")
+}
+
+#[test]
+fn duplex_and_transform_receive_strings_as_node_with_decode_strings() {
+    let Some(node) = rt_tests::node::node_or_skip("decode_strings duplex / transform") else {
+        return;
+    };
+    let mut cases = Vec::new();
+    for kind in ["D", "T"] {
+        for mut c in self::cases() {
+            c["kind"] = json!(kind);
+            cases.push(c);
+        }
+    }
+    let out = node.run_script(RUNNER_DUPLEX, &serde_json::to_vec(&cases).unwrap());
+    let expected: Vec<String> = serde_json::from_slice(&out).expect("node runner output");
+    assert_eq!(expected.len(), cases.len(), "node answered every case");
+    assert_eq!(cases.len(), 2 * 2 * (6 * (15 + 8) + 3));
+    let mut failures = Vec::new();
+    for (c, exp) in cases.iter().zip(&expected) {
+        let got = run_rt_duplex(c);
+        if &got != exp {
+            failures.push(format!("{c}\n  node: {exp}\n  rt:   {got}"));
+        }
+    }
+    assert!(expected.iter().any(|e| e.starts_with("str \"héllo\" latin1")));
+    assert!(expected.iter().any(|e| e.starts_with("buf 68c3a96c6c6f buffer")));
+    rt_tests::diff::assert_none_differ("decode_strings duplex / transform", &failures, cases.len());
+}
