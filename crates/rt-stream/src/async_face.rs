@@ -145,8 +145,22 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         if r_done && w_done {
             return Poll::Ready(Ok(()));
         }
-        if st.destroyed {
-            return Poll::Ready(Err(Error::premature_close()));
+        // Node's eos `onclose`: a destroyed stream is judged at its
+        // 'close', each side done if it emitted 'end' / 'finish' or ended
+        // with nothing left (`isReadableFinished(stream, false)` /
+        // `isWritableFinished(stream, false)`).
+        if st.destroyed && st.close_emitted {
+            let r_ok =
+                st.r.as_ref()
+                    .is_none_or(|r| r.end_emitted || (r.ended && r.length == 0));
+            let w_ok =
+                st.w.as_ref()
+                    .is_none_or(|w| w.finished || (w.ended && w.length == 0));
+            return Poll::Ready(if r_ok && w_ok {
+                Ok(())
+            } else {
+                Err(Error::premature_close())
+            });
         }
         st.add_waker(cx.waker());
         Poll::Pending

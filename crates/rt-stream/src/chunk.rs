@@ -59,6 +59,12 @@ fn buf_concat(list: Vec<Buffer>, total: usize) -> Buffer {
     }
 }
 
+/// Text chunks: `total` counts UTF-16 units, not bytes; all of every chunk
+/// (Node's `state.buffer.join('')`).
+fn text_concat(list: Vec<Buffer>, _total: usize) -> Buffer {
+    Buffer::concat(&list, None).unwrap_or_default()
+}
+
 fn buf_split(b: &mut Buffer, n: usize) -> Buffer {
     let n = n.min(b.len()) as i64;
     let head = b.subarray(0, n);
@@ -116,7 +122,7 @@ pub(crate) fn text_ops() -> ChunkOps<Buffer> {
     ChunkOps {
         len: text_len,
         is_empty: buf_empty,
-        concat: Some(buf_concat),
+        concat: Some(text_concat),
         split_front: Some(text_split),
     }
 }

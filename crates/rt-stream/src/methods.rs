@@ -232,6 +232,13 @@ macro_rules! readable_methods {
         }
     };
     (bytes) => {
+        /// Adds a string to the read buffer (past the decoder of a stream
+        /// decoding UTF-8, as Node keeps such a string). Node: `readable.push(string)`.
+        #[doc(alias = "push")]
+        pub fn push_str(&self, s: &str) -> bool {
+            <Self as $crate::ReadableSide>::push_str(self, s)
+        }
+
         /// Decodes the data to text (UTF-8 chunks, UTF-16 lengths); an
         /// unknown name is `ERR_UNKNOWN_ENCODING`. Node: `readable.setEncoding(enc)`.
         #[doc(alias = "setEncoding")]

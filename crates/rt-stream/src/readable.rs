@@ -20,6 +20,11 @@ impl<R: Send + 'static, W: Send + 'static> PushTarget<R> for Core<R, W> {
         self.settle();
         r
     }
+    fn push_text(self: Arc<Self>, chunk: R) -> bool {
+        let r = self.add_chunk_entry_as(Some(chunk), false, true);
+        self.settle();
+        r
+    }
     fn destroy_from_source(self: Arc<Self>, err: Option<Error>) {
         self.destroy(err);
     }

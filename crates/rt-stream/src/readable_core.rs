@@ -438,6 +438,14 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
 
     /// `push(chunk)` / `push(null)` / `unshift(chunk)`.
     pub(crate) fn add_chunk_entry(self: &Arc<Self>, chunk: Option<R>, front: bool) -> bool {
+        self.add_chunk_entry_as(chunk, front, false)
+    }
+
+    /// [`add_chunk_entry`](Self::add_chunk_entry); `text`: the chunk is a
+    /// UTF-8 string (Node: `push(string)`), which skips the decoder of a
+    /// stream decoding UTF-8 (Node keeps a string pushed in the stream's
+    /// encoding as it is: the decoder's pending bytes stay pending).
+    pub(crate) fn add_chunk_entry_as(self: &Arc<Self>, chunk: Option<R>, front: bool, text: bool) -> bool {
         let mut st = self.lock();
         let destroyed_or_errored = st.destroyed || st.errored.is_some();
         let r = rs!(st);
@@ -473,7 +481,8 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             return false;
         }
         r.reading = false;
-        if let Some(d) = r.decoder.as_mut() {
+        let as_is = text && r.encoding.as_deref() == Some("utf8");
+        if let Some(d) = r.decoder.as_mut().filter(|_| !as_is) {
             c = d.write(c);
             if !r.object_mode && r.len_of(&c) == 0 {
                 self.maybe_read_more(&mut st);

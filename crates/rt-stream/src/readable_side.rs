@@ -35,6 +35,21 @@ pub trait ReadableSide: StreamBase {
         r
     }
 
+    /// Adds a string to the read buffer (as [`push`](Self::push) of its
+    /// UTF-8 bytes, except on a stream decoding UTF-8: there the string is
+    /// added as it is, past the decoder, as Node keeps a string pushed in
+    /// the stream's encoding). Node: `readable.push(string)`.
+    #[doc(alias = "push")]
+    fn push_str(&self, s: &str) -> bool
+    where
+        Self: StreamBase<Read = Buffer>,
+    {
+        let core = self.stream_core();
+        let r = core.add_chunk_entry_as(Some(Buffer::from(s)), false, true);
+        core.settle();
+        r
+    }
+
     /// Signals the end of the data. Node: `readable.push(null)`.
     #[doc(alias = "push")]
     fn push_end(&self) {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::error::Error;
+use rt_buffer::Buffer;
 
 /// What an implementor of a readable stream provides: Node's `_read` and `_destroy`.
 ///
@@ -43,6 +44,8 @@ where
 
 pub(crate) trait PushTarget<T>: Send + Sync {
     fn push_chunk(self: Arc<Self>, chunk: Option<T>) -> bool;
+    /// `push_chunk` of a string's UTF-8 bytes (Node: `push(string)`).
+    fn push_text(self: Arc<Self>, chunk: T) -> bool;
     fn destroy_from_source(self: Arc<Self>, err: Option<Error>);
     fn can_push(&self) -> bool;
 }
@@ -70,6 +73,17 @@ impl<T: Send + 'static> Pusher<T> {
     /// Node: `readable.push(chunk)`.
     pub fn push(&self, chunk: impl Into<T>) -> bool {
         self.target.clone().push_chunk(Some(chunk.into()))
+    }
+
+    /// Pushes a string: its UTF-8 bytes, or the string as it is on a
+    /// stream decoding UTF-8 (see [`Readable::push_str`](crate::Readable::push_str)).
+    /// Node: `this.push(string)`.
+    #[doc(alias = "push")]
+    pub fn push_str(&self, s: &str) -> bool
+    where
+        T: From<Buffer>,
+    {
+        self.target.clone().push_text(T::from(Buffer::from(s)))
     }
 
     /// Pushes the end of the data. Node: `readable.push(null)`.
