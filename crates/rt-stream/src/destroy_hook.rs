@@ -90,12 +90,14 @@ pub struct DestroyHook(Arc<HookFn>);
 impl DestroyHook {
     /// A hook that gets the error and the callback to call, now or later.
     /// Node: `destroy(err, cb) { .. }`.
+    #[doc(alias = "_destroy")]
     pub fn new(f: impl Fn(Option<Error>, DestroyCallback) + Send + Sync + 'static) -> Self {
         DestroyHook(Arc::new(f))
     }
 
     /// A hook that completes when it returns, with the error it returns.
     /// Node: `destroy(err, cb) { ..; cb(err); }`.
+    #[doc(alias = "_destroy")]
     pub fn from_fn(f: impl Fn(Option<Error>) -> Option<Error> + Send + Sync + 'static) -> Self {
         DestroyHook::new(move |err, cb| cb.call(f(err)))
     }
@@ -104,6 +106,7 @@ impl DestroyHook {
     /// yields (Node: `destroy(err, cb)` calling `cb` after some async
     /// work). The future runs on the current tokio runtime; without one
     /// the destruction completes at once with `ERR_NO_RUNTIME`.
+    #[doc(alias = "_destroy")]
     pub fn from_async<Fut>(f: impl Fn(Option<Error>) -> Fut + Send + Sync + 'static) -> Self
     where
         Fut: Future<Output = Option<Error>> + Send + 'static,
