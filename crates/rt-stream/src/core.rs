@@ -22,7 +22,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::locking::{Mutex, StateGuard, StateMutex};
+use crate::locking::{Mutex, MutexGuard};
 use std::task::Waker;
 
 use crate::destroy_hook::DestroyCallback;
@@ -44,7 +44,7 @@ impl<R: Send + 'static, W: Send + 'static> crate::tick::Ticker for Core<R, W> {
     }
 }
 
-pub(crate) type Guard<'a, R, W> = StateGuard<'a, State<R, W>>;
+pub(crate) type Guard<'a, R, W> = MutexGuard<'a, State<R, W>>;
 
 impl<R, W> State<R, W> {
     pub(crate) fn new(r: Option<RState<R>>, w: Option<WState<W>>) -> Self {
@@ -107,7 +107,7 @@ impl<R, W> State<R, W> {
 /// one, in an `Arc`; a stream type returns it from
 /// [`StreamBase::stream_core`](crate::StreamBase::stream_core).
 pub struct Core<R, W> {
-    pub(crate) st: StateMutex<State<R, W>>,
+    pub(crate) st: Mutex<State<R, W>>,
     pub(crate) source: Mutex<Option<Box<dyn Source<R>>>>,
     pub(crate) ev: Listeners<R>,
     handle: Option<tokio::runtime::Handle>,
@@ -135,7 +135,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         };
         let push_driven = source.as_ref().is_some_and(|s| s.push_driven());
         Arc::new(Core {
-            st: StateMutex::new(state),
+            st: Mutex::new(state),
             source: Mutex::new(source),
             push_driven,
             ev: Listeners::new(type_name),

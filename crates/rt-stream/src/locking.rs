@@ -11,29 +11,10 @@
 //! the fs / bridge helpers keep std's mutexes either way.
 
 #[cfg(not(feature = "model"))]
-pub(crate) use std::sync::Mutex;
+pub(crate) use std::sync::{Mutex, MutexGuard};
 
 #[cfg(feature = "model")]
 pub(crate) use shuttle::sync::{Mutex, MutexGuard};
-
-/// The lock around a stream's state (`Core::st`): a spin lock that yields
-/// the thread while it waits (the `spin` crate, as rt-events' emitter).
-/// Taking it is one atomic read-modify-write and releasing it a plain
-/// store, where a `std::sync::Mutex` round costs two read-modify-writes;
-/// every write, push and delivery takes it at least once. It is held only
-/// for short bookkeeping, never while user code runs (a sink, a source, a
-/// listener), so a waiter yields rarely and briefly.
-#[cfg(not(feature = "model"))]
-pub(crate) type StateMutex<T> = spin::mutex::SpinMutex<T, spin::relax::Yield>;
-/// The guard of a [`StateMutex`].
-#[cfg(not(feature = "model"))]
-pub(crate) type StateGuard<'a, T> = spin::mutex::SpinMutexGuard<'a, T, spin::relax::Yield>;
-/// The lock around a stream's state: shuttle's mutex in the model tests.
-#[cfg(feature = "model")]
-pub(crate) type StateMutex<T> = shuttle::sync::Mutex<T>;
-/// The guard of a [`StateMutex`].
-#[cfg(feature = "model")]
-pub(crate) type StateGuard<'a, T> = shuttle::sync::MutexGuard<'a, T>;
 
 /// A mutex [`lock`] can take: std's, and shuttle's under `model`.
 pub(crate) trait Lock {
@@ -65,18 +46,6 @@ macro_rules! lock_for {
 }
 
 lock_for!(Mutex, MutexGuard in std::sync);
-
-#[cfg(not(feature = "model"))]
-impl<T> Lock for spin::mutex::SpinMutex<T, spin::relax::Yield> {
-    type Target = T;
-    type Guard<'a>
-        = spin::mutex::SpinMutexGuard<'a, T, spin::relax::Yield>
-    where
-        Self: 'a;
-    fn lock_now(&self) -> Self::Guard<'_> {
-        self.lock()
-    }
-}
 #[cfg(feature = "model")]
 lock_for!(Mutex, MutexGuard in shuttle::sync);
 
