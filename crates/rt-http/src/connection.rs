@@ -1,8 +1,9 @@
 //! One task per connection: requests are parsed in place from the
 //! transport's buffer, each request's body is fed to its `IncomingMessage`
 //! (with backpressure), and each response's output is sent with one write,
-//! strictly in request order (a pipelined request is parsed once the
-//! response before it is finished). Node: `connectionListenerInternal`,
+//! strictly in request order (pipelined requests already read are
+//! dispatched while the responses before them are open, the last one with
+//! its body fed as it arrives, as Node's parser reads ahead). Node: `connectionListenerInternal`,
 //! `parserOnIncoming`, `resOnFinish`, `socketOnError` of `_http_server.js`.
 
 use std::future::pending;
@@ -145,10 +146,11 @@ impl Conn {
         let mut after_upgrade = false;
         let mut line = Line::default();
         loop {
-            let (req, res, mut fut, body_kind, body_error, keep_alive, msg_start) =
+            let (req, res, mut fut, body_kind, body_error, keep_alive, msg_start, carried) =
                 if let Some(q) = line.0.pop_front() {
                     // A pipelined request dispatched while the response before
-                    // it was open: its turn to be written.
+                    // it was open: its turn to be written (its body, if any,
+                    // read so far as it could be).
                     after_upgrade = false;
                     (
                         q.req,
@@ -158,6 +160,7 @@ impl Conn {
                         None,
                         q.keep_alive,
                         self.server.now_ms(),
+                        Some((q.body, q.owed)),
                     )
                 } else {
                     // ---- the head ----
@@ -306,16 +309,15 @@ impl Conn {
                     after_upgrade = body_kind == BodyKind::Upgrade;
 
                     let (req, res, fut) = self.begin(mh, body_kind, keep_alive, &mut requests, &mut out);
-                    (req, res, fut, body_kind, body_error, keep_alive, msg_start)
+                    (req, res, fut, body_kind, body_error, keep_alive, msg_start, None)
                 };
 
             // ---- the body and the response ----
-            let mut body = match body_error {
-                Some(e) => Body::Failed(e),
-                None => match body_kind {
-                    BodyKind::Length(n) => Body::Length(n),
-                    BodyKind::Chunked => Body::Chunked(ChunkedDecoder::new(opts.max_header_size)),
-                    BodyKind::None | BodyKind::Upgrade => Body::Done,
+            let (mut body, carried_owed) = match carried {
+                Some((b, owed)) => (b, owed),
+                None => match body_error {
+                    Some(e) => (Body::Failed(e), false),
+                    None => (body_for(body_kind, opts.max_header_size), false),
                 },
             };
             if !matches!(body, Body::Done) {
@@ -332,7 +334,7 @@ impl Conn {
             // every `_read`. (A reader that asked and then `unshift`ed what
             // it read leaves the buffer at its mark and asks no more until
             // a push: a level check here would stall the body forever.)
-            let mut owed = false;
+            let mut owed = carried_owed;
             // This response and request are recorded for a timeout once
             // one is set on the connection (a message's `set_timeout` kicks
             // the connection round this loop).
@@ -385,22 +387,51 @@ impl Conn {
                     }
                 }
                 let body_done = matches!(body, Body::Done);
-                if !finished && !looked_ahead && body_done {
+                while !finished && !looked_ahead && body_done {
                     // Node parses everything it read at once: the pipelined
                     // requests already read are dispatched now (their
                     // responses wait in line), and a later message's error
                     // ends the connection before this response is written.
                     looked_ahead = true;
-                    let mut ka = line.0.back().map_or(keep_alive, |q| q.keep_alive);
-                    if !after_upgrade {
-                        ka = self.dispatch_ahead(&mut t, &mut line, ka, &mut requests);
+                    if !line.body_open() {
+                        let mut ka = line.0.back().map_or(keep_alive, |q| q.keep_alive);
+                        if !after_upgrade {
+                            ka = self.dispatch_ahead(&mut t, &mut line, ka, &mut requests);
+                        }
+                        if !line.body_open() {
+                            if let Some(e) = look_ahead(t.data(), ka, opts.max_header_size) {
+                                res.detach();
+                                spawn_rest(fut);
+                                return self.client_error(t, Fault::Parse(e), wrote).await;
+                            }
+                        }
                     }
-                    if let Some(e) = look_ahead(t.data(), ka, opts.max_header_size) {
-                        res.detach();
-                        spawn_rest(fut);
-                        return self.client_error(t, Fault::Parse(e), wrote).await;
+                    // The last request dispatched ahead has a body: it is
+                    // fed as it arrives (Node's parser pushes it while the
+                    // responses before are open); once it is whole, the
+                    // requests after it are looked at.
+                    if let Some(q) = line.0.back_mut().filter(|q| !matches!(q.body, Body::Done)) {
+                        if let Err(e) = feed(&mut q.body, &mut t, &q.req, &mut q.owed) {
+                            res.detach();
+                            req.abort();
+                            spawn_rest(fut);
+                            return self.client_error(t, Fault::Parse(e), wrote).await;
+                        }
+                        if matches!(q.body, Body::Done) {
+                            looked_ahead = false;
+                        }
                     }
                 }
+                // The request dispatched ahead whose body is being read.
+                let ahead = if body_done && !finished {
+                    line.0
+                        .back()
+                        .filter(|q| !matches!(q.body, Body::Done))
+                        .map(|q| (q.req.clone(), q.req.dumped() || q.owed || q.req.wants_more()))
+                } else {
+                    None
+                };
+                let ahead_reading = ahead.as_ref().is_some_and(|a| a.1);
                 if finished {
                     if body_done {
                         break last;
@@ -430,6 +461,7 @@ impl Conn {
                 let watching = body_done
                     && !finished
                     && !peer_gone
+                    && ahead.is_none()
                     && t.data().len() < opts.max_header_size.saturating_mul(2);
                 let want = if body_done { None } else { req_deadline };
                 if want.is_some() != deadline_set {
@@ -440,7 +472,15 @@ impl Conn {
                     _ = run_handler(&mut fut) => fut = None,
                     _ = line.run_handlers(), if line.running() => {}
                     _ = res.inner.wake.notified() => {}
-                    r = read_some(&mut t), if reading || watching => {
+                    r = read_some(&mut t), if reading || watching || ahead_reading => {
+                        if ahead_reading && matches!(r, Ok(0) | Err(_)) {
+                            // The peer ended inside the body of a request
+                            // dispatched ahead.
+                            req.abort();
+                            res.detach();
+                            spawn_rest(fut);
+                            return self.client_error(t, Fault::EofState, wrote).await;
+                        }
                         if body_done {
                             peer_gone = matches!(r, Ok(0) | Err(_));
                             // Node parses each read as it arrives: what
@@ -458,6 +498,13 @@ impl Conn {
                         }
                     }
                     _ = req.demand(), if !body_done && !reading => owed = true,
+                    _ = ahead_demand(&ahead), if ahead.is_some() && !ahead_reading => {
+                        if let Some(q) = line.0.back_mut() {
+                            q.owed = true;
+                        }
+                        // Fed on the next pass (what is buffered first).
+                        looked_ahead = false;
+                    }
                     _ = self.shared.kick.notified() => {
                         if self.shared.take_expired() && !body_done {
                             req.abort();
@@ -507,9 +554,13 @@ impl Conn {
             let Ok(Parsed::Complete(head)) = parse_request(t.data(), opts.max_header_size) else {
                 break;
             };
-            if !matches!(head.body(), Ok(BodyKind::None)) {
-                break;
-            }
+            // A request with a body is dispatched too (the last one: its
+            // body comes before any later head); an upgrade or a bad
+            // Transfer-Encoding waits its turn.
+            let kind = match head.body() {
+                Ok(k @ (BodyKind::None | BodyKind::Length(_) | BodyKind::Chunked)) => k,
+                _ => break,
+            };
             keep_alive = head.should_keep_alive();
             let mh = RawHead {
                 buf: t.buffer().split_to(head.len).freeze(),
@@ -521,13 +572,21 @@ impl Conn {
                 headers_limit: (opts.max_headers_count > 0).then_some(opts.max_headers_count),
             };
             let mut out = Vec::new();
-            let (req, res, fut) = self.begin(mh, BodyKind::None, keep_alive, requests, &mut out);
+            let (req, res, fut) = self.begin(mh, kind, keep_alive, requests, &mut out);
+            let body = body_for(kind, opts.max_header_size);
+            let open = !matches!(body, Body::Done);
             line.0.push_back(Queued {
                 req,
                 res,
                 fut,
                 keep_alive,
+                body,
+                owed: false,
             });
+            if open {
+                t.set_read_size(rt_net::transport::DEFAULT_READ_SIZE);
+                break;
+            }
         }
         keep_alive
     }
@@ -796,6 +855,23 @@ fn take_spare() -> (Option<IncomingMessage>, Option<ServerResponse>) {
         .map_or((None, None), |(q, r)| (Some(q), Some(r)))
 }
 
+/// How a request's body is read, from its head's framing.
+fn body_for(kind: BodyKind, max_header_size: usize) -> Body {
+    match kind {
+        BodyKind::Length(n) => Body::Length(n),
+        BodyKind::Chunked => Body::Chunked(ChunkedDecoder::new(max_header_size)),
+        BodyKind::None | BodyKind::Upgrade => Body::Done,
+    }
+}
+
+/// The body consumer's next `_read` of the request dispatched ahead.
+async fn ahead_demand(ahead: &Option<(IncomingMessage, bool)>) {
+    match ahead {
+        Some((req, _)) => req.demand().await,
+        None => pending().await,
+    }
+}
+
 /// At most this many pipelined requests are dispatched ahead of their turn
 /// (Node has no count limit: it stops reading when the waiting responses
 /// hold a socket's high-water mark of output).
@@ -810,6 +886,10 @@ struct Queued {
     res: ServerResponse,
     fut: Option<BoxFuture>,
     keep_alive: bool,
+    /// Its body still to read (only the last in line can have one).
+    body: Body,
+    /// Its body's consumer asked for more (see `owed` in `Conn::run`).
+    owed: bool,
 }
 
 /// The requests waiting for their turn, in request order. Those still in
@@ -819,6 +899,11 @@ struct Queued {
 struct Line(std::collections::VecDeque<Queued>);
 
 impl Line {
+    /// Whether the last request in line has a body not yet read whole.
+    fn body_open(&self) -> bool {
+        self.0.back().is_some_and(|q| !matches!(q.body, Body::Done))
+    }
+
     /// Whether a waiting request's handler is still running.
     fn running(&self) -> bool {
         self.0.iter().any(|q| q.fut.is_some())
