@@ -34,7 +34,14 @@ pub fn request_with(url: &str, options: RequestOptions) -> Result<ClientRequest,
 #[doc(alias = "http.get")]
 pub fn get(input: impl Into<RequestInput>) -> Result<ClientRequest, Error> {
     let req = request(input)?;
-    req.end()?;
+    if let Err(e) = req.end() {
+        // The connection (on another worker) may have failed the request
+        // already (a lookup error, a refused connection): that is the
+        // request's own error, as Node reports it after `http.get` returned.
+        if !req.destroyed() {
+            return Err(e);
+        }
+    }
     Ok(req)
 }
 
