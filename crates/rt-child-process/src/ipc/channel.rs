@@ -876,10 +876,14 @@ async fn read_loop(inner: Arc<Shared>) {
     let mut fds: VecDeque<OwnedFd> = VecDeque::new();
     // This side's `disconnect()` shut the writing half.
     let mut shut_here = false;
+    // Made and registered once, not once per read (a registration and a
+    // removal under the Notify's lock per message).
+    let shut_signal = inner.shut_here.notified();
+    tokio::pin!(shut_signal);
     loop {
         let read = tokio::select! {
             biased;
-            _ = inner.shut_here.notified(), if !shut_here => None,
+            _ = &mut shut_signal, if !shut_here => None,
             r = inner.sock.recv(&mut scratch, &mut fds) => Some(r),
         };
         let Some(read) = read else {
