@@ -6,6 +6,8 @@
 //! both servers; the response bytes (Date normalised), how the exchange
 //! ended and the handlers' logs must be equal.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -159,22 +161,12 @@ async fn request_and_response_timeouts_as_node() {
         .iter()
         .map(|(name, bytes, until, wait)| serde_json::json!({"name": name, "bytes": bytes, "until": until, "wait": wait}))
         .collect();
-    let spec = serde_json::to_string(&spec).expect("json");
-    let out = tokio::task::spawn_blocking(move || {
-        let dir = rt_tests::temp::TempDir::new("rt-message-timeout");
-        let file = dir.path().join("message_timeout.js");
-        std::fs::write(&file, SCRIPT).expect("write script");
-        node.run_file(&file, &[&spec], port.to_string().as_bytes())
-    })
-    .await
-    .expect("node ran");
-    let v: serde_json::Value = serde_json::from_slice(&out).expect("node printed JSON");
-    let got = v.as_array().expect("a list");
-    assert_eq!(got.len(), cases.len(), "every case ran");
+    let spec = serde_json::Value::from(spec);
+    let got = common::run_node_cases(node, "message_timeout.js", SCRIPT, &spec, port, cases.len()).await;
     let rt_log = log.lock().expect("log").clone();
     let mut node_log = Vec::new();
     let mut compared = 0;
-    for ((name, ..), g) in cases.iter().zip(got) {
+    for ((name, ..), g) in cases.iter().zip(&got) {
         assert_eq!(g["name"], *name);
         assert_eq!(
             g["rt"]["how"], g["node"]["how"],

@@ -7,6 +7,8 @@
 //! normalised) and the order of the `'request'` events (with how many
 //! responses had been ended when each came) must be equal.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -190,23 +192,12 @@ async fn pipelined_requests_dispatched_ahead_answered_in_order_as_node() {
             })
         })
         .collect();
-    let spec = serde_json::to_string(&spec).expect("json");
-    let script = SCRIPT.to_string();
-    let out = tokio::task::spawn_blocking(move || {
-        let dir = rt_tests::temp::TempDir::new("rt-pipelining");
-        let file = dir.path().join("pipelining.js");
-        std::fs::write(&file, script).expect("write script");
-        node.run_file(&file, &[&spec], port.to_string().as_bytes())
-    })
-    .await
-    .expect("node ran");
-    let v: serde_json::Value = serde_json::from_slice(&out).expect("node printed JSON");
-    let got = v.as_array().expect("a list");
-    assert_eq!(got.len(), cases.len(), "every case ran");
+    let spec = serde_json::Value::from(spec);
+    let got = common::run_node_cases(node, "pipelining.js", SCRIPT, &spec, port, cases.len()).await;
     let rt_log = log.lock().expect("log").clone();
     let mut at = 0;
     let mut compared = 0;
-    for (c, g) in cases.iter().zip(got) {
+    for (c, g) in cases.iter().zip(&got) {
         assert_eq!(g["name"], c.name);
         let want = if c.closes { "closed" } else { "complete" };
         assert_eq!(g["node"]["how"], want, "node's answer to {}: {g}", c.name);
