@@ -884,7 +884,7 @@ async fn read_loop(inner: Arc<Shared>) {
         let read = tokio::select! {
             biased;
             _ = &mut shut_signal, if !shut_here => None,
-            r = inner.sock.recv(&mut scratch, &mut fds) => Some(r),
+            r = inner.sock.recv(&mut scratch, &mut fds, |read| drained_after_handle(&inner, read)) => Some(r),
         };
         let Some(read) = read else {
             // The channel is closed for this process now ('disconnect');
@@ -936,6 +936,23 @@ async fn read_loop(inner: Arc<Shared>) {
     }
     shut_down(&inner);
     inner.closed.send_replace(true);
+}
+
+/// After a read that brought an fd (the kernel stops a read at the
+/// segment that carries fds, so more may be queued behind it): whether the
+/// socket is known to be empty. The peer writes a handle's line with the fd
+/// on its first byte and then, as Node's `_handleQueue` does (and this
+/// channel's writer), sends nothing before this side's `NODE_HANDLE_ACK`
+/// but `NODE_HANDLE_ACK` / `NACK` answers to handles of this side. So when
+/// the read ends a line (the handle's line came whole) and no handle of
+/// this side waits for its answer (none in flight, the writer idle), nothing
+/// is queued behind it, and the reader need not ask the kernel again.
+fn drained_after_handle(inner: &Shared, read: &[u8]) -> bool {
+    if read.last() != Some(&b'\n') {
+        return false;
+    }
+    let out = lock(&inner.out);
+    out.awaiting.is_none() && !out.writer_running
 }
 
 /// The channel ends for this process: nothing more goes out, handles in

@@ -48,15 +48,24 @@ impl Sock {
     /// file. A short read that brought no fds emptied the socket (without
     /// `SO_PASSCRED` the kernel joins every queued segment into one read
     /// and stops early only after a segment that carried fds), so
-    /// readiness is cleared at once (tokio keeps it if a newer event came):
-    /// no `recvmsg` that only says `EAGAIN` before the waiting task runs.
-    pub(crate) async fn recv(&self, buf: &mut [u8], fds: &mut VecDeque<OwnedFd>) -> io::Result<usize> {
+    /// readiness is cleared at once (tokio keeps it if a newer event came,
+    /// and never clears the peer's end of file): no `recvmsg` that only
+    /// says `EAGAIN` before the waiting task runs. A short read that
+    /// brought fds stopped at their segment, which may not be the last:
+    /// readiness is cleared only when `drained` says, from the bytes read,
+    /// that nothing can be queued behind them.
+    pub(crate) async fn recv(
+        &self,
+        buf: &mut [u8],
+        fds: &mut VecDeque<OwnedFd>,
+        drained: impl Fn(&[u8]) -> bool,
+    ) -> io::Result<usize> {
         let want = buf.len();
         loop {
             let mut ready = self.fd.readable().await?;
             match ready.try_io(|fd| recv_with_fds(fd.as_fd(), buf, fds)) {
                 Ok(Ok(r)) => {
-                    if r.bytes > 0 && r.bytes < want && r.fds == 0 {
+                    if r.bytes > 0 && r.bytes < want && (r.fds == 0 || drained(&buf[..r.bytes])) {
                         ready.clear_ready();
                     }
                     return Ok(r.bytes);
