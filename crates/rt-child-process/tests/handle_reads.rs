@@ -76,20 +76,36 @@ async fn an_ack_queued_behind_the_peers_handle_is_read() {
         )
         .expect("send our handle");
     let read = peer_reads(&peer, "\"act\":\"mine\"", "the peer to read our handle").await;
-    assert!(read.starts_with("{\"cmd\":\"NODE_HANDLE\""), "our handle line: {read}");
-    channel.send(&json!({"after": "the ack"})).expect("queue a message");
+    assert!(
+        read.starts_with("{\"cmd\":\"NODE_HANDLE\""),
+        "our handle line: {read}"
+    );
+    channel
+        .send(&json!({"after": "the ack"}))
+        .expect("queue a message");
     // The peer's handle, then its ACK of ours, with no await between: the
     // channel's reader (same thread) finds both queued.
     let theirs = "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{\"cmd\":\"NODE_CLUSTER\",\"act\":\"theirs\"}}\n";
     let (handle, _far) = UnixStream::pair().expect("a socket to send");
-    let n = rt_net::transport::send_with_fds(peer.as_fd(), &[IoSlice::new(theirs.as_bytes())], &[handle.as_fd()])
-        .expect("send the peer's handle");
+    let n = rt_net::transport::send_with_fds(
+        peer.as_fd(),
+        &[IoSlice::new(theirs.as_bytes())],
+        &[handle.as_fd()],
+    )
+    .expect("send the peer's handle");
     assert_eq!(n, theirs.len(), "the handle line went whole");
-    (&peer).write_all(format!("{ACK}\n").as_bytes()).expect("the peer's ACK");
+    (&peer)
+        .write_all(format!("{ACK}\n").as_bytes())
+        .expect("the peer's ACK");
     let (m, had_fd) = recv_async(&mut rx, 5, "the peer's handle").await;
     assert_eq!(m["act"], "theirs");
     assert!(had_fd, "the peer's handle came with its fd");
-    let got = peer_reads(&peer, "\"after\"", "the message queued behind our handle (the peer's ACK read)").await;
+    let got = peer_reads(
+        &peer,
+        "\"after\"",
+        "the message queued behind our handle (the peer's ACK read)",
+    )
+    .await;
     assert_eq!(got, format!("{ACK}\n{}\n", json!({"after": "the ack"})));
     println!("crossing handles: the ACK behind the peer's handle read, 2 lines to the peer");
 }
@@ -104,8 +120,9 @@ async fn the_rest_of_a_cut_handle_line_is_read() {
     let line = "{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{\"cmd\":\"NODE_CLUSTER\",\"act\":\"cut\"}}\n";
     let (first, rest) = line.split_at(20);
     let (handle, _far) = UnixStream::pair().expect("a socket to send");
-    let n = rt_net::transport::send_with_fds(peer.as_fd(), &[IoSlice::new(first.as_bytes())], &[handle.as_fd()])
-        .expect("send the first part");
+    let n =
+        rt_net::transport::send_with_fds(peer.as_fd(), &[IoSlice::new(first.as_bytes())], &[handle.as_fd()])
+            .expect("send the first part");
     assert_eq!(n, first.len());
     (&peer).write_all(rest.as_bytes()).expect("send the rest");
     let (m, had_fd) = recv_async(&mut rx, 5, "the handle whose line was cut").await;
