@@ -14,7 +14,12 @@
 //! Beside each round trip, `floor`: the same trip as blocking `read` /
 //! `write` on a socketpair between two processes, with no event loop and no
 //! JSON; what is left of a trip there is the kernel's and the hypervisor's
-//! part (waking the other process), which no channel can go below.
+//! part (waking the other process), which no channel can go below. And
+//! `epoll floor`: the same trip with each process waiting in `epoll_wait`
+//! on its non-blocking socket (edge-triggered, as tokio registers it) and
+//! then reading once with `recvmsg`, as an event loop waits: what any
+//! event-loop design pays per trip at the least (rt's loop and libuv's make
+//! the same three calls per message on each side).
 //!
 //! `RT_CP_BENCH_PROFILE=<n>` runs only `n` round trips, for profilers;
 //! `RT_CP_BENCH_FLAVOR=current` runs them on current-thread runtimes.
@@ -28,6 +33,8 @@ use serde_json::json;
 const CHILD_ENV: &str = "RT_CP_BENCH_CHILD";
 /// Set (to the socket's fd) in the floor's child.
 const FLOOR_ENV: &str = "RT_CP_BENCH_FLOOR_CHILD";
+/// How the floor's child waits (`Wait::who`).
+const FLOOR_WAIT_ENV: &str = "RT_CP_BENCH_FLOOR_WAIT";
 /// Set in the re-executed copy that runs under `taskset`.
 const PINNED_ENV: &str = "RT_CP_BENCH_PINNED";
 
@@ -42,7 +49,11 @@ fn main() {
         return;
     }
     if let Ok(fd) = std::env::var(FLOOR_ENV) {
-        floor_child(fd.parse().expect("RT_CP_BENCH_FLOOR_CHILD=<fd>"));
+        let wait = match std::env::var(FLOOR_WAIT_ENV).as_deref() {
+            Ok("epoll floor") => Wait::Epoll,
+            _ => Wait::Blocking,
+        };
+        floor_child(fd.parse().expect("RT_CP_BENCH_FLOOR_CHILD=<fd>"), wait);
         return;
     }
     if let Ok(n) = std::env::var("RT_CP_BENCH_PROFILE") {
@@ -70,7 +81,8 @@ fn main() {
                 .expect("pinned task")
             });
         }
-        floor(ROUND_TRIP_ONE_CORE);
+        floor(ROUND_TRIP_ONE_CORE, Wait::Blocking);
+        floor(ROUND_TRIP_ONE_CORE, Wait::Epoll);
         return;
     }
     runtime("multi").block_on(parent());
@@ -80,32 +92,125 @@ fn main() {
             .await
             .expect("ipc task")
     });
-    floor(ROUND_TRIP);
+    floor(ROUND_TRIP, Wait::Blocking);
+    floor(ROUND_TRIP, Wait::Epoll);
     pinned();
 }
 
-/// The floor of a round trip (who `floor`): this program as a child that
-/// echoes with blocking `read` / `write` on a socketpair (fd 3), and this
-/// process doing the same, outside any runtime.
-fn floor(figure: &str) {
+/// How a floor's two processes wait for the other's message.
+#[derive(Clone, Copy)]
+enum Wait {
+    /// Blocking `read` / `write` (who `floor`): the cheapest wait there is.
+    Blocking,
+    /// Non-blocking socket, `epoll_wait` then one `recvmsg`, `sendmsg` (who
+    /// `epoll floor`): what any event loop pays per message at the least,
+    /// as rt's and libuv's loops wait (edge-triggered, as tokio registers).
+    Epoll,
+}
+
+impl Wait {
+    fn who(self) -> &'static str {
+        match self {
+            Wait::Blocking => "floor",
+            Wait::Epoll => "epoll floor",
+        }
+    }
+}
+
+/// One end of a floor's socketpair.
+struct FloorEnd {
+    sock: std::os::unix::net::UnixStream,
+    /// The epoll instance the socket is registered with ([`Wait::Epoll`]).
+    epoll: Option<std::os::fd::OwnedFd>,
+}
+
+impl FloorEnd {
+    fn new(sock: std::os::unix::net::UnixStream, wait: Wait) -> FloorEnd {
+        use rustix::event::epoll;
+        let epoll = match wait {
+            Wait::Blocking => None,
+            Wait::Epoll => {
+                sock.set_nonblocking(true).expect("non-blocking");
+                let ep = epoll::create(epoll::CreateFlags::CLOEXEC).expect("epoll_create");
+                let flags = epoll::EventFlags::IN | epoll::EventFlags::ET | epoll::EventFlags::RDHUP;
+                epoll::add(&ep, &sock, epoll::EventData::new_u64(0), flags).expect("epoll_ctl");
+                Some(ep)
+            }
+        };
+        FloorEnd { sock, epoll }
+    }
+
+    /// Waits for bytes and reads them: 0 is end of file.
+    fn read(&mut self, buf: &mut [u8]) -> usize {
+        use std::io::Read;
+        let Some(ep) = &self.epoll else {
+            return self.sock.read(buf).expect("floor read");
+        };
+        use rustix::event::epoll;
+        use rustix::net::{RecvAncillaryBuffer, RecvFlags, recvmsg};
+        loop {
+            let mut events = [std::mem::MaybeUninit::<epoll::Event>::uninit(); 8];
+            match epoll::wait(ep, &mut events[..], None) {
+                Ok(_) => {}
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => panic!("floor epoll_wait: {e}"),
+            }
+            let mut iov = [std::io::IoSliceMut::new(buf)];
+            let mut control = RecvAncillaryBuffer::default();
+            match recvmsg(&self.sock, &mut iov, &mut control, RecvFlags::empty()) {
+                Ok(r) => return r.bytes,
+                Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => {}
+                Err(e) => panic!("floor recvmsg: {e}"),
+            }
+        }
+    }
+
+    fn write_all(&mut self, data: &[u8]) {
+        use std::io::Write;
+        if self.epoll.is_none() {
+            return self.sock.write_all(data).expect("floor write");
+        }
+        use rustix::net::{SendAncillaryBuffer, SendFlags, sendmsg};
+        let mut rest = data;
+        while !rest.is_empty() {
+            let iov = [std::io::IoSlice::new(rest)];
+            match sendmsg(
+                &self.sock,
+                &iov,
+                &mut SendAncillaryBuffer::default(),
+                SendFlags::NOSIGNAL,
+            ) {
+                Ok(n) => rest = &rest[n..],
+                Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => std::thread::yield_now(),
+                Err(e) => panic!("floor sendmsg: {e}"),
+            }
+        }
+    }
+}
+
+/// A floor of a round trip (who `floor` or `epoll floor`): this program as
+/// a child that echoes on a socketpair (fd 3), and this process doing the
+/// same trip, outside any runtime, waiting as `wait` says.
+fn floor(figure: &str, wait: Wait) {
     use command_fds::{CommandFdExt, FdMapping};
-    use std::io::{Read, Write};
-    let (mut mine, theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+    let (mine, theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
     let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
     cmd.env(FLOOR_ENV, "3");
+    cmd.env(FLOOR_WAIT_ENV, wait.who());
     cmd.fd_mappings(vec![FdMapping {
         parent_fd: theirs.into(),
         child_fd: 3,
     }])
     .expect("fd 3");
     let mut child = cmd.spawn().expect("floor child");
+    let mut mine = FloorEnd::new(mine, wait);
     let ping = b"{\"t\":\"ping\",\"payload\":\"hello\"}\n";
     let mut buf = vec![0u8; 64 * 1024];
     let mut trip = || {
-        mine.write_all(ping).expect("floor write");
+        mine.write_all(ping);
         let mut got = 0;
         while got < ping.len() {
-            match mine.read(&mut buf).expect("floor read") {
+            match mine.read(&mut buf) {
                 0 => panic!("the floor's child went away"),
                 n => got += n,
             }
@@ -120,25 +225,25 @@ fn floor(figure: &str) {
         n += 1;
     }
     let us = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
-    report_as("floor", figure, "µs", Better::Lower, us);
+    report_as(wait.who(), figure, "µs", Better::Lower, us);
     drop(mine);
     let status = child.wait().expect("floor child");
     assert!(status.success(), "the floor's child failed: {status}");
 }
 
-/// The floor's child: echoes what it reads on `fd` until end of file.
-fn floor_child(fd: i32) {
+/// The floor's child: echoes what it reads on `fd` until end of file,
+/// waiting as `wait` says.
+fn floor_child(fd: i32, wait: Wait) {
     use rustix::process::{PidfdFlags, PidfdGetfdFlags, getpid, pidfd_getfd, pidfd_open};
-    use std::io::{Read, Write};
     // Our own copy of the inherited fd, without `unsafe` (as `ipc::from_env`).
     let me = pidfd_open(getpid(), PidfdFlags::empty()).expect("pidfd_open");
     let fd = pidfd_getfd(&me, fd, PidfdGetfdFlags::empty()).expect("pidfd_getfd");
-    let mut sock = std::os::unix::net::UnixStream::from(fd);
+    let mut sock = FloorEnd::new(std::os::unix::net::UnixStream::from(fd), wait);
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        match sock.read(&mut buf).expect("floor child read") {
+        match sock.read(&mut buf) {
             0 => return,
-            n => sock.write_all(&buf[..n]).expect("floor child write"),
+            n => sock.write_all(&buf[..n]),
         }
     }
 }
