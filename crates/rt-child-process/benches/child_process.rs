@@ -22,7 +22,8 @@
 //! the same three calls per message on each side).
 //!
 //! `RT_CP_BENCH_PROFILE=<n>` runs only `n` round trips, for profilers;
-//! `RT_CP_BENCH_FLAVOR=current` runs them on current-thread runtimes.
+//! `RT_CP_BENCH_FLAVOR=current` runs them on current-thread runtimes,
+//! `RT_CP_BENCH_FLAVOR=floor` or `="epoll floor"` as that floor.
 
 use std::time::{Duration, Instant};
 
@@ -60,6 +61,10 @@ fn main() {
         // For profilers (callgrind, perf, strace): only `n` round trips.
         let n: u32 = n.parse().expect("RT_CP_BENCH_PROFILE=<round trips>");
         let flavor = std::env::var("RT_CP_BENCH_FLAVOR").unwrap_or_else(|_| "multi".into());
+        if let Some(wait) = [Wait::Blocking, Wait::Epoll].into_iter().find(|w| w.who() == flavor) {
+            floor_trips(ROUND_TRIP, wait, Some(n));
+            return;
+        }
         runtime(&flavor).block_on(async {
             tokio::spawn(round_trips(n, flavor.clone()))
                 .await
@@ -192,6 +197,11 @@ impl FloorEnd {
 /// a child that echoes on a socketpair (fd 3), and this process doing the
 /// same trip, outside any runtime, waiting as `wait` says.
 fn floor(figure: &str, wait: Wait) {
+    floor_trips(figure, wait, None);
+}
+
+/// [`floor`], or only `trips` round trips without a report (for profilers).
+fn floor_trips(figure: &str, wait: Wait, trips: Option<u32>) {
     use command_fds::{CommandFdExt, FdMapping};
     let (mine, theirs) = std::os::unix::net::UnixStream::pair().expect("socketpair");
     let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
@@ -216,16 +226,20 @@ fn floor(figure: &str, wait: Wait) {
             }
         }
     };
-    for _ in 0..200 {
-        trip();
+    if let Some(trips) = trips {
+        (0..trips).for_each(|_| trip());
+    } else {
+        for _ in 0..200 {
+            trip();
+        }
+        let (mut n, t0) = (0u32, Instant::now());
+        while t0.elapsed() < budget() || n < 1000 {
+            trip();
+            n += 1;
+        }
+        let us = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
+        report_as(wait.who(), figure, "µs", Better::Lower, us);
     }
-    let (mut n, t0) = (0u32, Instant::now());
-    while t0.elapsed() < budget() || n < 1000 {
-        trip();
-        n += 1;
-    }
-    let us = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
-    report_as(wait.who(), figure, "µs", Better::Lower, us);
     drop(mine);
     let status = child.wait().expect("floor child");
     assert!(status.success(), "the floor's child failed: {status}");
