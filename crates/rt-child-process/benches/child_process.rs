@@ -61,7 +61,10 @@ fn main() {
         // For profilers (callgrind, perf, strace): only `n` round trips.
         let n: u32 = n.parse().expect("RT_CP_BENCH_PROFILE=<round trips>");
         let flavor = std::env::var("RT_CP_BENCH_FLAVOR").unwrap_or_else(|_| "multi".into());
-        if let Some(wait) = [Wait::Blocking, Wait::Epoll].into_iter().find(|w| w.who() == flavor) {
+        if let Some(wait) = [Wait::Blocking, Wait::Epoll]
+            .into_iter()
+            .find(|w| w.who() == flavor)
+        {
             floor_trips(ROUND_TRIP, wait, Some(n));
             return;
         }
