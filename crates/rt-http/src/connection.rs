@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use std::cell::RefCell;
 
-use bytes::{Buf, BytesMut};
+use bytes::Buf;
 use rt_net::SocketOptions;
 use rt_net::transport::{Io, Transport};
 use rt_stream::{Buffer, Error};
@@ -22,6 +22,7 @@ use crate::incoming::{BodyState, IncomingMessage, RawHead, SocketInfo};
 use crate::message_timeout::{Hear, Slot};
 use crate::outgoing::{OutValue, has_token};
 use crate::parser::{BodyKind, ChunkEvent, ChunkedDecoder, HpeCode, ParseError, Parsed, parse_request};
+use crate::read_buffer::{BODY_READ_SIZE, BODY_READ_SIZE_FAST, HEAD_READ_SIZE, read_some, take_head};
 use crate::response::ServerResponse;
 use crate::response_core::{RequestFacts, ResponseCore};
 use crate::server_connection::{CONNECTION, ServerConnection, TIMEOUT};
@@ -36,9 +37,6 @@ use crate::server_inner::{
 /// Node's `HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER`: an idle keep-alive
 /// socket closes this long after the advertised timeout.
 const KEEP_ALIVE_BUFFER_MS: u64 = 1000;
-
-/// Bytes read per read while waiting for a request head.
-const HEAD_READ_SIZE: usize = 8 * 1024;
 
 const BAD_REQUEST: &[u8] = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
 const REQUEST_TIMEOUT: &[u8] = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
@@ -145,6 +143,8 @@ impl Conn {
         // stopped there, and a parse error in this message is swallowed.
         let mut after_upgrade = false;
         let mut line = Line::default();
+        // Bytes asked of the kernel per read (see `read_some`).
+        let mut read_want = HEAD_READ_SIZE;
         loop {
             let (req, res, mut fut, body_kind, body_error, keep_alive, msg_start, carried) =
                 if let Some(q) = line.0.pop_front() {
@@ -167,7 +167,7 @@ impl Conn {
                     // Heads are small: a small read buffer while waiting for one (a
                     // 64 KiB buffer freed and taken again per request costs malloc
                     // a consolidation each time), the full size while a body flows.
-                    t.set_read_size(HEAD_READ_SIZE);
+                    read_want = HEAD_READ_SIZE;
                     let mut msg_start = if first { Some(self.server.now_ms()) } else { None };
                     let mut idle_since: Option<u64> = None;
                     // The keep-alive timeout passed and a 'timeout' listener heard
@@ -212,7 +212,7 @@ impl Conn {
                             // waiter for the server's kick (a pending kick is still
                             // seen: the loop comes back here until a head is whole).
                             biased;
-                            r = read_some(&mut t) => match r {
+                            r = read_some(&mut t, read_want) => match r {
                                 Ok(0) | Err(_) => {
                                     if t.data().iter().any(|&b| b != b'\r' && b != b'\n') {
                                         return self.client_error(t, Fault::EofState, false).await;
@@ -267,10 +267,10 @@ impl Conn {
                     let version = head.version;
                     let method = head.method;
                     let keep_alive = head.should_keep_alive();
-                    // The head stays as the bytes received (split off the read
-                    // buffer, no copy); strings are built only if the handler asks.
+                    // The head stays as the bytes received; strings are built
+                    // only if the handler asks.
                     let mh = RawHead {
-                        buf: t.buffer().split_to(head.len).freeze(),
+                        buf: take_head(&mut t, head.len, body_kind),
                         method,
                         url: head.url,
                         version,
@@ -321,7 +321,7 @@ impl Conn {
                 },
             };
             if !matches!(body, Body::Done) {
-                t.set_read_size(rt_net::transport::DEFAULT_READ_SIZE);
+                read_want = BODY_READ_SIZE;
             }
             let req_deadline = after(msg_start, opts.request_timeout);
             let mut deadline_set = false;
@@ -396,7 +396,7 @@ impl Conn {
                     if !line.body_open() {
                         let mut ka = line.0.back().map_or(keep_alive, |q| q.keep_alive);
                         if !after_upgrade {
-                            ka = self.dispatch_ahead(&mut t, &mut line, ka, &mut requests);
+                            ka = self.dispatch_ahead(&mut t, &mut line, ka, &mut requests, &mut read_want);
                         }
                         if !line.body_open() {
                             if let Some(e) = look_ahead(t.data(), ka, opts.max_header_size) {
@@ -468,11 +468,35 @@ impl Conn {
                     self.shared.set_deadline(want);
                     deadline_set = want.is_some();
                 }
+                // Biased: the response's output goes out before the next
+                // read, so the body chunk it holds (a slice of the read
+                // buffer, e.g. `req.pipe(res)`) is let go of first and the
+                // read reuses the buffer instead of allocating a new one;
+                // the close order and timeouts before reads, so a peer that
+                // keeps sending cannot starve them.
                 tokio::select! {
+                    biased;
                     _ = run_handler(&mut fut) => fut = None,
                     _ = line.run_handlers(), if line.running() => {}
                     _ = res.inner.wake.notified() => {}
-                    r = read_some(&mut t), if reading || watching || ahead_reading => {
+                    _ = self.shared.kick.notified() => {
+                        if self.shared.take_expired() && !body_done {
+                            req.abort();
+                            res.detach();
+                            spawn_rest(fut);
+                            return self.client_error(t, Fault::Timeout, wrote).await;
+                        }
+                        if self.order() == ORDER_CLOSE_NOW {
+                            req.abort();
+                            res.detach();
+                            spawn_rest(fut);
+                            return;
+                        }
+                    }
+                    r = read_some(&mut t, read_want), if reading || watching || ahead_reading => {
+                        if matches!(r, Ok(n) if n >= read_want && read_want >= BODY_READ_SIZE) {
+                            read_want = BODY_READ_SIZE_FAST;
+                        }
                         if ahead_reading && matches!(r, Ok(0) | Err(_)) {
                             // The peer ended inside the body of a request
                             // dispatched ahead.
@@ -505,20 +529,6 @@ impl Conn {
                         // Fed on the next pass (what is buffered first).
                         looked_ahead = false;
                     }
-                    _ = self.shared.kick.notified() => {
-                        if self.shared.take_expired() && !body_done {
-                            req.abort();
-                            res.detach();
-                            spawn_rest(fut);
-                            return self.client_error(t, Fault::Timeout, wrote).await;
-                        }
-                        if self.order() == ORDER_CLOSE_NOW {
-                            req.abort();
-                            res.detach();
-                            spawn_rest(fut);
-                            return;
-                        }
-                    }
                 }
             };
             spawn_rest(fut);
@@ -548,6 +558,7 @@ impl Conn {
         line: &mut Line,
         mut keep_alive: bool,
         requests: &mut u64,
+        want: &mut usize,
     ) -> bool {
         let opts = &self.server.options;
         while keep_alive && line.0.len() < MAX_QUEUED {
@@ -563,7 +574,7 @@ impl Conn {
             };
             keep_alive = head.should_keep_alive();
             let mh = RawHead {
-                buf: t.buffer().split_to(head.len).freeze(),
+                buf: take_head(t, head.len, kind),
                 method: head.method,
                 url: head.url,
                 version: head.version,
@@ -584,7 +595,7 @@ impl Conn {
                 owed: false,
             });
             if open {
-                t.set_read_size(rt_net::transport::DEFAULT_READ_SIZE);
+                *want = BODY_READ_SIZE;
                 break;
             }
         }
@@ -726,7 +737,7 @@ impl Conn {
             t.buffer().clear();
             tokio::select! {
                 biased;
-                r = read_some(&mut t) => {
+                r = read_some(&mut t, HEAD_READ_SIZE) => {
                     if matches!(r, Ok(0) | Err(_)) {
                         return;
                     }
@@ -932,60 +943,6 @@ impl Drop for Line {
             q.req.abort();
             q.res.detach();
             spawn_rest(q.fut);
-        }
-    }
-}
-
-thread_local! {
-    /// Empty read buffers of connections waiting for bytes, for the next
-    /// connection that has bytes to read: busy keep-alive connections take
-    /// and give back buffers instead of allocating one per request, and
-    /// idle ones hold none (bounded: `POOL_MAX` buffers per thread).
-    static POOL: RefCell<Vec<BytesMut>> = const { RefCell::new(Vec::new()) };
-}
-
-const POOL_MAX: usize = 256;
-
-/// Reads once more into the transport's buffer (waiting for data); while
-/// it waits with nothing buffered, its buffer goes back to the pool.
-async fn read_some(t: &mut Transport) -> std::io::Result<usize> {
-    std::future::poll_fn(|cx| poll_read_some(t, cx)).await
-}
-
-/// [`read_some`] as a poll: the wait is the transport's readiness poll (the
-/// waker is stored in the socket's registration), not a `readable()` future
-/// linked into tokio's waiter list and unlinked again on every request.
-fn poll_read_some(
-    t: &mut Transport,
-    cx: &mut std::task::Context<'_>,
-) -> std::task::Poll<std::io::Result<usize>> {
-    use std::task::Poll;
-    loop {
-        if t.buffer().capacity() == 0 {
-            if let Some(b) = POOL.with(|p| p.borrow_mut().pop()) {
-                *t.buffer() = b;
-            }
-        }
-        match t.try_read() {
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            r => return Poll::Ready(r),
-        }
-        if t.data().is_empty() && t.buffer().capacity() > 0 {
-            let b = std::mem::take(t.buffer());
-            if b.capacity() <= 2 * rt_net::transport::DEFAULT_READ_SIZE {
-                POOL.with(|p| {
-                    let mut p = p.borrow_mut();
-                    if p.len() < POOL_MAX {
-                        p.push(b);
-                    }
-                });
-            }
-        }
-        match t.io().poll_read_ready(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            Poll::Ready(Ok(())) => {}
         }
     }
 }

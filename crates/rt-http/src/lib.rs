@@ -48,6 +48,7 @@ pub mod incoming;
 mod message_timeout;
 pub mod outgoing;
 pub mod parser;
+mod read_buffer;
 pub mod request_core;
 pub mod response;
 pub mod response_core;
