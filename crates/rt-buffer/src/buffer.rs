@@ -93,16 +93,19 @@ impl Buffer {
 
     /// The number of bytes (`buf.length`).
     #[doc(alias = "length")]
+    #[inline]
     pub fn len(&self) -> usize {
         self.as_slice().len()
     }
 
     /// Whether the buffer holds no bytes.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The bytes, as a slice.
+    #[inline]
     pub fn as_slice(&self) -> &[u8] {
         match &self.repr {
             Repr::Shared(b) => b,
@@ -340,6 +343,7 @@ pub(crate) fn clamp_index(i: i64, len: usize) -> usize {
 impl Clone for Buffer {
     /// O(1) for shared memory; a still-private pooled buffer (see
     /// [`alloc_unsafe`](Buffer::alloc_unsafe)) is copied.
+    #[inline]
     fn clone(&self) -> Self {
         match &self.repr {
             Repr::Shared(b) => Buffer {

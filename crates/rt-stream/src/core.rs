@@ -27,6 +27,7 @@ use std::task::Waker;
 
 use crate::destroy_hook::DestroyCallback;
 use crate::error::Error;
+use crate::fast_write::Gate;
 use crate::listeners::{Listeners, StreamEvent};
 use crate::sink::Sink;
 use crate::source::Source;
@@ -59,7 +60,6 @@ impl<R, W> State<R, W> {
             auto_destroy: true,
             emit_close: true,
             allow_half_open: true,
-            sink: None,
             destroy_hook: None,
             ticks: VecDeque::new(),
             tick_scheduled: false,
@@ -119,15 +119,21 @@ pub struct Core<R, W> {
     /// Another thread wanted `_read` while this stream's source was busy
     /// reading on a thread of its own: the reading thread asks again.
     pub(crate) read_again: std::sync::atomic::AtomicBool,
+    /// Where the sink lives, and the lock-free claim of `write()`'s fast
+    /// path (`fast_write.rs`).
+    pub(crate) fast: Gate<W>,
 }
 
 impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     pub(crate) fn new(
-        mut state: State<R, W>,
+        state: State<R, W>,
         source: Option<Box<dyn Source<R>>>,
         sink: Option<Box<dyn Sink<W>>>,
     ) -> Arc<Self> {
-        state.sink = sink;
+        let fast = Gate::new(sink);
+        if let Some(w) = state.w.as_ref() {
+            fast.set_len(w.ops.len);
+        }
         let type_name = match (state.r.is_some(), state.w.is_some()) {
             (true, true) => "Duplex",
             (true, false) => "Readable",
@@ -142,6 +148,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             handle: tokio::runtime::Handle::try_current().ok(),
             inline_hint: std::sync::atomic::AtomicBool::new(false),
             read_again: std::sync::atomic::AtomicBool::new(false),
+            fast,
         })
     }
 
@@ -239,9 +246,17 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         *hooks = Some((on_new, on_remove));
     }
 
+    /// Takes the state lock. It closes the write gate (`fast_write.rs`):
+    /// whoever holds the lock may change what the gate promised; and on
+    /// the thread of a fast write in flight (its sink re-entering the
+    /// stream) it makes that write an ordinary one first.
     #[inline]
     pub(crate) fn lock(&self) -> Guard<'_, R, W> {
-        lock(&self.st)
+        let st = lock(&self.st);
+        if self.fast.open.load(std::sync::atomic::Ordering::Relaxed) {
+            return self.close_gate(st);
+        }
+        st
     }
 
     /// The runtime to run deferred work on, if any.
@@ -402,13 +417,10 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 err = s.destroy(err);
             }
         }
-        let sink = self.lock().sink.take();
+        let sink = self.fast.take_sink();
         if let Some(mut s) = sink {
             err = s.destroy(err);
-            let mut st = self.lock();
-            if st.sink.is_none() {
-                st.sink = Some(s);
-            }
+            self.fast.put_sink(Some(s));
         }
         err
     }

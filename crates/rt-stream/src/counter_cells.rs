@@ -56,3 +56,23 @@ pub fn locks() -> Option<u64> {
     #[cfg(not(feature = "counters"))]
     None
 }
+
+#[cfg(any(feature = "counters", feature = "model"))]
+static FAST_WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// Records one `write()` completed through the write gate without the
+/// state lock (a no-op without the `counters` or `model` feature).
+#[inline(always)]
+pub fn count_fast_write() {
+    #[cfg(any(feature = "counters", feature = "model"))]
+    FAST_WRITES.fetch_add(1, Ordering::Relaxed);
+}
+
+/// `write()`s completed through the write gate so far, process-wide;
+/// `None` without the `counters` or `model` feature.
+pub fn fast_writes() -> Option<u64> {
+    #[cfg(any(feature = "counters", feature = "model"))]
+    return Some(FAST_WRITES.load(Ordering::Relaxed));
+    #[cfg(not(any(feature = "counters", feature = "model")))]
+    None
+}

@@ -301,6 +301,7 @@ mod encoded;
 pub mod errno;
 mod error;
 mod event_key;
+mod fast_write;
 pub mod events;
 mod from;
 pub mod fs;

@@ -256,6 +256,7 @@ macro_rules! writable_methods {
         /// Writes a chunk: `Ok(true)` to go on, `Ok(false)` to wait for
         /// `'drain'`; `Err` (also emitted as `'error'`) after `end()` or
         /// `destroy()`. Node: `writable.write(chunk)`.
+        #[inline]
         pub fn write(
             &self,
             chunk: impl Into<<Self as $crate::StreamBase>::Write>,

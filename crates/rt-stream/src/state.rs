@@ -10,7 +10,6 @@ use std::task::Waker;
 use crate::chunk::ChunkOps;
 use crate::error::Error;
 use crate::pipe_dest::PipeDest;
-use crate::sink::Sink;
 
 /// Work deferred to the stream's tick queue (Node's `process.nextTick`).
 pub(crate) enum Tick {
@@ -46,8 +45,6 @@ pub(crate) struct State<R, W> {
     pub(crate) auto_destroy: bool,
     pub(crate) emit_close: bool,
     pub(crate) allow_half_open: bool,
-    /// The implementor's sink; taken out (None) while one of its hooks runs.
-    pub(crate) sink: Option<Box<dyn Sink<W>>>,
     /// The `destroy` option (Node's `_destroy` from the options).
     pub(crate) destroy_hook: Option<crate::destroy_hook::DestroyHook>,
     pub(crate) ticks: VecDeque<Tick>,

@@ -210,8 +210,8 @@ fn make<R: Send + 'static, W: Send + 'static>(
         core: Arc::downgrade(&d.core),
         pending,
     };
+    d.core.fast.set_sink(Box::new(sink));
     let mut st = d.core.lock();
-    st.sink = Some(Box::new(sink));
     // Node's Transform constructor unsets the readable side's sync guard
     // (`this._readableState.sync = false`): a chunk pushed while the side is
     // flowing goes straight to 'data' / the pipe, even before the scheduled

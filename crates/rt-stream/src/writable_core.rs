@@ -2,14 +2,17 @@
 //! (write, buffering, cork, writev batches, end, final, finish), in Rust.
 
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use crate::chunk::ChunkOps;
 use crate::core::{Core, Guard};
 use crate::error::Error;
+use crate::fast_write::{AtomicU64, SlotGuard};
 use crate::listeners::StreamEvent;
 use crate::sink::{WriteOutcome, Writing};
-use crate::state::{EndCb, Entry, Tick, WState, WriteCb};
+use crate::state::{EndCb, Entry, State, Tick, WState, WriteCb};
+use crate::thread_ident;
 
 impl<W> WState<W> {
     pub(crate) fn new(hwm: usize, object_mode: bool, ops: ChunkOps<W>, has_writev: bool) -> Self {
@@ -80,7 +83,17 @@ fn need_finish<R, W>(st: &crate::state::State<R, W>) -> bool {
 
 impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// `writable.write(chunk, cb)`: `Ok(false)` means "stop until 'drain'".
+    #[inline(always)]
     pub(crate) fn write_inner(self: &Arc<Self>, chunk: W, cb: Option<WriteCb>) -> Result<bool, Error> {
+        match cb {
+            None => self.write_fast(chunk),
+            cb => self.write_locked(chunk, cb),
+        }
+    }
+
+    /// [`write_inner`](Self::write_inner) through the state lock.
+    #[inline(never)]
+    fn write_locked(self: &Arc<Self>, chunk: W, cb: Option<WriteCb>) -> Result<bool, Error> {
         let mut st = self.lock();
         if cb.is_none()
             && !st.destroyed
@@ -158,17 +171,40 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         w.sync = true;
         // The sink leaves the state while it runs: no lock is held over user
         // code, and `writing` keeps every other write buffered.
-        let mut sink = s.sink.take();
-        drop(st);
+        let mut sink = self.take_sink(st);
         let outcome = match sink.as_mut() {
             Some(s) => s.write(chunk),
             None => WriteOutcome::Done(Ok(())),
         };
+        self.fast.put_sink(sink);
         st = self.lock();
-        let s = &mut *st;
-        if s.sink.is_none() {
-            s.sink = sink;
+        self.complete_idle(st, outcome)
+    }
+
+    /// The sink for a slow-path hook, taken out of the gate's slot: at once
+    /// if the slot is free, else after the state lock is let go (a fast
+    /// write holding the slot may need it). Drops `st` either way.
+    fn take_sink(&self, st: Guard<'_, R, W>) -> Option<Box<dyn crate::sink::Sink<W>>> {
+        let first = self.fast.try_take_sink();
+        drop(st);
+        match first {
+            Some(sink) => sink,
+            None => self.fast.take_sink(),
         }
+    }
+
+    /// The tail of [`write_idle`](Self::write_idle) once the sink returned
+    /// `outcome` (the state lock retaken): Node's `onwrite` and the end of
+    /// `write`, inline for a synchronous success nothing interfered with.
+    /// That inline completion leaves the state idle: it opens the write
+    /// gate (`fast_write.rs`) when the next write may skip the lock.
+    #[inline(always)]
+    fn complete_idle<'a>(
+        self: &'a Arc<Self>,
+        mut st: Guard<'a, R, W>,
+        outcome: WriteOutcome,
+    ) -> Result<bool, Error> {
+        let s = &mut *st;
         if let WriteOutcome::Done(Ok(())) = outcome {
             let quiet = !s.destroyed && s.errored.is_none() && s.wakers.is_empty() && !s.inline_pending;
             if let Some(w) = s.w.as_mut() {
@@ -192,6 +228,9 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                     let ret = left < w.hwm || left == 0;
                     if !ret {
                         w.need_drain = true;
+                    }
+                    if left == 0 && w.corked == 0 && !w.object_mode {
+                        self.fast.open.store(true, Relaxed);
                     }
                     return Ok(ret);
                 }
@@ -220,6 +259,98 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         Ok(ret && !bad)
     }
 
+    /// `write(chunk)` without the state lock, through the write gate
+    /// (`fast_write.rs`): when the gate is open and its slot free, the
+    /// sink runs at once; a synchronous success changes nothing in the
+    /// state (the inline completion of [`write_idle`](Self::write_idle)
+    /// would leave it as it found it), so the write is done. `Err(chunk)`:
+    /// the gate shut, it takes the ordinary path.
+    #[inline(always)]
+    fn write_fast(self: &Arc<Self>, chunk: W) -> Result<bool, Error> {
+        let gate = &self.fast;
+        if !gate.open.load(Relaxed) {
+            return self.write_locked(chunk, None);
+        }
+        let Some(mut slot) = gate.try_claim() else {
+            return self.write_locked(chunk, None);
+        };
+        // The claim synchronises with the last holder of the slot: a gate
+        // shut under it is seen shut here.
+        if !gate.open.load(Relaxed) {
+            drop(slot);
+            return self.write_locked(chunk, None);
+        }
+        let len = (slot.len)(&chunk);
+        let Some(sink) = slot.sink.as_mut() else {
+            drop(slot);
+            return self.write_locked(chunk, None);
+        };
+        gate.len.store(len, Relaxed);
+        gate.owner.store(thread_ident::number(), Relaxed);
+        let mark = OwnerMark(&gate.owner);
+        let outcome = sink.write(chunk);
+        if matches!(outcome, WriteOutcome::Done(Ok(()))) && !gate.taken_over.load(Relaxed) {
+            // Nothing to drop in a `Done(Ok(()))` (spares the call to the
+            // enum's drop glue).
+            std::mem::forget(outcome);
+            drop(mark);
+            crate::counter_cells::count_fast_write();
+            bump(&gate.completed);
+            drop(slot);
+            return Ok(true);
+        }
+        self.write_fast_slow(slot, mark, outcome)
+    }
+
+    /// A fast write that the sink did not complete at once, or that the
+    /// sink's re-entry made an ordinary write: make it one (if not yet),
+    /// let the slot go, and finish it as [`write_idle`](Self::write_idle).
+    #[cold]
+    #[inline(never)]
+    fn write_fast_slow(
+        self: &Arc<Self>,
+        slot: SlotGuard<'_, W>,
+        mark: OwnerMark<'_>,
+        outcome: WriteOutcome,
+    ) -> Result<bool, Error> {
+        // Still the owner: the lock takes the write over (`close_gate`).
+        let st = self.lock();
+        self.fast.taken_over.store(false, Relaxed);
+        drop(mark);
+        drop(slot);
+        self.complete_idle(st, outcome)
+    }
+
+    /// `Core::lock` found the write gate open: shut it. The gate is shut
+    /// once no fast write runs (one holding the slot is waited for, the
+    /// state lock let go meanwhile); this thread's own fast write (its sink
+    /// re-entering the stream) is made an ordinary in-flight write instead,
+    /// as Node's state would show it: writing, its length counted.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn close_gate<'a>(&'a self, mut st: Guard<'a, R, W>) -> Guard<'a, R, W> {
+        let gate = &self.fast;
+        loop {
+            if !gate.open.load(Relaxed) {
+                return st;
+            }
+            if let Some(slot) = gate.try_claim() {
+                gate.open.store(false, Relaxed);
+                drop(slot);
+                return st;
+            }
+            if gate.owner.load(Relaxed) == thread_ident::number() {
+                take_over(&mut st, gate.len.load(Relaxed));
+                gate.taken_over.store(true, Relaxed);
+                gate.open.store(false, Relaxed);
+                return st;
+            }
+            drop(st);
+            crate::fast_write::relax();
+            st = crate::locking::lock(&self.st);
+        }
+    }
+
     fn do_write<'a>(
         self: &'a Arc<Self>,
         mut st: Guard<'a, R, W>,
@@ -238,8 +369,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         } else {
             // The sink leaves the state while it runs: no lock is held over
             // user code, and `writing` keeps every other write buffered.
-            let mut sink = st.sink.take();
-            drop(st);
+            let mut sink = self.take_sink(st);
             let outcome = match sink.as_mut() {
                 Some(s) => match chunk {
                     Writing::One(c) => s.write(c),
@@ -247,10 +377,8 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 },
                 None => WriteOutcome::Done(Ok(())),
             };
+            self.fast.put_sink(sink);
             st = self.lock();
-            if st.sink.is_none() {
-                st.sink = sink;
-            }
             match outcome {
                 WriteOutcome::Done(res) => st = self.onwrite_g(st, res, true),
                 other => {
@@ -598,14 +726,9 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             w.sync = true;
             w.pendingcb += 1;
             drop(st);
-            let mut sink = self.lock().sink.take();
+            let mut sink = self.fast.take_sink();
             let outcome = sink.as_mut().and_then(|s| s.finish());
-            {
-                let mut st = self.lock();
-                if st.sink.is_none() {
-                    st.sink = sink;
-                }
-            }
+            self.fast.put_sink(sink);
             match outcome {
                 Some(outcome) => {
                     self.handle_outcome(outcome, Completing::Final);
@@ -700,6 +823,33 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         if writable {
             let _ = self.end_inner(None, None);
         }
+    }
+}
+
+/// The state of a write in flight (Node's `writeOrBuffer` -> `doWrite`
+/// before the sink returns), for a fast write its sink re-entered.
+fn take_over<R, W>(st: &mut State<R, W>, len: usize) {
+    if let Some(w) = st.w.as_mut() {
+        w.pendingcb += 1;
+        w.length += len;
+        w.writelen = len;
+        w.writing = true;
+        w.sync = true;
+    }
+}
+
+/// Adds one; only the write gate's slot holder writes the counter.
+fn bump(c: &AtomicU64) {
+    c.store(c.load(Relaxed) + 1, Relaxed);
+}
+
+/// Clears the write gate's owner when the fast write ends, even by a
+/// panicking sink.
+struct OwnerMark<'a>(&'a AtomicU64);
+
+impl Drop for OwnerMark<'_> {
+    fn drop(&mut self) {
+        self.0.store(0, Relaxed);
     }
 }
 

@@ -17,6 +17,7 @@ pub trait WritableSide: StreamBase {
     /// Writes a chunk: `Ok(true)` to go on, `Ok(false)` to wait for
     /// `'drain'`; `Err` (also emitted as `'error'`) after `end()` or
     /// `destroy()`. Node: `writable.write(chunk)`.
+    #[inline]
     fn write(&self, chunk: impl Into<Self::Write>) -> Result<bool, Error> {
         let core = self.stream_core();
         let r = core.write_inner(chunk.into(), None);
@@ -209,12 +210,9 @@ pub trait WritableSide: StreamBase {
     /// How many writes (or writev batches) the sink completed successfully:
     /// after a failure, a caller can tell which writes went through.
     fn writes_completed(&self) -> u64 {
-        self.stream_core()
-            .lock()
-            .w
-            .as_ref()
-            .map(|w| w.completed)
-            .unwrap_or(0)
+        let core = self.stream_core();
+        let slow = core.lock().w.as_ref().map(|w| w.completed).unwrap_or(0);
+        slow + core.fast.completed()
     }
 
     /// Whether writing is still possible. Node: `writable.writable`.

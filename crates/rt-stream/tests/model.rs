@@ -382,6 +382,165 @@ fn transform_under_pause_resume() {
     assert_eq!(overlap.overlapped(), 0, "'data' listener calls overlapped");
 }
 
+
+/// A byte sink for the write gate's models: records each chunk's first
+/// byte (and `F` for `_final`), counts overlapping calls, lets shuttle
+/// switch inside, and re-enters its own stream once (writing `re` from
+/// inside the write of chunk `at`) when given the stream.
+struct GateSink {
+    seen: Arc<Mutex<Vec<u8>>>,
+    overlap: Arc<Overlap>,
+    reenter: Option<(u8, u8, Arc<Mutex<Option<Writable>>>)>,
+}
+
+impl Sink<Buffer> for GateSink {
+    fn write(&mut self, chunk: Buffer) -> WriteOutcome {
+        self.overlap.enter();
+        self.seen.lock().unwrap().push(chunk[0]);
+        self.overlap.leave();
+        if let Some((at, re, w)) = &self.reenter {
+            if chunk[0] == *at {
+                let w = w.lock().unwrap().clone();
+                if let Some(w) = w {
+                    // Node: a write inside `_write` is buffered behind it.
+                    assert!(w.writable_length() >= 1, "the running write is counted");
+                    w.write(Buffer::from(vec![*re])).expect("re-entrant write accepted");
+                }
+            }
+        }
+        WriteOutcome::ok()
+    }
+
+    fn finish(&mut self) -> Option<WriteOutcome> {
+        self.overlap.enter();
+        self.seen.lock().unwrap().push(b'F');
+        self.overlap.leave();
+        Some(WriteOutcome::ok())
+    }
+}
+
+/// Two threads write three one-byte chunks each (bytes 1..=3 and 11..=13)
+/// through `write()` (the gate's fast path once a write completed inline)
+/// while a third corks and uncorks the stream twice (shutting the gate and
+/// making writes buffer); then the stream ends. The sink never runs twice
+/// at once and gets every chunk once, each thread's in order, `_final`
+/// after all of them; 'finish' comes once.
+fn fast_writes_against_cork() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let overlap = Arc::new(Overlap::default());
+    let w = Writable::new(
+        GateSink {
+            seen: seen.clone(),
+            overlap: overlap.clone(),
+            reenter: None,
+        },
+        WritableOptions::default(),
+    );
+    let finishes = Arc::new(AtomicUsize::new(0));
+    {
+        let finishes = finishes.clone();
+        w.on(StreamEvent::Finish, move || {
+            finishes.fetch_add(1, SeqCst);
+        });
+    }
+    let writer = |first: u8| {
+        let w = w.clone();
+        thread::spawn(move || {
+            for b in first..first + 3 {
+                assert!(w.write(Buffer::from(vec![b])).expect("write accepted"), "room left");
+            }
+        })
+    };
+    let (a, b) = (writer(1), writer(11));
+    let corker = {
+        let w = w.clone();
+        thread::spawn(move || {
+            for _ in 0..2 {
+                w.cork();
+                thread::yield_now();
+                w.uncork();
+            }
+        })
+    };
+    a.join().unwrap();
+    b.join().unwrap();
+    corker.join().unwrap();
+    let completed_before_end = w.writes_completed();
+    w.end().expect("end accepted");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(overlap.overlapped(), 0, "sink calls never overlap");
+    assert_eq!(seen.len(), 7, "six chunks and _final: {seen:?}");
+    assert_eq!(seen.last(), Some(&b'F'), "_final last: {seen:?}");
+    let of = |lo: u8, hi: u8| seen.iter().copied().filter(|c| (lo..=hi).contains(c)).collect::<Vec<_>>();
+    assert_eq!(of(1, 3), vec![1, 2, 3], "thread a's chunks once each, in order");
+    assert_eq!(of(11, 13), vec![11, 12, 13], "thread b's chunks once each, in order");
+    assert_eq!(completed_before_end, 6, "writes completed");
+    assert_eq!(w.writable_length(), 0, "nothing left buffered");
+    assert_eq!(finishes.load(SeqCst), 1, "'finish' once");
+}
+
+
+/// A sink re-entering its stream from a write (writing chunk 9 from inside
+/// chunk 2) while another thread writes too, and a third destroys nothing
+/// but asks the writable length: the re-entrant chunk waits behind the one
+/// in the sink (Node buffers a write made inside `_write`), nothing
+/// deadlocks, every chunk arrives once, each thread's in order.
+fn reentrant_write_in_fast_path() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let overlap = Arc::new(Overlap::default());
+    let handle = Arc::new(Mutex::new(None));
+    let w = Writable::new(
+        GateSink {
+            seen: seen.clone(),
+            overlap: overlap.clone(),
+            reenter: Some((2, 9, handle.clone())),
+        },
+        WritableOptions::default(),
+    );
+    *handle.lock().unwrap() = Some(w.clone());
+    let a = {
+        let w = w.clone();
+        thread::spawn(move || {
+            for b in 1..=3u8 {
+                w.write(Buffer::from(vec![b])).expect("write accepted");
+            }
+        })
+    };
+    let b = {
+        let w = w.clone();
+        thread::spawn(move || {
+            for b in 11..=12u8 {
+                w.write(Buffer::from(vec![b])).expect("write accepted");
+            }
+        })
+    };
+    let looker = {
+        let w = w.clone();
+        thread::spawn(move || {
+            for _ in 0..2 {
+                assert!(w.writable_length() <= 6, "writable length in range");
+                thread::yield_now();
+            }
+        })
+    };
+    a.join().unwrap();
+    b.join().unwrap();
+    looker.join().unwrap();
+    *handle.lock().unwrap() = None;
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(overlap.overlapped(), 0, "sink calls never overlap");
+    let of = |set: &[u8]| seen.iter().copied().filter(|c| set.contains(c)).collect::<Vec<_>>();
+    // The re-entrant chunk joins the buffer behind what is there: after
+    // chunk 2 (whose write made it), maybe after 3 or 12 (buffered first).
+    let at = |c: u8| seen.iter().position(|&x| x == c);
+    assert!(at(9) > at(2), "the re-entrant chunk after its writer's: {seen:?}");
+    assert_eq!(of(&[1, 2, 3]), vec![1, 2, 3], "thread a's chunks once, in order: {seen:?}");
+    assert_eq!(of(&[11, 12]), vec![11, 12], "thread b's chunks once, in order: {seen:?}");
+    assert_eq!(seen.len(), 6, "six chunks: {seen:?}");
+    assert_eq!(w.writable_length(), 0, "nothing left buffered");
+    assert_eq!(w.writes_completed(), 6, "writes completed");
+}
+
 #[test]
 fn model_flowing_with_pause_resume() {
     assert_eq!(
@@ -421,4 +580,24 @@ fn model_transform_under_pause_resume() {
         explore("transform_under_pause_resume", transform_under_pause_resume),
         2 * ITERATIONS
     );
+}
+
+/// Runs `f`'s exploration and checks that `write()`s went through the
+/// write gate's fast path in it (so the checks were not vacuous).
+fn explore_fast(name: &'static str, f: fn()) {
+    let before = rt_stream::counters::fast_writes().expect("the model feature counts fast writes");
+    assert_eq!(explore(name, f), 2 * ITERATIONS);
+    let fast = rt_stream::counters::fast_writes().unwrap() - before;
+    println!("{name}: {fast} writes took the fast path");
+    assert!(fast > 100, "too few fast writes: {fast}");
+}
+
+#[test]
+fn model_fast_writes_against_cork() {
+    explore_fast("fast_writes_against_cork", fast_writes_against_cork);
+}
+
+#[test]
+fn model_reentrant_write_in_fast_path() {
+    explore_fast("reentrant_write_in_fast_path", reentrant_write_in_fast_path);
 }
