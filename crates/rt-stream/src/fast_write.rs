@@ -80,7 +80,10 @@ fn no_len<W>(_: &W) -> usize {
 impl<W> Gate<W> {
     pub(crate) fn new(sink: Option<Box<dyn Sink<W>>>) -> Self {
         Gate {
-            slot: SlotLock::new(Slot { sink, len: no_len::<W> }),
+            slot: SlotLock::new(Slot {
+                sink,
+                len: no_len::<W>,
+            }),
             open: AtomicBool::new(false),
             owner: AtomicU64::new(0),
             len: AtomicUsize::new(0),

@@ -2,8 +2,8 @@
 //! (write, buffering, cork, writev batches, end, final, finish), in Rust.
 
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 
 use crate::chunk::ChunkOps;
 use crate::core::{Core, Guard};

@@ -382,7 +382,6 @@ fn transform_under_pause_resume() {
     assert_eq!(overlap.overlapped(), 0, "'data' listener calls overlapped");
 }
 
-
 /// A byte sink for the write gate's models: records each chunk's first
 /// byte (and `F` for `_final`), counts overlapping calls, lets shuttle
 /// switch inside, and re-enters its own stream once (writing `re` from
@@ -404,7 +403,8 @@ impl Sink<Buffer> for GateSink {
                 if let Some(w) = w {
                     // Node: a write inside `_write` is buffered behind it.
                     assert!(w.writable_length() >= 1, "the running write is counted");
-                    w.write(Buffer::from(vec![*re])).expect("re-entrant write accepted");
+                    w.write(Buffer::from(vec![*re]))
+                        .expect("re-entrant write accepted");
                 }
             }
         }
@@ -447,7 +447,10 @@ fn fast_writes_against_cork() {
         let w = w.clone();
         thread::spawn(move || {
             for b in first..first + 3 {
-                assert!(w.write(Buffer::from(vec![b])).expect("write accepted"), "room left");
+                assert!(
+                    w.write(Buffer::from(vec![b])).expect("write accepted"),
+                    "room left"
+                );
             }
         })
     };
@@ -471,14 +474,22 @@ fn fast_writes_against_cork() {
     assert_eq!(overlap.overlapped(), 0, "sink calls never overlap");
     assert_eq!(seen.len(), 7, "six chunks and _final: {seen:?}");
     assert_eq!(seen.last(), Some(&b'F'), "_final last: {seen:?}");
-    let of = |lo: u8, hi: u8| seen.iter().copied().filter(|c| (lo..=hi).contains(c)).collect::<Vec<_>>();
+    let of = |lo: u8, hi: u8| {
+        seen.iter()
+            .copied()
+            .filter(|c| (lo..=hi).contains(c))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(of(1, 3), vec![1, 2, 3], "thread a's chunks once each, in order");
-    assert_eq!(of(11, 13), vec![11, 12, 13], "thread b's chunks once each, in order");
+    assert_eq!(
+        of(11, 13),
+        vec![11, 12, 13],
+        "thread b's chunks once each, in order"
+    );
     assert_eq!(completed_before_end, 6, "writes completed");
     assert_eq!(w.writable_length(), 0, "nothing left buffered");
     assert_eq!(finishes.load(SeqCst), 1, "'finish' once");
 }
-
 
 /// A sink re-entering its stream from a write (writing chunk 9 from inside
 /// chunk 2) while another thread writes too, and a third destroys nothing
@@ -529,13 +540,26 @@ fn reentrant_write_in_fast_path() {
     *handle.lock().unwrap() = None;
     let seen = seen.lock().unwrap().clone();
     assert_eq!(overlap.overlapped(), 0, "sink calls never overlap");
-    let of = |set: &[u8]| seen.iter().copied().filter(|c| set.contains(c)).collect::<Vec<_>>();
+    let of = |set: &[u8]| {
+        seen.iter()
+            .copied()
+            .filter(|c| set.contains(c))
+            .collect::<Vec<_>>()
+    };
     // The re-entrant chunk joins the buffer behind what is there: after
     // chunk 2 (whose write made it), maybe after 3 or 12 (buffered first).
     let at = |c: u8| seen.iter().position(|&x| x == c);
     assert!(at(9) > at(2), "the re-entrant chunk after its writer's: {seen:?}");
-    assert_eq!(of(&[1, 2, 3]), vec![1, 2, 3], "thread a's chunks once, in order: {seen:?}");
-    assert_eq!(of(&[11, 12]), vec![11, 12], "thread b's chunks once, in order: {seen:?}");
+    assert_eq!(
+        of(&[1, 2, 3]),
+        vec![1, 2, 3],
+        "thread a's chunks once, in order: {seen:?}"
+    );
+    assert_eq!(
+        of(&[11, 12]),
+        vec![11, 12],
+        "thread b's chunks once, in order: {seen:?}"
+    );
     assert_eq!(seen.len(), 6, "six chunks: {seen:?}");
     assert_eq!(w.writable_length(), 0, "nothing left buffered");
     assert_eq!(w.writes_completed(), 6, "writes completed");
