@@ -9,7 +9,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     type Step<'a> = (&'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>);
-    let steps: [Step<'_>; 5] = [
+    let steps: [Step<'_>; 6] = [
         ("fmt", vec!["fmt", "--all", "--check"], vec![]),
         (
             "clippy",
@@ -29,6 +29,20 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 "model",
                 "--test",
                 "model",
+            ],
+            vec![],
+        ),
+        // rt-net's shuttle model of the socket reader's wake-up protocol.
+        (
+            "model",
+            vec![
+                "test",
+                "-p",
+                "rt-net",
+                "--features",
+                "model",
+                "--test",
+                "reader_model",
             ],
             vec![],
         ),

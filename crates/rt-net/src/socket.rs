@@ -92,6 +92,18 @@ pub(crate) struct Inner {
     /// `State::released`, readable without the lock (set under it, in the
     /// same step): the sink's fast path checks it.
     released: AtomicBool,
+    /// The reader task may run without the state lock: its waker is in
+    /// `State::reader_waker` and neither `released` nor `read_stopped` is
+    /// set. Set and cleared only under the state lock (by the reader when it
+    /// leaves its waker, by [`Socket::wake_reader`] and by the reader on its
+    /// way out); read by the reader on each wake-up instead of taking the
+    /// lock. Both stop flags are set once and never cleared, so a reader
+    /// that saw this flag set before a stop is woken through the waker the
+    /// stop takes, and sees it clear then.
+    reader_armed: AtomicBool,
+    /// How much the reader asks the kernel for per read (`readSize`; set at
+    /// construction and by `connect`, before any read).
+    read_size: AtomicUsize,
     /// The idle timer (`set_timeout`): one per socket, re-armed in place,
     /// made by the first `set_timeout` (an idle socket without a timeout
     /// holds none).
@@ -135,7 +147,6 @@ pub(crate) struct State {
     writer_running: bool,
     /// `_final` waiting for the connection.
     pending_final: Option<Completion>,
-    read_size: usize,
     allow_half_open: bool,
     no_delay: Option<bool>,
     keep_alive: Option<(bool, Duration)>,
@@ -280,7 +291,6 @@ impl Socket {
                     pending_write: None,
                     writer_running: false,
                     pending_final: None,
-                    read_size: options.read_size.max(1),
                     allow_half_open: options.allow_half_open,
                     no_delay: None,
                     keep_alive: None,
@@ -292,6 +302,8 @@ impl Socket {
                 bytes_sent: AtomicU64::new(0),
                 pipes_in: AtomicUsize::new(0),
                 released: AtomicBool::new(false),
+                reader_armed: AtomicBool::new(false),
+                read_size: AtomicUsize::new(options.read_size.max(1)),
                 timer: std::sync::OnceLock::new(),
                 changed: Notify::new(),
                 runtime: tokio::runtime::Handle::try_current().ok(),
@@ -502,7 +514,7 @@ impl Socket {
         {
             let mut st = lock(&self.inner.st);
             st.read_stopped = true;
-            Socket::wake_reader(&mut st);
+            Socket::wake_reader(&self.inner, &mut st);
         }
         // A reader task waiting for readability looks again and stops.
         self.inner.changed.notify_waiters();
@@ -526,7 +538,7 @@ impl Socket {
                     t.close();
                 }
             }
-            Socket::wake_reader(&mut st);
+            Socket::wake_reader(&self.inner, &mut st);
             ((st.pending_write.take(), st.pending_final.take()), st.conn.take())
         };
         drop(conn);

@@ -991,3 +991,44 @@ async fn closing_unix_servers_under_load_does_not_spin() {
         );
     }
 }
+
+/// A socket destroyed while its reader task waits for data (after round
+/// trips, so the reader has been woken and gone back to waiting several
+/// times, which it does without the state lock) lets go of the fd: the
+/// peer reads the end. The reader must see the stop on its next wake-up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_while_the_reader_waits_closes_the_fd() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = Server::new();
+    let port = listen_local(&server).await;
+    let mut client = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .within(WAIT, "the raw client's connect")
+        .await
+        .unwrap();
+    let peer = accept(&server).await;
+    peer.pipe(&peer);
+    let mut back = [0u8; 64];
+    for i in 0..50u8 {
+        client.write_all(&[i; 64]).await.unwrap();
+        client
+            .read_exact(&mut back)
+            .within(WAIT, "an echo")
+            .await
+            .unwrap();
+        assert_eq!(back, [i; 64], "echo {i}");
+    }
+    peer.destroy(None);
+    let mut rest = Vec::new();
+    let read = client
+        .read_to_end(&mut rest)
+        .within(
+            WAIT,
+            "the end after the server's socket was destroyed (the fd must close)",
+        )
+        .await;
+    // A reset is a close too; what matters is that the fd went.
+    if let Ok(n) = read {
+        assert_eq!(n, 0, "no data after the destroy");
+    }
+    server.close().unwrap();
+}

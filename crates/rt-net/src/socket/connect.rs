@@ -5,6 +5,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use rt_events::Emitter;
 use rt_stream::StreamBase;
@@ -47,7 +48,9 @@ impl Socket {
             }
             st.connecting = true;
             st.allow_half_open = options.socket.allow_half_open;
-            st.read_size = options.socket.read_size.max(1);
+            self.inner
+                .read_size
+                .store(options.socket.read_size.max(1), Ordering::Relaxed);
             if options.no_delay {
                 st.no_delay = Some(true);
             }

@@ -113,6 +113,12 @@ impl Sink<Buffer> for SocketSink {
 /// the state (see [`Socket::wake_reader`]). Written out by hand so that the
 /// task of an idle connection is as small as tokio makes one (two handles,
 /// no async state machine).
+///
+/// The state lock is taken on the first wake-up only (to leave the waker):
+/// after it, `Inner::reader_armed` says in one atomic load that the waker
+/// is there and nothing asked the reader to stop. The waker left once keeps
+/// waking this reader: `Reader` is only ever run as a tokio task of its own
+/// (spawned by `source_read`), and a task's waker always wakes that task.
 struct Reader {
     socket: Socket,
     conn: std::sync::Arc<Conn>,
@@ -125,23 +131,30 @@ impl std::future::Future for Reader {
         let me = &*self;
         let inner = &me.socket.inner;
         loop {
-            let size = {
+            if !inner.reader_armed.load(Ordering::Acquire) {
                 let mut st = lock(&inner.st);
                 if st.released || st.read_stopped {
                     st.reader_running = false;
                     st.reader_waker = None;
+                    inner.reader_armed.store(false, Ordering::Release);
                     return Poll::Ready(());
                 }
                 match &st.reader_waker {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     _ => st.reader_waker = Some(cx.waker().clone()),
                 }
-                st.read_size
-            };
+                inner.reader_armed.store(true, Ordering::Release);
+            }
+            let size = inner.read_size.load(Ordering::Relaxed);
             match me.conn.poll_read_ready(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => {
-                    lock(&inner.st).reader_running = false;
+                    {
+                        let mut st = lock(&inner.st);
+                        st.reader_running = false;
+                        st.reader_waker = None;
+                        inner.reader_armed.store(false, Ordering::Release);
+                    }
                     me.socket.destroy_with(Some(Error::syscall_failed(&e, "read")));
                     return Poll::Ready(());
                 }
@@ -151,9 +164,9 @@ impl std::future::Future for Reader {
                 return Poll::Ready(());
             }
             // The kernel said "would block": most often nothing came since,
-            // and the waker left in the state above is this one, so the wait
-            // starts without taking the lock again. Data (or an error) that
-            // came meanwhile goes round the checks above first.
+            // and the waker left in the state is this task's, so the wait
+            // starts without taking the lock. Data (or an error) that came
+            // meanwhile goes round the checks above first.
             if me.conn.poll_read_ready(cx).is_pending() {
                 return Poll::Pending;
             }
@@ -190,7 +203,11 @@ impl Socket {
             };
             st.reader_running = true;
             st.read_wanted = false;
-            (conn, st.read_size)
+            // A reader task that ended left its waker (and the flag saying
+            // so): the next one leaves its own on its first wake-up.
+            st.reader_waker = None;
+            self.inner.reader_armed.store(false, Ordering::Release);
+            (conn, self.inner.read_size.load(Ordering::Relaxed))
         };
         if let Pump::Wait = self.pump(&conn, size) {
             self.spawn(Reader {
@@ -245,7 +262,8 @@ impl Socket {
 
     /// Wakes a reader task waiting for readability, so that it sees
     /// `released` / `read_stopped` (set under the same lock) and ends.
-    pub(super) fn wake_reader(st: &mut super::State) {
+    pub(super) fn wake_reader(inner: &Inner, st: &mut super::State) {
+        inner.reader_armed.store(false, Ordering::Release);
         if let Some(w) = st.reader_waker.take() {
             w.wake();
         }
