@@ -45,6 +45,9 @@ pub struct Buffer {
 }
 
 pub(crate) enum Repr {
+    /// Static memory (`from_static`): cloned by copying the reference, no
+    /// count to touch, nothing to free.
+    Static(&'static [u8]),
     /// Reference-counted, possibly shared memory.
     Shared(Bytes),
     /// Memory no other handle can reach (written in place).
@@ -87,7 +90,7 @@ impl Buffer {
     /// A buffer over a `'static` slice, without copying.
     pub const fn from_static(bytes: &'static [u8]) -> Buffer {
         Buffer {
-            repr: Repr::Shared(Bytes::from_static(bytes)),
+            repr: Repr::Static(bytes),
         }
     }
 
@@ -108,6 +111,7 @@ impl Buffer {
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
         match &self.repr {
+            Repr::Static(s) => s,
             Repr::Shared(b) => b,
             Repr::Unique(b) => b,
             Repr::Pooled(p) => p.as_slice(),
@@ -143,6 +147,12 @@ impl Buffer {
             Repr::Pooled(p) => f(p.as_mut_slice()),
             // The only handle on its block (`unshare_recycled`).
             Repr::Recycled(r) => f(r.as_mut_slice().unwrap_or_default()),
+            Repr::Static(st) => {
+                let mut m = BytesMut::from(*st);
+                let r = f(&mut m);
+                self.repr = Repr::Shared(m.freeze());
+                r
+            }
             Repr::Shared(b) => {
                 let taken = std::mem::take(b);
                 let mut m = match taken.try_into_mut() {
@@ -161,6 +171,9 @@ impl Buffer {
     /// Unlike Node, other handles on the same memory do not see the writes.
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         self.unshare_recycled();
+        if let Repr::Static(st) = &self.repr {
+            self.repr = Repr::Unique(BytesMut::from(*st));
+        }
         if let Repr::Shared(b) = &mut self.repr {
             let taken = std::mem::take(b);
             let m = match taken.try_into_mut() {
@@ -175,7 +188,7 @@ impl Buffer {
             // The only handle on its block (`unshare_recycled`).
             Repr::Recycled(r) => r.as_mut_slice().unwrap_or_default(),
             // Just made unique above.
-            Repr::Shared(_) => &mut [],
+            Repr::Shared(_) | Repr::Static(_) => &mut [],
         }
     }
 
@@ -261,6 +274,9 @@ impl Buffer {
     /// A view on `start..end` (both in range, `start <= end`).
     pub(crate) fn view(&self, start: usize, end: usize) -> Buffer {
         match &self.repr {
+            Repr::Static(s) => Buffer {
+                repr: Repr::Static(&s[start..end]),
+            },
             Repr::Shared(b) => Buffer {
                 repr: Repr::Shared(b.slice(start..end)),
             },
@@ -322,6 +338,7 @@ impl Buffer {
     /// The bytes as `bytes::Bytes` (O(1) for shared memory).
     pub fn to_bytes(&self) -> Bytes {
         match &self.repr {
+            Repr::Static(s) => Bytes::from_static(s),
             Repr::Shared(b) => b.clone(),
             Repr::Unique(b) => Bytes::copy_from_slice(b),
             Repr::Pooled(p) => Bytes::copy_from_slice(p.as_slice()),
@@ -346,6 +363,9 @@ impl Clone for Buffer {
     #[inline]
     fn clone(&self) -> Self {
         match &self.repr {
+            Repr::Static(s) => Buffer {
+                repr: Repr::Static(s),
+            },
             Repr::Shared(b) => Buffer {
                 repr: Repr::Shared(b.clone()),
             },
@@ -543,6 +563,7 @@ impl From<Buffer> for Bytes {
     /// Free.
     fn from(b: Buffer) -> Bytes {
         match b.repr {
+            Repr::Static(s) => Bytes::from_static(s),
             Repr::Shared(b) => b,
             Repr::Unique(b) => b.freeze(),
             // Shares the piece (its block stays allocated while the `Bytes` lives).
@@ -562,6 +583,7 @@ impl From<Buffer> for BytesMut {
             // pool's, not an allocation a `BytesMut` could own.
             Repr::Pooled(p) => BytesMut::from(p.as_slice()),
             Repr::Recycled(r) => BytesMut::from(r.as_slice()),
+            Repr::Static(s) => BytesMut::from(s),
             Repr::Shared(b) => match b.try_into_mut() {
                 Ok(m) => m,
                 Err(b) => BytesMut::from(&b[..]),
@@ -574,6 +596,7 @@ impl From<Buffer> for Vec<u8> {
     /// Copies the bytes unless the buffer is the sole owner of a whole `Vec`.
     fn from(b: Buffer) -> Vec<u8> {
         match b.repr {
+            Repr::Static(s) => s.to_vec(),
             Repr::Shared(b) => Vec::from(b),
             Repr::Unique(b) => b.into(),
             Repr::Pooled(p) => p.as_slice().to_vec(),
