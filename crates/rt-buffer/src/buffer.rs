@@ -635,6 +635,30 @@ mod tests {
     }
 
     #[test]
+    fn static_buffers_clone_slice_and_copy_on_write() {
+        static BYTES: [u8; 6] = *b"abcdef";
+        let a = Buffer::from_static(&BYTES);
+        let c = a.clone();
+        assert!(matches!(c.repr, Repr::Static(_)), "a clone stays static");
+        assert_eq!(c.as_ptr(), BYTES.as_ptr(), "a clone shares the static bytes");
+        let v = a.subarray(1, 4);
+        assert!(matches!(v.repr, Repr::Static(_)), "a slice stays static");
+        assert_eq!(&v[..], b"bcd");
+        assert_eq!(v.as_ptr(), BYTES[1..].as_ptr(), "a slice shares the static bytes");
+        let mut w = a.clone();
+        w.as_mut_slice()[0] = b'X';
+        assert_eq!(&w[..], b"Xbcdef", "a write goes to a private copy");
+        let mut m = a.clone();
+        m.with_mut(|b| b[5] = b'Z');
+        assert_eq!(&m[..], b"abcdeZ");
+        assert_eq!(&a[..], b"abcdef", "the static bytes stay as they were");
+        assert_eq!(&a.to_bytes()[..], b"abcdef");
+        assert_eq!(&Bytes::from(v.clone())[..], b"bcd");
+        assert_eq!(&BytesMut::from(v.clone())[..], b"bcd");
+        assert_eq!(Vec::from(v), b"bcd".to_vec());
+    }
+
+    #[test]
     fn views_share_until_written() {
         let a = Buffer::from(vec![1u8, 2, 3, 4]);
         let mut b = a.subarray(1, 3);
