@@ -363,6 +363,9 @@ async fn timeouts_with_node() {
         return;
     };
     // Node client, silent rt server: Node's 'timeout' fires, the socket stays open.
+    // The timeout is set at 'connect': set with `net.connect()` it counts the
+    // connecting too, and a connect slower than 40 ms (a loaded machine)
+    // fired it with readyState 'opening' (seen once in a landing run).
     let server = create_server(|s: Socket| async move { while let Ok(Some(_)) = s.recv().await {} });
     let port = listen_local(&server).await;
     let out = run_node_script(
@@ -372,8 +375,7 @@ const net = require('net');
 let input = '';
 process.stdin.on('data', d => input += d);
 process.stdin.on('end', () => {
-  const c = net.connect(Number(input), '127.0.0.1');
-  c.setTimeout(40);
+  const c = net.connect(Number(input), '127.0.0.1', () => c.setTimeout(40));
   c.on('timeout', () => { console.log(JSON.stringify({ timeout: true, state: c.readyState })); c.destroy(); });
 });
 "#,
@@ -397,14 +399,20 @@ process.stdin.resume();
         &[],
     );
     let port: u16 = proc_.line("the node server's port").parse().unwrap();
-    let c = connect(ConnectOptions::tcp("127.0.0.1", port).timeout(Duration::from_millis(40)))
-        .within(WAIT, "connect")
-        .await
-        .unwrap();
+    // The listener goes on before the connect: the idle timer starts at
+    // the connection and fires once per idle period, so a listener added
+    // after `connect(..).await` missed it whenever this task ran 40 ms
+    // after the connection (a loaded machine). Node adds its listeners in
+    // the same tick as `net.connect()`, before any event.
+    let c = Socket::new(SocketOptions::default());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     c.on(&TIMEOUT, move |_| {
         let _ = tx.send(());
     });
+    c.connect(ConnectOptions::tcp("127.0.0.1", port).timeout(Duration::from_millis(40)))
+        .within(WAIT, "connect")
+        .await
+        .unwrap();
     recv_async(&mut rx, WAIT, "'timeout' on an idle connection").await;
     assert_eq!(c.ready_state(), "open");
     c.destroy(None);
