@@ -435,8 +435,10 @@ async fn a_grandchild_does_not_keep_the_channel_open() {
     let child_js = common::write(
         &dir,
         "gp.cjs",
-        r#"require('child_process').spawn('sleep', ['3'], {stdio: 'ignore', detached: true}).unref();
-process.send('bye'); setTimeout(() => process.exit(0), 50);"#,
+        r#"const g = require('child_process').spawn('sh', ['-c', 'echo up; exec sleep 3'],
+  {stdio: ['ignore', 'pipe', 'ignore'], detached: true});
+g.unref();
+g.stdout.once('data', () => { process.send('bye'); setTimeout(() => process.exit(0), 50); });"#,
     );
     let expected = compare(
         &node,
@@ -473,7 +475,19 @@ process.send('bye'); setTimeout(() => process.exit(0), 50);"#,
 }
 
 /// The rt child of the test above (nothing unless RT_GRANDPARENT_CHILD=1):
-/// starts a `sleep 3` that inherits what it may, says bye, exits 0.
+/// starts a `sleep 3` that inherits what it may, says bye once the
+/// grandchild runs, exits 0.
+///
+/// Both children wait for the grandchild's first output before saying bye:
+/// a program being started holds a copy of every fd of its parent, the
+/// close-on-exec ones included, until its exec has closed them, and
+/// `spawn` may return before that (glibc's `posix_spawn` resumes the parent
+/// when the child replaces its memory, before the close-on-exec fds are
+/// closed). This child used to exit at once after its send: on a loaded
+/// machine the grandchild still held the channel then (1 run in 30 gave
+/// `exit` before `disconnect`, as Node's parent reports when the channel
+/// outlives the child). Once the grandchild printed, its exec is done and
+/// only a leaked (inheritable) channel fd could keep the channel open.
 #[test]
 fn rt_grandparent_child() {
     if std::env::var("RT_GRANDPARENT_CHILD").as_deref() != Ok("1") {
@@ -482,13 +496,20 @@ fn rt_grandparent_child() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let channel = ipc::from_env().expect("a channel").expect("NODE_CHANNEL_FD set");
-        std::process::Command::new("sleep")
-            .arg("3")
+        let mut grandchild = std::process::Command::new("sh")
+            .args(["-c", "echo up; exec sleep 3"])
             .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("sleep starts");
+            .expect("sh starts");
+        let mut up = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(grandchild.stdout.take().expect("a stdout pipe")),
+            &mut up,
+        )
+        .expect("the grandchild's first line");
+        assert_eq!(up, "up\n", "the grandchild runs");
         channel.send(&json!("bye")).unwrap();
         std::process::exit(0);
     });
