@@ -108,6 +108,11 @@ struct SupInner {
     /// Held from a fork until its worker is in `by_worker`: an exit seen
     /// on another thread in between waits for it.
     forking: Mutex<()>,
+    /// Held by a restart from its fork until its `'restart'` was emitted:
+    /// the new worker's exit, handled on another thread, waits for it, so
+    /// a slot's `'restart'` always comes before the next `'restart'` or
+    /// `'restartLimit'` its worker's exit causes.
+    restarting: Mutex<()>,
     /// Serializes reloads.
     reloading: tokio::sync::Mutex<()>,
 }
@@ -137,6 +142,7 @@ impl Supervisor {
             by_worker: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
             forking: Mutex::new(()),
+            restarting: Mutex::new(()),
             reloading: tokio::sync::Mutex::new(()),
         });
         let weak = Arc::downgrade(&inner);
@@ -295,8 +301,10 @@ fn fork_into(inner: &Arc<SupInner>, slot: usize) -> Result<Worker, Error> {
 /// A worker exited: restart it unless it was asked to leave, the cluster
 /// is stopping, or its slot restarted too often.
 fn on_exit(inner: &Arc<SupInner>, worker: &Worker, _info: ExitInfo) {
-    // A fork still registering its worker (this one, perhaps) ends first.
+    // A fork still registering its worker (this one, perhaps) ends first,
+    // and a restart still announcing its worker.
     drop(lock(&inner.forking));
+    drop(lock(&inner.restarting));
     let Some(slot) = lock(&inner.by_worker).remove(&worker.id()) else {
         return; // Not ours, or replaced by a reload.
     };
@@ -344,6 +352,8 @@ fn on_exit(inner: &Arc<SupInner>, worker: &Worker, _info: ExitInfo) {
         if inner.stopping.load(Ordering::Acquire) {
             return;
         }
+        // No await below: the guard is never held across a suspension.
+        let _restarting = lock(&inner.restarting);
         match fork_into(&inner, slot) {
             Ok(new) => {
                 inner.cluster.emit(&events::RESTART, (old, new));
