@@ -6,7 +6,8 @@
 //! its body fed as it arrives, as Node's parser reads ahead). Node: `connectionListenerInternal`,
 //! `parserOnIncoming`, `resOnFinish`, `socketOnError` of `_http_server.js`.
 
-use std::future::pending;
+use std::future::{Future, pending};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,7 +19,7 @@ use rt_net::SocketOptions;
 use rt_net::transport::{Io, Transport};
 use rt_stream::{Buffer, Error};
 
-use crate::incoming::{BodyState, IncomingMessage, RawHead, SocketInfo};
+use crate::incoming::{BodyState, IncomingMessage, RawHead};
 use crate::message_timeout::{Hear, Slot};
 use crate::outgoing::{OutValue, has_token};
 use crate::parser::{BodyKind, ChunkEvent, ChunkedDecoder, HpeCode, ParseError, Parsed, parse_request};
@@ -63,22 +64,42 @@ enum Body {
 struct Conn {
     server: Arc<ServerInner>,
     shared: Arc<ConnShared>,
-    info: SocketInfo,
     /// What `'connection'` and `'timeout'` listeners get.
     handle: ServerConnection,
+    /// The server's number for this connection.
+    id: u64,
 }
 
+impl Drop for Conn {
+    /// The connection ended (its loop returned, its transport let go):
+    /// its handle says so and the server forgets it.
+    fn drop(&mut self) {
+        self.handle.close();
+        self.server.unregister(self.id);
+    }
+}
+
+/// One connection's task: its setup, then its loop.
 pub(crate) async fn serve(server: Arc<ServerInner>, io: Io) {
+    open(server, io).await
+}
+
+/// The connection's setup (Node's `connectionListenerInternal`), and its
+/// loop to await. The loop's future is all the task holds across an await:
+/// each connection's task is allocated and moved at that size.
+fn open(server: Arc<ServerInner>, io: Io) -> impl Future<Output = ()> + Send {
     if server.options.no_delay && io.is_tcp() {
         let _ = io.sock().set_tcp_nodelay(true);
     }
-    let info = SocketInfo {
-        remote: io.peer_addr(),
-        local: io.local_addr(),
-    };
     let (id, shared) = server.register();
     let t = Transport::new(io);
-    let handle = ServerConnection::new(info, shared.clone(), t.timer().clone(), Arc::downgrade(&server));
+    // The addresses are asked of the socket when someone wants them.
+    let handle = ServerConnection::new(
+        t.io_weak(),
+        shared.clone(),
+        t.timer().clone(),
+        Arc::downgrade(&server),
+    );
     // Node's connectionListenerInternal: `socket.setTimeout(server.timeout)`.
     let timeout = server.timeout();
     if !timeout.is_zero() {
@@ -89,14 +110,12 @@ pub(crate) async fn serve(server: Arc<ServerInner>, io: Io) {
         em.emit(&CONNECTION, handle.clone());
     }
     let conn = Conn {
-        server: server.clone(),
+        server,
         shared,
-        info,
-        handle: handle.clone(),
+        handle,
+        id,
     };
-    conn.run(t).await;
-    handle.close();
-    server.unregister(id);
+    conn.run(t)
 }
 
 async fn run_handler(fut: &mut Option<BoxFuture>) {
@@ -284,7 +303,10 @@ impl Conn {
                         let ev = if connect { &CONNECT } else { &UPGRADE };
                         if self.server.emitter().listener_count(ev) > 0 {
                             let rest = Buffer::from(t.buffer().split());
-                            let req = IncomingMessage::from_raw(mh, BodyState::Empty, self.info, None);
+                            // The socket goes to the listener: the request
+                            // keeps the addresses (read now) for itself.
+                            let info = self.handle.socket_info();
+                            let req = IncomingMessage::from_raw(mh, BodyState::Empty, info, None);
                             let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
                             keep_alive_until_closed(&socket);
                             self.server.emitter().emit(
@@ -649,7 +671,7 @@ impl Conn {
             BodyKind::None | BodyKind::Upgrade => BodyState::Empty,
         };
         let (spare_req, spare_res) = take_spare();
-        let req = IncomingMessage::renew_raw(spare_req, mh, body_state, self.info, Some(self.handle.link()));
+        let req = IncomingMessage::renew_raw(spare_req, mh, body_state, self.handle.link());
         if self.handle.tracking() {
             // Node's `parser.incoming`, for a timeout while it is received.
             let receiving = body_state == BodyState::Streaming;
@@ -732,7 +754,15 @@ impl Conn {
     /// After a swallowed parse error (see `after_upgrade`): what arrives is
     /// read and dropped, unanswered, until the peer ends the connection
     /// (or the server destroys it), as Node's parser left in error does.
-    async fn ignore_until_end(&self, mut t: Transport) {
+    ///
+    /// Boxed: the rare ends of a connection are not part of every
+    /// connection's future, whose size every connection pays in its task's
+    /// allocation and in each move of the future.
+    fn ignore_until_end(&self, t: Transport) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(self.ignore_until_end_inline(t))
+    }
+
+    async fn ignore_until_end_inline(&self, mut t: Transport) {
         loop {
             t.buffer().clear();
             tokio::select! {
@@ -760,8 +790,18 @@ impl Conn {
 
     /// Node's `socketOnError`: a `'clientError'` listener gets the socket;
     /// without one, the canned answer (unless part of a response was
-    /// already sent), then the connection is destroyed.
-    async fn client_error(&self, mut t: Transport, fault: Fault, header_sent: bool) {
+    /// already sent), then the connection is destroyed. Boxed (see
+    /// [`ignore_until_end`](Conn::ignore_until_end)).
+    fn client_error(
+        &self,
+        t: Transport,
+        fault: Fault,
+        header_sent: bool,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(self.client_error_inline(t, fault, header_sent))
+    }
+
+    async fn client_error_inline(&self, mut t: Transport, fault: Fault, header_sent: bool) {
         let (error, bytes_parsed, canned) = match &fault {
             Fault::Parse(e) => {
                 let canned = match e.code {

@@ -192,7 +192,9 @@ pub struct IncomingMessage {
 
 struct Inner {
     head: Head,
-    socket: SocketInfo,
+    /// The addresses, when given; else the connection's (`conn`), read
+    /// when first asked.
+    socket: Option<SocketInfo>,
     /// The server connection a request arrived on (none for a client's
     /// response): what `set_timeout` sets.
     conn: Option<Arc<ConnLink>>,
@@ -210,7 +212,7 @@ struct Inner {
 }
 
 impl Inner {
-    fn new(head: Head, body: BodyState, socket: SocketInfo, conn: Option<Arc<ConnLink>>) -> Inner {
+    fn new(head: Head, body: BodyState, socket: Option<SocketInfo>, conn: Option<Arc<ConnLink>>) -> Inner {
         Inner {
             head,
             socket,
@@ -307,7 +309,7 @@ impl IncomingMessage {
     /// A message with this head, arriving on a connection with `socket`'s
     /// addresses; see the module docs for how the connection feeds it.
     pub fn new(head: MessageHead, body: BodyState, socket: SocketInfo) -> IncomingMessage {
-        IncomingMessage::with_head(Head::Owned(head), body, socket, None)
+        IncomingMessage::with_head(Head::Owned(head), body, Some(socket), None)
     }
 
     /// A request built from the head's received bytes (the server's path):
@@ -325,7 +327,7 @@ impl IncomingMessage {
                 strings: OnceLock::new(),
             },
             body,
-            socket,
+            Some(socket),
             conn,
         )
     }
@@ -333,13 +335,14 @@ impl IncomingMessage {
     /// [`from_raw`](Self::from_raw) in `spare`'s allocation (the request
     /// before it on the connection) when nothing else holds that one any
     /// more: no `Arc` allocated and freed per request.
+    /// Its addresses are the connection's, read from `conn` when first asked.
     pub(crate) fn renew_raw(
         spare: Option<IncomingMessage>,
         raw: RawHead,
         body: BodyState,
-        socket: SocketInfo,
-        conn: Option<Arc<ConnLink>>,
+        conn: Arc<ConnLink>,
     ) -> IncomingMessage {
+        let (socket, conn) = (None, Some(conn));
         let head = Head::Raw {
             raw,
             url: OnceLock::new(),
@@ -371,7 +374,7 @@ impl IncomingMessage {
     fn with_head(
         head: Head,
         body: BodyState,
-        socket: SocketInfo,
+        socket: Option<SocketInfo>,
         conn: Option<Arc<ConnLink>>,
     ) -> IncomingMessage {
         IncomingMessage {
@@ -530,14 +533,22 @@ impl IncomingMessage {
 
     /// The connection's addresses (Node: `message.socket.remoteAddress`,
     /// `remotePort`, `localAddress`, `localPort`).
+    ///
+    /// A request's are its connection's, asked of the socket the first
+    /// time they are wanted and kept (as Node's socket does: none when
+    /// first asked after the connection closed).
     pub fn socket_info(&self) -> SocketInfo {
-        self.inner.socket
+        match (&self.inner.socket, &self.inner.conn) {
+            (Some(s), _) => *s,
+            (None, Some(conn)) => conn.addresses(),
+            (None, None) => SocketInfo::default(),
+        }
     }
 
     /// `message.socket.remoteAddress` and `remotePort`.
     #[doc(alias = "remoteAddress")]
     pub fn remote_address(&self) -> Option<SocketAddr> {
-        self.inner.socket.remote
+        self.socket_info().remote
     }
 
     /// Connection side: the body has ended with these raw trailer lines

@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 pub mod client;
+mod conn_addrs;
 mod conn_shared;
 mod connection;
 mod date;

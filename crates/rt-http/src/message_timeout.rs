@@ -11,7 +11,9 @@ use std::time::Duration;
 use rt_events::Event;
 use rt_net::transport::IdleTimer;
 
+use crate::conn_addrs::ConnAddrs;
 use crate::conn_shared::ConnShared;
+use crate::incoming::SocketInfo;
 
 /// `'timeout'` on a server's `IncomingMessage` or `ServerResponse`: the
 /// connection was idle for its timeout (set by
@@ -51,6 +53,8 @@ pub(crate) struct Current {
 pub(crate) struct ConnLink {
     pub(crate) timer: IdleTimer,
     pub(crate) shared: Arc<ConnShared>,
+    /// The connection's addresses, read when first asked.
+    addrs: ConnAddrs,
     /// Whether [`ConnLink::current`] is kept up to date: only once a
     /// timeout was set on the connection (the request path costs nothing
     /// before).
@@ -59,13 +63,19 @@ pub(crate) struct ConnLink {
 }
 
 impl ConnLink {
-    pub(crate) fn new(timer: IdleTimer, shared: Arc<ConnShared>) -> ConnLink {
+    pub(crate) fn new(timer: IdleTimer, shared: Arc<ConnShared>, addrs: ConnAddrs) -> ConnLink {
         ConnLink {
             timer,
             shared,
+            addrs,
             tracking: AtomicBool::new(false),
             current: Mutex::new(Current::default()),
         }
+    }
+
+    /// The connection's addresses (asked of its socket the first time).
+    pub(crate) fn addresses(&self) -> SocketInfo {
+        self.addrs.get()
     }
 
     pub(crate) fn current(&self) -> MutexGuard<'_, Current> {

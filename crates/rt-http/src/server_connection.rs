@@ -10,8 +10,9 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use rt_events::Event;
-use rt_net::transport::IdleTimer;
+use rt_net::transport::{IdleTimer, Io};
 
+use crate::conn_addrs::ConnAddrs;
 use crate::incoming::SocketInfo;
 use crate::message_timeout::{ConnLink, Hear, Slot};
 use crate::server_inner::{ConnShared, IDLE_KEEP_ALIVE, ORDER_CLOSE_NOW, ServerInner};
@@ -37,7 +38,6 @@ pub struct ServerConnection {
 }
 
 struct Handle {
-    info: SocketInfo,
     /// The timer, the shared record and who hears a timeout (also held by
     /// the connection's request and response).
     link: Arc<ConnLink>,
@@ -47,23 +47,23 @@ struct Handle {
 impl std::fmt::Debug for ServerConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerConnection")
-            .field("remote", &self.inner.info.remote)
-            .field("local", &self.inner.info.local)
+            .field("remote", &self.remote_address())
+            .field("local", &self.local_address())
             .finish()
     }
 }
 
 impl ServerConnection {
+    /// `io`: the connection's socket, asked for its addresses when first wanted.
     pub(crate) fn new(
-        info: SocketInfo,
+        io: Weak<Io>,
         shared: Arc<ConnShared>,
         timer: IdleTimer,
         server: Weak<ServerInner>,
     ) -> ServerConnection {
         ServerConnection {
             inner: Arc::new(Handle {
-                info,
-                link: Arc::new(ConnLink::new(timer, shared)),
+                link: Arc::new(ConnLink::new(timer, shared, ConnAddrs::new(io))),
                 server,
             }),
         }
@@ -94,22 +94,25 @@ impl ServerConnection {
     }
 
     /// `socket.remoteAddress` / `remotePort` (none for a Unix socket).
+    /// Asked of the socket the first time either address is wanted, and
+    /// kept (as Node's sockets do: none when first asked after the
+    /// connection closed).
     #[doc(alias = "remoteAddress")]
     #[doc(alias = "remotePort")]
     pub fn remote_address(&self) -> Option<SocketAddr> {
-        self.inner.info.remote
+        self.socket_info().remote
     }
 
     /// `socket.localAddress` / `localPort` (none for a Unix socket).
     #[doc(alias = "localAddress")]
     #[doc(alias = "localPort")]
     pub fn local_address(&self) -> Option<SocketAddr> {
-        self.inner.info.local
+        self.socket_info().local
     }
 
     /// Both addresses.
     pub fn socket_info(&self) -> SocketInfo {
-        self.inner.info
+        self.inner.link.addresses()
     }
 
     /// `socket.destroy()`: the connection is closed now (a response in

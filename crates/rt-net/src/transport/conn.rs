@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::os::fd::{BorrowedFd, OwnedFd};
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 
 use bytes::BytesMut;
@@ -30,7 +31,9 @@ pub const DEFAULT_READ_SIZE: usize = 64 * 1024;
 /// Every read and write counts as activity for the [timer](Transport::timer).
 #[derive(Debug)]
 pub struct Transport {
-    io: Io,
+    /// Shared only with [`Transport::io_weak`]'s holders (never strongly
+    /// held elsewhere for longer than a call).
+    io: Arc<Io>,
     buf: BytesMut,
     read_size: usize,
     timer: IdleTimer,
@@ -56,7 +59,7 @@ impl Transport {
     /// A transport over `io`, reading up to [`DEFAULT_READ_SIZE`] bytes per read.
     pub fn new(io: Io) -> Transport {
         Transport {
-            io,
+            io: Arc::new(io),
             buf: BytesMut::new(),
             read_size: DEFAULT_READ_SIZE,
             timer: IdleTimer::new(),
@@ -93,6 +96,17 @@ impl Transport {
     /// The fd pump under this transport.
     pub fn io(&self) -> &Io {
         &self.io
+    }
+
+    /// A weak handle on the fd pump, for asking the socket something (its
+    /// addresses: `getsockname`, `getpeername`) from elsewhere, only when
+    /// asked, while the transport lives: it upgrades until the transport
+    /// is dropped or [`into_parts`](Transport::into_parts) takes the pump.
+    /// (rt-http's requests read their connection's addresses this way, so
+    /// that a connection nobody asks costs no system call for them, as
+    /// Node's sockets read theirs lazily.)
+    pub fn io_weak(&self) -> Weak<Io> {
+        Arc::downgrade(&self.io)
     }
 
     /// The idle timer (Node: `socket.setTimeout`): re-arm it with
@@ -254,9 +268,21 @@ impl Transport {
 
     /// Gives the pump and the unread bytes back (an upgrade hands both on;
     /// Node: the `head` of `'upgrade'`). The timer is closed.
+    ///
+    /// A holder of [`io_weak`](Transport::io_weak) that is using the pump
+    /// at this moment (upgraded) is waited for: its call ends soon.
     pub fn into_parts(self) -> (Io, BytesMut) {
         self.timer.close();
-        (self.io, self.buf)
+        let mut io = self.io;
+        loop {
+            match Arc::try_unwrap(io) {
+                Ok(io) => return (io, self.buf),
+                Err(shared) => {
+                    io = shared;
+                    std::thread::yield_now();
+                }
+            }
+        }
     }
 }
 
