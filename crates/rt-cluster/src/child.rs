@@ -19,7 +19,7 @@ use rt_stream::{Code, Error};
 use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 
-use crate::protocol::{CMD, NewConnAnswer, fields, is_cluster, js, lock, newconn};
+use crate::protocol::{CMD, NewConnAnswer, fields, is_cluster, js, lock, newconn, newconn_answer_json};
 
 /// This process as a cluster worker (Node: `cluster.worker` inside a
 /// worker): its id, its channel to the primary, `disconnect()`.
@@ -164,7 +164,7 @@ pub fn start() -> Result<ThisWorker, Error> {
     let weak = Arc::downgrade(&side);
     channel.filter_internal_handle_lines(move |msg, fd| match (weak.upgrade(), newconn(msg)) {
         (Some(side), Some((key, seq))) => {
-            side.connection(key, seq, Some(fd));
+            side.connection(key, Ack::Number(seq), Some(fd));
             Ok(())
         }
         _ => Err(fd),
@@ -202,6 +202,13 @@ fn exit_when_let_go(channel: &Channel) {
         let _ = tokio::time::timeout(LET_GO_WAIT, channel.wait_closed()).await;
         std::process::exit(0);
     });
+}
+
+/// A `newconn`'s `seq`, for the answer's `ack`: a number (the usual
+/// newconn, read raw), or the value as it came (one parsed).
+enum Ack<'a> {
+    Number(u64),
+    Value(&'a Value),
 }
 
 /// This process's worker, once started (Node: `cluster.worker`).
@@ -265,25 +272,24 @@ impl Side {
     /// A `newconn` that came parsed (one the raw filter left alone).
     fn on_connection(&self, m: &Value, fd: Option<OwnedFd>) {
         let key = js(m.get("key"));
-        self.connection(&key, m.get("seq").unwrap_or(&Value::Null), fd);
+        self.connection(&key, Ack::Value(m.get("seq").unwrap_or(&Value::Null)), fd);
     }
 
     /// Node's `onconnection`: answer (`ack`: the `newconn`'s `seq`), then
     /// serve the connection as if accepted here.
-    fn connection(&self, key: &str, ack: impl serde::Serialize, fd: Option<OwnedFd>) {
+    fn connection(&self, key: &str, ack: Ack<'_>, fd: Option<OwnedFd>) {
         let server = lock(&self.servers).get(key).cloned();
         let server = server.filter(|l| {
             let s = &l.server;
             s.max_connections().is_none_or(|max| s.get_connections() < max)
         });
         let accepted = server.is_some() && fd.is_some();
-        // Node's fields in Node's order, serialized straight into the line.
-        let answer = NewConnAnswer {
-            ack,
-            accepted,
-            seq: self.next_seq(),
+        // Node's fields in Node's order, written straight into the line.
+        let seq = self.next_seq();
+        let _ = match ack {
+            Ack::Number(ack) => self.channel.send_json(newconn_answer_json(ack, accepted, seq)),
+            Ack::Value(ack) => self.channel.send(&NewConnAnswer { ack, accepted, seq }),
         };
-        let _ = self.channel.send(&answer);
         if let (Some(l), Some(fd)) = (server, fd) {
             if let Ok(io) = accepted_io(fd, l.tcp) {
                 l.server.feed_connection(io);

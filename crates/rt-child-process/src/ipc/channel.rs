@@ -311,6 +311,24 @@ impl Channel {
         send_line(&self.inner, line, None)
     }
 
+    /// [`send`](Channel::send) with the message given as its JSON text:
+    /// one JSON value as `JSON.stringify` writes it, made by the caller
+    /// (rt-cluster's workers answer each handed-in connection this way,
+    /// without building and serializing a value). It is not parsed; a line
+    /// break in it (which would cut the line in two) is
+    /// `ERR_INVALID_ARG_VALUE`.
+    #[doc(alias = "process.send")]
+    pub fn send_json(&self, mut message_json: Vec<u8>) -> Result<bool, Error> {
+        if memchr::memchr2(b'\n', b'\r', &message_json).is_some() {
+            return Err(Error::new(
+                Code::ERR_INVALID_ARG_VALUE,
+                "The message's JSON text must not contain a line break",
+            ));
+        }
+        message_json.push(b'\n');
+        send_line(&self.inner, message_json, None)
+    }
+
     /// Sets the receiver of internal messages (Node: the
     /// `'internalMessage'` event): every `NODE_*` message except the
     /// `NODE_HANDLE_ACK` / `NACK` answers this channel handles itself, in
@@ -657,20 +675,25 @@ fn flush_cork(inner: &Arc<Shared>, out: &mut Out) {
     if out.cork.is_empty() {
         return;
     }
-    let data = std::mem::take(&mut out.cork);
     if out.shut {
+        out.cork.clear();
         return;
     }
     let mut start = 0;
     if !out.writer_running && out.urgent.is_empty() {
         // An error (the peer is gone) is the writer's to find and report.
-        if let Ok(n) = write_now(&inner.sock, &data) {
+        if let Ok(n) = write_now(&inner.sock, &out.cork) {
             start = n;
         }
     }
-    if start < data.len() {
+    if start < out.cork.len() {
+        let data = std::mem::take(&mut out.cork);
         out.urgent.push_back(Bytes::from(data).slice(start..));
         start_writer(inner, out);
+    } else {
+        // Written: the buffer (its capacity) is kept for the next run of
+        // handle lines, not allocated and grown again for each.
+        out.cork.clear();
     }
 }
 
