@@ -146,6 +146,10 @@ where
             r.readable_listening = true;
         }
         r.chunk_clone = Some(<R as Clone>::clone);
+        // Node: a second pipe turns `awaitDrainWriters` into a Set.
+        if r.pipes.len() == 1 {
+            r.multi_await_drain = true;
+        }
         // Most streams pipe into one destination: room for exactly one
         // (a first push would make room for four).
         r.pipes.reserve_exact(1);
@@ -160,8 +164,21 @@ where
         (r.end_emitted, r.flowing)
     };
     if end_emitted {
+        // Node's `process.nextTick(endFn)`: this pipe's end alone (the
+        // source's other pipes were ended at its 'end'), run even if the
+        // pipe is gone by then, as Node's tick is.
+        let (t, weak) = (target.clone(), Arc::downgrade(src));
+        let end_fn: Box<dyn FnOnce() + Send> = if opts.end {
+            Box::new(move || t.end_writable())
+        } else {
+            Box::new(move || {
+                if let Some(s) = weak.upgrade() {
+                    unpipe(&s, Some(id));
+                }
+            })
+        };
         let mut st = src.lock();
-        src.schedule(&mut st, Tick::PipeEnd);
+        src.schedule(&mut st, Tick::PipeEnd(end_fn));
     }
     // Node's src.on('data', ondata): starts flowing unless paused explicitly.
     if flowing != Some(false) {
@@ -169,7 +186,7 @@ where
     }
     target.emit_piping(true, &PipeSource { inner: src.clone() });
     if target.needs_drain() {
-        src.pipe_pause(id);
+        src.pipe_pause(id, seq);
     } else if src.lock().r.as_ref().and_then(|r| r.flowing) != Some(true) {
         src.resume();
     }
@@ -181,7 +198,9 @@ pub(crate) fn unpipe<R: Send + 'static, W: Send + 'static>(src: &Arc<Core<R, W>>
     let (one, all, now_empty, awaiting) = {
         let mut st = src.lock();
         let Some(r) = st.r.as_mut() else { return };
-        let awaiting = !r.await_drain.is_empty();
+        // Node's cleanup tests `state.awaitDrainWriters`: a destination, or
+        // a Set (truthy even when empty).
+        let awaiting = r.multi_await_drain || !r.await_drain.is_empty();
         let (one, all): (Option<PipeDest<R>>, Vec<PipeDest<R>>) = match id {
             None => (None, std::mem::take(&mut r.pipes)),
             // Node's indexOf + splice: one entry of a destination piped twice.
@@ -225,34 +244,37 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             let st = self.lock();
             match st.r.as_ref() {
                 Some(r) if r.pipes.len() == 1 => match r.chunk_clone {
-                    Some(c) => Some((r.pipes[0].target.clone(), r.pipes[0].id, c)),
+                    Some(c) => Some((r.pipes[0].target.clone(), r.pipes[0].id, r.pipes[0].seq, c)),
                     None => return,
                 },
                 Some(_) => None,
                 None => return,
             }
         };
-        if let Some((t, id, clone)) = single {
+        if let Some((t, id, seq, clone)) = single {
             // A failed write returns false in Node: the source pauses too.
             if !matches!(t.write_chunk(clone(chunk)), Ok(true)) {
-                self.pipe_pause(id);
+                self.pipe_pause(id, seq);
             }
             return;
         }
-        type Dests<R> = Vec<(Arc<dyn Target<R>>, usize)>;
+        type Dests<R> = Vec<(Arc<dyn Target<R>>, usize, u64)>;
         let (dests, clone): (Dests<R>, fn(&R) -> R) = {
             let st = self.lock();
             match st.r.as_ref() {
                 Some(r) => match r.chunk_clone {
-                    Some(c) => (r.pipes.iter().map(|d| (d.target.clone(), d.id)).collect(), c),
+                    Some(c) => (
+                        r.pipes.iter().map(|d| (d.target.clone(), d.id, d.seq)).collect(),
+                        c,
+                    ),
                     None => return,
                 },
                 None => return,
             }
         };
-        for (t, id) in dests {
+        for (t, id, seq) in dests {
             if !matches!(t.write_chunk(clone(chunk)), Ok(true)) {
-                self.pipe_pause(id);
+                self.pipe_pause(id, seq);
             }
         }
     }
@@ -291,7 +313,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 }
                 next += 1;
                 if !matches!(t.clone().write_chunk(clone(chunk)), Ok(true)) {
-                    self.pipe_pause(*id);
+                    self.pipe_pause(*id, *seq);
                 }
             }
         });
@@ -300,23 +322,35 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// [`deliver_to_pipes`](Self::deliver_to_pipes) for the one
     /// destination `target` (taken by the caller under the state lock it
     /// held anyway): the chunk moves into the write.
-    pub(crate) fn deliver_to_one_pipe(self: &Arc<Self>, target: Arc<dyn Target<R>>, id: usize, chunk: R) {
+    pub(crate) fn deliver_to_one_pipe(
+        self: &Arc<Self>,
+        target: Arc<dyn Target<R>>,
+        id: usize,
+        seq: u64,
+        chunk: R,
+    ) {
         if !matches!(target.write_chunk(chunk), Ok(true)) {
-            self.pipe_pause(id);
+            self.pipe_pause(id, seq);
         }
     }
 
-    /// Node's pipe `pause()`: wait for `id`'s `'drain'`.
-    fn pipe_pause(self: &Arc<Self>, id: usize) {
+    /// Node's pipe `pause()` of the pipe `seq` into `id`: wait for `id`'s
+    /// `'drain'`. The drain listener is that pipe's own (Node's `ondrain`
+    /// is per pipe; a destination piped twice has two).
+    fn pipe_pause(self: &Arc<Self>, id: usize, seq: u64) {
         let need_listener = {
             let mut st = self.lock();
             let Some(r) = st.r.as_mut() else { return };
-            let Some(d) = r.pipes.iter().find(|d| d.id == id) else {
+            let Some(d) = r.pipes.iter().find(|d| d.seq == seq) else {
                 return;
             };
             let target = d.target.clone();
             let need = d.drain_listener.is_none();
-            if !r.await_drain.contains(&id) {
+            if r.pipes.len() == 1 {
+                r.multi_await_drain = false;
+                r.await_drain.clear();
+                r.await_drain.push(id);
+            } else if !r.await_drain.contains(&id) {
                 r.await_drain.push(id);
             }
             need.then_some(target)
@@ -336,7 +370,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             let mut st = self.lock();
             if let Some(d) =
                 st.r.as_mut()
-                    .and_then(|r| r.pipes.iter_mut().find(|d| d.id == id))
+                    .and_then(|r| r.pipes.iter_mut().find(|d| d.seq == seq))
             {
                 d.drain_listener = Some(l);
             } else {

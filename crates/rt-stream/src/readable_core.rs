@@ -113,6 +113,7 @@ impl<R> RState<R> {
             encoding: None,
             pipes: Vec::new(),
             await_drain: Vec::new(),
+            multi_await_drain: false,
             chunk_clone: None,
             auto_destroy: true,
             emitting_on: None,
@@ -516,13 +517,13 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             // taken under this lock and the chunk moves into its `write`
             // (no second lock to look the pipes up, no clone of the chunk).
             let one = match r.pipes.as_slice() {
-                [d] if !listeners => Some((d.target.clone(), d.id)),
+                [d] if !listeners => Some((d.target.clone(), d.id, d.seq)),
                 _ => None,
             };
             drop(st);
             let mut guard = DeliveryGuard::new(self, claim);
-            if let Some((target, id)) = one {
-                self.deliver_to_one_pipe(target, id, c);
+            if let Some((target, id, seq)) = one {
+                self.deliver_to_one_pipe(target, id, seq, c);
             } else if listeners && pipes {
                 self.deliver_in_order(&c);
             } else if listeners {

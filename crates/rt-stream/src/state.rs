@@ -30,7 +30,10 @@ pub(crate) enum Tick {
     WriteCb(WriteCb, Result<(), Error>),
     EndCb(EndCb, Result<(), Error>),
     EndWritable,
-    PipeEnd,
+    /// A pipe added after the source's 'end': Node's
+    /// `process.nextTick(endFn)` for that pipe alone (`dest.end()`, or
+    /// `src.unpipe(dest)` when piped with `end: false`).
+    PipeEnd(Box<dyn FnOnce() + Send>),
 }
 
 /// Both sides' state plus what they share (destruction, errors, ticks).
@@ -84,6 +87,10 @@ pub(crate) struct RState<R> {
     pub(crate) encoding: Option<String>,
     pub(crate) pipes: Vec<PipeDest<R>>,
     pub(crate) await_drain: Vec<usize>,
+    /// Node's `multiAwaitDrain`: `awaitDrainWriters` is a Set (set when a
+    /// second pipe is added, cleared when a lone pipe pauses). A Set is
+    /// truthy even when empty, which a pipe's cleanup tests.
+    pub(crate) multi_await_drain: bool,
     pub(crate) chunk_clone: Option<fn(&R) -> R>,
     pub(crate) auto_destroy: bool,
     /// The delivery token: the thread handing chunks to `'data'` listeners

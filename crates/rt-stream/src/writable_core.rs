@@ -74,7 +74,11 @@ fn need_finish<R, W>(st: &crate::state::State<R, W>) -> bool {
                 && !st.error_emitted
                 && !st.close_emitted
                 && st.errored.is_none()
+                // Node's kBuffered stays set until clearBuffer has written
+                // every buffered chunk (its resetBuffer comes after the
+                // loop): a chunk completing inside clearBuffer never finishes.
                 && w.buffered.is_empty()
+                && !w.buffer_processing
                 && w.length == 0
         }
         None => false,
