@@ -133,39 +133,6 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         Poll::Pending
     }
 
-    /// Node's `finished(stream)`: `'end'` (readable side) and `'finish'`
-    /// (writable side) both done, or the error, or a premature close.
-    pub(crate) fn poll_finished(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let mut st = self.lock();
-        if let Some(e) = st.errored.clone() {
-            return Poll::Ready(Err(e));
-        }
-        let r_done = st.r.as_ref().map(|r| r.end_emitted).unwrap_or(true);
-        let w_done = st.w.as_ref().map(|w| w.finished).unwrap_or(true);
-        if r_done && w_done {
-            return Poll::Ready(Ok(()));
-        }
-        // Node's eos `onclose`: a destroyed stream is judged at its
-        // 'close', each side done if it emitted 'end' / 'finish' or ended
-        // with nothing left (`isReadableFinished(stream, false)` /
-        // `isWritableFinished(stream, false)`).
-        if st.destroyed && st.close_emitted {
-            let r_ok =
-                st.r.as_ref()
-                    .is_none_or(|r| r.end_emitted || (r.ended && r.length == 0));
-            let w_ok =
-                st.w.as_ref()
-                    .is_none_or(|w| w.finished || (w.ended && w.length == 0));
-            return Poll::Ready(if r_ok && w_ok {
-                Ok(())
-            } else {
-                Err(Error::premature_close())
-            });
-        }
-        st.add_waker(cx.waker());
-        Poll::Pending
-    }
-
     /// Ready once `'close'` was emitted.
     pub(crate) fn poll_closed(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut st = self.lock();

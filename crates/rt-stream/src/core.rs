@@ -366,7 +366,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             Tick::WriteCb(cb, res) => cb(res),
             Tick::EndCb(cb, res) => cb(res),
             Tick::EndWritable => self.end_writable_now(),
-            Tick::PipeEnd(f) => f(),
+            Tick::Call(f) => f(),
         }
     }
 

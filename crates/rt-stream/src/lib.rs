@@ -287,6 +287,7 @@ mod setters;
 mod async_face;
 mod bridge;
 mod chunk;
+mod control;
 mod core;
 mod counter_cells;
 mod destroy_hook;
@@ -298,6 +299,7 @@ pub mod counters {
 }
 mod duplex;
 mod encoded;
+mod eos;
 pub mod errno;
 mod error;
 mod event_key;
@@ -329,6 +331,7 @@ mod writable_core;
 mod writable_side;
 
 pub use crate::bridge::StreamReader;
+pub use crate::control::{Control, ReadableStream, StreamHandle};
 pub use crate::core::Core as StreamCore;
 pub use crate::destroy_hook::{DestroyCallback, DestroyHook};
 pub use crate::duplex::{Duplex, DuplexOptions, NullSink};
@@ -341,7 +344,7 @@ pub use crate::listeners::{ListenerId, Named, StreamEvent};
 pub use crate::methods::__emitter_support;
 pub use crate::pipe::{PipeOptions, PipeTarget, WritableStream};
 pub use crate::pipe_source::PipeSource;
-pub use crate::pipeline::{Control, Pipeline, ReadableStream, StreamHandle, closed, finished, pipeline};
+pub use crate::pipeline::{Pipeline, closed, finished, pipeline};
 pub use crate::readable::{
     DEFAULT_HIGH_WATER_MARK, DEFAULT_OBJECT_HIGH_WATER_MARK, Readable, ReadableOptions, Void,
 };

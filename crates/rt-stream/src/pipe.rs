@@ -138,6 +138,25 @@ where
     // when it has 'readable' listeners (even ones added after its 'end'),
     // so the resume below leaves it paused.
     let readable_listeners = src.ev.count(StreamEvent::Readable) > 0;
+    // Node's `src.once('end', endFn)`: this pipe's end is a listener among
+    // the source's 'end' listeners, in the order it was added (a later
+    // listener, pipeline's own end included, runs after it). A source
+    // already ended takes the tick below instead.
+    let ended = src.lock().r.as_ref().is_none_or(|r| r.end_emitted);
+    let end_listener = (!ended).then(|| {
+        let (t, weak, end) = (target.clone(), Arc::downgrade(src), opts.end);
+        src.ev.on(
+            StreamEvent::End,
+            true,
+            Arc::new(move |_: &()| {
+                if end {
+                    t.clone().end_writable();
+                } else if let Some(s) = weak.upgrade() {
+                    unpipe(&s, Some(id));
+                }
+            }),
+        )
+    });
     let seq = src.ev.take_id();
     let (end_emitted, flowing) = {
         let mut st = src.lock();
@@ -155,15 +174,15 @@ where
         r.pipes.reserve_exact(1);
         r.pipes.push(PipeDest {
             target: target.clone(),
-            end: opts.end,
             id,
             seq,
             listeners,
             drain_listener: None,
+            end_listener,
         });
         (r.end_emitted, r.flowing)
     };
-    if end_emitted {
+    if end_emitted && end_listener.is_none() {
         // Node's `process.nextTick(endFn)`: this pipe's end alone (the
         // source's other pipes were ended at its 'end'), run even if the
         // pipe is gone by then, as Node's tick is.
@@ -178,7 +197,7 @@ where
             })
         };
         let mut st = src.lock();
-        src.schedule(&mut st, Tick::PipeEnd(end_fn));
+        src.schedule(&mut st, Tick::Call(end_fn));
     }
     // Node's src.on('data', ondata): starts flowing unless paused explicitly.
     if flowing != Some(false) {
@@ -227,6 +246,9 @@ pub(crate) fn unpipe<R: Send + 'static, W: Send + 'static>(src: &Arc<Core<R, W>>
         // other pipes).
         let ondrain = d.drain_listener.is_some() && awaiting && d.target.need_drain_raw();
         d.cleanup();
+        if let Some(l) = d.end_listener {
+            src.ev.off(l);
+        }
         d.target.emit_piping(false, &source);
         if ondrain {
             src.pipe_on_drain(d.id);
@@ -390,34 +412,6 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         };
         if resume {
             self.resume();
-        }
-    }
-
-    /// The source emitted `'end'`: end each destination (Node's `onend`), or
-    /// unpipe it when piped with `end: false`.
-    pub(crate) fn pipe_source_ended(self: &Arc<Self>) {
-        type Dest<R> = (Arc<dyn Target<R>>, bool, usize);
-        // One destination (the common case) without a snapshot allocation.
-        let (one, more): (Option<Dest<R>>, Vec<Dest<R>>) = {
-            let st = self.lock();
-            match st.r.as_ref() {
-                Some(r) if r.pipes.len() == 1 => {
-                    let d = &r.pipes[0];
-                    (Some((d.target.clone(), d.end, d.id)), Vec::new())
-                }
-                Some(r) => (
-                    None,
-                    r.pipes.iter().map(|d| (d.target.clone(), d.end, d.id)).collect(),
-                ),
-                None => return,
-            }
-        };
-        for (t, end, id) in one.into_iter().chain(more) {
-            if end {
-                t.end_writable();
-            } else {
-                unpipe(self, Some(id));
-            }
         }
     }
 }

@@ -30,12 +30,13 @@ pub(crate) trait Target<T>: Send + Sync {
 /// One destination of a source's pipes.
 pub(crate) struct PipeDest<T> {
     pub(crate) target: Arc<dyn Target<T>>,
-    pub(crate) end: bool,
     pub(crate) id: usize,
     /// The pipe's place among the source's `'data'` listeners.
     pub(crate) seq: u64,
     pub(crate) listeners: [ListenerId; 3],
     pub(crate) drain_listener: Option<ListenerId>,
+    /// The pipe's `'end'` listener on the source (Node's `endFn`).
+    pub(crate) end_listener: Option<ListenerId>,
 }
 
 impl<T> PipeDest<T> {

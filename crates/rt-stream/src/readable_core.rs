@@ -724,8 +724,8 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         let r_auto = r.auto_destroy;
         st.wake();
         drop(st);
+        // The pipes' ends are 'end' listeners (Node's endFn), in order.
         self.ev.emit(StreamEvent::End);
-        self.pipe_source_ended();
         let mut st = self.lock();
         let writable = st.w.as_ref().map(|w| !w.ending && !w.ended).unwrap_or(false)
             && !st.destroyed

@@ -30,10 +30,10 @@ pub(crate) enum Tick {
     WriteCb(WriteCb, Result<(), Error>),
     EndCb(EndCb, Result<(), Error>),
     EndWritable,
-    /// A pipe added after the source's 'end': Node's
-    /// `process.nextTick(endFn)` for that pipe alone (`dest.end()`, or
-    /// `src.unpipe(dest)` when piped with `end: false`).
-    PipeEnd(Box<dyn FnOnce() + Send>),
+    /// Node's `process.nextTick(f)` for work outside the state machine: a
+    /// pipe added after its source's 'end' (`endFn` for that pipe alone),
+    /// eos's and pipeline's deferred calls.
+    Call(Box<dyn FnOnce() + Send>),
 }
 
 /// Both sides' state plus what they share (destruction, errors, ticks).

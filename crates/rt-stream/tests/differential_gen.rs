@@ -17,7 +17,10 @@
 //! order, after the step has settled (Node: five `setImmediate` turns; rt: no
 //! task left to run and no pending `finished` / `pipeline` future ready).
 //! The results of `finished` and `pipeline` (callbacks in Node, futures in
-//! rt) come last in the step they complete in, in completion order.
+//! rt, made at the step as Node's callbacks are registered) come last in
+//! the step they complete in, in completion order: each future is polled
+//! at once with a waker of its own, and the woken ones are polled in wake
+//! order (a result wakes its future when it completes).
 //!
 //! The multi-thread runtime runs them twice: as a task, and in
 //! `rt_stream::runtime::block_on` on the calling thread (not a worker).
@@ -43,15 +46,6 @@ use serde_json::{Value, json};
 const RUNNER: &str = include_str!("node/gen.js");
 const DEFAULT_SEED: u64 = 0x57ea_d1ff;
 const DEFAULT_SCENARIOS: usize = 3000;
-
-// ----- exclusions -----------------------------------------------------------
-// Differences from Node that are known and not fixed yet. The generator
-// leaves exactly these operations out; each flag names its difference.
-
-/// `pipeline(...)`: rt wires the last stage and destroys the other streams
-/// only when the future is polled, and resolves before they are paused and
-/// closed; Node wires every stage at the call and calls back after.
-const EXCLUDE_PIPELINE: bool = true;
 
 /// The scenarios of the default run (seed and count) that still differ
 /// from Node, on every flavour: none. The nine pinned before this session
@@ -268,9 +262,6 @@ impl Gen {
                 json!({"op": "finished", "id": id})
             }
             22 => {
-                if EXCLUDE_PIPELINE {
-                    return None;
-                }
                 // A chain: a readable head, duplex middles, a writable tail, all distinct.
                 let mut ids: Vec<String> = Vec::new();
                 let (head, ..) = self.pick_where(r)?;
@@ -503,15 +494,70 @@ fn test_err(op: &Value) -> Option<Error> {
     op["err"].as_str().map(|m| Error::new("ERR_TEST", m))
 }
 
-type Pending = Vec<Pin<Box<dyn Future<Output = String> + Send>>>;
+/// The `finished` / `pipeline` results not in yet, each with its number.
+type Pending = Vec<(usize, Pin<Box<dyn Future<Output = String> + Send>>)>;
+
+/// The numbers of the pending results whose wakers were woken, in wake
+/// order: a result's future is woken when it completes, so polling in
+/// this order reports results in completion order, as Node's callbacks
+/// come.
+type WakeOrder = Arc<Mutex<Vec<usize>>>;
+
+struct Woken {
+    id: usize,
+    order: WakeOrder,
+}
+
+impl std::task::Wake for Woken {
+    fn wake(self: Arc<Self>) {
+        self.order.lock().unwrap().push(self.id);
+    }
+}
+
+/// Polls the pending results: the woken ones first, in wake order; then
+/// the rest (not woken), in the order they were made. Returns whether one
+/// completed.
+fn poll_pending(pending: &mut Pending, woken: &WakeOrder, late: &mut Vec<String>) -> bool {
+    let mut progress = false;
+    let mut ids: Vec<usize> = Vec::new();
+    for id in woken.lock().unwrap().drain(..) {
+        if !ids.contains(&id) && pending.iter().any(|p| p.0 == id) {
+            ids.push(id);
+        }
+    }
+    for p in pending.iter() {
+        if !ids.contains(&p.0) {
+            ids.push(p.0);
+        }
+    }
+    for id in ids {
+        let Some(i) = pending.iter().position(|p| p.0 == id) else {
+            continue;
+        };
+        let waker = Waker::from(Arc::new(Woken {
+            id,
+            order: woken.clone(),
+        }));
+        let mut cx = Context::from_waker(&waker);
+        if let Poll::Ready(line) = pending[i].1.as_mut().poll(&mut cx) {
+            late.push(line);
+            drop(pending.remove(i));
+            progress = true;
+        }
+    }
+    progress
+}
 
 /// Lets the step settle: runs until no other task is alive and no pending
 /// `finished` / `pipeline` future is ready, several checks in a row.
 /// Bounded: panics naming the step if it does not settle in 10 s.
-async fn settle(pending: &mut Pending, late: &mut Vec<String>, step: &str) {
+async fn settle(pending: &mut Pending, woken: &WakeOrder, late: &mut Vec<String>, step: &str) {
     let handle = tokio::runtime::Handle::current();
     let start = std::time::Instant::now();
     let mut quiet = 0;
+    // A result made by this step registers its waker before any tick runs
+    // (Node's callback is registered at the call).
+    let mut progress_now = poll_pending(pending, woken, late);
     while quiet < 4 {
         assert!(
             start.elapsed() < std::time::Duration::from_secs(10),
@@ -519,18 +565,7 @@ async fn settle(pending: &mut Pending, late: &mut Vec<String>, step: &str) {
             handle.metrics().num_alive_tasks()
         );
         tokio::task::yield_now().await;
-        let mut progress = false;
-        let mut cx = Context::from_waker(Waker::noop());
-        let mut i = 0;
-        while i < pending.len() {
-            if let Poll::Ready(line) = pending[i].as_mut().poll(&mut cx) {
-                late.push(line);
-                drop(pending.remove(i));
-                progress = true;
-            } else {
-                i += 1;
-            }
-        }
+        let progress = poll_pending(pending, woken, late) || std::mem::take(&mut progress_now);
         // One task alive is the scenario's own (none when it runs in
         // block_on); parked tick drainers (alive for the runtime's life,
         // nothing to do) do not count.
@@ -553,6 +588,8 @@ async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
     let names: Names = Arc::default();
     let mut sinks: HashMap<String, Arc<Mutex<VecDeque<Completion>>>> = HashMap::new();
     let mut pending: Pending = Vec::new();
+    let woken: WakeOrder = Arc::default();
+    let mut next_pending = 0;
     let log: Log = Arc::new(Mutex::new(Vec::new()));
     let mut steps = Vec::new();
     for op in sc.as_array().unwrap() {
@@ -759,10 +796,14 @@ async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
             "finished" => {
                 let s = s.unwrap();
                 let i2 = id.clone();
-                pending.push(Box::pin(async move {
-                    let r = any!(&s, x => finished(x).await);
-                    format!("{i2} finished {}", code(r))
-                }));
+                // Called here, as Node's finished(stream, cb) is at the step.
+                let fut: Pin<Box<dyn Future<Output = Result<(), Error>> + Send>> =
+                    any!(&s, x => Box::pin(finished(x)));
+                next_pending += 1;
+                pending.push((
+                    next_pending,
+                    Box::pin(async move { format!("{i2} finished {}", code(fut.await)) }),
+                ));
                 "ok".into()
             }
             "pipeline" => {
@@ -785,11 +826,15 @@ async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
                 }
                 let fut: Pin<Box<dyn Future<Output = Result<(), Error>> + Send>> =
                     match ids.last().unwrap().clone() {
-                        S::W(x) => Box::pin(async move { p.to(&x).await }),
-                        S::D(x) => Box::pin(async move { p.to(&x).await }),
+                        S::W(x) => Box::pin(p.to(&x)),
+                        S::D(x) => Box::pin(p.to(&x)),
                         S::R(_) => unreachable!(),
                     };
-                pending.push(Box::pin(async move { format!("pipeline {}", code(fut.await)) }));
+                next_pending += 1;
+                pending.push((
+                    next_pending,
+                    Box::pin(async move { format!("pipeline {}", code(fut.await)) }),
+                ));
                 "ok".into()
             }
             "state" => {
@@ -831,7 +876,7 @@ async fn run_scenario(sc: &Value) -> Vec<Vec<String>> {
         };
         let head = format!("{name} {id} -> {ret}");
         let mut late = Vec::new();
-        settle(&mut pending, &mut late, &head).await;
+        settle(&mut pending, &woken, &mut late, &head).await;
         let mut step = vec![head];
         step.extend(log.lock().unwrap().drain(..));
         step.extend(late);
@@ -1039,10 +1084,23 @@ fn run_flavour(multi_thread: bool, mode: Mode) {
         .filter(|st| st.first().is_some_and(|h| h.starts_with("set_encoding ")))
         .count();
     let dwp = destroy_while_piping(&scenarios, &expected);
+    // `pipeline(...)` calls compared, and their results (the future's
+    // result against Node's callback: ok, or the error's code).
+    let pipeline_calls = scenarios
+        .iter()
+        .flat_map(|sc| sc.as_array().unwrap())
+        .filter(|op| op["op"] == "pipeline")
+        .count();
+    let pipeline_results = expected
+        .iter()
+        .flatten()
+        .flatten()
+        .filter(|l| l.starts_with("pipeline ") && !l.contains("->"))
+        .count();
     let default_run = count == DEFAULT_SCENARIOS && seed == DEFAULT_SEED;
     let known: &[usize] = if default_run { KNOWN_DIFFERENCES } else { &[] };
     println!(
-        "rt-stream generated differential ({flavour}): {} scenarios, {steps} steps compared ({piping} 'pipe' / 'unpipe' events with their source, {finished_results} `finished` results, {set_encodings} `setEncoding` steps, {} destroy-while-piping steps: {} of a source, {} of a destination, {} with an error), {} differ ({} known)",
+        "rt-stream generated differential ({flavour}): {} scenarios, {steps} steps compared ({piping} 'pipe' / 'unpipe' events with their source, {finished_results} `finished` results, {set_encodings} `setEncoding` steps, {pipeline_calls} `pipeline` calls with {pipeline_results} results, {} destroy-while-piping steps: {} of a source, {} of a destination, {} with an error), {} differ ({} known)",
         scenarios.len(),
         dwp.steps,
         dwp.source,
@@ -1066,6 +1124,10 @@ fn run_flavour(multi_thread: bool, mode: Mode) {
         assert!(
             set_encodings > 1000,
             "only {set_encodings} `setEncoding` steps compared"
+        );
+        assert!(
+            pipeline_calls > 250 && pipeline_results > 150,
+            "only {pipeline_calls} `pipeline` calls ({pipeline_results} results) compared"
         );
         assert!(
             dwp.steps > 300 && dwp.source > 100 && dwp.destination > 100,
