@@ -2,13 +2,24 @@
 //! wants them (Node's `socket.remoteAddress` reads `getpeername` lazily
 //! too): a connection nobody asks costs no `getsockname` / `getpeername`.
 //! A leaf: the connection's link holds it, messages and the connection's
-//! handle ask it.
+//! handle ask it; [`SocketInfo`], the pair of addresses, lives here too.
 
+use std::net::SocketAddr;
 use std::sync::{OnceLock, Weak};
 
 use rt_net::transport::Io;
 
-use crate::incoming::SocketInfo;
+/// The addresses of the connection a message arrived on (Node:
+/// `message.socket.remoteAddress`...).
+#[doc(alias = "socket.remoteAddress")]
+#[doc(alias = "socket.localAddress")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SocketInfo {
+    /// The peer's address.
+    pub remote: Option<SocketAddr>,
+    /// Our end's address.
+    pub local: Option<SocketAddr>,
+}
 
 /// The addresses of one connection: read from its socket on the first
 /// ask, kept from then on (also after the connection closed). Never asked

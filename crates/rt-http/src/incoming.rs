@@ -42,6 +42,7 @@ use rt_events::Event;
 use rt_stream::{Buffer, Error, Pusher, Readable, ReadableOptions, Source, StreamBase, StreamCore, Void};
 use tokio::sync::Notify;
 
+pub use crate::conn_addrs::SocketInfo;
 use crate::headers::Headers;
 use crate::message_timeout::{ConnLink, Hear, MESSAGE_TIMEOUT, Slot};
 use crate::parser::RawHeader;
@@ -168,16 +169,6 @@ pub enum BodyState {
     Empty,
     /// The connection pushes the body, then calls `end_body`.
     Streaming,
-}
-
-/// The addresses of the connection a message arrived on (Node:
-/// `message.socket.remoteAddress`...).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SocketInfo {
-    /// The peer's address.
-    pub remote: Option<SocketAddr>,
-    /// Our end's address.
-    pub local: Option<SocketAddr>,
 }
 
 /// Node's `http.IncomingMessage`: the request a server received, or the

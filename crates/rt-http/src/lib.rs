@@ -63,8 +63,9 @@ pub mod status;
 pub use client::{
     Agent, AgentOptions, ClientRequest, RequestOptions, Scheduling, get, request, request_with,
 };
+pub use conn_addrs::SocketInfo;
 pub use headers::{HeaderValue, Headers};
-pub use incoming::{BodyState, IncomingMessage, MessageHead, SocketInfo};
+pub use incoming::{BodyState, IncomingMessage, MessageHead};
 pub use message_timeout::MESSAGE_TIMEOUT;
 pub use outgoing::{Message, OutValue, Outgoing};
 pub use request_core::{RequestCore, RequestHeadOptions, RequestHeaders};

@@ -12,8 +12,8 @@ use rt_events::Event;
 use rt_net::transport::IdleTimer;
 
 use crate::conn_addrs::ConnAddrs;
+use crate::conn_addrs::SocketInfo;
 use crate::conn_shared::ConnShared;
-use crate::incoming::SocketInfo;
 
 /// `'timeout'` on a server's `IncomingMessage` or `ServerResponse`: the
 /// connection was idle for its timeout (set by

@@ -13,7 +13,7 @@ use rt_events::Event;
 use rt_net::transport::{IdleTimer, Io};
 
 use crate::conn_addrs::ConnAddrs;
-use crate::incoming::SocketInfo;
+use crate::conn_addrs::SocketInfo;
 use crate::message_timeout::{ConnLink, Hear, Slot};
 use crate::server_inner::{ConnShared, IDLE_KEEP_ALIVE, ORDER_CLOSE_NOW, ServerInner};
 

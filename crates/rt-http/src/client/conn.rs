@@ -19,8 +19,9 @@ use tokio::time::Instant;
 use super::events::{CONNECT, ClientSocket, INFORMATION, Information, UPGRADE, Upgrade};
 use super::job::{Job, PoolLink, Release, Target};
 use super::request::{ClientRequest, Out};
+use crate::conn_addrs::SocketInfo;
 use crate::headers::Headers;
-use crate::incoming::{BodyState, IncomingMessage, MessageHead, SocketInfo};
+use crate::incoming::{BodyState, IncomingMessage, MessageHead};
 use crate::parser::{ChunkEvent, ChunkedDecoder, Parsed, ResponseBody, parse_response};
 
 async fn connect(target: &Target) -> Result<Transport, Error> {
