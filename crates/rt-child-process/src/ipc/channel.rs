@@ -319,12 +319,7 @@ impl Channel {
     /// `ERR_INVALID_ARG_VALUE`.
     #[doc(alias = "process.send")]
     pub fn send_json(&self, mut message_json: Vec<u8>) -> Result<bool, Error> {
-        if memchr::memchr2(b'\n', b'\r', &message_json).is_some() {
-            return Err(Error::new(
-                Code::ERR_INVALID_ARG_VALUE,
-                "The message's JSON text must not contain a line break",
-            ));
-        }
+        refuse_line_breaks(&message_json)?;
         message_json.push(b'\n');
         send_line(&self.inner, message_json, None)
     }
@@ -408,12 +403,7 @@ impl Channel {
     /// (which would cut the line in two) is `ERR_INVALID_ARG_VALUE`.
     #[doc(alias = "send")]
     pub fn send_handle_json(&self, message_json: &[u8], handle: SendHandle) -> Result<bool, Error> {
-        if memchr::memchr2(b'\n', b'\r', message_json).is_some() {
-            return Err(Error::new(
-                Code::ERR_INVALID_ARG_VALUE,
-                "The message's JSON text must not contain a line break",
-            ));
-        }
+        refuse_line_breaks(message_json)?;
         let (kind, fd, socket) = handle_parts(handle)?;
         let line = encode_handle_json(kind, message_json);
         send_line(&self.inner, line, Some((fd, socket)))
@@ -1231,4 +1221,16 @@ fn to_internal(inner: &Shared, m: InternalMessage) {
         }
     };
     handler(m);
+}
+
+/// A message given as its JSON text goes as one line: a line break in it
+/// would end the line early (`ERR_INVALID_ARG_VALUE`).
+fn refuse_line_breaks(message_json: &[u8]) -> Result<(), Error> {
+    if memchr::memchr2(b'\n', b'\r', message_json).is_some() {
+        return Err(Error::new(
+            Code::ERR_INVALID_ARG_VALUE,
+            "The message's JSON text must not contain a line break",
+        ));
+    }
+    Ok(())
 }
