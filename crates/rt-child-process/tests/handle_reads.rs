@@ -70,9 +70,9 @@ async fn an_ack_queued_behind_the_peers_handle_is_read() {
     let (channel, peer, mut rx) = channel_and_peer();
     let (mine, _mine_far) = UnixStream::pair().expect("a socket to send");
     channel
-        .send_handle_json(
-            br#"{"cmd":"NODE_CLUSTER","act":"mine"}"#,
-            SendHandle::Native(Arc::new(OwnedFd::from(mine))),
+        .send_json(
+            br#"{"cmd":"NODE_CLUSTER","act":"mine"}"#.to_vec(),
+            Some(SendHandle::Native(Arc::new(OwnedFd::from(mine)))),
         )
         .expect("send our handle");
     let read = peer_reads(&peer, "\"act\":\"mine\"", "the peer to read our handle").await;

@@ -18,12 +18,12 @@ async fn json_text_goes_as_its_line_and_line_breaks_are_refused() {
     let channel = Channel::open(OwnedFd::from(ours), EventEmitter::new()).expect("channel");
     for bad in [&b"{\"a\":\n1}"[..], b"{\"a\":\r1}"] {
         let err = channel
-            .send_json(bad.to_vec())
+            .send_json(bad.to_vec(), None)
             .expect_err("a line break is refused");
         assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
     }
     let text = br#"{"cmd":"NODE_CLUSTER","ack":7,"accepted":true,"seq":3}"#;
-    assert!(channel.send_json(text.to_vec()).expect("sent"));
+    assert!(channel.send_json(text.to_vec(), None).expect("sent"));
     let mut got = Vec::new();
     within(5, "the line", async {
         while !got.ends_with(b"\n") {

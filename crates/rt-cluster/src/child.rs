@@ -162,12 +162,12 @@ pub fn start() -> Result<ThisWorker, Error> {
     });
     // The primary's `newconn`s, read without a JSON value.
     let weak = Arc::downgrade(&side);
-    channel.filter_internal_handle_lines(move |msg, fd| match (weak.upgrade(), newconn(msg)) {
-        (Some(side), Some((key, seq))) => {
-            side.connection(key, Ack::Number(seq), Some(fd));
-            Ok(())
+    channel.filter_internal(move |msg, handle| match (handle, weak.upgrade(), newconn(msg)) {
+        (Some(handle), Some(side), Some((key, seq))) => {
+            side.connection(key, Ack::Number(seq), handle.take());
+            true
         }
-        _ => Err(fd),
+        _ => false,
     });
     let weak = Arc::downgrade(&side);
     channel.on(&DISCONNECT, move |_| {
@@ -287,7 +287,9 @@ impl Side {
         // Node's fields in Node's order, written straight into the line.
         let seq = self.next_seq();
         let _ = match ack {
-            Ack::Number(ack) => self.channel.send_json(newconn_answer_json(ack, accepted, seq)),
+            Ack::Number(ack) => self
+                .channel
+                .send_json(newconn_answer_json(ack, accepted, seq), None),
             Ack::Value(ack) => self.channel.send(&NewConnAnswer { ack, accepted, seq }),
         };
         if let (Some(l), Some(fd)) = (server, fd) {

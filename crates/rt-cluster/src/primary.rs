@@ -200,7 +200,10 @@ impl Cluster {
             // A worker's answer to a handed-over connection, round-robin's
             // one message per connection, is read without a JSON value.
             let (w, c) = (worker.downgrade(), weak_cluster);
-            channel.filter_internal_lines(move |line| {
+            channel.filter_internal(move |line, handle| {
+                if handle.is_some() {
+                    return false;
+                }
                 let Some((ack, accepted)) = newconn_answer(line) else {
                     return false;
                 };

@@ -92,7 +92,7 @@ impl Sender {
     ) -> Result<bool, Error> {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         lock(&self.callbacks).insert(seq, (peer, reply));
-        let sent = channel.send_handle_json(&message.with_seq(seq), SendHandle::Native(fd));
+        let sent = channel.send_json(message.with_seq(seq), Some(SendHandle::Native(fd)));
         if sent.is_err() {
             lock(&self.callbacks).remove(&seq);
         }

@@ -14,7 +14,10 @@ use rt_stream::{Code, Error};
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
 
-use super::framing::{LineSplitter, decode, encode, encode_handle, encode_handle_json, is_internal};
+use super::framing::{
+    LineSplitter, decode, encode, encode_handle, encode_handle_json, is_internal, refuse_line_breaks,
+};
+use super::raw::{InternalFilter, RawHandle};
 use super::sock::Sock;
 use crate::events::{DISCONNECT, ERROR, MESSAGE};
 use crate::gate::SpawnGate;
@@ -85,15 +88,10 @@ type InternalHandler = Arc<dyn Fn(InternalMessage) + Send + Sync>;
 struct InternalSink {
     handler: Option<InternalHandler>,
     waiting: VecDeque<InternalMessage>,
-    /// Takes raw internal lines before they are parsed.
-    lines: Option<LineFilter>,
-    /// Takes raw `net.Native` handle lines and their fds before they are parsed.
-    handle_lines: Option<HandleLineFilter>,
+    /// Looks at internal messages (and `net.Native` handles) as raw JSON
+    /// text before they are parsed.
+    filter: Option<InternalFilter>,
 }
-
-type LineFilter = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
-
-type HandleLineFilter = Arc<dyn Fn(&[u8], OwnedFd) -> Result<(), OwnedFd> + Send + Sync>;
 
 /// How Node (and this channel) begin a native handle's line; its `msg`
 /// follows, then the closing `}`.
@@ -311,19 +309,6 @@ impl Channel {
         send_line(&self.inner, line, None)
     }
 
-    /// [`send`](Channel::send) with the message given as its JSON text:
-    /// one JSON value as `JSON.stringify` writes it, made by the caller
-    /// (rt-cluster's workers answer each handed-in connection this way,
-    /// without building and serializing a value). It is not parsed; a line
-    /// break in it (which would cut the line in two) is
-    /// `ERR_INVALID_ARG_VALUE`.
-    #[doc(alias = "process.send")]
-    pub fn send_json(&self, mut message_json: Vec<u8>) -> Result<bool, Error> {
-        refuse_line_breaks(&message_json)?;
-        message_json.push(b'\n');
-        send_line(&self.inner, message_json, None)
-    }
-
     /// Sets the receiver of internal messages (Node: the
     /// `'internalMessage'` event): every `NODE_*` message except the
     /// `NODE_HANDLE_ACK` / `NACK` answers this channel handles itself, in
@@ -344,40 +329,32 @@ impl Channel {
         }
     }
 
-    /// Looks at internal lines before they are parsed: `filter` gets each
-    /// line that begins as a `NODE_*` message (`{"cmd":"NODE_`) other than
-    /// the handle lines, raw (without its `\n`), on the reader task, in
-    /// order with the messages [`on_internal`](Channel::on_internal)'s
-    /// receiver gets; `true` takes the line (it is neither parsed nor
-    /// handed on), `false` lets it go on as usual. Consulted only while
-    /// that receiver is set and nothing waits for it. rt-cluster's
-    /// primary reads its workers' answers to handed-over connections
-    /// this way, without a JSON value for each. One filter; a second call
-    /// replaces it. (Node has no such hook: its `'internalMessage'`
-    /// listeners get parsed messages.)
+    /// Looks at internal messages as raw JSON text before they are parsed
+    /// (rt's own hook: Node's `'internalMessage'` listeners get parsed
+    /// messages). `filter` gets, on the reader task, in order with what
+    /// [`on_internal`](Channel::on_internal)'s receiver gets:
+    ///
+    /// - each line that begins as a `NODE_*` message (`{"cmd":"NODE_`)
+    ///   other than `NODE_HANDLE*`, without its `\n`, and no handle;
+    /// - the `msg` of each `{"cmd":"NODE_HANDLE","type":"net.Native","msg":..}`
+    ///   line that came with an fd, as the peer wrote it, and a
+    ///   [`RawHandle`] holding that fd.
+    ///
+    /// `true` takes the message: it is neither parsed nor handed on (a
+    /// handle it did not [`take`](RawHandle::take) is acknowledged and its
+    /// fd closed); taking the handle takes the message too. `false`
+    /// without taking the handle lets the message go on exactly as if
+    /// there were no filter. Consulted only while that receiver is set and
+    /// nothing waits for it. rt-cluster reads the answers to handed-over
+    /// connections (its primary) and the primary's `newconn`s (its
+    /// workers) this way, without a JSON value for each connection. One
+    /// filter; a second call replaces it.
     #[doc(alias = "internalMessage")]
-    pub fn filter_internal_lines(&self, filter: impl Fn(&[u8]) -> bool + Send + Sync + 'static) {
-        lock(&self.inner.internal).lines = Some(Arc::new(filter));
-    }
-
-    /// Looks at native handle lines before they are parsed: `filter` gets
-    /// the `msg` of each `{"cmd":"NODE_HANDLE","type":"net.Native","msg":..}`
-    /// line, raw (its JSON text, as the peer wrote it), with the fd that
-    /// came with it, once the handle was acknowledged (`NODE_HANDLE_ACK`),
-    /// on the reader task, in order with what
-    /// [`on_internal`](Channel::on_internal)'s receiver gets. `Ok` takes the
-    /// handle; `Err(fd)` gives the fd back and the line goes on as usual
-    /// (parsed, to that receiver). Consulted only while that receiver is
-    /// set and nothing waits for it. rt-cluster's workers take the
-    /// primary's `newconn` this way, without a JSON value for each
-    /// connection. One filter; a second call replaces it. (Node has no such
-    /// hook.)
-    #[doc(alias = "internalMessage")]
-    pub fn filter_internal_handle_lines(
+    pub fn filter_internal(
         &self,
-        filter: impl Fn(&[u8], OwnedFd) -> Result<(), OwnedFd> + Send + Sync + 'static,
+        filter: impl Fn(&[u8], Option<RawHandle<'_>>) -> bool + Send + Sync + 'static,
     ) {
-        lock(&self.inner.internal).handle_lines = Some(Arc::new(filter));
+        lock(&self.inner.internal).filter = Some(Arc::new(filter));
     }
 
     /// Sends a message with a handle (Node: `send(message, handle)`): the
@@ -396,17 +373,29 @@ impl Channel {
         send_line(&self.inner, line, Some((fd, socket)))
     }
 
-    /// [`send_handle`](Channel::send_handle) with the message given as its
-    /// JSON text: one JSON value as `JSON.stringify` writes it, for a
-    /// message made once and sent many times with a counter spliced in
-    /// (rt-cluster's `newconn`). It is not parsed; a line break in it
-    /// (which would cut the line in two) is `ERR_INVALID_ARG_VALUE`.
+    /// [`send`](Channel::send), or with a handle
+    /// [`send_handle`](Channel::send_handle), with the message given as its
+    /// JSON text: one JSON value as `JSON.stringify` writes it, made by the
+    /// caller (rt-cluster's `newconn`, made once and sent many times with
+    /// a counter spliced in, and its workers' answers, without building
+    /// and serializing a value). It is not parsed; a line break in it
+    /// (which would cut the line in two) is `ERR_INVALID_ARG_VALUE` and
+    /// nothing is sent.
+    #[doc(alias = "process.send")]
     #[doc(alias = "send")]
-    pub fn send_handle_json(&self, message_json: &[u8], handle: SendHandle) -> Result<bool, Error> {
-        refuse_line_breaks(message_json)?;
-        let (kind, fd, socket) = handle_parts(handle)?;
-        let line = encode_handle_json(kind, message_json);
-        send_line(&self.inner, line, Some((fd, socket)))
+    pub fn send_json(&self, mut message_json: Vec<u8>, handle: Option<SendHandle>) -> Result<bool, Error> {
+        refuse_line_breaks(&message_json)?;
+        match handle {
+            None => {
+                message_json.push(b'\n');
+                send_line(&self.inner, message_json, None)
+            }
+            Some(handle) => {
+                let (kind, fd, socket) = handle_parts(handle)?;
+                let line = encode_handle_json(kind, &message_json);
+                send_line(&self.inner, line, Some((fd, socket)))
+            }
+        }
     }
 
     /// Bytes waiting to be written (Node: `channel.writeQueueSize`).
@@ -1041,30 +1030,8 @@ fn handle_line(inner: &Arc<Shared>, line: &[u8], fds: &mut VecDeque<OwnedFd>) {
         b"{\"cmd\":\"NODE_HANDLE_NACK\"}" => return handle_refused(inner),
         _ => {}
     }
-    if line.starts_with(b"{\"cmd\":\"NODE_") && !line.starts_with(b"{\"cmd\":\"NODE_HANDLE") {
-        let filter = {
-            let sink = lock(&inner.internal);
-            match (&sink.lines, &sink.handler) {
-                (Some(f), Some(_)) if sink.waiting.is_empty() => Some(f.clone()),
-                _ => None,
-            }
-        };
-        if filter.is_some_and(|f| f(line)) {
-            return;
-        }
-    }
-    if let Some(msg) = line.strip_prefix(NATIVE_HEAD).and_then(|r| r.strip_suffix(b"}")) {
-        if let Some((filter, fd)) = take_native(inner, fds) {
-            send_urgent(inner, ACK);
-            if let Err(fd) = filter(msg, fd) {
-                // Not the filter's: the usual way, acknowledged already.
-                match decode(line) {
-                    Ok(m) => received_handle(inner, m, fd),
-                    Err(e) => report(inner, e),
-                }
-            }
-            return;
-        }
+    if line.starts_with(b"{\"cmd\":\"NODE_") && filtered(inner, line, fds) {
+        return;
     }
     match decode(line) {
         Ok(m) if is_internal(&m) => internal(inner, m, fds),
@@ -1073,17 +1040,38 @@ fn handle_line(inner: &Arc<Shared>, line: &[u8], fds: &mut VecDeque<OwnedFd>) {
     }
 }
 
-/// The handle-line filter and the next fd, when there is a filter to
-/// consult and an fd for it.
-fn take_native(inner: &Shared, fds: &mut VecDeque<OwnedFd>) -> Option<(HandleLineFilter, OwnedFd)> {
+/// Offers an internal line to the filter set with `filter_internal`, if
+/// one is to be consulted: `true` when it took the message.
+fn filtered(inner: &Arc<Shared>, line: &[u8], fds: &mut VecDeque<OwnedFd>) -> bool {
+    let native = line.strip_prefix(NATIVE_HEAD).and_then(|r| r.strip_suffix(b"}"));
+    // Other handle lines and the handle answers are the channel's own; a
+    // native handle without its fd goes the usual way (a NACK).
+    let skip = match native {
+        None => line.starts_with(b"{\"cmd\":\"NODE_HANDLE"),
+        Some(_) => fds.is_empty(),
+    };
+    if skip {
+        return false;
+    }
     let filter = {
         let sink = lock(&inner.internal);
-        match (&sink.handle_lines, &sink.handler) {
+        match (&sink.filter, &sink.handler) {
             (Some(f), Some(_)) if sink.waiting.is_empty() => f.clone(),
-            _ => return None,
+            _ => return false,
         }
     };
-    fds.pop_front().map(|fd| (filter, fd))
+    let Some(msg) = native else {
+        return filter(line, None);
+    };
+    let acknowledge = || send_urgent(inner, ACK);
+    let mut taken = false;
+    let took = filter(msg, Some(RawHandle::new(fds, &acknowledge, &mut taken)));
+    if took && !taken {
+        // Taken without its handle: acknowledged, and the fd closed.
+        acknowledge();
+        fds.pop_front();
+    }
+    took || taken
 }
 
 fn report(inner: &Shared, err: Error) {
@@ -1221,16 +1209,4 @@ fn to_internal(inner: &Shared, m: InternalMessage) {
         }
     };
     handler(m);
-}
-
-/// A message given as its JSON text goes as one line: a line break in it
-/// would end the line early (`ERR_INVALID_ARG_VALUE`).
-fn refuse_line_breaks(message_json: &[u8]) -> Result<(), Error> {
-    if memchr::memchr2(b'\n', b'\r', message_json).is_some() {
-        return Err(Error::new(
-            Code::ERR_INVALID_ARG_VALUE,
-            "The message's JSON text must not contain a line break",
-        ));
-    }
-    Ok(())
 }

@@ -52,6 +52,18 @@ pub(crate) fn encode_handle_json(kind: &'static str, message_json: &[u8]) -> Vec
     line
 }
 
+/// A message given as its JSON text goes as one line: a line break in it
+/// would end the line early (`ERR_INVALID_ARG_VALUE`).
+pub(crate) fn refuse_line_breaks(message_json: &[u8]) -> Result<(), Error> {
+    if memchr::memchr2(b'\n', b'\r', message_json).is_some() {
+        return Err(Error::new(
+            Code::ERR_INVALID_ARG_VALUE,
+            "The message's JSON text must not contain a line break",
+        ));
+    }
+    Ok(())
+}
+
 /// `{"cmd":"NODE_HANDLE","type":"<kind>","msg":` (`kind` is one of the
 /// handle types, nothing to escape), with room for `more` bytes.
 fn handle_head(kind: &'static str, more: usize) -> Vec<u8> {

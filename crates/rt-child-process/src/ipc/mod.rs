@@ -9,6 +9,7 @@
 mod channel;
 mod child_side;
 mod framing;
+mod raw;
 mod sock;
 
 pub use channel::{
@@ -17,3 +18,4 @@ pub use channel::{
 pub(crate) use child_side::claimed;
 pub use child_side::from_env;
 pub use framing::is_internal;
+pub use raw::RawHandle;
