@@ -200,7 +200,6 @@ mod inherit;
 pub mod ipc;
 mod options;
 mod pipes;
-mod reactor;
 mod session;
 mod signals;
 mod spawn;

@@ -257,7 +257,7 @@ struct Reader(AsyncFd<OwnedFd>);
 impl Reader {
     fn new(fd: OwnedFd) -> io::Result<Reader> {
         rustix::io::ioctl_fionbio(&fd, true)?;
-        Ok(Reader(crate::reactor::register(fd, Interest::READABLE)?))
+        Ok(Reader(rt_net::transport::register(fd, Interest::READABLE)?))
     }
 
     /// Waits until a read may find something (readiness is cleared by a

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rt_net::transport::register;
 use rustix::io::Errno;
 use rustix::net::SocketFlags;
 use tokio::io::Interest;
@@ -35,7 +36,7 @@ impl Acceptor {
         listening: Listening,
         on_connection: impl Fn(OwnedFd) + Send + Sync + 'static,
     ) -> std::io::Result<Acceptor> {
-        let fd = Arc::new(register(listening.fd)?);
+        let fd = Arc::new(register(listening.fd, Interest::READABLE)?);
         let task = tokio::spawn(accept_loop(fd.clone(), on_connection)).abort_handle();
         Ok(Acceptor {
             fd,
@@ -95,18 +96,4 @@ async fn accept_loop(fd: Arc<AsyncFd<OwnedFd>>, on_connection: impl Fn(OwnedFd))
             tokio::task::yield_now().await;
         }
     }
-}
-
-/// Registers the listening socket with the reactor, for reading only.
-///
-/// `AsyncFd::with_interest` is deprecated as unsound for fd holders that
-/// may close or swap their fd while registered (tokio#8587); its
-/// replacement only moves that promise to an `unsafe` call, which this
-/// crate forbids. The promise holds for an `OwnedFd` given to the
-/// `AsyncFd`: the fd stays open and the same until the `AsyncFd` is
-/// dropped (which deregisters it first). rt-child-process's IPC socket is
-/// registered the same way.
-#[allow(deprecated)]
-fn register(fd: OwnedFd) -> std::io::Result<AsyncFd<OwnedFd>> {
-    AsyncFd::with_interest(fd, Interest::READABLE)
 }

@@ -125,6 +125,26 @@ fn reader(
     ended.fetch_add(1, SeqCst);
 }
 
+/// Starts a reader on `s` (already started with `start_reader`) whose
+/// readiness events `driver` sends from a thread of its own, while a third
+/// thread stops the socket; returns once all three are done.
+fn race_a_stop(s: &Arc<Socket>, ended: &Arc<AtomicUsize>, driver: fn(Sender<()>)) {
+    let (tx, rx) = channel();
+    let events = tx.clone();
+    let r = {
+        let (s, ended) = (s.clone(), ended.clone());
+        thread::spawn(move || reader(s, tx, rx, None, ended))
+    };
+    let d = thread::spawn(move || driver(events));
+    let stopper = {
+        let s = s.clone();
+        thread::spawn(move || s.stop())
+    };
+    stopper.join().unwrap();
+    d.join().unwrap();
+    r.join().unwrap();
+}
+
 /// Runs `f` under shuttle's random and PCT schedulers on a thread of its
 /// own (a real hang fails the test instead of stalling it).
 fn explore(name: &'static str, f: fn()) {
@@ -151,25 +171,12 @@ fn a_stopped_reader_ends() {
         let s = Socket::new();
         assert!(s.start_reader());
         let ended = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = channel();
-        let driver = tx.clone();
-        let r = {
-            let (s, ended) = (s.clone(), ended.clone());
-            thread::spawn(move || reader(s, tx, rx, None, ended))
-        };
-        let d = thread::spawn(move || {
+        race_a_stop(&s, &ended, |driver| {
             for _ in 0..3 {
                 let _ = driver.send(());
                 thread::yield_now();
             }
         });
-        let stopper = {
-            let s = s.clone();
-            thread::spawn(move || s.stop())
-        };
-        stopper.join().unwrap();
-        d.join().unwrap();
-        r.join().unwrap();
         assert_eq!(ended.load(SeqCst), 1, "the reader ended");
     });
 }
@@ -188,22 +195,9 @@ fn a_restarted_reader_leaves_its_own_waker() {
         let _ = tx1.send(());
         reader(s.clone(), tx1, rx1, Some(2), ended.clone());
         assert!(s.start_reader(), "a second reader starts");
-        let (tx, rx) = channel();
-        let driver = tx.clone();
-        let r = {
-            let (s, ended) = (s.clone(), ended.clone());
-            thread::spawn(move || reader(s, tx, rx, None, ended))
-        };
-        let d = thread::spawn(move || {
+        race_a_stop(&s, &ended, |driver| {
             let _ = driver.send(());
         });
-        let stopper = {
-            let s = s.clone();
-            thread::spawn(move || s.stop())
-        };
-        stopper.join().unwrap();
-        d.join().unwrap();
-        r.join().unwrap();
         assert_eq!(ended.load(SeqCst), 2, "both readers ended");
     });
 }

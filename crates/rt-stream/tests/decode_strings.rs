@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use rt_stream::*;
 use serde_json::{Value, json};
+use support::node_answers;
+
+mod support;
 
 /// For each case: a Writable with `decodeStrings` and `defaultEncoding`,
 /// corked; `setDefaultEncoding(set)` if given; one write of a string (in
@@ -124,13 +127,10 @@ fn run_rt(c: &Value) -> String {
 
 #[test]
 fn write_receives_strings_as_node_with_decode_strings() {
-    let Some(node) = rt_tests::node::node_or_skip("decode_strings") else {
+    let cases = cases();
+    let Some(expected) = node_answers::<String>("decode_strings", RUNNER, &cases) else {
         return;
     };
-    let cases = cases();
-    let out = node.run_script(RUNNER, &serde_json::to_vec(&cases).unwrap());
-    let expected: Vec<String> = serde_json::from_slice(&out).expect("node runner output");
-    assert_eq!(expected.len(), cases.len(), "node answered every case");
     assert_eq!(cases.len(), 2 * (6 * (15 + 8) + 3));
     let mut failures = Vec::new();
     for (c, exp) in cases.iter().zip(&expected) {
@@ -302,9 +302,6 @@ fn run_rt_duplex(c: &Value) -> String {
 
 #[test]
 fn duplex_and_transform_receive_strings_as_node_with_decode_strings() {
-    let Some(node) = rt_tests::node::node_or_skip("decode_strings duplex / transform") else {
-        return;
-    };
     let mut cases = Vec::new();
     for kind in ["D", "T"] {
         for mut c in self::cases() {
@@ -312,9 +309,10 @@ fn duplex_and_transform_receive_strings_as_node_with_decode_strings() {
             cases.push(c);
         }
     }
-    let out = node.run_script(RUNNER_DUPLEX, &serde_json::to_vec(&cases).unwrap());
-    let expected: Vec<String> = serde_json::from_slice(&out).expect("node runner output");
-    assert_eq!(expected.len(), cases.len(), "node answered every case");
+    let Some(expected) = node_answers::<String>("decode_strings duplex / transform", RUNNER_DUPLEX, &cases)
+    else {
+        return;
+    };
     assert_eq!(cases.len(), 2 * 2 * (6 * (15 + 8) + 3));
     let mut failures = Vec::new();
     for (c, exp) in cases.iter().zip(&expected) {

@@ -12,6 +12,9 @@ use std::sync::{Arc, Mutex};
 
 use rt_stream::*;
 use serde_json::{Value, json};
+use support::{Flavour, node_answers, on_task, runtime};
+
+mod support;
 
 const RUNNER: &str = r#"
 const { Readable, Writable, Duplex, Transform } = require('stream');
@@ -273,33 +276,19 @@ async fn run_rt(c: Value) -> Vec<String> {
     log.lock().unwrap().clone()
 }
 
-fn compare(multi_thread: bool) {
-    let flavour = if multi_thread {
-        "multi_thread"
-    } else {
-        "current_thread"
-    };
-    let Some(node) = rt_tests::node::node_or_skip(&format!("destroy_hook ({flavour})")) else {
+fn compare(flavour: Flavour) {
+    let flavour_name = flavour.name();
+    let cases = cases();
+    let Some(expected) =
+        node_answers::<Vec<String>>(&format!("destroy_hook ({flavour_name})"), RUNNER, &cases)
+    else {
         return;
     };
-    let cases = cases();
-    let out = node.run_script(RUNNER, &serde_json::to_vec(&cases).unwrap());
-    let expected: Vec<Vec<String>> = serde_json::from_slice(&out).expect("node runner output");
-    assert_eq!(expected.len(), cases.len(), "node answered every case");
     assert_eq!(cases.len(), 2 * 3 * 6 * (1 + 2 * 3));
-    let rt = if multi_thread {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
-    }
-    .unwrap();
+    let rt = runtime(flavour);
     let mut failures = Vec::new();
     for (c, exp) in cases.iter().zip(&expected) {
-        let c2 = c.clone();
-        let got = rt.block_on(rt.spawn(run_rt(c2))).expect("case panicked");
+        let got = on_task(&rt, || format!("case {c}"), run_rt(c.clone()));
         if &got != exp {
             failures.push(format!("{c}\n  node: {exp:?}\n  rt:   {got:?}"));
         }
@@ -317,17 +306,17 @@ fn compare(multi_thread: bool) {
             .any(|w| w[0] == "-- complete" && w[1] == "state destroyed=true closed=true errored=other")),
         "a late cb(other) closes the stream with 'other'"
     );
-    rt_tests::diff::assert_none_differ(&format!("destroy_hook ({flavour})"), &failures, cases.len());
+    rt_tests::diff::assert_none_differ(&format!("destroy_hook ({flavour_name})"), &failures, cases.len());
 }
 
 #[test]
 fn destroy_hook_matches_node_current_thread() {
-    compare(false);
+    compare(Flavour::CurrentThread);
 }
 
 #[test]
 fn destroy_hook_matches_node_multi_thread() {
-    compare(true);
+    compare(Flavour::MultiThread);
 }
 
 /// `DestroyHook::from_async`: 'close' comes when the future completes

@@ -16,6 +16,9 @@ use std::sync::{Arc, Mutex};
 
 use rt_stream::*;
 use serde_json::{Value, json};
+use support::{Flavour, runtime};
+
+mod support;
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -787,10 +790,7 @@ fn scenarios_match_node() {
         expected.len(),
         scenarios.len()
     );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime(Flavour::CurrentThread);
     assert_eq!(
         expected.len(),
         scenarios.len(),

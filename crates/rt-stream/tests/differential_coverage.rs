@@ -10,6 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use rt_stream::*;
 use rt_tests::wait::within;
+use support::{Flavour, runtime};
+
+mod support;
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -606,10 +609,7 @@ fn coverage_scenarios_match_node() {
         let want: Vec<String> = serde_json::from_value(node_logs.get(name).cloned().unwrap_or_default())
             .unwrap_or_else(|e| panic!("{name}: node's log is not a list of lines: {e}"));
         assert!(!want.is_empty(), "{name}: node logged nothing");
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime(Flavour::CurrentThread);
         let log: Log = Arc::default();
         rt.block_on(within(10, &format!("scenario {name}"), run(name, log.clone())));
         let got = log.lock().unwrap().clone();

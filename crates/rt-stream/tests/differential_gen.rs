@@ -42,6 +42,9 @@ use std::task::{Context, Poll, Waker};
 use rt_stream::*;
 use rt_tests::rng::Rng;
 use serde_json::{Value, json};
+use support::{Flavour, node_answers, on_task, runtime};
+
+mod support;
 
 const RUNNER: &str = include_str!("node/gen.js");
 const DEFAULT_SEED: u64 = 0x57ea_d1ff;
@@ -993,9 +996,9 @@ fn compare(
         let got = match mode {
             Mode::BlockOn => rt_stream::runtime::block_on(rt, async move { run_scenario(&sc2).await }),
             Mode::PlainBlockOn => rt.block_on(async move { run_scenario(&sc2).await }),
-            Mode::Task => rt
-                .block_on(rt.spawn(async move { run_scenario(&sc2).await }))
-                .unwrap_or_else(|e| panic!("scenario {i} panicked: {e}\n  ops: {sc}")),
+            Mode::Task => on_task(rt, || format!("scenario {i} (ops: {sc})"), async move {
+                run_scenario(&sc2).await
+            }),
         };
         if &got != exp {
             if only.is_some() {
@@ -1022,7 +1025,7 @@ fn compare(
     failures
 }
 
-fn run_flavour(multi_thread: bool, mode: Mode) {
+fn run_flavour(flavour: Flavour, mode: Mode) {
     // `RT_GEN_BLOCK_ON=1` runs the task-mode tests in marked block_on,
     // `RT_GEN_BLOCK_ON=plain` in plain `Runtime::block_on`.
     let mode = match std::env::var("RT_GEN_BLOCK_ON").as_deref() {
@@ -1030,31 +1033,22 @@ fn run_flavour(multi_thread: bool, mode: Mode) {
         Ok(_) if mode == Mode::Task => Mode::BlockOn,
         _ => mode,
     };
-    let flavour = match (multi_thread, mode) {
-        (false, Mode::Task) => "current_thread",
-        (false, _) => "current_thread_block_on",
-        (true, Mode::Task) => "multi_thread",
-        (true, Mode::BlockOn) => "multi_thread_block_on",
-        (true, Mode::PlainBlockOn) => "multi_thread_plain_block_on",
-    };
-    let Some(node) = rt_tests::node::node_or_skip(&format!("rt-stream generated differential ({flavour})"))
-    else {
-        return;
+    let rt = runtime(flavour);
+    let flavour = match (flavour, mode) {
+        (_, Mode::Task) => flavour.name().to_string(),
+        (Flavour::CurrentThread, _) | (_, Mode::BlockOn) => format!("{}_block_on", flavour.name()),
+        (_, Mode::PlainBlockOn) => format!("{}_plain_block_on", flavour.name()),
     };
     let seed = env_or("RT_GEN_SEED", DEFAULT_SEED);
     let count = env_or("RT_GEN_SCENARIOS", DEFAULT_SCENARIOS);
     let scenarios = generate(seed, count);
-    let out = node.run_script(RUNNER, &serde_json::to_vec(&scenarios).unwrap());
-    let expected: Vec<Vec<Vec<String>>> = serde_json::from_slice(&out).expect("node runner output");
-    let rt = if multi_thread {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
-    }
-    .unwrap();
+    let Some(expected) = node_answers::<Vec<Vec<String>>>(
+        &format!("rt-stream generated differential ({flavour})"),
+        RUNNER,
+        &scenarios,
+    ) else {
+        return;
+    };
     let failures = compare(&rt, &scenarios, &expected, mode);
     let steps: usize = expected.iter().map(|s| s.len()).sum();
     // 'pipe' / 'unpipe' events compared, each naming its source.
@@ -1164,12 +1158,12 @@ fn run_flavour(multi_thread: bool, mode: Mode) {
 
 #[test]
 fn generated_scenarios_match_node_current_thread() {
-    run_flavour(false, Mode::Task);
+    run_flavour(Flavour::CurrentThread, Mode::Task);
 }
 
 #[test]
 fn generated_scenarios_match_node_multi_thread() {
-    run_flavour(true, Mode::Task);
+    run_flavour(Flavour::MultiThread, Mode::Task);
 }
 
 /// The scenarios run in `rt_stream::runtime::block_on` on a multi-thread
@@ -1178,7 +1172,7 @@ fn generated_scenarios_match_node_multi_thread() {
 /// in 45-598 scenarios per run: its ticks run on a worker at once).
 #[test]
 fn generated_scenarios_match_node_multi_thread_block_on() {
-    run_flavour(true, Mode::BlockOn);
+    run_flavour(Flavour::MultiThread, Mode::BlockOn);
 }
 
 /// Scenarios the generator found outside the default run (other seeds,
@@ -1218,28 +1212,25 @@ const FOUND: &[(&str, &str)] = &[
 /// The [`FOUND`] scenarios match node on every flavour.
 #[test]
 fn found_scenarios_match_node() {
-    let Some(node) = rt_tests::node::node_or_skip("rt-stream generated differential (found scenarios)")
-    else {
-        return;
-    };
     let scenarios: Vec<Value> = FOUND
         .iter()
         .map(|(what, text)| serde_json::from_str(text).unwrap_or_else(|e| panic!("{what}: {e}")))
         .collect();
-    let out = node.run_script(RUNNER, &serde_json::to_vec(&scenarios).unwrap());
-    let expected: Vec<Vec<Vec<String>>> = serde_json::from_slice(&out).expect("node runner output");
+    let Some(expected) = node_answers::<Vec<Vec<String>>>(
+        "rt-stream generated differential (found scenarios)",
+        RUNNER,
+        &scenarios,
+    ) else {
+        return;
+    };
     assert_eq!(expected.len(), FOUND.len(), "node ran every found scenario");
     let mut compared = 0;
-    for (multi_thread, mode) in [(false, Mode::Task), (true, Mode::Task), (true, Mode::BlockOn)] {
-        let rt = if multi_thread {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-        } else {
-            tokio::runtime::Builder::new_current_thread().enable_all().build()
-        }
-        .unwrap();
+    for (flavour, mode) in [
+        (Flavour::CurrentThread, Mode::Task),
+        (Flavour::MultiThread, Mode::Task),
+        (Flavour::MultiThread, Mode::BlockOn),
+    ] {
+        let rt = runtime(flavour);
         let failures = compare(&rt, &scenarios, &expected, mode);
         let text: Vec<String> = failures
             .iter()
@@ -1247,7 +1238,8 @@ fn found_scenarios_match_node() {
             .collect();
         assert!(
             failures.is_empty(),
-            "found scenarios differ from node ({mode:?}, multi-thread {multi_thread}):\n{}",
+            "found scenarios differ from node ({mode:?}, {}):\n{}",
+            flavour.name(),
             text.join("\n")
         );
         compared += scenarios.len();

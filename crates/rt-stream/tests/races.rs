@@ -8,14 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use rt_stream::*;
 use rt_tests::wait::within;
+use support::{Flavour, runtime};
 
-fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+mod support;
 
 /// Two producers on two workers push while a `'readable'` listener reads:
 /// Node emits `'readable'` from its one thread, so a listener never starts
@@ -25,7 +20,7 @@ fn multi_thread() -> tokio::runtime::Runtime {
 fn readable_is_emitted_for_one_stream_on_one_thread_at_a_time() {
     const ROUNDS: u32 = 40;
     const PER_PRODUCER: u32 = 2000;
-    let rt = multi_thread();
+    let rt = runtime(Flavour::MultiThread);
     let mut emissions = 0usize;
     let mut overlaps = 0usize;
     for round in 0..ROUNDS {
@@ -152,7 +147,7 @@ fn file_write_all_returns_under_parallel_writers() {
     const WRITERS: usize = 4;
     const CHUNK: usize = 16 * 1024;
     const CHUNKS: usize = 160; // 2.5 MiB per file: past the 1 MiB write-behind
-    let rt = multi_thread();
+    let rt = runtime(Flavour::MultiThread);
     let dir = rt_tests::temp::TempDir::new("rt-stream-races");
     let drains = Arc::new(AtomicUsize::new(0));
     for round in 0..ROUNDS {

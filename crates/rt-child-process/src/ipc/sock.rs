@@ -14,7 +14,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rt_net::transport::{recv_with_fds, send_with_fds};
 
-use crate::reactor::register;
+use rt_net::transport::register;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 

@@ -13,6 +13,8 @@
 //!   locks on that path.
 //! - [`IdleTimer`]: one resettable idle timer per connection (Node's
 //!   `socket.setTimeout`), re-armed with an atomic store, never a task per call.
+//! - [`register`]: an fd of the caller's own on the reactor, for one
+//!   interest only (a pipe, an IPC socket, a listening socket accepted raw).
 //!
 //! Errors are the OS's `io::Error`s, errno kept: `EPIPE`, `ECONNRESET` and
 //! the rest get Node's names through [`rt_stream::errno::describe`].
@@ -36,9 +38,11 @@
 mod conn;
 mod fd_passing;
 mod io;
+mod reactor;
 mod timer;
 
 pub use conn::{DEFAULT_READ_SIZE, Transport};
 pub use fd_passing::{MAX_FDS, Received, recv_with_fds, send_with_fds};
 pub use io::Io;
+pub use reactor::register;
 pub use timer::IdleTimer;
