@@ -12,8 +12,10 @@ use std::sync::{Arc, Mutex};
 
 use rt_stream::*;
 use serde_json::{Value, json};
+use support::scenario::{Log, S, ev};
 use support::{Flavour, node_answers, on_task, runtime};
 
+#[macro_use]
 mod support;
 
 const RUNNER: &str = r#"
@@ -92,12 +94,6 @@ fn cases() -> Vec<Value> {
     out
 }
 
-type Log = Arc<Mutex<Vec<String>>>;
-
-fn ev(l: &Log, s: String) {
-    l.lock().unwrap().push(s);
-}
-
 fn mk(m: Option<&str>) -> Option<Error> {
     m.map(|m| Error::new("ERR_TEST", m))
 }
@@ -113,23 +109,6 @@ impl<F: FnMut(Buffer) -> Result<(), Error> + Send + 'static> Sink<Buffer> for Fn
     fn write(&mut self, chunk: Buffer) -> WriteOutcome {
         WriteOutcome::Done((self.0)(chunk))
     }
-}
-
-#[derive(Clone)]
-enum S {
-    R(Readable),
-    W(Writable),
-    D(Duplex),
-}
-
-macro_rules! any {
-    ($s:expr, $x:ident => $e:expr) => {
-        match $s {
-            S::R($x) => $e,
-            S::W($x) => $e,
-            S::D($x) => $e,
-        }
-    };
 }
 
 /// Runs until no task but the caller's is alive, several checks in a row

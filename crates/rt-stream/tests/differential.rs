@@ -16,98 +16,11 @@ use std::sync::{Arc, Mutex};
 
 use rt_stream::*;
 use serde_json::{Value, json};
+use support::scenario::{Log, S, TestSink, ev, show};
 use support::{Flavour, runtime};
 
+#[macro_use]
 mod support;
-
-type Log = Arc<Mutex<Vec<String>>>;
-
-fn ev(log: &Log, s: String) {
-    log.lock().unwrap().push(s);
-}
-
-fn show(c: &Buffer) -> String {
-    String::from_utf8_lossy(c).into_owned()
-}
-
-struct TestSink {
-    id: String,
-    log: Log,
-    manual: bool,
-    writev: bool,
-    final_: bool,
-    pending: Arc<Mutex<VecDeque<Completion>>>,
-}
-
-impl TestSink {
-    fn outcome(&self) -> WriteOutcome {
-        if self.manual {
-            let (c, o) = WriteOutcome::deferred();
-            self.pending.lock().unwrap().push_back(c);
-            o
-        } else {
-            WriteOutcome::ok()
-        }
-    }
-}
-
-impl Sink<Buffer> for TestSink {
-    fn write(&mut self, chunk: Buffer) -> WriteOutcome {
-        ev(&self.log, format!("{} _write {}", self.id, show(&chunk)));
-        self.outcome()
-    }
-    fn writev(&mut self, chunks: Vec<Buffer>) -> WriteOutcome {
-        let s: Vec<String> = chunks.iter().map(show).collect();
-        ev(&self.log, format!("{} _writev {}", self.id, s.join(",")));
-        self.outcome()
-    }
-    fn has_writev(&self) -> bool {
-        self.writev
-    }
-    fn finish(&mut self) -> Option<WriteOutcome> {
-        if self.final_ {
-            ev(&self.log, format!("{} _final", self.id));
-            Some(WriteOutcome::ok())
-        } else {
-            None
-        }
-    }
-}
-
-#[derive(Clone)]
-enum S {
-    R(Readable),
-    W(Writable),
-    D(Duplex),
-}
-
-macro_rules! rd {
-    ($s:expr, $x:ident => $e:expr) => {
-        match $s {
-            S::R($x) => $e,
-            S::D($x) => $e,
-            S::W(_) => panic!("not readable"),
-        }
-    };
-}
-macro_rules! wr {
-    ($s:expr, $x:ident => $e:expr) => {
-        match $s {
-            S::W($x) => $e,
-            S::D($x) => $e,
-            S::R(_) => panic!("not writable"),
-        }
-    };
-}
-macro_rules! any {
-    ($s:expr, $x:ident => $e:expr) => {
-        match $s {
-            S::W($x) => $e,
-            S::D($x) => $e,
-            S::R($x) => $e,
-        }
-    };
-}
 
 fn watch(log: &Log, id: &str, s: &S) {
     let evs = [

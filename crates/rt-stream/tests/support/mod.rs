@@ -1,9 +1,13 @@
 //! What rt-stream's differential tests share: a tokio runtime of each
 //! flavour, node's answers for a list of cases (its runner fed them all
-//! on stdin, one answer per case), and running one case as a task.
-#![allow(dead_code)]
+//! on stdin, one answer per case), running one case as a task, and the
+//! rt side of a scenario ([`scenario`]).
+#![allow(dead_code, unused_macros)]
 
 use serde_json::Value;
+
+#[macro_use]
+pub(crate) mod scenario;
 
 /// The tokio runtime flavours every differential test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
