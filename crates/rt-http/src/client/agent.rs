@@ -13,10 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
-
 use super::conn;
-use super::job::{self, Job, PoolLink, Release};
+use super::job::{self, FreeTx, Given, Job, PoolLink, Release};
 
 /// Which free socket a request gets (Node's `scheduling`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -92,7 +90,7 @@ struct Pool {
 
 struct Free {
     id: u64,
-    tx: UnboundedSender<Job>,
+    tx: FreeTx,
 }
 
 /// The pool a request's connection comes from: its origin (Node's
@@ -101,10 +99,10 @@ struct Free {
 /// with several) never hand each other connections that die with another
 /// runtime.
 fn pool_key(job: &Job) -> String {
+    use std::fmt::Write;
     let mut key = job.target.name();
     if let Ok(h) = tokio::runtime::Handle::try_current() {
-        key.push(RUNTIME_MARK);
-        key.push_str(&h.id().to_string());
+        let _ = write!(key, "{RUNTIME_MARK}{}", h.id());
     }
     key
 }
@@ -123,6 +121,17 @@ fn by_origin<'a>(counts: impl Iterator<Item = (&'a String, usize)>) -> HashMap<S
         *out.entry(origin(k)).or_default() += n;
     }
     out
+}
+
+/// One more busy connection for the origin (its key string made only the
+/// first time, not per request).
+fn busy_add(busy: &mut HashMap<String, usize>, name: &str) {
+    match busy.get_mut(name) {
+        Some(n) => *n += 1,
+        None => {
+            busy.insert(name.to_string(), 1);
+        }
+    }
 }
 
 fn lock(m: &Mutex<Pool>) -> std::sync::MutexGuard<'_, Pool> {
@@ -225,14 +234,17 @@ impl Agent {
                     Scheduling::Fifo => q.pop_front(),
                 });
             let Some(free) = free else { break };
-            *pool.busy.entry(name.clone()).or_default() += 1;
-            match free.tx.send(job) {
+            busy_add(&mut pool.busy, &name);
+            let back = free.tx.clone();
+            match free.tx.send(Given { job, tx: back }) {
                 Ok(()) => return,
                 Err(back) => {
                     // Its task is gone without leaving the pool (cannot
                     // happen unless it panicked): forget it.
-                    job = back.0;
-                    *pool.busy.entry(name.clone()).or_default() -= 1;
+                    job = back.0.job;
+                    if let Some(n) = pool.busy.get_mut(&name) {
+                        *n = n.saturating_sub(1);
+                    }
                     pool.total = pool.total.saturating_sub(1);
                     let _ = free.id;
                 }
@@ -242,7 +254,7 @@ impl Agent {
             pool.busy.get(&name).copied().unwrap_or(0) + pool.free.get(&name).map_or(0, VecDeque::len);
         if count < self.inner.opts.max_sockets && pool.total < self.inner.opts.max_total_sockets {
             pool.total += 1;
-            *pool.busy.entry(name.clone()).or_default() += 1;
+            busy_add(&mut pool.busy, &name);
             drop(pool);
             self.spawn(name, job);
         } else {
@@ -275,7 +287,7 @@ impl Agent {
         &self,
         name: &str,
         id: u64,
-        tx: UnboundedSender<Job>,
+        tx: &mut Option<FreeTx>,
         keep: bool,
         hint: Option<u64>,
     ) -> Release {
@@ -307,13 +319,21 @@ impl Agent {
                 timeout = Some(hinted);
             }
         }
+        let Some(tx) = tx.take() else {
+            return Release::Close;
+        };
         if let Some(n) = pool.busy.get_mut(name) {
             *n = n.saturating_sub(1);
         }
-        pool.free
-            .entry(name.to_string())
-            .or_default()
-            .push_back(Free { id, tx });
+        let free = Free { id, tx };
+        // The origin's list exists after its first free socket: no key
+        // string made per request.
+        match pool.free.get_mut(name) {
+            Some(q) => q.push_back(free),
+            None => {
+                pool.free.insert(name.to_string(), VecDeque::from([free]));
+            }
+        }
         Release::Idle(timeout)
     }
 
@@ -335,7 +355,7 @@ impl Agent {
         if count < self.inner.opts.max_sockets && pool.total < self.inner.opts.max_total_sockets {
             if let Some(job) = pool.queued.get_mut(name).and_then(VecDeque::pop_front) {
                 pool.total += 1;
-                *pool.busy.entry(name.to_string()).or_default() += 1;
+                busy_add(&mut pool.busy, name);
                 drop(pool);
                 self.spawn(name.to_string(), job);
             }
@@ -352,7 +372,7 @@ impl job::Pool for Agent {
         &self,
         name: &str,
         id: u64,
-        tx: UnboundedSender<Job>,
+        tx: &mut Option<FreeTx>,
         keep: bool,
         hint: Option<u64>,
     ) -> Release {

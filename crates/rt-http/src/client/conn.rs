@@ -17,7 +17,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 use tokio::time::Instant;
 
 use super::events::{CONNECT, ClientSocket, INFORMATION, Information, UPGRADE, Upgrade};
-use super::job::{Job, PoolLink, Release, Target};
+use super::job::{FreeTx, Given, Job, PoolLink, Release, Target};
 use super::request::{ClientRequest, Out};
 use crate::conn_addrs::SocketInfo;
 use crate::headers::Headers;
@@ -140,8 +140,12 @@ async fn run(mut t: Transport, guard: &mut Guard, mut job: Job) {
         remote: t.io().peer_addr(),
     };
     let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    // The channel a free connection waits on (its sender is in the pool only).
-    let mut rx: Option<UnboundedReceiver<Job>> = None;
+    // The channel a free connection waits on, made the first time it is
+    // free and kept: while free, its only sender is in the pool's free
+    // list; a request handed over comes with a clone, given back to the
+    // pool the next time (see `job::FreeTx`).
+    let mut rx: Option<UnboundedReceiver<Given>> = None;
+    let mut tx: Option<FreeTx> = None;
     let mut reused = false;
     let mut requeue = None;
     loop {
@@ -151,14 +155,26 @@ async fn run(mut t: Transport, guard: &mut Guard, mut job: Job) {
         match served {
             Served::Done { keep, hint } => {
                 let Some(l) = &guard.link else { break };
-                let (tx, new_rx) = mpsc::unbounded_channel::<Job>();
+                if rx.is_none() {
+                    let (new_tx, new_rx) = mpsc::unbounded_channel::<Given>();
+                    (tx, rx) = (Some(new_tx), Some(new_rx));
+                }
                 // Node's `req.reusedSocket` is set only when a request finds
                 // the socket free in the pool (`agent.reuseSocket`); a queued
                 // request handed the socket as it is freed gets `false`.
-                let (next, from_pool) = match l.agent.release(&l.name, l.id, tx, keep, hint) {
+                let (next, from_pool) = match l.agent.release(&l.name, l.id, &mut tx, keep, hint) {
                     Release::Next(j) => (Some(j), false),
                     Release::Close => (None, false),
-                    Release::Idle(timeout) => (idle(&mut t, rx.insert(new_rx), timeout).await, true),
+                    Release::Idle(timeout) => match rx.as_mut() {
+                        Some(rx) => match idle(&mut t, rx, timeout).await {
+                            Some(given) => {
+                                tx = Some(given.tx);
+                                (Some(given.job), true)
+                            }
+                            None => (None, true),
+                        },
+                        None => (None, true),
+                    },
                 };
                 let Some(next) = next else { break };
                 job = next;
@@ -187,8 +203,8 @@ async fn run(mut t: Transport, guard: &mut Guard, mut job: Job) {
         }
         if let Some(mut rx) = rx {
             rx.close();
-            while let Ok(j) = rx.try_recv() {
-                l.agent.add_request(j);
+            while let Ok(given) = rx.try_recv() {
+                l.agent.add_request(given.job);
             }
         }
     }
@@ -202,8 +218,19 @@ fn stale(t: &mut Transport) -> bool {
 
 /// A free connection waits for its next request, its socket's end, or its
 /// idle timeout.
-async fn idle(t: &mut Transport, rx: &mut UnboundedReceiver<Job>, timeout: Option<Duration>) -> Option<Job> {
-    let sleep = tokio::time::sleep(timeout.unwrap_or(Duration::from_secs(86_400 * 365)));
+async fn idle(
+    t: &mut Transport,
+    rx: &mut UnboundedReceiver<Given>,
+    timeout: Option<Duration>,
+) -> Option<Given> {
+    // No timer at all without a timeout (a `Sleep` registers with the
+    // runtime's timer when made).
+    let sleep = async {
+        match timeout {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::pin!(sleep);
     loop {
         tokio::select! {
@@ -215,7 +242,7 @@ async fn idle(t: &mut Transport, rx: &mut UnboundedReceiver<Job>, timeout: Optio
                     return None;
                 }
             }
-            _ = &mut sleep, if timeout.is_some() => return None,
+            () = &mut sleep => return None,
         }
     }
 }
@@ -502,11 +529,12 @@ async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64
             hint: None,
         };
     };
+    let method = req.method();
     let mut x = Exchange {
         req,
         info,
-        is_head: req.method() == "HEAD",
-        is_connect: req.method() == "CONNECT",
+        is_head: method == "HEAD",
+        is_connect: method == "CONNECT",
         max_header_size: req.max_header_size(),
         phase: Phase::Head,
         res: None,
@@ -664,7 +692,9 @@ async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64
             _ = async { match &res_for_demand { Some(r) => r.demand().await, None => std::future::pending().await } }, if x.paused => {
                 x.paused = false;
             }
-            _ = tokio::time::sleep_until(deadline), if timeout.is_some() && !timed_out => {
+            // Made only when polled: without a timeout no `Sleep` is made
+            // (select! evaluates a disabled branch's expression too).
+            () = async { tokio::time::sleep_until(deadline).await }, if timeout.is_some() && !timed_out => {
                 timed_out = true;
                 req.emit_timeout();
             }

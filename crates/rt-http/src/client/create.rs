@@ -55,16 +55,17 @@ impl ClientRequest {
             AgentChoice::None => None,
         };
         let keep_alive = agent.as_ref().is_some_and(Agent::request_keep_alive);
+        // The options are moved into the head and the target, not copied.
         let head = RequestHeadOptions {
-            method: opts.method.clone(),
-            path: opts.path.clone(),
-            hostname: opts.hostname.clone(),
-            host: opts.host.clone(),
+            method: opts.method,
+            path: opts.path,
+            hostname: opts.hostname,
+            host: opts.host,
             port: opts.port,
             default_port: opts.default_port,
             set_host: opts.set_host,
-            auth: opts.auth.clone(),
-            headers: opts.headers.clone(),
+            auth: opts.auth,
+            headers: opts.headers,
             agent_keep_alive: Some(keep_alive),
         };
         let mut msg = RequestCore::new(head)?;
@@ -73,11 +74,11 @@ impl ClientRequest {
         let target = Target {
             host: msg.host().to_string(),
             port: opts.port.or(opts.default_port).unwrap_or(80),
-            socket_path: opts.socket_path.clone(),
-            local_address: opts.local_address.clone(),
+            socket_path: opts.socket_path,
+            local_address: opts.local_address,
             family: opts.family,
-            lookup: opts.lookup.clone(),
-            create_connection: opts.create_connection.clone(),
+            lookup: opts.lookup,
+            create_connection: opts.create_connection,
         };
         let timeout = opts
             .timeout

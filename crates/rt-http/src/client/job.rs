@@ -53,6 +53,21 @@ pub(crate) struct Job {
     pub(crate) target: Target,
 }
 
+/// The way to a free connection: the sender of its hand-off channel. The
+/// connection makes the channel once and keeps it for its life; the pool
+/// holds the only sender while the connection is free (dropping it, as
+/// `agent.destroy()` does, ends the connection's wait), and gives a clone
+/// back with the request it hands over, which the connection gives to the
+/// pool again the next time it is free (no channel made per request).
+pub(crate) type FreeTx = UnboundedSender<Given>;
+
+/// A request handed to a free connection, with the connection's own way
+/// back into the pool.
+pub(crate) struct Given {
+    pub(crate) job: Job,
+    pub(crate) tx: FreeTx,
+}
+
 /// What a connection does after its request (answer of [`Pool::release`]).
 pub(crate) enum Release {
     /// Serve this queued request next.
@@ -68,15 +83,11 @@ pub(crate) enum Release {
 pub(crate) trait Pool: Send + Sync {
     /// `agent.addRequest(req, options)`.
     fn add_request(&self, job: Job);
-    /// The connection `id` finished its request: what it does next.
-    fn release(
-        &self,
-        name: &str,
-        id: u64,
-        tx: UnboundedSender<Job>,
-        keep: bool,
-        hint: Option<u64>,
-    ) -> Release;
+    /// The connection `id` finished its request: what it does next. The
+    /// pool takes `tx` when it keeps the connection free (`Idle`), and
+    /// leaves it otherwise.
+    fn release(&self, name: &str, id: u64, tx: &mut Option<FreeTx>, keep: bool, hint: Option<u64>)
+    -> Release;
     /// The connection `id` closed.
     fn closed(&self, name: &str, id: u64);
 }
