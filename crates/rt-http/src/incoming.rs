@@ -151,6 +151,18 @@ enum Head {
         /// `rawHeaders`, built on first use.
         strings: OnceLock<Vec<String>>,
     },
+    /// A response head kept as received (the client's path): `raw`'s
+    /// method and url are empty, the status line's parts are here.
+    Response {
+        raw: RawHead,
+        status: u16,
+        /// The reason phrase's bytes in `raw.buf`.
+        reason: Range<usize>,
+        /// The reason phrase when it is not ASCII (Latin-1 decoded).
+        message: OnceLock<String>,
+        /// `rawHeaders`, built on first use.
+        strings: OnceLock<Vec<String>>,
+    },
 }
 
 impl std::fmt::Debug for Head {
@@ -158,6 +170,11 @@ impl std::fmt::Debug for Head {
         match self {
             Head::Owned(h) => h.fmt(f),
             Head::Raw { raw, .. } => raw.fmt(f),
+            Head::Response { raw, status, .. } => f
+                .debug_struct("ResponseHead")
+                .field("status", status)
+                .field("raw", raw)
+                .finish(),
         }
     }
 }
@@ -323,6 +340,30 @@ impl IncomingMessage {
         )
     }
 
+    /// A response built from its head's received bytes (the client's
+    /// path): `raw` holds the head (its method and url empty), `status` and
+    /// `reason` the status line's; no string is built until asked for.
+    pub(crate) fn from_raw_response(
+        raw: RawHead,
+        status: u16,
+        reason: Range<usize>,
+        body: BodyState,
+        socket: SocketInfo,
+    ) -> IncomingMessage {
+        IncomingMessage::with_head(
+            Head::Response {
+                raw,
+                status,
+                reason,
+                message: OnceLock::new(),
+                strings: OnceLock::new(),
+            },
+            body,
+            Some(socket),
+            None,
+        )
+    }
+
     /// [`from_raw`](Self::from_raw) in `spare`'s allocation (the request
     /// before it on the connection) when nothing else holds that one any
     /// more: no `Arc` allocated and freed per request.
@@ -389,6 +430,7 @@ impl IncomingMessage {
         match &self.inner.head {
             Head::Owned(h) => &h.method,
             Head::Raw { raw, .. } => raw.method,
+            Head::Response { .. } => "",
         }
     }
 
@@ -403,6 +445,7 @@ impl IncomingMessage {
                     _ => url.get_or_init(|| latin1(bytes)),
                 }
             }
+            Head::Response { .. } => "",
         }
     }
 
@@ -419,7 +462,7 @@ impl IncomingMessage {
     pub fn version(&self) -> (u8, u8) {
         match &self.inner.head {
             Head::Owned(h) => h.version,
-            Head::Raw { raw, .. } => raw.version,
+            Head::Raw { raw, .. } | Head::Response { raw, .. } => raw.version,
         }
     }
 
@@ -429,6 +472,7 @@ impl IncomingMessage {
         match &self.inner.head {
             Head::Owned(h) => h.status_code,
             Head::Raw { .. } => 0,
+            Head::Response { status, .. } => *status,
         }
     }
 
@@ -438,6 +482,15 @@ impl IncomingMessage {
         match &self.inner.head {
             Head::Owned(h) => &h.status_message,
             Head::Raw { .. } => "",
+            Head::Response {
+                raw, reason, message, ..
+            } => {
+                let bytes = &raw.buf[reason.clone()];
+                match std::str::from_utf8(bytes) {
+                    Ok(s) if bytes.is_ascii() => s,
+                    _ => message.get_or_init(|| latin1(bytes)),
+                }
+            }
         }
     }
 
@@ -445,7 +498,7 @@ impl IncomingMessage {
     pub fn headers(&self) -> &Headers {
         self.inner.headers.get_or_init(|| {
             let (limit, join) = self.header_rules();
-            if let Head::Raw { raw, .. } = &self.inner.head {
+            if let Head::Raw { raw, .. } | Head::Response { raw, .. } = &self.inner.head {
                 let lines = limit.map_or(raw.headers.len(), |n| raw.headers.len().min(n));
                 let ascii = raw.pairs().take(lines).all(|(n, v)| n.is_ascii() && v.is_ascii());
                 if ascii {
@@ -471,7 +524,9 @@ impl IncomingMessage {
     fn header_rules(&self) -> (Option<usize>, bool) {
         match &self.inner.head {
             Head::Owned(h) => (h.headers_limit, h.join_duplicate_headers),
-            Head::Raw { raw, .. } => (raw.headers_limit, raw.join_duplicate_headers),
+            Head::Raw { raw, .. } | Head::Response { raw, .. } => {
+                (raw.headers_limit, raw.join_duplicate_headers)
+            }
         }
     }
 
@@ -485,7 +540,7 @@ impl IncomingMessage {
     pub fn raw_headers(&self) -> &[String] {
         match &self.inner.head {
             Head::Owned(h) => &h.raw_headers,
-            Head::Raw { raw, strings, .. } => {
+            Head::Raw { raw, strings, .. } | Head::Response { raw, strings, .. } => {
                 strings.get_or_init(|| IncomingMessage::raw_strings(raw.pairs()))
             }
         }
@@ -702,6 +757,82 @@ mod tests {
             assert_eq!(a.headers(), b.headers(), "join {join} limit {limit:?}");
             assert_eq!(a.status_code(), 0);
         }
+    }
+
+    /// A response as received bytes (the client's lazy head) and as owned
+    /// strings, as the client built it before: every accessor answers the
+    /// same, a Latin-1 reason phrase and header value included.
+    #[test]
+    fn raw_response_head_answers_as_the_owned_head() {
+        let latin: &[u8] = b"HTTP/1.0 404 Nicht gefunden \xfc\r\nContent-Length: 0\r\nX-A: caf\xe9\r\nSet-Cookie: s\r\nset-cookie: t\r\nx-a: 2\r\n\r\n";
+        let ascii: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-A: cafe\r\nSet-Cookie: s\r\nset-cookie: t\r\nx-a: 2\r\n\r\n";
+        let empty_reason: &[u8] = b"HTTP/1.1 204 \r\nX-A: 1\r\n\r\n";
+        let mut compared = 0;
+        for bytes in [latin, ascii, empty_reason] {
+            let Ok(crate::parser::Parsed::Complete(h)) = crate::parser::parse_response(bytes, 16 * 1024)
+            else {
+                panic!("the response parses");
+            };
+            let buf = Bytes::copy_from_slice(&bytes[..h.len]);
+            let owned = MessageHead {
+                version: h.version,
+                status_code: h.status,
+                status_message: latin1(&buf[h.reason.clone()]),
+                raw_headers: IncomingMessage::raw_strings(
+                    h.fields
+                        .headers
+                        .iter()
+                        .map(|r| (&buf[r.name.clone()], &buf[r.value.clone()])),
+                ),
+                ..MessageHead::default()
+            };
+            let raw = RawHead {
+                buf,
+                method: "",
+                url: 0..0,
+                version: h.version,
+                headers: h.fields.headers.clone(),
+                join_duplicate_headers: false,
+                headers_limit: None,
+            };
+            let a = IncomingMessage::from_raw_response(
+                raw,
+                h.status,
+                h.reason.clone(),
+                BodyState::Empty,
+                SocketInfo::default(),
+            );
+            let b = IncomingMessage::new(owned, BodyState::Empty, SocketInfo::default());
+            assert_eq!(a.status_code(), b.status_code());
+            assert_eq!(a.status_message(), b.status_message());
+            assert_eq!(a.version(), b.version());
+            assert_eq!(a.http_version(), b.http_version());
+            assert_eq!(a.method(), "");
+            assert_eq!(a.url(), "");
+            assert_eq!(a.raw_headers(), b.raw_headers());
+            assert_eq!(a.headers(), b.headers());
+            assert_eq!(a.header("x-a"), b.header("x-a"));
+            compared += 1;
+        }
+        let latin = IncomingMessage::from_raw_response(
+            RawHead {
+                buf: Bytes::from_static(b"HTTP/1.0 404 Nicht gefunden \xfc\r\n\r\n"),
+                method: "",
+                url: 0..0,
+                version: (1, 0),
+                headers: Vec::new(),
+                join_duplicate_headers: false,
+                headers_limit: None,
+            },
+            404,
+            13..29,
+            BodyState::Empty,
+            SocketInfo::default(),
+        );
+        assert_eq!(latin.status_message(), "Nicht gefunden \u{fc}");
+        assert_eq!(latin.status_code(), 404);
+        println!("{compared} response heads compared");
+        assert_eq!(compared, 3);
     }
 
     #[tokio::test]

@@ -99,12 +99,30 @@ struct Free {
 /// with several) never hand each other connections that die with another
 /// runtime.
 fn pool_key(job: &Job) -> String {
-    use std::fmt::Write;
-    let mut key = job.target.name();
+    let mut key = String::new();
+    job.target.name_into(&mut key);
     if let Ok(h) = tokio::runtime::Handle::try_current() {
-        let _ = write!(key, "{RUNTIME_MARK}{}", h.id());
+        key.push(RUNTIME_MARK);
+        RUNTIME_NAME.with_borrow_mut(|cached| {
+            let id = h.id();
+            match cached {
+                Some((cid, name)) if *cid == id => key.push_str(name),
+                _ => {
+                    let name = id.to_string();
+                    key.push_str(&name);
+                    *cached = Some((id, name));
+                }
+            }
+        });
     }
     key
+}
+
+thread_local! {
+    /// The last runtime id seen on this thread, as text (the key's suffix,
+    /// not formatted again for every request).
+    static RUNTIME_NAME: std::cell::RefCell<Option<(tokio::runtime::Id, String)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 const RUNTIME_MARK: char = '\u{1}';

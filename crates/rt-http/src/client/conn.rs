@@ -8,6 +8,7 @@
 use std::io::{self, ErrorKind};
 use std::time::Duration;
 
+use bytes::Bytes;
 use rt_buffer::Buffer;
 use rt_events::Emitter;
 use rt_net::transport::{Io, Transport};
@@ -21,7 +22,7 @@ use super::job::{FreeTx, Given, Job, PoolLink, Release, Target};
 use super::request::{ClientRequest, Out};
 use crate::conn_addrs::SocketInfo;
 use crate::headers::Headers;
-use crate::incoming::{BodyState, IncomingMessage, MessageHead};
+use crate::incoming::{BodyState, IncomingMessage, RawHead};
 use crate::parser::{ChunkEvent, ChunkedDecoder, Parsed, ResponseBody, parse_response};
 
 async fn connect(target: &Target) -> Result<Transport, Error> {
@@ -362,45 +363,57 @@ impl Exchange<'_> {
                         Err(e) => return Err(Self::parse_error(e, t.data())),
                     };
                     let data = t.data();
-                    let raw_headers = IncomingMessage::raw_strings(
+                    let body = head.body(self.is_head);
+                    let keep = head.should_keep_alive(self.is_head);
+                    let pairs = || {
                         head.fields
                             .headers
                             .iter()
-                            .map(|h| (&data[h.name.clone()], &data[h.value.clone()])),
-                    );
-                    let mh = MessageHead {
-                        version: head.version,
-                        status_code: head.status,
-                        status_message: latin1(&data[head.reason.clone()]),
-                        raw_headers,
-                        ..MessageHead::default()
+                            .map(|h| (&data[h.name.clone()], &data[h.value.clone()]))
                     };
-                    let body = head.body(self.is_head);
-                    let keep = head.should_keep_alive(self.is_head);
-                    let _ = t.buffer().split_to(head.len);
                     if head.status / 100 == 1 && head.status != 101 {
+                        let raw_headers = IncomingMessage::raw_strings(pairs());
                         let headers = Headers::from_raw(
-                            mh.raw_headers
+                            raw_headers
                                 .chunks_exact(2)
                                 .map(|p| (p[0].as_str(), p[1].as_str())),
                             false,
                         );
-                        Emitter::emit(
-                            self.req,
-                            &INFORMATION,
-                            Information {
-                                status_code: mh.status_code,
-                                status_message: mh.status_message,
-                                http_version: format!("{}.{}", mh.version.0, mh.version.1),
-                                headers,
-                                raw_headers: mh.raw_headers,
-                            },
-                        );
+                        let info = Information {
+                            status_code: head.status,
+                            status_message: latin1(&data[head.reason.clone()]),
+                            http_version: format!("{}.{}", head.version.0, head.version.1),
+                            headers,
+                            raw_headers,
+                        };
+                        let _ = t.buffer().split_to(head.len);
+                        Emitter::emit(self.req, &INFORMATION, info);
                         continue;
                     }
-                    let connect_ok = self.is_connect && head.status / 100 == 2;
+                    // The head is kept as received (one copy of its bytes):
+                    // `rawHeaders` and `statusMessage` become strings only
+                    // when asked for, as the server keeps a request's head.
+                    let hint = keep_alive_hint(pairs());
+                    let raw = RawHead {
+                        buf: Bytes::copy_from_slice(&data[..head.len]),
+                        method: "",
+                        url: 0..0,
+                        version: head.version,
+                        headers: head.fields.headers,
+                        join_duplicate_headers: false,
+                        headers_limit: None,
+                    };
+                    let _ = t.buffer().split_to(head.len);
+                    let (status, reason) = (head.status, head.reason);
+                    let connect_ok = self.is_connect && status / 100 == 2;
                     if body == ResponseBody::Upgrade || connect_ok {
-                        let res = IncomingMessage::new(mh, BodyState::Empty, self.info);
+                        let res = IncomingMessage::from_raw_response(
+                            raw,
+                            status,
+                            reason,
+                            BodyState::Empty,
+                            self.info,
+                        );
                         return Ok(Step::Upgrade(res, connect_ok));
                     }
                     let state = if body == ResponseBody::None {
@@ -408,9 +421,9 @@ impl Exchange<'_> {
                     } else {
                         BodyState::Streaming
                     };
-                    let res = IncomingMessage::new(mh, state, self.info);
+                    let res = IncomingMessage::from_raw_response(raw, status, reason, state, self.info);
                     self.res_keep_alive = keep;
-                    self.hint = keep_alive_hint(res.raw_headers());
+                    self.hint = hint;
                     self.res = Some(res.clone());
                     self.phase = match body {
                         ResponseBody::Length(n) => Phase::Length(n),
@@ -483,19 +496,13 @@ fn abort(res: &IncomingMessage) {
     res.abort();
 }
 
-/// The server's `Keep-Alive: timeout=N` (seconds), read from the raw
-/// headers (no merged header map is built for it).
-fn keep_alive_hint(raw: &[String]) -> Option<u64> {
-    let value = raw
-        .chunks_exact(2)
-        .find(|p| p[0].eq_ignore_ascii_case("keep-alive"))
-        .map(|p| p[1].as_str())?;
-    let digits: String = value
-        .strip_prefix("timeout=")?
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
+/// The server's `Keep-Alive: timeout=N` (seconds), read from the received
+/// header lines (no header map or strings are built for it).
+fn keep_alive_hint<'a>(mut pairs: impl Iterator<Item = (&'a [u8], &'a [u8])>) -> Option<u64> {
+    let (_, value) = pairs.find(|(n, _)| n.eq_ignore_ascii_case(b"keep-alive"))?;
+    let digits = value.strip_prefix(b"timeout=")?;
+    let n = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&digits[..n]).ok()?.parse().ok()
 }
 
 fn socket_hang_up() -> Error {
@@ -699,5 +706,35 @@ async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64
                 req.emit_timeout();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_alive_hint;
+
+    fn hint(lines: &[(&str, &str)]) -> Option<u64> {
+        keep_alive_hint(lines.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())))
+    }
+
+    /// The server's `Keep-Alive: timeout=N`, read as before from the raw
+    /// header lines: the first `Keep-Alive` line (any case), `timeout=`
+    /// first in its value, the digits after it.
+    #[test]
+    fn keep_alive_hint_reads_the_first_keep_alive_line() {
+        let cases: [(&[(&str, &str)], Option<u64>); 8] = [
+            (&[("Keep-Alive", "timeout=5")], Some(5)),
+            (&[("keep-alive", "timeout=15, max=100")], Some(15)),
+            (&[("KEEP-ALIVE", "timeout=7x")], Some(7)),
+            (&[("Keep-Alive", "max=100, timeout=5")], None),
+            (&[("Keep-Alive", "Timeout=5")], None),
+            (&[("Connection", "keep-alive")], None),
+            (&[("Keep-Alive", "timeout=99999999999999999999999")], None),
+            (&[("Keep-Alive", "max=1"), ("Keep-Alive", "timeout=3")], None),
+        ];
+        for (lines, want) in cases {
+            assert_eq!(hint(lines), want, "{lines:?}");
+        }
+        println!("{} keep-alive hints compared", cases.len());
     }
 }
