@@ -722,7 +722,8 @@ mod tests {
     /// first in its value, the digits after it.
     #[test]
     fn keep_alive_hint_reads_the_first_keep_alive_line() {
-        let cases: [(&[(&str, &str)], Option<u64>); 8] = [
+        type Case = (&'static [(&'static str, &'static str)], Option<u64>);
+        let cases: [Case; 8] = [
             (&[("Keep-Alive", "timeout=5")], Some(5)),
             (&[("keep-alive", "timeout=15, max=100")], Some(15)),
             (&[("KEEP-ALIVE", "timeout=7x")], Some(7)),

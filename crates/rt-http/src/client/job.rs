@@ -27,7 +27,8 @@ pub(crate) struct Target {
 
 impl Target {
     /// Node's `agent.getName(options)`: `host:port:localAddress[:family]`,
-    /// or the socket path.
+    /// or the socket path (the pool builds it with [`name_into`](Self::name_into)).
+    #[cfg(test)]
     pub(crate) fn name(&self) -> String {
         let mut name = String::new();
         self.name_into(&mut name);
