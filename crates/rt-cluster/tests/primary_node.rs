@@ -400,6 +400,23 @@ async fn max_connections_sends_connections_elsewhere_as_node() {
     if node_or_skip("max_connections_sends_connections_elsewhere_as_node").is_none() {
         return;
     }
+    max_connections_case("net").await;
+}
+
+/// The same with rt-http servers in the workers: a worker whose http
+/// server holds `maxConnections` connections refuses the next one handed
+/// in (its rt-net server counts the http connections, as Node's
+/// `_connections` does), and the primary sends it to the other worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_servers_max_connections_sends_connections_elsewhere_as_node() {
+    if node_or_skip("an_http_servers_max_connections_sends_connections_elsewhere_as_node").is_none() {
+        return;
+    }
+    max_connections_case("http").await;
+}
+
+/// `mode`: the rt workers' server (`net`: rt-net, `http`: rt-http).
+async fn max_connections_case(mode: &str) {
     let requests = 6;
     let dir = TempDir::new("cluster-maxconn");
     let js = dir.path().join("worker.js");
@@ -414,9 +431,7 @@ async fn max_connections_sends_connections_elsewhere_as_node() {
     c.on(&events::LISTENING, move |(_, a)| {
         let _ = tx.send(a.port as u16);
     });
-    // rt-net servers: an rt-http server's connections are not counted by
-    // its rt-net server yet, so its maxConnections is not enforced.
-    let env = [("PORT", "0"), ("MAX_CONNECTIONS", "1"), ("RT_WORKER_MODE", "net")];
+    let env = [("PORT", "0"), ("MAX_CONNECTIONS", "1"), ("RT_WORKER_MODE", mode)];
     c.fork(env).unwrap();
     c.fork(env).unwrap();
     let port = recv_async(&mut ports, 20, "worker 1's 'listening'").await;
@@ -455,5 +470,7 @@ async fn max_connections_sends_connections_elsewhere_as_node() {
         ids.windows(2).all(|p| p[0] == p[1]),
         "rt: one worker answers all: {ids:?}"
     );
-    println!("{requests} requests in each, all answered by the worker not holding the open connection");
+    println!(
+        "{mode}: {requests} requests in each, all answered by the worker not holding the open connection"
+    );
 }

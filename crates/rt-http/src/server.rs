@@ -135,6 +135,13 @@ impl Server {
             tokio::spawn(crate::connection::serve(server, io));
             None
         });
+        // Node's `getConnections` (and a cluster worker's `maxConnections`
+        // check on a handed-in connection) counts the http connections.
+        let weak: Weak<ServerInner> = Arc::downgrade(&inner);
+        net.count_raw_connections(move || {
+            weak.upgrade()
+                .map_or(0, |s| s.live.load(std::sync::atomic::Ordering::Acquire))
+        });
         // A cluster worker's disconnect ends this server as `close()` +
         // `closed()` do: idle connections closed, requests in flight answered.
         let weak: Weak<ServerInner> = Arc::downgrade(&inner);

@@ -199,3 +199,29 @@ async fn piped_echo_of_a_large_body_is_exact() {
     assert_eq!(echoed.len(), body.len());
     assert!(echoed == body, "the echoed bytes differ");
 }
+
+/// Node's `server.getConnections()` on an http server counts its http
+/// connections (`http.Server` is a `net.Server`; `_connections` counts
+/// every socket it took): so does the rt-net server under an rt-http one,
+/// which is what a cluster worker checks `maxConnections` against.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_net_server_counts_the_http_connections() {
+    let server = rt_http::create_server(|_req: IncomingMessage, res: ServerResponse| {
+        let _ = res.end_with("ok");
+    });
+    let port = port_of(&server).await;
+    assert_eq!(server.net().get_connections(), 0);
+    let mut a = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    a.write_all(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n").await.expect("write");
+    let mut buf = [0u8; 512];
+    let n = within(10, "the first response", a.read(&mut buf)).await.expect("read");
+    assert!(buf[..n].ends_with(b"ok"));
+    let b = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    rt_tests::wait::wait_until_async(10, "two http connections", || server.connections() == 2).await;
+    assert_eq!(server.net().get_connections(), 2, "the net server counts both");
+    drop(a);
+    drop(b);
+    rt_tests::wait::wait_until_async(10, "no http connection", || server.connections() == 0).await;
+    assert_eq!(server.net().get_connections(), 0);
+    println!("getConnections: 0, 2, 0 as the http server counts");
+}

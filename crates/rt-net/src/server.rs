@@ -84,6 +84,8 @@ struct ServerInner {
     changed: Notify,
     /// Takes accepted connections before a Socket is built (server/raw.rs).
     raw_hook: RwLock<Option<raw::RawHook>>,
+    /// How many connections the raw hook's owner holds (server/raw.rs).
+    raw_count: RwLock<Option<raw::RawCount>>,
     /// What each socket of the server runs at its close, with its id: one
     /// closure for all of them.
     socket_closed: Arc<dyn Fn(u64) + Send + Sync>,
@@ -212,6 +214,7 @@ impl Server {
                 next_id: AtomicU64::new(0),
                 changed: Notify::new(),
                 raw_hook: RwLock::new(None),
+                raw_count: RwLock::new(None),
             }),
         }
     }
@@ -456,10 +459,13 @@ impl Server {
         lock(&self.inner.st).listening
     }
 
-    /// Open connections. Node: `server.getConnections(cb)`.
+    /// Open connections: this server's sockets, and those the
+    /// raw-connection hook's owner counts
+    /// ([`count_raw_connections`](Server::count_raw_connections): an rt-http
+    /// server's). Node: `server.getConnections(cb)`.
     #[doc(alias = "getConnections")]
     pub fn get_connections(&self) -> usize {
-        self.inner.connections.load(Ordering::Acquire)
+        self.inner.connections.load(Ordering::Acquire) + self.raw_connections()
     }
 
     /// Refuse connections past `max` (closed at once, with a `'drop'` event);

@@ -11,8 +11,8 @@
 //! `{listenError: {code, errno, syscall, address, port, message}}`, then
 //! the worker exits with 1 (as an uncaught `'error'` does in Node).
 //!
-//! `MAX_CONNECTIONS` sets the server's `maxConnections` (an rt-http server does not
-//! count its connections there yet: see `net`). `BODY` replaces the answer (the bench
+//! `MAX_CONNECTIONS` sets the server's `maxConnections` (rt-http's or, in `net`
+//! mode, rt-net's). `BODY` replaces the answer (the bench
 //! answers `Hello World\n`). `SHOW_ADDRESSES` adds the connection's addresses as the
 //! worker sees them: ` remote <ip:port> local <ip:port>` (`none` when unknown).
 //!

@@ -11,6 +11,9 @@ use crate::transport::Io;
 /// What [`Server::on_raw_connection`] installs.
 pub(super) type RawHook = Arc<dyn Fn(Io) -> Option<Io> + Send + Sync>;
 
+/// What [`Server::count_raw_connections`] installs.
+pub(super) type RawCount = Arc<dyn Fn() -> usize + Send + Sync>;
+
 impl Server {
     /// Hands each accepted connection to `hook` before any `Socket` is
     /// built. The hook returns `None` when it took the connection (it now
@@ -18,8 +21,9 @@ impl Server {
     /// [`Transport`](crate::transport::Transport) task on it), or gives it
     /// back (`Some`) to go the usual way (a `Socket`, `'connection'`, the
     /// handler). Taken connections are not counted by
-    /// [`get_connections`](Server::get_connections), are not limited by
-    /// `max_connections` and emit no `'connection'`. The hook runs on the
+    /// [`get_connections`](Server::get_connections) (unless their owner
+    /// counts them: [`count_raw_connections`](Server::count_raw_connections)),
+    /// are not limited by `max_connections` and emit no `'connection'`. The hook runs on the
     /// accept task: spawn anything slow. One hook per server; setting it
     /// again replaces it. Node: what cluster's round-robin primary does with
     /// the handles its server accepts (`RoundRobinHandle`'s `onconnection`).
@@ -33,6 +37,36 @@ impl Server {
             .raw_hook
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(hook));
+    }
+
+    /// How many of the connections the raw-connection hook took are open,
+    /// as their owner counts them (an rt-http server: its connections):
+    /// added to [`get_connections`](Server::get_connections), as Node's
+    /// `getConnections` counts an http server's connections. A cluster
+    /// worker refuses a handed-in connection by that count past
+    /// `max_connections` (Node's worker-side `onconnection`), so the
+    /// primary sends it to another worker. One counter per server; setting
+    /// it again replaces it.
+    #[doc(alias = "getConnections")]
+    pub fn count_raw_connections<F>(&self, count: F)
+    where
+        F: Fn() -> usize + Send + Sync + 'static,
+    {
+        *self
+            .inner
+            .raw_count
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(count));
+    }
+
+    /// The raw hook owner's count (0 without a counter).
+    pub(super) fn raw_connections(&self) -> usize {
+        self.inner
+            .raw_count
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, |count| count())
     }
 
     /// Adds a connection accepted elsewhere (a cluster worker receiving a
