@@ -482,14 +482,16 @@ async fn listen(server: Server, options: ListenOptions) -> Result<ServerAddress,
 /// in (`newconn`), as an [`Io`]: the kind is the server's (a TCP server's
 /// connections are TCP sockets, a Unix path's are Unix sockets), so the fd
 /// is not asked what it is ([`Io::from_fd`]'s `fstat` and three
-/// `getsockopt`s, four system calls per connection); it is only made
-/// non-blocking (a Node primary's libuv and rt's accept non-blocking
-/// already, but the flag is the sender's to keep). The primary is trusted
-/// to send what its key says, as the protocol intends (Node's libuv asks
-/// the fd, with `getsockname` and `getsockopt`). An fd that is not what the server's kind says fails its first read or
-/// write with the kernel's error; it is never a panic.
+/// `getsockopt`s, four system calls per connection), and its mode is taken
+/// as it comes: non-blocking, as rt's and a Node primary's accept made it
+/// (`accept4` with `SOCK_NONBLOCK`; the flag belongs to the open socket, so
+/// it arrives with the fd). A Node worker does the same: libuv opens a
+/// received handle as it is (strace of a v20 worker: `fstat`,
+/// `getsockname`, `getsockopt(SO_TYPE)`, no `ioctl(FIONBIO)` or `fcntl`).
+/// The primary is trusted to send what its key says, as the protocol
+/// intends. An fd that is not what the server's kind says fails its first
+/// read or write with the kernel's error; it is never a panic.
 fn accepted_io(fd: OwnedFd, tcp: bool) -> std::io::Result<Io> {
-    rustix::io::ioctl_fionbio(&fd, true)?;
     Ok(if tcp {
         Io::Tcp(tokio::net::TcpStream::from_std(std::net::TcpStream::from(fd))?)
     } else {

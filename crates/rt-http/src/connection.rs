@@ -9,7 +9,7 @@
 use std::future::{Future, pending};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use std::cell::RefCell;
@@ -68,6 +68,15 @@ struct Conn {
     handle: ServerConnection,
     /// The server's number for this connection.
     id: u64,
+    /// `TCP_NODELAY` (the server's `no_delay`) is still to be set: it is
+    /// set before the first write that is not the connection's last one
+    /// (and before the socket goes to a listener). Nagle's algorithm only
+    /// holds back a small segment while earlier data waits for its ACK, so
+    /// nothing written before the flag is set can be held; and a last
+    /// write is followed by the FIN, which the kernel pushes with Nagle
+    /// off. A connection that gets one response and closes (no
+    /// keep-alive) so saves the `setsockopt`.
+    no_delay_owed: AtomicBool,
 }
 
 impl Drop for Conn {
@@ -88,9 +97,7 @@ pub(crate) async fn serve(server: Arc<ServerInner>, io: Io) {
 /// loop to await. The loop's future is all the task holds across an await:
 /// each connection's task is allocated and moved at that size.
 fn open(server: Arc<ServerInner>, io: Io) -> impl Future<Output = ()> + Send {
-    if server.options.no_delay && io.is_tcp() {
-        let _ = io.sock().set_tcp_nodelay(true);
-    }
+    let no_delay_owed = AtomicBool::new(server.options.no_delay && io.is_tcp());
     let (id, shared) = server.register();
     let t = Transport::new(io);
     // The addresses are asked of the socket when someone wants them.
@@ -114,6 +121,7 @@ fn open(server: Arc<ServerInner>, io: Io) -> impl Future<Output = ()> + Send {
         shared,
         handle,
         id,
+        no_delay_owed,
     };
     conn.run(t)
 }
@@ -149,6 +157,14 @@ fn min_deadline(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 impl Conn {
     fn order(&self) -> u8 {
         self.shared.order.load(Ordering::Acquire)
+    }
+
+    /// Sets `TCP_NODELAY` if it is still owed (see `no_delay_owed`).
+    fn pay_no_delay(&self, t: &Transport) {
+        if self.no_delay_owed.load(Ordering::Relaxed) {
+            self.no_delay_owed.store(false, Ordering::Relaxed);
+            let _ = t.io().sock().set_tcp_nodelay(true);
+        }
     }
 
     async fn run(self, mut t: Transport) {
@@ -307,6 +323,7 @@ impl Conn {
                             // keeps the addresses (read now) for itself.
                             let info = self.handle.socket_info();
                             let req = IncomingMessage::from_raw(mh, BodyState::Empty, info, None);
+                            self.pay_no_delay(&t);
                             let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
                             keep_alive_until_closed(&socket);
                             self.server.emitter().emit(
@@ -379,6 +396,9 @@ impl Conn {
                     return;
                 }
                 if !out.is_empty() || !parts.is_empty() {
+                    if !(finished && last) {
+                        self.pay_no_delay(&t);
+                    }
                     // Biased: a write the kernel takes at once never
                     // registers the close-order waiter.
                     let ok = tokio::select! {
@@ -825,6 +845,7 @@ impl Conn {
         let em = self.server.emitter();
         if em.listener_count(&CLIENT_ERROR) > 0 {
             let raw_packet = Buffer::from(t.buffer().split());
+            self.pay_no_delay(&t);
             let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
             keep_alive_until_closed(&socket);
             em.emit(

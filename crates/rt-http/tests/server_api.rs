@@ -212,9 +212,13 @@ async fn the_net_server_counts_the_http_connections() {
     let port = port_of(&server).await;
     assert_eq!(server.net().get_connections(), 0);
     let mut a = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
-    a.write_all(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n").await.expect("write");
+    a.write_all(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        .await
+        .expect("write");
     let mut buf = [0u8; 512];
-    let n = within(10, "the first response", a.read(&mut buf)).await.expect("read");
+    let n = within(10, "the first response", a.read(&mut buf))
+        .await
+        .expect("read");
     assert!(buf[..n].ends_with(b"ok"));
     let b = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
     rt_tests::wait::wait_until_async(10, "two http connections", || server.connections() == 2).await;
@@ -224,4 +228,26 @@ async fn the_net_server_counts_the_http_connections() {
     rt_tests::wait::wait_until_async(10, "no http connection", || server.connections() == 0).await;
     assert_eq!(server.net().get_connections(), 0);
     println!("getConnections: 0, 2, 0 as the http server counts");
+}
+
+/// The socket an `'upgrade'` listener gets has Nagle's algorithm off, as a
+/// Node http server's sockets do (`noDelay` defaults to true); rt sets
+/// `TCP_NODELAY` lazily, before the first write that is not a connection's
+/// last, and before the socket goes to a listener.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgraded_socket_has_no_delay_set() {
+    use rt_http::server::{UPGRADE, Upgrade};
+    let server = Server::new();
+    let (tx, rx) = mpsc::channel();
+    server.on(&UPGRADE, move |u: &Upgrade| {
+        let _ = tx.send(u.socket.no_delay());
+        u.socket.destroy(None);
+    });
+    let port = port_of(&server).await;
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    s.write_all(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n")
+        .await
+        .expect("write");
+    let no_delay = recv_within(&rx, 10, "the 'upgrade' listener");
+    assert_eq!(no_delay, Some(true), "TCP_NODELAY on the upgraded socket");
 }
