@@ -6,7 +6,9 @@
 //! deferred_work -- --nocapture`), the stream and socket mutex acquisitions
 //! per round trip are printed: through the rt client and server, and for
 //! the server alone (the same round trips from a bare tokio client: the
-//! server's read path, kernel read -> push -> pipe -> write -> kernel).
+//! server's read path, kernel read -> push -> pipe -> write -> kernel),
+//! with the writes that went through the write gate (no state lock); on
+//! one thread every echo's write must (checked with the feature).
 
 use rt_net::{Socket, connect, create_server};
 use rt_stream::counters;
@@ -71,9 +73,19 @@ enum Echo {
     DataListener,
 }
 
+/// What the server alone does per round trip.
+struct ServerCosts {
+    spawns: f64,
+    /// Stream and socket mutex acquisitions (`counters` feature).
+    locks: Option<f64>,
+    /// Writes that went through the write gate without the state lock
+    /// (`counters` feature).
+    fast_writes: Option<f64>,
+}
+
 /// The round trips from a bare tokio client: what is counted is the rt
 /// server's alone.
-async fn measure_server_only(echo: Echo) -> (f64, Option<f64>) {
+async fn measure_server_only(echo: Echo) -> ServerCosts {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let server = create_server(move |s: Socket| async move {
         match echo {
@@ -106,14 +118,17 @@ async fn measure_server_only(echo: Echo) -> (f64, Option<f64>) {
         }
     };
     within(30, "the warm-up round trips", trips(200)).await;
-    let (s0, l0) = (counters::spawns(), counters::locks());
+    let (s0, l0, f0) = (counters::spawns(), counters::locks(), counters::fast_writes());
     within(60, "the measured round trips", trips(TRIPS)).await;
-    let spawns = (counters::spawns() - s0) as f64 / TRIPS as f64;
-    let locks = counters::locks()
-        .zip(l0)
-        .map(|(l, l0)| (l - l0) as f64 / TRIPS as f64);
+    let per_trip =
+        |now: Option<u64>, then: Option<u64>| now.zip(then).map(|(n, t)| (n - t) as f64 / TRIPS as f64);
+    let costs = ServerCosts {
+        spawns: (counters::spawns() - s0) as f64 / TRIPS as f64,
+        locks: per_trip(counters::locks(), l0),
+        fast_writes: per_trip(counters::fast_writes(), f0),
+    };
     server.close().unwrap();
-    (spawns, locks)
+    costs
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -124,14 +139,31 @@ async fn echo_round_trips_spawn_no_tasks_current_thread() {
         "current_thread: {TRIPS} round trips: {spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {locks:?}"
     );
     for echo in [Echo::Pipe, Echo::DataListener] {
-        let (server_spawns, server_locks) = measure_server_only(echo).await;
+        let ServerCosts {
+            spawns: server_spawns,
+            locks: server_locks,
+            fast_writes,
+        } = measure_server_only(echo).await;
         println!(
-            "current_thread, server alone ({echo:?}): {server_spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {server_locks:?}"
+            "current_thread, server alone ({echo:?}): {server_spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {server_locks:?}, writes through the write gate per trip: {fast_writes:?}"
         );
         assert!(
             server_spawns < 0.005,
             "{server_spawns} rt task spawns per round trip ({echo:?} server)"
         );
+        // The echo's write comes from the chunk's delivery: the delivery
+        // leaves the write gate open (the last echo opened it), so every
+        // echo is a write without the state lock.
+        match fast_writes {
+            Some(f) => assert!(
+                f > 0.99,
+                "{f} writes per round trip went through the write gate ({echo:?} server): the delivery shut it"
+            ),
+            None => rt_tests::skip::skip(
+                "echo_round_trips_spawn_no_tasks_current_thread (write gate check)",
+                "needs --features counters",
+            ),
+        }
     }
     // Before the parked tick drainer and push-driven sources: 2.48 per trip.
     // A socket task restarted once in a few thousand trips is allowed.
@@ -146,9 +178,13 @@ async fn echo_round_trips_spawn_no_tasks_multi_thread() {
         "multi_thread: {TRIPS} round trips: {spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {locks:?}"
     );
     for echo in [Echo::Pipe, Echo::DataListener] {
-        let (server_spawns, server_locks) = measure_server_only(echo).await;
+        let ServerCosts {
+            spawns: server_spawns,
+            locks: server_locks,
+            fast_writes,
+        } = measure_server_only(echo).await;
         println!(
-            "multi_thread, server alone ({echo:?}): {server_spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {server_locks:?}"
+            "multi_thread, server alone ({echo:?}): {server_spawns:.2} rt task spawns per trip, mutex acquisitions per trip: {server_locks:?}, writes through the write gate per trip: {fast_writes:?}"
         );
         assert!(
             server_spawns < 0.05,

@@ -259,6 +259,30 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
         st
     }
 
+    /// The state lock for the readable side's chunk delivery, leaving the
+    /// write gate as it is: a push that delivers a chunk at once (flowing,
+    /// nothing buffered) changes only the readable state and the delivery
+    /// token, nothing the open gate promised about the writable state. So
+    /// a duplex that echoes (a socket piped into itself) does not shut the
+    /// gate its own last write opened, and the write the delivery makes
+    /// takes the gate instead of two lock rounds. Any holder that goes on
+    /// to change more (buffering, ending, an error, inline ticks) first
+    /// shuts the gate with [`close_gate_if_open`](Self::close_gate_if_open).
+    #[inline]
+    pub(crate) fn lock_read_side(&self) -> Guard<'_, R, W> {
+        lock(&self.st)
+    }
+
+    /// What [`lock`](Self::lock) does to the write gate, for a holder of
+    /// [`lock_read_side`](Self::lock_read_side)'s guard.
+    #[inline]
+    pub(crate) fn close_gate_if_open<'a>(&'a self, st: Guard<'a, R, W>) -> Guard<'a, R, W> {
+        if self.fast.open.load(std::sync::atomic::Ordering::Relaxed) {
+            return self.close_gate(st);
+        }
+        st
+    }
+
     /// The runtime to run deferred work on, if any.
     pub(crate) fn runtime(&self) -> Option<tokio::runtime::Handle> {
         tokio::runtime::Handle::try_current()

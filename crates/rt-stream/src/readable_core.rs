@@ -123,6 +123,17 @@ impl<R> RState<R> {
         }
     }
 
+    /// A chunk pushed now goes straight to the 'data' listeners and pipes
+    /// (flowing, not inside the source's own synchronous read, nothing
+    /// buffered ahead of it).
+    #[inline]
+    fn direct_delivery(&self) -> bool {
+        self.flowing == Some(true)
+            && !self.sync
+            && (self.data_listening || !self.pipes.is_empty())
+            && self.length == 0
+    }
+
     fn claim(&mut self) -> Claim {
         let me = crate::thread_ident::current();
         match self.emitting_on {
@@ -447,7 +458,22 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     /// stream decoding UTF-8 (Node keeps a string pushed in the stream's
     /// encoding as it is: the decoder's pending bytes stay pending).
     pub(crate) fn add_chunk_entry_as(self: &Arc<Self>, chunk: Option<R>, front: bool, text: bool) -> bool {
-        let mut st = self.lock();
+        let mut st = self.lock_read_side();
+        // Only a chunk delivered at once keeps the write gate open (see
+        // `lock_read_side`); every other push shuts it as `lock` does.
+        let delivered_at_once = !front
+            && !st.destroyed
+            && st.errored.is_none()
+            && !st.inline_pending
+            && match (&chunk, st.r.as_ref()) {
+                (Some(c), Some(r)) => {
+                    !(r.ops.is_empty)(c) && !r.ended && r.decoder.is_none() && r.direct_delivery()
+                }
+                _ => false,
+            };
+        if !delivered_at_once {
+            st = self.close_gate_if_open(st);
+        }
         let destroyed_or_errored = st.destroyed || st.errored.is_some();
         let r = rs!(st);
         let Some(mut c) = chunk else {
@@ -498,8 +524,7 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
     fn add_chunk<'a>(self: &'a Arc<Self>, mut st: Guard<'a, R, W>, c: R, front: bool) -> Guard<'a, R, W> {
         let Some(r) = st.r.as_mut() else { return st };
         let mut claim = Claim::Nested;
-        let direct =
-            r.flowing == Some(true) && !r.sync && (r.data_listening || !r.pipes.is_empty()) && r.length == 0;
+        let direct = r.direct_delivery();
         if direct {
             claim = r.claim();
             if claim == Claim::Busy {
@@ -532,7 +557,9 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                 self.deliver_to_pipes(&c);
             }
             guard.disarm();
-            st = self.lock();
+            // The delivery token's release changes only the readable state
+            // (a tick it queues outside a runtime shuts the gate below).
+            st = self.lock_read_side();
             if claim == Claim::Acquired {
                 let owed = self.release_locked(&mut st);
                 if owed.flow || owed.end || owed.readable {
@@ -541,7 +568,14 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
                     st = self.lock();
                 }
             }
+            if st.inline_pending {
+                st = self.close_gate_if_open(st);
+            }
         } else {
+            // Buffered: the gate shuts as under `lock` (a no-op when the
+            // caller took `lock`).
+            st = self.close_gate_if_open(st);
+            let Some(r) = st.r.as_mut() else { return st };
             r.length += r.len_of(&c);
             if front {
                 r.buffer.push_front(c);
@@ -554,6 +588,9 @@ impl<R: Send + 'static, W: Send + 'static> Core<R, W> {
             st.wake();
         }
         self.maybe_read_more(&mut st);
+        if st.inline_pending {
+            st = self.close_gate_if_open(st);
+        }
         st
     }
 

@@ -565,6 +565,112 @@ fn reentrant_write_in_fast_path() {
     assert_eq!(w.writes_completed(), 6, "writes completed");
 }
 
+/// A source fed by `push` only (as a socket's reader pushes): `read` asks
+/// for nothing, and the stream skips the deferred `read(0)` after a chunk.
+struct PushedFromOutside;
+
+impl Source<Buffer> for PushedFromOutside {
+    fn read(&mut self, _size: usize, _push: &Pusher<Buffer>) {}
+
+    fn push_driven(&self) -> bool {
+        true
+    }
+}
+
+/// A byte duplex that echoes (a 'data' listener writing each chunk back
+/// into the same duplex, as a socket piped into itself), after a first
+/// write that opened the write gate: one thread pushes
+/// chunks 1..=3 (each delivered at once, keeping the write gate open, so
+/// its echo takes the gate), another writes 11 and 12 into the same
+/// duplex, a third corks and uncorks it (shutting the gate); then it ends.
+/// The sink never runs twice at once and gets every chunk once, each
+/// thread's in order, `_final` last; the 'data' listener never runs twice
+/// at once.
+fn echo_through_the_gate_against_writes_and_cork() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let overlap = Arc::new(Overlap::default());
+    let d = Duplex::new(
+        DuplexOptions::default(),
+        Some(PushedFromOutside),
+        Some(GateSink {
+            seen: seen.clone(),
+            overlap: overlap.clone(),
+            reenter: None,
+        }),
+    );
+    let listener_overlap = Arc::new(Overlap::default());
+    let echo_to = Arc::new(Mutex::new(Some(d.clone())));
+    {
+        let (echo_to, listener_overlap) = (echo_to.clone(), listener_overlap.clone());
+        d.on_data(move |chunk: &Buffer| {
+            listener_overlap.enter();
+            let d = echo_to.lock().unwrap().clone();
+            if let Some(d) = d {
+                d.write(chunk.clone()).expect("echo accepted");
+            }
+            listener_overlap.leave();
+        });
+    }
+    // A first write completes inline and opens the gate.
+    d.write(Buffer::from(vec![0])).expect("first write accepted");
+    let pusher = {
+        let d = d.clone();
+        thread::spawn(move || {
+            for b in 1..=3u8 {
+                d.push(Buffer::from(vec![b]));
+            }
+        })
+    };
+    let writer = {
+        let d = d.clone();
+        thread::spawn(move || {
+            for b in 11..=12u8 {
+                d.write(Buffer::from(vec![b])).expect("write accepted");
+            }
+        })
+    };
+    let corker = {
+        let d = d.clone();
+        thread::spawn(move || {
+            d.cork();
+            thread::yield_now();
+            d.uncork();
+        })
+    };
+    pusher.join().unwrap();
+    writer.join().unwrap();
+    corker.join().unwrap();
+    *echo_to.lock().unwrap() = None;
+    d.end().expect("end accepted");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(overlap.overlapped(), 0, "sink calls never overlap");
+    assert_eq!(
+        listener_overlap.overlapped(),
+        0,
+        "'data' listener calls never overlap"
+    );
+    let of = |set: &[u8]| {
+        seen.iter()
+            .copied()
+            .filter(|c| set.contains(c))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        of(&[1, 2, 3]),
+        vec![1, 2, 3],
+        "the echoes once each, in order: {seen:?}"
+    );
+    assert_eq!(
+        of(&[11, 12]),
+        vec![11, 12],
+        "the writer's chunks once each, in order: {seen:?}"
+    );
+    assert_eq!(seen.first(), Some(&0), "the first write first: {seen:?}");
+    assert_eq!(seen.len(), 7, "six chunks and _final: {seen:?}");
+    assert_eq!(seen.last(), Some(&b'F'), "_final last: {seen:?}");
+    assert_eq!(d.writable_length(), 0, "nothing left buffered");
+}
+
 #[test]
 fn model_flowing_with_pause_resume() {
     assert_eq!(
@@ -624,4 +730,12 @@ fn model_fast_writes_against_cork() {
 #[test]
 fn model_reentrant_write_in_fast_path() {
     explore_fast("reentrant_write_in_fast_path", reentrant_write_in_fast_path);
+}
+
+#[test]
+fn model_echo_through_the_gate_against_writes_and_cork() {
+    explore_fast(
+        "echo_through_the_gate_against_writes_and_cork",
+        echo_through_the_gate_against_writes_and_cork,
+    );
 }
