@@ -10,7 +10,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rt_http::client::events::{CONNECT, INFORMATION, SOCKET, TIMEOUT, UPGRADE};
+use rt_http::client::events::{CONNECT, INFORMATION, RESPONSE, SOCKET, TIMEOUT, UPGRADE};
 use rt_http::client::{AgentChoice, ClientSocket, Information, Upgrade};
 use rt_http::{Agent, AgentOptions, ClientRequest, IncomingMessage, RequestOptions, Scheduling};
 use rt_stream::Error;
@@ -138,9 +138,11 @@ fn keep_alive_reuses_the_socket_by_identity() {
             assert_eq!(port, first_port, "request {i} went out on the kept-alive socket");
             assert!(reused, "reusedSocket on request {i}");
         }
-        // 'socket' comes from the connection task, possibly before the
-        // listener above was added (Node defers it to nextTick): at most once,
-        // and then with the socket the request ran on.
+        // 'socket' comes on the tick after request(), which a plain
+        // block_on runs at once on a worker (rt_stream::runtime's docs), so
+        // maybe before the listener above was added: at most once, and then
+        // with the socket the request ran on (socket_event_on_the_tick_...
+        // below checks it is heard in marked sections).
         let seen = sockets.lock().unwrap().clone();
         assert!(seen.len() <= 1, "'socket' emitted at most once: {seen:?}");
         if let Some(s) = seen.first() {
@@ -969,4 +971,138 @@ function run(path, ms, off) {
     );
     assert_eq!(rt_saw, node_saw, "events of both cases");
     println!("client set_timeout: 2 cases compared with node");
+}
+
+/// Node emits `'socket'` on the tick after `http.request()` returns
+/// (`process.nextTick(onSocketNT)`), for a new connection and a pooled one:
+/// listeners added by the synchronous code after the call, here after 50 ms
+/// of it while rt's connection runs on another worker, hear `'socket'`
+/// once, before `'response'` and `'close'`. A POST ended only after the
+/// section (Node: `setImmediate(() => req.end())`), GETs ended at once, and
+/// a request destroyed in the section (Node: no `'socket'`; the socket is
+/// closed, so the next request gets a new one). The rt body runs in marked
+/// sections (`rt_stream::runtime::sections`), as a task's polls are.
+/// Mutation: emitting `'socket'` at attach time (before the gate) makes the
+/// listeners hear nothing.
+#[test]
+fn socket_event_on_the_tick_after_the_request_as_node() {
+    let Some(node) = node_or_skip("socket_event_on_the_tick_after_the_request_as_node") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    const CASES: [&str; 5] = ["post", "post", "get", "destroy", "get"];
+    let script = format!(
+        r#"
+const http = require('http');
+const port = {port};
+const agent = new http.Agent({{ keepAlive: true, maxSockets: 1 }});
+const busy = () => {{ const t = Date.now(); while (Date.now() - t < 50) {{}} }};
+const cases = {cases};
+const out = [];
+function one(i) {{
+  if (i === cases.length) {{ console.log(JSON.stringify(out)); agent.destroy(); return; }}
+  const kind = cases[i];
+  const post = kind === 'post';
+  const req = http.request({{ host: '127.0.0.1', port, agent,
+    path: post ? '/echo' : '/hello', method: post ? 'POST' : 'GET' }});
+  if (!post) req.end();
+  busy();
+  const ev = [];
+  req.on('socket', () => ev.push('socket'));
+  req.on('error', (e) => ev.push('error ' + e.code));
+  req.on('response', (res) => {{ ev.push('response'); res.resume(); }});
+  req.on('close', () => {{
+    ev.push('close');
+    // (Node sets reusedSocket when the agent picks a free socket, before
+    // 'socket'; rt knows it with 'socket': not compared without one.)
+    out.push({{ kind, events: ev, reused: kind === 'destroy' ? null : req.reusedSocket }});
+    setImmediate(() => one(i + 1));
+  }});
+  if (kind === 'destroy') req.destroy();
+  if (post) setImmediate(() => req.end('body'));
+}}
+one(0);
+"#,
+        port = srv.port,
+        cases = serde_json::json!(CASES),
+    );
+    let node_saw: Value = serde_json::from_slice(&node.run_script(&script, b"")).expect("node printed JSON");
+    let rt_saw = rt().block_on(rt_stream::runtime::sections(async {
+        let agent = keep_alive(1, Scheduling::Lifo);
+        let mut out = Vec::new();
+        for kind in CASES {
+            let post = kind == "post";
+            let opts = srv
+                .opts(if post { "/echo" } else { "/hello" })
+                .method(if post { "POST" } else { "GET" })
+                .agent(&agent);
+            let req = rt_http::request(opts).expect("request");
+            if !post {
+                req.end().expect("end");
+            }
+            // Synchronous code: the connection connects (or takes the pooled
+            // socket) on the other worker meanwhile.
+            std::thread::sleep(Duration::from_millis(50));
+            let events = Arc::new(Mutex::new(Vec::<String>::new()));
+            let ev = events.clone();
+            req.on(&SOCKET, move |_: &ClientSocket| {
+                ev.lock().unwrap().push("socket".into())
+            });
+            let ev = events.clone();
+            req.on_error(move |e: &Error| ev.lock().unwrap().push(format!("error {}", e.code())));
+            let ev = events.clone();
+            req.on(&RESPONSE, move |res: &IncomingMessage| {
+                ev.lock().unwrap().push("response".into());
+                res.resume();
+            });
+            let ev = events.clone();
+            req.on(rt_stream::StreamEvent::Close, move || {
+                ev.lock().unwrap().push("close".into())
+            });
+            if kind == "destroy" {
+                req.destroy(None);
+            }
+            if post {
+                // The section ends here (the tick runs whenever it likes).
+                tokio::task::yield_now().await;
+                req.end_with("body").expect("end");
+            }
+            within(20, "the request to close", rt_stream::closed(&req)).await;
+            // The 'close' listener runs after `closed` resolves; bounded, and
+            // not fatal: a listener that missed 'close' shows in the diff.
+            let heard_close = || events.lock().unwrap().last().is_some_and(|e| e == "close");
+            let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                while !heard_close() {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            })
+            .await;
+            let reused = if kind == "destroy" {
+                Value::Null
+            } else {
+                Value::from(req.reused_socket())
+            };
+            let events = events.lock().unwrap().clone();
+            out.push(serde_json::json!({ "kind": kind, "events": events, "reused": reused }));
+        }
+        Value::Array(out)
+    }));
+    println!("node: {node_saw}\nrt:   {rt_saw}");
+    let node_cases = node_saw.as_array().expect("node's cases");
+    let rt_cases = rt_saw.as_array().expect("rt's cases");
+    assert_eq!(
+        (node_cases.len(), rt_cases.len()),
+        (CASES.len(), CASES.len()),
+        "cases run"
+    );
+    assert_eq!(
+        node_cases[0]["events"],
+        serde_json::json!(["socket", "response", "close"]),
+        "node's listener added after request() hears 'socket'"
+    );
+    assert_eq!(rt_saw, node_saw, "rt vs node");
+    println!(
+        "'socket' on the next tick: {} cases compared with node",
+        CASES.len()
+    );
 }

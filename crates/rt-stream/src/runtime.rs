@@ -76,6 +76,39 @@ pub fn sections<F: Future>(future: F) -> Sections<F> {
     }
 }
 
+/// `process.nextTick(f)`: `f` runs on rt's tick queue after the synchronous
+/// section that queued it is over, in order with the streams' own deferred
+/// work (`'data'` flows, `'end'`, `'close'`...) queued on the same thread, as
+/// Node's `nextTick` queue runs them. A section is one poll of a task, or a
+/// marked poll ([`sections`], [`block_on`]); on the unmarked `block_on`
+/// thread of a multi-thread runtime `f` runs on a worker at once (see the
+/// module docs). A tick queued by a tick runs in the same pass, after it.
+/// Outside any runtime `f` runs at once. If the runtime shuts down before
+/// its turn, `f` is dropped without running (put cleanup in a `Drop`).
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// rt_stream::runtime::block_on(&rt, async {
+///     let (tx, rx) = tokio::sync::oneshot::channel();
+///     let l = log.clone();
+///     rt_stream::runtime::next_tick(move || {
+///         l.lock().unwrap().push("tick");
+///         let _ = tx.send(());
+///     });
+///     // Still the section that queued the tick: it has not run.
+///     log.lock().unwrap().push("sync");
+///     rx.await.unwrap();
+/// });
+/// assert_eq!(*log.lock().unwrap(), ["sync", "tick"]);
+/// ```
+#[doc(alias = "nextTick")]
+#[doc(alias = "process.nextTick")]
+pub fn next_tick(f: impl FnOnce() + Send + 'static) {
+    crate::tick::next_tick(f);
+}
+
 /// The future returned by [`sections`].
 #[doc(alias = "nextTick")]
 #[must_use = "futures do nothing unless polled"]

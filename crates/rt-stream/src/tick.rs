@@ -219,6 +219,29 @@ pub(crate) fn idle_drainers(id: tokio::runtime::Id) -> usize {
         .count()
 }
 
+/// A closure queued with [`crate::runtime::next_tick`]: one allocation
+/// (the closure sits in the entry itself).
+struct OnceTick<F>(Mutex<Option<F>>);
+
+impl<F: FnOnce() + Send + 'static> Ticker for OnceTick<F> {
+    fn run_one_tick(self: Arc<Self>) {
+        let f = lock(&self.0).take();
+        if let Some(f) = f {
+            f();
+        }
+    }
+}
+
+/// Queues `f` on this thread's tick queue, held like a stream's deferred
+/// work until the section that queued it is over; outside a runtime it runs
+/// at once.
+pub(crate) fn next_tick<F: FnOnce() + Send + 'static>(f: F) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) => enqueue(&h, Arc::new(OnceTick(Mutex::new(Some(f))))),
+        Err(_) => f(),
+    }
+}
+
 /// Queues `job`; wakes this thread's drainer on `handle`'s runtime, or
 /// spawns it there if it has none. Work queued by a task's poll on a worker
 /// thread of a multi-thread runtime, or by a marked poll on any thread, is

@@ -524,15 +524,18 @@ fn write_some(t: &Transport, out: &mut (Out, usize)) -> io::Result<bool> {
 
 /// Serves one request on the connection: writes it, parses its response.
 async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64, reused: bool) -> Served {
-    let Some(mut outbox) = req.attach(ClientSocket {
+    let socket = ClientSocket {
         local: info.local,
         remote: info.remote,
         id,
         reused,
-    }) else {
-        // Destroyed while waiting for a socket: the connection is untouched.
+    };
+    let Some(mut outbox) = req.attach(socket).await else {
+        // Destroyed before its 'socket' tick (Node's `onSocketNT` emits
+        // 'free' for it): the untouched connection goes to a queued request,
+        // else closes (the agent's 'free' handler finds no request on it).
         return Served::Done {
-            keep: true,
+            keep: false,
             hint: None,
         };
     };

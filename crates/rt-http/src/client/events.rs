@@ -14,7 +14,10 @@ use crate::incoming::IncomingMessage;
 pub static RESPONSE: Event<IncomingMessage> = Event::new("response");
 
 /// `'socket'`: the request was given a connection (a new one, or a free one
-/// from the agent's pool).
+/// from the agent's pool). As in Node (`process.nextTick(onSocketNT)`) it
+/// comes on the tick after `http.request()` returned, so a listener added
+/// right after the call hears it, before `'response'` and `'close'`; a
+/// request destroyed before that tick gets none.
 pub static SOCKET: Event<ClientSocket> = Event::new("socket");
 
 /// `'information'`: an interim `1xx` response other than `101` (a

@@ -37,6 +37,7 @@ pub mod events;
 mod job;
 mod options;
 mod request;
+mod socket_gate;
 
 pub use agent::{Agent, AgentOptions, Scheduling};
 pub use connector::{CreateConnection, Lookup};

@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use super::events::{ClientSocket, RESPONSE, SOCKET, TIMEOUT};
+use super::socket_gate::SocketGate;
 use crate::incoming::IncomingMessage;
 use crate::outgoing::{Message, OutValue};
 use crate::request_core::RequestCore;
@@ -61,6 +62,8 @@ struct Inner {
     poke: Arc<Notify>,
     /// Wakes `response().await`.
     changed: Notify,
+    /// `'socket'` waits for the tick after the request was made.
+    gate: SocketGate,
     aborted: AtomicBool,
     /// The idle timeout in ms (0: none).
     timeout_ms: AtomicU64,
@@ -141,6 +144,16 @@ impl Sink<Buffer> for ReqSink {
     }
 }
 
+/// Opens a request's `'socket'` gate when dropped: on its tick, or when the
+/// tick is dropped unrun.
+struct OpenGate(ClientRequest);
+
+impl Drop for OpenGate {
+    fn drop(&mut self) {
+        self.0.open_gate();
+    }
+}
+
 /// The caller's last handle dropped: the connection looks again at a
 /// response it may be holding unread (whether the response is abandoned).
 impl Drop for ClientRequest {
@@ -209,13 +222,19 @@ impl ClientRequest {
             outbox: tx,
             poke: Arc::new(Notify::new()),
             changed: Notify::new(),
+            gate: SocketGate::default(),
             aborted: AtomicBool::new(false),
             timeout_ms: AtomicU64::new(timeout.map_or(0, |d| d.as_millis().max(1) as u64)),
             max_header_size,
             claimed: AtomicBool::new(false),
             users: AtomicUsize::new(1),
         });
-        ClientRequest { inner, user: true }
+        let req = ClientRequest { inner, user: true };
+        // Node: `process.nextTick(onSocketNT)`. Opened also if the tick is
+        // dropped unrun (its runtime shut down), so no connection waits on it.
+        let gate = OpenGate(req.handle());
+        rt_stream::runtime::next_tick(move || drop(gate));
+        req
     }
 
     /// The connection's (or the agent's) handle on the request: not a
@@ -428,21 +447,43 @@ impl ClientRequest {
 
     // ----- the connection's side -------------------------------------------
 
-    /// The connection takes the request: `'socket'`, and the body's channel
-    /// (`None` if the request was destroyed while it waited).
-    pub(crate) fn attach(&self, socket: ClientSocket) -> Option<UnboundedReceiver<Out>> {
+    /// The connection takes the request: `'socket'` (on the tick after the
+    /// request was made: waits for it if need be, see `socket_gate`), and the
+    /// body's channel (`None` if the request was destroyed while it waited
+    /// for a socket or for that tick: Node emits no `'socket'` then).
+    pub(crate) async fn attach(&self, socket: ClientSocket) -> Option<UnboundedReceiver<Out>> {
         if self.is_aborted() {
             return None;
         }
-        let rx = {
-            let mut st = lock(&self.inner.st);
-            st.socket = Some(socket);
-            st.outbox.take()
-        }?;
+        if self.inner.gate.offer(socket) {
+            lock(&self.inner.st).socket = Some(socket);
+            self.tell_socket(socket);
+        } else {
+            self.inner.gate.passed().await;
+        }
+        let mut st = lock(&self.inner.st);
+        // Not told: the tick found the request destroyed.
+        st.socket?;
+        st.outbox.take()
+    }
+
+    /// The tick after the request was made: `'socket'` for a socket offered
+    /// before it (unless the request was destroyed meanwhile), then the
+    /// waiting connection goes on.
+    fn open_gate(&self) {
+        if let Some(socket) = self.inner.gate.open() {
+            if !self.is_aborted() {
+                lock(&self.inner.st).socket = Some(socket);
+                self.tell_socket(socket);
+            }
+        }
+        self.inner.gate.passed_now();
+    }
+
+    fn tell_socket(&self, socket: ClientSocket) {
         if self.inner.core.emitter_if_used().is_some() {
             Emitter::emit(self, &SOCKET, socket);
         }
-        Some(rx)
     }
 
     pub(crate) fn poke(&self) -> Arc<Notify> {
