@@ -295,6 +295,12 @@ pub(crate) fn spawn_with_emitter(
     for slot in &cp.inner.slots {
         slot.start_reading(&runtime);
     }
+    // The channel reads only now, after the setup's listeners are in: a
+    // child closing fd 3 at once would otherwise have its 'spawn' and
+    // 'disconnect' emitted before them (seen under load).
+    if let Some(channel) = &cp.inner.channel {
+        channel.start_reading();
+    }
     let driver = cp.clone();
     let timeout = options.timeout.filter(|t| !t.is_zero());
     runtime.spawn(drive(

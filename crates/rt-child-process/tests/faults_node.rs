@@ -144,6 +144,32 @@ async fn a_child_closing_fd_3_itself_disconnects_before_it_exits() {
     );
 }
 
+/// The same child as above, with the spawn's setup slow to add its
+/// listeners (300 ms, while the child has long closed fd 3): 'spawn' and
+/// 'disconnect' still reach them, in the order node gives (the test above).
+/// Was a flake under load: the channel read its end-of-file on another
+/// worker before the setup ran, and emitted both events to no listener.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_setup_still_hears_a_channel_closed_at_once() {
+    let mut log = None;
+    let args: Vec<String> = vec!["-c".into(), "exec 3>&-; sleep 0.2; exit 4".into()];
+    let child = spawn_with("sh", args, SpawnOptions::new().stdio(quiet()), |c| {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        log = Some(record(c, false));
+    })
+    .expect("the child starts");
+    let log = log.expect("setup ran");
+    within(30, "slow setup: closed()", child.closed())
+        .await
+        .expect("no spawn error");
+    let got = Value::Array(log.lock().unwrap().clone());
+    assert_eq!(
+        got,
+        json!([["spawn"], ["disconnect"], ["exit", 4, null], ["close", 4, null]]),
+        "a slow setup's listeners"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_the_parents_own_disconnect_close_does_not_come_as_in_node() {
     let Some(node) = node_or_skip("after_the_parents_own_disconnect_close_does_not_come_as_in_node") else {

@@ -245,11 +245,16 @@ impl Channel {
     /// `'message'`, `'disconnect'` and `'error'` on `emitter`. Must run
     /// inside a tokio runtime.
     pub fn open(fd: OwnedFd, emitter: EventEmitter) -> Result<Channel, Error> {
-        Channel::open_gated(fd, emitter, None)
+        let channel = Channel::open_gated(fd, emitter, None)?;
+        channel.start_reading();
+        Ok(channel)
     }
 
-    /// [`open`](Channel::open) for a child's channel: `gate` emits the
-    /// child's `'spawn'` before this channel's first event.
+    /// [`open`](Channel::open) for a child's channel, not reading yet:
+    /// `gate` emits the child's `'spawn'` before this channel's first
+    /// event, and [`start_reading`](Channel::start_reading) comes after the
+    /// spawn's setup has added its listeners (a child that closes its end
+    /// at once must not have 'spawn' and 'disconnect' emitted before them).
     pub(crate) fn open_gated(
         fd: OwnedFd,
         emitter: EventEmitter,
@@ -289,8 +294,12 @@ impl Channel {
                 }
             }
         });
-        runtime.spawn(read_loop(inner.clone()));
         Ok(Channel { inner })
+    }
+
+    /// Starts the channel's reader (once, right after opening).
+    pub(crate) fn start_reading(&self) {
+        self.inner.runtime.spawn(read_loop(self.inner.clone()));
     }
 
     /// Whether messages can still be sent (Node: `connected`).
