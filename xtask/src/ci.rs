@@ -9,7 +9,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     type Step<'a> = (&'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>);
-    let steps: [Step<'_>; 6] = [
+    let steps: [Step<'_>; 7] = [
         ("fmt", vec!["fmt", "--all", "--check"], vec![]),
         (
             "clippy",
@@ -43,6 +43,21 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 "model",
                 "--test",
                 "reader_model",
+            ],
+            vec![],
+        ),
+        // rt-net's deferred-work test with the counters on: mutex
+        // acquisitions and writes through the write gate per round trip.
+        (
+            "counters",
+            vec![
+                "test",
+                "-p",
+                "rt-net",
+                "--features",
+                "counters",
+                "--test",
+                "deferred_work",
             ],
             vec![],
         ),

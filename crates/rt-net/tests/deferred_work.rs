@@ -159,9 +159,11 @@ async fn echo_round_trips_spawn_no_tasks_current_thread() {
                 f > 0.99,
                 "{f} writes per round trip went through the write gate ({echo:?} server): the delivery shut it"
             ),
-            None => rt_tests::skip::skip(
-                "echo_round_trips_spawn_no_tasks_current_thread (write gate check)",
-                "needs --features counters",
+            // Without the `counters` feature there is nothing to read;
+            // `cargo xtask ci` runs this test again with it (its
+            // `counters` step), where this arm is never taken.
+            None => println!(
+                "write gate check: not in this build (needs --features counters; `cargo xtask ci` runs it in its counters step)"
             ),
         }
     }
