@@ -239,6 +239,39 @@ impl Run {
     }
 }
 
+/// A run's starting point: the client's CPU seconds, context switches and clock,
+/// read when the measured loop begins; [`Meter::finish`] turns it into a [`Run`].
+struct Meter {
+    cpu0: f64,
+    ctx0: f64,
+    t0: Instant,
+}
+
+impl Meter {
+    fn start() -> Meter {
+        Meter {
+            cpu0: cpu_secs(),
+            ctx0: ctx_switches(),
+            t0: Instant::now(),
+        }
+    }
+
+    /// When a run of `secs` seconds from the start ends (a year for an unbounded `secs`).
+    fn deadline(&self, secs: f64) -> Instant {
+        self.t0 + Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(86_400 * 365))
+    }
+
+    /// The figures of `n` requests done since the start.
+    fn finish(&self, n: u64) -> Run {
+        Run {
+            n,
+            secs: self.t0.elapsed().as_secs_f64(),
+            cpu: cpu_secs() - self.cpu0,
+            ctx: ctx_switches() - self.ctx0,
+        }
+    }
+}
+
 /// `floor-std`: blocking write + read of `head` on one keep-alive connection.
 fn floor_std(port: u16, head: &[u8], secs: f64) -> Result<Run, String> {
     floor_std_n(port, head, secs, u64::MAX)
@@ -249,8 +282,8 @@ fn floor_std_n(port: u16, head: &[u8], secs: f64, max: u64) -> Result<Run, Strin
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     s.set_nodelay(true).map_err(|e| e.to_string())?;
     let mut buf = vec![0u8; 64 * 1024];
-    let (cpu0, ctx0, t0) = (cpu_secs(), ctx_switches(), Instant::now());
-    let end = t0 + Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(86_400 * 365));
+    let meter = Meter::start();
+    let end = meter.deadline(secs);
     let mut n = 0u64;
     while n < max && Instant::now() < end {
         s.write_all(head).map_err(|e| e.to_string())?;
@@ -263,12 +296,7 @@ fn floor_std_n(port: u16, head: &[u8], secs: f64, max: u64) -> Result<Run, Strin
         }
         n += 1;
     }
-    Ok(Run {
-        n,
-        secs: t0.elapsed().as_secs_f64(),
-        cpu: cpu_secs() - cpu0,
-        ctx: ctx_switches() - ctx0,
-    })
+    Ok(meter.finish(n))
 }
 
 /// `floor-tokio`: the same exchange as one task on a current-thread runtime.
@@ -288,8 +316,8 @@ fn floor_tokio_n(port: u16, head: &[u8], secs: f64, max: u64) -> Result<Run, Str
             .map_err(|e| e.to_string())?;
         s.set_nodelay(true).map_err(|e| e.to_string())?;
         let mut buf = vec![0u8; 64 * 1024];
-        let (cpu0, ctx0, t0) = (cpu_secs(), ctx_switches(), Instant::now());
-        let end = t0 + Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(86_400 * 365));
+        let meter = Meter::start();
+        let end = meter.deadline(secs);
         let mut n = 0u64;
         while n < max && Instant::now() < end {
             s.write_all(head).await.map_err(|e| e.to_string())?;
@@ -302,12 +330,7 @@ fn floor_tokio_n(port: u16, head: &[u8], secs: f64, max: u64) -> Result<Run, Str
             }
             n += 1;
         }
-        Ok(Run {
-            n,
-            secs: t0.elapsed().as_secs_f64(),
-            cpu: cpu_secs() - cpu0,
-            ctx: ctx_switches() - ctx0,
-        })
+        Ok(meter.finish(n))
     })
 }
 
@@ -329,10 +352,8 @@ fn rt_client_n(port: u16, conc: usize, secs: f64, max: u64) -> Run {
         // `count`: requests started (the limit), `done`: answered.
         let count = Arc::new(AtomicU64::new(0));
         let done = Arc::new(AtomicU64::new(0));
-        let cpu0 = cpu_secs();
-        let ctx0 = ctx_switches();
-        let t0 = Instant::now();
-        let end = t0 + Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(86_400 * 365));
+        let meter = Meter::start();
+        let end = meter.deadline(secs);
         let mut tasks = Vec::new();
         for _ in 0..conc {
             let agent = agent.clone();
@@ -354,12 +375,7 @@ fn rt_client_n(port: u16, conc: usize, secs: f64, max: u64) -> Run {
         for t in tasks {
             t.await.expect("client task");
         }
-        Run {
-            n: done.load(Ordering::Relaxed),
-            secs: t0.elapsed().as_secs_f64(),
-            cpu: cpu_secs() - cpu0,
-            ctx: ctx_switches() - ctx0,
-        }
+        meter.finish(done.load(Ordering::Relaxed))
     })
 }
 
