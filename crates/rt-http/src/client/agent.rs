@@ -253,6 +253,8 @@ impl Agent {
                 });
             let Some(free) = free else { break };
             busy_add(&mut pool.busy, &name);
+            // Node's `agent.reuseSocket`: `req.reusedSocket` is true from here.
+            job.req.mark_reused();
             let back = free.tx.clone();
             match free.tx.send(Given { job, tx: back }) {
                 Ok(()) => return,

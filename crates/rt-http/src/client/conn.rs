@@ -83,6 +83,17 @@ pub(crate) fn spawn(job: Job, link: Option<PoolLink>, keep_alive_ms: Option<u64>
         return;
     };
     runtime.spawn(async move {
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // Node hands the request its socket while the socket connects
+        // (`'socket'` on the tick after the request, before the lookup and
+        // the connect are done): offered now, without addresses.
+        let unconnected = ClientSocket {
+            local: None,
+            remote: None,
+            id,
+            reused: false,
+        };
+        let passed = job.req.offer_socket(unconnected);
         match connect(&job.target).await {
             Ok(t) => {
                 if let Some(ms) = keep_alive_ms {
@@ -91,9 +102,14 @@ pub(crate) fn spawn(job: Job, link: Option<PoolLink>, keep_alive_ms: Option<u64>
                         let _ = t.io().sock().set_tcp_keepalive(&ka);
                     }
                 }
-                run(t, &mut guard, job).await;
+                run(t, &mut guard, job, id, passed).await;
             }
             Err(e) => {
+                // Node: 'socket', then the connect's (or lookup's) 'error',
+                // then 'close'.
+                if !passed {
+                    job.req.socket_told().await;
+                }
                 if let Some(req) = guard.req.take() {
                     req.fail(e);
                 }
@@ -135,12 +151,13 @@ enum Served {
     Upgrade { res: IncomingMessage, connect: bool },
 }
 
-async fn run(mut t: Transport, guard: &mut Guard, mut job: Job) {
+/// Serves `job` and the requests after it on the connection `id` (`passed`:
+/// what offering the unconnected socket to `job` returned).
+async fn run(mut t: Transport, guard: &mut Guard, mut job: Job, id: u64, passed: bool) {
     let info = SocketInfo {
         local: t.io().local_addr(),
         remote: t.io().peer_addr(),
     };
-    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // The channel a free connection waits on, made the first time it is
     // free and kept: while free, its only sender is in the pool's free
     // list; a request handed over comes with a clone, given back to the
@@ -149,9 +166,11 @@ async fn run(mut t: Transport, guard: &mut Guard, mut job: Job) {
     let mut tx: Option<FreeTx> = None;
     let mut reused = false;
     let mut requeue = None;
+    // The first request was offered the socket before it connected.
+    let mut offered = Some(passed);
     loop {
         guard.req = Some(job.req.handle());
-        let served = serve(&mut t, info, &job.req, id, reused).await;
+        let served = serve(&mut t, info, &job.req, id, reused, offered.take()).await;
         guard.req = None;
         match served {
             Served::Done { keep, hint } => {
@@ -523,14 +542,22 @@ fn write_some(t: &Transport, out: &mut (Out, usize)) -> io::Result<bool> {
 }
 
 /// Serves one request on the connection: writes it, parses its response.
-async fn serve(t: &mut Transport, info: SocketInfo, req: &ClientRequest, id: u64, reused: bool) -> Served {
+/// `offered`: the socket was offered to `req` already (what the offer returned).
+async fn serve(
+    t: &mut Transport,
+    info: SocketInfo,
+    req: &ClientRequest,
+    id: u64,
+    reused: bool,
+    offered: Option<bool>,
+) -> Served {
     let socket = ClientSocket {
         local: info.local,
         remote: info.remote,
         id,
         reused,
     };
-    let Some(mut outbox) = req.attach(socket).await else {
+    let Some(mut outbox) = req.attach(socket, offered).await else {
         // Destroyed before its 'socket' tick (Node's `onSocketNT` emits
         // 'free' for it): the untouched connection goes to a queued request,
         // else closes (the agent's 'free' handler finds no request on it).

@@ -17,7 +17,10 @@ pub static RESPONSE: Event<IncomingMessage> = Event::new("response");
 /// from the agent's pool). As in Node (`process.nextTick(onSocketNT)`) it
 /// comes on the tick after `http.request()` returned, so a listener added
 /// right after the call hears it, before `'response'` and `'close'`; a
-/// request destroyed before that tick gets none.
+/// request destroyed before that tick gets none. A new connection is handed
+/// over while it connects (the payload has no addresses yet; Node's
+/// `socket.connecting`), so a connection that fails (refused, a failed
+/// lookup) emits `'socket'`, then `'error'`, then `'close'`, as Node's.
 pub static SOCKET: Event<ClientSocket> = Event::new("socket");
 
 /// `'information'`: an interim `1xx` response other than `101` (a
@@ -41,9 +44,11 @@ pub static TIMEOUT: Event<()> = Event::new("timeout");
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientSocket {
     /// This end's address (`socket.localAddress` / `localPort`): what the
-    /// server sees as `remotePort`.
+    /// server sees as `remotePort`. `None` in the `'socket'` of a new
+    /// connection (still connecting); `req.socket()` has it once connected.
     pub local: Option<SocketAddr>,
-    /// The server's address (`socket.remoteAddress` / `remotePort`).
+    /// The server's address (`socket.remoteAddress` / `remotePort`); `None`
+    /// while connecting, as Node's is `undefined`.
     pub remote: Option<SocketAddr>,
     /// A number naming the connection in this process (stable over reuse).
     pub id: u64,

@@ -65,6 +65,10 @@ struct Inner {
     /// `'socket'` waits for the tick after the request was made.
     gate: SocketGate,
     aborted: AtomicBool,
+    /// `req.reusedSocket`: set when the agent hands the request a free
+    /// socket (as Node's `agent.reuseSocket`, before `'socket'`), and from
+    /// the socket offered.
+    reused: AtomicBool,
     /// The idle timeout in ms (0: none).
     timeout_ms: AtomicU64,
     max_header_size: usize,
@@ -224,6 +228,7 @@ impl ClientRequest {
             changed: Notify::new(),
             gate: SocketGate::default(),
             aborted: AtomicBool::new(false),
+            reused: AtomicBool::new(false),
             timeout_ms: AtomicU64::new(timeout.map_or(0, |d| d.as_millis().max(1) as u64)),
             max_header_size,
             claimed: AtomicBool::new(false),
@@ -305,10 +310,19 @@ impl ClientRequest {
         lock(&self.inner.st).msg.host().to_string()
     }
 
-    /// `req.reusedSocket`: the request went out on a kept-alive connection.
+    /// `req.reusedSocket`: the request was given a free kept-alive
+    /// connection from its agent's pool (known as soon as the agent gives
+    /// it, before `'socket'`, as in Node; false for a queued request handed
+    /// a socket as it is freed).
     #[doc(alias = "reusedSocket")]
     pub fn reused_socket(&self) -> bool {
-        lock(&self.inner.st).socket.is_some_and(|s| s.reused)
+        self.inner.reused.load(Ordering::Acquire)
+    }
+
+    /// The agent gives the request a free socket from its pool (Node's
+    /// `agent.reuseSocket`: `req.reusedSocket = true`).
+    pub(crate) fn mark_reused(&self) {
+        self.inner.reused.store(true, Ordering::Release);
     }
 
     /// `req.socket`, as far as its addresses go (`None` before `'socket'`).
@@ -447,23 +461,54 @@ impl ClientRequest {
 
     // ----- the connection's side -------------------------------------------
 
-    /// The connection takes the request: `'socket'` (on the tick after the
-    /// request was made: waits for it if need be, see `socket_gate`), and the
-    /// body's channel (`None` if the request was destroyed while it waited
-    /// for a socket or for that tick: Node emits no `'socket'` then).
-    pub(crate) async fn attach(&self, socket: ClientSocket) -> Option<UnboundedReceiver<Out>> {
+    /// A connection offers its socket to the request (Node's
+    /// `req.onSocket(socket)`): `'socket'` now if the tick after the request
+    /// was made has run, else on that tick (see `socket_gate`); nothing if
+    /// the request was destroyed. A new connection offers it before it
+    /// connects (no addresses yet: Node's socket is still connecting), so
+    /// `'socket'` comes before the connection's result, a connect error
+    /// included. Returns whether the gate had passed (no need to wait in
+    /// [`attach`](Self::attach)).
+    pub(crate) fn offer_socket(&self, socket: ClientSocket) -> bool {
+        self.inner.reused.store(socket.reused, Ordering::Release);
         if self.is_aborted() {
-            return None;
+            return true;
         }
         if self.inner.gate.offer(socket) {
             lock(&self.inner.st).socket = Some(socket);
             self.tell_socket(socket);
-        } else {
-            self.inner.gate.passed().await;
+            return true;
+        }
+        false
+    }
+
+    /// Waits until `'socket'` is emitted, or known never to be (after an
+    /// [`offer_socket`](Self::offer_socket) that returned `false`).
+    pub(crate) async fn socket_told(&self) {
+        self.inner.gate.passed().await;
+    }
+
+    /// The connection takes the request: `'socket'` (offered now unless
+    /// `offered` says it was, as a new connection offers it before
+    /// connecting: `Some(passed)`, what the offer returned), then the
+    /// socket's addresses, and the body's channel (`None` if the request was
+    /// destroyed while it waited for a socket or for that tick: Node emits
+    /// no `'socket'` then).
+    pub(crate) async fn attach(
+        &self,
+        socket: ClientSocket,
+        offered: Option<bool>,
+    ) -> Option<UnboundedReceiver<Out>> {
+        let passed = match offered {
+            Some(passed) => passed,
+            None => self.offer_socket(socket),
+        };
+        if !passed {
+            self.socket_told().await;
         }
         let mut st = lock(&self.inner.st);
-        // Not told: the tick found the request destroyed.
-        st.socket?;
+        // `None`: not told (destroyed first); else now with its addresses.
+        *st.socket.as_mut()? = socket;
         st.outbox.take()
     }
 
