@@ -76,22 +76,27 @@ pub(crate) enum S {
     D(Duplex),
 }
 
+/// `$e` with `$x` bound to the `$side` stream of `$s` (`S::$side`, or a
+/// duplex, which is both); a stream of the `$other` kind is a mistake in the
+/// scenario (`$what`: the side a step wanted, for the message). `rd!` and
+/// `wr!` are its two uses.
+macro_rules! side {
+    ($s:expr, $side:ident, not $other:ident, $what:literal, $x:ident => $e:expr) => {
+        match $s {
+            S::$side($x) => $e,
+            S::D($x) => $e,
+            S::$other(_) => unreachable!(concat!("a scenario step takes a ", $what, " stream here")),
+        }
+    };
+}
 macro_rules! rd {
     ($s:expr, $x:ident => $e:expr) => {
-        match $s {
-            S::R($x) => $e,
-            S::D($x) => $e,
-            S::W(_) => unreachable!("a scenario step takes a readable stream here"),
-        }
+        side!($s, R, not W, "readable", $x => $e)
     };
 }
 macro_rules! wr {
     ($s:expr, $x:ident => $e:expr) => {
-        match $s {
-            S::W($x) => $e,
-            S::D($x) => $e,
-            S::R(_) => unreachable!("a scenario step takes a writable stream here"),
-        }
+        side!($s, W, not R, "writable", $x => $e)
     };
 }
 macro_rules! any {
