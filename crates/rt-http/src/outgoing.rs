@@ -556,21 +556,11 @@ impl Outgoing {
         self.touched
     }
 
-    /// `_storeHeader(firstLine, headers)`: `explicit` are headers given to
-    /// `writeHead` when no header was set before (validated here, as Node
-    /// does); otherwise the stored headers are written.
-    pub(crate) fn store_header(
-        &mut self,
-        first_line: &str,
-        explicit: Option<&[(String, OutValue)]>,
-    ) -> Result<(), Error> {
-        let mut head = take_head_buffer();
-        head.push_str(first_line);
-        self.store_header_into(head, plain(first_line), explicit)
-    }
-
-    /// [`store_header`](Self::store_header) with the first line already in `head`.
-    /// `first_ascii`: the first line is [`plain`] ASCII.
+    /// `_storeHeader(firstLine, headers)`, with the first line already in
+    /// `head` (its line end included; `first_ascii`: the line is ASCII, so
+    /// its bytes are the same in Latin-1 and UTF-8). `explicit` are headers
+    /// given to `writeHead` when no header was set before (validated here,
+    /// as Node does); otherwise the stored headers are written.
     pub(crate) fn store_header_into(
         &mut self,
         mut head: String,

@@ -5,7 +5,7 @@
 use rt_buffer::{Buffer, Encoding};
 use rt_stream::Error;
 
-use crate::outgoing::{Message, OutValue, Outgoing, is_token};
+use crate::outgoing::{Message, OutValue, Outgoing, is_token, plain, push_u64, take_head_buffer};
 
 /// The headers given to `http.request`: an object (Node adds `Host` /
 /// `Authorization` when missing) or a raw array (sent exactly as given).
@@ -136,7 +136,8 @@ impl RequestCore {
                         }
                     }
                     if port != default_port {
-                        host_header.push_str(&format!(":{port}"));
+                        host_header.push(':');
+                        push_u64(&mut host_header, u64::from(port));
                     }
                     req.out.set_header("Host", host_header)?;
                 }
@@ -147,20 +148,28 @@ impl RequestCore {
                     }
                 }
                 if req.out.has_header("expect") {
-                    let line = req.first_line();
-                    req.out.store_header(&line, None)?;
+                    req.store_head(None)?;
                 }
             }
             RequestHeaders::Raw(list) => {
-                let line = req.first_line();
-                req.out.store_header(&line, Some(&list))?;
+                req.store_head(Some(&list))?;
             }
         }
         Ok(req)
     }
 
-    fn first_line(&self) -> String {
-        format!("{} {} HTTP/1.1\r\n", self.method, self.path)
+    /// Renders the head: the request line (`METHOD path HTTP/1.1`, written
+    /// straight into the head's buffer, no formatting machinery: this runs
+    /// for every request), then the headers.
+    fn store_head(&mut self, explicit: Option<&[(String, OutValue)]>) -> Result<(), Error> {
+        let mut head = take_head_buffer();
+        head.push_str(&self.method);
+        head.push(' ');
+        head.push_str(&self.path);
+        head.push_str(" HTTP/1.1\r\n");
+        // The method is a token: only the path can make the line other than plain.
+        let ascii = plain(&self.path);
+        self.out.store_header_into(head, ascii, explicit)
     }
 
     /// The request's method (`req.method`).
@@ -191,7 +200,6 @@ impl Message for RequestCore {
                 "Cannot render headers after they are sent to the client",
             ));
         }
-        let line = self.first_line();
-        self.out.store_header(&line, None)
+        self.store_head(None)
     }
 }

@@ -78,14 +78,28 @@ struct Inner {
 
 #[derive(Default)]
 struct Pool {
-    /// Connections serving a request (or connecting), per origin.
-    busy: HashMap<String, usize>,
-    /// Idle connections, oldest first.
-    free: HashMap<String, VecDeque<Free>>,
-    /// Requests waiting for a connection, per origin.
-    queued: HashMap<String, VecDeque<Job>>,
+    /// Each origin's connections and queue (one map, one lookup per call).
+    origins: HashMap<String, Origin>,
     /// Every connection (`totalSocketCount`).
     total: usize,
+}
+
+/// One origin's share of the pool (Node keeps `sockets`, `freeSockets`
+/// and `requests` per name; here they sit under one key).
+#[derive(Default)]
+struct Origin {
+    /// Connections serving a request (or connecting).
+    busy: usize,
+    /// Idle connections, oldest first.
+    free: VecDeque<Free>,
+    /// Requests waiting for a connection.
+    queued: VecDeque<Job>,
+}
+
+impl Origin {
+    fn count(&self) -> usize {
+        self.busy + self.free.len()
+    }
 }
 
 struct Free {
@@ -94,13 +108,14 @@ struct Free {
 }
 
 /// The pool a request's connection comes from: its origin (Node's
-/// `getName`) on the runtime the request was made on. A connection's task
-/// lives on the runtime that started it, so runtimes (tests, or a program
-/// with several) never hand each other connections that die with another
-/// runtime.
-fn pool_key(job: &Job) -> String {
-    let mut key = String::new();
-    job.target.name_into(&mut key);
+/// `getName`) on the runtime the request was made on, written into `key`
+/// (a buffer reused from request to request: no string made per request).
+/// A connection's task lives on the runtime that started it, so runtimes
+/// (tests, or a program with several) never hand each other connections
+/// that die with another runtime.
+fn pool_key_into(job: &Job, key: &mut String) {
+    key.clear();
+    job.target.name_into(key);
     if let Ok(h) = tokio::runtime::Handle::try_current() {
         key.push(RUNTIME_MARK);
         RUNTIME_NAME.with_borrow_mut(|cached| {
@@ -115,7 +130,6 @@ fn pool_key(job: &Job) -> String {
             }
         });
     }
-    key
 }
 
 thread_local! {
@@ -123,6 +137,8 @@ thread_local! {
     /// not formatted again for every request).
     static RUNTIME_NAME: std::cell::RefCell<Option<(tokio::runtime::Id, String)>> =
         const { std::cell::RefCell::new(None) };
+    /// The pool key's buffer, reused by `add_request`.
+    static KEY: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
 }
 
 const RUNTIME_MARK: char = '\u{1}';
@@ -139,17 +155,6 @@ fn by_origin<'a>(counts: impl Iterator<Item = (&'a String, usize)>) -> HashMap<S
         *out.entry(origin(k)).or_default() += n;
     }
     out
-}
-
-/// One more busy connection for the origin (its key string made only the
-/// first time, not per request).
-fn busy_add(busy: &mut HashMap<String, usize>, name: &str) {
-    match busy.get_mut(name) {
-        Some(n) => *n += 1,
-        None => {
-            busy.insert(name.to_string(), 1);
-        }
-    }
 }
 
 fn lock(m: &Mutex<Pool>) -> std::sync::MutexGuard<'_, Pool> {
@@ -210,17 +215,27 @@ impl Agent {
     /// The number of idle sockets per origin (Node: `agent.freeSockets[name].length`).
     #[doc(alias = "freeSockets")]
     pub fn free_sockets(&self) -> HashMap<String, usize> {
-        by_origin(lock(&self.inner.pool).free.iter().map(|(k, v)| (k, v.len())))
+        by_origin(
+            lock(&self.inner.pool)
+                .origins
+                .iter()
+                .map(|(k, o)| (k, o.free.len())),
+        )
     }
 
     /// The number of sockets serving requests per origin (Node: `agent.sockets[name].length`).
     pub fn sockets(&self) -> HashMap<String, usize> {
-        by_origin(lock(&self.inner.pool).busy.iter().map(|(k, n)| (k, *n)))
+        by_origin(lock(&self.inner.pool).origins.iter().map(|(k, o)| (k, o.busy)))
     }
 
     /// The number of requests waiting for a socket per origin (Node: `agent.requests[name].length`).
     pub fn requests(&self) -> HashMap<String, usize> {
-        by_origin(lock(&self.inner.pool).queued.iter().map(|(k, v)| (k, v.len())))
+        by_origin(
+            lock(&self.inner.pool)
+                .origins
+                .iter()
+                .map(|(k, o)| (k, o.queued.len())),
+        )
     }
 
     /// `totalSocketCount`.
@@ -233,26 +248,40 @@ impl Agent {
     pub fn destroy(&self) {
         let free: Vec<Free> = {
             let mut pool = lock(&self.inner.pool);
-            pool.free.drain().flat_map(|(_, v)| v).collect()
+            pool.origins
+                .values_mut()
+                .flat_map(|o| std::mem::take(&mut o.free))
+                .collect()
         };
         // Dropping the senders ends each idle task's wait: it closes.
         drop(free);
     }
 
     /// `agent.addRequest(req, options)`: a free socket, a new one, or the queue.
-    pub(crate) fn add_request(&self, mut job: Job) {
-        let name = pool_key(&job);
-        let mut pool = lock(&self.inner.pool);
+    pub(crate) fn add_request(&self, job: Job) {
+        let mut key = KEY.with(std::cell::Cell::take);
+        pool_key_into(&job, &mut key);
+        self.add_request_keyed(job, &key);
+        KEY.with(|k| k.set(key));
+    }
+
+    fn add_request_keyed(&self, mut job: Job, name: &str) {
+        let opts = &self.inner.opts;
+        let mut guard = lock(&self.inner.pool);
+        let pool = &mut *guard;
+        // The origin's entry is made the first time (its key string made
+        // then only, not per request).
+        let origin = match pool.origins.get_mut(name) {
+            Some(o) => o,
+            None => pool.origins.entry(name.to_string()).or_default(),
+        };
         loop {
-            let free = pool
-                .free
-                .get_mut(&name)
-                .and_then(|q| match self.inner.opts.scheduling {
-                    Scheduling::Lifo => q.pop_back(),
-                    Scheduling::Fifo => q.pop_front(),
-                });
+            let free = match opts.scheduling {
+                Scheduling::Lifo => origin.free.pop_back(),
+                Scheduling::Fifo => origin.free.pop_front(),
+            };
             let Some(free) = free else { break };
-            busy_add(&mut pool.busy, &name);
+            origin.busy += 1;
             // Node's `agent.reuseSocket`: `req.reusedSocket` is true from here.
             job.req.mark_reused();
             let back = free.tx.clone();
@@ -262,23 +291,19 @@ impl Agent {
                     // Its task is gone without leaving the pool (cannot
                     // happen unless it panicked): forget it.
                     job = back.0.job;
-                    if let Some(n) = pool.busy.get_mut(&name) {
-                        *n = n.saturating_sub(1);
-                    }
+                    origin.busy = origin.busy.saturating_sub(1);
                     pool.total = pool.total.saturating_sub(1);
                     let _ = free.id;
                 }
             }
         }
-        let count =
-            pool.busy.get(&name).copied().unwrap_or(0) + pool.free.get(&name).map_or(0, VecDeque::len);
-        if count < self.inner.opts.max_sockets && pool.total < self.inner.opts.max_total_sockets {
+        if origin.count() < opts.max_sockets && pool.total < opts.max_total_sockets {
             pool.total += 1;
-            busy_add(&mut pool.busy, &name);
-            drop(pool);
-            self.spawn(name, job);
+            origin.busy += 1;
+            drop(guard);
+            self.spawn(name.to_string(), job);
         } else {
-            pool.queued.entry(name).or_default().push_back(job);
+            origin.queued.push_back(job);
         }
     }
 
@@ -312,17 +337,20 @@ impl Agent {
         hint: Option<u64>,
     ) -> Release {
         let mut pool = lock(&self.inner.pool);
-        if let Some(job) = pool.queued.get_mut(name).and_then(VecDeque::pop_front) {
+        let total = pool.total;
+        let Some(origin) = pool.origins.get_mut(name) else {
+            return Release::Close;
+        };
+        if let Some(job) = origin.queued.pop_front() {
             return Release::Next(job);
         }
         let opts = &self.inner.opts;
         if !keep || !opts.keep_alive {
             return Release::Close;
         }
-        let free_len = pool.free.get(name).map_or(0, VecDeque::len);
-        let count = free_len + pool.busy.get(name).copied().unwrap_or(0);
-        if pool.total > opts.max_total_sockets
-            || count > opts.max_sockets
+        let free_len = origin.free.len();
+        if total > opts.max_total_sockets
+            || origin.count() > opts.max_sockets
             || free_len >= opts.max_free_sockets
         {
             return Release::Close;
@@ -342,41 +370,34 @@ impl Agent {
         let Some(tx) = tx.take() else {
             return Release::Close;
         };
-        if let Some(n) = pool.busy.get_mut(name) {
-            *n = n.saturating_sub(1);
-        }
-        let free = Free { id, tx };
-        // The origin's list exists after its first free socket: no key
-        // string made per request.
-        match pool.free.get_mut(name) {
-            Some(q) => q.push_back(free),
-            None => {
-                pool.free.insert(name.to_string(), VecDeque::from([free]));
-            }
-        }
+        origin.busy = origin.busy.saturating_sub(1);
+        origin.free.push_back(Free { id, tx });
         Release::Idle(timeout)
     }
 
     /// The connection `id` closed (Node's `onClose` + `removeSocket`): it
     /// leaves the counts, and a queued request gets a new connection.
     pub(crate) fn closed(&self, name: &str, id: u64) {
-        let mut pool = lock(&self.inner.pool);
-        let was_free = pool.free.get_mut(name).and_then(|q| {
-            let at = q.iter().position(|f| f.id == id)?;
-            q.remove(at)
-        });
-        if was_free.is_none() {
-            if let Some(n) = pool.busy.get_mut(name) {
-                *n = n.saturating_sub(1);
-            }
-        }
+        let opts = &self.inner.opts;
+        let mut guard = lock(&self.inner.pool);
+        let pool = &mut *guard;
         pool.total = pool.total.saturating_sub(1);
-        let count = pool.busy.get(name).copied().unwrap_or(0) + pool.free.get(name).map_or(0, VecDeque::len);
-        if count < self.inner.opts.max_sockets && pool.total < self.inner.opts.max_total_sockets {
-            if let Some(job) = pool.queued.get_mut(name).and_then(VecDeque::pop_front) {
+        let Some(origin) = pool.origins.get_mut(name) else {
+            return;
+        };
+        let was_free = origin
+            .free
+            .iter()
+            .position(|f| f.id == id)
+            .and_then(|at| origin.free.remove(at));
+        if was_free.is_none() {
+            origin.busy = origin.busy.saturating_sub(1);
+        }
+        if origin.count() < opts.max_sockets && pool.total < opts.max_total_sockets {
+            if let Some(job) = origin.queued.pop_front() {
                 pool.total += 1;
-                busy_add(&mut pool.busy, name);
-                drop(pool);
+                origin.busy += 1;
+                drop(guard);
                 self.spawn(name.to_string(), job);
             }
         }

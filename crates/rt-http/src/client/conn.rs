@@ -541,6 +541,16 @@ fn write_some(t: &Transport, out: &mut (Out, usize)) -> io::Result<bool> {
     Ok(true)
 }
 
+/// Closes a request's outbox when its exchange ends (body pieces written
+/// later fail, as when the connection is gone).
+struct CloseOutbox<'a>(&'a ClientRequest);
+
+impl Drop for CloseOutbox<'_> {
+    fn drop(&mut self) {
+        self.0.close_outbox();
+    }
+}
+
 /// Serves one request on the connection: writes it, parses its response.
 /// `offered`: the socket was offered to `req` already (what the offer returned).
 async fn serve(
@@ -557,7 +567,7 @@ async fn serve(
         id,
         reused,
     };
-    let Some(mut outbox) = req.attach(socket, offered).await else {
+    if !req.attach(socket, offered).await {
         // Destroyed before its 'socket' tick (Node's `onSocketNT` emits
         // 'free' for it): the untouched connection goes to a queued request,
         // else closes (the agent's 'free' handler finds no request on it).
@@ -565,13 +575,15 @@ async fn serve(
             keep: false,
             hint: None,
         };
-    };
-    let method = req.method();
+    }
+    // However this exchange ends, body pieces written after it fail.
+    let _outbox = CloseOutbox(req);
+    let (is_head, is_connect) = req.head_or_connect();
     let mut x = Exchange {
         req,
         info,
-        is_head: method == "HEAD",
-        is_connect: method == "CONNECT",
+        is_head,
+        is_connect,
         max_header_size: req.max_header_size(),
         phase: Phase::Head,
         res: None,
@@ -643,33 +655,36 @@ async fn serve(
             req.finish_exchange();
             return Served::Close;
         }
+        if pending.is_none() && !req_done {
+            // The request's next bytes (its stream queued them and poked).
+            if let Some(out) = req.next_out() {
+                let mut p = (out, 0);
+                match write_some(t, &mut p) {
+                    Ok(true) => {
+                        last_activity = Instant::now();
+                        timed_out = false;
+                        req_done |= p.0.end;
+                        if let Some(c) = p.0.done.take() {
+                            c.complete(Ok(()));
+                        }
+                    }
+                    Ok(false) => pending = Some(p),
+                    Err(e) => {
+                        req.fail(Error::syscall_failed(&e, "write"));
+                        return Served::Close;
+                    }
+                }
+                continue;
+            }
+        }
         let timeout = req.timeout();
         let deadline = last_activity + timeout.unwrap_or(far);
         let res_for_demand = x.res.clone();
         tokio::select! {
             biased;
+            // Destroyed, a new timeout, the caller's last handle gone, or
+            // body bytes queued.
             _ = poke.notified() => {}
-            m = outbox.recv(), if pending.is_none() && !req_done => match m {
-                Some(out) => {
-                    let mut p = (out, 0);
-                    match write_some(t, &mut p) {
-                        Ok(true) => {
-                            last_activity = Instant::now();
-                            timed_out = false;
-                            req_done |= p.0.end;
-                            if let Some(c) = p.0.done.take() {
-                                c.complete(Ok(()));
-                            }
-                        }
-                        Ok(false) => pending = Some(p),
-                        Err(e) => {
-                            req.fail(Error::syscall_failed(&e, "write"));
-                            return Served::Close;
-                        }
-                    }
-                }
-                None => req_done = true,
-            },
             r = t.writable(), if pending.is_some() => {
                 if let Err(e) = r {
                     req.fail(Error::syscall_failed(&e, "write"));

@@ -14,8 +14,9 @@ use rt_stream::{
     Completion, Error, Sink, StreamBase, StreamCore, Void, Writable, WritableOptions, WritableSide,
     WriteOutcome,
 };
+use std::collections::VecDeque;
+
 use tokio::sync::Notify;
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use super::events::{ClientSocket, RESPONSE, SOCKET, TIMEOUT};
 use super::socket_gate::SocketGate;
@@ -57,8 +58,8 @@ impl Clone for ClientRequest {
 struct Inner {
     core: Arc<StreamCore<Void, Buffer>>,
     st: Mutex<State>,
-    outbox: UnboundedSender<Out>,
-    /// Wakes the connection task: destroyed, or the timeout changed.
+    /// Wakes the connection task: destroyed, the timeout changed, or body
+    /// bytes queued in `State::outq`.
     poke: Arc<Notify>,
     /// Wakes `response().await`.
     changed: Notify,
@@ -79,9 +80,36 @@ struct Inner {
     users: AtomicUsize,
 }
 
+impl Inner {
+    /// Queues a body piece for the connection and wakes it (a piece for a
+    /// connection whose exchange is over is dropped: its write fails).
+    fn queue_out(&self, out: Out) {
+        let (refused, wake) = {
+            let mut st = lock(&self.st);
+            if st.out_closed {
+                (Some(out), false)
+            } else {
+                st.outq.push_back(out);
+                (None, st.attached)
+            }
+        };
+        drop(refused);
+        // A connection not attached yet looks at the queue when it attaches.
+        if wake {
+            self.poke.notify_one();
+        }
+    }
+}
+
 struct State {
     msg: RequestCore,
-    outbox: Option<UnboundedReceiver<Out>>,
+    /// The body's pieces on their way to the connection, oldest first (a
+    /// queue in the request's own state: no channel made per request).
+    outq: VecDeque<Out>,
+    /// The connection's exchange is over: pieces queued now fail at once.
+    out_closed: bool,
+    /// A connection took the request (it is woken for each piece queued).
+    attached: bool,
     socket: Option<ClientSocket>,
     response: Option<IncomingMessage>,
     finished_exchange: bool,
@@ -112,7 +140,7 @@ impl ReqSink {
         let (done, outcome) = WriteOutcome::deferred();
         // If the connection is gone the completion is dropped: the write
         // fails (the request was destroyed and reported why already).
-        let _ = inner.outbox.send(Out {
+        inner.queue_out(Out {
             bytes,
             done: Some(done),
             end,
@@ -200,9 +228,9 @@ impl ClientRequest {
         timeout: Option<Duration>,
         max_header_size: usize,
     ) -> ClientRequest {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let mut outq = VecDeque::new();
         if !early.is_empty() {
-            let _ = tx.send(Out {
+            outq.push_back(Out {
                 bytes: early,
                 done: None,
                 end: false,
@@ -218,12 +246,13 @@ impl ClientRequest {
             .clone(),
             st: Mutex::new(State {
                 msg,
-                outbox: Some(rx),
+                outq,
+                out_closed: false,
+                attached: false,
                 socket: None,
                 response: None,
                 finished_exchange: false,
             }),
-            outbox: tx,
             poke: Arc::new(Notify::new()),
             changed: Notify::new(),
             gate: SocketGate::default(),
@@ -352,7 +381,7 @@ impl ClientRequest {
             st.msg.out.take_output()
         };
         if !bytes.is_empty() {
-            let _ = self.inner.outbox.send(Out {
+            self.inner.queue_out(Out {
                 bytes,
                 done: None,
                 end: false,
@@ -407,7 +436,7 @@ impl ClientRequest {
         };
         match whole {
             Some(bytes) => {
-                let _ = self.inner.outbox.send(Out {
+                self.inner.queue_out(Out {
                     bytes,
                     done: None,
                     end: false,
@@ -491,14 +520,11 @@ impl ClientRequest {
     /// The connection takes the request: `'socket'` (offered now unless
     /// `offered` says it was, as a new connection offers it before
     /// connecting: `Some(passed)`, what the offer returned), then the
-    /// socket's addresses, and the body's channel (`None` if the request was
-    /// destroyed while it waited for a socket or for that tick: Node emits
-    /// no `'socket'` then).
-    pub(crate) async fn attach(
-        &self,
-        socket: ClientSocket,
-        offered: Option<bool>,
-    ) -> Option<UnboundedReceiver<Out>> {
+    /// socket's addresses; then it takes the body's pieces with
+    /// [`next_out`](Self::next_out). `false` if the request was destroyed
+    /// while it waited for a socket or for that tick: Node emits no
+    /// `'socket'` then.
+    pub(crate) async fn attach(&self, socket: ClientSocket, offered: Option<bool>) -> bool {
         let passed = match offered {
             Some(passed) => passed,
             None => self.offer_socket(socket),
@@ -507,9 +533,38 @@ impl ClientRequest {
             self.socket_told().await;
         }
         let mut st = lock(&self.inner.st);
-        // `None`: not told (destroyed first); else now with its addresses.
-        *st.socket.as_mut()? = socket;
-        st.outbox.take()
+        // Not told (destroyed first): not attached; else now with its addresses.
+        st.attached = match st.socket.as_mut() {
+            Some(s) => {
+                *s = socket;
+                true
+            }
+            None => false,
+        };
+        st.attached
+    }
+
+    /// The body's next piece for the connection to write.
+    pub(crate) fn next_out(&self) -> Option<Out> {
+        lock(&self.inner.st).outq.pop_front()
+    }
+
+    /// The connection's exchange is over: what is queued, and what is
+    /// written later, fails (its completion dropped).
+    pub(crate) fn close_outbox(&self) {
+        let left = {
+            let mut st = lock(&self.inner.st);
+            st.out_closed = true;
+            std::mem::take(&mut st.outq)
+        };
+        drop(left);
+    }
+
+    /// Whether the method is `HEAD`, and whether it is `CONNECT`.
+    pub(crate) fn head_or_connect(&self) -> (bool, bool) {
+        let st = lock(&self.inner.st);
+        let m = st.msg.method();
+        (m == "HEAD", m == "CONNECT")
     }
 
     /// The tick after the request was made: `'socket'` for a socket offered
