@@ -573,7 +573,7 @@ fn stress_big_bodies() {
             }));
         }
         for t in tasks {
-            t.await.expect("task");
+            within(60, "a download task to finish", t).await.expect("task");
         }
         for i in 0..200 {
             let req = rt_http::request(srv.opts("/echo").method("POST")).expect("request");
@@ -956,7 +956,20 @@ function run(path, ms, off) {
                     .unwrap()
                     .push(format!("error {} {}", e.code(), e.message()));
             });
-            if let Ok(res) = req.response().await {
+            // Bounded: a timer that never fires (or a destroy that never
+            // fails the request) leaves /never waiting forever.
+            let what = if off {
+                "the slow response (its timeout turned off)"
+            } else {
+                "'timeout', whose listener destroys the request, and then the request's error"
+            };
+            let Ok(answer) = tokio::time::timeout(Duration::from_secs(20), req.response()).await else {
+                panic!(
+                    "timed out after 20s on {path} waiting for {what}; rt's events so far: {:?}",
+                    seen.lock().unwrap()
+                );
+            };
+            if let Ok(res) = answer {
                 let body = String::from_utf8(body_of(&res).await).expect("utf8");
                 seen.lock()
                     .unwrap()
