@@ -448,14 +448,10 @@ fn errors_match_nodes_client() {
         "/until-close",
         "/no-content",
     ];
-    let out = std::process::Command::new(node.path())
-        .arg(SCRIPT)
-        .arg("oracle")
-        .args(paths)
-        .stdin(Stdio::null())
-        .output()
-        .expect("node oracle");
-    let expected: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+    // Bounded (RT_NODE_SCRIPT_TIMEOUT), and node's stderr shown if it fails.
+    let args: Vec<&str> = std::iter::once("oracle").chain(paths).collect();
+    let out = node.run_file(std::path::Path::new(SCRIPT), &args, b"");
+    let expected: Vec<Value> = String::from_utf8_lossy(&out)
         .lines()
         .map(|l| serde_json::from_str(l).expect("json"))
         .collect();
@@ -499,7 +495,7 @@ fn errors_match_nodes_client() {
     // Refused, and what Node throws before connecting.
     let script = r#"
 const http = require('http');
-const port = Number(process.argv[2]);
+const port = Number(require('fs').readFileSync(0, 'utf8'));
 const out = [];
 const sync = (f) => { try { f(); out.push(null); } catch (e) { out.push([e.code, e.message]); } };
 sync(() => http.get('not a url'));
@@ -523,10 +519,7 @@ http.get({ port, host: '127.0.0.1', agent: false }).on('error', (e) => {
         .as_socket()
         .expect("inet")
         .port();
-    let dir = rt_tests::temp::TempDir::new("rt-http-client");
-    let file = dir.path().join("refused.js");
-    std::fs::write(&file, script).expect("write");
-    let out = node.run_file(&file, &[&closed_port.to_string()], b"");
+    let out = node.run_script(script, closed_port.to_string().as_bytes());
     let expected: Value = serde_json::from_slice(&out)
         .unwrap_or_else(|e| panic!("node printed {:?}: {e}", String::from_utf8_lossy(&out)));
     let pair = |e: Error| serde_json::json!([e.code(), e.message()]);
