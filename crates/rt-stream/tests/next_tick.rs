@@ -10,19 +10,17 @@ use std::time::Duration;
 use rt_stream::{Buffer, Readable, StreamEvent};
 use rt_tests::node::node_or_skip;
 use rt_tests::wait::within;
+use support::scenario::{Log, ev};
+use support::{Flavour, runtime};
 
-type Log = Arc<Mutex<Vec<String>>>;
+mod support;
 
 fn push(l: &Log, s: &str) {
-    l.lock().unwrap().push(s.to_string());
+    ev(l, s.to_string());
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
+    runtime(Flavour::MultiThread)
 }
 
 /// Ticks queued by the closure and by a stream's flow, interleaved, and a
