@@ -88,18 +88,22 @@ impl Drop for Conn {
     }
 }
 
-/// One connection's task: its setup, then its loop.
-pub(crate) async fn serve(server: Arc<ServerInner>, io: Io) {
-    open(server, io).await
+/// One connection's task: its setup, then its loop. A connection
+/// `handed_in` from another process (a cluster worker's) is read and
+/// written at once ([`Transport::assume_ready`]): its request is usually
+/// in the socket already.
+pub(crate) async fn serve(server: Arc<ServerInner>, io: Io, handed_in: bool) {
+    open(server, io, handed_in).await
 }
 
 /// The connection's setup (Node's `connectionListenerInternal`), and its
 /// loop to await. The loop's future is all the task holds across an await:
 /// each connection's task is allocated and moved at that size.
-fn open(server: Arc<ServerInner>, io: Io) -> impl Future<Output = ()> + Send {
+fn open(server: Arc<ServerInner>, io: Io, handed_in: bool) -> impl Future<Output = ()> + Send {
     let no_delay_owed = AtomicBool::new(server.options.no_delay && io.is_tcp());
     let (id, shared) = server.register();
     let t = Transport::new(io);
+    let t = if handed_in { t.assume_ready() } else { t };
     // The addresses are asked of the socket when someone wants them.
     let handle = ServerConnection::new(
         t.io_weak(),

@@ -115,7 +115,7 @@ impl Server {
         let net = rt_net::Server::new();
         let inner = Arc::new(ServerInner::new(net.clone(), options, handler));
         let weak: Weak<ServerInner> = Arc::downgrade(&inner);
-        net.on_raw_connection(move |io: Io| {
+        net.on_raw_connection(move |io: Io, arrival: rt_net::Arrival| {
             let Some(server) = weak.upgrade() else {
                 return Some(io);
             };
@@ -132,7 +132,11 @@ impl Server {
                 }
                 return None;
             }
-            tokio::spawn(crate::connection::serve(server, io));
+            // A connection handed in (a cluster worker's) usually has its
+            // request waiting: it is read at once, not after the reactor's
+            // next turn.
+            let handed_in = arrival == rt_net::Arrival::HandedIn;
+            tokio::spawn(crate::connection::serve(server, io, handed_in));
             None
         });
         // Node's `getConnections` (and a cluster worker's `maxConnections`

@@ -266,7 +266,7 @@ async fn serve_rt() -> u16 {
 
 async fn serve_transport() -> u16 {
     let server = rt_net::Server::new();
-    server.on_raw_connection(|io| {
+    server.on_raw_connection(|io, _| {
         tokio::spawn(async move {
             let mut t = rt_net::transport::Transport::new(io);
             while let Ok(n) = t.read().await {

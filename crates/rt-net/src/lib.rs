@@ -37,7 +37,7 @@
 //! | `net.connect(options[, cb])`, `net.createConnection` | [`connect`], [`create_connection`] with [`ConnectOptions`] |
 //! | `new net.Socket([options])`, `socket.connect(...)` | [`Socket::new`], [`Socket::connect`] |
 //! | `new net.Socket({ fd })`, a handle received over IPC | [`Socket::from_fd`], [`Socket::from_io`], `Socket::from(tokio_stream)` |
-//! | (libuv's stream under a socket; cluster's raw handles) | [`transport::Io`], [`transport::Transport`], [`Server::on_raw_connection`], [`Server::add_connection`] |
+//! | (libuv's stream under a socket; cluster's raw handles) | [`transport::Io`], [`transport::Transport`], [`Server::on_raw_connection`] ([`Arrival`]), [`Server::add_connection`] |
 //! | `socket.write(data)`, `'drain'` | [`Socket::write`] (`Result<bool>`, as every stream), [`Socket::write_all`] (awaits drain), [`events::DRAIN`] |
 //! | `socket.end([data])` | [`Socket::end`], [`Socket::end_with`] |
 //! | `socket.destroy([err])`, `destroySoon()`, `resetAndDestroy()` | [`Socket::destroy`] (`Option<Error>`, as every stream), [`Socket::destroy_with_error`], [`Socket::destroy_soon`], [`Socket::reset_and_destroy`] |
@@ -174,7 +174,7 @@ pub use rt_buffer::Buffer;
 pub use rt_events::Emitter;
 pub use rt_stream::{ReadableSide, StreamBase, StreamEvent, WritableSide};
 pub use server::cluster;
-pub use server::{HandlerOutput, Server, create_server};
+pub use server::{Arrival, HandlerOutput, Server, create_server};
 pub use socket::{Socket, connect, create_connection};
 
 /// The events of sockets and servers, as typed rt-events keys.

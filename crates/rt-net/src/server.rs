@@ -30,6 +30,8 @@ pub static DROP: Event<DropInfo> = Event::new("drop");
 pub mod cluster;
 mod raw;
 
+pub use raw::Arrival;
+
 /// Calls the user's handler with a connection and spawns its future.
 type Handler = Arc<dyn Fn(Socket) + Send + Sync>;
 
@@ -555,7 +557,7 @@ async fn accept_loop(weak: Weak<ServerInner>, listener: Arc<Listener>, stop: Arc
             break;
         }
         match accepted {
-            Ok(conn) => server.on_connection(conn),
+            Ok(conn) => server.on_connection(conn, Arrival::Accepted),
             Err(e) => {
                 // Out of fds and the like: libuv keeps accepting after a
                 // pause; so does rt, reporting the error.

@@ -394,7 +394,7 @@ async fn the_raw_hook_takes_connections_before_a_socket_exists() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let taken = Arc::new(AtomicUsize::new(0));
     let t = taken.clone();
-    server.on_raw_connection(move |io| {
+    server.on_raw_connection(move |io, _| {
         // Every other connection is taken raw; the rest go the usual way.
         if t.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
             let _ = tx.send(io);

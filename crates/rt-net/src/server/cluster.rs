@@ -24,7 +24,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use super::{LISTENING, Server, lock};
+use super::{Arrival, LISTENING, Server, lock};
 use crate::address::ServerAddress;
 use crate::error::{Error, NetErrorExt};
 use crate::options::ListenOptions;
@@ -123,8 +123,10 @@ impl Server {
     /// loop had accepted it: the raw-connection hook (an rt-http server)
     /// sees it first, then it becomes a `Socket` of this server (Node: a
     /// cluster worker's `onconnection` for a `newconn` handle).
+    /// The hook is told it was handed in ([`Arrival::HandedIn`]): its
+    /// request is likely waiting already.
     pub fn feed_connection(&self, io: Io) {
-        self.on_connection(io);
+        self.on_connection(io, Arrival::HandedIn);
     }
 
     /// Says how this server ends gracefully (used by [`close_gracefully`]):

@@ -9,14 +9,33 @@ use super::Server;
 use crate::transport::Io;
 
 /// What [`Server::on_raw_connection`] installs.
-pub(super) type RawHook = Arc<dyn Fn(Io) -> Option<Io> + Send + Sync>;
+pub(super) type RawHook = Arc<dyn Fn(Io, Arrival) -> Option<Io> + Send + Sync>;
+
+/// How a connection came to a server's raw-connection hook
+/// ([`Server::on_raw_connection`]).
+#[doc(alias = "onconnection")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Arrival {
+    /// This server's accept loop accepted it: its first bytes are usually
+    /// still on their way.
+    Accepted,
+    /// Another process accepted it and it was handed in
+    /// ([`Server::feed_connection`]: a round-robin cluster worker's
+    /// connection): its first bytes are usually waiting in the socket
+    /// already, so its owner may read at once
+    /// ([`Transport::assume_ready`](crate::transport::Transport::assume_ready)).
+    HandedIn,
+}
 
 /// What [`Server::count_raw_connections`] installs.
 pub(super) type RawCount = Arc<dyn Fn() -> usize + Send + Sync>;
 
 impl Server {
     /// Hands each accepted connection to `hook` before any `Socket` is
-    /// built. The hook returns `None` when it took the connection (it now
+    /// built, with how it came ([`Arrival`]: accepted here, or handed in
+    /// from another process by [`feed_connection`](Server::feed_connection)).
+    /// The hook returns `None` when it took the connection (it now
     /// owns the [`Io`]: send its fd to a worker, run a
     /// [`Transport`](crate::transport::Transport) task on it), or gives it
     /// back (`Some`) to go the usual way (a `Socket`, `'connection'`, the
@@ -30,7 +49,7 @@ impl Server {
     #[doc(alias = "onconnection")]
     pub fn on_raw_connection<F>(&self, hook: F)
     where
-        F: Fn(Io) -> Option<Io> + Send + Sync + 'static,
+        F: Fn(Io, Arrival) -> Option<Io> + Send + Sync + 'static,
     {
         *self
             .inner
@@ -80,8 +99,9 @@ impl Server {
         self.serve_connection(io);
     }
 
-    /// The accept loop's entry: the raw hook first, then the usual path.
-    pub(super) fn on_connection(&self, io: Io) {
+    /// The accept loop's entry (and a handed-in connection's): the raw hook
+    /// first, then the usual path.
+    pub(super) fn on_connection(&self, io: Io, arrival: Arrival) {
         let hook = self
             .inner
             .raw_hook
@@ -89,7 +109,7 @@ impl Server {
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         let io = match hook {
-            Some(h) => match h(io) {
+            Some(h) => match h(io, arrival) {
                 Some(io) => io,
                 None => return,
             },

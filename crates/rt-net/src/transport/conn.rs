@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::os::fd::{BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 
@@ -39,6 +40,11 @@ pub struct Transport {
     timer: IdleTimer,
     /// Set when fds are received with data (SCM_RIGHTS).
     fd_inbox: Option<FdInbox>,
+    /// Reads go straight to the kernel ([`Io::read_now`]) until one comes
+    /// back short or would block ([`Transport::assume_ready`]).
+    read_now: bool,
+    /// Writes go straight to the kernel until one would block.
+    write_now: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -64,7 +70,31 @@ impl Transport {
             read_size: DEFAULT_READ_SIZE,
             timer: IdleTimer::new(),
             fd_inbox: None,
+            read_now: false,
+            write_now: AtomicBool::new(false),
         }
+    }
+
+    /// Takes the fd as ready already: its first reads and writes go
+    /// straight to the kernel instead of waiting for the reactor's first
+    /// report on it, reads until one comes back short (the kernel's buffer
+    /// was drained) or would block, writes until one would block; then
+    /// the transport waits for readiness as usual. For a connection that
+    /// likely has data waiting when it is adopted (a connection accepted by
+    /// another process and handed in: a cluster worker's, whose request
+    /// is usually in the socket already). tokio's readiness of a fresh
+    /// registration is "not ready" until the reactor's next turn, so
+    /// without this the first read waits for that turn (an `epoll_wait`
+    /// and a task wake-up) even when the bytes are there. Events and
+    /// errors are the same either way: the bytes, end of file (`Ok(0)`),
+    /// or the kernel's error (`ECONNRESET` for a connection reset before
+    /// it was read). A pipe or socket with nothing waiting costs one read
+    /// that would block.
+    #[doc(alias = "uv_read_start")]
+    pub fn assume_ready(mut self) -> Transport {
+        self.read_now = self.fd_inbox.is_none();
+        self.write_now = AtomicBool::new(true);
+        self
     }
 
     /// Adopts an open fd ([`Io::from_fd`]).
@@ -146,7 +176,11 @@ impl Transport {
                     self.buf = spare::take();
                 }
                 self.buf.reserve(self.read_size);
-                self.io.try_read_buf(&mut self.buf)?
+                if self.read_now {
+                    self.read_now_once()?
+                } else {
+                    self.io.try_read_buf(&mut self.buf)?
+                }
             }
             Some(inbox) => {
                 let Received { bytes, .. } = self.io.try_recv_with_fds(&mut inbox.scratch, &mut inbox.fds)?;
@@ -160,9 +194,29 @@ impl Transport {
         Ok(n)
     }
 
+    /// A read straight from the kernel ([`assume_ready`](Transport::assume_ready)):
+    /// the last one once it comes back short, at end of file, or with an error.
+    fn read_now_once(&mut self) -> io::Result<usize> {
+        let want = self.read_size.min(super::io::READ_NOW_MAX);
+        let r = self.io.read_now(&mut self.buf, want);
+        match &r {
+            Ok(n) if *n == want => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            _ => self.read_now = false,
+        }
+        r
+    }
+
     /// Polls for the next read into the buffer: `Ok(0)` at end of file.
     /// An empty buffer is let go of while the connection waits.
     pub fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        while self.read_now {
+            match self.try_read() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => return Poll::Ready(r),
+            }
+        }
         loop {
             match self.io.poll_read_ready(cx) {
                 Poll::Pending => {
@@ -190,6 +244,9 @@ impl Transport {
 
     /// One non-blocking write: how many bytes the kernel took.
     pub fn try_write(&self, data: &[u8]) -> io::Result<usize> {
+        if self.write_now.load(Ordering::Relaxed) {
+            return self.try_write_vectored(&[IoSlice::new(data)]);
+        }
         let n = self.io.try_write(data)?;
         self.timer.touch();
         Ok(n)
@@ -198,7 +255,19 @@ impl Transport {
     /// One non-blocking `writev`: how many bytes the kernel took.
     #[doc(alias = "writev")]
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let n = self.io.try_write_vectored(bufs)?;
+        let n = if self.write_now.load(Ordering::Relaxed) {
+            // Straight to the kernel until a write would block
+            // ([`assume_ready`](Transport::assume_ready)).
+            match self.io.write_vectored_now(bufs) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.write_now.store(false, Ordering::Relaxed);
+                    return Err(e);
+                }
+                r => r?,
+            }
+        } else {
+            self.io.try_write_vectored(bufs)?
+        };
         self.timer.touch();
         Ok(n)
     }

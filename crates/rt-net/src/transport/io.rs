@@ -4,6 +4,7 @@
 //! writer never lock each other and no future is boxed per operation.
 
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::task::{Context, Poll};
@@ -50,6 +51,11 @@ fn ebadf() -> io::Error {
 fn einval() -> io::Error {
     io::Error::from_raw_os_error(libc::EINVAL)
 }
+
+/// The most bytes one [`Io::read_now`] asks of the kernel (it reads into
+/// stack memory, then copies what came: a request head is a few hundred
+/// bytes).
+pub(crate) const READ_NOW_MAX: usize = 8 * 1024;
 
 /// A read shorter than asked drained the kernel's buffer: clear readiness
 /// right away (tokio only clears it if no newer event arrived), saving the
@@ -229,6 +235,42 @@ impl Io {
             (Some(n), _) => Ok(n),
             (None, Err(e)) => Err(e),
             (None, Ok(())) => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+
+    /// One non-blocking read straight from the kernel, whatever tokio's
+    /// reactor last said of the fd (up to `want` bytes, at most
+    /// [`READ_NOW_MAX`], appended to `buf`): for an fd that may have data
+    /// before the reactor's first report on it (a connection handed in from
+    /// another process). tokio's readiness of a fresh registration is "not
+    /// ready" until the reactor's next turn, so
+    /// [`try_read_buf`](Io::try_read_buf) would answer `WouldBlock` without
+    /// asking the kernel. `Ok(0)` is end of file; errors are the kernel's
+    /// (`ECONNRESET` for a reset, `WouldBlock` for nothing there yet).
+    pub(crate) fn read_now(&self, buf: &mut BytesMut, want: usize) -> io::Result<usize> {
+        if let Io::PipeWriter(_) = self {
+            return Ok(0);
+        }
+        let mut stack = [MaybeUninit::<u8>::uninit(); READ_NOW_MAX];
+        let want = want.clamp(1, READ_NOW_MAX);
+        let (got, _) = rustix::io::read(self.as_fd(), &mut stack[..want])?;
+        buf.extend_from_slice(got);
+        Ok(got.len())
+    }
+
+    /// One non-blocking `writev` straight to the kernel, whatever tokio's
+    /// reactor last said of the fd (see [`read_now`](Io::read_now)): a
+    /// fresh connection has room to write before the reactor says so. One
+    /// buffer goes as a plain write (`send` on a socket), as in
+    /// [`try_write_vectored`](Io::try_write_vectored).
+    pub(crate) fn write_vectored_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        use rustix::net::SendFlags;
+        match (self, bufs) {
+            (Io::PipeReader(_), _) => Err(ebadf()),
+            (Io::Tcp(_) | Io::Unix(_), [one]) => {
+                Ok(rustix::net::send(self.as_fd(), one, SendFlags::NOSIGNAL)?)
+            }
+            _ => Ok(rustix::io::writev(self.as_fd(), bufs)?),
         }
     }
 

@@ -10,7 +10,9 @@
 //! - [`Transport`]: a connection that owns its read buffer and one
 //!   [`IdleTimer`]; one task parses in place from
 //!   [`Transport::buffer`] and answers with one vectored write, with no
-//!   locks on that path.
+//!   locks on that path. A connection handed in with its request waiting
+//!   is read at once ([`Transport::assume_ready`]), not after the reactor's
+//!   next turn.
 //! - [`IdleTimer`]: one resettable idle timer per connection (Node's
 //!   `socket.setTimeout`), re-armed with an atomic store, never a task per call.
 //! - [`register`]: an fd of the caller's own on the reactor, for one
