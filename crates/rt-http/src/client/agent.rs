@@ -116,8 +116,10 @@ struct Free {
 fn pool_key_into(job: &Job, key: &mut String) {
     key.clear();
     job.target.name_into(key);
+    // Always marked, so that the origin is what comes before the last mark
+    // whatever the name holds (a socket path may hold the mark's character).
+    key.push(RUNTIME_MARK);
     if let Ok(h) = tokio::runtime::Handle::try_current() {
-        key.push(RUNTIME_MARK);
         RUNTIME_NAME.with_borrow_mut(|cached| {
             let id = h.id();
             match cached {
@@ -145,7 +147,9 @@ const RUNTIME_MARK: char = '\u{1}';
 
 /// Node's name for a pool key.
 fn origin(key: &str) -> String {
-    key.split(RUNTIME_MARK).next().unwrap_or(key).to_string()
+    key.rsplit_once(RUNTIME_MARK)
+        .map_or(key, |(name, _)| name)
+        .to_string()
 }
 
 /// Sums per-runtime counts into Node's per-origin view.

@@ -4,7 +4,7 @@
 //! [`Release`]). The agent implements [`Pool`]; a connection knows only the
 //! trait.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rt_net::Family;
@@ -26,8 +26,9 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// Node's `agent.getName(options)`: `host:port:localAddress[:family]`,
-    /// or the socket path (the pool builds it with [`name_into`](Self::name_into)).
+    /// Node's `agent.getName(options)` for the request's options (host and
+    /// port defaulted as the request defaults them); the pool builds it
+    /// with [`name_into`](Self::name_into).
     #[cfg(test)]
     pub(crate) fn name(&self) -> String {
         let mut name = String::new();
@@ -38,23 +39,47 @@ impl Target {
     /// [`name`](Self::name) appended to `out`, built by hand: it runs for
     /// every request (no formatting machinery, one allocation at most).
     pub(crate) fn name_into(&self, out: &mut String) {
-        if let Some(p) = &self.socket_path {
-            out.push_str(&p.to_string_lossy());
-            out.push(':');
-            return;
-        }
-        let local = self.local_address.as_deref().unwrap_or("");
-        out.reserve(self.host.len() + local.len() + 24);
-        out.push_str(&self.host);
+        push_name(
+            out,
+            Some(&self.host),
+            Some(self.port),
+            self.local_address.as_deref(),
+            self.family,
+            self.socket_path.as_deref(),
+        );
+    }
+}
+
+/// Node v20's `Agent.prototype.getName(options)`, appended to `out`:
+/// `host` (empty or none: `localhost`), `:`, the port unless none or 0,
+/// `:`, the local address, then `:4` / `:6` for a family and
+/// `:<socketPath>` for a socket path (`localhost:::/tmp/s.sock`).
+pub(crate) fn push_name(
+    out: &mut String,
+    host: Option<&str>,
+    port: Option<u16>,
+    local_address: Option<&str>,
+    family: Option<Family>,
+    socket_path: Option<&Path>,
+) {
+    let host = host.filter(|h| !h.is_empty()).unwrap_or("localhost");
+    let local = local_address.unwrap_or("");
+    out.reserve(host.len() + local.len() + 24);
+    out.push_str(host);
+    out.push(':');
+    if let Some(port) = port.filter(|&p| p != 0) {
+        push_decimal(out, u64::from(port));
+    }
+    out.push(':');
+    out.push_str(local);
+    match family {
+        Some(Family::IPv4) => out.push_str(":4"),
+        Some(Family::IPv6) => out.push_str(":6"),
+        None => {}
+    }
+    if let Some(p) = socket_path {
         out.push(':');
-        push_decimal(out, u64::from(self.port));
-        out.push(':');
-        out.push_str(local);
-        match self.family {
-            Some(Family::IPv4) => out.push_str(":4"),
-            Some(Family::IPv6) => out.push_str(":6"),
-            None => {}
-        }
+        out.push_str(&p.to_string_lossy());
     }
 }
 
@@ -141,17 +166,16 @@ mod tests {
         }
     }
 
-    /// The pool names: host, port, local address and family as Node v20's
-    /// `new http.Agent().getName({...})` returns them (the first, fourth,
-    /// sixth and seventh cases were asked of node); the socket path case
-    /// is rt's name as it was before this function was hand-built (Node's
-    /// is `localhost:::/tmp/s.sock`; not changed here).
+    /// The pool names: host, port, local address, family and socket path
+    /// as Node v20's `new http.Agent().getName({...})` returns them (asked
+    /// of node; tests/client_agent_name_node.rs compares them with node
+    /// each run).
     #[test]
     fn name_is_nodes_get_name() {
         let mut cases = vec![
             (target("127.0.0.1", 8080), "127.0.0.1:8080:"),
             (target("localhost", 80), "localhost:80:"),
-            (target("h", 0), "h:0:"),
+            (target("h", 0), "h::"),
             (target("h", 65535), "h:65535:"),
             (target("h", 1000), "h:1000:"),
         ];
@@ -164,7 +188,7 @@ mod tests {
         cases.push((t, "example.com:8443::4"));
         let mut t = target("ignored", 1);
         t.socket_path = Some(PathBuf::from("/tmp/s.sock"));
-        cases.push((t, "/tmp/s.sock:"));
+        cases.push((t, "ignored:1::/tmp/s.sock"));
         for (t, want) in &cases {
             assert_eq!(t.name(), *want);
         }

@@ -30,6 +30,7 @@
 //! closed leaves the pool before any request can be given to it.
 
 mod agent;
+mod agent_name;
 mod conn;
 mod connector;
 mod create;
