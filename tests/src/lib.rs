@@ -2,7 +2,9 @@
 //!
 //! - [`node`]: find the machine's `node` (Node is the oracle), skip with a
 //!   printed notice when it is missing, fail instead under `RT_REQUIRE_NODE=1`,
-//!   and run small Node scripts with input on stdin.
+//!   and run small Node scripts with input on stdin; the Node runners of
+//!   differential tests share one case loop (`tests/node/cases.js`, through
+//!   [`node::Node::run_cases`]).
 //! - [`skip`]: visible skips (counted by `cargo xtask ci`) that fail instead
 //!   when a requirement variable (`RT_REQUIRE_NODE`, `RT_REQUIRE_SERVICES`) is
 //!   truthy.

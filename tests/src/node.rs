@@ -20,6 +20,12 @@ pub struct Node {
 /// The Node major version the oracle must be (the project targets Node v20).
 pub const NODE_MAJOR: u32 = 20;
 
+/// The case loop every Node runner of a differential test shares
+/// (`tests/node/cases.js`): it defines `runCases(run)`, which reads a JSON
+/// array of cases on stdin, awaits `run(case)` for each in turn and prints
+/// the JSON array of the answers. [`Node::run_cases`] appends it to a runner.
+pub const CASE_LOOP: &str = include_str!("../node/cases.js");
+
 /// Finds `node` (v20) for the test named `test`.
 ///
 /// Returns `None` after recording a visible skip ([`crate::skip`]) when `node`
@@ -97,6 +103,14 @@ impl Node {
         let file = dir.path().join(format!("script-{:x}.js", hash(script)));
         std::fs::write(&file, script).expect("write node script");
         self.run_file(&file, &[], stdin)
+    }
+
+    /// Runs `runner`, JavaScript whose last line is `runCases(run)`, with the
+    /// kit's [`CASE_LOOP`] appended and `cases` (a JSON array) on stdin;
+    /// returns its standard output: the JSON array of `run`'s answers, one
+    /// per case. Panics, showing stderr, if node fails.
+    pub fn run_cases(&self, runner: &str, cases: &[u8]) -> Vec<u8> {
+        self.run_script(&format!("{runner}\n{CASE_LOOP}"), cases)
     }
 
     /// Runs the script at `file` with `args`, feeding `stdin`; returns stdout.
@@ -177,7 +191,19 @@ fn hash(s: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_major;
+    use super::{node_or_skip, parse_major};
+
+    /// The shared case loop answers each case, in order, after awaiting it.
+    #[test]
+    fn run_cases_answers_every_case_in_order() {
+        let Some(node) = node_or_skip("run_cases_answers_every_case_in_order") else {
+            return;
+        };
+        let runner =
+            "runCases(async (c) => { await new Promise((r) => setImmediate(r)); return [c, c * 2]; });";
+        let out = node.run_cases(runner, b"[1, 2, 3]");
+        assert_eq!(String::from_utf8_lossy(&out), "[[1,2],[2,4],[3,6]]");
+    }
 
     #[test]
     fn major_versions() {

@@ -20,9 +20,7 @@ mod support;
 const RUNNER: &str = r#"
 const { Writable } = require('stream');
 const canon = (e) => e === 'buffer' ? e : ({ 'utf-8': 'utf8', binary: 'latin1', ucs2: 'utf16le', 'ucs-2': 'utf16le', 'utf-16le': 'utf16le' })[e.toLowerCase()] || e.toLowerCase();
-const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-const out = [];
-for (const c of cases) {
+runCases((c) => {
   const seen = [];
   const w = new Writable({ decodeStrings: c.decode, defaultEncoding: c.def, write(chunk, enc, cb) {
     seen.push(typeof chunk === 'string' ? `str ${JSON.stringify(chunk)} ${canon(enc)}` : `buf ${chunk.toString('hex')} ${enc}`); cb();
@@ -34,9 +32,8 @@ for (const c of cases) {
   else w.write(c.s);
   const len = w.writableLength;
   w.uncork();
-  out.push(`${seen.join(';')} len ${len}`);
-}
-console.log(JSON.stringify(out));
+  return `${seen.join(';')} len ${len}`;
+});
 "#;
 
 fn cases() -> Vec<Value> {
@@ -227,9 +224,7 @@ fn lengths_and_writev_see_strings() {
 const RUNNER_DUPLEX: &str = r#"
 const { Duplex, Transform } = require('stream');
 const canon = (e) => e === 'buffer' ? e : ({ 'utf-8': 'utf8', binary: 'latin1', ucs2: 'utf16le', 'ucs-2': 'utf16le', 'utf-16le': 'utf16le' })[e.toLowerCase()] || e.toLowerCase();
-const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-const out = [];
-for (const c of cases) {
+runCases((c) => {
   const seen = [];
   const take = (chunk, enc, cb) => {
     seen.push(typeof chunk === 'string' ? `str ${JSON.stringify(chunk)} ${canon(enc)}` : `buf ${chunk.toString('hex')} ${enc}`); cb();
@@ -243,9 +238,8 @@ for (const c of cases) {
   else w.write(c.s);
   const len = w.writableLength;
   w.uncork();
-  out.push(`${seen.join(';')} len ${len}`);
-}
-console.log(JSON.stringify(out));
+  return `${seen.join(';')} len ${len}`;
+});
 "#;
 
 fn show_encoded(chunk: &EncodedChunk) -> String {

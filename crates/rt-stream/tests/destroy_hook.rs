@@ -65,13 +65,7 @@ async function run(c) {
   }
   return out;
 }
-let input = '';
-process.stdin.on('data', (d) => { input += d; });
-process.stdin.on('end', async () => {
-  const out = [];
-  for (const c of JSON.parse(input)) out.push(await run(c));
-  process.stdout.write(JSON.stringify(out));
-});
+runCases(run);
 "#;
 
 fn cases() -> Vec<Value> {

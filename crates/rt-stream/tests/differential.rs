@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use rt_stream::*;
 use serde_json::{Value, json};
 use support::scenario::{Log, S, TestSink, ev, show};
-use support::{Flavour, runtime};
+use support::{Flavour, node_answers, runtime};
 
 #[macro_use]
 mod support;
@@ -686,29 +686,18 @@ fn scenarios() -> Vec<Value> {
 
 #[test]
 fn scenarios_match_node() {
-    let Some(node) = rt_tests::node::node_or_skip("rt-stream differential scenarios") else {
-        return;
-    };
     let scenarios = scenarios();
     // 36 hand-written scenarios + 12 seeded random write/cork sequences.
     assert_eq!(scenarios.len(), 48, "scenario list changed size");
-    let script = include_str!("node/scenario.js");
-    let input = serde_json::to_vec(&scenarios).unwrap();
-    let out = node.run_script(script, &input);
-    let expected: Vec<Vec<Vec<String>>> = serde_json::from_slice(&out).unwrap();
-    assert_eq!(
-        expected.len(),
-        scenarios.len(),
-        "node returned {} event logs for {} scenarios",
-        expected.len(),
-        scenarios.len()
-    );
+    // One event log per scenario (node_answers asserts it).
+    let Some(expected) = node_answers::<Vec<Vec<String>>>(
+        "rt-stream differential scenarios",
+        include_str!("node/scenario.js"),
+        &scenarios,
+    ) else {
+        return;
+    };
     let rt = runtime(Flavour::CurrentThread);
-    assert_eq!(
-        expected.len(),
-        scenarios.len(),
-        "node returned one log per scenario"
-    );
     let mut failures = Vec::new();
     for (i, (sc, exp)) in scenarios.iter().zip(expected.iter()).enumerate() {
         let got = rt.block_on(run_scenario(sc));

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use rt_stream::*;
 use rt_tests::wait::within;
-use support::{Flavour, runtime};
+use support::{Flavour, node_answers, runtime};
 
 mod support;
 
@@ -590,24 +590,17 @@ async fn run(name: &str, log: Log) {
 
 #[test]
 fn coverage_scenarios_match_node() {
-    let Some(node) = rt_tests::node::node_or_skip("rt-stream coverage scenarios") else {
+    let names: Vec<serde_json::Value> = SCENARIOS.iter().map(|&n| n.into()).collect();
+    // One log per scenario, in SCENARIOS' order (node_answers asserts the count).
+    let Some(node_logs) = node_answers::<Vec<String>>(
+        "rt-stream coverage scenarios",
+        include_str!("node/coverage.js"),
+        &names,
+    ) else {
         return;
     };
-    let script = include_str!("node/coverage.js");
-    let out = node.run_script(script, &serde_json::to_vec(&SCENARIOS).unwrap());
-    let node_logs: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&out).expect("node printed an object of logs");
-    assert_eq!(
-        node_logs.len(),
-        SCENARIOS.len(),
-        "node returned {} logs for {} scenarios",
-        node_logs.len(),
-        SCENARIOS.len()
-    );
     let mut failures = Vec::new();
-    for name in SCENARIOS {
-        let want: Vec<String> = serde_json::from_value(node_logs.get(name).cloned().unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{name}: node's log is not a list of lines: {e}"));
+    for (&name, want) in SCENARIOS.iter().zip(node_logs) {
         assert!(!want.is_empty(), "{name}: node logged nothing");
         let rt = runtime(Flavour::CurrentThread);
         let log: Log = Arc::default();

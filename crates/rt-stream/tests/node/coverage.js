@@ -1,8 +1,8 @@
 // Node's side of tests/differential_coverage.rs: hand-written scenarios for
 // Transform with flush, Duplex allowHalfOpen, pipeline(), finished() and
 // object-mode Writable. Reads the scenario names (JSON) on stdin and prints
-// { name: [log lines] } for each. A step is five setImmediate turns (rt
-// settles its streams between steps the same way).
+// each one's [log lines], in the same order. A step is five setImmediate
+// turns (rt settles its streams between steps the same way).
 const { Readable, Writable, Duplex, Transform, pipeline, finished } = require('stream');
 
 const step = async () => { for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); };
@@ -224,17 +224,12 @@ const scenarios = {
   },
 };
 
-let input = '';
-process.stdin.on('data', (d) => { input += d; });
-process.stdin.on('end', async () => {
-  const names = JSON.parse(input);
-  const out = {};
-  for (const name of names) {
-    const f = scenarios[name];
-    if (!f) throw new Error(`no node scenario named ${name}`);
-    const log = [];
-    await f(log);
-    out[name] = log;
-  }
-  process.stdout.write(JSON.stringify(out));
+// The test kit's case loop (tests/node/cases.js, appended by Node::run_cases):
+// a case is a scenario's name, its answer the scenario's log.
+runCases(async (name) => {
+  const f = scenarios[name];
+  if (!f) throw new Error(`no node scenario named ${name}`);
+  const log = [];
+  await f(log);
+  return log;
 });

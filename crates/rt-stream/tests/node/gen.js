@@ -141,11 +141,5 @@ async function runScenario(sc) {
   return steps;
 }
 
-let input = '';
-process.stdin.on('data', (d) => { input += d; });
-process.stdin.on('end', async () => {
-  const scenarios = JSON.parse(input);
-  const out = [];
-  for (const sc of scenarios) out.push(await runScenario(sc));
-  process.stdout.write(JSON.stringify(out));
-});
+// The test kit's case loop (tests/node/cases.js, appended by Node::run_cases).
+runCases(runScenario);

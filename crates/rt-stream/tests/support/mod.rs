@@ -39,16 +39,17 @@ pub(crate) fn runtime(flavour: Flavour) -> tokio::runtime::Runtime {
     .expect("a tokio runtime")
 }
 
-/// Node's answer for each of `cases`: `runner` run by `node` with the cases
-/// as a JSON array on stdin, printing a JSON array of answers; asserts one
-/// answer per case. `None` (a visible skip named `test`) without `node`.
+/// Node's answer for each of `cases`: `runner` (ending in `runCases(run)`)
+/// run by `node` with the test kit's case loop ([`rt_tests::node::Node::run_cases`]),
+/// the cases as a JSON array on stdin; asserts one answer per case. `None`
+/// (a visible skip named `test`) without `node`.
 pub(crate) fn node_answers<T: serde::de::DeserializeOwned>(
     test: &str,
     runner: &str,
     cases: &[Value],
 ) -> Option<Vec<T>> {
     let node = rt_tests::node::node_or_skip(test)?;
-    let out = node.run_script(runner, &serde_json::to_vec(cases).expect("cases as JSON"));
+    let out = node.run_cases(runner, &serde_json::to_vec(cases).expect("cases as JSON"));
     let answers: Vec<T> = serde_json::from_slice(&out).expect("node runner output");
     assert_eq!(answers.len(), cases.len(), "{test}: node answered every case");
     Some(answers)
