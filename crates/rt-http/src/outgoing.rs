@@ -130,40 +130,22 @@ fn give_head_buffer(mut s: String) {
     }
 }
 
-/// "000" to "999", three characters each.
-const THREE_DIGITS: &str = {
-    const BYTES: [u8; 3000] = {
-        let mut b = [0u8; 3000];
-        let mut i = 0;
-        while i < 1000 {
-            b[3 * i] = b'0' + (i / 100) as u8;
-            b[3 * i + 1] = b'0' + (i / 10 % 10) as u8;
-            b[3 * i + 2] = b'0' + (i % 10) as u8;
-            i += 1;
-        }
-        b
-    };
-    match std::str::from_utf8(&BYTES) {
-        Ok(s) => s,
-        Err(_) => "",
-    }
-};
-
-/// Appends `n` in decimal (no formatter, no per-digit push on the hot
-/// path: status codes, timeouts and small lengths are one slice of a table).
+/// Appends `n` in decimal without the formatter. The digits are pushed one
+/// by one: status codes, timeouts and small lengths are one to three
+/// digits, which costs less than copying a slice (a `memcpy` call each).
 pub(crate) fn push_u64(out: &mut String, n: u64) {
-    let (high, low) = (n / 1000, (n % 1000) as usize);
-    let skip = if high > 0 {
+    let (high, low) = (n / 1000, (n % 1000) as u16);
+    if high > 0 {
         push_u64(out, high);
-        0
-    } else if low >= 100 {
-        0
-    } else if low >= 10 {
-        1
-    } else {
-        2
-    };
-    out.push_str(THREE_DIGITS.get(3 * low + skip..3 * low + 3).unwrap_or_default());
+    }
+    let (a, b, c) = ((low / 100) as u8, (low / 10 % 10) as u8, (low % 10) as u8);
+    if high > 0 || a > 0 {
+        out.push(char::from(b'0' + a));
+    }
+    if high > 0 || a > 0 || b > 0 {
+        out.push(char::from(b'0' + b));
+    }
+    out.push(char::from(b'0' + c));
 }
 
 /// A chunk's size line (`{:x}\r\n`) without the formatter.
@@ -944,7 +926,24 @@ mod tests {
 
     #[test]
     fn push_u64_every_width() {
-        for n in [0, 7, 9, 10, 42, 99, 100, 200, 999, 1000, 65_536, u64::MAX] {
+        for n in [
+            0,
+            7,
+            9,
+            10,
+            42,
+            99,
+            100,
+            101,
+            200,
+            999,
+            1000,
+            1001,
+            1010,
+            65_536,
+            1_000_000,
+            u64::MAX,
+        ] {
             let mut s = String::from("x");
             push_u64(&mut s, n);
             assert_eq!(s, format!("x{n}"));
