@@ -60,6 +60,7 @@ pub struct RequestCore {
     method: String,
     path: String,
     host: String,
+    port: u16,
 }
 
 impl RequestCore {
@@ -76,8 +77,10 @@ impl RequestCore {
                 ));
             }
         }
-        let default_port = opts.default_port.unwrap_or(80);
-        let port = opts.port.unwrap_or(default_port);
+        // Node: `options.port || defaultPort || 80` (a port of 0 is none).
+        let nonzero = |p: &Option<u16>| p.filter(|&p| p != 0);
+        let default_port = nonzero(&opts.default_port).unwrap_or(80);
+        let port = nonzero(&opts.port).unwrap_or(default_port);
         let host = opts
             .hostname
             .clone()
@@ -121,6 +124,7 @@ impl RequestCore {
             method,
             path,
             host,
+            port,
         };
         match opts.headers {
             RequestHeaders::Map(list) => {
@@ -185,6 +189,13 @@ impl RequestCore {
     /// The host connected to (`req.host`).
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// The port connected to: `port`, else `defaultPort`, else 80 (a port
+    /// of 0 counting as none, as Node's `options.port || defaultPort || 80`).
+    #[doc(alias = "options.port")]
+    pub fn port(&self) -> u16 {
+        self.port
     }
 }
 

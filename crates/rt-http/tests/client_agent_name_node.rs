@@ -2,7 +2,8 @@
 //! options (host, port, localAddress, family, socketPath, and what getName
 //! ignores), and the names a request's pool is counted under in
 //! `agent.sockets` (the request defaults its host, port and `hostname`
-//! first), compared with node's.
+//! first; a port of 0 is none) with the request's Host header, compared
+//! with node's.
 
 use rt_http::{Agent, AgentOptions, RequestOptions};
 use rt_net::Family;
@@ -47,6 +48,13 @@ fn shape(
     (o, Value::Object(js))
 }
 
+/// The shape with `defaultPort` too.
+fn with_default_port((mut o, mut js): (RequestOptions, Value), port: u16) -> (RequestOptions, Value) {
+    o.default_port = Some(port);
+    js["defaultPort"] = port.into();
+    (o, js)
+}
+
 const SCRIPT: &str = r#"
 const http = require('http');
 const { names, requests } = JSON.parse(require('fs').readFileSync(0, 'utf8'));
@@ -56,7 +64,7 @@ for (const o of requests) {
   const a = new http.Agent({ keepAlive: true });
   const req = http.get({ ...o, agent: a });
   req.on('error', () => {});
-  out.requests.push(Object.keys(a.sockets));
+  out.requests.push([Object.keys(a.sockets), req.getHeader('host')]);
   req.destroy();
 }
 console.log(JSON.stringify(out));
@@ -119,6 +127,13 @@ fn get_name_and_pool_names_as_node() {
             None,
         ),
         shape(Some("127.0.0.1"), None, Some(closed), None, None, Some(missing)),
+        // A port of 0 is none (Node: `options.port || defaultPort || 80`).
+        shape(Some("127.0.0.1"), None, Some(0), None, None, Some(missing)),
+        with_default_port(
+            shape(Some("127.0.0.1"), None, Some(0), None, None, Some(missing)),
+            closed,
+        ),
+        with_default_port(shape(Some("127.0.0.1"), None, None, None, None, Some(missing)), 0),
     ];
     let input = json!({
         "names": names.iter().map(|(_, js)| js.clone()).collect::<Vec<_>>(),
@@ -136,7 +151,7 @@ fn get_name_and_pool_names_as_node() {
         .expect("runtime");
     // In a marked section: the request's connection fails only after it
     // (its 'socket' tick first), so the pool still counts it when read.
-    let rt_requests: Vec<Vec<String>> = rt_stream::runtime::block_on(&runtime, async {
+    let rt_requests: Vec<Value> = rt_stream::runtime::block_on(&runtime, async {
         requests
             .iter()
             .map(|(o, _)| {
@@ -146,8 +161,13 @@ fn get_name_and_pool_names_as_node() {
                 });
                 let req = rt_http::get(o.clone().agent(&a)).expect("request");
                 let keys: Vec<String> = a.sockets().into_keys().collect();
+                let host = match req.get_header("host") {
+                    Some(rt_http::OutValue::One(h)) => Value::from(h),
+                    Some(other) => Value::from(format!("{other:?}")),
+                    None => Value::Null,
+                };
                 req.destroy(None);
-                keys
+                json!([keys, host])
             })
             .collect()
     });

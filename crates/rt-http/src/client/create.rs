@@ -73,7 +73,7 @@ impl ClientRequest {
         let early = msg.out.take_output();
         let target = Target {
             host: msg.host().to_string(),
-            port: opts.port.or(opts.default_port).unwrap_or(80),
+            port: msg.port(),
             socket_path: opts.socket_path,
             local_address: opts.local_address,
             family: opts.family,
