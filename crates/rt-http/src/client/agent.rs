@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use super::conn;
-use super::job::{self, FreeTx, Given, Job, PoolLink, Release};
+use super::job::{self, FreeTx, Given, Job, PoolLink, Pooled, Release};
 
 /// Which free socket a request gets (Node's `scheduling`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -105,6 +105,7 @@ impl Origin {
 struct Free {
     id: u64,
     tx: FreeTx,
+    pooled: Pooled,
 }
 
 /// The pool a request's connection comes from: its origin (Node's
@@ -286,15 +287,23 @@ impl Agent {
             };
             let Some(free) = free else { break };
             origin.busy += 1;
-            // Node's `agent.reuseSocket`: `req.reusedSocket` is true from here.
+            // Node's `agent.reuseSocket`: `req.reusedSocket` is true from
+            // here; the socket is the request's now ('socket' and the write
+            // on the tick after the request, as Node's onSocketNT).
             job.req.mark_reused();
+            let offered = job.req.offer_pooled(free.pooled.socket, free.pooled.io.clone());
             let back = free.tx.clone();
-            match free.tx.send(Given { job, tx: back }) {
+            match free.tx.send(Given {
+                job,
+                tx: back,
+                offered: Some(offered),
+            }) {
                 Ok(()) => return,
                 Err(back) => {
                     // Its task is gone without leaving the pool (cannot
                     // happen unless it panicked): forget it.
                     job = back.0.job;
+                    job.req.withdraw_pooled();
                     origin.busy = origin.busy.saturating_sub(1);
                     pool.total = pool.total.saturating_sub(1);
                     let _ = free.id;
@@ -337,6 +346,7 @@ impl Agent {
         name: &str,
         id: u64,
         tx: &mut Option<FreeTx>,
+        pooled: &Pooled,
         keep: bool,
         hint: Option<u64>,
     ) -> Release {
@@ -375,7 +385,11 @@ impl Agent {
             return Release::Close;
         };
         origin.busy = origin.busy.saturating_sub(1);
-        origin.free.push_back(Free { id, tx });
+        origin.free.push_back(Free {
+            id,
+            tx,
+            pooled: pooled.clone(),
+        });
         Release::Idle(timeout)
     }
 
@@ -418,10 +432,11 @@ impl job::Pool for Agent {
         name: &str,
         id: u64,
         tx: &mut Option<FreeTx>,
+        pooled: &Pooled,
         keep: bool,
         hint: Option<u64>,
     ) -> Release {
-        Agent::release(self, name, id, tx, keep, hint)
+        Agent::release(self, name, id, tx, pooled, keep, hint)
     }
 
     fn closed(&self, name: &str, id: u64) {

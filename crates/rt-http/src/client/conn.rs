@@ -18,7 +18,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 use tokio::time::Instant;
 
 use super::events::{CONNECT, ClientSocket, INFORMATION, Information, UPGRADE, Upgrade};
-use super::job::{FreeTx, Given, Job, PoolLink, Release, Target};
+use super::job::{FreeTx, Given, Job, PoolLink, Pooled, Release, Target};
 use super::request::{ClientRequest, Out};
 use crate::conn_addrs::SocketInfo;
 use crate::headers::Headers;
@@ -168,6 +168,16 @@ async fn run(mut t: Transport, guard: &mut Guard, mut job: Job, id: u64, passed:
     let mut requeue = None;
     // The first request was offered the socket before it connected.
     let mut offered = Some(passed);
+    // How the pool gives a request this connection while it is free.
+    let pooled = Pooled {
+        io: t.io_weak(),
+        socket: ClientSocket {
+            local: info.local,
+            remote: info.remote,
+            id,
+            reused: true,
+        },
+    };
     loop {
         guard.req = Some(job.req.handle());
         let served = serve(&mut t, info, &job.req, id, reused, offered.take()).await;
@@ -182,13 +192,14 @@ async fn run(mut t: Transport, guard: &mut Guard, mut job: Job, id: u64, passed:
                 // Node's `req.reusedSocket` is set only when a request finds
                 // the socket free in the pool (`agent.reuseSocket`); a queued
                 // request handed the socket as it is freed gets `false`.
-                let (next, from_pool) = match l.agent.release(&l.name, l.id, &mut tx, keep, hint) {
+                let (next, from_pool) = match l.agent.release(&l.name, l.id, &mut tx, &pooled, keep, hint) {
                     Release::Next(j) => (Some(j), false),
                     Release::Close => (None, false),
                     Release::Idle(timeout) => match rx.as_mut() {
                         Some(rx) => match idle(&mut t, rx, timeout).await {
                             Some(given) => {
                                 tx = Some(given.tx);
+                                offered = given.offered;
                                 (Some(given.job), true)
                             }
                             None => (None, true),
@@ -199,7 +210,10 @@ async fn run(mut t: Transport, guard: &mut Guard, mut job: Job, id: u64, passed:
                 let Some(next) = next else { break };
                 job = next;
                 reused = from_pool;
-                if stale(&mut t) {
+                // A socket found closed goes no further (unless the request's
+                // 'socket' tick wrote on it already: it fails there, as
+                // Node's request on a socket closed under it).
+                if stale(&mut t) && job.req.withdraw_pooled() {
                     requeue = Some(job);
                     break;
                 }
@@ -578,6 +592,12 @@ async fn serve(
     }
     // However this exchange ends, body pieces written after it fail.
     let _outbox = CloseOutbox(req);
+    // What the 'socket' tick wrote already on a socket from the pool.
+    let (early_end, early_err) = req.take_early();
+    if let Some(e) = early_err {
+        req.fail(Error::syscall_failed(&e, "write"));
+        return Served::Close;
+    }
     let (is_head, is_connect) = req.head_or_connect();
     let mut x = Exchange {
         req,
@@ -592,7 +612,7 @@ async fn serve(
         paused: false,
     };
     let mut pending: Option<(Out, usize)> = None;
-    let mut req_done = false;
+    let mut req_done = early_end;
     let mut eof = false;
     let mut last_activity = Instant::now();
     let mut timed_out = false;

@@ -5,12 +5,15 @@
 //! trait.
 
 use std::path::{Path, PathBuf};
+use std::sync::Weak;
 use std::time::Duration;
 
 use rt_net::Family;
+use rt_net::transport::Io;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::connector::{CreateConnection, Lookup};
+use super::events::ClientSocket;
 use super::request::ClientRequest;
 
 /// Where a request connects (Node's `host`, `port`, `socketPath`...).
@@ -117,6 +120,18 @@ pub(crate) type FreeTx = UnboundedSender<Given>;
 pub(crate) struct Given {
     pub(crate) job: Job,
     pub(crate) tx: FreeTx,
+    /// The pool offered the connection's socket to the request already
+    /// (what [`ClientRequest::offer_pooled`] returned).
+    pub(crate) offered: Option<bool>,
+}
+
+/// A free connection as the pool hands it to a request at once: its
+/// socket's write side (the request's `'socket'` tick writes the request
+/// on it, as Node's `onSocketNT` flushes it) and the `'socket'` payload.
+#[derive(Clone)]
+pub(crate) struct Pooled {
+    pub(crate) io: Weak<Io>,
+    pub(crate) socket: ClientSocket,
 }
 
 /// What a connection does after its request (answer of [`Pool::release`]).
@@ -137,8 +152,16 @@ pub(crate) trait Pool: Send + Sync {
     /// The connection `id` finished its request: what it does next. The
     /// pool takes `tx` when it keeps the connection free (`Idle`), and
     /// leaves it otherwise.
-    fn release(&self, name: &str, id: u64, tx: &mut Option<FreeTx>, keep: bool, hint: Option<u64>)
-    -> Release;
+    /// `pooled`: how a request is given the connection while it is free.
+    fn release(
+        &self,
+        name: &str,
+        id: u64,
+        tx: &mut Option<FreeTx>,
+        pooled: &Pooled,
+        keep: bool,
+        hint: Option<u64>,
+    ) -> Release;
     /// The connection `id` closed.
     fn closed(&self, name: &str, id: u64);
 }

@@ -23,7 +23,9 @@
 //! ```
 //!
 //! One task per connection owns the socket: it writes what the request's
-//! stream hands it and parses the response in place from the transport's
+//! stream hands it (a request given a free connection from the pool is
+//! written by its own `'socket'` tick instead, as Node's `onSocketNT`
+//! flushes it: see `early_write`) and parses the response in place from the transport's
 //! buffer (`parse_response`, `ChunkedDecoder`), pushing the body into the
 //! response with backpressure. Between requests a keep-alive connection
 //! waits in its agent's pool and watches its socket, so one the server
@@ -34,6 +36,7 @@ mod agent_name;
 mod conn;
 mod connector;
 mod create;
+mod early_write;
 pub mod events;
 mod job;
 mod options;

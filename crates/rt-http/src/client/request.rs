@@ -18,6 +18,7 @@ use std::collections::VecDeque;
 
 use tokio::sync::Notify;
 
+use super::early_write::{Early, write_now};
 use super::events::{ClientSocket, RESPONSE, SOCKET, TIMEOUT};
 use super::socket_gate::SocketGate;
 use crate::incoming::IncomingMessage;
@@ -110,6 +111,8 @@ struct State {
     out_closed: bool,
     /// A connection took the request (it is woken for each piece queued).
     attached: bool,
+    /// A free connection's socket from the pool, written on by the tick.
+    early: Early,
     socket: Option<ClientSocket>,
     response: Option<IncomingMessage>,
     finished_exchange: bool,
@@ -249,6 +252,7 @@ impl ClientRequest {
                 outq,
                 out_closed: false,
                 attached: false,
+                early: Early::None,
                 socket: None,
                 response: None,
                 finished_exchange: false,
@@ -499,16 +503,95 @@ impl ClientRequest {
     /// included. Returns whether the gate had passed (no need to wait in
     /// [`attach`](Self::attach)).
     pub(crate) fn offer_socket(&self, socket: ClientSocket) -> bool {
+        self.offer_with(socket, Early::None)
+    }
+
+    /// The agent gives the request a free connection's socket from its
+    /// pool: offered as [`offer_socket`](Self::offer_socket) does, and the
+    /// `'socket'` tick writes the request on `io` (see `early_write`).
+    pub(crate) fn offer_pooled(
+        &self,
+        socket: ClientSocket,
+        io: std::sync::Weak<rt_net::transport::Io>,
+    ) -> bool {
+        self.offer_with(socket, Early::Ready(io))
+    }
+
+    fn offer_with(&self, socket: ClientSocket, early: Early) -> bool {
         self.inner.reused.store(socket.reused, Ordering::Release);
         if self.is_aborted() {
             return true;
         }
+        lock(&self.inner.st).early = early;
         if self.inner.gate.offer(socket) {
-            lock(&self.inner.st).socket = Some(socket);
+            {
+                let mut st = lock(&self.inner.st);
+                st.socket = Some(socket);
+                // Told here, now: the connection writes.
+                st.early = Early::None;
+            }
             self.tell_socket(socket);
             return true;
         }
         false
+    }
+
+    /// The connection given this request by the pool cannot serve it (its
+    /// socket closed while free): `true` if the request may go to another
+    /// connection (its `'socket'` tick has not written on this one; it will
+    /// tell nothing of it), `false` if the tick wrote there already.
+    pub(crate) fn withdraw_pooled(&self) -> bool {
+        {
+            let mut st = lock(&self.inner.st);
+            match st.early {
+                Early::Written { .. } => return false,
+                Early::Ready(_) => st.early = Early::Withdrawn,
+                Early::None | Early::Withdrawn => {}
+            }
+        }
+        self.inner.gate.withdraw();
+        true
+    }
+
+    /// What the `'socket'` tick wrote for the connection: whether the
+    /// request's last piece went, and a write error to report.
+    pub(crate) fn take_early(&self) -> (bool, Option<std::io::Error>) {
+        match std::mem::take(&mut lock(&self.inner.st).early) {
+            Early::Written { end, err } => (end, err),
+            _ => (false, None),
+        }
+    }
+
+    /// The `'socket'` tick writes what the request queued on its pooled
+    /// socket (Node's `req._flush()` after `'socket'`): whole pieces are
+    /// complete (`'finish'` follows on the tick queue); a piece the socket
+    /// did not take whole goes back first in the queue, for the connection.
+    fn write_early(&self, io: &std::sync::Weak<rt_net::transport::Io>) {
+        let Some(io) = io.upgrade() else { return };
+        loop {
+            let Some(mut out) = lock(&self.inner.st).outq.pop_front() else {
+                return;
+            };
+            let (n, err) = write_now(&io, &out.bytes);
+            if n == out.bytes.len() && err.is_none() {
+                if out.end {
+                    if let Early::Written { end, .. } = &mut lock(&self.inner.st).early {
+                        *end = true;
+                    }
+                }
+                if let Some(c) = out.done.take() {
+                    c.complete(Ok(()));
+                }
+                continue;
+            }
+            out.bytes.drain(..n);
+            let mut st = lock(&self.inner.st);
+            st.outq.push_front(out);
+            if let (Some(e), Early::Written { err, .. }) = (err, &mut st.early) {
+                *err = Some(e);
+            }
+            return;
+        }
     }
 
     /// Waits until `'socket'` is emitted, or known never to be (after an
@@ -573,8 +656,35 @@ impl ClientRequest {
     fn open_gate(&self) {
         if let Some(socket) = self.inner.gate.open() {
             if !self.is_aborted() {
-                lock(&self.inner.st).socket = Some(socket);
-                self.tell_socket(socket);
+                let (tell, io) = {
+                    let mut st = lock(&self.inner.st);
+                    match std::mem::take(&mut st.early) {
+                        // The connection gave the socket back (closed while free).
+                        Early::Withdrawn => {
+                            st.early = Early::Withdrawn;
+                            (false, None)
+                        }
+                        Early::Ready(io) => {
+                            st.early = Early::Written {
+                                end: false,
+                                err: None,
+                            };
+                            (true, Some(io))
+                        }
+                        other => {
+                            st.early = other;
+                            (true, None)
+                        }
+                    }
+                };
+                if tell {
+                    lock(&self.inner.st).socket = Some(socket);
+                    self.tell_socket(socket);
+                    // A 'socket' listener may have destroyed it: no write then.
+                    if let (Some(io), false) = (io, self.is_aborted()) {
+                        self.write_early(&io);
+                    }
+                }
             }
         }
         self.inner.gate.passed_now();

@@ -49,6 +49,12 @@ impl SocketGate {
         false
     }
 
+    /// The socket offered is taken back (its connection cannot serve the
+    /// request): the tick tells nothing of it.
+    pub(crate) fn withdraw(&self) {
+        self.state().offered = None;
+    }
+
     /// The tick: the gate opens; returns the socket offered before it, for
     /// the tick to emit (then call [`passed_now`](Self::passed_now)).
     pub(crate) fn open(&self) -> Option<ClientSocket> {
