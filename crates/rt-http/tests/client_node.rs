@@ -1291,3 +1291,88 @@ one(0);
         CASES.len()
     );
 }
+
+/// `lookup` is asked for names only: a request to an IP address connects
+/// to it without calling the lookup (Node's `net.connect` skips the lookup
+/// for an IP), one to a name asks it once. Node's client (run here) and
+/// rt's: the hosts each lookup was asked for and the responses, compared.
+/// Mutation: the IP address given to the lookup too -> rt's lookup log has
+/// "127.0.0.1" where node's has nothing.
+#[test]
+fn lookup_is_not_asked_for_an_ip_address_as_node() {
+    use rt_http::client::Lookup;
+    let Some(node) = node_or_skip("lookup_is_not_asked_for_an_ip_address_as_node") else {
+        return;
+    };
+    let srv = NodeServer::start(&node);
+    const HOSTS: [&str; 3] = ["127.0.0.1", "rt-test.invalid", "127.0.0.1"];
+    let script = format!(
+        r#"
+const http = require('http');
+const port = {port};
+const hosts = {hosts};
+const out = [];
+function one(i) {{
+  if (i === hosts.length) {{ console.log(JSON.stringify(out)); return; }}
+  const asked = [];
+  const lookup = (h, o, cb) => {{
+    asked.push(h);
+    if (o.all) cb(null, [{{ address: '127.0.0.1', family: 4 }}]); else cb(null, '127.0.0.1', 4);
+  }};
+  http.get({{ host: hosts[i], port, path: '/hello', lookup, agent: false }}, (res) => {{
+    let body = '';
+    res.on('data', (d) => {{ body += d; }});
+    res.on('end', () => {{ out.push([hosts[i], asked, res.statusCode, body]); one(i + 1); }});
+  }}).on('error', (e) => {{ out.push([hosts[i], asked, e.code]); one(i + 1); }});
+}}
+one(0);
+"#,
+        port = srv.port,
+        hosts = serde_json::json!(HOSTS),
+    );
+    let out = node.run_script(&script, b"");
+    let node_saw: Value = serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("node printed {:?}: {e}", String::from_utf8_lossy(&out)));
+    let rt_saw = rt().block_on(async {
+        let mut out = Vec::new();
+        for host in HOSTS {
+            let asked = Arc::new(Mutex::new(Vec::<String>::new()));
+            let seen = asked.clone();
+            let mut o = RequestOptions::default()
+                .host(host)
+                .port(srv.port)
+                .path("/hello")
+                .agent(AgentChoice::None);
+            o.lookup = Some(Lookup::new(move |h, _family| {
+                seen.lock().expect("lock").push(h);
+                async { Ok(([127, 0, 0, 1].into(), rt_net::Family::IPv4)) }
+            }));
+            let req = rt_http::get(o).expect("request");
+            let v = match response(&req).await {
+                Ok(res) => {
+                    let body = String::from_utf8(body_of(&res).await).expect("utf8");
+                    serde_json::json!([host, *asked.lock().expect("lock"), res.status_code(), body])
+                }
+                Err(e) => serde_json::json!([host, *asked.lock().expect("lock"), e.code()]),
+            };
+            out.push(v);
+        }
+        Value::Array(out)
+    });
+    println!("node: {node_saw}\nrt:   {rt_saw}");
+    assert_eq!(
+        node_saw.as_array().map(Vec::len),
+        Some(HOSTS.len()),
+        "node ran every host"
+    );
+    assert_eq!(
+        node_saw[0][1],
+        serde_json::json!([]),
+        "node asked no lookup for an IP"
+    );
+    assert_eq!(rt_saw, node_saw, "rt vs node");
+    println!(
+        "lookup for names only: {} requests compared with node",
+        HOSTS.len()
+    );
+}

@@ -36,9 +36,16 @@ async fn connect(target: &Target) -> Result<Transport, Error> {
             .map_err(|e| Error::connect(&e, &shown, None))?;
         return Ok(Transport::new(Io::from(s)));
     }
-    let (ip, family) = match &target.lookup {
-        Some(lookup) => lookup.resolve(&target.host, target.family).await?,
-        None => rt_net::lookup(&target.host, target.family).await?,
+    // Node's net.connect looks up names only: an IP address is used as it
+    // is, never given to `options.lookup`.
+    let literal = target.host.parse::<std::net::IpAddr>().ok().map(|ip| {
+        let family = if ip.is_ipv4() { Family::IPv4 } else { Family::IPv6 };
+        (ip, family)
+    });
+    let (ip, family) = match (literal, &target.lookup) {
+        (Some(found), _) => found,
+        (None, Some(lookup)) => lookup.resolve(&target.host, target.family).await?,
+        (None, None) => rt_net::lookup(&target.host, target.family).await?,
     };
     let addr = std::net::SocketAddr::new(ip, target.port);
     let shown = ip.to_string();
