@@ -1119,7 +1119,9 @@ one(0);
 /// and a missing Unix socket get `'socket'`, then `'error'`, then
 /// `'close'`; a new connection's `'socket'` comes while it is still
 /// connecting (Node's `socket.connecting`; rt's payload has no remote
-/// address yet), a pooled one's after (connected); `reusedSocket` right
+/// address yet) and, for an IP address, once the connect is issued (its
+/// local address known; not for a name still being looked up, nor a Unix
+/// socket), a pooled one's after (connected); `reusedSocket` right
 /// after the request is made and in the `'socket'` listener: true for a
 /// free socket from the pool, false for a new one and for a queued request
 /// handed a socket as it is freed. Node's client (run here) and rt's,
@@ -1164,7 +1166,7 @@ function one(i) {
   if (name === 'queued') http.get({ host: '127.0.0.1', port, path: '/slow?ms=30', agent }, (r) => r.resume());
   const req = http.get(cases[name]);
   const ev = ['reusedSocket ' + req.reusedSocket];
-  req.on('socket', (s) => ev.push('socket connecting=' + s.connecting + ' reused=' + req.reusedSocket));
+  req.on('socket', (s) => ev.push('socket connecting=' + s.connecting + ' local=' + (s.localPort !== undefined) + ' reused=' + req.reusedSocket));
   req.on('error', (e) => ev.push('error ' + e.code + ' ' + e.message));
   req.on('response', (res) => { ev.push('response ' + res.statusCode); res.resume(); });
   req.on('close', () => { ev.push('close'); out.push([name, ev]); setImmediate(() => one(i + 1)); });
@@ -1231,8 +1233,9 @@ one(0);
             let (ev, r) = (events.clone(), req.clone());
             req.on(&SOCKET, move |s: &ClientSocket| {
                 ev.lock().unwrap().push(format!(
-                    "socket connecting={} reused={}",
+                    "socket connecting={} local={} reused={}",
                     s.remote.is_none(),
+                    s.local.is_some(),
                     r.reused_socket()
                 ));
             });
@@ -1280,7 +1283,7 @@ one(0);
         "cases run"
     );
     assert_eq!(
-        node_cases[0][1][1], "socket connecting=true reused=false",
+        node_cases[0][1][1], "socket connecting=true local=true reused=false",
         "node's refused request hears 'socket' first"
     );
     for (n, r) in node_cases.iter().zip(rt_cases) {

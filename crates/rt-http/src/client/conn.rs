@@ -25,7 +25,42 @@ use crate::headers::Headers;
 use crate::incoming::{BodyState, IncomingMessage, RawHead};
 use crate::parser::{ChunkEvent, ChunkedDecoder, Parsed, ResponseBody, parse_response};
 
-async fn connect(target: &Target) -> Result<Transport, Error> {
+/// Offers a new connection's socket to its first request, once: when its
+/// TCP connect has been issued (with the local address, as Node's
+/// `localPort` is known at `'socket'` for an IP address), else before the
+/// name lookup or the connect of a Unix socket or a made connection, as
+/// Node's `'socket'` comes before those end.
+struct Offer<'a> {
+    req: &'a ClientRequest,
+    id: u64,
+    passed: Option<bool>,
+}
+
+impl Offer<'_> {
+    fn now(&mut self, local: Option<std::net::SocketAddr>) {
+        if self.passed.is_none() {
+            self.passed = Some(self.req.offer_socket(ClientSocket {
+                local,
+                remote: None,
+                id: self.id,
+                reused: false,
+            }));
+        }
+    }
+
+    /// Whether the gate had passed when the socket was offered (offered
+    /// now, without an address, if it was not yet).
+    fn passed(&mut self) -> bool {
+        self.now(None);
+        self.passed.unwrap_or(true)
+    }
+}
+
+async fn connect(target: &Target, offer: &mut Offer<'_>) -> Result<Transport, Error> {
+    let literal = target.host.parse::<std::net::IpAddr>().ok();
+    if literal.is_none() || target.create_connection.is_some() || target.socket_path.is_some() {
+        offer.now(None);
+    }
     if let Some(create) = &target.create_connection {
         return Ok(Transport::new(create.connect(&target.host, target.port).await?));
     }
@@ -38,7 +73,7 @@ async fn connect(target: &Target) -> Result<Transport, Error> {
     }
     // Node's net.connect looks up names only: an IP address is used as it
     // is, never given to `options.lookup`.
-    let literal = target.host.parse::<std::net::IpAddr>().ok().map(|ip| {
+    let literal = literal.map(|ip| {
         let family = if ip.is_ipv4() { Family::IPv4 } else { Family::IPv6 };
         (ip, family)
     });
@@ -61,10 +96,24 @@ async fn connect(target: &Target) -> Result<Transport, Error> {
         sock.bind(std::net::SocketAddr::new(ip, 0))
             .map_err(|e| Error::connect(&e, local, Some(0)))?;
     }
-    let stream = sock
-        .connect(addr)
-        .await
-        .map_err(|e| Error::connect(&e, &shown, Some(target.port)))?;
+    // A second descriptor of the socket, to read its local address once
+    // the connect is issued (the connect future owns the socket).
+    let probe = std::os::fd::AsFd::as_fd(&sock).try_clone_to_owned().ok();
+    let connecting = sock.connect(addr);
+    tokio::pin!(connecting);
+    // One poll issues the connect; then 'socket' may be told.
+    let done = tokio::select! {
+        biased;
+        r = &mut connecting => Some(r),
+        () = std::future::ready(()) => None,
+    };
+    let local = probe.and_then(|fd| socket2::SockRef::from(&fd).local_addr().ok()?.as_socket());
+    offer.now(local);
+    let connected = match done {
+        Some(r) => r,
+        None => connecting.await,
+    };
+    let stream = connected.map_err(|e| Error::connect(&e, &shown, Some(target.port)))?;
     // Node's agent connects with `noDelay: true`.
     let _ = stream.set_nodelay(true);
     Ok(Transport::new(Io::from(stream)))
@@ -93,15 +142,16 @@ pub(crate) fn spawn(job: Job, link: Option<PoolLink>, keep_alive_ms: Option<u64>
         let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // Node hands the request its socket while the socket connects
         // (`'socket'` on the tick after the request, before the lookup and
-        // the connect are done): offered now, without addresses.
-        let unconnected = ClientSocket {
-            local: None,
-            remote: None,
+        // the connect are done): offered during `connect`, without a
+        // remote address.
+        let mut offer = Offer {
+            req: &job.req,
             id,
-            reused: false,
+            passed: None,
         };
-        let passed = job.req.offer_socket(unconnected);
-        match connect(&job.target).await {
+        let connected = connect(&job.target, &mut offer).await;
+        let passed = offer.passed();
+        match connected {
             Ok(t) => {
                 if let Some(ms) = keep_alive_ms {
                     if t.io().is_tcp() {

@@ -18,7 +18,7 @@ pub static RESPONSE: Event<IncomingMessage> = Event::new("response");
 /// comes on the tick after `http.request()` returned, so a listener added
 /// right after the call hears it, before `'response'` and `'close'`; a
 /// request destroyed before that tick gets none. A new connection is handed
-/// over while it connects (the payload has no addresses yet; Node's
+/// over while it connects (the payload has no remote address yet; Node's
 /// `socket.connecting`), so a connection that fails (refused, a failed
 /// lookup) emits `'socket'`, then `'error'`, then `'close'`, as Node's.
 pub static SOCKET: Event<ClientSocket> = Event::new("socket");
@@ -44,8 +44,10 @@ pub static TIMEOUT: Event<()> = Event::new("timeout");
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientSocket {
     /// This end's address (`socket.localAddress` / `localPort`): what the
-    /// server sees as `remotePort`. `None` in the `'socket'` of a new
-    /// connection (still connecting); `req.socket()` has it once connected.
+    /// server sees as `remotePort`. In the `'socket'` of a new connection
+    /// it is known once the TCP connect to an IP address is issued, as
+    /// Node's `localPort`; `None` for a name being looked up and a Unix
+    /// socket; `req.socket()` has it once connected.
     pub local: Option<SocketAddr>,
     /// The server's address (`socket.remoteAddress` / `remotePort`); `None`
     /// while connecting, as Node's is `undefined`.
