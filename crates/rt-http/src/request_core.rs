@@ -67,7 +67,7 @@ impl RequestCore {
     /// Builds the request as `new ClientRequest(options)` does, with Node's
     /// errors for a bad method (`ERR_INVALID_HTTP_TOKEN`), a path with
     /// unescaped characters (`ERR_UNESCAPED_CHARACTERS`) and bad headers.
-    pub fn new(opts: RequestHeadOptions) -> Result<RequestCore, Error> {
+    pub fn new(mut opts: RequestHeadOptions) -> Result<RequestCore, Error> {
         let mut out = Outgoing::default();
         if let Some(path) = &opts.path {
             if path.chars().any(|c| !('\u{21}'..='\u{ff}').contains(&c)) {
@@ -81,27 +81,29 @@ impl RequestCore {
         let nonzero = |p: &Option<u16>| p.filter(|&p| p != 0);
         let default_port = nonzero(&opts.default_port).unwrap_or(80);
         let port = nonzero(&opts.port).unwrap_or(default_port);
+        // The options' strings are moved into the request, not copied.
         let host = opts
             .hostname
-            .clone()
+            .take()
             .filter(|h| !h.is_empty())
-            .or_else(|| opts.host.clone().filter(|h| !h.is_empty()))
+            .or_else(|| opts.host.take().filter(|h| !h.is_empty()))
             .unwrap_or_else(|| "localhost".to_string());
-        let method = match opts.method.as_deref() {
-            Some(m) if !m.is_empty() => {
-                if !is_token(m) {
+        let method = match opts.method.take() {
+            Some(mut m) if !m.is_empty() => {
+                if !is_token(&m) {
                     return Err(Error::new(
                         "ERR_INVALID_HTTP_TOKEN",
                         format!("Method must be a valid HTTP token [\"{m}\"]"),
                     ));
                 }
-                m.to_ascii_uppercase()
+                m.make_ascii_uppercase();
+                m
             }
             _ => "GET".to_string(),
         };
         let path = opts
             .path
-            .clone()
+            .take()
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| "/".to_string());
         out.use_chunked_by_default = !matches!(

@@ -9,6 +9,7 @@
 //! that moment goes back through [`Agent::add_request`] to a new connection.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -79,7 +80,7 @@ struct Inner {
 #[derive(Default)]
 struct Pool {
     /// Each origin's connections and queue (one map, one lookup per call).
-    origins: HashMap<String, Origin>,
+    origins: HashMap<String, Origin, BuildHasherDefault<KeyHasher>>,
     /// Every connection (`totalSocketCount`).
     total: usize,
 }
@@ -99,6 +100,32 @@ struct Origin {
 impl Origin {
     fn count(&self) -> usize {
         self.busy + self.free.len()
+    }
+}
+
+/// FNV-1a for the pool's keys: an origin's name, a few dozen bytes, hashed
+/// on every request and every release, where SipHash's rounds cost more
+/// than the key (the names come from the program's own requests, as Node's
+/// `agent.sockets[name]` keys do).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
     }
 }
 
