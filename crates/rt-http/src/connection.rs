@@ -51,6 +51,9 @@ enum Fault {
     EofState,
     /// headers_timeout / request_timeout.
     Timeout,
+    /// A read failed while waiting for a request head (a reset:
+    /// `ECONNRESET`): Node's `socketOnError` for the socket's own error.
+    Read(std::io::Error),
 }
 
 enum Body {
@@ -252,7 +255,10 @@ impl Conn {
                             // seen: the loop comes back here until a head is whole).
                             biased;
                             r = read_some(&mut t, read_want) => match r {
-                                Ok(0) | Err(_) => {
+                                // Node: the socket's read error (a reset, on a new,
+                                // idle or half-sent connection) is a clientError.
+                                Err(e) => return self.client_error(t, Fault::Read(e), false).await,
+                                Ok(0) => {
                                     if t.data().iter().any(|&b| b != b'\r' && b != b'\n') {
                                         return self.client_error(t, Fault::EofState, false).await;
                                     }
@@ -845,12 +851,19 @@ impl Conn {
                 0,
                 REQUEST_TIMEOUT,
             ),
+            // `read ECONNRESET`; the socket is destroyed already (Node
+            // destroys it with the error first), so nothing is written.
+            Fault::Read(e) => (Error::syscall_failed(e, "read"), 0, &[][..]),
         };
+        let dead = matches!(fault, Fault::Read(_));
         let em = self.server.emitter();
         if em.listener_count(&CLIENT_ERROR) > 0 {
             let raw_packet = Buffer::from(t.buffer().split());
             self.pay_no_delay(&t);
             let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
+            if dead {
+                socket.destroy(None);
+            }
             keep_alive_until_closed(&socket);
             em.emit(
                 &CLIENT_ERROR,
@@ -863,7 +876,7 @@ impl Conn {
             );
             return;
         }
-        if !header_sent {
+        if !header_sent && !dead {
             let _ = tokio::time::timeout(Duration::from_secs(5), t.write_all(canned)).await;
         }
     }
