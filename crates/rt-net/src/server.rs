@@ -495,8 +495,10 @@ impl Server {
     /// No effect on rt's runtime; see [`ref_`](Server::ref_). Node: `server.unref()`.
     pub fn unref(&self) {}
 
-    /// An accepted (or added) connection becomes a Socket of this server.
-    fn serve_connection(&self, conn: Conn) {
+    /// An accepted (or added) connection becomes a Socket of this server;
+    /// one `handed_in` from another process reads and writes at once
+    /// ([`Socket::assume_ready`]).
+    fn serve_connection(&self, conn: Conn, handed_in: bool) {
         let max = self.inner.max_connections.load(Ordering::Acquire);
         if max > 0 && self.inner.connections.load(Ordering::Acquire) >= max {
             let local = conn.local_addr();
@@ -530,6 +532,9 @@ impl Server {
                 .high_water_mark(o.high_water_mark.unwrap_or(16 * 1024)),
             o.pause_on_connect,
         );
+        if handed_in {
+            socket.assume_ready();
+        }
         self.inner.connections.fetch_add(1, Ordering::AcqRel);
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         lock(&self.inner.st).sockets.insert(id, socket.downgrade());

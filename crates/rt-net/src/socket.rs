@@ -101,6 +101,12 @@ pub(crate) struct Inner {
     /// that saw this flag set before a stop is woken through the waker the
     /// stop takes, and sees it clear then.
     reader_armed: AtomicBool,
+    /// Reads go straight to the kernel, not through the reactor's
+    /// readiness, until one comes back short or would block: a connection
+    /// handed in with its data likely waiting ([`Socket::assume_ready`]).
+    read_now: AtomicBool,
+    /// Writes go straight to the kernel until one would block.
+    write_now: AtomicBool,
     /// How much the reader asks the kernel for per read (`readSize`; set at
     /// construction and by `connect`, before any read).
     read_size: AtomicUsize,
@@ -303,6 +309,8 @@ impl Socket {
                 pipes_in: AtomicUsize::new(0),
                 released: AtomicBool::new(false),
                 reader_armed: AtomicBool::new(false),
+                read_now: AtomicBool::new(false),
+                write_now: AtomicBool::new(false),
                 read_size: AtomicUsize::new(options.read_size.max(1)),
                 timer: std::sync::OnceLock::new(),
                 changed: Notify::new(),
@@ -314,6 +322,16 @@ impl Socket {
     }
 
     /// An accepted connection (server side).
+    /// The connection was handed in from another process with its data
+    /// likely waiting (a cluster worker's): the first reads and writes go
+    /// straight to the kernel instead of waiting for the reactor's first
+    /// report on the fd (see `Transport::assume_ready`). Reads still start
+    /// only when the socket is read, as before.
+    pub(crate) fn assume_ready(&self) {
+        self.inner.read_now.store(true, Ordering::Relaxed);
+        self.inner.write_now.store(true, Ordering::Relaxed);
+    }
+
     pub(crate) fn from_conn(conn: Conn, options: SocketOptions, paused: bool) -> Socket {
         let s = Socket::new(options);
         if paused {

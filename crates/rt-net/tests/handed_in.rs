@@ -224,3 +224,51 @@ async fn the_raw_hook_hears_whether_a_connection_was_accepted_or_handed_in() {
 
 trait ReadWrite: io::Read + io::Write {}
 impl<T: io::Read + io::Write> ReadWrite for T {}
+
+/// Times the runtime parked (waited for the reactor with nothing to run).
+static PARKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A plain (non-http) server fed a connection with its data waiting: the
+/// handler's first read gets the data and its write goes out without the
+/// runtime parking to wait for the reactor's first report on the fd.
+#[test]
+fn a_handed_in_socket_is_read_and_answered_before_the_runtime_parks() {
+    use std::sync::atomic::Ordering;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .on_thread_park(|| {
+            PARKS.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let server = rt_net::create_server(move |s: rt_net::Socket| {
+            let tx = tx.clone();
+            async move {
+                if let Some(Ok(chunk)) = s.read().await {
+                    let _ = s.write(chunk.to_vec());
+                    let _ = tx.send(chunk.len());
+                }
+            }
+        });
+        let (ours, mut peer) = tcp_pair();
+        peer.write_all(b"ping").unwrap();
+        peer.set_nonblocking(true).unwrap();
+        let io = Io::from_fd(ours.into()).unwrap();
+        let parks = PARKS.load(Ordering::SeqCst);
+        server.feed_connection(io);
+        let n = recv_async(&mut rx, 10, "the handler's echo").await;
+        let parked = PARKS.load(Ordering::SeqCst) - parks;
+        assert_eq!(n, 4);
+        assert_eq!(
+            parked, 0,
+            "the runtime parked {parked} time(s) (waiting for the reactor) before the handed-in \
+             socket's data was read and echoed"
+        );
+        let mut got = [0u8; 4];
+        peer.read_exact(&mut got)
+            .expect("the echo is in the peer's socket already");
+        assert_eq!(&got, b"ping");
+    });
+}

@@ -93,10 +93,13 @@ impl Server {
     /// server had accepted it: it becomes a `Socket` of this server, is
     /// counted, emits `'connection'`, goes to the handler or
     /// [`accept`](Server::accept). The raw-connection hook does not see it.
-    /// Works whether the server listens or not. Node: the worker-side
+    /// Works whether the server listens or not. Its data is likely waiting:
+    /// the socket's first reads and writes go straight to the kernel, not
+    /// after the reactor's first report on the fd (a reset or an end of
+    /// file comes through as from any socket). Node: the worker-side
     /// server's `onconnection` for a `newconn` handle.
     pub fn add_connection(&self, io: Io) {
-        self.serve_connection(io);
+        self.serve_connection(io, true);
     }
 
     /// The accept loop's entry (and a handed-in connection's): the raw hook
@@ -115,6 +118,6 @@ impl Server {
             },
             None => io,
         };
-        self.serve_connection(io);
+        self.serve_connection(io, arrival == Arrival::HandedIn);
     }
 }

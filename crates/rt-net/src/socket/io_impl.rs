@@ -12,7 +12,7 @@
 
 use std::io::{self, IoSlice};
 use std::sync::Weak;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -222,7 +222,7 @@ impl Socket {
     /// of `reader_running` calls it, so it is the one writer of `bytes_read`.
     fn pump(&self, conn: &Conn, size: usize) -> Pump {
         loop {
-            match read_into_thread_buffer(conn, size) {
+            match read_into_thread_buffer(conn, size, &self.inner.read_now) {
                 Ok(Some(bytes)) => {
                     let read = &self.inner.bytes_read;
                     read.store(
@@ -290,7 +290,7 @@ impl Socket {
             return WriteOutcome::ok();
         }
         loop {
-            match conn.try_write(&bytes) {
+            match self.write_some(conn, &[IoSlice::new(&bytes)]) {
                 Ok(n) => {
                     bytes.advance(n);
                     if bytes.is_empty() {
@@ -335,7 +335,7 @@ impl Socket {
         let mut done = 0usize;
         while done < total {
             let slices = slices_from(&chunks, done);
-            match conn.try_write_vectored(&slices) {
+            match self.write_some(&conn, &slices) {
                 Ok(n) => done += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -348,6 +348,20 @@ impl Socket {
             return WriteOutcome::ok();
         }
         self.defer_rest(concat(&chunks, done), total as u64)
+    }
+
+    /// One non-blocking write, straight to the kernel while the socket
+    /// assumes its fd ready ([`Socket::assume_ready`]: until a write would
+    /// block), else through the reactor's readiness.
+    fn write_some(&self, conn: &Conn, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if self.inner.write_now.load(Ordering::Relaxed) {
+            let r = conn.write_vectored_now(bufs);
+            if matches!(&r, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+                self.inner.write_now.store(false, Ordering::Relaxed);
+            }
+            return r;
+        }
+        conn.try_write_vectored(bufs)
     }
 
     fn write_failed(&self, e: &io::Error) -> Error {
@@ -511,14 +525,28 @@ thread_local! {
 }
 
 /// One non-blocking read into the thread's buffer: `Ok(None)` at EOF.
-fn read_into_thread_buffer(conn: &Conn, size: usize) -> io::Result<Option<Bytes>> {
+/// While `now` is set the read goes straight to the kernel (`Io::read_now`)
+/// and `now` is cleared once a read comes back short, at EOF or failing.
+fn read_into_thread_buffer(conn: &Conn, size: usize, now: &AtomicBool) -> io::Result<Option<Bytes>> {
     READ_BUF.with(|cell| {
         let mut buf = cell.borrow_mut();
         buf.clear();
         if buf.capacity() < size {
             buf.reserve(size);
         }
-        match conn.try_read_buf(&mut buf) {
+        let read = if now.load(Ordering::Relaxed) {
+            let want = size.min(crate::transport::READ_NOW_MAX);
+            let r = conn.read_now(&mut buf, want);
+            match &r {
+                Ok(n) if *n == want => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                _ => now.store(false, Ordering::Relaxed),
+            }
+            r
+        } else {
+            conn.try_read_buf(&mut buf)
+        };
+        match read {
             Ok(0) => Ok(None),
             Ok(n) => Ok(Some(buf.split_to(n).freeze())),
             Err(e) => Err(e),

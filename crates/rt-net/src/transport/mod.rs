@@ -46,5 +46,6 @@ mod timer;
 pub use conn::{DEFAULT_READ_SIZE, Transport};
 pub use fd_passing::{MAX_FDS, Received, recv_with_fds, send_with_fds};
 pub use io::Io;
+pub(crate) use io::READ_NOW_MAX;
 pub use reactor::register;
 pub use timer::IdleTimer;
