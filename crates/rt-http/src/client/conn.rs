@@ -295,7 +295,14 @@ async fn run(mut t: Transport, guard: &mut Guard, mut job: Job, id: u64, passed:
         if let Some(mut rx) = rx {
             rx.close();
             while let Ok(given) = rx.try_recv() {
-                l.agent.add_request(given.job);
+                // One whose 'socket' tick wrote on this socket already
+                // cannot go elsewhere: it fails as Node's request on a
+                // socket destroyed under it.
+                if given.job.req.withdraw_pooled() {
+                    l.agent.add_request(given.job);
+                } else {
+                    given.job.req.fail(socket_hang_up());
+                }
             }
         }
     }
