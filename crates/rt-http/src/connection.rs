@@ -51,8 +51,8 @@ enum Fault {
     EofState,
     /// headers_timeout / request_timeout.
     Timeout,
-    /// A read failed while waiting for a request head (a reset:
-    /// `ECONNRESET`): Node's `socketOnError` for the socket's own error.
+    /// A read failed (a reset: `ECONNRESET`): Node's `socketOnError` for
+    /// the socket's own error.
     Read(std::io::Error),
 }
 
@@ -548,6 +548,20 @@ impl Conn {
                     r = read_some(&mut t, read_want), if reading || watching || ahead_reading => {
                         if matches!(r, Ok(n) if n >= read_want && read_want >= BODY_READ_SIZE) {
                             read_want = BODY_READ_SIZE_FAST;
+                        }
+                        if let Err(e) = r {
+                            // A reset inside a body or while a response is
+                            // open. Node: socketOnError's clientError (the
+                            // socket destroyed), then socketOnClose: the
+                            // request's 'aborted' (if not complete), the
+                            // response's 'close', the request's 'error'
+                            // ECONNRESET "aborted" and 'close' on the next tick.
+                            spawn_rest(fut);
+                            self.client_error(t, Fault::Read(e), wrote).await;
+                            res.detach();
+                            res.done();
+                            req.abort();
+                            return;
                         }
                         if ahead_reading && matches!(r, Ok(0) | Err(_)) {
                             // The peer ended inside the body of a request

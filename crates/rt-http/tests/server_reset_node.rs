@@ -1,0 +1,198 @@
+//! A client that resets its connection (SO_LINGER 0, then close) inside a
+//! request's body, or after the whole request while its response is still
+//! open: the events the server side emits (server `'clientError'`, the
+//! request's `'aborted'`, `'end'`, `'error'`, `'close'`, the response's
+//! `'close'`, `'finish'`), in order, compared with a Node v20 server's for
+//! the same client bytes. Every wait is bounded.
+
+use std::io::{Read, Write};
+use std::process::{Child, Stdio};
+
+use rt_events::Emitter;
+use rt_http::incoming::ABORTED;
+use rt_http::server::{CLIENT_ERROR, ClientError};
+use rt_http::{IncomingMessage, Server, ServerResponse};
+use rt_stream::{Error, StreamEvent};
+use rt_tests::node::node_or_skip;
+use rt_tests::wait::recv_async;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+/// The Node twin: prints `port N`, then one line per event.
+const SCRIPT: &str = r#"
+const http = require('http');
+const srv = http.createServer((req, res) => {
+  console.log('request');
+  req.on('aborted', () => console.log('req aborted'));
+  req.on('error', (e) => console.log('req error ' + e.code + ' ' + e.message));
+  req.on('end', () => { console.log('req end'); res.write('part'); });
+  req.on('close', () => console.log('req close'));
+  res.on('close', () => console.log('res close'));
+  res.on('finish', () => console.log('res finish'));
+  req.resume();
+});
+srv.on('clientError', (e, s) =>
+  console.log('clientError ' + e.code + ' ' + e.message + ' ' + (s.destroyed ? 'destroyed' : 'open')));
+srv.listen(0, '127.0.0.1', () => console.log('port ' + srv.address().port));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+"#;
+
+/// `(case, the bytes sent before the reset)`: a head with
+/// `Content-Length: 100` and 10 bytes of its body; a whole request (its
+/// handler writes part of the response at the body's end, never ends it).
+const CASES: [(&str, &[u8]); 2] = [
+    (
+        "reset inside the body",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789",
+    ),
+    (
+        "reset while the response is open",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+    ),
+];
+
+enum Keep {
+    Node(Child),
+    Rt(Server),
+}
+
+impl Drop for Keep {
+    fn drop(&mut self) {
+        match self {
+            Keep::Node(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Keep::Rt(server) => {
+                let _ = server.close();
+            }
+        }
+    }
+}
+
+fn start_rt(tx: UnboundedSender<String>) -> Server {
+    let t = tx.clone();
+    let server = rt_http::create_server(move |req: IncomingMessage, res: ServerResponse| {
+        let tx = t.clone();
+        let _ = tx.send("request".into());
+        let say = move |what: String| {
+            let tx = tx.clone();
+            move || {
+                let _ = tx.send(what.clone());
+            }
+        };
+        let tx2 = t.clone();
+        req.on(&ABORTED, {
+            let f = say("req aborted".into());
+            move |_: &()| f()
+        });
+        req.on_error(move |e: &Error| {
+            let _ = tx2.send(format!("req error {} {}", e.code(), e.message()));
+        });
+        let r = res.clone();
+        let end = say("req end".into());
+        req.on(StreamEvent::End, move || {
+            end();
+            let _ = r.write("part");
+        });
+        req.on(StreamEvent::Close, say("req close".into()));
+        res.on(StreamEvent::Close, say("res close".into()));
+        res.on(StreamEvent::Finish, say("res finish".into()));
+        req.resume();
+    });
+    server.on(&CLIENT_ERROR, move |c: &ClientError| {
+        let _ = tx.send(format!(
+            "clientError {} {} {}",
+            c.error.code(),
+            c.error.message(),
+            if c.socket.destroyed() { "destroyed" } else { "open" }
+        ));
+    });
+    server
+}
+
+/// Sends the case's bytes, waits for the handler (and, when the request is
+/// whole, for the response's first part), resets, and returns the events
+/// once a `'clientError'`, the request's `'close'` and the response's
+/// `'close'` were all heard.
+async fn drive(port: u16, case: &str, bytes: &[u8], events: &mut UnboundedReceiver<String>) -> Vec<String> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.write_all(bytes).expect("write");
+    let mut log = vec![recv_async(events, 10, &format!("{case}: the request's handler")).await];
+    if case.contains("response") {
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !got.windows(4).any(|w| w == b"part") {
+            let n = s
+                .read(&mut buf)
+                .unwrap_or_else(|e| panic!("{case}: the response's part: {e}"));
+            assert!(n > 0, "{case}: closed before the response's part");
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+    socket2::SockRef::from(&s)
+        .set_linger(Some(std::time::Duration::ZERO))
+        .unwrap();
+    drop(s);
+    let done = |log: &[String]| {
+        log.iter().any(|l| l.starts_with("clientError"))
+            && log.iter().any(|l| l == "req close")
+            && log.iter().any(|l| l == "res close")
+    };
+    while !done(&log) {
+        let what = format!("{case}: clientError, req close and res close (heard {log:?})");
+        log.push(recv_async(events, 10, &what).await);
+    }
+    log
+}
+
+#[tokio::test]
+async fn a_reset_inside_a_body_or_an_open_response_emits_nodes_events() {
+    let Some(node) = node_or_skip("a_reset_inside_a_body_or_an_open_response_emits_nodes_events") else {
+        return;
+    };
+    let mut child = node
+        .command()
+        .arg("-e")
+        .arg(SCRIPT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn node");
+    let stdout = child.stdout.take().expect("node stdout");
+    let _node = Keep::Node(child);
+    let (tx, mut node_events) = unbounded_channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = recv_async(&mut node_events, 30, "the node twin's port").await;
+    let node_port: u16 = first
+        .strip_prefix("port ")
+        .and_then(|p| p.parse().ok())
+        .expect("`port N` from the node twin");
+
+    let (tx, mut rt_events) = unbounded_channel();
+    let server = start_rt(tx);
+    let rt_port = rt_tests::wait::within(10, "rt server listening", server.listen(("127.0.0.1", 0)))
+        .await
+        .expect("listen")
+        .port()
+        .expect("a port");
+    let _rt = Keep::Rt(server);
+    let mut compared = 0;
+    for (case, bytes) in CASES {
+        let want = drive(node_port, case, bytes, &mut node_events).await;
+        let got = drive(rt_port, case, bytes, &mut rt_events).await;
+        assert_eq!(got, want, "{case}: rt's events (left), node's (right)");
+        compared += 1;
+    }
+    assert_eq!(compared, 2);
+}
