@@ -335,7 +335,7 @@ impl Conn {
                             let req = IncomingMessage::from_raw(mh, BodyState::Empty, info, None);
                             self.pay_no_delay(&t);
                             let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
-                            keep_alive_until_closed(&socket);
+                            keep_alive_until_closed(&socket, None);
                             self.server.emitter().emit(
                                 ev,
                                 Upgrade {
@@ -400,9 +400,12 @@ impl Conn {
                 let (finished, last) = res.take_output(&mut out, &mut parts);
                 if peer_gone && !finished && fut.is_none() && out.is_empty() && parts.is_empty() {
                     // The peer hung up and the handler is done without
-                    // ending its response: nothing will end it.
+                    // ending its response: nothing will end it. Node's
+                    // socketOnEnd ends the socket; its close is the
+                    // response's 'close'.
                     req.abort();
                     res.detach();
+                    res.done();
                     return;
                 }
                 if !out.is_empty() || !parts.is_empty() {
@@ -578,9 +581,23 @@ impl Conn {
                             // head behind this response ends the connection).
                             looked_ahead = false;
                         } else if matches!(r, Ok(0) | Err(_)) {
+                            spawn_rest(fut);
+                            if !finished && self.server.emitter().listener_count(&CLIENT_ERROR) > 0 {
+                                // Node's socketOnEnd: clientError with the
+                                // socket open and the request left as it is;
+                                // only the socket's close (the listener's
+                                // to decide) aborts it (socketOnClose).
+                                let abort = Box::new(move || {
+                                    res.detach();
+                                    res.done();
+                                    req.abort();
+                                });
+                                return self
+                                    .client_error_then(t, Fault::EofState, wrote, Some(abort))
+                                    .await;
+                            }
                             req.abort();
                             res.detach();
-                            spawn_rest(fut);
                             if finished {
                                 return;
                             }
@@ -842,10 +859,28 @@ impl Conn {
         fault: Fault,
         header_sent: bool,
     ) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(self.client_error_inline(t, fault, header_sent))
+        Box::pin(self.client_error_inline(t, fault, header_sent, None))
     }
 
-    async fn client_error_inline(&self, mut t: Transport, fault: Fault, header_sent: bool) {
+    /// [`Self::client_error`], then `on_close` once the socket handed to
+    /// the `clientError` listeners closes.
+    fn client_error_then(
+        &self,
+        t: Transport,
+        fault: Fault,
+        header_sent: bool,
+        on_close: Option<OnClose>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(self.client_error_inline(t, fault, header_sent, on_close))
+    }
+
+    async fn client_error_inline(
+        &self,
+        mut t: Transport,
+        fault: Fault,
+        header_sent: bool,
+        on_close: Option<OnClose>,
+    ) {
         let (error, bytes_parsed, canned) = match &fault {
             Fault::Parse(e) => {
                 let canned = match e.code {
@@ -855,11 +890,7 @@ impl Conn {
                 };
                 (Error::new(e.code.as_str(), e.to_string()), e.at, canned)
             }
-            Fault::EofState => (
-                Error::new("HPE_INVALID_EOF_STATE", "Parse Error: Invalid EOF state"),
-                0,
-                BAD_REQUEST,
-            ),
+            Fault::EofState => (Error::new("HPE_INVALID_EOF_STATE", "Parse Error"), 0, BAD_REQUEST),
             Fault::Timeout => (
                 Error::new("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout"),
                 0,
@@ -878,7 +909,7 @@ impl Conn {
             if dead {
                 socket.destroy(None);
             }
-            keep_alive_until_closed(&socket);
+            keep_alive_until_closed(&socket, on_close);
             em.emit(
                 &CLIENT_ERROR,
                 ClientError {
@@ -1062,10 +1093,18 @@ async fn write_out(t: &Transport, out: &[u8], parts: &[(usize, Buffer)]) -> std:
 
 /// A socket handed to a listener lives until it closes, as a Node socket
 /// does, whether or not the listener kept a handle.
-fn keep_alive_until_closed(socket: &rt_net::Socket) {
+fn keep_alive_until_closed(socket: &rt_net::Socket, on_close: Option<OnClose>) {
     let keep = socket.clone();
-    tokio::spawn(async move { rt_stream::closed(&keep).await });
+    tokio::spawn(async move {
+        rt_stream::closed(&keep).await;
+        if let Some(f) = on_close {
+            f();
+        }
+    });
 }
+
+/// What a connection handed to `clientError` listeners does once closed.
+type OnClose = Box<dyn FnOnce() + Send>;
 
 /// A handler still running after its response ended goes on in its own task.
 fn spawn_rest(fut: Option<BoxFuture>) {
