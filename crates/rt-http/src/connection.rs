@@ -398,11 +398,14 @@ impl Conn {
                     }
                 }
                 let (finished, last) = res.take_output(&mut out, &mut parts);
-                if peer_gone && !finished && fut.is_none() && out.is_empty() && parts.is_empty() {
-                    // The peer hung up and the handler is done without
-                    // ending its response: nothing will end it. Node's
-                    // socketOnEnd ends the socket; its close is the
-                    // response's 'close'.
+                if peer_gone && !finished && out.is_empty() && parts.is_empty() {
+                    // The peer hung up while the response is open, whether
+                    // or not the handler is still running: Node's
+                    // socketOnEnd ends the socket at once; its close is the
+                    // response's 'close' and a later write is refused
+                    // (ERR_STREAM_DESTROYED), a later end ignored. The
+                    // handler runs on by itself.
+                    spawn_rest(fut);
                     req.abort();
                     res.detach();
                     res.done();

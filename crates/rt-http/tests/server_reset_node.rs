@@ -24,11 +24,18 @@ const srv = http.createServer((req, res) => {
   console.log('request');
   req.on('aborted', () => console.log('req aborted'));
   req.on('error', (e) => console.log('req error ' + e.code + ' ' + e.message));
-  req.on('end', () => { console.log('req end'); res.write('part'); });
+  req.on('end', () => { console.log('req end'); if (req.url !== '/wait') res.write('part'); });
   req.on('close', () => console.log('req close'));
   res.on('close', () => console.log('res close'));
   res.on('finish', () => console.log('res finish'));
   req.resume();
+  if (req.url === '/wait') setTimeout(() => {
+    const w = res.write('late', (e) => {
+      console.log(e ? 'late write threw ' + e.code : 'late write ' + w);
+      res.end();
+      srv.getConnections((e, n) => console.log('connections ' + n));
+    });
+  }, 500);
 });
 srv.on('clientError', (e, s) =>
   console.log('clientError ' + e.code + ' ' + e.message + ' ' + (s.destroyed ? 'destroyed' : 'open')));
@@ -39,15 +46,22 @@ process.stdin.resume();
 
 const IN_BODY: &[u8] = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789";
 const WHOLE: &[u8] = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
+const WAIT: &[u8] = b"POST /wait HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
 
 /// `(case, the bytes sent before the reset or the end)`: a head with
 /// `Content-Length: 100` and 10 bytes of its body; a whole request (its
 /// handler writes part of the response at the body's end, never ends it).
 /// A case named "end ..." half-closes (shutdown(Write)) instead of
-/// resetting.
-const CASES: [(&str, &[u8]); 4] = [
+/// resetting. The "handler waits" cases ask for `/wait`: the handler is
+/// still running (an async one in rt, a timer in Node) when the client
+/// hangs up; 500 ms later it writes (rt's `Err` is the error Node hands
+/// the write's callback), ends and counts the server's connections (before
+/// "end inside the body", whose socket Node keeps open).
+const CASES: [(&str, &[u8]); 6] = [
     ("reset inside the body", IN_BODY),
     ("reset while the response is open", WHOLE),
+    ("reset while the handler waits", WAIT),
+    ("end while the handler waits", WAIT),
     ("end inside the body", IN_BODY),
     ("end while the response is open", WHOLE),
 ];
@@ -78,7 +92,11 @@ impl Drop for Keep {
 
 fn start_rt(tx: UnboundedSender<String>) -> Server {
     let t = tx.clone();
+    let me = std::sync::Arc::new(std::sync::OnceLock::<Server>::new());
+    let me2 = me.clone();
     let server = rt_http::create_server(move |req: IncomingMessage, res: ServerResponse| {
+        let wait = req.url() == "/wait";
+        let late = (t.clone(), res.clone(), me2.clone());
         let tx = t.clone();
         let _ = tx.send("request".into());
         let say = move |what: String| {
@@ -99,13 +117,32 @@ fn start_rt(tx: UnboundedSender<String>) -> Server {
         let end = say("req end".into());
         req.on(StreamEvent::End, move || {
             end();
-            let _ = r.write("part");
+            if !wait {
+                let _ = r.write("part");
+            }
         });
         req.on(StreamEvent::Close, say("req close".into()));
         res.on(StreamEvent::Close, say("res close".into()));
         res.on(StreamEvent::Finish, say("res finish".into()));
         req.resume();
+        async move {
+            if !wait {
+                return;
+            }
+            let (tx, res, me) = late;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            let _ = tx.send(match res.write("late") {
+                Ok(b) => format!("late write {b}"),
+                Err(e) => format!("late write threw {}", e.code()),
+            });
+            if let Err(e) = res.end() {
+                let _ = tx.send(format!("late end threw {}", e.code()));
+            }
+            let n = me.get().map_or(usize::MAX, Server::connections);
+            let _ = tx.send(format!("connections {n}"));
+        }
     });
+    let _ = me.set(server.clone());
     server.on(&CLIENT_ERROR, move |c: &ClientError| {
         let _ = tx.send(format!(
             "clientError {} {} {}",
@@ -146,7 +183,8 @@ async fn drive(port: u16, case: &str, bytes: &[u8], events: &mut UnboundedReceiv
         .unwrap();
     drop(s);
     let done = |log: &[String]| {
-        log.iter().any(|l| l.starts_with("clientError"))
+        (!case.contains("waits") || log.iter().any(|l| l.starts_with("connections")))
+            && log.iter().any(|l| l.starts_with("clientError"))
             && log.iter().any(|l| l == "req close")
             && log.iter().any(|l| l == "res close")
     };
@@ -187,8 +225,10 @@ async fn ended(
     while !log
         .iter()
         .any(|l| l.starts_with("clientError") || l == "res close")
+        || (case.contains("waits") && !log.iter().any(|l| l.starts_with("connections")))
     {
-        let what = format!("{case}: clientError or res close (heard {log:?})");
+        let what =
+            format!("{case}: clientError or res close (and the late write's connections) (heard {log:?})");
         log.push(recv_async(events, 10, &what).await);
     }
     tokio::task::yield_now().await;
@@ -258,5 +298,5 @@ async fn a_reset_inside_a_body_or_an_open_response_emits_nodes_events() {
         assert_eq!(got, want, "{case}: rt's events (left), node's (right)");
         compared += 1;
     }
-    assert_eq!(compared, 4);
+    assert_eq!(compared, 6);
 }
