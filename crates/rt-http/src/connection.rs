@@ -80,6 +80,9 @@ struct Conn {
     /// off. A connection that gets one response and closes (no
     /// keep-alive) so saves the `setsockopt`.
     no_delay_owed: AtomicBool,
+    /// The socket went to `clientError` listeners open: it, not this
+    /// connection, is counted in `getConnections` until it closes.
+    handed_off: AtomicBool,
 }
 
 impl Drop for Conn {
@@ -87,7 +90,11 @@ impl Drop for Conn {
     /// its handle says so and the server forgets it.
     fn drop(&mut self) {
         self.handle.close();
-        self.server.unregister(self.id);
+        if self.handed_off.load(Ordering::Relaxed) {
+            self.server.forget(self.id);
+        } else {
+            self.server.unregister(self.id);
+        }
     }
 }
 
@@ -129,6 +136,7 @@ fn open(server: Arc<ServerInner>, io: Io, handed_in: bool) -> impl Future<Output
         handle,
         id,
         no_delay_owed,
+        handed_off: AtomicBool::new(false),
     };
     conn.run(t)
 }
@@ -335,7 +343,7 @@ impl Conn {
                             let req = IncomingMessage::from_raw(mh, BodyState::Empty, info, None);
                             self.pay_no_delay(&t);
                             let socket = rt_net::Socket::from_transport(t, SocketOptions::default());
-                            keep_alive_until_closed(&socket, None);
+                            keep_alive_until_closed(&socket, None, None);
                             self.server.emitter().emit(
                                 ev,
                                 Upgrade {
@@ -912,7 +920,12 @@ impl Conn {
             if dead {
                 socket.destroy(None);
             }
-            keep_alive_until_closed(&socket, on_close);
+            // Node counts the socket in `getConnections` until it closes.
+            let held = (!dead).then(|| {
+                self.handed_off.store(true, Ordering::Relaxed);
+                self.server.clone()
+            });
+            keep_alive_until_closed(&socket, on_close, held);
             em.emit(
                 &CLIENT_ERROR,
                 ClientError {
@@ -1095,13 +1108,21 @@ async fn write_out(t: &Transport, out: &[u8], parts: &[(usize, Buffer)]) -> std:
 }
 
 /// A socket handed to a listener lives until it closes, as a Node socket
-/// does, whether or not the listener kept a handle.
-fn keep_alive_until_closed(socket: &rt_net::Socket, on_close: Option<OnClose>) {
+/// does, whether or not the listener kept a handle; `held`, the server
+/// counting it, is told when it closes.
+fn keep_alive_until_closed(
+    socket: &rt_net::Socket,
+    on_close: Option<OnClose>,
+    held: Option<Arc<ServerInner>>,
+) {
     let keep = socket.clone();
     tokio::spawn(async move {
         rt_stream::closed(&keep).await;
         if let Some(f) = on_close {
             f();
+        }
+        if let Some(server) = held {
+            server.release();
         }
     });
 }

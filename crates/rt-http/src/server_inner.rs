@@ -162,7 +162,19 @@ impl ServerInner {
     }
 
     pub(crate) fn unregister(&self, id: u64) {
+        self.forget(id);
+        self.release();
+    }
+
+    /// Forgets a connection's task whose socket went to `clientError`
+    /// listeners open: Node's `getConnections` counts that socket until it
+    /// closes, then [`Self::release`].
+    pub(crate) fn forget(&self, id: u64) {
         lock(&self.conns).remove(&id);
+    }
+
+    /// One counted connection fewer.
+    pub(crate) fn release(&self) {
         if self.live.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.all_gone.notify_waiters();
         }

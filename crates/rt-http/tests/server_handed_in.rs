@@ -94,6 +94,9 @@ async fn reset_and_closed_handed_in_connections_end_as_accepted_ones() {
             );
         }
         e.lock().unwrap().push(heard);
+        // Node counts a socket left open here in `getConnections` until it
+        // closes (a peer's end of file never closes it): the listener ends it.
+        c.socket.destroy(None);
     });
     let opened = Arc::new(AtomicUsize::new(0));
     let o = opened.clone();

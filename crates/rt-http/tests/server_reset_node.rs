@@ -37,8 +37,12 @@ const srv = http.createServer((req, res) => {
     });
   }, 500);
 });
-srv.on('clientError', (e, s) =>
-  console.log('clientError ' + e.code + ' ' + e.message + ' ' + (s.destroyed ? 'destroyed' : 'open')));
+srv.on('clientError', (e, s) => {
+  console.log('clientError ' + e.code + ' ' + e.message + ' ' + (s.destroyed ? 'destroyed' : 'open'));
+  if (s.destroyed) return;
+  s.on('close', () => setImmediate(() => srv.getConnections((e, n) => console.log('closed socket connections ' + n))));
+  srv.getConnections((e, n) => { console.log('open socket connections ' + n); s.destroy(); });
+});
 srv.listen(0, '127.0.0.1', () => console.log('port ' + srv.address().port));
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
@@ -56,7 +60,9 @@ const WAIT: &[u8] = b"POST /wait HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\
 /// still running (an async one in rt, a timer in Node) when the client
 /// hangs up; 500 ms later it writes (rt's `Err` is the error Node hands
 /// the write's callback), ends and counts the server's connections (before
-/// "end inside the body", whose socket Node keeps open).
+/// "end inside the body", whose socket Node keeps open). A `clientError`
+/// socket left open is counted, then destroyed and counted again once
+/// closed.
 const CASES: [(&str, &[u8]); 6] = [
     ("reset inside the body", IN_BODY),
     ("reset while the response is open", WHOLE),
@@ -143,6 +149,7 @@ fn start_rt(tx: UnboundedSender<String>) -> Server {
         }
     });
     let _ = me.set(server.clone());
+    let me3 = me.clone();
     server.on(&CLIENT_ERROR, move |c: &ClientError| {
         let _ = tx.send(format!(
             "clientError {} {} {}",
@@ -150,6 +157,29 @@ fn start_rt(tx: UnboundedSender<String>) -> Server {
             c.error.message(),
             if c.socket.destroyed() { "destroyed" } else { "open" }
         ));
+        if c.socket.destroyed() {
+            return;
+        }
+        let count = |me: &std::sync::OnceLock<Server>| me.get().map_or(usize::MAX, Server::connections);
+        // Node's getConnections answers on the next tick: the count once
+        // the connection's task let the socket go; then the socket is
+        // destroyed.
+        let (tx2, me) = (tx.clone(), me3.clone());
+        let socket = c.socket.clone();
+        tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            let _ = tx2.send(format!("open socket connections {}", count(&me)));
+            socket.destroy(None);
+        });
+        let (tx, me) = (tx.clone(), me3.clone());
+        c.socket.on(StreamEvent::Close, move || {
+            let (tx, me) = (tx.clone(), me.clone());
+            // Node's setImmediate: the count after the close's own tick.
+            tokio::spawn(async move {
+                tokio::task::yield_now().await;
+                let _ = tx.send(format!("closed socket connections {}", count(&me)));
+            });
+        });
     });
     server
 }
@@ -208,15 +238,15 @@ async fn ended(
     events: &mut UnboundedReceiver<String>,
 ) -> Vec<String> {
     s.shutdown(std::net::Shutdown::Write).expect("shutdown");
-    let (got, eof) = tokio::task::spawn_blocking(move || {
+    let (s, got, eof) = tokio::task::spawn_blocking(move || {
         s.set_read_timeout(Some(std::time::Duration::from_secs(READ_FOR)))
             .unwrap();
         let mut buf = [0u8; 1024];
         loop {
             match s.read(&mut buf) {
-                Ok(0) => return (got, true),
+                Ok(0) => return (s, got, true),
                 Ok(n) => got.extend_from_slice(&buf[..n]),
-                Err(_) => return (got, false),
+                Err(_) => return (s, got, false),
             }
         }
     })
@@ -226,6 +256,8 @@ async fn ended(
         .iter()
         .any(|l| l.starts_with("clientError") || l == "res close")
         || (case.contains("waits") && !log.iter().any(|l| l.starts_with("connections")))
+        || (log.iter().any(|l| l.ends_with("Parse Error open"))
+            && !log.iter().any(|l| l.starts_with("open socket connections")))
     {
         let what =
             format!("{case}: clientError or res close (and the late write's connections) (heard {log:?})");
@@ -249,6 +281,21 @@ async fn ended(
         }
         .into(),
     );
+    // The listener destroys the socket it was handed after counting:
+    // the server's count after that close.
+    drop(s);
+    // The events the destroy brings may come before or after the client's
+    // read ended: all of them, then the client's lines.
+    if log.iter().any(|l| l.starts_with("open socket connections")) {
+        while !log.iter().any(|l| l.starts_with("closed socket connections")) {
+            let what = format!("{case}: the count after the open socket's close (heard {log:?})");
+            log.push(recv_async(events, 10, &what).await);
+        }
+        let (client, mut server): (Vec<String>, Vec<String>) =
+            log.into_iter().partition(|l| l.starts_with("client "));
+        server.extend(client);
+        log = server;
+    }
     log
 }
 
