@@ -333,7 +333,6 @@ impl Agent {
                     job.req.withdraw_pooled();
                     origin.busy = origin.busy.saturating_sub(1);
                     pool.total = pool.total.saturating_sub(1);
-                    let _ = free.id;
                 }
             }
         }
