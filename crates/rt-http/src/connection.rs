@@ -577,7 +577,7 @@ impl Conn {
                             req.abort();
                             return;
                         }
-                        if ahead_reading && matches!(r, Ok(0) | Err(_)) {
+                        if ahead_reading && matches!(r, Ok(0)) {
                             // The peer ended inside the body of a request
                             // dispatched ahead.
                             req.abort();
@@ -586,12 +586,12 @@ impl Conn {
                             return self.client_error(t, Fault::EofState, wrote).await;
                         }
                         if body_done {
-                            peer_gone = matches!(r, Ok(0) | Err(_));
+                            peer_gone = matches!(r, Ok(0));
                             // Node parses each read as it arrives: what
                             // came is looked at again (a bad or over-size
                             // head behind this response ends the connection).
                             looked_ahead = false;
-                        } else if matches!(r, Ok(0) | Err(_)) {
+                        } else if matches!(r, Ok(0)) {
                             spawn_rest(fut);
                             if !finished && self.server.emitter().listener_count(&CLIENT_ERROR) > 0 {
                                 // Node's socketOnEnd: clientError with the
